@@ -1,11 +1,13 @@
 // Bundles the extension (and, with --tests, transpiles tests and benchmarks file by file).
 // Type checking is separate: `npm run typecheck`.
 import { build } from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const release = process.argv.includes('--release');
 const tests = process.argv.includes('--tests');
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+const define = { LIFEBOAT_VERSION: JSON.stringify(version) };
 
 function tsFiles(dir) {
   const out = [];
@@ -27,6 +29,7 @@ await build({
   external: ['vscode', 'cpu-features', 'ssh2'],
   sourcemap: !release,
   minify: release,
+  define,
   logLevel: 'warning',
 });
 
@@ -40,6 +43,7 @@ if (tests) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
+    define,
     logLevel: 'warning',
   });
 }

@@ -1,0 +1,66 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Manifest, readManifest, verificationState } from './manifest';
+import { BackupKind, Encryption, KIND_FOLDERS, parseBackupName } from './naming';
+
+export interface BackupEntry {
+  path: string;
+  fileName: string;
+  kind: BackupKind;
+  subject?: string;
+  /** From the name (UTC), which survives copies that reset mtimes. */
+  createdAt: Date;
+  bytes: number;
+  mtime: Date;
+  encryption?: Encryption;
+  manifest?: Manifest;
+  manifestProblem?: string;
+  state: 'verified' | 'failed' | 'unverified';
+}
+
+/**
+ * Every backup in the folder, newest first, including the runbook's own files: its volume
+ * snapshots sit in the folder itself (`backups/volume_*.tar.gz`), not in `volumes/`.
+ * Only names Lifeboat recognises are listed; a missing folder is an empty list.
+ */
+export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
+  const places: string[] = [backupDir, ...Object.values(KIND_FOLDERS).map((f) => join(backupDir, f))];
+  const found: BackupEntry[] = [];
+  for (const dir of places) {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw err;
+    }
+    for (const fileName of names) {
+      const parsed = parseBackupName(fileName);
+      if (!parsed) continue;
+      const path = join(dir, fileName);
+      let st;
+      try {
+        st = await fs.stat(path);
+      } catch {
+        continue; // Deleted while we looked.
+      }
+      if (!st.isFile()) continue;
+      const { manifest, problem } = await readManifest(path);
+      found.push({
+        path,
+        fileName,
+        kind: parsed.kind,
+        subject: parsed.subject,
+        createdAt: manifest?.createdAt ? new Date(manifest.createdAt) : parsed.time,
+        bytes: st.size,
+        mtime: st.mtime,
+        encryption: parsed.encryption,
+        manifest,
+        manifestProblem: problem,
+        state: verificationState(manifest),
+      });
+    }
+  }
+  return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.fileName.localeCompare(b.fileName));
+}

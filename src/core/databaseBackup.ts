@@ -1,0 +1,273 @@
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { dockerEndpoint, isEngineDown } from './docker';
+import { DumpFacts, DumpScanStream } from './dumpScanner';
+import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { RunningExec, runExec, startExec } from './exec';
+import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { HashStream } from './hashStream';
+import { acquireLock } from './lock';
+import { Logger, silentLogger } from './logger';
+import { Manifest, writeManifest } from './manifest';
+import { KIND_FOLDERS, databaseBackupName, partialName } from './naming';
+import { ParallelGzip } from './parallelGzip';
+import { OperationOptions, noProgress } from './progress';
+import type { Stack } from './discovery';
+import { toolVersion } from './version';
+
+export interface DatabaseBackupOptions extends OperationOptions {
+  /** The backup folder; the dump goes to its `database/` subfolder. */
+  backupDir: string;
+  /** File name prefix; defaults to the Compose project name. */
+  prefix?: string;
+  level?: number;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  path: string;
+  manifest: Manifest;
+}
+
+/**
+ * pg_dump inside the database container, streamed through gzip to
+ * `database/<prefix>_backup_YYYYMMDD_HHMMSS.sql.gz`. The file gets its final name only after
+ * pg_dump's own exit code is 0, its end marker arrived, and the data is on disk (contract 1).
+ * Anything else removes the partial file and leaves older backups alone.
+ */
+export async function backupDatabase(docker: Docker, stack: Stack, opts: DatabaseBackupOptions): Promise<BackupResult> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  const started = Date.now();
+  throwIfAborted(opts.signal);
+
+  const container = docker.getContainer(stack.db.id);
+  const info = await inspectDatabase(container, stack);
+
+  const dir = join(opts.backupDir, KIND_FOLDERS.database);
+  await ensurePrivateDir(opts.backupDir);
+  await ensurePrivateDir(dir);
+  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database backup');
+  let partial: string | undefined;
+  try {
+    const name = await freeName(dir, opts.prefix || stack.project || stack.db.name, opts.now ?? (() => new Date()));
+    const finalPath = join(dir, name);
+    partial = join(dir, partialName(name));
+    progress({ phase: `Dumping ${stack.db.database}`, bytes: 0 });
+    log.info(`Backing up database ${stack.db.database} from ${stack.db.name} to ${finalPath}`);
+
+    const dumped = await dumpToFile(container, stack, partial, opts);
+    await fsyncPath(partial);
+    await fs.rename(partial, finalPath);
+    partial = undefined;
+    await fsyncDir(dir);
+
+    const manifest: Manifest = {
+      formatVersion: 1,
+      kind: 'database',
+      createdAt: new Date(started).toISOString(),
+      tool: { name: 'lifeboat', version: toolVersion },
+      source: {
+        project: stack.project,
+        container: stack.db.name,
+        image: info.Config?.Image,
+        database: stack.db.database,
+        serverVersion: dumped.facts.serverVersion,
+        pgDumpVersion: dumped.facts.dumpVersion,
+      },
+      compression: { format: 'gzip', level: opts.level ?? 6 },
+      file: { name, bytes: dumped.fileBytes, sha256: dumped.fileSha256 },
+      content: { bytes: dumped.facts.bytes },
+      tables: dumped.facts.tables,
+      alembicHead: dumped.facts.alembicHeads.length ? dumped.facts.alembicHeads : undefined,
+      durationMs: Date.now() - started,
+      verifications: [],
+    };
+    try {
+      await writeManifest(finalPath, manifest);
+    } catch (err) {
+      // The backup itself is complete and checked; a missing manifest only costs metadata.
+      log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`);
+    }
+    log.info(`Backup complete: ${name} (${dumped.fileBytes} bytes, ${Object.keys(dumped.facts.tables).length} tables)`);
+    return { path: finalPath, manifest };
+  } finally {
+    if (partial) await removeQuietly(partial);
+    await lock.release();
+  }
+}
+
+async function inspectDatabase(container: Docker.Container, stack: Stack): Promise<Docker.ContainerInspectInfo> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await container.inspect();
+  } catch (err) {
+    if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      throw new LifeboatError(
+        `The database container ${stack.db.name} no longer exists.`,
+        'Start the stack with `docker compose up -d`, then refresh the Backups view.',
+      );
+    }
+    throw err;
+  }
+  if (!info.State?.Running) {
+    throw new LifeboatError(
+      `The database container ${stack.db.name} is not running (${info.State?.Status ?? 'unknown state'}).`,
+      `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\`, then retry.`,
+    );
+  }
+  return info;
+}
+
+/** A name not taken yet: two backups within one second get consecutive seconds. */
+async function freeName(dir: string, prefix: string, now: () => Date): Promise<string> {
+  const t = now();
+  for (let i = 0; i < 60; i++) {
+    const name = databaseBackupName(prefix, new Date(t.getTime() + i * 1000));
+    try {
+      await fs.access(join(dir, name));
+    } catch {
+      return name;
+    }
+  }
+  throw new LifeboatError(`Too many backups named for ${t.toISOString()} in ${dir}.`);
+}
+
+interface Dumped {
+  facts: DumpFacts;
+  fileBytes: number;
+  fileSha256: string;
+}
+
+async function dumpToFile(container: Docker.Container, stack: Stack, partial: string, opts: DatabaseBackupOptions): Promise<Dumped> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  // A unique application name lets a cancel find and end exactly this pg_dump's session.
+  const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
+  let run: RunningExec;
+  try {
+    run = await startExec(container, {
+      argv: ['pg_dump', '--no-password', '-U', stack.db.user, '-d', stack.db.database],
+      env: [`PGAPPNAME=${appName}`],
+    });
+  } catch (err) {
+    if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+    throw err;
+  }
+
+  const label = `Dumping ${stack.db.database}`;
+  const scan = new DumpScanStream((bytes) => progress({ phase: label, bytes }));
+  const gzip = new ParallelGzip({ level: opts.level ?? 6 });
+  const hash = new HashStream();
+  const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+
+  const ac = new AbortController();
+  const onAbort = () => {
+    ac.abort();
+    void stopDump(container, stack, appName);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await pipeline(run.stdout, scan, gzip, hash, out, { signal: ac.signal });
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      await waitGone(run, log);
+      throw new CancelledError();
+    }
+    run.destroy();
+    throw await explainFailure(err, container, stack, run, partial, log);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const exitCode = await run.exitCode();
+  const stderr = run.stderr.text();
+  if (stderr) log.tool('pg_dump', stderr);
+  if (exitCode !== 0) throw await pgDumpFailed(exitCode, stderr, container, stack);
+  const facts = scan.facts;
+  if (!facts.complete) {
+    throw new LifeboatError(
+      'pg_dump exited without writing its end marker: the dump is incomplete and was not kept.',
+      "See the log for pg_dump's output, then retry.",
+    );
+  }
+  return { facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
+}
+
+/**
+ * Ends pg_dump's server session. pg_dump then fails on its next read and exits, wherever it
+ * is; closing our end of the exec stream alone does not stop a process inside a container.
+ */
+async function stopDump(container: Docker.Container, stack: Stack, appName: string): Promise<void> {
+  try {
+    await runExec(container, {
+      argv: [
+        'psql', '--no-password', '-X', '-At', '-U', stack.db.user, '-d', stack.db.database, '-c',
+        // appName is our own hex token, never user input.
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${appName}'`,
+      ],
+    });
+  } catch {
+    // The container may be gone already; then so is pg_dump.
+  }
+}
+
+async function waitGone(run: RunningExec, log: Logger): Promise<void> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
+  const result = await Promise.race([run.exitCode().catch(() => -1), timeout]);
+  if (result === 'timeout') log.warn('pg_dump was still running 5 s after the cancel.');
+}
+
+async function stillRunning(container: Docker.Container): Promise<boolean> {
+  try {
+    return !!(await container.inspect()).State?.Running;
+  } catch {
+    return false;
+  }
+}
+
+async function explainFailure(
+  err: unknown,
+  container: Docker.Container,
+  stack: Stack,
+  run: RunningExec,
+  partial: string,
+  log: Logger,
+): Promise<Error> {
+  const stderr = run.stderr.text();
+  if (stderr) log.tool('pg_dump', stderr);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code && /^E[A-Z]+$/.test(code) && !isEngineDown(err)) return fsError(err, 'write the backup', dirname(partial));
+  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), code ?? 'error');
+  if (!(await stillRunning(container))) return containerStopped(stack);
+  if (err instanceof LifeboatError) return err;
+  return new LifeboatError(`The dump stream failed: ${(err as Error).message}`, "See the log for pg_dump's output, then retry.");
+}
+
+function containerStopped(stack: Stack): LifeboatError {
+  return new LifeboatError(
+    `The database container ${stack.db.name} stopped during the dump; the partial backup was removed.`,
+    `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\` and retry. Older backups are untouched.`,
+  );
+}
+
+async function pgDumpFailed(exitCode: number, stderr: string, container: Docker.Container, stack: Stack): Promise<Error> {
+  if (!(await stillRunning(container))) return containerStopped(stack);
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const last = lines.find((l) => /error|fatal/i.test(l)) ?? lines.at(-1) ?? 'no error output';
+  let hint = "See the Lifeboat log for pg_dump's full output.";
+  if (/database ".*" does not exist/.test(stderr)) {
+    hint = `Check the database name (setting lifeboat.database.name; empty means the container's POSTGRES_DB). Tried "${stack.db.database}".`;
+  } else if (/role ".*" does not exist/.test(stderr)) {
+    hint = `Check the database user (setting lifeboat.database.user; empty means the container's POSTGRES_USER). Tried "${stack.db.user}".`;
+  } else if (/password authentication failed|no password supplied/.test(stderr)) {
+    hint = 'pg_dump runs inside the container over its local socket; the server must allow that user locally (trust or peer in pg_hba.conf).';
+  } else if (/terminating connection|server closed the connection/.test(stderr)) {
+    hint = "The server ended pg_dump's session (a restart or an administrator). Retry when the database is up.";
+  }
+  return new LifeboatError(`pg_dump failed (exit code ${exitCode}): ${last}`, hint, stderr);
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors that reach users. `message` says what failed; `hint` says what to do next.
+ * Secrets never go into either (contract 8).
+ */
+export class LifeboatError extends Error {
+  constructor(message: string, readonly hint?: string, readonly detail?: string) {
+    super(message);
+    this.name = 'LifeboatError';
+  }
+}
+
+/** The user cancelled: the UI shows nothing at all. */
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+export class DockerUnavailableError extends LifeboatError {
+  constructor(endpoint: string, cause: string) {
+    super(
+      `Cannot reach the Docker engine at ${endpoint} (${cause}).`,
+      'Start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a running engine, then retry.',
+    );
+    this.name = 'DockerUnavailableError';
+  }
+}
+
+export class LockedError extends LifeboatError {
+  constructor(what: string, holder: string) {
+    super(
+      `Another Lifeboat operation is already working on ${what} (${holder}).`,
+      'Wait for it to finish (another VS Code window or a scheduled run may hold it), then retry.',
+    );
+    this.name = 'LockedError';
+  }
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Turns a Node file-system error into one that names the path and the way out. */
+export function fsError(err: unknown, action: string, path: string): LifeboatError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new LifeboatError(
+        `The disk holding ${path} is full (${code}) while trying to ${action}.`,
+        'Free some space or choose another folder in the setting lifeboat.backupDirectory. Older backups were not touched.',
+      );
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new LifeboatError(
+        `Cannot ${action}: ${path} is not writable (${code}).`,
+        'Fix the folder\'s permissions or choose another folder in the setting lifeboat.backupDirectory.',
+      );
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new LifeboatError(
+        `Cannot ${action}: a part of ${path} is a file, not a folder (${code}).`,
+        'Choose another folder in the setting lifeboat.backupDirectory.',
+      );
+    default:
+      return new LifeboatError(`Cannot ${action} (${path}): ${(err as Error)?.message ?? String(err)}`);
+  }
+}

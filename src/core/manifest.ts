@@ -1,0 +1,76 @@
+import { promises as fs } from 'node:fs';
+import { BackupKind, Encryption, manifestName } from './naming';
+import { writeFileAtomic } from './fsSafe';
+
+export const MANIFEST_VERSION = 1;
+
+export interface VerificationRecord {
+  at: string;
+  depth: 'quick' | 'full';
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Manifest {
+  formatVersion: number;
+  kind: BackupKind;
+  createdAt: string;
+  tool: { name: 'lifeboat'; version: string };
+  source: {
+    project?: string;
+    container?: string;
+    image?: string;
+    database?: string;
+    volume?: string;
+    serverVersion?: string;
+    pgDumpVersion?: string;
+  };
+  compression: { format: 'gzip'; level: number };
+  file: { name: string; bytes: number; sha256: string };
+  /** Uncompressed payload: the SQL script of a dump. */
+  content?: { bytes: number; sha256?: string };
+  encryption?: { format: Encryption; keyFingerprint: string; plaintextSha256: string };
+  tables?: Record<string, number>;
+  alembicHead?: string[];
+  durationMs?: number;
+  verifications: VerificationRecord[];
+}
+
+export function manifestPath(backupPath: string): string {
+  return manifestName(backupPath);
+}
+
+export async function writeManifest(backupPath: string, manifest: Manifest): Promise<void> {
+  await writeFileAtomic(manifestPath(backupPath), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Reads a sidecar manifest; a missing one is normal (runbook-made backups), a broken one is reported. */
+export async function readManifest(backupPath: string): Promise<{ manifest?: Manifest; problem?: string }> {
+  let text: string;
+  try {
+    text = await fs.readFile(manifestPath(backupPath), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    return { problem: `manifest unreadable: ${(err as Error).message}` };
+  }
+  try {
+    const parsed = JSON.parse(text) as Manifest;
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.formatVersion !== 'number') {
+      return { problem: 'manifest is not a Lifeboat manifest' };
+    }
+    if (parsed.formatVersion > MANIFEST_VERSION) {
+      return { manifest: parsed, problem: `manifest format ${parsed.formatVersion} is newer than this Lifeboat understands` };
+    }
+    parsed.verifications ??= [];
+    return { manifest: parsed };
+  } catch (err) {
+    return { problem: `manifest is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+/** The state a tree icon shows: the newest verification wins. */
+export function verificationState(manifest: Manifest | undefined): 'verified' | 'failed' | 'unverified' {
+  const last = manifest?.verifications.at(-1);
+  if (!last) return 'unverified';
+  return last.ok ? 'verified' : 'failed';
+}
