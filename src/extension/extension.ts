@@ -1,7 +1,53 @@
 import * as vscode from 'vscode';
+import { BackupCatalog } from './backupCatalog';
+import { registerCommands } from './commands/registry';
+import { commandErrors } from './commands/runCommand';
+import type { Lifeboat } from './lifeboat';
+import { OutputLogger } from './outputLogger';
+import { Prompter, vscodePrompter } from './prompter';
+import { Settings } from './settings';
+import { StackService } from './stackService';
+import { BackupStatusBar } from './statusBar';
+import { BackupsTree } from './tree/backupsTree';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('lifeboat.refresh', () => undefined));
+/** What activate() returns; extension-host tests use it, users never see it. */
+export interface LifeboatApi {
+  lastError(): Error | undefined;
+  setPrompter(prompter: Prompter | undefined): void;
+}
+
+/**
+ * Activation wires things up and returns: no Docker call and no disk read happen here. The
+ * tree loads when the view is shown; the status bar a moment after start-up.
+ */
+export function activate(context: vscode.ExtensionContext): LifeboatApi {
+  const log = new OutputLogger();
+  const stacks = new StackService();
+  const catalog = new BackupCatalog(stacks, log);
+  const tree = new BackupsTree(catalog, stacks);
+  const statusBar = new BackupStatusBar(catalog);
+  const lb: Lifeboat = { context, log, stacks, catalog, tree, statusBar, prompter: vscodePrompter };
+
+  context.subscriptions.push(
+    log,
+    catalog,
+    tree,
+    statusBar,
+    vscode.window.registerTreeDataProvider('lifeboat.backups', tree),
+    Settings.onDidChange(() => catalog.invalidate()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => catalog.invalidate()),
+  );
+  registerCommands(lb);
+
+  const deferred = setTimeout(() => void statusBar.update(), 1500);
+  context.subscriptions.push({ dispose: () => clearTimeout(deferred) });
+
+  return {
+    lastError: () => commandErrors.last,
+    setPrompter: (p) => {
+      lb.prompter = p ?? vscodePrompter;
+    },
+  };
 }
 
 export function deactivate(): void {}

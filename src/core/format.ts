@@ -1,0 +1,48 @@
+/** Human-readable sizes and ages for the tree, the status bar and messages. */
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatAge(from: Date, now: Date = new Date()): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
+  if (seconds < 60) return 'just now';
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+/** Short age for the status bar: `5m`, `3h`, `2d`. */
+export function formatShortAge(from: Date, now: Date = new Date()): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 60000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+export function formatRate(bytes: number, ms: number): string {
+  if (ms <= 0) return '';
+  return `${formatBytes((bytes * 1000) / ms)}/s`;
+}
+
+export type Freshness = 'fresh' | 'stale' | 'old' | 'none';
+
+/** The runbook's rule: a backup younger than 24 hours is fresh; twice that is a problem. */
+export function freshness(newest: Date | undefined, maxAgeHours = 24, now: Date = new Date()): Freshness {
+  if (!newest) return 'none';
+  const hours = (now.getTime() - newest.getTime()) / 3_600_000;
+  if (hours < maxAgeHours) return 'fresh';
+  if (hours < maxAgeHours * 2) return 'stale';
+  return 'old';
+}

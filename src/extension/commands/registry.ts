@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import type { Lifeboat } from '../lifeboat';
+import { backupDatabase } from './backupDatabase';
+import { copyBackupPath } from './copyBackupPath';
+import { deleteBackup } from './deleteBackup';
+import { openSettings } from './openSettings';
+import { refresh } from './refresh';
+import { revealBackup } from './revealBackup';
+import { CommandHandler, runCommand } from './runCommand';
+import { showLog } from './showLog';
+
+/** Every command, one line each. `npm run check-commands` compares this with package.json. */
+export const COMMANDS: Record<string, CommandHandler> = {
+  'lifeboat.backupDatabase': backupDatabase,
+  'lifeboat.refresh': refresh,
+  'lifeboat.showLog': showLog,
+  'lifeboat.openSettings': openSettings,
+  'lifeboat.revealBackup': revealBackup,
+  'lifeboat.copyBackupPath': copyBackupPath,
+  'lifeboat.deleteBackup': deleteBackup,
+};
+
+export function registerCommands(lb: Lifeboat): void {
+  for (const [id, handler] of Object.entries(COMMANDS)) {
+    lb.context.subscriptions.push(vscode.commands.registerCommand(id, runCommand(lb, id, handler)));
+  }
+}

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { LifeboatError, isCancelled } from '../../core/errors';
+import type { Lifeboat } from '../lifeboat';
+
+export type CommandHandler = (lb: Lifeboat, ...args: unknown[]) => Promise<unknown>;
+
+/** Errors shown by the last command; extension-host tests read it through the exported API. */
+export const commandErrors: { last?: Error } = {};
+
+/**
+ * The one wrapper every command runs in: a cancel shows nothing, a LifeboatError shows its
+ * message and hint, anything else says which command failed; every error offers the log.
+ * The message is not awaited, so the command's promise settles without a click.
+ */
+export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (...args: unknown[]) => Promise<unknown> {
+  return async (...args: unknown[]) => {
+    try {
+      commandErrors.last = undefined;
+      return await handler(lb, ...args);
+    } catch (err) {
+      if (isCancelled(err)) {
+        lb.log.info(`${id}: cancelled`);
+        return undefined;
+      }
+      const error = err instanceof Error ? err : new Error(String(err));
+      commandErrors.last = error;
+      const text =
+        error instanceof LifeboatError
+          ? [error.message, error.hint].filter(Boolean).join(' ')
+          : `Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`;
+      lb.log.error(`${id}: ${text}`);
+      if (!(error instanceof LifeboatError) && error.stack) lb.log.error(error.stack);
+      void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {
+        if (pick) lb.log.show();
+      });
+      return undefined;
+    }
+  };
+}

@@ -1,0 +1,5 @@
+import type { Lifeboat } from '../lifeboat';
+
+export async function showLog(lb: Lifeboat): Promise<void> {
+  lb.log.show();
+}

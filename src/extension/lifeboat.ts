@@ -1,0 +1,18 @@
+import type * as vscode from 'vscode';
+import type { BackupCatalog } from './backupCatalog';
+import type { OutputLogger } from './outputLogger';
+import type { Prompter } from './prompter';
+import type { StackService } from './stackService';
+import type { BackupStatusBar } from './statusBar';
+import type { BackupsTree } from './tree/backupsTree';
+
+/** What every command gets: the services of one extension instance. */
+export interface Lifeboat {
+  context: vscode.ExtensionContext;
+  log: OutputLogger;
+  stacks: StackService;
+  catalog: BackupCatalog;
+  tree: BackupsTree;
+  statusBar: BackupStatusBar;
+  prompter: Prompter;
+}

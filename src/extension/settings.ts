@@ -1,0 +1,55 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DiscoverySettings } from '../core/discovery';
+
+const SECTION = 'lifeboat';
+
+/** Typed access to `lifeboat.*`, resolved for one workspace folder. */
+export class Settings {
+  constructor(private readonly folder: vscode.WorkspaceFolder | undefined) {}
+
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION, this.folder?.uri);
+  }
+
+  private str(key: string): string {
+    return (this.config.get<string>(key) ?? '').trim();
+  }
+
+  get folderPath(): string | undefined {
+    return this.folder?.uri.fsPath;
+  }
+
+  /** Absolute; relative settings are taken from the workspace folder. */
+  get backupDirectory(): string {
+    const value = this.str('backupDirectory') || 'backups';
+    const expanded = value.startsWith('~/') ? path.join(process.env.HOME ?? '', value.slice(2)) : value;
+    if (path.isAbsolute(expanded)) return expanded;
+    return path.join(this.folderPath ?? process.cwd(), expanded);
+  }
+
+  get backupPrefix(): string {
+    return this.str('backupPrefix');
+  }
+
+  get compressionLevel(): number {
+    const level = this.config.get<number>('compressionLevel') ?? 6;
+    return Math.min(9, Math.max(1, Math.round(level)));
+  }
+
+  get discovery(): DiscoverySettings {
+    return {
+      folder: this.folderPath,
+      composeProject: this.str('composeProject') || undefined,
+      dbContainer: this.str('database.container') || undefined,
+      database: this.str('database.name') || undefined,
+      user: this.str('database.user') || undefined,
+    };
+  }
+
+  static onDidChange(listener: () => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) listener();
+    });
+  }
+}

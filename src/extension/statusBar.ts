@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import { formatAge, formatShortAge, freshness } from '../core/format';
+import type { BackupCatalog } from './backupCatalog';
+
+/** Age of the newest database backup, coloured by the runbook's 24-hour freshness rule. */
+export class BackupStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('lifeboat.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly timer: NodeJS.Timeout;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly catalog: BackupCatalog) {
+    this.item.name = 'Lifeboat Backups';
+    this.item.command = 'workbench.view.extension.lifeboat';
+    this.subscription = catalog.onDidChange(() => void this.update());
+    // Ages move on even when no file changes.
+    this.timer = setInterval(() => void this.update(), 60_000);
+  }
+
+  async update(): Promise<void> {
+    const entries = await this.catalog.get();
+    const newest = entries.find((e) => e.kind === 'database');
+    const now = new Date();
+    const state = freshness(newest?.createdAt, 24, now);
+    this.item.text = newest ? `$(database) ${formatShortAge(newest.createdAt, now)}` : '$(database) no backup';
+    this.item.tooltip = newest
+      ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ' (older than 24 hours)'}`
+      : 'No database backup yet. Click to open the Backups view.';
+    this.item.backgroundColor =
+      state === 'fresh' ? undefined : new vscode.ThemeColor(state === 'stale' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
+    this.item.show();
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,117 @@
+import * as vscode from 'vscode';
+import type { BackupEntry } from '../../core/catalog';
+import { pingDocker } from '../../core/docker';
+import { NoStackError } from '../../core/discovery';
+import { DockerUnavailableError } from '../../core/errors';
+import type { BackupKind } from '../../core/naming';
+import type { BackupCatalog } from '../backupCatalog';
+import type { StackService } from '../stackService';
+import { BackupItem } from './backupItem';
+
+type ViewState = 'dockerDown' | 'noStack' | 'empty' | 'ready';
+
+const GROUPS: { kind: BackupKind; label: string; icon: string; empty: string }[] = [
+  { kind: 'database', label: 'Database', icon: 'database', empty: 'No database backups yet' },
+  { kind: 'config', label: 'Config', icon: 'settings-gear', empty: 'No config archives yet' },
+  { kind: 'volume', label: 'Volumes', icon: 'archive', empty: 'No volume snapshots yet' },
+];
+
+class GroupItem extends vscode.TreeItem {
+  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[]) {
+    super(label, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `group.${kind}`;
+    this.description = `${entries.length}`;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.contextValue = `group.${kind}`;
+  }
+}
+
+class NoticeItem extends vscode.TreeItem {
+  constructor(id: string, label: string, icon: string, tooltip?: string, command?: vscode.Command) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.tooltip = tooltip;
+    this.command = command;
+    this.contextValue = 'notice';
+  }
+}
+
+type Node = GroupItem | BackupItem | NoticeItem;
+
+/**
+ * The "Backups" view. With no backups it returns nothing so the matching welcome view shows
+ * (Docker down, no stack, or simply none yet); the state goes into the `lifeboat.state` key.
+ */
+export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly catalog: BackupCatalog, private readonly stacks: StackService) {
+    this.subscription = catalog.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node instanceof GroupItem) {
+      if (node.entries.length === 0) {
+        return [new NoticeItem(`empty.${node.kind}`, GROUPS.find((g) => g.kind === node.kind)!.empty, 'info')];
+      }
+      const now = new Date();
+      return node.entries.map((e) => new BackupItem(e, now));
+    }
+    if (node) return [];
+
+    const entries = await this.catalog.get();
+    const dockerProblem = await this.dockerProblem();
+    if (entries.length === 0) {
+      await this.setState(dockerProblem ?? 'empty');
+      return [];
+    }
+    await this.setState('ready');
+    const roots: Node[] = [];
+    if (dockerProblem === 'dockerDown') {
+      roots.push(
+        new NoticeItem('notice.docker', 'Docker engine not reachable', 'warning', 'Backups and restores need a running Docker engine. Start Docker, then refresh.', {
+          command: 'lifeboat.refresh',
+          title: 'Refresh',
+        }),
+      );
+    }
+    for (const g of GROUPS) roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind)));
+    return roots;
+  }
+
+  refresh(): void {
+    this.catalog.invalidate();
+  }
+
+  private async dockerProblem(): Promise<ViewState | undefined> {
+    try {
+      await this.stacks.discover();
+      return undefined;
+    } catch (err) {
+      if (err instanceof DockerUnavailableError) return 'dockerDown';
+      if (err instanceof NoStackError) return 'noStack';
+      try {
+        await pingDocker(this.stacks.engine);
+        return 'noStack';
+      } catch {
+        return 'dockerDown';
+      }
+    }
+  }
+
+  private async setState(state: ViewState): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'lifeboat.state', state);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
