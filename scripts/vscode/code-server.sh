@@ -55,6 +55,9 @@ export XDG_CACHE_HOME="$STATE/cache"
 export XDG_STATE_HOME="$STATE/state"
 export XDG_RUNTIME_DIR="$STATE/runtime"
 export PATH="$(dirname "$NODE24"):$PATH"
+# No extension gallery (offline: open-vsx.org is unreachable, and its lookups only add errors
+# and delay). Set EXTENSIONS_GALLERY yourself to use one.
+export EXTENSIONS_GALLERY="${EXTENSIONS_GALLERY:-"{}"}"
 # Keep the Node 20 toolchain's settings out of code-server's Node 24.
 unset NODE_OPTIONS npm_config_nodedir || true
 

@@ -86,15 +86,17 @@ async function main(): Promise<number> {
     mark('workbench page loaded');
 
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timeout = new Promise<number>((r) => {
       timer = setTimeout(() => {
+        timedOut = true;
         console.error(`[run] timed out after ${timeoutS} s without codeAutomationExit`);
         r(1);
       }, timeoutS * 1000);
     });
     const code = await Promise.race([exited, timeout]);
     clearTimeout(timer);
-    if (code === 1 && !verbose) {
+    if (timedOut && !verbose) {
       // Show the end of code-server's log: it names load errors of the extension or the suite.
       const log = fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n');
       console.error(`[run] last lines of ${server.logFile}:\n${log}`);
@@ -116,6 +118,7 @@ const NOISE = [
   /^\[reconnection-grace-time\]/,
   /^Updating additional builtin extensions cache/,
   /^\[Service Worker\]/,
+  /^Ignoring fetching additional builtin extensions/,
   /^\[AccountPolicyGate\]/,
   /^\[AgentHost/,
   /^Creation of workbench contribution/,

@@ -1,0 +1,207 @@
+// UI end to end: a real VS Code (code-server) in headless Chromium at 1440x900, the Lifeboat
+// extension loaded from this repo (extensionDevelopmentPath, no vsix step), driven like a user.
+//
+//   npm run build && node scripts/build.mjs --tests && node out/test/extension/ui-flow.js
+//
+// Screenshots go to <repo>/test-results/screenshots/. Exits non-zero if a step fails (and
+// screenshots the page as "failure").
+//
+// Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
+// LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 180).
+//
+// To add a step, write an async function (wb: Workbench) => void and add it to STEPS, e.g.
+//   async function backupFromPalette(wb) {
+//     await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
+//     await waitForNotification(wb, /Backed up/);
+//     await wb.page.locator('.pane[aria-label*="Backups"] .monaco-list-row').first().waitFor();
+//     await screenshot(wb, 'after-backup');
+//   }
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { defaultWorkspace, launchBrowser, repoRoot, startCodeServer, workbenchUrl, type CodeServer } from './codeServer';
+
+export interface Workbench {
+  page: Page;
+  context: BrowserContext;
+  server: CodeServer;
+  workspace: string;
+  screenshotsDir: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  workspace?: string;
+  /** Load the extension from this folder (default: the repo). Ignored when vsix is set. */
+  extensionDevelopmentPath?: string;
+  /** Install this .vsix instead (no development mode). */
+  vsix?: string;
+  verbose?: boolean;
+}
+
+/** Starts code-server + Chromium and waits until the workbench (and our extension) is up. */
+export async function openWorkbench(opts: OpenOptions = {}): Promise<Workbench> {
+  const repo = repoRoot();
+  const workspace = opts.workspace ?? defaultWorkspace();
+  const verbose = opts.verbose ?? process.env.LIFEBOAT_TEST_VERBOSE === '1';
+  const vsix = opts.vsix ?? process.env.LIFEBOAT_UI_VSIX;
+  // Development mode needs the smoke-test driver flag; a vsix install does not.
+  const server = await startCodeServer({ testMode: !vsix, vsix, verbose });
+  const browser = await launchBrowser({ width: 1440, height: 900 });
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
+  // In development mode VS Code reports through these when present; keep them harmless.
+  await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
+    if (verbose) console.log(`[vscode ${type}]`, JSON.stringify(args).slice(0, 500));
+  });
+  await page.exposeFunction('codeAutomationExit', (code: number) => console.log(`[vscode] exit ${code}`));
+  const url = workbenchUrl(server.port, {
+    folder: workspace,
+    extensionDevelopmentPath: vsix ? undefined : (opts.extensionDevelopmentPath ?? repo),
+  });
+  const screenshotsDir = path.join(repo, 'test-results/screenshots');
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  const wb: Workbench = {
+    page,
+    context: browser.context,
+    server,
+    workspace,
+    screenshotsDir,
+    close: async () => {
+      await browser.close();
+      await server.stop();
+      if (process.env.LIFEBOAT_TEST_KEEP !== '1') fs.rmSync(server.stateDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+    // The activity bar item appears once the extension's contributions are registered.
+    await activityBarItem(wb, 'Lifeboat').waitFor({ timeout: 60_000 });
+  } catch (err) {
+    await screenshot(wb, 'open-failure').catch(() => undefined);
+    await wb.close();
+    throw err;
+  }
+  return wb;
+}
+
+export function activityBarItem(wb: Workbench, title: string) {
+  return wb.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`).first();
+}
+
+/** Clicks an activity-bar item (e.g. "Lifeboat") unless its container is already shown. */
+export async function openViewContainer(wb: Workbench, title: string): Promise<void> {
+  const item = activityBarItem(wb, title);
+  await item.waitFor();
+  const checked = await wb.page
+    .locator(`.part.activitybar .action-item.checked a[aria-label^="${title}"], .part.activitybar .action-item.checked[aria-label^="${title}"]`)
+    .count();
+  if (!checked) await item.click();
+  await wb.page.locator(`.part.sidebar .title-label h2`, { hasText: new RegExp(title, 'i') }).waitFor();
+}
+
+/** The view pane with this name (e.g. "Backups") in the side bar, once it is shown. */
+export async function waitForView(wb: Workbench, name: string) {
+  const header = wb.page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
+  const single = wb.page.locator('.part.sidebar .title-label h2', { hasText: new RegExp(name, 'i') }).first();
+  await Promise.any([header.waitFor(), single.waitFor()]);
+  return wb.page.locator('.part.sidebar .pane').filter({ has: wb.page.locator('.pane-body') }).first();
+}
+
+/** F1, type the command title (e.g. "Lifeboat: Back Up Database"), Enter. */
+export async function runCommandFromPalette(wb: Workbench, title: string): Promise<void> {
+  const { page } = wb;
+  await page.locator('.monaco-workbench').click({ position: { x: 720, y: 450 } }).catch(() => undefined);
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title.replace(/^.*?:\s*/, '') }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => undefined);
+}
+
+/** Texts of the notification toasts now on screen. */
+export async function readNotifications(wb: Workbench): Promise<string[]> {
+  await wb.page.waitForTimeout(1000); // toasts fade in
+  return (await wb.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
+}
+
+/** Waits until a toast matching re is shown; returns its text. */
+export async function waitForNotification(wb: Workbench, re: RegExp, timeoutMs = 60_000): Promise<string> {
+  const toast = wb.page.locator('.notification-toast .notification-list-item-message', { hasText: re }).first();
+  await toast.waitFor({ timeout: timeoutMs });
+  await wb.page.waitForTimeout(1000);
+  return (await toast.innerText()).trim();
+}
+
+/** Saves test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(wb: Workbench, name: string): Promise<string> {
+  const file = path.join(wb.screenshotsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  await wb.page.screenshot({ path: file });
+  console.log(`[ui] screenshot ${path.relative(repoRoot(), file)}`);
+  return file;
+}
+
+// ---- the flow ---------------------------------------------------------------------------
+
+type Step = (wb: Workbench) => Promise<void>;
+
+async function openLifeboatView(wb: Workbench): Promise<void> {
+  await openViewContainer(wb, 'Lifeboat');
+  await waitForView(wb, 'Backups');
+  await wb.page.mouse.move(900, 600); // no hover tooltip on the activity bar in the shot
+  await wb.page.waitForTimeout(1500); // let the tree / welcome content render
+  await screenshot(wb, 'lifeboat-view');
+  const notes = await readNotifications(wb);
+  if (notes.length) console.log(`[ui] notifications: ${JSON.stringify(notes)}`);
+}
+
+export const STEPS: [string, Step][] = [
+  ['open the Lifeboat view', openLifeboatView],
+  // ['back up from the palette', backupFromPalette],  (see the header comment)
+];
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 180);
+  const timer = setTimeout(() => {
+    console.error(`[ui] timed out after ${timeoutS} s`);
+    process.exit(1);
+  }, timeoutS * 1000);
+  const wb = await openWorkbench();
+  console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);
+  let failed = 0;
+  try {
+    for (const [name, step] of STEPS) {
+      const t = Date.now();
+      try {
+        await step(wb);
+        console.log(`[ui] ok   ${name} (${Date.now() - t} ms)`);
+      } catch (err) {
+        failed++;
+        console.error(`[ui] FAIL ${name}: ${(err as Error).stack ?? err}`);
+        await screenshot(wb, `failure-${name}`).catch(() => undefined);
+        break;
+      }
+    }
+  } finally {
+    await wb.close();
+    clearTimeout(timer);
+  }
+  console.log(`[ui] ${failed ? 'failed' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error('[ui]', err);
+      process.exit(1);
+    },
+  );
+}
