@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { connectDocker } from '../../src/core/docker';
+import { Stack, discoverStack } from '../../src/core/discovery';
+import type { Logger } from '../../src/core/logger';
+
+/**
+ * Shared pieces of the integration suites. They drive the real engine and real PostgreSQL
+ * containers; `scripts/env/stack-up.sh` (run by `npm test`) brings the demo stack up first.
+ * The docker CLI is used to arrange and inspect, never to do the work under test.
+ */
+export const run = promisify(execFile);
+export const REPO = join(__dirname, '..', '..', '..');
+export const DEMO_DIR = join(REPO, 'demo');
+export const docker: Docker = connectDocker();
+
+export async function demoStack(): Promise<Stack> {
+  try {
+    return await discoverStack(docker, { folder: DEMO_DIR });
+  } catch (err) {
+    throw new Error(`The demo stack is not up (${(err as Error).message}). Run scripts/env/stack-up.sh first.`);
+  }
+}
+
+export async function tempDir(tag: string): Promise<string> {
+  return fs.mkdtemp(join(tmpdir(), `lifeboat-${tag}-`));
+}
+
+/** SQL through psql in a container; ON_ERROR_STOP so a broken fixture fails loudly. */
+export async function psql(container: string, user: string, db: string, sql: string): Promise<string> {
+  const { stdout } = await run('docker', ['exec', container, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', user, '-d', db, '-c', sql], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.trim();
+}
+
+/** Exact row counts of every user table, keyed like pg_dump writes them (`schema.table`). */
+export async function rowCounts(container: string, user: string, db: string): Promise<Record<string, number>> {
+  const out = await psql(
+    container,
+    user,
+    db,
+    `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name),
+            (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, true, '')))[1]::text
+       FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+      ORDER BY 1`,
+  );
+  const counts: Record<string, number> = {};
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [table, n] = line.split('|');
+    counts[table] = Number(n);
+  }
+  return counts;
+}
+
+export async function imageExists(name: string): Promise<boolean> {
+  try {
+    await docker.getImage(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A PostgreSQL image already on the engine: tests never pull. */
+export async function postgresImage(): Promise<string> {
+  for (const name of [process.env.LIFEBOAT_PG_IMAGE, 'postgres:16', 'lifeboat/postgres:15']) {
+    if (name && (await imageExists(name))) return name;
+  }
+  throw new Error('No PostgreSQL image on the engine; run scripts/env/build-images.sh.');
+}
+
+export async function waitHealthy(container: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await docker.getContainer(container).inspect();
+    if (info.State.Health?.Status === 'healthy') return;
+    if (Date.now() > deadline) throw new Error(`${container} not healthy after ${timeoutMs} ms (${info.State.Status})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export interface ScratchDb {
+  container: string;
+  stack: Stack;
+  remove(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL container of its own, for tests that stop, kill or fill things: the demo stack
+ * stays untouched. Host network on a port of its own (no bridge networks on these machines).
+ */
+export async function scratchPostgres(name: string, port: number, sqlBytes: number): Promise<ScratchDb> {
+  const image = await postgresImage();
+  await run('docker', ['rm', '-f', name]).catch(() => undefined);
+  await run('docker', [
+    'run', '-d', '--name', name, '--network', 'host',
+    '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
+    '-e', `PGPORT=${port}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+    '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+    image,
+  ]);
+  await waitHealthy(name);
+  // Rows of mixed, not very compressible text, so a dump of `sqlBytes` takes a moment to stream.
+  const rows = Math.ceil(sqlBytes / 120);
+  await psql(
+    name,
+    'lb',
+    'lbdb',
+    `CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz, kind text, payload text);
+     INSERT INTO events SELECT g, now() - g * interval '1 second', (ARRAY['login','view','edit','export'])[1 + g % 4],
+            md5(g::text) || ' ' || md5((g * 7)::text) || ' ' || substr(md5(random()::text), 1, 1 + (g % 30))
+       FROM generate_series(1, ${rows}) g;
+     CREATE TABLE notes (id serial PRIMARY KEY, body text);
+     INSERT INTO notes (body) SELECT 'note ' || g FROM generate_series(1, 250) g;`,
+  );
+  const stack = await discoverStack(docker, { dbContainer: name });
+  return {
+    container: name,
+    stack,
+    async remove() {
+      await run('docker', ['rm', '-f', '-v', name]).catch(() => undefined);
+    },
+  };
+}
+
+export function collectingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+    tool: (n, o) => lines.push(`${n} ${o}`),
+  };
+}
+
+/** Files in a folder tree, to prove nothing was left behind or touched. */
+export async function snapshotFiles(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(d: string) {
+    let names: string[];
+    try {
+      names = await fs.readdir(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      const st = await fs.stat(p);
+      if (st.isDirectory()) await walk(p);
+      else out[p.slice(dir.length + 1)] = `${st.size}:${st.mtimeMs}:${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`;
+    }
+  }
+  await walk(dir);
+  return out;
+}
