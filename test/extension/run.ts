@@ -123,6 +123,7 @@ const NOISE = [
   /^\[AgentHost/,
   /^Creation of workbench contribution/,
   /authentication provider 'github'/,
+  /^No search provider registered for scheme/,
   /ENOTFOUND open-vsx\.org/,
 ];
 function isWorkbenchNoise(text: string): boolean {
