@@ -1,0 +1,30 @@
+import * as assert from 'node:assert/strict';
+import { formatAge, formatBytes, formatShortAge, freshness } from '../../src/core/format';
+
+describe('format', () => {
+  const now = new Date('2026-01-30T12:00:00Z');
+  const ago = (h: number) => new Date(now.getTime() - h * 3_600_000);
+
+  it('sizes', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatBytes(52 * 1024 * 1024), '52 MB');
+    assert.equal(formatBytes(3.25 * 1024 ** 3), '3.3 GB');
+  });
+
+  it('ages', () => {
+    assert.equal(formatAge(ago(0), now), 'just now');
+    assert.equal(formatAge(ago(0.5), now), '30 min ago');
+    assert.equal(formatAge(ago(5), now), '5 h ago');
+    assert.equal(formatAge(ago(72), now), '3 days ago');
+    assert.equal(formatShortAge(ago(30), now), '30h');
+    assert.equal(formatShortAge(ago(0.1), now), '6m');
+  });
+
+  it('freshness follows the runbook\'s 24 hours', () => {
+    assert.equal(freshness(undefined, 24, now), 'none');
+    assert.equal(freshness(ago(23.9), 24, now), 'fresh');
+    assert.equal(freshness(ago(24.1), 24, now), 'stale');
+    assert.equal(freshness(ago(49), 24, now), 'old');
+  });
+});
