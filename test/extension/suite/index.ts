@@ -11,7 +11,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // mocha 12 is an ES module whose index re-exports lib/mocha.cjs; load the CommonJS build
 // directly (no require(esm) needed in whichever Node runs the extension host).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Mocha = loadMocha();
 
 function loadMocha(): typeof import('mocha') {
