@@ -14,6 +14,8 @@ import { BackupsTree } from './tree/backupsTree';
 export interface LifeboatApi {
   lastError(): Error | undefined;
   setPrompter(prompter: Prompter | undefined): void;
+  readonly tree: BackupsTree;
+  readonly statusBar: BackupStatusBar;
 }
 
 /**
@@ -47,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     setPrompter: (p) => {
       lb.prompter = p ?? vscodePrompter;
     },
+    tree,
+    statusBar,
   };
 }
 

@@ -16,6 +16,15 @@ export class BackupStatusBar implements vscode.Disposable {
     this.timer = setInterval(() => void this.update(), 60_000);
   }
 
+  /** The item as shown; read by tests. */
+  get shown(): { text: string; tooltip: string; background?: string } {
+    return {
+      text: this.item.text,
+      tooltip: String(this.item.tooltip ?? ''),
+      background: this.item.backgroundColor instanceof vscode.ThemeColor ? this.item.backgroundColor.id : undefined,
+    };
+  }
+
   async update(): Promise<void> {
     const entries = await this.catalog.get();
     const newest = entries.find((e) => e.kind === 'database');

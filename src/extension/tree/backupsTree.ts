@@ -8,7 +8,7 @@ import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
 import { BackupItem } from './backupItem';
 
-type ViewState = 'dockerDown' | 'noStack' | 'empty' | 'ready';
+export type ViewState = 'dockerDown' | 'noStack' | 'empty' | 'ready';
 
 const GROUPS: { kind: BackupKind; label: string; icon: string; empty: string }[] = [
   { kind: 'database', label: 'Database', icon: 'database', empty: 'No database backups yet' },
@@ -106,7 +106,11 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     }
   }
 
+  /** What the view shows when it has no items; read by tests. */
+  state: ViewState | undefined;
+
   private async setState(state: ViewState): Promise<void> {
+    this.state = state;
     await vscode.commands.executeCommand('setContext', 'lifeboat.state', state);
   }
 

@@ -1,0 +1,119 @@
+// `npm run bench`: Lifeboat against the runbook's own shell pipelines, same data, same run.
+// Not a test: it prints figures (times, ratios, sizes, peak RSS) for the issue notes.
+import { execFile, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const REPO = join(__dirname, '..', '..');
+const CONTAINER = process.env.LIFEBOAT_BENCH_CONTAINER ?? 'lifeboat-bench-pg';
+const PORT = process.env.LIFEBOAT_BENCH_PORT ?? '55492';
+const SQL_MB = Number(process.env.LIFEBOAT_BENCH_MB ?? 220);
+const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
+const LEVEL = 6;
+
+async function exists(container: string): Promise<boolean> {
+  return run('docker', ['inspect', container]).then(() => true, () => false);
+}
+
+async function ensureBenchDatabase(): Promise<void> {
+  if (!(await exists(CONTAINER))) {
+    console.log(`creating ${CONTAINER} (PostgreSQL on 127.0.0.1:${PORT})`);
+    await run('docker', [
+      'run', '-d', '--name', CONTAINER, '--network', 'host',
+      '-e', 'POSTGRES_USER=bench', '-e', 'POSTGRES_PASSWORD=bench-only', '-e', 'POSTGRES_DB=benchdb',
+      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '--health-cmd', 'pg_isready -q -U bench -d benchdb', '--health-interval', '1s', '--health-retries', '90',
+      'lifeboat/postgres:15',
+    ]);
+  } else {
+    await run('docker', ['start', CONTAINER]);
+  }
+  for (let i = 0; i < 120; i++) {
+    const { stdout } = await run('docker', ['inspect', '-f', '{{.State.Health.Status}}', CONTAINER]);
+    if (stdout.trim() === 'healthy') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`seeding ${CONTAINER} to at least ${SQL_MB} MiB of SQL (skipped when already there)`);
+  await run(join(REPO, 'scripts/env/seed-large.sh'), [String(SQL_MB)], {
+    env: { ...process.env, LIFEBOAT_DB_CONTAINER: CONTAINER, LIFEBOAT_DB_USER: 'bench', LIFEBOAT_DB_NAME: 'benchdb' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+interface Sample {
+  ms: number;
+  bytes: number;
+  maxRssKb?: number;
+}
+
+/** The runbook's daily job: `docker exec sms-db pg_dump ... | gzip > file`, with pipefail. */
+async function shellBackup(dir: string, i: number): Promise<Sample> {
+  const file = join(dir, `shell_${i}.sql.gz`);
+  const started = process.hrtime.bigint();
+  await run('bash', ['-o', 'pipefail', '-c', `docker exec "$1" pg_dump -U bench -d benchdb | gzip -${LEVEL} > "$2"`, 'bench', CONTAINER, file]);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const bytes = (await fs.stat(file)).size;
+  await fs.rm(file);
+  return { ms, bytes };
+}
+
+async function lifeboatBackup(dir: string): Promise<Sample> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'out/bench/backupOnce.js'), CONTAINER, dir, String(LEVEL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (c) => (text += c));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`backupOnce exited ${code}`))));
+  });
+  const r = JSON.parse(out) as Sample & { path: string };
+  await fs.rm(r.path);
+  await fs.rm(`${r.path}.json`);
+  return r;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function benchDatabaseBackup(): Promise<void> {
+  const dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-'));
+  const shell: Sample[] = [];
+  const ours: Sample[] = [];
+  // Warm the server's cache once so neither side pays for the first read.
+  await shellBackup(dir, -1);
+  for (let i = 0; i < ROUNDS; i++) {
+    // Alternate who goes first so drift on the machine hits both alike.
+    if (i % 2 === 0) {
+      shell.push(await shellBackup(dir, i));
+      ours.push(await lifeboatBackup(dir));
+    } else {
+      ours.push(await lifeboatBackup(dir));
+      shell.push(await shellBackup(dir, i));
+    }
+    console.log(`  round ${i + 1}: shell ${(shell[i].ms / 1000).toFixed(2)} s, lifeboat ${(ours[i].ms / 1000).toFixed(2)} s`);
+  }
+  const { stdout } = await run('bash', ['-o', 'pipefail', '-c', 'docker exec "$1" pg_dump -U bench -d benchdb | wc -c', 'bench', CONTAINER]);
+  const sqlMb = Number(stdout.trim()) / 1048576;
+  const shellMs = median(shell.map((s) => s.ms));
+  const oursMs = median(ours.map((s) => s.ms));
+  const rss = Math.max(...ours.map((s) => s.maxRssKb ?? 0)) / 1024;
+  console.log(`\ndatabase backup, ${sqlMb.toFixed(0)} MiB of SQL, gzip level ${LEVEL}, median of ${ROUNDS}:`);
+  console.log(`  runbook  docker exec pg_dump | gzip > file   ${(shellMs / 1000).toFixed(2)} s   ${(shell[0].bytes / 1048576).toFixed(1)} MiB`);
+  console.log(`  lifeboat backupDatabase                      ${(oursMs / 1000).toFixed(2)} s   ${(ours[0].bytes / 1048576).toFixed(1)} MiB   peak RSS ${rss.toFixed(0)} MiB`);
+  console.log(`  time ratio lifeboat/runbook ${(oursMs / shellMs).toFixed(2)}x   size ratio ${(ours[0].bytes / shell[0].bytes).toFixed(3)}x`);
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  await ensureBenchDatabase();
+  await benchDatabaseBackup();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LifeboatApi } from '../../../src/extension/extension';
+
+const EXTENSION_ID = 'lifeboat-dev.lifeboat';
+
+/**
+ * The backup commands in a real VS Code with the demo stack's folder open and the real Docker
+ * engine behind it. Only the answer to a modal is scripted (through the API's prompter).
+ */
+describe('backups in the extension host', function () {
+  this.timeout(120_000);
+  let api: LifeboatApi;
+  let dir: string;
+  const config = () => vscode.workspace.getConfiguration('lifeboat');
+
+  async function setSetting(key: string, value: unknown): Promise<void> {
+    await config().update(key, value, vscode.ConfigurationTarget.Global);
+  }
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LifeboatApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-'));
+    await setSetting('backupDirectory', dir);
+  });
+
+  after(async () => {
+    for (const key of ['backupDirectory', 'database.name']) await setSetting(key, undefined);
+    api.setPrompter(undefined);
+  });
+
+  it('shows the "no backups yet" welcome for an empty folder', async () => {
+    api.tree.refresh();
+    const roots = await api.tree.getChildren();
+    assert.deepEqual(roots, []);
+    assert.equal(api.tree.state, 'empty');
+  });
+
+  it('"Back Up Database" writes a backup that the tree and the status bar show', async () => {
+    const path = await vscode.commands.executeCommand<string>('lifeboat.backupDatabase');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.ok(path && path.startsWith(join(dir, 'database', 'sms_backup_')), String(path));
+    const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
+    assert.equal(manifest.source.database, 'sms_db');
+    assert.ok(Object.keys(manifest.tables).length >= 4);
+
+    api.tree.refresh();
+    const roots = await api.tree.getChildren();
+    assert.deepEqual(roots.map((r) => r.label), ['Database', 'Config', 'Volumes']);
+    assert.equal(api.tree.state, 'ready');
+    const items = await api.tree.getChildren(roots[0]);
+    assert.equal(items.length, 1);
+    const item = api.tree.getTreeItem(items[0]);
+    assert.equal(item.label, path.split('/').pop());
+    assert.equal(item.contextValue, 'backup.database.unverified');
+    assert.match(String(item.description), /^just now · \d/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /sms_db/);
+
+    await api.statusBar.update();
+    assert.match(api.statusBar.shown.text, /\$\(database\) 0m/);
+    assert.equal(api.statusBar.shown.background, undefined);
+  });
+
+  it('lists a runbook-made backup without a manifest', async () => {
+    const runbookFile = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
+    await fs.copyFile((await fs.readdir(join(dir, 'database'))).map((n) => join(dir, 'database', n)).find((p) => p.endsWith('.sql.gz'))!, runbookFile);
+    api.tree.refresh();
+    const [database] = await api.tree.getChildren();
+    const items = (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n));
+    const runbook = items.find((i) => i.label === 'sms_backup_20260130_020000.sql.gz');
+    assert.ok(runbook);
+    assert.match((runbook.tooltip as vscode.MarkdownString).value, /No manifest/);
+    assert.match(String(runbook.description), /days ago/);
+  });
+
+  it('reports a wrong database name with the setting to fix, and writes nothing', async () => {
+    const before = (await fs.readdir(join(dir, 'database'))).sort();
+    await setSetting('database.name', 'no_such_db');
+    try {
+      const result = await vscode.commands.executeCommand('lifeboat.backupDatabase');
+      assert.equal(result, undefined);
+      const err = api.lastError();
+      assert.ok(err, 'an error was shown');
+      assert.match(err.message, /database "no_such_db" does not exist/);
+      assert.match((err as Error & { hint?: string }).hint ?? '', /lifeboat\.database\.name/);
+    } finally {
+      await setSetting('database.name', undefined);
+    }
+    assert.deepEqual((await fs.readdir(join(dir, 'database'))).sort(), before);
+  });
+
+  it('Copy Path puts the file path on the clipboard', async () => {
+    const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
+    await vscode.commands.executeCommand('lifeboat.copyBackupPath', vscode.Uri.file(file));
+    assert.equal(await vscode.env.clipboard.readText(), file);
+  });
+
+  it('Delete asks first, keeps the file when dismissed and removes it with its manifest when confirmed', async () => {
+    const files = (await fs.readdir(join(dir, 'database'))).filter((n) => /_\d{6}\.sql\.gz$/.test(n) && !n.includes('20260130'));
+    const target = join(dir, 'database', files[0]);
+    const asked: string[] = [];
+    api.setPrompter({
+      confirm: async (message, detail) => {
+        asked.push(`${message} | ${detail}`);
+        return undefined;
+      },
+    });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.deleteBackup', vscode.Uri.file(target)), false);
+    await fs.access(target);
+    assert.match(asked[0], /^Delete sms_backup_\d{8}_\d{6}\.sql\.gz\?/);
+    assert.match(asked[0], /cannot be undone/);
+    assert.match(asked[0], /newest database backup/);
+
+    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.deleteBackup', vscode.Uri.file(target)), true);
+    await assert.rejects(fs.access(target));
+    await assert.rejects(fs.access(`${target}.json`));
+  });
+});
