@@ -103,14 +103,19 @@ SELECT
     'duration_ms', floor(random() * random() * 60000)::int,
     'checksum', substr(md5(random()::text), 1, 8 + floor(random() * 25)::int),
     'tags', to_jsonb(ARRAY[w.words[1 + floor(random() * 110)::int], w.words[1 + floor(random() * 110)::int]])),
-  (SELECT string_agg(w.words[1 + floor(random() * 110)::int], ' ')
-     FROM generate_series(1, 3 + (g % 41) + floor(random() * 8)::int))
+  -- "+ k - k" ties the aggregate to the inner query (else it is the outer one's).
+  (SELECT string_agg(w.words[1 + floor(random() * 110)::int + k - k], ' ')
+     FROM generate_series(1, 3 + (g % 41) + floor(random() * 8)::int) AS k)
     || CASE WHEN g % 3 = 0 THEN ' ref=' || md5(random()::text) || substr(md5(random()::text), 1, floor(random() * 32)::int)
             WHEN g % 3 = 1 THEN ' ' || to_char(random() * 100000, 'FM999990.000') || ' ms'
             ELSE '' END
 FROM w, generate_series(1, :n) AS g;
 SQL
 )"
+
+# First batch: no bigger than the target needs at ~500 bytes a row.
+first=$(( (TARGET - have) / 500 + 100 ))
+[ "$first" -lt "$BATCH" ] && BATCH="$first"
 
 batches=0
 while [ "$have" -lt "$TARGET" ]; do
