@@ -76,6 +76,7 @@ build_rootfs() {
   # Docs, man pages, locales and the LLVM JIT (about 180 MB) are left out; the
   # Python byte code compiled at install is kept (app start-up: 5 s -> <1 s).
   # postgresql-common's default cluster is removed: the entrypoint makes its own.
+  # shellcheck disable=SC2016 # the hooks expand $1 themselves
   mmdebstrap --variant=apt --include="$BASE_PACKAGES" \
     --dpkgopt=force-unsafe-io \
     --skip=output/dev \
@@ -149,6 +150,7 @@ build_derived() { # name tag context-source...
 build_helper() {
   local tag=lifeboat/helper:latest debdir="$CACHE_DIR/debs" deb hash
   mkdir -p "$debdir"
+  # shellcheck disable=SC2012
   deb="$(ls -1 "$debdir"/busybox-static_*.deb 2>/dev/null | tail -n1 || true)"
   if [ -z "$deb" ]; then
     log "helper: apt-get download busybox-static"
@@ -157,6 +159,7 @@ build_helper() {
       as_root apt-get -o DPkg::Lock::Timeout=120 update -qq >&2
       (cd "$debdir" && apt-get download -q -o APT::Sandbox::User=root busybox-static >&2)
     fi
+    # shellcheck disable=SC2012
     deb="$(ls -1 "$debdir"/busybox-static_*.deb | tail -n1)"
   fi
   hash="$( { echo "helper-v2"; sha256sum <"$deb"; } | sha)"

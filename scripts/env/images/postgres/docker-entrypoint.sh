@@ -31,7 +31,7 @@ if [ "$(id -u)" = '0' ]; then
   chown postgres:postgres /var/run/postgresql
   chmod 3777 /var/run/postgresql
   # initdb refuses to run as root: drop privileges and start again.
-  exec /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+  exec /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -62,6 +62,7 @@ SELECT format('CREATE DATABASE %I', :'db')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SQL
   fi
+  # shellcheck disable=SC1090 # init scripts are sourced, as in the official image
   for f in /docker-entrypoint-initdb.d/*; do
     [ -e "$f" ] || continue
     case "$f" in
