@@ -30,7 +30,7 @@ export class BackupStatusBar implements vscode.Disposable {
     const newest = entries.find((e) => e.kind === 'database');
     const now = new Date();
     const state = freshness(newest?.createdAt, 24, now);
-    this.item.text = newest ? `$(database) ${formatShortAge(newest.createdAt, now)}` : '$(database) no backup';
+    this.item.text = newest ? `$(database) ${formatShortAge(newest.createdAt, now)} ago` : '$(database) No backup';
     this.item.tooltip = newest
       ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ' (older than 24 hours)'}`
       : 'No database backup yet. Click to open the Backups view.';

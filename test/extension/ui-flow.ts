@@ -6,18 +6,17 @@
 // Screenshots go to <repo>/test-results/screenshots/. Exits non-zero if a step fails (and
 // screenshots the page as "failure").
 //
+// `npm run test:ui` installs the packaged .vsix (LIFEBOAT_UI_VSIX): that is what users get, and
+// notification toasts only show outside the smoke-test driver's development mode.
+//
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
 // this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 180).
 //
-// To add a step, write an async function (wb: Workbench) => void and add it to STEPS, e.g.
-//   async function backupFromPalette(wb) {
-//     await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
-//     await waitForNotification(wb, /Backed up/);
-//     await wb.page.locator('.pane[aria-label*="Backups"] .monaco-list-row').first().waitFor();
-//     await screenshot(wb, 'after-backup');
-//   }
+// To add a step, write an async function (wb: Workbench) => void and add it to STEPS
+// (backupFromPalette below is an example).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { defaultWorkspace, launchBrowser, repoRoot, startCodeServer, workbenchUrl, type CodeServer } from './codeServer';
@@ -160,9 +159,42 @@ async function openLifeboatView(wb: Workbench): Promise<void> {
   if (notes.length) console.log(`[ui] notifications: ${JSON.stringify(notes)}`);
 }
 
+/** The view with an empty backup folder: the "no backups yet" welcome and its button. */
+async function welcomeShown(wb: Workbench): Promise<void> {
+  const welcome = wb.page.locator('.part.sidebar .welcome-view-content', { hasText: 'No backups yet' });
+  await welcome.waitFor({ timeout: 30_000 });
+  await welcome.locator('a.monaco-button', { hasText: 'Back Up Database' }).waitFor();
+}
+
+async function backupFromPalette(wb: Workbench): Promise<void> {
+  await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
+  const text = await waitForNotification(wb, /Backup created: sms_backup_\d{8}_\d{6}\.sql\.gz/);
+  console.log(`[ui] notification: ${text}`);
+  const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/ }).first();
+  await row.waitFor({ timeout: 15_000 });
+  const rowText = await row.innerText();
+  if (!/just now/.test(rowText)) throw new Error(`the new item does not say "just now": ${rowText}`);
+  await wb.page.mouse.move(900, 600);
+  await screenshot(wb, 'backup-created');
+  const database = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /^Database/ }).first();
+  await database.waitFor();
+  const status = wb.page.locator('.part.statusbar .statusbar-item', { hasText: /0m ago/ }).first();
+  await status.waitFor({ timeout: 10_000 });
+}
+
+async function tooltipOnHover(wb: Workbench): Promise<void> {
+  const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /just now/ }).first();
+  await row.hover();
+  const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'sms_db' }).first();
+  await hover.waitFor({ timeout: 10_000 });
+  await screenshot(wb, 'backup-tooltip');
+}
+
 export const STEPS: [string, Step][] = [
   ['open the Lifeboat view', openLifeboatView],
-  // ['back up from the palette', backupFromPalette],  (see the header comment)
+  ['the empty view invites a first backup', welcomeShown],
+  ['back up from the palette and see it in the tree', backupFromPalette],
+  ['the item tooltip shows its manifest', tooltipOnHover],
 ];
 
 async function main(): Promise<number> {
@@ -172,6 +204,9 @@ async function main(): Promise<number> {
     console.error(`[ui] timed out after ${timeoutS} s`);
     process.exit(1);
   }, timeoutS * 1000);
+  // A fresh backup folder, so the flow starts from the "no backups yet" welcome.
+  const backups = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ui-'));
+  process.env.LIFEBOAT_VSCODE_SETTINGS = `"lifeboat.backupDirectory": ${JSON.stringify(backups)}`;
   const wb = await openWorkbench();
   console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);
   let failed = 0;

@@ -11,7 +11,7 @@ const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
 /** One backup file. Its contextValue (`backup.<kind>.<state>[.encrypted]`) drives the menus. */
 export class BackupItem extends vscode.TreeItem {
   constructor(readonly entry: BackupEntry, now: Date = new Date()) {
-    super(entry.fileName, vscode.TreeItemCollapsibleState.None);
+    super(itemLabel(entry), vscode.TreeItemCollapsibleState.None);
     this.id = entry.path;
     this.resourceUri = vscode.Uri.file(entry.path);
     this.description = `${formatAge(entry.createdAt, now)} · ${formatBytes(entry.bytes)}`;
@@ -19,6 +19,16 @@ export class BackupItem extends vscode.TreeItem {
     this.contextValue = `backup.${entry.kind}.${entry.state}${entry.encryption ? '.encrypted' : ''}`;
     this.tooltip = tooltip(entry);
   }
+}
+
+/**
+ * The time a backup was taken reads better in a narrow side bar than its file name, which is
+ * in the tooltip. A volume or a foreign prefix is named too, so nothing is ambiguous.
+ */
+function itemLabel(e: BackupEntry): string {
+  const when = e.createdAt.toISOString().replace('T', ' ').slice(0, 16);
+  if (e.kind === 'volume' && e.subject) return `${e.subject} · ${when}`;
+  return when;
 }
 
 function tooltip(e: BackupEntry): vscode.MarkdownString {

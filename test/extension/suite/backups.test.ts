@@ -56,13 +56,15 @@ describe('backups in the extension host', function () {
     const items = await api.tree.getChildren(roots[0]);
     assert.equal(items.length, 1);
     const item = api.tree.getTreeItem(items[0]);
-    assert.equal(item.label, path.split('/').pop());
+    assert.match(String(item.label), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    assert.equal((item.resourceUri as vscode.Uri).fsPath, path);
+    assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(path.split('/').pop()!.replace(/\./g, '\\.')));
     assert.equal(item.contextValue, 'backup.database.unverified');
     assert.match(String(item.description), /^just now · \d/);
     assert.match((item.tooltip as vscode.MarkdownString).value, /sms_db/);
 
     await api.statusBar.update();
-    assert.match(api.statusBar.shown.text, /\$\(database\) 0m/);
+    assert.match(api.statusBar.shown.text, /\$\(database\) 0m ago/);
     assert.equal(api.statusBar.shown.background, undefined);
   });
 
@@ -72,7 +74,7 @@ describe('backups in the extension host', function () {
     api.tree.refresh();
     const [database] = await api.tree.getChildren();
     const items = (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n));
-    const runbook = items.find((i) => i.label === 'sms_backup_20260130_020000.sql.gz');
+    const runbook = items.find((i) => i.label === '2026-01-30 02:00');
     assert.ok(runbook);
     assert.match((runbook.tooltip as vscode.MarkdownString).value, /No manifest/);
     assert.match(String(runbook.description), /days ago/);
