@@ -57,12 +57,39 @@ MIRROR_ARGS=()
 if [ -f "$SOURCES_FILE" ] && grep -q bookworm "$SOURCES_FILE"; then
   MIRROR_ARGS=("$SOURCES_FILE")
 fi
-# Everything that determines the rootfs content goes into this recipe (and its hash).
-ROOTFS_RECIPE="v4|bookworm|apt|$BASE_PACKAGES|$( [ "${#MIRROR_ARGS[@]}" -gt 0 ] && cat "$SOURCES_FILE")"
-# ...and the mmdebstrap call itself (build_rootfs, defined below, hashed lazily).
-rootfs_hash() { { printf '%s' "$ROOTFS_RECIPE"; declare -f build_rootfs; } | sha; }
+# mmdebstrap's options: docs, man pages, locales and the LLVM JIT (about 180 MB)
+# are left out; the Python byte code compiled at install is kept (app start-up:
+# 5 s -> <1 s); postgresql-common's default cluster is removed (the entrypoint
+# makes its own). The hooks expand $1 (the chroot) themselves.
+# shellcheck disable=SC2016
+MMDEBSTRAP_ARGS=(--variant=apt --include="$BASE_PACKAGES"
+  --dpkgopt=force-unsafe-io
+  --skip=output/dev
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-include=/usr/share/locale/locale.alias'
+  --dpkgopt='path-exclude=/usr/share/lintian/*'
+  --dpkgopt="path-exclude=/usr/lib/postgresql/$PG_MAJOR/lib/bitcode/*"
+  --dpkgopt="path-exclude=/usr/lib/postgresql/$PG_MAJOR/lib/llvmjit*"
+  --customize-hook='rm -f "$1"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "$1"/usr/lib/x86_64-linux-gnu/libz3.so*'
+  --customize-hook="rm -rf \"\$1\"/etc/postgresql/$PG_MAJOR \"\$1\"/var/lib/postgresql/$PG_MAJOR"
+  --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/run/postgresql'
+  --customize-hook='chroot "$1" chown postgres:postgres /var/lib/postgresql /var/lib/postgresql/data /run/postgresql'
+  --customize-hook='chmod 3777 "$1"/run/postgresql; chmod 700 "$1"/var/lib/postgresql/data'
+  --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*.log "$1"/var/cache/debconf/*-old'
+  --customize-hook='rm -rf "$1"/usr/share/i18n/charmaps "$1"/usr/share/i18n/locales'
+  bookworm)
+# Everything that determines the rootfs content goes into its hash: the options,
+# the suite, the mirrors (the machine's Debian sources when it has them).
+ROOTFS_HASH="$( { echo v5; printf '%s\n' "${MMDEBSTRAP_ARGS[@]}";
+  [ "${#MIRROR_ARGS[@]}" -gt 0 ] && cat "$SOURCES_FILE"; } | sha)"
 ROOTFS_DIR="$CACHE_DIR/rootfs"
+ROOTFS_TAR="$ROOTFS_DIR/base-$ROOTFS_HASH.tar"
 BASE_IMAGE="lifeboat/base:bookworm"
+BASE_HASH="$( { echo "$ROOTFS_HASH"; hash_paths "$IMAGES_DIR/base"; } | sha)"
 
 build_rootfs() {
   if [ -s "$ROOTFS_TAR" ]; then
@@ -71,32 +98,9 @@ build_rootfs() {
   fi
   command -v mmdebstrap >/dev/null || die "mmdebstrap not installed (run scripts/env/install-system.sh)"
   mkdir -p "$ROOTFS_DIR"
-  log "rootfs: mmdebstrap bookworm with $BASE_PACKAGES (a few minutes: 3-5 min measured on 2 busy cores)"
+  log "rootfs: mmdebstrap bookworm with $BASE_PACKAGES (a few minutes: 2.5-4.5 min measured on 2 busy cores)"
   local t0=$SECONDS tmp="$ROOTFS_TAR.tmp.$$.tar"
-  # Docs, man pages, locales and the LLVM JIT (about 180 MB) are left out; the
-  # Python byte code compiled at install is kept (app start-up: 5 s -> <1 s).
-  # postgresql-common's default cluster is removed: the entrypoint makes its own.
-  # shellcheck disable=SC2016 # the hooks expand $1 themselves
-  mmdebstrap --variant=apt --include="$BASE_PACKAGES" \
-    --dpkgopt=force-unsafe-io \
-    --skip=output/dev \
-    --dpkgopt='path-exclude=/usr/share/man/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' \
-    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-    --dpkgopt='path-exclude=/usr/share/lintian/*' \
-    --dpkgopt="path-exclude=/usr/lib/postgresql/$PG_MAJOR/lib/bitcode/*" \
-    --dpkgopt="path-exclude=/usr/lib/postgresql/$PG_MAJOR/lib/llvmjit*" \
-    --customize-hook='rm -f "$1"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "$1"/usr/lib/x86_64-linux-gnu/libz3.so*' \
-    --customize-hook="rm -rf \"\$1\"/etc/postgresql/$PG_MAJOR \"\$1\"/var/lib/postgresql/$PG_MAJOR" \
-    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/run/postgresql' \
-    --customize-hook='chroot "$1" chown postgres:postgres /var/lib/postgresql /var/lib/postgresql/data /run/postgresql' \
-    --customize-hook='chmod 3777 "$1"/run/postgresql; chmod 700 "$1"/var/lib/postgresql/data' \
-    --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*.log "$1"/var/cache/debconf/*-old' \
-    --customize-hook='rm -rf "$1"/usr/share/i18n/charmaps "$1"/usr/share/i18n/locales' \
-    bookworm "$tmp" "${MIRROR_ARGS[@]}" </dev/null 2> >(grep -v '^I: ' >&2 || true)
+  mmdebstrap "${MMDEBSTRAP_ARGS[@]}" "$tmp" "${MIRROR_ARGS[@]}" </dev/null 2> >(grep -v '^I: ' >&2 || true)
   mv "$tmp" "$ROOTFS_TAR"
   # Drop tarballs of older recipes.
   find "$ROOTFS_DIR" -maxdepth 1 -name 'base-*.tar' ! -name "base-$ROOTFS_HASH.tar" -delete
@@ -192,10 +196,6 @@ build_helper() {
   rm -rf "$root"
   log "image $tag: built in $((SECONDS - t0)) s"
 }
-
-ROOTFS_HASH="$(rootfs_hash)"
-ROOTFS_TAR="$ROOTFS_DIR/base-$ROOTFS_HASH.tar"
-BASE_HASH="$( { echo "$ROOTFS_HASH"; hash_paths "$IMAGES_DIR/base"; } | sha)"
 
 T0=$SECONDS
 if want base; then build_base; fi
