@@ -1,0 +1,236 @@
+import type Docker from 'dockerode';
+import { MigrationResult, detectAlembic, runMigration, startContainers, stopContainers } from './appServices';
+import type { Stack } from './discovery';
+import { DumpCheck, checkDumpFile, checkServerVersion } from './dumpCheck';
+import { CancelledError, LifeboatError, throwIfAborted } from './errors';
+import { HealthResult, HealthSpec, waitForHealthy } from './healthCheck';
+import { acquireLock } from './lock';
+import { Logger, silentLogger } from './logger';
+import { OperationOptions, noProgress } from './progress';
+import { PsqlTarget, psql, serverVersion, tableRowCounts } from './psql';
+import { dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
+import { sideName, swapDatabases } from './databaseSwap';
+
+export interface DryRunSummary {
+  file: string;
+  live: string;
+  scratch: string;
+  tables: Record<string, number>;
+  liveTables: Record<string, number>;
+  check: DumpCheck;
+  /** Migrations will run when the backup's Alembic head differs from the live one. */
+  backupAlembicHead?: string[];
+  liveAlembicHead?: string[];
+}
+
+export interface RestoreOptions extends OperationOptions {
+  file: string;
+  backupDir: string;
+  /** Asked after the dry run; only `true` lets the live database be replaced. */
+  confirm: (summary: DryRunSummary) => Promise<boolean>;
+  /** App containers to stop while swapping; default: the project's other containers. */
+  appServices?: string[];
+  /** argv to run in an app container after the swap; 'auto' runs `alembic upgrade head` where Alembic is found. */
+  migration?: string[] | 'auto' | 'none';
+  health?: HealthSpec;
+  now?: () => Date;
+}
+
+export type RestoreResult =
+  | { status: 'declined'; summary: DryRunSummary }
+  | { status: 'restored'; summary: DryRunSummary; preRestore: string; migration?: MigrationResult; health?: HealthResult };
+
+/**
+ * The runbook's Scenario 1 without its risk (contract 2): check the file, restore it into a
+ * scratch database in one transaction, compare row counts, ask, then swap names so the old
+ * database stays as `<db>_pre_restore_<time>`. If the migration or the health check fails,
+ * the swap is undone by itself and the restored copy kept as `<db>_failed_restore_<time>`.
+ * App containers stopped here are started again whatever happens (contract 5).
+ */
+export async function restoreDatabase(docker: Docker, stack: Stack, opts: RestoreOptions): Promise<RestoreResult> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  const now = opts.now ?? (() => new Date());
+  const live = stack.db.database;
+  const container = docker.getContainer(stack.db.id);
+  const target: PsqlTarget = { container, user: stack.db.user, database: live };
+
+  progress({ phase: 'Checking the backup' });
+  const check = await checkDumpFile(opts.file, { signal: opts.signal, progress });
+  for (const note of check.notes) log.warn(`${opts.file}: ${note}`);
+  const server = await serverVersion(target);
+  checkServerVersion(check.facts, server);
+  throwIfAborted(opts.signal);
+
+  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database restore');
+  const scratch = sideName(live, '_restore', now());
+  let scratchExists = false;
+  try {
+    log.info(`Dry run: restoring ${opts.file} into ${scratch}`);
+    scratchExists = true;
+    await loadDumpIntoNewDatabase({ container, user: stack.db.user, database: scratch }, opts.file, check.fileBytes, opts);
+    progress({ phase: 'Comparing row counts' });
+    const restored = await tableRowCounts({ ...target, database: scratch }, opts.signal);
+    compareCounts(check.facts.tables, restored, check.manifest?.tables);
+    const summary: DryRunSummary = {
+      file: opts.file,
+      live,
+      scratch,
+      tables: restored,
+      liveTables: await tableRowCounts(target).catch(() => ({})),
+      check,
+      backupAlembicHead: check.facts.alembicHeads.length ? check.facts.alembicHeads : undefined,
+      liveAlembicHead: await alembicHead(target),
+    };
+    throwIfAborted(opts.signal);
+
+    if (!(await opts.confirm(summary))) {
+      log.info('Restore declined; the live database was not touched.');
+      return { status: 'declined', summary };
+    }
+    throwIfAborted(opts.signal);
+
+    const result = await swapIn(docker, stack, target, scratch, summary, opts, log);
+    scratchExists = false;
+    return result;
+  } finally {
+    if (scratchExists) {
+      await dropDatabase(target, scratch).catch((err) => log.warn(`Could not drop ${scratch}: ${(err as Error).message}`));
+    }
+    await lock.release();
+  }
+}
+
+async function swapIn(
+  docker: Docker,
+  stack: Stack,
+  target: PsqlTarget,
+  scratch: string,
+  summary: DryRunSummary,
+  opts: RestoreOptions,
+  log: Logger,
+): Promise<RestoreResult> {
+  const progress = opts.progress ?? noProgress;
+  const now = opts.now ?? (() => new Date());
+  const live = stack.db.database;
+  const apps = opts.appServices ?? stack.apps.map((a) => a.name);
+  const preRestore = sideName(live, '_pre_restore', now());
+  let stopped: string[] = [];
+  let swapped = false;
+  try {
+    progress({ phase: `Stopping ${apps.join(', ') || 'no app services'}` });
+    stopped = await stopContainers(docker, apps, log);
+    progress({ phase: `Swapping ${scratch} in for ${live}` });
+    await swapDatabases(target, live, scratch, preRestore);
+    swapped = true;
+    log.info(`Swapped: ${live} is the restored copy; the previous one is ${preRestore}.`);
+
+    progress({ phase: 'Starting the app' });
+    await startContainers(docker, stopped, log);
+    const migration = await migrate(docker, apps, opts, log);
+    if (migration && migration.exitCode !== 0) {
+      throw new LifeboatError(
+        `The migration failed (${migration.argv.join(' ')} in ${migration.container}, exit code ${migration.exitCode}): ${lastLine(migration.output)}`,
+      );
+    }
+    let health: HealthResult | undefined;
+    if (opts.health) {
+      progress({ phase: `Health check: ${opts.health.url}` });
+      health = await waitForHealthy(opts.health, opts.signal);
+    }
+    return { status: 'restored', summary, preRestore, migration, health };
+  } catch (err) {
+    if (!swapped) throw err;
+    // The restored database is in place but the app does not work with it: put the old one back.
+    const failed = sideName(live, '_failed_restore', now());
+    log.error(`${(err as Error).message} Swapping ${preRestore} back in; the restored copy stays as ${failed}.`);
+    progress({ phase: 'Undoing the swap' });
+    const restopped = await stopContainers(docker, apps, log);
+    stopped = [...new Set([...stopped, ...restopped])];
+    await swapDatabases(target, live, preRestore, failed);
+    const reason = err instanceof CancelledError ? 'The restore was cancelled after the swap' : (err as Error).message;
+    throw new LifeboatError(
+      `${reason} The previous database is live again; the restored copy is kept as ${failed} for inspection.`,
+      err instanceof LifeboatError && err.hint ? err.hint : 'See the Lifeboat log.',
+    );
+  } finally {
+    await startContainers(docker, stopped, log);
+  }
+}
+
+async function migrate(docker: Docker, apps: string[], opts: RestoreOptions, log: Logger): Promise<MigrationResult | undefined> {
+  if (opts.migration === 'none' || apps.length === 0) return undefined;
+  if (Array.isArray(opts.migration)) return runMigration(docker, apps[0], opts.migration, log);
+  const withAlembic = await detectAlembic(docker, apps);
+  if (!withAlembic) return undefined;
+  return runMigration(docker, withAlembic, ['alembic', 'upgrade', 'head'], log);
+}
+
+async function alembicHead(target: PsqlTarget): Promise<string[] | undefined> {
+  try {
+    const out = await psql(target, 'SELECT version_num FROM alembic_version;');
+    return out ? out.split('\n') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The restored copy must hold exactly the rows the dump carried (and its manifest recorded). */
+function compareCounts(inDump: Record<string, number>, restored: Record<string, number>, inManifest?: Record<string, number>): void {
+  const diffs: string[] = [];
+  for (const [table, n] of Object.entries(inDump)) {
+    if (restored[table] !== n) diffs.push(`${table}: ${n} in the dump, ${restored[table] ?? 'missing'} restored`);
+  }
+  if (inManifest) {
+    for (const [table, n] of Object.entries(inManifest)) {
+      if (inDump[table] !== n) diffs.push(`${table}: ${n} recorded at backup time, ${inDump[table] ?? 'missing'} in the file`);
+    }
+  }
+  if (diffs.length) {
+    throw new LifeboatError(
+      `The restored copy does not match the backup: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (and ${diffs.length - 5} more)` : ''}.`,
+      'The live database was not touched. Use another backup.',
+    );
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).at(-1) ?? 'no output';
+}
+
+export interface UndoOptions extends OperationOptions {
+  backupDir: string;
+  appServices?: string[];
+  health?: HealthSpec;
+  now?: () => Date;
+}
+
+/**
+ * "Swap Back": the pre-restore copy becomes live again, and what was live is kept under a
+ * pre-restore name of its own, so an undo can itself be undone. App containers are stopped
+ * around the swap and started again whatever happens.
+ */
+export async function undoRestore(docker: Docker, stack: Stack, preRestore: string, opts: UndoOptions): Promise<{ aside: string; health?: HealthResult }> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  const live = stack.db.database;
+  const target: PsqlTarget = { container: docker.getContainer(stack.db.id), user: stack.db.user, database: live };
+  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'swap back');
+  const apps = opts.appServices ?? stack.apps.map((a) => a.name);
+  let stopped: string[] = [];
+  try {
+    const aside = sideName(live, '_pre_restore', (opts.now ?? (() => new Date()))());
+    progress({ phase: `Stopping ${apps.join(', ') || 'no app services'}` });
+    stopped = await stopContainers(docker, apps, log);
+    progress({ phase: `Swapping ${preRestore} back in` });
+    await swapDatabases(target, live, preRestore, aside);
+    log.info(`Swapped back: ${preRestore} is live as ${live}; the database it replaced is ${aside}.`);
+    await startContainers(docker, stopped, log);
+    stopped = [];
+    const health = opts.health ? await waitForHealthy(opts.health, opts.signal) : undefined;
+    return { aside, health };
+  } finally {
+    await startContainers(docker, stopped, log).catch((err) => log.error((err as Error).message));
+    await lock.release();
+  }
+}

@@ -1,0 +1,99 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
+import { CancelledError, LifeboatError, fsError } from './errors';
+import { HashStream } from './hashStream';
+import { Manifest, readManifest } from './manifest';
+import { OperationOptions, noProgress } from './progress';
+
+export interface DumpCheck {
+  path: string;
+  facts: DumpFacts;
+  fileBytes: number;
+  fileSha256: string;
+  manifest?: Manifest;
+  /** What could not be checked (no manifest, say): shown, not fatal. */
+  notes: string[];
+}
+
+/**
+ * Reads a `.sql.gz` dump to the end without restoring it: the gzip stream must be whole, the
+ * file's sha256 must match its manifest when there is one, and the SQL must be a complete
+ * pg_dump script (its end marker, every COPY block terminated). Runbook-made files have no
+ * manifest; they are checked as far as they can be, and `notes` says what was not.
+ */
+export async function checkDumpFile(path: string, opts: OperationOptions = {}): Promise<DumpCheck> {
+  const progress = opts.progress ?? noProgress;
+  let total: number;
+  try {
+    total = (await fs.stat(path)).size;
+  } catch (err) {
+    throw fsError(err, 'read the backup', path);
+  }
+  const { manifest, problem } = await readManifest(path);
+  const notes: string[] = [];
+  if (problem) notes.push(problem);
+  if (!manifest) notes.push('no manifest: the checksum and row counts recorded at backup time cannot be compared');
+
+  const hash = new HashStream((bytes) => progress({ phase: 'Checking the file', bytes, total }));
+  const scan = new DumpScanStream();
+  try {
+    await pipeline(createReadStream(path), hash, createGunzip(), scan, discard(), { signal: opts.signal });
+  } catch (err) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    throw gzipProblem(err, path);
+  }
+  const facts = scan.facts;
+  const fileSha256 = hash.digest();
+  if (manifest && manifest.file.sha256 !== fileSha256) {
+    throw new LifeboatError(
+      `${path} does not match its manifest: its sha256 is ${fileSha256.slice(0, 12)}…, the manifest recorded ${manifest.file.sha256.slice(0, 12)}….`,
+      'The file changed after it was written (corruption or an edit). Use another backup.',
+    );
+  }
+  if (!facts.looksLikeDump) {
+    throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
+  }
+  if (facts.unterminatedCopy || !facts.complete) {
+    throw new LifeboatError(
+      `${path} is an incomplete dump: ${facts.unterminatedCopy ? `the data of ${facts.unterminatedCopy} is cut off` : "pg_dump's end marker is missing"}.`,
+      'pg_dump did not finish when this file was made. Use another backup.',
+    );
+  }
+  return { path, facts, fileBytes: total, fileSha256, manifest, notes };
+}
+
+/** Refuses a dump that a server of this version cannot be trusted to load. */
+export function checkServerVersion(facts: DumpFacts, server: string): void {
+  const dumpMajor = majorVersion(facts.dumpVersion);
+  const serverMajor = majorVersion(server);
+  if (dumpMajor !== undefined && serverMajor !== undefined && dumpMajor > serverMajor) {
+    throw new LifeboatError(
+      `This dump was made by pg_dump ${facts.dumpVersion}, newer than the server (PostgreSQL ${server}).`,
+      `Restore it into a PostgreSQL ${dumpMajor} or newer server, or make the backup with a pg_dump of version ${serverMajor}.`,
+    );
+  }
+}
+
+function gzipProblem(err: unknown, path: string): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'Z_DATA_ERROR' || /incorrect header check/.test(e.message ?? '')) {
+    return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.');
+  }
+  if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/.test(e.message ?? '')) {
+    return new LifeboatError(`${path} is truncated: its gzip stream ends early.`, 'The file was cut off (a full disk or an interrupted copy). Use another backup.');
+  }
+  if (e.code && /^E[A-Z]+$/.test(e.code)) return fsError(err, 'read the backup', path);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A sink that drops what it gets; the checks happen in the stages before it. */
+export function discard(): Writable {
+  return new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
+}

@@ -1,0 +1,96 @@
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { discard } from './dumpCheck';
+import { CancelledError, LifeboatError } from './errors';
+import { startExec } from './exec';
+import { OperationOptions, noProgress } from './progress';
+import { PsqlTarget, maintenanceDatabase, psql } from './psql';
+
+export interface LoadTarget {
+  container: Docker.Container;
+  user: string;
+  database: string;
+}
+
+/**
+ * Creates `database` and loads a `.sql.gz` into it with psql, stopping at the first error
+ * inside one transaction (`ON_ERROR_STOP`, `--single-transaction`): a dump that fails half
+ * way leaves nothing behind, and psql cannot report success after SQL errors, which the
+ * runbook's plain `gunzip -c | psql` does.
+ */
+export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, fileBytes: number, opts: OperationOptions = {}): Promise<void> {
+  const progress = opts.progress ?? noProgress;
+  const admin: PsqlTarget = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
+  // template0: objects a cluster added to template1 would collide with the dump's own.
+  await psql(admin, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
+
+  const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
+  const run = await startExec(
+    target.container,
+    {
+      argv: ['psql', '--no-password', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-U', target.user, '-d', target.database, '-f', '-'],
+      env: [`PGAPPNAME=${appName}`],
+    },
+    { stdin: true },
+  );
+  let read = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      read += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const reportTimer = setInterval(() => progress({ phase: `Dry run: restoring into ${target.database}`, bytes: read, total: fileBytes }), 250);
+  const onAbort = () => void terminate(admin, appName);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const output = pipeline(run.stdout, discard());
+    try {
+      await pipeline(createReadStream(file), counter, createGunzip(), run.stdin!, { signal: opts.signal });
+    } catch (err) {
+      run.destroy();
+      await output.catch(() => undefined);
+      if (opts.signal?.aborted) throw new CancelledError();
+      throw new LifeboatError(`Reading ${file} failed: ${(err as Error).message}`, 'The backup file is damaged. Use another backup.');
+    }
+    await output;
+    const exitCode = await run.exitCode();
+    if (opts.signal?.aborted) throw new CancelledError();
+    if (exitCode !== 0) throw loadFailed(exitCode, run.stderr.text());
+  } finally {
+    clearInterval(reportTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function terminate(admin: PsqlTarget, appName: string): Promise<void> {
+  await psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :'app';", { app: appName }).catch(() => undefined);
+}
+
+function loadFailed(exitCode: number, stderr: string): LifeboatError {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines.find((l) => /ERROR|FATAL|invalid command/.test(l)) ?? lines[0] ?? 'no error output';
+  let hint = "The live database was not touched. See the Lifeboat log for psql's output.";
+  const role = stderr.match(/role "([^"]+)" does not exist/);
+  if (role) {
+    hint = `The dump needs the role "${role[1]}", which this server lacks. Create it (CREATE ROLE "${role[1]}") and retry; the live database was not touched.`;
+  } else if (/invalid command \\(un)?restrict/.test(stderr)) {
+    hint = "The dump was made by a newer pg_dump than this server's psql understands. The live database was not touched.";
+  }
+  return new LifeboatError(`The backup does not restore cleanly (psql exit code ${exitCode}): ${first}`, hint, stderr);
+}
+
+/** Drops a database Lifeboat created, ending its sessions first. */
+export async function dropDatabase(target: PsqlTarget, name: string): Promise<void> {
+  const admin = { ...target, database: await maintenanceDatabase(target) };
+  await psql(
+    admin,
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();
+     DROP DATABASE IF EXISTS :"db";`,
+    { db: name },
+  );
+}
