@@ -52,10 +52,19 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
     try {
       await pipeline(createReadStream(file), counter, createGunzip(), run.stdin!, { signal: opts.signal });
     } catch (err) {
+      if (opts.signal?.aborted) {
+        run.destroy();
+        throw new CancelledError();
+      }
+      // psql stops reading at its first error (ON_ERROR_STOP): its own message is the cause.
+      if (isBrokenPipe(err)) {
+        await output.catch(() => undefined);
+        const exitCode = await run.exitCode().catch(() => -1);
+        throw loadFailed(exitCode, run.stderr.text());
+      }
       run.destroy();
       await output.catch(() => undefined);
-      if (opts.signal?.aborted) throw new CancelledError();
-      throw new LifeboatError(`Reading ${file} failed: ${(err as Error).message}`, 'The backup file is damaged. Use another backup.');
+      throw new LifeboatError(`Reading ${file} failed: ${(err as Error).message}`, 'The backup file is damaged. Use another backup. The live database was not touched.');
     }
     await output;
     const exitCode = await run.exitCode();
@@ -65,6 +74,11 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
     clearInterval(reportTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function isBrokenPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 async function terminate(admin: PsqlTarget, appName: string): Promise<void> {

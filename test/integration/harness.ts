@@ -161,3 +161,21 @@ export async function snapshotFiles(dir: string): Promise<Record<string, string>
   await walk(dir);
   return out;
 }
+
+/**
+ * Row counts plus an md5 of every table's ordered rows: equal fingerprints mean the data did
+ * not change, which is what every bad-input restore test must prove about the live database.
+ */
+export async function dataFingerprint(container: string, user: string, db: string): Promise<string> {
+  const counts = await rowCounts(container, user, db);
+  const parts: string[] = [];
+  for (const table of Object.keys(counts).sort()) {
+    const md5 = await psql(container, user, db, `SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) FROM ${table} x`);
+    parts.push(`${table}:${counts[table]}:${md5}`);
+  }
+  return parts.join('\n');
+}
+
+export async function databases(container: string, user: string): Promise<string[]> {
+  return (await psql(container, user, 'postgres', 'SELECT datname FROM pg_database ORDER BY 1')).split('\n');
+}

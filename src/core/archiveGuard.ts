@@ -1,0 +1,173 @@
+/**
+ * The rules of safety contract 9, kept apart from any I/O so that writing an archive
+ * (configArchive) and reading one (safeExtract) apply exactly the same ones: an archive that
+ * Lifeboat writes always passes Lifeboat's own extraction.
+ */
+
+export type GuardedType = 'file' | 'directory' | 'symlink' | 'link';
+
+/** Why an entry was refused; callers turn it into a LifeboatError with their own wording. */
+export class UnsafeEntry extends Error {
+  constructor(readonly entry: string, readonly reason: string) {
+    super(`"${entry}" ${reason}`);
+    this.name = 'UnsafeEntry';
+  }
+}
+
+export interface GuardedEntry {
+  /** POSIX path relative to the archive root, normalised, no trailing slash. */
+  path: string;
+  type: GuardedType;
+  /** Folders that do not exist yet and must be created first, outermost first. */
+  newParents: string[];
+  /** True when a file entry replaces an earlier file entry of the same path (tar: the later wins). */
+  replaces: boolean;
+  /** symlink: the target as stored; link: the normalised archive path of the target. */
+  target?: string;
+}
+
+type Known = 'file' | 'directory' | 'symlink';
+
+// Case-insensitive file systems would let `A/x` go through a symlink named `a`.
+const foldCase = process.platform === 'darwin' || process.platform === 'win32';
+const keyOf = (path: string): string => (foldCase ? path.normalize('NFC').toLowerCase() : path);
+
+/**
+ * Splits an archive name into components, or says why it is unsafe. Any `..` component is
+ * refused, even one that would normalise away (`a/../b`): no honest archiver writes them and
+ * a lexical normalisation is only as good as the assumption that `a` is a folder.
+ */
+export function archivePathComponents(name: string): string[] | string {
+  if (name.includes('\0')) return 'has a NUL byte in its name';
+  if (name.startsWith('/') || (process.platform === 'win32' && /^[A-Za-z]:|^\\/.test(name))) {
+    return 'has an absolute path';
+  }
+  const parts = (process.platform === 'win32' ? name.replace(/\\/g, '/') : name).split('/');
+  const out: string[] = [];
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') return 'has a ".." component that would leave the folder';
+    out.push(part);
+  }
+  return out;
+}
+
+/**
+ * Tracks every path an archive has created so far and refuses any entry that could write,
+ * or make a later write land, outside the target folder. It assumes the target folder starts
+ * empty (a fresh staging folder), so the archive's own entries are all that exists there.
+ */
+export class ArchiveGuard {
+  private readonly known = new Map<string, Known>();
+  /** Paths that a symlink's target walks through: one of them turning into a symlink later would redirect it. */
+  private readonly walked = new Set<string>();
+
+  check(name: string, tarType: string | null | undefined, linkname?: string | null): GuardedEntry | undefined {
+    const type = mapType(name, tarType);
+    const comps = archivePathComponents(name);
+    if (typeof comps === 'string') throw new UnsafeEntry(name, comps);
+    if (comps.length === 0) {
+      // `./` is how `tar -C dir .` names the root: nothing to create.
+      if (type === 'directory') return undefined;
+      throw new UnsafeEntry(name, 'has an empty name');
+    }
+    const path = comps.join('/');
+
+    const newParents: string[] = [];
+    for (let i = 1; i < comps.length; i++) {
+      const parent = comps.slice(0, i).join('/');
+      const kind = this.known.get(keyOf(parent));
+      if (kind === 'symlink') throw new UnsafeEntry(name, `goes through the symbolic link "${parent}" in the same archive`);
+      if (kind === 'file') throw new UnsafeEntry(name, `needs "${parent}" to be a folder, but the archive made it a file`);
+      if (kind === undefined) newParents.push(parent);
+    }
+
+    const existing = this.known.get(keyOf(path));
+    const asKnown: Known = type === 'link' ? 'file' : type;
+    let replaces = false;
+    if (existing !== undefined) {
+      if (existing === 'file' && asKnown === 'file') replaces = true;
+      else if (!(existing === 'directory' && asKnown === 'directory')) {
+        throw new UnsafeEntry(name, `would replace the ${describe(existing)} of the same path with a ${describe(asKnown)}`);
+      }
+    }
+
+    let target: string | undefined;
+    let walkedHere: string[] = [];
+    if (type === 'symlink') {
+      target = linkname ?? '';
+      walkedHere = this.checkSymlinkTarget(name, comps, target);
+      if (this.walked.has(keyOf(path)) || walkedHere.includes(keyOf(path))) {
+        throw new UnsafeEntry(name, 'is a symbolic link on the path of another link\'s target, which it would redirect');
+      }
+    } else if (type === 'link') {
+      const linkComps = archivePathComponents(linkname ?? '');
+      if (typeof linkComps === 'string' || linkComps.length === 0) {
+        throw new UnsafeEntry(name, `is a hard link to "${linkname ?? ''}", outside the folder`);
+      }
+      target = linkComps.join('/');
+      if (this.known.get(keyOf(target)) !== 'file' || keyOf(target) === keyOf(path)) {
+        throw new UnsafeEntry(name, `is a hard link to "${target}", which is not a file earlier in this archive`);
+      }
+    }
+
+    for (const p of newParents) this.known.set(keyOf(p), 'directory');
+    this.known.set(keyOf(path), asKnown);
+    for (const w of walkedHere) this.walked.add(w);
+    return { path, type, newParents, replaces, target };
+  }
+
+  /**
+   * Resolves a relative target component by component from the link's folder. Going above the
+   * root is refused, and so is passing through another symlink of the archive: `x -> b/..`
+   * with `b -> .` looks like the root lexically but is the root's parent on disk.
+   */
+  private checkSymlinkTarget(name: string, comps: string[], target: string): string[] {
+    if (!target) throw new UnsafeEntry(name, 'is a symbolic link with an empty target');
+    if (target.includes('\0')) throw new UnsafeEntry(name, 'is a symbolic link whose target has a NUL byte');
+    if (target.startsWith('/') || (process.platform === 'win32' && /^[A-Za-z]:|^\\/.test(target))) {
+      throw new UnsafeEntry(name, `is a symbolic link to "${target}", outside the folder`);
+    }
+    const parts = target.split('/').filter((p) => p !== '' && p !== '.');
+    const stack = comps.slice(0, -1);
+    const walked: string[] = [];
+    parts.forEach((part, i) => {
+      if (part === '..') {
+        if (stack.length === 0) throw new UnsafeEntry(name, `is a symbolic link to "${target}", outside the folder`);
+        stack.pop();
+        return;
+      }
+      stack.push(part);
+      if (i === parts.length - 1) return;
+      const key = keyOf(stack.join('/'));
+      if (this.known.get(key) === 'symlink') {
+        throw new UnsafeEntry(name, `is a symbolic link whose target "${target}" goes through another link ("${stack.join('/')}")`);
+      }
+      walked.push(key);
+    });
+    return walked;
+  }
+}
+
+function mapType(name: string, tarType: string | null | undefined): GuardedType {
+  switch (tarType) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+    case 'symlink':
+    case 'link':
+      return tarType;
+    case 'character-device':
+    case 'block-device':
+      throw new UnsafeEntry(name, `is a device (${tarType}); config and volume archives never need one`);
+    case 'fifo':
+      throw new UnsafeEntry(name, 'is a FIFO (named pipe); reading it could block forever');
+    default:
+      throw new UnsafeEntry(name, `has an unsupported entry type (${tarType ?? 'unknown'})`);
+  }
+}
+
+function describe(kind: Known): string {
+  return kind === 'directory' ? 'folder' : kind === 'symlink' ? 'symbolic link' : 'file';
+}
