@@ -362,7 +362,8 @@ async function addEntry(pack: tar.Pack, item: Planned, report: (extra: number) =
     const st = await lstatOrThrow(item.abs);
     const mtime = wholeSeconds(st.mtime);
     await entryDone(pack, {
-      name: item.rel,
+      // The trailing slash is how tar tools tell folders apart at a glance.
+      name: item.type === 'directory' ? `${item.rel}/` : item.rel,
       type: item.type,
       mode: st.mode & 0o7777,
       mtime,
