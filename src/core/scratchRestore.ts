@@ -48,16 +48,19 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
   const onAbort = () => void terminate(admin, appName);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const output = pipeline(run.stdout, discard());
+    // psql stops at its first error (ON_ERROR_STOP) and exits; its output then ends. Feeding
+    // it further would only fill the engine's buffers until the socket breaks, seconds later.
+    const exited = new AbortController();
+    const output = pipeline(run.stdout, discard()).finally(() => exited.abort());
+    const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
     try {
-      await pipeline(createReadStream(file), counter, createGunzip(), run.stdin!, { signal: opts.signal });
+      await pipeline(createReadStream(file), counter, createGunzip(), run.stdin!, { signal });
     } catch (err) {
       if (opts.signal?.aborted) {
         run.destroy();
         throw new CancelledError();
       }
-      // psql stops reading at its first error (ON_ERROR_STOP): its own message is the cause.
-      if (isBrokenPipe(err)) {
+      if (exited.signal.aborted || isBrokenPipe(err)) {
         await output.catch(() => undefined);
         const exitCode = await run.exitCode().catch(() => -1);
         throw loadFailed(exitCode, run.stderr.text());
