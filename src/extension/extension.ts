@@ -13,7 +13,8 @@ import { BackupsTree } from './tree/backupsTree';
 /** What activate() returns; extension-host tests use it, users never see it. */
 export interface LifeboatApi {
   lastError(): Error | undefined;
-  setPrompter(prompter: Prompter | undefined): void;
+  /** Replaces some of the questions (tests answer modals through this); undefined restores VS Code's. */
+  setPrompter(prompter: Partial<Prompter> | undefined): void;
   readonly tree: BackupsTree;
   readonly statusBar: BackupStatusBar;
 }
@@ -47,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   return {
     lastError: () => commandErrors.last,
     setPrompter: (p) => {
-      lb.prompter = p ?? vscodePrompter;
+      lb.prompter = { ...vscodePrompter, ...p };
     },
     tree,
     statusBar,

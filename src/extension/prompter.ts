@@ -1,5 +1,9 @@
 import * as vscode from 'vscode';
 
+export interface PickItem<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
 /**
  * The questions Lifeboat asks. Commands ask through this so extension-host tests can answer
  * a modal the way a user would, while everything else stays the real VS Code.
@@ -7,10 +11,27 @@ import * as vscode from 'vscode';
 export interface Prompter {
   /** A modal warning; resolves to the chosen action or undefined when dismissed. */
   confirm(message: string, detail: string, action: string): Promise<string | undefined>;
+  /** The runbook's "confirm twice": the user types `expected` (a database name) to go on. */
+  typeToConfirm(prompt: string, expected: string): Promise<boolean>;
+  pick<T>(items: PickItem<T>[], placeHolder: string): Promise<T | undefined>;
 }
 
 export const vscodePrompter: Prompter = {
   async confirm(message, detail, action) {
     return vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  },
+  async typeToConfirm(prompt, expected) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Lifeboat: confirm',
+      prompt,
+      placeHolder: expected,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v === expected || v === '' ? undefined : `Type ${expected} exactly, or press Escape to cancel.`),
+    });
+    return typed === expected;
+  },
+  async pick(items, placeHolder) {
+    const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
+    return chosen?.value;
   },
 };

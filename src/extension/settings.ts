@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiscoverySettings } from '../core/discovery';
+import type { HealthSpec } from '../core/healthCheck';
 
 const SECTION = 'lifeboat';
 
@@ -35,6 +36,27 @@ export class Settings {
   get compressionLevel(): number {
     const level = this.config.get<number>('compressionLevel') ?? 6;
     return Math.min(9, Math.max(1, Math.round(level)));
+  }
+
+  /** App containers to stop around a swap; empty means the project's other containers. */
+  get appServices(): string[] | undefined {
+    const v = this.config.get<string[]>('app.services') ?? [];
+    return v.length ? v : undefined;
+  }
+
+  /** null: detect Alembic; []: no migration; otherwise the argv to run in the app container. */
+  get migration(): string[] | 'auto' | 'none' {
+    const v = this.config.get<string[] | null>('app.migrationCommand');
+    if (v === null || v === undefined) return 'auto';
+    return v.length ? v : 'none';
+  }
+
+  get health(): HealthSpec | undefined {
+    const url = this.str('app.healthUrl');
+    if (!url) return undefined;
+    const expect = this.config.get<Record<string, unknown>>('app.healthExpect') ?? {};
+    const seconds = this.config.get<number>('app.healthTimeoutSeconds') ?? 60;
+    return { url, expect: Object.keys(expect).length ? expect : undefined, timeoutMs: seconds * 1000 };
   }
 
   get discovery(): DiscoverySettings {

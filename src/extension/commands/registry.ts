@@ -3,11 +3,14 @@ import type { Lifeboat } from '../lifeboat';
 import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
 import { deleteBackup } from './deleteBackup';
+import { dropSideDatabase } from './dropSideDatabase';
 import { openSettings } from './openSettings';
 import { refresh } from './refresh';
+import { restoreDatabase } from './restoreDatabase';
 import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
 import { showLog } from './showLog';
+import { swapBack } from './swapBack';
 
 /** Every command, one line each. `npm run check-commands` compares this with package.json. */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -18,6 +21,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.revealBackup': revealBackup,
   'lifeboat.copyBackupPath': copyBackupPath,
   'lifeboat.deleteBackup': deleteBackup,
+  'lifeboat.restoreDatabase': restoreDatabase,
+  'lifeboat.swapBack': swapBack,
+  'lifeboat.dropSideDatabase': dropSideDatabase,
 };
 
 export function registerCommands(lb: Lifeboat): void {

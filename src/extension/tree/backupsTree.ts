@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import type { BackupEntry } from '../../core/catalog';
 import { pingDocker } from '../../core/docker';
-import { NoStackError } from '../../core/discovery';
+import { NoStackError, Stack } from '../../core/discovery';
+import { SideDatabase, listSideDatabases } from '../../core/databaseSwap';
 import { DockerUnavailableError } from '../../core/errors';
 import type { BackupKind } from '../../core/naming';
 import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
 import { BackupItem } from './backupItem';
+import { SideDatabaseItem } from './sideDatabaseItem';
 
 export type ViewState = 'dockerDown' | 'noStack' | 'empty' | 'ready';
 
@@ -37,7 +39,18 @@ class NoticeItem extends vscode.TreeItem {
   }
 }
 
-type Node = GroupItem | BackupItem | NoticeItem;
+class SideGroupItem extends vscode.TreeItem {
+  constructor(readonly items: SideDatabaseItem[]) {
+    super('Pre-restore copies', vscode.TreeItemCollapsibleState.Expanded);
+    this.id = 'group.sidedb';
+    this.description = `${items.length}`;
+    this.iconPath = new vscode.ThemeIcon('history');
+    this.contextValue = 'group.sidedb';
+    this.tooltip = 'Databases kept beside the live one by restores: swap one back, or drop it when you are sure.';
+  }
+}
+
+type Node = GroupItem | BackupItem | NoticeItem | SideGroupItem | SideDatabaseItem;
 
 /**
  * The "Backups" view. With no backups it returns nothing so the matching welcome view shows
@@ -57,6 +70,7 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
+    if (node instanceof SideGroupItem) return node.items;
     if (node instanceof GroupItem) {
       if (node.entries.length === 0) {
         return [new NoticeItem(`empty.${node.kind}`, GROUPS.find((g) => g.kind === node.kind)!.empty, 'info')];
@@ -67,8 +81,9 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (node) return [];
 
     const entries = await this.catalog.get();
-    const dockerProblem = await this.dockerProblem();
-    if (entries.length === 0) {
+    const { problem: dockerProblem, stack } = await this.findStack();
+    const sides = stack ? await this.sideDatabases(stack) : [];
+    if (entries.length === 0 && sides.length === 0) {
       await this.setState(dockerProblem ?? 'empty');
       return [];
     }
@@ -83,6 +98,7 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       );
     }
     for (const g of GROUPS) roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind)));
+    if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
     return roots;
   }
 
@@ -90,19 +106,28 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     this.catalog.invalidate();
   }
 
-  private async dockerProblem(): Promise<ViewState | undefined> {
+  private async findStack(): Promise<{ problem?: ViewState; stack?: Stack }> {
     try {
-      await this.stacks.discover();
-      return undefined;
+      return { stack: await this.stacks.discover() };
     } catch (err) {
-      if (err instanceof DockerUnavailableError) return 'dockerDown';
-      if (err instanceof NoStackError) return 'noStack';
+      if (err instanceof DockerUnavailableError) return { problem: 'dockerDown' };
+      if (err instanceof NoStackError) return { problem: 'noStack' };
       try {
         await pingDocker(this.stacks.engine);
-        return 'noStack';
+        return { problem: 'noStack' };
       } catch {
-        return 'dockerDown';
+        return { problem: 'dockerDown' };
       }
+    }
+  }
+
+  /** Side databases need the server; a stopped database container simply shows none. */
+  private async sideDatabases(stack: Stack): Promise<SideDatabase[]> {
+    if (stack.db.state !== 'running') return [];
+    try {
+      return await listSideDatabases({ container: this.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: stack.db.database }, stack.db.database);
+    } catch {
+      return [];
     }
   }
 

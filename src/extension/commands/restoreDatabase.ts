@@ -1,0 +1,65 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
+import { formatBytes } from '../../core/format';
+import type { Lifeboat } from '../lifeboat';
+import { runWithProgress } from '../runWithProgress';
+import { backupTarget } from './backupTarget';
+import { pickDatabaseBackup } from './pickDatabaseBackup';
+
+/**
+ * "Lifeboat: Restore Database…": dry run into a scratch database, then a modal naming what is
+ * replaced, then the user types the database name (contract 4), then the swap.
+ * Resolves to the pre-restore database's name, or undefined when nothing was replaced.
+ */
+export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
+  const file = arg ? backupTarget(arg).fsPath : await pickDatabaseBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)');
+  if (!file) return undefined;
+  const stack = await lb.stacks.discover();
+  const settings = lb.stacks.settings;
+  const live = stack.db.database;
+
+  const result = await runWithProgress(`Lifeboat: Restoring ${live} from ${basename(file)}`, (op) =>
+    runRestore(lb.stacks.engine, stack, {
+      ...op,
+      file,
+      logger: lb.log,
+      backupDir: settings.backupDirectory,
+      appServices: settings.appServices,
+      migration: settings.migration,
+      health: settings.health,
+      confirm: async (summary) => {
+        op.progress({ phase: 'Dry run passed; waiting for your confirmation' });
+        return confirmSwap(lb, summary, settings.appServices ?? stack.apps.map((a) => a.name));
+      },
+    }),
+  );
+  lb.catalog.invalidate();
+  if (result.status === 'declined') {
+    void vscode.window.showInformationMessage(`Restore cancelled. ${live} was not changed.`);
+    return undefined;
+  }
+  const parts = [`Restored ${live} from ${basename(file)}.`, `The previous database is kept as ${result.preRestore}.`];
+  if (result.migration) parts.push(`Migrations ran (${result.migration.argv.join(' ')}).`);
+  if (result.health) parts.push(`Health check passed in ${(result.health.ms / 1000).toFixed(1)} s.`);
+  void vscode.window.showInformationMessage(parts.join(' '));
+  return result.preRestore;
+}
+
+async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
+  const rows = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const detail = [
+    `Dry run passed: ${Object.keys(s.tables).length} tables and ${rows(s.tables)} rows restored into ${s.scratch} and matched the backup.`,
+    `The live database now holds ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
+    apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
+    s.backupAlembicHead && s.liveAlembicHead && s.backupAlembicHead.join() !== s.liveAlembicHead.join()
+      ? `Alembic: the backup is at ${s.backupAlembicHead.join(', ')}, the live database at ${s.liveAlembicHead.join(', ')}; migrations run after the swap.`
+      : '',
+    `Backup: ${basename(s.file)} (${formatBytes(s.check.fileBytes)}).`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…');
+  if (choice !== 'Replace…') return false;
+  return lb.prompter.typeToConfirm(`Type ${s.live} to replace the live database with the restored copy.`, s.live);
+}
