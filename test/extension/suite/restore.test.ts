@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as vscode from 'vscode';
+import type { LifeboatApi } from '../../../src/extension/extension';
+
+const run = promisify(execFile);
+
+/** The live data, as the integration tests read it: counts and a checksum per table. */
+async function fingerprint(): Promise<string> {
+  const sql = `SELECT string_agg(t || ':' || n, ',' ORDER BY t) FROM (
+     SELECT quote_ident(table_name) AS t,
+            (xpath('/row/c/text()', query_to_xml(format('select md5(coalesce(string_agg(x::text, '','' ORDER BY x::text), '''')) || count(*) as c from %I.%I x', table_schema, table_name), false, true, '')))[1]::text AS n
+       FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE') s`;
+  const { stdout } = await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'sms_db', '-c', sql]);
+  return stdout.trim();
+}
+
+async function sideDatabases(): Promise<string[]> {
+  const { stdout } = await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'postgres', '-c', "SELECT datname FROM pg_database WHERE datname LIKE 'sms\\_db\\_%' ORDER BY 1"]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+describe('restore commands in the extension host', function () {
+  this.timeout(240_000);
+  let api: LifeboatApi;
+  let backup: string;
+  const asked: string[] = [];
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
+    assert.ok(ext);
+    api = await ext.activate();
+    const dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-restore-'));
+    await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', dir, vscode.ConfigurationTarget.Global);
+    backup = (await vscode.commands.executeCommand<string>('lifeboat.backupDatabase'))!;
+    assert.ok(backup, String(api.lastError()));
+  });
+
+  after(async () => {
+    api.setPrompter(undefined);
+    await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', undefined, vscode.ConfigurationTarget.Global);
+    for (const d of await sideDatabases()) {
+      await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `DROP DATABASE "${d}" WITH (FORCE)`]);
+    }
+  });
+
+  it('typing the wrong name leaves the live database as it was', async () => {
+    const before = await fingerprint();
+    api.setPrompter({
+      confirm: async (message, detail, action) => {
+        asked.push(`${message}\n${detail}`);
+        return action;
+      },
+      typeToConfirm: async () => false,
+    });
+    const result = await vscode.commands.executeCommand('lifeboat.restoreDatabase', vscode.Uri.file(backup));
+    assert.equal(result, undefined);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(await fingerprint(), before);
+    assert.deepEqual(await sideDatabases(), []);
+    assert.match(asked[0], /^Replace the live database sms_db with this backup\?/);
+    assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
+    assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
+  });
+
+  it('restores after the typed name, shows the pre-restore copy, swaps back and drops it', async () => {
+    await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'sms_db', '-c', "DELETE FROM enrollments WHERE id % 2 = 0"]);
+    const damaged = await fingerprint();
+    const typed: string[] = [];
+    api.setPrompter({
+      confirm: async (_m, _d, action) => action,
+      typeToConfirm: async (_p, expected) => {
+        typed.push(expected);
+        return true;
+      },
+    });
+    const pre = await vscode.commands.executeCommand<string>('lifeboat.restoreDatabase', vscode.Uri.file(backup));
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual(typed, ['sms_db']);
+    assert.match(pre ?? '', /^sms_db_pre_restore_\d{8}_\d{6}$/);
+    const restored = await fingerprint();
+    assert.notEqual(restored, damaged);
+
+    api.tree.refresh();
+    const roots = await api.tree.getChildren();
+    const group = roots.find((r) => r.label === 'Pre-restore copies');
+    assert.ok(group, `groups: ${roots.map((r) => r.label).join(', ')}`);
+    const items = (await api.tree.getChildren(group)).map((n) => api.tree.getTreeItem(n));
+    const item = items.find((i) => i.label === pre);
+    assert.ok(item);
+    assert.equal(item.contextValue, 'sidedb.pre_restore');
+
+    const aside = await vscode.commands.executeCommand<string>('lifeboat.swapBack', pre);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(await fingerprint(), damaged, 'swap back brings the damaged database back');
+    assert.match(aside ?? '', /^sms_db_pre_restore_/);
+
+    // And forward again, so the demo data stays whole for the next suites.
+    await vscode.commands.executeCommand('lifeboat.swapBack', aside);
+    assert.equal(await fingerprint(), restored);
+
+    for (const d of await sideDatabases()) {
+      assert.equal(await vscode.commands.executeCommand('lifeboat.dropSideDatabase', d), true, String(api.lastError()));
+    }
+    assert.deepEqual(await sideDatabases(), []);
+  });
+
+  it('refuses to drop a database that is not a Lifeboat copy', async () => {
+    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.dropSideDatabase', 'sms_db'), undefined);
+    assert.match(api.lastError()?.message ?? '', /sms_db is not a copy Lifeboat kept/);
+  });
+});
