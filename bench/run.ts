@@ -60,15 +60,20 @@ async function shellBackup(dir: string, i: number): Promise<Sample> {
   return { ms, bytes };
 }
 
-async function lifeboatBackup(dir: string): Promise<Sample> {
+/** Runs one of the bench/*Once entries in a child process and parses its JSON line. */
+async function child<T>(entry: string, args: string[]): Promise<T> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'out/bench/backupOnce.js'), CONTAINER, dir, String(LEVEL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [join(REPO, 'out/bench', entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
-    child.stdout.on('data', (c) => (text += c));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`backupOnce exited ${code}`))));
+    c.stdout.on('data', (d) => (text += d));
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${entry} exited ${code}`))));
   });
-  const r = JSON.parse(out) as Sample & { path: string };
+  return JSON.parse(out) as T;
+}
+
+async function lifeboatBackup(dir: string): Promise<Sample> {
+  const r = await child<Sample & { path: string }>('backupOnce.js', [CONTAINER, dir, String(LEVEL)]);
   await fs.rm(r.path);
   await fs.rm(`${r.path}.json`);
   return r;
@@ -108,9 +113,55 @@ async function benchDatabaseBackup(): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
+async function psqlBench(db: string, sql: string): Promise<void> {
+  await run('docker', ['exec', CONTAINER, 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'bench', '-d', db, '-c', sql]);
+}
+
+/** The runbook's restore: `gunzip -c file | docker exec -i sms-db psql ...` into a new database. */
+async function shellRestore(file: string): Promise<Sample> {
+  await psqlBench('postgres', 'DROP DATABASE IF EXISTS bench_shell_restore');
+  await psqlBench('postgres', 'CREATE DATABASE bench_shell_restore TEMPLATE template0');
+  const started = process.hrtime.bigint();
+  await run('bash', ['-o', 'pipefail', '-c', 'gunzip -c "$1" | docker exec -i "$2" psql -X -q -U bench -d bench_shell_restore > /dev/null', 'bench', file, CONTAINER], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  await psqlBench('postgres', 'DROP DATABASE bench_shell_restore');
+  return { ms, bytes: 0 };
+}
+
+async function benchDatabaseRestore(): Promise<void> {
+  const dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-restore-'));
+  const { path: file } = await child<{ path: string }>('backupOnce.js', [CONTAINER, dir, String(LEVEL)]);
+  const shell: Sample[] = [];
+  const ours: Sample[] = [];
+  const rounds = Math.max(1, Math.min(ROUNDS, 2));
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      shell.push(await shellRestore(file));
+      ours.push(await child<Sample>('restoreOnce.js', [CONTAINER, dir, file]));
+    } else {
+      ours.push(await child<Sample>('restoreOnce.js', [CONTAINER, dir, file]));
+      shell.push(await shellRestore(file));
+    }
+    console.log(`  round ${i + 1}: shell ${(shell[i].ms / 1000).toFixed(2)} s, lifeboat ${(ours[i].ms / 1000).toFixed(2)} s`);
+  }
+  const shellMs = median(shell.map((s) => s.ms));
+  const oursMs = median(ours.map((s) => s.ms));
+  const rss = Math.max(...ours.map((s) => s.maxRssKb ?? 0)) / 1024;
+  const gz = (await fs.stat(file)).size / 1048576;
+  console.log(`\ndatabase restore of a ${gz.toFixed(1)} MiB .sql.gz, median of ${rounds}:`);
+  console.log(`  runbook  gunzip -c | docker exec -i psql (no checks)       ${(shellMs / 1000).toFixed(2)} s`);
+  console.log(`  lifeboat check + one-transaction load + row-count proof     ${(oursMs / 1000).toFixed(2)} s   peak RSS ${rss.toFixed(0)} MiB`);
+  console.log(`  time ratio lifeboat/runbook ${(oursMs / shellMs).toFixed(2)}x`);
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
+  const only = process.argv[2];
   await ensureBenchDatabase();
-  await benchDatabaseBackup();
+  if (!only || only === 'backup') await benchDatabaseBackup();
+  if (!only || only === 'restore') await benchDatabaseRestore();
 }
 
 main().catch((err) => {

@@ -190,11 +190,57 @@ async function tooltipOnHover(wb: Workbench): Promise<void> {
   await screenshot(wb, 'backup-tooltip');
 }
 
+/** The whole Scenario 1 through the UI: pick, dry run, modal, typed name, swap. */
+async function restoreFromPalette(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  await runCommandFromPalette(wb, 'Lifeboat: Restore Database…');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /UTC/ }).first().waitFor();
+  await page.mouse.move(900, 600);
+  await screenshot(wb, 'restore-pick');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 120_000 });
+  const text = await dialog.innerText();
+  if (!/Replace the live database sms_db/.test(text) || !/Dry run passed/.test(text)) throw new Error(`unexpected dialog: ${text}`);
+  await screenshot(wb, 'restore-confirm');
+  await dialog.locator('a.monaco-button', { hasText: 'Replace…' }).click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.pressSequentially('sms_d');
+  await page.locator('.quick-input-widget', { hasText: 'Type sms_db exactly' }).waitFor();
+  await screenshot(wb, 'restore-type-name');
+  await input.pressSequentially('b');
+  await page.keyboard.press('Enter');
+  const done = await waitForNotification(wb, /Restored sms_db from/, 120_000);
+  console.log(`[ui] notification: ${done}`);
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Pre-restore copies' }).waitFor({ timeout: 30_000 });
+  await page.mouse.move(900, 600);
+  await screenshot(wb, 'restore-done');
+}
+
+/** Right-click the pre-restore copy, "Drop Database Copy…", confirm: the demo is left clean. */
+async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: /sms_db_pre_restore_\d{8}_\d{6}/ }).first();
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .action-item', { hasText: 'Drop Database Copy…' }).first();
+  await item.waitFor();
+  await screenshot(wb, 'pre-restore-menu');
+  await item.click();
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor();
+  await dialog.locator('a.monaco-button', { hasText: /^Drop$/ }).click();
+  await waitForNotification(wb, /Dropped sms_db_pre_restore_/);
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Pre-restore copies' }).waitFor({ state: 'detached', timeout: 30_000 });
+}
+
 export const STEPS: [string, Step][] = [
   ['open the Lifeboat view', openLifeboatView],
   ['the empty view invites a first backup', welcomeShown],
   ['back up from the palette and see it in the tree', backupFromPalette],
   ['the item tooltip shows its manifest', tooltipOnHover],
+  ['restore from the palette with a typed confirmation', restoreFromPalette],
+  ['drop the pre-restore copy from its context menu', dropPreRestoreCopy],
 ];
 
 async function main(): Promise<number> {
