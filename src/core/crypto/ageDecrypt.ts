@@ -25,6 +25,8 @@ export class AgeDecrypt extends Transform {
   private stage: Buffer = Buffer.allocUnsafe(SEALED_CHUNK);
   private staged = 0;
   private counter = 0;
+  /** Verified plaintext of one write, pushed together once the whole write was processed. */
+  private out: Buffer[] = [];
   private headerDone = false;
   private fileKey?: Buffer;
 
@@ -130,10 +132,14 @@ export class AgeDecrypt extends Transform {
   private payloadOrFail(chunk: Buffer, done: TransformCallback): void {
     try {
       this.payload(chunk);
-      done();
     } catch (err) {
+      // Chunks verified before the damaged one are still good; the consumer decides what to keep.
+      this.pushOpened();
       done(err as Error);
+      return;
     }
+    this.pushOpened();
+    done();
   }
 
   private payload(chunk: Buffer): void {
@@ -165,7 +171,12 @@ export class AgeDecrypt extends Transform {
     }
     this.counter++;
     this.staged = 0;
-    this.push(plain);
+    this.out.push(plain);
+  }
+
+  private pushOpened(): void {
+    if (this.out.length) this.push(this.out.length === 1 ? this.out[0] : Buffer.concat(this.out));
+    this.out = [];
   }
 
   override _destroy(err: Error | null, done: (error: Error | null) => void): void {
@@ -173,6 +184,7 @@ export class AgeDecrypt extends Transform {
     this.fileKey?.fill(0);
     this.stage = Buffer.alloc(0);
     this.head = [];
+    this.out = [];
     done(err);
   }
 }

@@ -20,6 +20,8 @@ export class AgeEncrypt extends Transform {
   private stage: Buffer = Buffer.allocUnsafe(PLAIN_CHUNK);
   private staged = 0;
   private counter = 0;
+  /** Sealed chunks of one write, pushed together: one 16-byte tag per push would mean a write(2) each. */
+  private out: Buffer[] = [];
   private key?: Buffer;
   private header?: Buffer;
 
@@ -66,6 +68,7 @@ export class AgeEncrypt extends Transform {
       this.staged += n;
       off += n;
     }
+    this.pushSealed();
     done();
   }
 
@@ -73,14 +76,19 @@ export class AgeEncrypt extends Transform {
     this.pushHeader();
     // An empty input still gets its (empty) last chunk: without it a reader sees a truncation.
     this.seal(true);
+    this.pushSealed();
     done();
+  }
+
+  private pushSealed(): void {
+    if (this.out.length) this.push(this.out.length === 1 ? this.out[0] : Buffer.concat(this.out));
+    this.out = [];
   }
 
   private seal(last: boolean): void {
     const [body, tag] = sealChunk(this.key!, this.counter++, last, this.stage.subarray(0, this.staged));
     this.staged = 0;
-    this.push(body);
-    this.push(tag);
+    this.out.push(body, tag);
   }
 
   override _destroy(err: Error | null, done: (error: Error | null) => void): void {
@@ -88,6 +96,7 @@ export class AgeEncrypt extends Transform {
     this.stage.fill(0);
     this.stage = Buffer.alloc(0);
     this.header = undefined;
+    this.out = [];
     done(err);
   }
 }
