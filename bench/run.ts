@@ -63,7 +63,7 @@ async function shellBackup(dir: string, i: number): Promise<Sample> {
 /** Runs one of the bench/*Once entries in a child process and parses its JSON line. */
 async function child<T>(entry: string, args: string[]): Promise<T> {
   const out = await new Promise<string>((resolve, reject) => {
-    const c = spawn(process.execPath, [join(REPO, 'out/bench', entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [join(__dirname, entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     c.stdout.on('data', (d) => (text += d));
     c.on('error', reject);

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 const release = process.argv.includes('--release');
 const tests = process.argv.includes('--tests');
+// A separate output folder lets a benchmark run while tests rebuild `out/`.
+const outdir = process.env.LIFEBOAT_OUT || 'out';
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 const define = { LIFEBOAT_VERSION: JSON.stringify(version) };
 
@@ -34,10 +36,10 @@ await build({
 });
 
 if (tests) {
-  rmSync('out', { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench')],
-    outdir: 'out',
+    outdir,
     outbase: '.',
     platform: 'node',
     target: 'node20',
