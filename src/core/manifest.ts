@@ -25,7 +25,8 @@ export interface Manifest {
     serverVersion?: string;
     pgDumpVersion?: string;
   };
-  compression: { format: 'gzip'; level: number };
+  /** `level` is unknown for files made outside Lifeboat (their manifest is written when they are encrypted). */
+  compression: { format: 'gzip'; level?: number };
   file: { name: string; bytes: number; sha256: string };
   /** Uncompressed payload: the SQL script of a dump. */
   content?: { bytes: number; sha256?: string };
