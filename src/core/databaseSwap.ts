@@ -5,7 +5,7 @@ import { PsqlTarget, maintenanceDatabase, psql, rows } from './psql';
 const MAX_IDENTIFIER = 63;
 
 /** `<db><suffix>_YYYYMMDD_HHMMSS`, shortened to PostgreSQL's 63-byte identifier limit. */
-export function sideName(db: string, suffix: '_restore' | '_pre_restore' | '_failed_restore', at: Date): string {
+export function sideName(db: string, suffix: '_restore' | '_pre_restore' | '_failed_restore' | '_verify', at: Date): string {
   const tail = `${suffix}_${timestamp(at)}`;
   return `${db.slice(0, MAX_IDENTIFIER - tail.length)}${tail}`;
 }
@@ -44,7 +44,7 @@ export async function swapDatabases(target: PsqlTarget, live: string, replacemen
 
 export interface SideDatabase {
   name: string;
-  kind: 'pre_restore' | 'failed_restore' | 'restore';
+  kind: 'pre_restore' | 'failed_restore' | 'restore' | 'verify';
   at?: Date;
   bytes: number;
 }
@@ -54,13 +54,13 @@ export async function listSideDatabases(target: PsqlTarget, live: string): Promi
   const out = await psql(
     { ...target, database: await maintenanceDatabase(target) },
     `SELECT datname, pg_database_size(oid) FROM pg_database
-      WHERE starts_with(datname, :'prefix') AND datname ~ '_(pre_restore|failed_restore|restore)_[0-9]{8}_[0-9]{6}$'
+      WHERE starts_with(datname, :'prefix') AND datname ~ '_(pre_restore|failed_restore|restore|verify)_[0-9]{8}_[0-9]{6}$'
       ORDER BY datname DESC;`,
     { prefix: live.slice(0, 20) },
   );
   const found: SideDatabase[] = [];
   for (const [name, size] of rows(out)) {
-    const m = name.match(/_(pre_restore|failed_restore|restore)_(\d{8})_(\d{6})$/);
+    const m = name.match(/_(pre_restore|failed_restore|restore|verify)_(\d{8})_(\d{6})$/);
     if (!m) continue;
     const base = name.slice(0, name.length - m[0].length);
     // Only copies of this database (its name may have been shortened to fit 63 bytes).

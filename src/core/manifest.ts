@@ -34,6 +34,8 @@ export interface Manifest {
   tables?: Record<string, number>;
   alembicHead?: string[];
   durationMs?: number;
+  /** Set when Lifeboat wrote this manifest for a file it did not make (a runbook backup), at its first verification. */
+  adoptedAt?: string;
   verifications: VerificationRecord[];
 }
 
@@ -67,6 +69,16 @@ export async function readManifest(backupPath: string): Promise<{ manifest?: Man
   } catch (err) {
     return { problem: `manifest is not valid JSON: ${(err as Error).message}` };
   }
+}
+
+/** Appends a verification to the backup's manifest (creating a minimal one for a foreign file). */
+export async function recordVerification(backupPath: string, base: Manifest, record: VerificationRecord): Promise<Manifest> {
+  const { manifest } = await readManifest(backupPath);
+  const next: Manifest = manifest ?? { ...base, verifications: [] };
+  // Keep the history bounded: the newest fifty are what anyone looks at.
+  next.verifications = [...next.verifications, record].slice(-50);
+  await writeManifest(backupPath, next);
+  return next;
 }
 
 /** The state a tree icon shows: the newest verification wins. */

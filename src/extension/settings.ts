@@ -59,6 +59,11 @@ export class Settings {
     return { url, expect: Object.keys(expect).length ? expect : undefined, timeoutMs: seconds * 1000 };
   }
 
+  get verifyOnCreate(): 'quick' | 'full' | 'off' {
+    const v = this.config.get<string>('verify.onCreate');
+    return v === 'full' || v === 'off' ? v : 'quick';
+  }
+
   get discovery(): DiscoverySettings {
     return {
       folder: this.folderPath,

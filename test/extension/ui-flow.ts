@@ -168,7 +168,7 @@ async function welcomeShown(wb: Workbench): Promise<void> {
 
 async function backupFromPalette(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
-  const text = await waitForNotification(wb, /Backup created: sms_backup_\d{8}_\d{6}\.sql\.gz/);
+  const text = await waitForNotification(wb, /Backup created and verified \(quick\): sms_backup_\d{8}_\d{6}\.sql\.gz/);
   console.log(`[ui] notification: ${text}`);
   const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/ }).first();
   await row.waitFor({ timeout: 15_000 });

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { backupDatabase as runBackup } from '../../core/databaseBackup';
 import { formatBytes } from '../../core/format';
+import { verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 
@@ -8,21 +9,31 @@ import { runWithProgress } from '../runWithProgress';
 export async function backupDatabase(lb: Lifeboat): Promise<string> {
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
-  const result = await runWithProgress(`Lifeboat: Backing up ${stack.db.database}`, (op) =>
-    runBackup(lb.stacks.engine, stack, {
+  const depth = settings.verifyOnCreate;
+  const { result, verified } = await runWithProgress(`Lifeboat: Backing up ${stack.db.database}`, async (op) => {
+    const made = await runBackup(lb.stacks.engine, stack, {
       ...op,
       logger: lb.log,
       backupDir: settings.backupDirectory,
       prefix: settings.backupPrefix || undefined,
       level: settings.compressionLevel,
-    }),
-  );
+    });
+    // The backup is already complete and kept; this reads it back as a restore would.
+    const check = depth === 'off' ? undefined : await verifyBackup(made.path, { ...op, depth, docker: lb.stacks.engine, stack, logger: lb.log });
+    return { result: made, verified: check };
+  });
   lb.catalog.invalidate();
+  if (verified && !verified.ok) {
+    void vscode.window.showErrorMessage(`The new backup ${result.manifest.file.name} FAILED verification: ${verified.problem}`, 'Show Log').then((p) => {
+      if (p) lb.log.show();
+    });
+    return result.path;
+  }
   const m = result.manifest;
   const rows = Object.values(m.tables ?? {}).reduce((a, b) => a + b, 0);
   void vscode.window
     .showInformationMessage(
-      `Backup created: ${m.file.name} (${formatBytes(m.file.bytes)}, ${Object.keys(m.tables ?? {}).length} tables, ${rows.toLocaleString('en-US')} rows).`,
+      `Backup created${verified ? ` and verified (${verified.depth})` : ''}: ${m.file.name} (${formatBytes(m.file.bytes)}, ${Object.keys(m.tables ?? {}).length} tables, ${rows.toLocaleString('en-US')} rows).`,
       'Reveal in Explorer',
     )
     .then((pick) => {

@@ -11,6 +11,8 @@ import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
 import { showLog } from './showLog';
 import { swapBack } from './swapBack';
+import { verifyAllBackups } from './verifyAllBackups';
+import { verifyBackup } from './verifyBackup';
 
 /** Every command, one line each. `npm run check-commands` compares this with package.json. */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -24,6 +26,8 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restoreDatabase': restoreDatabase,
   'lifeboat.swapBack': swapBack,
   'lifeboat.dropSideDatabase': dropSideDatabase,
+  'lifeboat.verifyBackup': verifyBackup,
+  'lifeboat.verifyAllBackups': verifyAllBackups,
 };
 
 export function registerCommands(lb: Lifeboat): void {

@@ -5,7 +5,7 @@ import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupTarget } from './backupTarget';
-import { pickDatabaseBackup } from './pickDatabaseBackup';
+import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Restore Database…": dry run into a scratch database, then a modal naming what is
@@ -13,7 +13,7 @@ import { pickDatabaseBackup } from './pickDatabaseBackup';
  * Resolves to the pre-restore database's name, or undefined when nothing was replaced.
  */
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
-  const file = arg ? backupTarget(arg).fsPath : await pickDatabaseBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)');
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database' && !e.encryption);
   if (!file) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;

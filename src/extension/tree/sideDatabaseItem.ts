@@ -6,12 +6,14 @@ const ICONS: Record<SideDatabase['kind'], vscode.ThemeIcon> = {
   pre_restore: new vscode.ThemeIcon('history'),
   failed_restore: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
   restore: new vscode.ThemeIcon('circle-slash'),
+  verify: new vscode.ThemeIcon('circle-slash'),
 };
 
 const EXPLAIN: Record<SideDatabase['kind'], string> = {
   pre_restore: 'The live database as it was before a restore. "Swap Back" makes it live again; "Drop" deletes it.',
   failed_restore: 'A restored copy that failed its migration or health check and was swapped out again; kept for inspection.',
   restore: 'A scratch database left by an interrupted dry run. Safe to drop.',
+  verify: 'A throwaway database left by an interrupted test restore. Safe to drop.',
 };
 
 /** A database a restore left beside the live one (contextValue `sidedb.<kind>`). */

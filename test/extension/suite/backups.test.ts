@@ -48,6 +48,9 @@ describe('backups in the extension host', function () {
     const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
     assert.equal(manifest.source.database, 'sms_db');
     assert.ok(Object.keys(manifest.tables).length >= 4);
+    assert.equal(manifest.verifications.length, 1);
+    assert.equal(manifest.verifications[0].depth, 'quick');
+    assert.equal(manifest.verifications[0].ok, true);
 
     api.tree.refresh();
     const roots = await api.tree.getChildren();
@@ -59,7 +62,7 @@ describe('backups in the extension host', function () {
     assert.match(String(item.label), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     assert.equal((item.resourceUri as vscode.Uri).fsPath, path);
     assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(path.split('/').pop()!.replace(/\./g, '\\.')));
-    assert.equal(item.contextValue, 'backup.database.unverified');
+    assert.equal(item.contextValue, 'backup.database.verified', 'a new backup is verified quickly on creation');
     assert.match(String(item.description), /^just now · \d/);
     assert.match((item.tooltip as vscode.MarkdownString).value, /sms_db/);
 
@@ -94,6 +97,20 @@ describe('backups in the extension host', function () {
       await setSetting('database.name', undefined);
     }
     assert.deepEqual((await fs.readdir(join(dir, 'database'))).sort(), before);
+  });
+
+  it('right-click Verify test-restores a runbook-made dump and records the result', async () => {
+    const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
+    const result = await vscode.commands.executeCommand<{ ok: boolean; depth: string; checks: string[]; notes: string[] }>('lifeboat.verifyBackup', vscode.Uri.file(file));
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.ok(result);
+    assert.equal(result.ok, true);
+    assert.equal(result.depth, 'full');
+    assert.ok(result.checks.some((c) => /test restore into a throwaway database/.test(c)), result.checks.join('; '));
+    assert.ok(result.notes.some((n) => /no manifest/.test(n)));
+    const adopted = JSON.parse(await fs.readFile(`${file}.json`, 'utf8'));
+    assert.ok(adopted.adoptedAt);
+    assert.equal(adopted.verifications.at(-1).ok, true);
   });
 
   it('Copy Path puts the file path on the clipboard', async () => {

@@ -1,0 +1,46 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { CancelledError, LifeboatError } from './errors';
+import { HashStream } from './hashStream';
+import type { OperationOptions } from './progress';
+
+export interface TarFacts {
+  entries: number;
+  files: number;
+  bytes: number;
+  fileSha256: string;
+  fileBytes: number;
+}
+
+/**
+ * Reads a `.tar.gz` to the end: every gzip member and every tar entry, so a truncated or
+ * corrupt archive is found now rather than during a restore. Entries are drained, not kept.
+ */
+export async function checkTarGz(path: string, total: number, opts: OperationOptions = {}): Promise<TarFacts> {
+  const hash = new HashStream((bytes) => opts.progress?.({ phase: 'Reading the archive', bytes, total }));
+  const tar = extract();
+  const facts = { entries: 0, files: 0, bytes: 0 };
+  tar.on('entry', (header, stream, next) => {
+    facts.entries++;
+    if (header.type === 'file') facts.files++;
+    stream.on('data', (c: unknown) => {
+      facts.bytes += (c as Buffer).length;
+    });
+    stream.on('end', next);
+    stream.on('error', next);
+    stream.resume();
+  });
+  try {
+    await pipeline(createReadStream(path), hash, createGunzip(), tar, { signal: opts.signal });
+  } catch (err) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const msg = (err as Error).message ?? String(err);
+    if (/unexpected end|Unexpected end/i.test(msg)) {
+      throw new LifeboatError(`${path} is truncated: ${msg}.`, 'The archive was cut off (a full disk or an interrupted copy). Use another backup.');
+    }
+    throw new LifeboatError(`${path} is not a readable .tar.gz: ${msg}.`, 'The archive is corrupt. Use another backup.');
+  }
+  return { ...facts, fileSha256: hash.digest(), fileBytes: hash.bytes };
+}

@@ -1,0 +1,29 @@
+import type { BackupEntry } from '../../core/catalog';
+import { LifeboatError } from '../../core/errors';
+import { formatAge, formatBytes } from '../../core/format';
+import type { Lifeboat } from '../lifeboat';
+import type { PickItem } from '../prompter';
+
+const STATE_LABEL: Record<BackupEntry['state'], string> = {
+  verified: '$(pass) verified',
+  failed: '$(error) failed verification',
+  unverified: 'not verified',
+};
+
+/** A quick pick of backups (of one kind, or all), newest first, with age, size and state. */
+export async function pickBackup(lb: Lifeboat, placeHolder: string, filter: (e: BackupEntry) => boolean = () => true): Promise<string | undefined> {
+  const entries = (await lb.catalog.load()).filter(filter);
+  if (entries.length === 0) {
+    throw new LifeboatError(
+      `No matching backups in ${lb.catalog.backupDir}.`,
+      'Run "Lifeboat: Back Up Database" first, or point the setting lifeboat.backupDirectory at your backups.',
+    );
+  }
+  const items: PickItem<string>[] = entries.map((e) => ({
+    label: `${e.kind === 'database' ? '$(database)' : e.kind === 'config' ? '$(settings-gear)' : '$(archive)'} ${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+    description: `${formatAge(e.createdAt)} · ${formatBytes(e.bytes)} · ${e.encryption ? '$(lock) encrypted' : STATE_LABEL[e.state]}`,
+    detail: e.manifest?.tables ? `${e.fileName} · ${Object.keys(e.manifest.tables).length} tables` : e.fileName,
+    value: e.path,
+  }));
+  return lb.prompter.pick(items, placeHolder);
+}

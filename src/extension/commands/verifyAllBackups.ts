@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../core/errors';
+import { VerifyResult, verifyBackup } from '../../core/verify';
+import type { Lifeboat } from '../lifeboat';
+import { runWithProgress } from '../runWithProgress';
+import { chooseDepth } from './verifyBackup';
+
+/** "Lifeboat: Verify All Backups": every unencrypted backup, one after another, in one progress. */
+export async function verifyAllBackups(lb: Lifeboat, depthArg?: unknown): Promise<VerifyResult[]> {
+  const entries = (await lb.catalog.load()).filter((e) => !e.encryption);
+  if (entries.length === 0) {
+    void vscode.window.showInformationMessage('There are no backups to verify yet.');
+    return [];
+  }
+  const { depth, stack } = await chooseDepth(lb, depthArg);
+  const results = await runWithProgress(`Lifeboat: Verifying ${entries.length} backups`, async (op) => {
+    const done: VerifyResult[] = [];
+    for (const [i, e] of entries.entries()) {
+      if (op.signal.aborted) throw new CancelledError();
+      op.progress({ phase: `${i + 1} of ${entries.length}: ${e.fileName}` });
+      done.push(await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log }));
+    }
+    return done;
+  });
+  lb.catalog.invalidate();
+  const failed = results.filter((r) => !r.ok);
+  for (const r of results) lb.log.info(`${r.ok ? 'ok    ' : 'FAILED'} ${r.path}${r.problem ? `: ${r.problem}` : ''}`);
+  if (failed.length) {
+    void vscode.window.showErrorMessage(`${failed.length} of ${results.length} backups FAILED verification: ${failed.map((r) => r.path.split('/').pop()).join(', ')}.`, 'Show Log').then((p) => {
+      if (p) lb.log.show();
+    });
+  } else {
+    void vscode.window.showInformationMessage(`All ${results.length} backups passed ${depth} verification.`);
+  }
+  return results;
+}

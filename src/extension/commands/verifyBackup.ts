@@ -1,0 +1,52 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { Stack } from '../../core/discovery';
+import { VerifyDepth, VerifyResult, verifyBackup as runVerify } from '../../core/verify';
+import type { Lifeboat } from '../lifeboat';
+import { runWithProgress } from '../runWithProgress';
+import { backupTarget } from './backupTarget';
+import { pickBackup } from './pickBackup';
+
+/**
+ * "Lifeboat: Verify Backup…" (palette, a Backups item, Explorer right-click). A database dump
+ * gets a full verification (a test restore into a throwaway database) when the stack is up,
+ * else a quick one that says so. Resolves to the result.
+ */
+export async function verifyBackup(lb: Lifeboat, arg?: unknown, depthArg?: unknown): Promise<VerifyResult | undefined> {
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to verify');
+  if (!file) return undefined;
+  const { depth, stack } = await chooseDepth(lb, depthArg);
+  const result = await runWithProgress(`Lifeboat: Verifying ${basename(file)}`, (op) =>
+    runVerify(file, { ...op, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log }),
+  );
+  lb.catalog.invalidate();
+  report(lb, result);
+  return result;
+}
+
+/** Full when asked or possible; quick when the stack is not there to test-restore into. */
+export async function chooseDepth(lb: Lifeboat, depthArg: unknown): Promise<{ depth: VerifyDepth; stack?: Stack }> {
+  if (depthArg === 'quick') return { depth: 'quick' };
+  try {
+    return { depth: 'full', stack: await lb.stacks.discover() };
+  } catch (err) {
+    if (depthArg === 'full') throw err;
+    lb.log.warn(`Full verification needs the stack (${(err as Error).message}); verifying quickly instead.`);
+    return { depth: 'quick' };
+  }
+}
+
+function report(lb: Lifeboat, r: VerifyResult): void {
+  const name = basename(r.path);
+  lb.log.info(`${r.depth} verification of ${name}: ${r.ok ? 'passed' : 'FAILED'}${r.problem ? `: ${r.problem}` : ''}`);
+  for (const c of r.checks) lb.log.info(`  ✓ ${c}`);
+  for (const n of r.notes) lb.log.info(`  – not checked: ${n}`);
+  if (r.ok) {
+    const notes = r.notes.length ? ` Not checked: ${r.notes.join('; ')}.` : '';
+    void vscode.window.showInformationMessage(`${name} passed ${r.depth} verification: ${r.checks.join('; ')}.${notes}`);
+  } else {
+    void vscode.window.showErrorMessage(`${name} FAILED verification: ${r.problem}`, 'Show Log').then((pick) => {
+      if (pick) lb.log.show();
+    });
+  }
+}
