@@ -1,0 +1,254 @@
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AgeDecrypt } from './crypto/ageDecrypt';
+import type { X25519Identity } from './crypto/ageKeys';
+import { CryptoError } from './crypto/cryptoError';
+import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
+import { OpensslDecrypt } from './crypto/opensslDecrypt';
+import type { OpensslKdf } from './crypto/opensslKdf';
+import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { HashStream } from './hashStream';
+import { silentLogger } from './logger';
+import { Manifest, readManifest, writeManifest } from './manifest';
+import type { Encryption } from './naming';
+import { partialName } from './naming';
+import { OperationOptions, noProgress } from './progress';
+
+/**
+ * The key that opens an encrypted backup: a passphrase (typed, from SecretStorage or a key
+ * file; also the only key of an OpenSSL file) or age identities (`AGE-SECRET-KEY-1…`).
+ */
+export type DecryptKey =
+  | {
+      passphrase: string | Uint8Array;
+      /** OpenSSL only: the key derivation; default from the manifest's fingerprint, else detected. */
+      kdf?: OpensslKdf | 'detect';
+      /** OpenSSL only: PBKDF2 rounds (`-iter`). */
+      iterations?: number;
+    }
+  | { identities: readonly (string | X25519Identity)[] };
+
+/** What an encrypted file needs, from its first bytes: the format and, for age, the kind of key. */
+export interface EncryptedFileInfo {
+  format: Encryption;
+  /** `passphrase` for OpenSSL files and age files with a scrypt stanza; `identity` for age recipients. */
+  needs: 'passphrase' | 'identity';
+}
+
+const HEAD_BYTES = 4096;
+
+export async function describeEncryptedFile(path: string): Promise<EncryptedFileInfo> {
+  let head: Buffer;
+  try {
+    const handle = await fs.open(path, 'r');
+    try {
+      const buf = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw fsError(err, 'read', path);
+  }
+  const format = detectEncryptionFormat(head);
+  if (!format) {
+    throw new CryptoError(
+      'not-encrypted',
+      `${basename(path)} is not an encrypted backup (it starts neither with "age-encryption.org/v1" nor with "Salted__")`,
+      'Lifeboat decrypts age files and files written by `openssl enc -aes-256-cbc` (salted, binary).',
+    );
+  }
+  if (format === 'openssl') return { format, needs: 'passphrase' };
+  return { format, needs: /\n-> scrypt /.test(head.toString('latin1')) ? 'passphrase' : 'identity' };
+}
+
+/** The key derivation an OpenSSL file was written with, from the manifest's fingerprint. */
+export function kdfFromFingerprint(fingerprint: string | undefined): { kdf: OpensslKdf; iterations?: number } | undefined {
+  if (!fingerprint) return undefined;
+  const pbkdf2 = /^aes-256-cbc:pbkdf2-sha256:(\d+)$/.exec(fingerprint);
+  if (pbkdf2) return { kdf: 'pbkdf2', iterations: Number(pbkdf2[1]) };
+  const evp = /^aes-256-cbc:evp-bytestokey-(sha256|md5)$/.exec(fingerprint);
+  if (evp) return { kdf: evp[1] as OpensslKdf };
+  return undefined;
+}
+
+/** A decrypting Transform for one format and key; the key must fit the format. */
+export function decryptorFor(format: Encryption, key: DecryptKey): Transform {
+  if (format === 'age') {
+    return 'identities' in key ? new AgeDecrypt({ identities: key.identities }) : new AgeDecrypt({ passphrase: key.passphrase });
+  }
+  if (!('passphrase' in key)) {
+    throw new CryptoError('bad-key', 'OpenSSL files open with a passphrase, not with an age identity', 'Give the passphrase or the key file it was encrypted with.');
+  }
+  return new OpensslDecrypt({ passphrase: key.passphrase, kdf: key.kdf, iterations: key.iterations });
+}
+
+/**
+ * The plaintext of an encrypted backup as a stream, for verify and restore: nothing decrypted
+ * touches the disk. The format comes from the file's first bytes; errors (wrong key, tampering,
+ * truncation, the file itself) arrive as the stream's 'error'. Age plaintext is authenticated
+ * chunk by chunk; OpenSSL (CBC) plaintext is not, so a consumer compares its sha256 with the
+ * manifest's `encryption.plaintextSha256` before trusting what it built from it.
+ */
+export async function decryptStream(path: string, key: DecryptKey, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
+  const info = await describeEncryptedFile(path);
+  let k = key;
+  if (info.format === 'openssl' && 'passphrase' in key && !key.kdf) {
+    const { manifest } = await readManifest(path);
+    const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+    if (known) k = { ...key, ...known };
+  }
+  const decryptor = decryptorFor(info.format, k);
+  const file = createReadStream(path, { signal: opts.signal });
+  // The callback pipeline hands any stage's error to the last stream, which the caller reads.
+  return pipelineCb(file, decryptor, () => undefined);
+}
+
+export interface DecryptFileOptions extends OperationOptions {
+  key: DecryptKey;
+  /** Replace an existing plaintext file of the same name (the command asks first). Default false. */
+  overwrite?: boolean;
+}
+
+export interface DecryptResult {
+  path: string;
+  format: Encryption;
+  bytes: number;
+  plaintextSha256: string;
+  /** True when the manifest recorded the plaintext's sha256 and it matched. */
+  checkedAgainstManifest: boolean;
+  /** The manifest written next to the plaintext (a copy of the encrypted file's, without encryption). */
+  manifest?: Manifest;
+}
+
+/** `x.sql.gz.age` → `x.sql.gz`; undefined for a name without `.age` or `.enc`. */
+export function plaintextPathOf(path: string): string | undefined {
+  const m = /^(.+)\.(age|enc)$/.exec(path);
+  return m && basename(m[1]) ? m[1] : undefined;
+}
+
+/**
+ * Decrypts a backup next to itself (`x.sql.gz.age` → `x.sql.gz`) under contract 1: a partial
+ * name, fsync, rename. The plaintext's sha256 is compared with the manifest's when it has one,
+ * which is the only way to catch a tampered OpenSSL (CBC) file. A wrong key, a tampered or
+ * truncated file and a cancel leave no plaintext behind.
+ */
+export async function decryptFile(src: string, opts: DecryptFileOptions): Promise<DecryptResult> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  throwIfAborted(opts.signal);
+  const name = basename(src);
+  const dest = plaintextPathOf(src);
+  if (!dest) throw new LifeboatError(`Cannot decrypt ${name}: its name does not end in .age or .enc.`, 'Rename it to say its format (.age or .enc), then retry.');
+  const info = await describeEncryptedFile(src).catch((err) => {
+    throw prefixed(err, name);
+  });
+  const st = await fs.stat(src);
+  if (!opts.overwrite && (await exists(dest))) {
+    throw new LifeboatError(`Cannot decrypt ${name}: ${basename(dest)} already exists.`, 'Delete or rename it first, or confirm replacing it.');
+  }
+  const { manifest } = await readManifest(src);
+  const expected = manifest?.encryption?.plaintextSha256;
+  let key = opts.key;
+  if (info.format === 'openssl' && 'passphrase' in key && !key.kdf) {
+    const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+    if (known) key = { ...key, ...known };
+  }
+  let decryptor: Transform;
+  try {
+    decryptor = decryptorFor(info.format, key);
+  } catch (err) {
+    throw prefixed(err, name);
+  }
+
+  const dir = dirname(src);
+  let partial: string | undefined = join(dir, partialName(basename(dest)));
+  try {
+    const phase = `Decrypting ${name}`;
+    progress({ phase, bytes: 0, total: st.size });
+    const read = new HashStream((bytes) => progress({ phase, bytes, total: st.size }));
+    const plain = new HashStream();
+    let out;
+    try {
+      out = await openPartial(partial);
+    } catch (err) {
+      partial = undefined; // Not ours: another run's, or a leftover the user must look at.
+      throw err;
+    }
+    try {
+      await pipeline(createReadStream(src), read, decryptor, plain, out, { signal: opts.signal });
+    } catch (err) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      throw prefixed(err, name);
+    }
+    const sha = plain.digest();
+    if (expected && sha !== expected) {
+      throw new CryptoError(
+        'tampered',
+        `Cannot decrypt ${name}: the decrypted data does not match the sha256 its manifest recorded, so the file was tampered with or is corrupt. Nothing was kept.`,
+        info.format === 'openssl'
+          ? 'OpenSSL files carry no integrity check of their own; use another copy of the backup. (A wrong passphrase can also do this in rare cases: check it.)'
+          : 'Use another copy of the backup.',
+      );
+    }
+    throwIfAborted(opts.signal);
+    await fsyncPath(partial);
+    await fs.rename(partial, dest);
+    partial = undefined;
+    await fsyncDir(dir);
+    log.info(`Decrypted ${src} to ${dest} (${plain.bytes} bytes, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`);
+
+    let written: Manifest | undefined;
+    if (manifest) {
+      const { encryption: _encryption, ...rest } = manifest;
+      written = { ...rest, file: { name: basename(dest), bytes: plain.bytes, sha256: sha } };
+      try {
+        await writeManifest(dest, written);
+      } catch (err) {
+        log.warn(`Decrypted, but the manifest of ${basename(dest)} could not be written: ${(err as Error).message}`);
+        written = undefined;
+      }
+    }
+    return { path: dest, format: info.format, bytes: plain.bytes, plaintextSha256: sha, checkedAgainstManifest: !!expected, manifest: written };
+  } finally {
+    if (partial) await removeQuietly(partial);
+  }
+}
+
+/** `wx`: a partial that exists belongs to a run in progress (or a crash) and is not touched. */
+export async function openPartial(partial: string): Promise<NodeJS.WritableStream & import('node:fs').WriteStream> {
+  const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', reject);
+  }).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new LifeboatError(
+        `${basename(partial)} already exists: another Lifeboat operation is writing this file, or an earlier one was interrupted.`,
+        `If none is running, delete ${partial} and retry.`,
+      );
+    }
+    throw fsError(err, 'write', partial);
+  });
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Crypto errors are lower case for a prefix; file errors name their path; anything else is wrapped. */
+function prefixed(err: unknown, name: string): Error {
+  if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt ${name}: ${err.message}`, err.hint);
+  if (err instanceof LifeboatError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code && /^E[A-Z]+$/.test(code)) return fsError(err, 'decrypt', name);
+  return new LifeboatError(`Cannot decrypt ${name}: ${(err as Error)?.message ?? String(err)}`);
+}
