@@ -14,6 +14,8 @@ export interface Prompter {
   /** The runbook's "confirm twice": the user types `expected` (a database name) to go on. */
   typeToConfirm(prompt: string, expected: string): Promise<boolean>;
   pick<T>(items: PickItem<T>[], placeHolder: string): Promise<T | undefined>;
+  /** A password input box; with `confirm`, typed twice. Resolves undefined when dismissed. Never logged. */
+  askPassphrase(prompt: string, opts: { confirm: boolean }): Promise<string | undefined>;
 }
 
 export const vscodePrompter: Prompter = {
@@ -33,5 +35,23 @@ export const vscodePrompter: Prompter = {
   async pick(items, placeHolder) {
     const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
     return chosen?.value;
+  },
+  async askPassphrase(prompt, { confirm }) {
+    const first = await vscode.window.showInputBox({
+      title: 'Lifeboat: passphrase',
+      prompt,
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.length === 0 ? 'The passphrase cannot be empty.' : undefined),
+    });
+    if (!first || !confirm) return first || undefined;
+    const again = await vscode.window.showInputBox({
+      title: 'Lifeboat: passphrase (again)',
+      prompt: 'Type the passphrase again. Without it the encrypted backup cannot be restored.',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v === first || v === '' ? undefined : 'The two passphrases differ.'),
+    });
+    return again === first ? first : undefined;
   },
 };
