@@ -204,8 +204,8 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
 
     let written: Manifest | undefined;
     if (manifest) {
-      const { encryption: _encryption, ...rest } = manifest;
-      written = { ...rest, file: { name: basename(dest), bytes: plain.bytes, sha256: sha } };
+      written = { ...manifest, file: { name: basename(dest), bytes: plain.bytes, sha256: sha } };
+      delete written.encryption;
       try {
         await writeManifest(dest, written);
       } catch (err) {

@@ -1,0 +1,57 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { encryptFile, removePlaintextCopy } from '../../core/encryptFile';
+import { LifeboatError } from '../../core/errors';
+import { formatBytes } from '../../core/format';
+import type { Lifeboat } from '../lifeboat';
+import { runWithProgress } from '../runWithProgress';
+import { encryptionKey, encryptionSettings, rememberIfAsked } from '../secrets';
+import { backupTarget } from './backupTarget';
+import { pickBackup } from './pickBackup';
+
+/**
+ * "Lifeboat: Encrypt Backup…" (palette, a Backups item, or right-click a backup in the
+ * Explorer): writes `<file>.age` (or `.enc`) next to the backup, proven to decrypt with the
+ * key, then asks whether to delete the unencrypted original. Resolves to the encrypted path.
+ */
+export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to encrypt', (e) => !e.encryption);
+  if (!file) return undefined;
+  const name = basename(file);
+  if (/\.(age|enc)$/.test(name)) throw new LifeboatError(`${name} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
+  const settings = encryptionSettings(lb.stacks.folder);
+  const key = await encryptionKey(lb, settings, name);
+  if (!key) return undefined;
+  lb.log.info(`Encrypting ${file} (${settings.format}) with ${key.describe}`);
+
+  const result = await runWithProgress(`Lifeboat: Encrypting ${name}`, (op) =>
+    encryptFile(file, {
+      ...op,
+      logger: lb.log,
+      format: settings.format,
+      passphrase: key.passphrase,
+      recipients: key.recipients,
+      identities: key.identities,
+    }),
+  );
+  lb.catalog.invalidate();
+  await rememberIfAsked(lb, key);
+
+  const proven = result.proof === 'decrypted';
+  const detail = [
+    proven
+      ? `${basename(result.path)} (${formatBytes(result.manifest.file.bytes)}) was decrypted again with the same key and gave exactly the same data.`
+      : `${basename(result.path)} was written, but no identity file was at hand to prove that it decrypts (set lifeboat.encryption.identityFile).`,
+    `Deleting ${name} and its manifest leaves only the encrypted copy: without ${key.source === 'recipients' ? 'an identity of its recipients' : 'the passphrase'} it cannot be restored. This cannot be undone.`,
+  ].join('\n\n');
+  const choice = await lb.prompter.confirm(`Delete the unencrypted ${name}?`, detail, 'Delete Unencrypted');
+  if (choice === 'Delete Unencrypted') {
+    await removePlaintextCopy(file);
+    lb.log.info(`Deleted the unencrypted ${file}`);
+    lb.catalog.invalidate();
+  }
+  void vscode.window.showInformationMessage(
+    `Encrypted ${name} to ${basename(result.path)} (${settings.format}${proven ? ', proven to decrypt' : ''}).${choice === 'Delete Unencrypted' ? ' The unencrypted file was deleted.' : ''}`,
+  );
+  return result.path;
+}

@@ -1,0 +1,164 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseAgeIdentityFile, parseAgeRecipient } from '../core/crypto/ageKeys';
+import { CryptoError } from '../core/crypto/cryptoError';
+import { readKeyFile } from '../core/crypto/keyFile';
+import type { DecryptKey, EncryptedFileInfo } from '../core/decryptFile';
+import type { Encryption } from '../core/naming';
+import type { Lifeboat } from './lifeboat';
+
+/**
+ * Where the keys of encrypted backups come from (contract 8): a key file (the runbook's
+ * `/secrets/backup_key`, refused when group or others can read it), an age identity file, the
+ * OS keychain through VS Code's SecretStorage, or a password box. Settings hold only paths and
+ * public recipients; no passphrase ever goes into settings, logs, manifests or error messages.
+ */
+export interface EncryptionSettings {
+  format: Encryption;
+  /** age X25519 recipients (`age1…`): public keys. */
+  recipients: string[];
+  /** Absolute path of an age identity file (for decrypting and for proving recipient files). */
+  identityFile?: string;
+  /** Absolute path of a passphrase key file. */
+  keyFile?: string;
+}
+
+export function encryptionSettings(folder: vscode.WorkspaceFolder | undefined): EncryptionSettings {
+  const config = vscode.workspace.getConfiguration('lifeboat.encryption', folder?.uri);
+  const file = (key: string): string | undefined => {
+    const value = (config.get<string>(key) ?? '').trim();
+    if (!value) return undefined;
+    const expanded = value.startsWith('~/') ? path.join(process.env.HOME ?? '', value.slice(2)) : value;
+    return path.isAbsolute(expanded) ? expanded : path.join(folder?.uri.fsPath ?? process.cwd(), expanded);
+  };
+  return {
+    format: config.get<string>('format') === 'openssl' ? 'openssl' : 'age',
+    recipients: (config.get<string[]>('recipients') ?? []).map((r) => r.trim()).filter(Boolean),
+    identityFile: file('identityFile'),
+    keyFile: file('keyFile'),
+  };
+}
+
+/** The passphrase remembered for one workspace in the OS keychain (VS Code's SecretStorage). */
+export class PassphraseStore {
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly scope: string) {}
+
+  static of(lb: Lifeboat): PassphraseStore {
+    return new PassphraseStore(lb.context.secrets, lb.stacks.folder?.uri.toString() ?? 'no-folder');
+  }
+
+  /** The SecretStorage key: one per workspace folder. */
+  get key(): string {
+    return `lifeboat.passphrase/${this.scope}`;
+  }
+
+  async get(): Promise<string | undefined> {
+    return (await this.secrets.get(this.key)) || undefined;
+  }
+
+  async store(passphrase: string): Promise<void> {
+    await this.secrets.store(this.key, passphrase);
+  }
+
+  /** Resolves true when a passphrase was saved. */
+  async forget(): Promise<boolean> {
+    const had = (await this.get()) !== undefined;
+    await this.secrets.delete(this.key);
+    return had;
+  }
+}
+
+export type KeySource = 'keyFile' | 'identityFile' | 'recipients' | 'saved' | 'typed';
+
+/** A key for one operation, and where it came from (for messages; never the key itself). */
+export interface ChosenKey {
+  source: KeySource;
+  passphrase?: string | Uint8Array;
+  recipients?: string[];
+  identities?: ReturnType<typeof parseAgeIdentityFile>;
+  /** A typed passphrase the user asked to remember: stored only once it has worked. */
+  remember?: boolean;
+  /** Human words for the log and messages, e.g. "the key file /secrets/backup_key". */
+  describe: string;
+}
+
+async function readIdentities(file: string): Promise<ChosenKey['identities']> {
+  const bytes = await readKeyFile(file);
+  try {
+    return parseAgeIdentityFile(bytes.toString('utf8'), `the identity file ${file}`);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+async function typed(lb: Lifeboat, prompt: string, confirm: boolean): Promise<ChosenKey | undefined> {
+  const passphrase = await lb.prompter.askPassphrase(prompt, { confirm });
+  if (!passphrase) return undefined;
+  const remember = await lb.prompter.pick(
+    [
+      { label: '$(key) Remember in the OS keychain', description: 'for this workspace; "Lifeboat: Forget Saved Passphrase" removes it', value: true },
+      { label: 'Use it this time only', value: false },
+    ],
+    'Remember this passphrase?',
+  );
+  return { source: 'typed', passphrase, remember: remember === true, describe: 'the passphrase you typed' };
+}
+
+/**
+ * The key to encrypt with: age recipients from the settings, else the key file, else the saved
+ * passphrase, else a passphrase typed twice. Undefined when the user dismissed the question.
+ */
+export async function encryptionKey(lb: Lifeboat, settings: EncryptionSettings, fileName: string): Promise<ChosenKey | undefined> {
+  if (settings.format === 'age' && settings.recipients.length) {
+    settings.recipients.forEach(parseAgeRecipient);
+    const identities = settings.identityFile ? await readIdentities(settings.identityFile) : undefined;
+    return { source: 'recipients', recipients: settings.recipients, identities, describe: `${settings.recipients.length} age recipient(s) from the settings` };
+  }
+  if (settings.keyFile) return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
+  const saved = await PassphraseStore.of(lb).get();
+  if (saved) return { source: 'saved', passphrase: saved, describe: 'the passphrase saved in the OS keychain' };
+  return typed(lb, `Choose a passphrase for ${fileName}. Without it, this backup cannot be restored.`, true);
+}
+
+/**
+ * The key to decrypt a file with: for a passphrase file the key file, else the saved
+ * passphrase, else a typed one (`askFirst` skips to typing, after a saved one did not fit);
+ * for an age recipient file the identity file.
+ */
+export async function decryptionKey(
+  lb: Lifeboat,
+  settings: EncryptionSettings,
+  info: EncryptedFileInfo,
+  fileName: string,
+  askFirst = false,
+): Promise<ChosenKey | undefined> {
+  if (info.needs === 'identity') {
+    if (!settings.identityFile) {
+      throw new CryptoError(
+        'bad-key',
+        `${fileName} was encrypted to age recipients (public keys) and opens only with an identity file`,
+        'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
+      );
+    }
+    return { source: 'identityFile', identities: await readIdentities(settings.identityFile), describe: `the identity file ${settings.identityFile}` };
+  }
+  if (!askFirst) {
+    if (settings.keyFile) return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
+    const saved = await PassphraseStore.of(lb).get();
+    if (saved) return { source: 'saved', passphrase: saved, describe: 'the passphrase saved in the OS keychain' };
+  }
+  return typed(lb, askFirst ? `The saved passphrase does not open ${fileName}. Type its passphrase.` : `Passphrase of ${fileName}`, false);
+}
+
+export function asDecryptKey(key: ChosenKey): DecryptKey {
+  if (key.identities) return { identities: key.identities };
+  return { passphrase: key.passphrase! };
+}
+
+/** Stores a typed passphrase the user asked to remember, once it has worked. */
+export async function rememberIfAsked(lb: Lifeboat, key: ChosenKey): Promise<void> {
+  if (key.source === 'typed' && key.remember && typeof key.passphrase === 'string') {
+    await PassphraseStore.of(lb).store(key.passphrase);
+    lb.log.info('The passphrase was saved in the OS keychain for this workspace.');
+  }
+}
