@@ -2,8 +2,11 @@ import * as vscode from 'vscode';
 import type { Lifeboat } from '../lifeboat';
 import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
+import { decryptBackup } from './decryptBackup';
 import { deleteBackup } from './deleteBackup';
 import { dropSideDatabase } from './dropSideDatabase';
+import { encryptBackup } from './encryptBackup';
+import { forgetPassphrase } from './forgetPassphrase';
 import { openSettings } from './openSettings';
 import { refresh } from './refresh';
 import { restoreDatabase } from './restoreDatabase';
@@ -26,6 +29,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restoreDatabase': restoreDatabase,
   'lifeboat.swapBack': swapBack,
   'lifeboat.dropSideDatabase': dropSideDatabase,
+  'lifeboat.encryptBackup': encryptBackup,
+  'lifeboat.decryptBackup': decryptBackup,
+  'lifeboat.forgetPassphrase': forgetPassphrase,
   'lifeboat.verifyBackup': verifyBackup,
   'lifeboat.verifyAllBackups': verifyAllBackups,
 };
