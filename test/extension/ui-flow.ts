@@ -213,7 +213,7 @@ async function restoreFromPalette(wb: Workbench): Promise<void> {
   await page.keyboard.press('Enter');
   const done = await waitForNotification(wb, /Restored sms_db from/, 120_000);
   console.log(`[ui] notification: ${done}`);
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Pre-restore copies' }).waitFor({ timeout: 30_000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Database copies' }).waitFor({ timeout: 30_000 });
   await page.mouse.move(900, 600);
   await screenshot(wb, 'restore-done');
 }
@@ -231,7 +231,7 @@ async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
   await dialog.waitFor();
   await dialog.locator('a.monaco-button', { hasText: /^Drop$/ }).click();
   await waitForNotification(wb, /Dropped sms_db_pre_restore_/);
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Pre-restore copies' }).waitFor({ state: 'detached', timeout: 30_000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Database copies' }).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
 export const STEPS: [string, Step][] = [

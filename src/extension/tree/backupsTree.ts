@@ -41,7 +41,7 @@ class NoticeItem extends vscode.TreeItem {
 
 class SideGroupItem extends vscode.TreeItem {
   constructor(readonly items: SideDatabaseItem[]) {
-    super('Pre-restore copies', vscode.TreeItemCollapsibleState.Expanded);
+    super('Database copies', vscode.TreeItemCollapsibleState.Expanded);
     this.id = 'group.sidedb';
     this.description = `${items.length}`;
     this.iconPath = new vscode.ThemeIcon('history');

@@ -87,7 +87,7 @@ describe('restore commands in the extension host', function () {
 
     api.tree.refresh();
     const roots = await api.tree.getChildren();
-    const group = roots.find((r) => r.label === 'Pre-restore copies');
+    const group = roots.find((r) => r.label === 'Database copies');
     assert.ok(group, `groups: ${roots.map((r) => r.label).join(', ')}`);
     const items = (await api.tree.getChildren(group)).map((n) => api.tree.getTreeItem(n));
     const item = items.find((i) => i.label === pre);
