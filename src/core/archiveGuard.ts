@@ -20,8 +20,8 @@ export interface GuardedEntry {
   type: GuardedType;
   /** Folders that do not exist yet and must be created first, outermost first. */
   newParents: string[];
-  /** True when a file entry replaces an earlier file entry of the same path (tar: the later wins). */
-  replaces: boolean;
+  /** The path exists already: a folder listed again, or a file replacing an earlier one (tar: the later wins). */
+  existed: boolean;
   /** symlink: the target as stored; link: the normalised archive path of the target. */
   target?: string;
 }
@@ -84,10 +84,8 @@ export class ArchiveGuard {
 
     const existing = this.known.get(keyOf(path));
     const asKnown: Known = type === 'link' ? 'file' : type;
-    let replaces = false;
     if (existing !== undefined) {
-      if (existing === 'file' && asKnown === 'file') replaces = true;
-      else if (!(existing === 'directory' && asKnown === 'directory')) {
+      if (!(existing === asKnown && (asKnown === 'directory' || asKnown === 'file'))) {
         throw new UnsafeEntry(name, `would replace the ${describe(existing)} of the same path with a ${describe(asKnown)}`);
       }
     }
@@ -114,7 +112,7 @@ export class ArchiveGuard {
     for (const p of newParents) this.known.set(keyOf(p), 'directory');
     this.known.set(keyOf(path), asKnown);
     for (const w of walkedHere) this.walked.add(w);
-    return { path, type, newParents, replaces, target };
+    return { path, type, newParents, existed: existing !== undefined, target };
   }
 
   /**

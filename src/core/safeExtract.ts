@@ -1,0 +1,285 @@
+import { constants, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { ArchiveGuard, GuardedType, UnsafeEntry } from './archiveGuard';
+import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
+import { HashStream } from './hashStream';
+import { silentLogger } from './logger';
+import { OperationOptions, noProgress } from './progress';
+
+/** One entry of an archive, as the archive says it (not as staged). */
+export interface ArchiveEntry {
+  /** POSIX path relative to the archive root, normalised, no trailing slash. */
+  path: string;
+  type: GuardedType;
+  size: number;
+  /** The archive's permission bits (`& 0o7777`); staging does not use them, applyFiles does. */
+  mode: number;
+  mtime: Date;
+  /** Files and hard links: sha256 of the content. */
+  sha256?: string;
+  /** symlink: the target as stored; link: the archive path it links to. */
+  target?: string;
+}
+
+export interface ExtractOptions extends OperationOptions {
+  /** Must not exist yet; created 0700. Default: a fresh folder under the OS temp folder. */
+  stagingDir?: string;
+}
+
+export interface ExtractResult {
+  /** The staging folder; the caller removes it when done (removeStaging). */
+  dir: string;
+  entries: ArchiveEntry[];
+  archiveBytes: number;
+  archiveSha256: string;
+}
+
+/**
+ * Extracts a .tar.gz into a fresh staging folder under safety contract 9, in one streaming
+ * pass. Every entry is checked by ArchiveGuard before anything is written for it; since the
+ * folder starts empty, the archive's own earlier entries are all that can be on the way, so
+ * the check is exact. On a refusal, a corrupt archive, a full disk or a cancel, the whole
+ * staging folder is removed: nothing half-extracted survives, and nothing was ever written
+ * outside it.
+ *
+ * Staged files are 0600 and folders 0700 whatever the archive says: the staging folder is a
+ * private place to review (the archive holds `.env` secrets, and a 0000 or setuid file would
+ * be either unreadable for the diff or risky). The archive's modes are returned in `entries`
+ * and applyFiles puts them on the workspace copies. Modification times are kept.
+ */
+export async function safeExtract(archivePath: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  throwIfAborted(opts.signal);
+  const dir = await createStaging(opts.stagingDir);
+  const writer = new StagingWriter(dir);
+  try {
+    const scanned = await scanArchive(archivePath, opts, writer, 'extract');
+    await writer.finish();
+    opts.logger?.info(`Extracted ${scanned.entries.length} entries of ${archivePath} to ${dir}`);
+    return { dir, ...scanned };
+  } catch (err) {
+    await removeStaging(dir);
+    throw err;
+  }
+}
+
+/** Lists (and checks) an archive's entries without writing anything. */
+export async function readArchiveEntries(
+  archivePath: string,
+  opts: OperationOptions = {},
+): Promise<{ entries: ArchiveEntry[]; archiveBytes: number; archiveSha256: string }> {
+  throwIfAborted(opts.signal);
+  return scanArchive(archivePath, opts, undefined, 'list');
+}
+
+export async function removeStaging(dir: string): Promise<void> {
+  // fs.rm removes links themselves, never what they point to.
+  await fs.rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
+}
+
+async function createStaging(stagingDir: string | undefined): Promise<string> {
+  try {
+    if (!stagingDir) return await fs.mkdtemp(join(tmpdir(), 'lifeboat-staging-'));
+    // Not recursive: an existing folder must fail (EEXIST), the guard's exactness depends on it.
+    await fs.mkdir(stagingDir, { mode: PRIVATE_DIR });
+    await fs.chmod(stagingDir, PRIVATE_DIR);
+    return stagingDir;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new LifeboatError(
+        `The staging folder ${stagingDir} already exists; archives are only extracted into a new, empty folder.`,
+        'Remove it or choose another staging folder, then retry.',
+      );
+    }
+    throw fsError(err, 'create the staging folder', stagingDir ?? tmpdir());
+  }
+}
+
+/** Writes checked entries below the staging folder; knows nothing about the rules. */
+class StagingWriter {
+  private readonly dirTimes: { path: string; mtime: Date }[] = [];
+
+  constructor(private readonly root: string) {}
+
+  async directory(rel: string, exists: boolean, mtime: Date): Promise<void> {
+    if (!exists) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
+    // Set at the end: creating children changes a folder's mtime.
+    this.dirTimes.push({ path: rel, mtime });
+  }
+
+  async parents(rels: string[]): Promise<void> {
+    for (const rel of rels) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
+  }
+
+  async file(rel: string, replaces: boolean, source: NodeJS.ReadableStream, mtime: Date, signal?: AbortSignal): Promise<string> {
+    const abs = join(this.root, rel);
+    // A replaced path may be hard-linked elsewhere in staging: unlink, never write through.
+    if (replaces) await fs.unlink(abs);
+    const hash = new HashStream();
+    // O_EXCL | O_NOFOLLOW: never write through anything that is already there.
+    const handle = await fs.open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE);
+    try {
+      // The write stream closes the handle when it finishes; `finally` covers a failure first.
+      await pipeline(source, hash, handle.createWriteStream(), { signal });
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    await fs.utimes(abs, mtime, mtime);
+    return hash.digest();
+  }
+
+  async symlink(rel: string, target: string, mtime: Date): Promise<void> {
+    const abs = join(this.root, rel);
+    await fs.symlink(target, abs);
+    await fs.lutimes(abs, mtime, mtime).catch(() => undefined);
+  }
+
+  async hardlink(rel: string, target: string): Promise<void> {
+    await fs.link(join(this.root, target), join(this.root, rel));
+  }
+
+  async finish(): Promise<void> {
+    for (const { path, mtime } of this.dirTimes.reverse()) await fs.utimes(join(this.root, path), mtime, mtime);
+  }
+}
+
+interface Scanned {
+  entries: ArchiveEntry[];
+  archiveBytes: number;
+  archiveSha256: string;
+}
+
+async function scanArchive(archivePath: string, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list'): Promise<Scanned> {
+  const progress = opts.progress ?? noProgress;
+  const log = opts.logger ?? silentLogger;
+  let handle: fs.FileHandle;
+  let total: number;
+  try {
+    handle = await fs.open(archivePath, 'r');
+    total = (await handle.stat()).size;
+  } catch (err) {
+    throw fsError(err, 'read the archive', archivePath);
+  }
+
+  const phase = verb === 'extract' ? 'Extracting' : 'Reading';
+  const raw = new HashStream((bytes) => progress({ phase, bytes, total }));
+  // tar-stream accepts a tar cut at an entry boundary as complete; counting the tar's bytes
+  // lets the end-of-archive blocks be checked below.
+  let tarBytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      tarBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const extract = tar.extract();
+  const feed = pipeline(handle.createReadStream(), raw, createGunzip(), counter, extract, { signal: opts.signal });
+  feed.catch(() => undefined);
+
+  const guard = new ArchiveGuard();
+  const entries: ArchiveEntry[] = [];
+  const hashes = new Map<string, string>();
+  let lastEnd = 0;
+  try {
+    for await (const entry of extract) {
+      throwIfAborted(opts.signal);
+      const h = entry.header;
+      // tar-stream reads no data for a folder, whatever its size field says.
+      const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
+      lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
+      const checked = guard.check(h.name, h.type, h.linkname);
+      if (!checked) {
+        entry.resume();
+        continue;
+      }
+      const record: ArchiveEntry = {
+        path: checked.path,
+        type: checked.type,
+        size: checked.type === 'file' ? h.size ?? 0 : 0,
+        mode: (h.mode ?? 0) & 0o7777,
+        mtime: h.mtime ?? new Date(0),
+        target: checked.target,
+      };
+      // Piped into a Node stream before the first await: a truncated archive can destroy the
+      // entry while the staging file is being opened, and Node's pipeline would then wait
+      // forever on the already-destroyed tar-stream entry.
+      let body: PassThrough | undefined;
+      if (checked.type === 'file') {
+        body = new PassThrough();
+        pipeline(entry as unknown as NodeJS.ReadableStream, body).catch((err) => body!.destroy(err));
+      } else {
+        entry.resume();
+      }
+      if (writer) await writer.parents(checked.newParents);
+      switch (checked.type) {
+        case 'file':
+          if (writer) record.sha256 = await writer.file(checked.path, checked.existed, body!, record.mtime, opts.signal);
+          else {
+            const hash = new HashStream();
+            await pipeline(body!, hash, { signal: opts.signal });
+            record.sha256 = hash.digest();
+          }
+          break;
+        case 'directory':
+          if (writer) await writer.directory(checked.path, checked.existed, record.mtime);
+          break;
+        case 'symlink':
+          if (writer) await writer.symlink(checked.path, checked.target!, record.mtime);
+          break;
+        case 'link':
+          record.sha256 = hashes.get(checked.target!);
+          if (writer) await writer.hardlink(checked.path, checked.target!);
+          break;
+      }
+      if (record.sha256) hashes.set(record.path, record.sha256);
+      entries.push(record);
+    }
+    await feed;
+  } catch (err) {
+    extract.destroy();
+    await feed.catch(() => undefined);
+    throw explain(err, archivePath, verb, opts.signal);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  if (tarBytes - lastEnd < 512) {
+    log.warn(`${archivePath}: tar ends after ${tarBytes} bytes without its end-of-archive blocks.`);
+    throw corrupt(archivePath, verb, 'it ends without the end-of-archive marker');
+  }
+  return { entries, archiveBytes: raw.bytes, archiveSha256: raw.digest() };
+}
+
+function roundUp512(n: number): number {
+  return Math.ceil(n / 512) * 512;
+}
+
+function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal): Error {
+  if (signal?.aborted || err instanceof CancelledError) return new CancelledError();
+  if (err instanceof UnsafeEntry) {
+    return new LifeboatError(
+      verb === 'extract'
+        ? `Refused to extract ${archivePath}: the entry ${err.message}. Nothing was written outside the staging folder, and the staging folder was removed.`
+        : `The archive ${archivePath} is unsafe: the entry ${err.message}.`,
+      'This archive was not made by Lifeboat or was tampered with. Inspect it with `tar -tvzf`; do not extract it by hand.',
+    );
+  }
+  if (err instanceof LifeboatError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+    return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
+  }
+  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));
+}
+
+function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string): LifeboatError {
+  return new LifeboatError(
+    `The archive ${archivePath} is truncated or corrupt (${detail}).` +
+      (verb === 'extract' ? ' Nothing was kept: the staging folder was removed.' : ''),
+    'Check it against its manifest (sha256), or choose another backup.',
+  );
+}
