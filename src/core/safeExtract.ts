@@ -184,6 +184,7 @@ async function scanArchive(archivePath: string, opts: OperationOptions, writer: 
   const guard = new ArchiveGuard();
   const entries: ArchiveEntry[] = [];
   const hashes = new Map<string, string>();
+  const sizes = new Map<string, number>();
   let lastEnd = 0;
   try {
     for await (const entry of extract) {
@@ -232,11 +233,14 @@ async function scanArchive(archivePath: string, opts: OperationOptions, writer: 
           if (writer) await writer.symlink(checked.path, checked.target!, record.mtime);
           break;
         case 'link':
+          // A hard link is its target's content: same hash, same size.
           record.sha256 = hashes.get(checked.target!);
+          record.size = sizes.get(checked.target!) ?? 0;
           if (writer) await writer.hardlink(checked.path, checked.target!);
           break;
       }
       if (record.sha256) hashes.set(record.path, record.sha256);
+      sizes.set(record.path, record.size);
       entries.push(record);
     }
     await feed;

@@ -55,7 +55,7 @@ describe('safeExtract (contract 9)', () => {
         ['bin/run.sh', 'file', '4755', 10, MTIME, sha('#!/bin/sh\n').slice(0, 8), undefined],
         ['docker/current.conf', 'symlink', '777', 0, MTIME, undefined, 'nginx.conf'],
         ['docker/up.yml', 'symlink', '777', 0, MTIME, undefined, '../docker-compose.yml'],
-        ['docker/nginx-hard.conf', 'link', '640', 0, MTIME, sha('server {}\n').slice(0, 8), 'docker/nginx.conf'],
+        ['docker/nginx-hard.conf', 'link', '640', 10, MTIME, sha('server {}\n').slice(0, 8), 'docker/nginx.conf'],
         [long, 'file', '644', 5, MTIME, sha('long\n').slice(0, 8), undefined],
         ['réglages.conf', 'file', '644', 3, MTIME, sha('ü\n').slice(0, 8), undefined],
         ['empty', 'directory', '700', 0, MTIME, undefined, undefined],
