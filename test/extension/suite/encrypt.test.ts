@@ -73,7 +73,7 @@ describe('encrypt and decrypt in the extension host', function () {
 
   after(async () => {
     await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
-    for (const key of ['backupDirectory', 'encryption.format']) await setSetting(key, undefined);
+    for (const key of ['backupDirectory', 'encryption.format', 'encryption.keyFile']) await setSetting(key, undefined);
     api.setPrompter(undefined);
   });
 
@@ -175,5 +175,36 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.equal(asked.passphrase.length, 1, 'asked again after Forget');
     assert.equal(api.lastError(), undefined, 'dismissing the password box is not an error');
     await assert.rejects(fs.access(second));
+  });
+
+  it('a key file readable by others is refused with the chmod to run; at 0600 it encrypts without asking', async () => {
+    await setSetting('encryption.format', 'age');
+    const keyFile = join(dir, 'backup_key');
+    await fs.writeFile(keyFile, 'key-file passphrase\n', { mode: 0o644 });
+    await fs.chmod(keyFile, 0o644);
+    await setSetting('encryption.keyFile', keyFile);
+    try {
+      answer({ passphrase: undefined, remember: false });
+      assert.equal(await vscode.commands.executeCommand('lifeboat.encryptBackup', vscode.Uri.file(backup)), undefined);
+      const err = api.lastError() as (Error & { hint?: string }) | undefined;
+      assert.ok(err);
+      assert.match(err.message, /readable or writable by other users \(mode 644\)/);
+      assert.match(err.hint ?? '', /chmod 600/);
+      assert.ok(!(await fs.readdir(dirname(backup))).some((n) => n.endsWith('.partial')));
+
+      await fs.rm(`${backup}.age`);
+      await fs.rm(`${backup}.age.json`);
+      await fs.chmod(keyFile, 0o600);
+      const encrypted = await vscode.commands.executeCommand<string>('lifeboat.encryptBackup', vscode.Uri.file(backup));
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      assert.equal(encrypted, `${backup}.age`);
+      assert.deepEqual(asked.passphrase, [], 'the key file answered');
+      assert.ok(!(await fs.readFile(`${encrypted}.json`, 'utf8')).includes('key-file passphrase'));
+      await fs.rm(backup);
+      assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), backup);
+      assert.equal(await sha256(backup), backupSha);
+    } finally {
+      await setSetting('encryption.keyFile', undefined);
+    }
   });
 });
