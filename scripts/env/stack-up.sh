@@ -33,8 +33,17 @@ WEB_PORT="${SMS_WEB_PORT:-$(env_value SMS_WEB_PORT 8000)}"
 HEALTH_URL="http://127.0.0.1:$WEB_PORT/health"
 TIMEOUT="${LIFEBOAT_STACK_TIMEOUT:-90}"
 
-log "compose: docker-compose -p $PROJECT up -d (in $DEMO_DIR)"
-(cd "$DEMO_DIR" && docker-compose -p "$PROJECT" up -d 2>&1 | sed 's/^/  /' >&2)
+# Containers of the same project started from another checkout keep that folder in their
+# working_dir label (compose does not recreate them for it), and Lifeboat would not find them
+# from this folder: recreate them here. The data volume is kept.
+RECREATE=()
+current_dir="$(docker inspect --format '{{index .Config.Labels "com.docker.compose.project.working_dir"}}' "$DB_CONTAINER" 2>/dev/null || true)"
+if [ -n "$current_dir" ] && [ "$current_dir" != "$DEMO_DIR" ]; then
+  log "the stack was started from $current_dir: recreating its containers from $DEMO_DIR"
+  RECREATE=(--force-recreate)
+fi
+log "compose: docker-compose -p $PROJECT up -d ${RECREATE[*]:-}(in $DEMO_DIR)"
+(cd "$DEMO_DIR" && docker-compose -p "$PROJECT" up -d "${RECREATE[@]}" 2>&1 | sed 's/^/  /' >&2)
 
 dump_logs() {
   local c

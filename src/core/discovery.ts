@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { promises as fs } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { LifeboatError } from './errors';
 
 const PROJECT = 'com.docker.compose.project';
@@ -133,10 +133,27 @@ async function projectMembers(all: Docker.ContainerInfo[], settings: DiscoverySe
   } catch {
     // A folder that no longer exists can still match a label written earlier.
   }
-  return all.filter((c) => {
+  const started = all.filter((c) => {
     const dir = c.Labels?.[WORKING_DIR];
     return dir !== undefined && wanted.has(resolve(dir));
   });
+  if (started.length) return started;
+  // Started from another copy of the folder (or before it moved): the project name the folder
+  // gives Compose (COMPOSE_PROJECT_NAME in its .env, else its name) still identifies it.
+  const project = await folderProjectName(settings.folder);
+  return all.filter((c) => c.Labels?.[PROJECT] === project);
+}
+
+/** The project name `docker compose` would use in this folder. */
+export async function folderProjectName(folder: string): Promise<string> {
+  try {
+    const env = await fs.readFile(join(folder, '.env'), 'utf8');
+    const m = env.match(/^\s*COMPOSE_PROJECT_NAME\s*=\s*["']?([^"'\s#]+)/m);
+    if (m) return m[1];
+  } catch {
+    // No .env: the folder name decides.
+  }
+  return basename(resolve(folder)).toLowerCase().replace(/[^a-z0-9_-]/g, '');
 }
 
 function looksLikePostgres(c: Docker.ContainerInfo, info: Docker.ContainerInspectInfo): boolean {

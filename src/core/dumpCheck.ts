@@ -47,6 +47,16 @@ export async function checkDumpFile(path: string, opts: OperationOptions = {}): 
   }
   const facts = scan.facts;
   const fileSha256 = hash.digest();
+  validateDump(path, facts, fileSha256, manifest);
+  return { path, facts, fileBytes: total, fileSha256, manifest, notes };
+}
+
+/**
+ * What a whole read of a dump must show: the bytes its manifest recorded, a pg_dump script,
+ * its end marker and every COPY block closed. Shared by the check here and by restores and
+ * full verifications, which read the file once while loading it.
+ */
+export function validateDump(path: string, facts: DumpFacts, fileSha256: string, manifest: Manifest | undefined): void {
   if (manifest && manifest.file.sha256 !== fileSha256) {
     throw new LifeboatError(
       `${path} does not match its manifest: its sha256 is ${fileSha256.slice(0, 12)}…, the manifest recorded ${manifest.file.sha256.slice(0, 12)}….`,
@@ -62,7 +72,51 @@ export async function checkDumpFile(path: string, opts: OperationOptions = {}): 
       'pg_dump did not finish when this file was made. Use another backup.',
     );
   }
-  return { path, facts, fileBytes: total, fileSha256, manifest, notes };
+}
+
+export interface DumpHead {
+  /** Header facts only: versions and whether it is a pg_dump script. */
+  facts: DumpFacts;
+  fileBytes: number;
+  manifest?: Manifest;
+  notes: string[];
+}
+
+/**
+ * Reads only the start of a dump: enough to refuse a file that is not gzip, not a pg_dump
+ * script, or from a newer pg_dump, before anything is created on the server.
+ */
+export async function peekDump(path: string, opts: OperationOptions = {}): Promise<DumpHead> {
+  let fileBytes: number;
+  try {
+    fileBytes = (await fs.stat(path)).size;
+  } catch (err) {
+    throw fsError(err, 'read the backup', path);
+  }
+  const { manifest, problem } = await readManifest(path);
+  const notes: string[] = [];
+  if (problem) notes.push(problem);
+  if (!manifest) notes.push('no manifest: the checksum and row counts recorded at backup time cannot be compared');
+  const scan = new DumpScanStream();
+  const enough = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, enough.signal]) : enough.signal;
+  const stop = new Writable({
+    write(_chunk, _enc, done) {
+      if (scan.facts.bytes >= 256 * 1024) enough.abort();
+      done();
+    },
+  });
+  try {
+    await pipeline(createReadStream(path), createGunzip(), scan, stop, { signal });
+  } catch (err) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    // A truncated file shows up in the full read; here only the head matters.
+    if (!enough.signal.aborted && !/unexpected end of file/.test((err as Error).message ?? '')) throw gzipProblem(err, path);
+  }
+  if (!scan.facts.looksLikeDump) {
+    throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
+  }
+  return { facts: scan.facts, fileBytes, manifest, notes };
 }
 
 /** Refuses a dump that a server of this version cannot be trusted to load. */
@@ -77,7 +131,7 @@ export function checkServerVersion(facts: DumpFacts, server: string): void {
   }
 }
 
-function gzipProblem(err: unknown, path: string): Error {
+export function gzipProblem(err: unknown, path: string): Error {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'Z_DATA_ERROR' || /incorrect header check/.test(e.message ?? '')) {
     return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.');

@@ -40,7 +40,8 @@ export function safeSegment(value: string): string {
 const TIME = '(\\d{8})(?:_(\\d{6}))?';
 const ENC = '(?:\\.(age|enc))?';
 const PATTERNS: { kind: BackupKind; re: RegExp }[] = [
-  { kind: 'database', re: new RegExp(`^(.+)_backup_${TIME}\\.sql\\.gz${ENC}$`) },
+  // `.dump`: a `pg_dump -Fc` custom-format archive, restored through pg_restore.
+  { kind: 'database', re: new RegExp(`^(.+)_backup_${TIME}\\.(?:sql\\.gz|dump)${ENC}$`) },
   { kind: 'config', re: new RegExp(`^config()_${TIME}\\.tar\\.gz${ENC}$`) },
   { kind: 'volume', re: new RegExp(`^volume_(.+)_${TIME}\\.tar\\.gz${ENC}$`) },
 ];

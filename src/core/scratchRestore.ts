@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { discard } from './dumpCheck';
+import { discard, gzipProblem } from './dumpCheck';
+import { DumpFacts, DumpScanStream } from './dumpScanner';
+import { HashStream } from './hashStream';
 import { CancelledError, LifeboatError } from './errors';
 import { startExec } from './exec';
 import { OperationOptions, noProgress } from './progress';
@@ -22,7 +23,13 @@ export interface LoadTarget {
  * way leaves nothing behind, and psql cannot report success after SQL errors, which the
  * runbook's plain `gunzip -c | psql` does.
  */
-export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, fileBytes: number, opts: OperationOptions = {}): Promise<void> {
+export interface LoadResult {
+  /** Facts of the whole SQL stream as it went into psql: check them with validateDump. */
+  facts: DumpFacts;
+  fileSha256: string;
+}
+
+export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, fileBytes: number, opts: OperationOptions = {}): Promise<LoadResult> {
   const progress = opts.progress ?? noProgress;
   const admin: PsqlTarget = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
   // template0: objects a cluster added to template1 would collide with the dump's own.
@@ -38,12 +45,9 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
     { stdin: true },
   );
   let read = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      read += chunk.length;
-      done(null, chunk);
-    },
-  });
+  // The file is hashed and its SQL scanned on the way in: one read proves and loads it.
+  const hash = new HashStream((n) => (read = n));
+  const scan = new DumpScanStream();
   const reportTimer = setInterval(() => progress({ phase: `Dry run: restoring into ${target.database}`, bytes: read, total: fileBytes }), 250);
   const onAbort = () => void terminate(admin, appName);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -54,7 +58,7 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
     const output = pipeline(run.stdout, discard()).finally(() => exited.abort());
     const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
     try {
-      await pipeline(createReadStream(file), counter, createGunzip(), run.stdin!, { signal });
+      await pipeline(createReadStream(file), hash, createGunzip(), scan, run.stdin!, { signal });
     } catch (err) {
       if (opts.signal?.aborted) {
         run.destroy();
@@ -67,12 +71,13 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
       }
       run.destroy();
       await output.catch(() => undefined);
-      throw new LifeboatError(`Reading ${file} failed: ${(err as Error).message}`, 'The backup file is damaged. Use another backup. The live database was not touched.');
+      throw gzipProblem(err, file);
     }
     await output;
     const exitCode = await run.exitCode();
     if (opts.signal?.aborted) throw new CancelledError();
     if (exitCode !== 0) throw loadFailed(exitCode, run.stderr.text());
+    return { facts: scan.facts, fileSha256: hash.digest() };
   } finally {
     clearInterval(reportTimer);
     opts.signal?.removeEventListener('abort', onAbort);

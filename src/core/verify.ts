@@ -2,7 +2,12 @@ import type Docker from 'dockerode';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { Stack } from './discovery';
-import { checkDumpFile, checkServerVersion } from './dumpCheck';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase } from './customDump';
+import { checkDumpFile, checkServerVersion, discard, peekDump, validateDump } from './dumpCheck';
+import { HashStream } from './hashStream';
+import type { DumpFacts } from './dumpScanner';
 import { sideName } from './databaseSwap';
 import { LifeboatError, fsError, isCancelled } from './errors';
 import { Manifest, VerificationRecord, readManifest, recordVerification } from './manifest';
@@ -92,18 +97,30 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
 }
 
 async function verifyDump(path: string, result: VerifyResult, opts: VerifyOptions): Promise<void> {
-  const check = await checkDumpFile(path, opts);
-  result.notes.push(...check.notes);
-  result.checks.push('gzip stream whole');
-  if (check.manifest) result.checks.push('sha256 matches the manifest');
-  result.checks.push(`complete pg_dump script (${Object.keys(check.facts.tables).length} tables)`);
-  if (opts.depth === 'quick') return;
+  const proven = (facts: DumpFacts, manifest: Manifest | undefined) => {
+    result.checks.push('gzip stream whole');
+    if (manifest) result.checks.push('sha256 matches the manifest');
+    result.checks.push(`complete pg_dump script (${Object.keys(facts.tables).length} tables)`);
+  };
+  if (await isCustomFormat(path)) return verifyCustomDump(path, result, opts);
+  if (opts.depth === 'quick') {
+    const check = await checkDumpFile(path, opts);
+    result.notes.push(...check.notes);
+    proven(check.facts, check.manifest);
+    return;
+  }
   if (!opts.docker || !opts.stack) throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
+  // Full: one read of the file both proves it and loads it into the throwaway database.
+  const check = await peekDump(path, opts);
+  result.notes.push(...check.notes);
   const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
   checkServerVersion(check.facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
   try {
-    await loadDumpIntoNewDatabase({ ...target, database: scratch }, path, check.fileBytes, opts);
+    const loaded = await loadDumpIntoNewDatabase({ ...target, database: scratch }, path, check.fileBytes, opts);
+    validateDump(path, loaded.facts, loaded.fileSha256, check.manifest);
+    proven(loaded.facts, check.manifest);
+    check.facts = loaded.facts;
     const restored = await tableRowCounts({ ...target, database: scratch });
     const expected = check.manifest?.tables ?? check.facts.tables;
     const diffs = Object.entries(expected).filter(([t, n]) => restored[t] !== n);
@@ -112,6 +129,44 @@ async function verifyDump(path: string, result: VerifyResult, opts: VerifyOption
     }
     const rows = Object.values(restored).reduce((a, b) => a + b, 0);
     result.checks.push(`test restore into a throwaway database: ${Object.keys(restored).length} tables, ${rows} rows match`);
+  } finally {
+    await dropDatabase(target, scratch).catch(() => undefined);
+  }
+}
+
+/** `pg_dump -Fc` archives: the checksum alone is quick; full restores through pg_restore. */
+async function verifyCustomDump(path: string, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+  const { manifest, problem } = await readManifest(path);
+  if (problem) result.notes.push(problem);
+  if (opts.depth === 'quick' || !opts.docker || !opts.stack) {
+    const hash = new HashStream();
+    await pipeline(createReadStream(path), hash, discard(), { signal: opts.signal });
+    if (manifest?.file.sha256) {
+      if (manifest.file.sha256 !== hash.digest()) throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
+      result.checks.push('sha256 matches the manifest');
+    } else {
+      result.notes.push('no manifest checksum to compare');
+    }
+    result.notes.push('a custom-format archive is only proven by a full verification (a test restore with pg_restore)');
+    return;
+  }
+  const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
+  const facts = await customDumpFacts(target, path, opts);
+  checkServerVersion(facts, await serverVersion(target));
+  const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
+  try {
+    const { fileSha256 } = await loadCustomDumpIntoNewDatabase({ ...target, database: scratch }, path, (await fs.stat(path)).size, opts);
+    validateDump(path, facts, fileSha256, manifest);
+    if (manifest) result.checks.push('sha256 matches the manifest');
+    const restored = await tableRowCounts({ ...target, database: scratch });
+    if (manifest?.tables) {
+      const diffs = Object.entries(manifest.tables).filter(([t, n]) => restored[t] !== n);
+      if (diffs.length) throw new LifeboatError(`The test restore does not match the manifest: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] ?? 'missing'} of ${n} rows`).join('; ')}.`);
+    } else {
+      result.notes.push('no manifest row counts to compare the test restore with');
+    }
+    const rows = Object.values(restored).reduce((a, b) => a + b, 0);
+    result.checks.push(`test restore with pg_restore: ${Object.keys(restored).length} tables, ${rows} rows`);
   } finally {
     await dropDatabase(target, scratch).catch(() => undefined);
   }

@@ -191,6 +191,26 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
 
+    it('a pg_dump -Fc custom-format archive restores through pg_restore (runbook-style, no manifest)', async () => {
+      const file = join(fixtures, 'sms_backup_20260105_000000.dump');
+      await run('bash', ['-o', 'pipefail', '-c', 'docker exec sms-db pg_dump -Fc -U sms_user -d sms_db > "$1"', 'dump', file]);
+      const counts = await rowCounts('sms-db', 'sms_user', 'sms_db');
+      await psql('sms-db', 'sms_user', 'sms_db', 'DELETE FROM enrollments WHERE id % 3 = 0');
+      const r = await restoreDatabase(docker, stack, { file, backupDir: dir, confirm: yes, migration: 'auto', health: HEALTH });
+      assert.equal(r.status, 'restored');
+      assert.deepEqual(await rowCounts('sms-db', 'sms_user', 'sms_db'), counts);
+      assert.ok(r.summary.check.notes.some((n) => /custom-format archive without a manifest/.test(n)));
+      await dropSideDatabases('sms-db', 'sms_user', 'sms_db');
+    });
+
+    it('a truncated custom-format archive is refused, the live database unchanged', async () => {
+      const whole = join(fixtures, 'sms_backup_20260105_000000.dump');
+      const bytes = await fs.readFile(whole);
+      const cut = await fixture('sms_backup_20260106_000000.dump', bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+      await expectUntouched({ file: cut }, /pg_restore|does not restore cleanly/);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
     for (const phase of ['Checking the backup', 'Dry run', 'Comparing row counts', 'confirm', 'Health check']) {
       it(`a cancel during "${phase}"`, async () => {
         const before = await fp();

@@ -19,6 +19,7 @@ describe('naming', () => {
     assert.equal(vol?.subject, 'sms_postgres_data');
     assert.equal(vol?.encryption, 'openssl');
     assert.equal(parseBackupName('my_app_backup_20260130_020000.sql.gz')?.subject, 'my_app');
+    assert.equal(parseBackupName('sms_backup_20260130_020000.dump')?.kind, 'database');
   });
 
   it('refuses names that are not ours, impossible dates and partial files', () => {
