@@ -16,6 +16,11 @@ export interface Prompter {
   pick<T>(items: PickItem<T>[], placeHolder: string): Promise<T | undefined>;
   /** A password input box; with `confirm`, typed twice. Resolves undefined when dismissed. Never logged. */
   askPassphrase(prompt: string, opts: { confirm: boolean }): Promise<string | undefined>;
+  /**
+   * Several choices at once; `compare` opens something for an item (a diff) without closing
+   * the pick. Resolves to the chosen values, or undefined when dismissed.
+   */
+  pickMany<T>(items: PickItem<T>[], placeHolder: string, compare?: (value: T) => void): Promise<T[] | undefined>;
 }
 
 export const vscodePrompter: Prompter = {
@@ -31,6 +36,29 @@ export const vscodePrompter: Prompter = {
       validateInput: (v) => (v === expected || v === '' ? undefined : `Type ${expected} exactly, or press Escape to cancel.`),
     });
     return typed === expected;
+  },
+  pickMany(items, placeHolder, compare) {
+    return new Promise((resolve) => {
+      const qp = vscode.window.createQuickPick<(typeof items)[number]>();
+      const button = { iconPath: new vscode.ThemeIcon('diff'), tooltip: 'Compare with the workspace copy' };
+      qp.items = items.map((i) => ({ ...i, buttons: compare ? [button] : undefined }));
+      qp.selectedItems = qp.items.filter((i) => i.picked);
+      qp.canSelectMany = true;
+      qp.placeholder = placeHolder;
+      qp.ignoreFocusOut = true;
+      let done = false;
+      qp.onDidTriggerItemButton((e) => compare?.(e.item.value));
+      qp.onDidAccept(() => {
+        done = true;
+        resolve(qp.selectedItems.map((i) => i.value));
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        if (!done) resolve(undefined);
+        qp.dispose();
+      });
+      qp.show();
+    });
   },
   async pick(items, placeHolder) {
     const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });

@@ -59,6 +59,12 @@ export class Settings {
     return { url, expect: Object.keys(expect).length ? expect : undefined, timeoutMs: seconds * 1000 };
   }
 
+  /** Config paths to archive, relative to the workspace folder (the runbook's list by default). */
+  get configPaths(): string[] | undefined {
+    const v = this.config.get<string[]>('config.paths');
+    return v && v.length ? v : undefined;
+  }
+
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
     const v = this.config.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';

@@ -34,7 +34,8 @@ async function main(): Promise<number> {
   };
   const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 300);
   const workspace = defaultWorkspace();
-  const suiteIndex = path.join(repo, 'out/test/extension/suite/index.js');
+  // Next to this runner, so a private build folder (LIFEBOAT_OUT) works as well as out/.
+  const suiteIndex = path.join(__dirname, 'suite', 'index.js');
   if (!fs.existsSync(suiteIndex)) {
     console.error(`[run] ${suiteIndex} missing: run "node scripts/build.mjs --tests" first`);
     return 1;
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
   // Config for the suites (env vars of this process cannot travel through the browser).
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('LIFEBOAT_TEST_') && v !== undefined) env[k] = v;
-  const configFile = path.join(repo, 'out/test/extension/config.json');
+  const configFile = path.join(__dirname, 'config.json');
   fs.writeFileSync(
     configFile,
     JSON.stringify({ repo, workspace, grep: process.env.LIFEBOAT_TEST_GREP, node24: paths.node24, env }, null, 2),

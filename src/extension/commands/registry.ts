@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Lifeboat } from '../lifeboat';
+import { archiveConfig } from './archiveConfig';
 import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
 import { decryptBackup } from './decryptBackup';
@@ -9,6 +10,8 @@ import { encryptBackup } from './encryptBackup';
 import { forgetPassphrase } from './forgetPassphrase';
 import { openSettings } from './openSettings';
 import { refresh } from './refresh';
+import { restartStack } from './restartStack';
+import { restoreConfig } from './restoreConfig';
 import { restoreDatabase } from './restoreDatabase';
 import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
@@ -34,6 +37,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.forgetPassphrase': forgetPassphrase,
   'lifeboat.verifyBackup': verifyBackup,
   'lifeboat.verifyAllBackups': verifyAllBackups,
+  'lifeboat.archiveConfig': archiveConfig,
+  'lifeboat.restoreConfig': restoreConfig,
+  'lifeboat.restartStack': restartStack,
 };
 
 export function registerCommands(lb: Lifeboat): void {

@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import { archiveConfig as runArchive } from '../../core/configArchive';
+import { folderProjectName } from '../../core/discovery';
+import { LifeboatError } from '../../core/errors';
+import { formatBytes } from '../../core/format';
+import type { Lifeboat } from '../lifeboat';
+import { runWithProgress } from '../runWithProgress';
+
+/** "Lifeboat: Archive Config": the runbook's monthly archive of compose file, .env files, nginx config and migrations. */
+export async function archiveConfig(lb: Lifeboat): Promise<string> {
+  const folder = lb.stacks.folder;
+  if (!folder) throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project, then retry.');
+  const settings = lb.stacks.settings;
+  // No Docker needed: the project only names the lock and the manifest.
+  const project = settings.discovery.composeProject ?? (await folderProjectName(folder.uri.fsPath));
+  const result = await runWithProgress('Lifeboat: Archiving config', (op) =>
+    runArchive({
+      ...op,
+      logger: lb.log,
+      backupDir: settings.backupDirectory,
+      workspace: folder.uri.fsPath,
+      paths: settings.configPaths,
+      project,
+      level: settings.compressionLevel,
+    }),
+  );
+  lb.catalog.invalidate();
+  const files = result.manifest.entries.filter((e) => e.type === 'file').length;
+  const parts = [`Config archived: ${result.manifest.file.name} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
+  if (result.missing.length) parts.push(`Not found, skipped: ${result.missing.join(', ')}.`);
+  if (result.skipped.length) parts.push(`Left out: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.`);
+  for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);
+  void vscode.window.showInformationMessage(parts.join(' '));
+  return result.path;
+}

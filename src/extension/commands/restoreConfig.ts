@@ -1,0 +1,68 @@
+import { basename, join } from 'node:path';
+import * as vscode from 'vscode';
+import { FileComparison, applyFiles, compareWithWorkspace } from '../../core/configDiff';
+import { LifeboatError } from '../../core/errors';
+import { removeStaging, safeExtract } from '../../core/safeExtract';
+import type { Lifeboat } from '../lifeboat';
+import type { PickItem } from '../prompter';
+import { runWithProgress } from '../runWithProgress';
+import { backupTarget } from './backupTarget';
+import { pickBackup } from './pickBackup';
+
+const STATUS_LABEL: Record<FileComparison['status'], string> = {
+  changed: '$(diff-modified) changed',
+  new: '$(diff-added) not in the workspace',
+  identical: '$(check) identical',
+};
+
+/**
+ * "Lifeboat: Restore Config…" (Scenario 3 with its review step): the archive is extracted to a
+ * private staging folder under contract 9, every file is compared with the workspace copy (a
+ * diff editor one click away), and only the chosen files are applied, each replaced file kept
+ * as `.bak`. Resolves to the paths applied.
+ */
+export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string[]> {
+  const folder = lb.stacks.folder;
+  if (!folder) throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project, then retry.');
+  const workspace = folder.uri.fsPath;
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config' && !e.encryption);
+  if (!file) return [];
+  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log }));
+  try {
+    const comparisons = await compareWithWorkspace(staged.dir, workspace, staged.entries);
+    const differing = comparisons.filter((c) => c.status !== 'identical');
+    if (differing.length === 0) {
+      void vscode.window.showInformationMessage(`Every file in ${basename(file)} is identical to the workspace copy. Nothing to restore.`);
+      return [];
+    }
+    const items: PickItem<string>[] = comparisons.map((c) => ({
+      label: c.path,
+      description: STATUS_LABEL[c.status] + (c.reason && c.reason !== 'content' ? ` (${c.reason})` : ''),
+      picked: c.status !== 'identical',
+      value: c.path,
+    }));
+    const chosen = await lb.prompter.pickMany(items, `Files to restore from ${basename(file)} (use the diff button to compare)`, (path) => {
+      const title = `${path} (archive ${basename(file)}) ↔ workspace`;
+      void vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(join(staged.dir, path)), vscode.Uri.file(join(workspace, path)), title);
+    });
+    if (!chosen || chosen.length === 0) return [];
+    const replacing = chosen.filter((p) => comparisons.find((c) => c.path === p)?.status === 'changed');
+    const detail = [
+      `${chosen.length} file(s) from ${basename(file)} are written into ${workspace}.`,
+      replacing.length ? `${replacing.length} of them replace a workspace file, which is kept next to it as <name>.bak.` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+    if ((await lb.prompter.confirm(`Restore ${chosen.length} config file(s)?`, detail, 'Restore')) !== 'Restore') return [];
+    const applied = await applyFiles(staged.dir, workspace, chosen, staged.entries);
+    for (const a of applied) lb.log.info(`Config restore: ${a.action} ${a.path}${a.backup ? ` (previous copy: ${a.backup})` : ''}`);
+    void vscode.window
+      .showInformationMessage(`Restored ${applied.length} config file(s). Restart the stack to use them.`, 'Restart Stack')
+      .then((pick) => {
+        if (pick) void vscode.commands.executeCommand('lifeboat.restartStack');
+      });
+    return applied.map((a) => a.path);
+  } finally {
+    await removeStaging(staged.dir);
+  }
+}

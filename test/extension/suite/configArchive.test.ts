@@ -1,0 +1,67 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LifeboatApi } from '../../../src/extension/extension';
+
+/** Archive Config and Restore Config with review, on the demo folder's real files. */
+describe('config archive and restore in the extension host', function () {
+  this.timeout(120_000);
+  let api: LifeboatApi;
+  let workspace: string;
+  let nginx: string;
+  let original: string;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
+    assert.ok(ext);
+    api = await ext.activate();
+    workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    nginx = join(workspace, 'docker', 'nginx.conf');
+    original = await fs.readFile(nginx, 'utf8');
+    const dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-config-'));
+    await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', dir, vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await fs.writeFile(nginx, original);
+    for (const name of await fs.readdir(join(workspace, 'docker'))) {
+      if (name.startsWith('nginx.conf.bak')) await fs.rm(join(workspace, 'docker', name));
+    }
+    api.setPrompter(undefined);
+    await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('archives the runbook\'s config paths privately, with a manifest of every file', async () => {
+    const path = await vscode.commands.executeCommand<string>('lifeboat.archiveConfig');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.match(path ?? '', /config\/config_\d{8}_\d{6}\.tar\.gz$/);
+    assert.equal((await fs.stat(path!)).mode & 0o777, 0o600);
+    const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
+    const files = manifest.entries.filter((e: { type: string }) => e.type === 'file').map((e: { path: string }) => e.path);
+    for (const f of ['docker-compose.yml', '.env', '.env.production.SECURE', 'docker/nginx.conf']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
+    assert.ok(files.some((f: string) => f.startsWith('backend/alembic/versions/')));
+  });
+
+  it('restores a changed file after review, keeping the workspace copy as .bak', async () => {
+    await fs.writeFile(nginx, `${original}\n# an edit made after the archive\n`);
+    const offered: string[] = [];
+    api.setPrompter({
+      pickMany: async (items) => {
+        for (const i of items) offered.push(`${i.label} ${i.description} ${i.picked ? 'picked' : ''}`);
+        return items.filter((i) => i.picked).map((i) => i.value);
+      },
+      confirm: async (_m, _d, action) => action,
+    });
+    const [archive] = (await api.tree.getChildren()).filter((r) => r.label === 'Config');
+    const items = await api.tree.getChildren(archive);
+    const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfig', items[0]);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual(applied, ['docker/nginx.conf']);
+    assert.ok(offered.some((o) => /^docker\/nginx\.conf .*changed.* picked$/.test(o)), offered.join('\n'));
+    assert.ok(offered.some((o) => /^docker-compose\.yml .*identical\s*$/.test(o)), offered.join('\n'));
+    assert.equal(await fs.readFile(nginx, 'utf8'), original);
+    assert.match(await fs.readFile(`${nginx}.bak`, 'utf8'), /an edit made after the archive/);
+  });
+});
