@@ -39,7 +39,9 @@ describe('age keys and encodings', () => {
     assert.throws(() => parseAgeRecipient(recipient.toUpperCase()));
     assert.throws(() => parseAgeRecipient(recipient.slice(0, 10) + recipient.slice(10, 11).toUpperCase() + recipient.slice(11)));
     assert.throws(() => parseAgeRecipient('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE'));
-    assert.throws(() => parseAgeRecipient(ageRecipientOf(identity).slice(0, -1) + 'q'));
+    // One changed character always breaks a Bech32 checksum; change it to something else than it was.
+    const own = ageRecipientOf(identity);
+    assert.throws(() => parseAgeRecipient(own.slice(0, -1) + (own.endsWith('q') ? 'p' : 'q')));
     assert.equal(parseAgeIdentityFile(`\r\n  ${identity}  \r\n`).length, 1);
   });
 
