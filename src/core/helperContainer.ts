@@ -1,0 +1,218 @@
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { dockerEndpoint, isEngineDown } from './docker';
+import { DockerUnavailableError, LifeboatError } from './errors';
+import type { Logger } from './logger';
+
+/** Labels on every helper container, so a leftover one is recognisable as Lifeboat's. */
+export const HELPER_LABEL = 'io.lifeboat.helper';
+export const HELPER_VOLUME_LABEL = 'io.lifeboat.volume';
+
+const PROJECT = 'com.docker.compose.project';
+const HELPER_SETTING = 'lifeboat.volumes.helperImage';
+
+/** A container that mounts a given volume. */
+export interface VolumeUser {
+  id: string;
+  name: string;
+  image: string;
+  /** Image ID (`sha256:…`): what the helper is created from, so a re-tagged name cannot mislead. */
+  imageId: string;
+  running: boolean;
+  project?: string;
+  readOnly: boolean;
+  /** Image or environment says PostgreSQL: its files must not be copied while it runs. */
+  postgres: boolean;
+}
+
+export interface VolumeFacts {
+  name: string;
+  driver: string;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+function engineError(err: unknown): Error {
+  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+  return err as Error;
+}
+
+const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number })?.statusCode;
+
+/**
+ * Inspects a volume. Creating a container with a missing volume would silently create an
+ * empty one, so every volume operation starts here.
+ */
+export async function inspectVolume(docker: Docker, volume: string): Promise<VolumeFacts> {
+  try {
+    const v = await docker.getVolume(volume).inspect();
+    return { name: v.Name, driver: v.Driver, options: (v.Options ?? {}) as Record<string, string>, labels: v.Labels ?? {} };
+  } catch (err) {
+    if (statusOf(err) === 404) {
+      throw new LifeboatError(
+        `The volume ${volume} does not exist (any more).`,
+        'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`. Refresh the Volumes view.',
+      );
+    }
+    throw engineError(err);
+  }
+}
+
+/** Every container, running or not, that mounts the volume. */
+export async function volumeUsers(docker: Docker, volume: string): Promise<VolumeUser[]> {
+  let list: Docker.ContainerInfo[];
+  try {
+    list = await docker.listContainers({ all: true, filters: { volume: [volume] } });
+  } catch (err) {
+    throw engineError(err);
+  }
+  const users: VolumeUser[] = [];
+  for (const c of list) {
+    // The filter also matches by mount destination; keep only real mounts of this volume.
+    const mount = c.Mounts?.find((m) => m.Type === 'volume' && m.Name === volume);
+    if (!mount) continue;
+    // Our own helpers are never users to stop or refuse for.
+    if (c.Labels?.[HELPER_LABEL]) continue;
+    const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
+    const env = info?.Config?.Env ?? [];
+    users.push({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      image: c.Image,
+      imageId: c.ImageID,
+      running: c.State === 'running',
+      project: c.Labels?.[PROJECT],
+      readOnly: !mount.RW,
+      postgres: /postgres|postgis|timescale/i.test(c.Image) || env.some((e) => e.startsWith('POSTGRES_') || e.startsWith('PGDATA=')),
+    });
+  }
+  return users;
+}
+
+/**
+ * The image a helper container is made from: the setting when given, else the image of a
+ * container that already mounts the volume (it is on the engine, and it can read its own
+ * files). Never a pull: the engine may have no registry, and an unexpected download of an
+ * image nobody chose is not what a backup should do.
+ */
+export async function resolveHelperImage(docker: Docker, volume: string, explicit: string | undefined, users: VolumeUser[]): Promise<string> {
+  if (explicit) {
+    if (await imagePresent(docker, explicit)) return explicit;
+    throw new LifeboatError(
+      `The helper image ${explicit} is not on the Docker engine (setting ${HELPER_SETTING}); Lifeboat never pulls images.`,
+      `Pull or build it first (\`docker pull ${explicit}\`), or clear the setting ${HELPER_SETTING} to use the image of a container that mounts the volume.`,
+    );
+  }
+  for (const u of users) {
+    if (await imagePresent(docker, u.imageId || u.image)) return u.imageId || u.image;
+  }
+  throw new LifeboatError(
+    `No helper image for the volume ${volume}: no container that mounts it has its image on the engine, and the setting ${HELPER_SETTING} is empty.`,
+    `Set ${HELPER_SETTING} to an image already on the engine (for example \`busybox\` or \`alpine\`, after \`docker pull\`). Lifeboat never pulls images.`,
+  );
+}
+
+async function imagePresent(docker: Docker, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (err) {
+    if (statusOf(err) === 404) return false;
+    throw engineError(err);
+  }
+}
+
+export interface HelperSpec {
+  volume: string;
+  image: string;
+  readOnly: boolean;
+  /** What the helper is for; goes into its name and label. */
+  purpose: string;
+  /** argv to run; a helper that is only created (getArchive/putArchive) never runs it. */
+  argv?: string[];
+}
+
+/**
+ * Creates a helper container: the volume at /data, no network, Lifeboat's labels. `NoCopy`
+ * keeps Docker from copying the helper image's own /data into an empty volume, and the
+ * entrypoint is cleared so an image's start script (PostgreSQL's chowns PGDATA) never runs.
+ */
+export async function createHelper(docker: Docker, helper: HelperSpec): Promise<Docker.Container> {
+  const name = `lifeboat-${helper.purpose}-${randomBytes(4).toString('hex')}`;
+  try {
+    // Typed by hand: @types/dockerode wants every VolumeOptions field, the API needs only NoCopy.
+    const create: Record<string, unknown> = {
+      name,
+      Image: helper.image,
+      Entrypoint: [],
+      Cmd: helper.argv ?? ['true'],
+      User: '0:0',
+      NetworkDisabled: true,
+      Labels: { [HELPER_LABEL]: helper.purpose, [HELPER_VOLUME_LABEL]: helper.volume },
+      HostConfig: {
+        NetworkMode: 'none',
+        Mounts: [{ Type: 'volume', Source: helper.volume, Target: '/data', ReadOnly: helper.readOnly, VolumeOptions: { NoCopy: true } }],
+      },
+    };
+    return await docker.createContainer(create as Docker.ContainerCreateOptions);
+  } catch (err) {
+    throw engineError(err);
+  }
+}
+
+/** Removes a helper and the anonymous volumes its image declares (`v`); never throws. */
+export async function removeHelper(container: Docker.Container | undefined, log: Logger): Promise<void> {
+  if (!container) return;
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (err) {
+    if (statusOf(err) !== 404) log.warn(`Could not remove the helper container ${container.id.slice(0, 12)}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs one argv in a fresh helper (started, waited for, removed). Used for what the archive
+ * API cannot do: emptying a volume and setting the owner and mode of its root.
+ */
+export async function runHelper(docker: Docker, spec: HelperSpec & { argv: string[] }, log: Logger): Promise<void> {
+  const c = await createHelper(docker, spec);
+  try {
+    try {
+      await c.start();
+    } catch (err) {
+      const msg = (err as Error).message ?? String(err);
+      if (/executable file not found|no such file or directory/i.test(msg)) {
+        throw new LifeboatError(
+          `The helper image ${spec.image} has no \`${spec.argv[0]}\`, which the volume restore needs.`,
+          `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
+        );
+      }
+      throw engineError(err);
+    }
+    const result = (await c.wait()) as { StatusCode: number };
+    if (result.StatusCode !== 0) {
+      const logs = await c.logs({ stdout: true, stderr: true, follow: false }).catch(() => Buffer.alloc(0));
+      const text = demuxSmall(logs as unknown as Buffer).trim();
+      if (text) log.tool(spec.argv[0], text);
+      throw new LifeboatError(
+        `\`${spec.argv.join(' ')}\` failed in the helper container (exit code ${result.StatusCode}): ${text.split('\n').at(-1) ?? ''}`,
+        'See the Lifeboat log for its output.',
+        text,
+      );
+    }
+  } finally {
+    await removeHelper(c, log);
+  }
+}
+
+/** Strips Docker's 8-byte frame headers from a short, non-TTY log buffer. */
+function demuxSmall(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,238 @@
+import type Docker from 'dockerode';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { startContainers, stopContainers } from './appServices';
+import { dockerEndpoint, isEngineDown } from './docker';
+import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { HashStream } from './hashStream';
+import { VolumeFacts, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers } from './helperContainer';
+import { HeldLock, acquireLock } from './lock';
+import { Logger, silentLogger } from './logger';
+import { Manifest, writeManifest } from './manifest';
+import { KIND_FOLDERS, partialName, safeSegment, timestamp } from './naming';
+import { ParallelGzip } from './parallelGzip';
+import { OperationOptions, noProgress } from './progress';
+import { TarTruncated, VolumeRoot, VolumeTarScan } from './volumeTarScan';
+import { toolVersion } from './version';
+
+const PROJECT = 'com.docker.compose.project';
+
+/** The manifest of a volume snapshot: the common fields plus what a restore needs to rebuild the volume. */
+export interface VolumeManifest extends Manifest {
+  kind: 'volume';
+  /** Owner and mode of the volume's root folder; Docker's putArchive does not restore them. */
+  volumeRoot?: VolumeRoot;
+  /** Tar entries (the root included), regular files, and the files' bytes. */
+  entryCount: number;
+  fileCount: number;
+  dataBytes: number;
+  /** How the volume was created, so a lost volume can be made again the same way. */
+  volumeDriver: { driver: string; options: Record<string, string>; labels: Record<string, string> };
+  /** Containers stopped for a consistent copy (a database must not be copied while it writes). */
+  stoppedContainers: string[];
+  /** 'safety': taken by a restore just before it replaced the volume (contract 3). */
+  purpose?: 'safety';
+}
+
+export interface VolumeSnapshotOptions extends OperationOptions {
+  volume: string;
+  /** The backup folder; the snapshot goes to its `volumes/` subfolder. */
+  backupDir: string;
+  /** Setting lifeboat.volumes.helperImage; default: the image of a container that mounts the volume. */
+  helperImage?: string;
+  /**
+   * Containers to stop during the copy and start again afterwards (contract 5). 'auto' (the
+   * default) stops the running containers that mount the volume when one of them is
+   * PostgreSQL; `[]` copies live.
+   */
+  stopContainers?: string[] | 'auto';
+  level?: number;
+  now?: () => Date;
+}
+
+export interface VolumeSnapshotResult {
+  path: string;
+  manifest: VolumeManifest;
+  /** Containers that were stopped for the copy (and are running again). */
+  stopped: string[];
+}
+
+/** The lock name of a volume: one writer per volume (contract 11). */
+export function volumeLockName(volume: string): string {
+  return `volume_${safeSegment(volume)}`;
+}
+
+export function volumeSnapshotName(volume: string, date: Date): string {
+  return `volume_${safeSegment(volume)}_${timestamp(date)}.tar.gz`;
+}
+
+/**
+ * Snapshots a Docker volume to `volumes/volume_<volume>_YYYYMMDD_HHMMSS.tar.gz`: a helper
+ * container, created but never started, with the volume read-only at /data and no network;
+ * Docker's archive of /data streams through a tar parser (entries, bytes, the root's owner and
+ * mode, and proof the tar is whole), the parallel gzip and a hash to a partial file, which is
+ * fsynced and renamed (contract 1). Stopped containers are started again in a `finally`.
+ */
+export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions): Promise<VolumeSnapshotResult> {
+  const log = opts.logger ?? silentLogger;
+  throwIfAborted(opts.signal);
+  const facts = await inspectVolume(docker, opts.volume);
+  const users = await volumeUsers(docker, opts.volume);
+  const image = await resolveHelperImage(docker, opts.volume, opts.helperImage, users);
+  const toStop = opts.stopContainers === undefined || opts.stopContainers === 'auto' ? autoStop(users) : opts.stopContainers;
+
+  await ensurePrivateDir(opts.backupDir);
+  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume snapshot');
+  let stopped: string[] = [];
+  try {
+    if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}` });
+    stopped = await stopContainers(docker, toStop, log);
+    const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
+    return { ...written, stopped };
+  } finally {
+    await restartAndRelease(docker, [...stopped].reverse(), lock, log);
+  }
+}
+
+async function restartAndRelease(docker: Docker, names: string[], lock: HeldLock, log: Logger): Promise<void> {
+  try {
+    await startContainers(docker, names, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A database writes at any moment: copying its files live gives a torn copy. */
+function autoStop(users: VolumeUser[]): string[] {
+  const running = users.filter((u) => u.running);
+  return running.some((u) => u.postgres) ? running.map((u) => u.name) : [];
+}
+
+export interface WriteSnapshotOptions extends OperationOptions {
+  volume: string;
+  backupDir: string;
+  image: string;
+  facts: VolumeFacts;
+  stopped: string[];
+  level?: number;
+  now?: () => Date;
+  purpose?: 'safety';
+}
+
+/**
+ * The snapshot itself, without the lock or stopping anything: a restore holds the lock and
+ * has stopped the containers already when it takes its safety snapshot.
+ */
+export async function writeVolumeSnapshot(docker: Docker, opts: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest }> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
+  const started = Date.now();
+  throwIfAborted(opts.signal);
+
+  const dir = join(opts.backupDir, KIND_FOLDERS.volume);
+  await ensurePrivateDir(opts.backupDir);
+  await ensurePrivateDir(dir);
+  const name = await freeName(dir, opts.volume, opts.now ?? (() => new Date()));
+  const finalPath = join(dir, name);
+  let partial: string | undefined = join(dir, partialName(name));
+  let helper: Docker.Container | undefined;
+  const phase = opts.purpose === 'safety' ? `Safety snapshot of ${opts.volume}` : `Snapshotting ${opts.volume}`;
+  try {
+    helper = await createHelper(docker, { volume: opts.volume, image: opts.image, readOnly: true, purpose: 'snapshot' });
+    log.info(`${phase} to ${finalPath} (helper image ${opts.image})`);
+    progress({ phase, bytes: 0 });
+
+    let source: Readable;
+    try {
+      source = (await helper.getArchive({ path: '/data/.' })) as unknown as Readable;
+    } catch (err) {
+      throw engineOr(err, `Docker could not read the volume ${opts.volume}`);
+    }
+    const scan = new VolumeTarScan({ guard: 'note', onBytes: (bytes) => progress({ phase, bytes }) });
+    const gzip = new ParallelGzip({ level: opts.level ?? 6 });
+    const hash = new HashStream();
+    const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+    try {
+      await pipeline(source, scan, gzip, hash, out, { signal: opts.signal });
+    } catch (err) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      throw explainStream(err, opts.volume, partial);
+    }
+    await fsyncPath(partial);
+    await fs.rename(partial, finalPath);
+    partial = undefined;
+    await fsyncDir(dir);
+
+    const f = scan.facts;
+    if (f.unsafe) log.warn(`${opts.volume}: the entry ${f.unsafe}; a restore of this snapshot will refuse it (contract 9).`);
+    if (!f.root) log.warn(`${opts.volume}: Docker's archive had no root entry; the root's owner and mode were not recorded.`);
+    const manifest: VolumeManifest = {
+      formatVersion: 1,
+      kind: 'volume',
+      createdAt: new Date(started).toISOString(),
+      tool: { name: 'lifeboat', version: toolVersion },
+      source: { project: opts.facts.labels[PROJECT], volume: opts.volume, image: opts.image },
+      compression: { format: 'gzip', level: opts.level ?? 6 },
+      file: { name, bytes: hash.bytes, sha256: hash.digest() },
+      content: { bytes: f.tarBytes },
+      volumeRoot: f.root,
+      entryCount: f.entries,
+      fileCount: f.files,
+      dataBytes: f.dataBytes,
+      volumeDriver: { driver: opts.facts.driver, options: opts.facts.options, labels: opts.facts.labels },
+      stoppedContainers: opts.stopped,
+      purpose: opts.purpose,
+      durationMs: Date.now() - started,
+      verifications: [],
+    };
+    try {
+      await writeManifest(finalPath, manifest);
+    } catch (err) {
+      // The snapshot itself is complete and checked; a missing manifest only costs metadata.
+      log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`);
+    }
+    log.info(`Snapshot complete: ${name} (${hash.bytes} bytes, ${f.entries} entries, ${f.dataBytes} bytes of files)`);
+    return { path: finalPath, manifest };
+  } catch (err) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    throw err;
+  } finally {
+    if (partial) await removeQuietly(partial);
+    await removeHelper(helper, log);
+  }
+}
+
+/** A name not taken yet: two snapshots within one second get consecutive seconds. */
+async function freeName(dir: string, volume: string, now: () => Date): Promise<string> {
+  const t = now();
+  for (let i = 0; i < 60; i++) {
+    const name = volumeSnapshotName(volume, new Date(t.getTime() + i * 1000));
+    try {
+      await fs.access(join(dir, name));
+    } catch {
+      return name;
+    }
+  }
+  throw new LifeboatError(`Too many snapshots named for ${t.toISOString()} in ${dir}.`);
+}
+
+function engineOr(err: unknown, what: string): Error {
+  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+  if (err instanceof LifeboatError) return err;
+  return new LifeboatError(`${what}: ${(err as Error)?.message ?? String(err)}`, 'See the Lifeboat log, then retry.');
+}
+
+function explainStream(err: unknown, volume: string, partial: string): Error {
+  if (err instanceof TarTruncated || /unexpected end|premature close|aborted|socket hang up/i.test((err as Error)?.message ?? '')) {
+    return new LifeboatError(
+      `Docker's archive of the volume ${volume} ended early (${(err as Error).message}); the partial snapshot was removed.`,
+      'Check that the Docker engine is healthy (`docker info`), then retry. Older snapshots are untouched.',
+    );
+  }
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code && /^E[A-Z]+$/.test(code) && !isEngineDown(err)) return fsError(err, 'write the snapshot', dirname(partial));
+  return engineOr(err, `The snapshot of ${volume} failed`);
+}
