@@ -184,9 +184,19 @@ async function backupFromPalette(wb: Workbench): Promise<void> {
 
 async function tooltipOnHover(wb: Workbench): Promise<void> {
   const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /just now/ }).first();
-  await row.hover();
   const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'sms_db' }).first();
-  await hover.waitFor({ timeout: 10_000 });
+  // A hover shows after a delay and is lost if the tree re-renders meanwhile: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    await wb.page.mouse.move(900, 600);
+    await wb.page.waitForTimeout(300);
+    await row.hover();
+    try {
+      await hover.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   await screenshot(wb, 'backup-tooltip');
 }
 
