@@ -10,7 +10,7 @@ import { HealthResult, HealthSpec, waitForHealthy } from './healthCheck';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { OperationOptions, noProgress } from './progress';
-import { PsqlTarget, psql, serverVersion, tableRowCounts } from './psql';
+import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts } from './psql';
 import { dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
 
@@ -19,6 +19,7 @@ export interface DryRunSummary {
   live: string;
   scratch: string;
   tables: Record<string, number>;
+  /** Estimated from statistics: for telling the user what is replaced, not for proof. */
   liveTables: Record<string, number>;
   check: DumpCheck;
   /** Migrations will run when the backup's Alembic head differs from the live one. */
@@ -87,7 +88,7 @@ export async function restoreDatabase(docker: Docker, stack: Stack, opts: Restor
       live,
       scratch,
       tables: restored,
-      liveTables: await tableRowCounts(target).catch(() => ({})),
+      liveTables: await estimatedRowCounts(target).catch(() => ({})),
       check,
       backupAlembicHead: check.facts.alembicHeads.length ? check.facts.alembicHeads : undefined,
       liveAlembicHead: await alembicHead(target),

@@ -244,6 +244,44 @@ async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Database copies' }).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
+/**
+ * Scenario 3 with its review: archive the config, change a file, then restore it after a look
+ * at the diff. The demo's nginx.conf is put back whatever happens.
+ */
+async function configRoundTrip(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const nginx = path.join(wb.workspace, 'docker', 'nginx.conf');
+  const original = fs.readFileSync(nginx, 'utf8');
+  try {
+    await runCommandFromPalette(wb, 'Lifeboat: Archive Config');
+    await waitForNotification(wb, /Config archived: config_\d{8}_\d{6}\.tar\.gz/);
+    fs.writeFileSync(nginx, original.replace('client_max_body_size', '# edited by hand\n    client_max_body_size'));
+    await runCommandFromPalette(wb, 'Lifeboat: Restore Config…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: /UTC/ }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'docker/nginx.conf' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.hover();
+    await row.locator('.action-label.codicon-diff').click();
+    await page.locator('.editor-instance .monaco-diff-editor').first().waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(800);
+    await screenshot(wb, 'config-review');
+    await page.locator('.quick-input-widget input').focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    await dialog.locator('a.monaco-button', { hasText: /^Restore$/ }).click();
+    await waitForNotification(wb, /Restored 1 config file/);
+    if (fs.readFileSync(nginx, 'utf8') !== original) throw new Error('nginx.conf was not restored');
+    if (!fs.existsSync(`${nginx}.bak`)) throw new Error('no nginx.conf.bak kept');
+  } finally {
+    fs.writeFileSync(nginx, original);
+    for (const name of fs.readdirSync(path.dirname(nginx))) {
+      if (name.startsWith('nginx.conf.bak')) fs.rmSync(path.join(path.dirname(nginx), name));
+    }
+  }
+}
+
 export const STEPS: [string, Step][] = [
   ['open the Lifeboat view', openLifeboatView],
   ['the empty view invites a first backup', welcomeShown],
@@ -251,6 +289,7 @@ export const STEPS: [string, Step][] = [
   ['the item tooltip shows its manifest', tooltipOnHover],
   ['restore from the palette with a typed confirmation', restoreFromPalette],
   ['drop the pre-restore copy from its context menu', dropPreRestoreCopy],
+  ['archive the config, then restore a changed file after a diff', configRoundTrip],
 ];
 
 async function main(): Promise<number> {

@@ -75,7 +75,8 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     assert.equal(result.status, 'restored');
     assert.ok(asked);
     assert.deepEqual(asked.tables, backupCounts);
-    assert.equal(asked.liveTables['public.audit_log'], changedCounts['public.audit_log']);
+    // Statistics, not a count: close to the live table's size is what the user needs to see.
+    assert.ok(Math.abs(asked.liveTables['public.audit_log'] - changedCounts['public.audit_log']) <= changedCounts['public.audit_log'] * 0.05, JSON.stringify(asked.liveTables));
     assert.deepEqual(await rowCounts('sms-db', 'sms_user', 'sms_db'), backupCounts);
     assert.ok(result.status === 'restored' && result.migration?.exitCode === 0);
     assert.ok(result.status === 'restored' && result.health?.status === 200);

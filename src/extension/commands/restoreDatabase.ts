@@ -50,7 +50,7 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
   const rows = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0).toLocaleString('en-US');
   const detail = [
     `Dry run passed: ${Object.keys(s.tables).length} tables and ${rows(s.tables)} rows restored into ${s.scratch} and matched the backup.`,
-    `The live database now holds ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
+    `The live database now holds about ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
     apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
     s.backupAlembicHead && s.liveAlembicHead && s.backupAlembicHead.join() !== s.liveAlembicHead.join()
       ? `Alembic: the backup is at ${s.backupAlembicHead.join(', ')}, the live database at ${s.liveAlembicHead.join(', ')}; migrations run after the swap.`
