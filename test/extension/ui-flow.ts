@@ -263,8 +263,8 @@ async function configRoundTrip(wb: Workbench): Promise<void> {
     await row.waitFor({ timeout: 30_000 });
     await row.hover();
     await row.locator('.action-label.codicon-diff').click();
-    await page.locator('.editor-instance .monaco-diff-editor').first().waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(800);
+    await page.locator('.monaco-diff-editor .view-line', { hasText: 'client_max_body_size' }).first().waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1500);
     await screenshot(wb, 'config-review');
     await page.locator('.quick-input-widget input').focus();
     await page.keyboard.press('Enter');

@@ -35,13 +35,16 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
       void vscode.window.showInformationMessage(`Every file in ${basename(file)} is identical to the workspace copy. Nothing to restore.`);
       return [];
     }
-    const items: PickItem<string>[] = comparisons.map((c) => ({
+    // What differs first: that is what a review is about.
+    const order = { changed: 0, new: 1, identical: 2 } as const;
+    const sorted = [...comparisons].sort((a, b) => order[a.status] - order[b.status] || a.path.localeCompare(b.path));
+    const items: PickItem<string>[] = sorted.map((c) => ({
       label: c.path,
       description: STATUS_LABEL[c.status] + (c.reason && c.reason !== 'content' ? ` (${c.reason})` : ''),
       picked: c.status !== 'identical',
       value: c.path,
     }));
-    const chosen = await lb.prompter.pickMany(items, `Files to restore from ${basename(file)} (use the diff button to compare)`, (path) => {
+    const chosen = await lb.prompter.pickMany(items, `Tick the files to restore from ${basename(file)}`, (path) => {
       const title = `${path} (archive ${basename(file)}) ↔ workspace`;
       void vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(join(staged.dir, path)), vscode.Uri.file(join(workspace, path)), title);
     });
