@@ -205,13 +205,13 @@ interface PutSpec {
 /**
  * Empties the volume and puts a .tar.gz into it (Docker unpacks gzip itself), streamed from
  * the file with backpressure; then sets the root's owner and mode, which putArchive leaves at
- * 0:0 755. The helper runs argv only (contract 7): `find -delete`, `chown`, `chmod`.
+ * 0:0 755. The helper runs argv only (contract 7): `find … -exec rm`, `chown`, `chmod`.
  */
 async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
   const progress = spec.progress ?? noProgress;
   throwIfAborted(spec.signal);
   progress({ phase: `Emptying ${spec.volume}` });
-  await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'empty', argv: ['find', '/data', '-mindepth', '1', '-delete'] }, spec.log);
+  await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'empty', argv: EMPTY_ARGV }, spec.log);
   throwIfAborted(spec.signal);
 
   const helper = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'restore' });
@@ -222,8 +222,9 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
       highWaterMark: 1 << 20,
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        progress({ phase, bytes });
         done(null, chunk);
+        // After passing the chunk on: a progress callback may cancel, destroying this stream.
+        progress({ phase, bytes });
       },
     });
     // dockerode pipes the body into the request and destroys the request when the body
@@ -251,6 +252,9 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
   await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chown', argv: ['chown', `${uid}:${gid}`, '/data'] }, spec.log);
   await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chmod', argv: ['chmod', mode.toString(8), '/data'] }, spec.log);
 }
+
+/** `-delete` is missing from some busybox builds; `-exec rm -rf {} +` works in busybox and GNU find alike. */
+const EMPTY_ARGV = ['find', '/data', '-mindepth', '1', '-maxdepth', '1', '-exec', 'rm', '-rf', '{}', '+'];
 
 function unique(names: string[]): string[] {
   return [...new Set(names)];

@@ -54,6 +54,8 @@ export class VolumeTarScan extends Transform {
     this.guardMode = opts.guard;
     if (opts.guard) this.guard = new ArchiveGuard();
     this.extract.on('entry', (h, body, next) => {
+      // A destroyed parser destroys the entry too; its error is reported through the parser.
+      body.on('error', () => undefined);
       try {
         this.onEntry(h);
       } catch (err) {
@@ -95,24 +97,31 @@ export class VolumeTarScan extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (this.failure) return done(this.failure);
     this.facts.tarBytes += chunk.length;
-    this.onBytes?.(this.facts.tarBytes);
-    if (this.extract.write(chunk)) return done(null, chunk);
-    this.waitFor('drain').then(() => done(this.failure ?? null, this.failure ? undefined : chunk), done);
+    // Progress last: a progress callback may cancel, which destroys this stream synchronously.
+    const pass = () => {
+      if (this.destroyed) return;
+      if (this.failure) return done(this.failure);
+      done(null, chunk);
+      this.onBytes?.(this.facts.tarBytes);
+    };
+    if (this.extract.write(chunk)) return pass();
+    void this.waitFor('drain').then(pass);
   }
 
   override _flush(done: TransformCallback): void {
     if (this.failure) return done(this.failure);
     this.extract.end(undefined);
-    this.waitFor('finish').then(() => {
+    void this.waitFor('finish').then(() => {
+      if (this.destroyed) return;
       if (this.failure) return done(this.failure);
       // tar-stream accepts a tar cut at an entry boundary; the end-of-archive blocks prove it whole.
       if (this.facts.tarBytes - this.lastEnd < 512) return done(new TarTruncated('it ends without the end-of-archive marker'));
       done();
-    }, done);
+    });
   }
 
   override _destroy(err: Error | null, done: (error: Error | null) => void): void {
-    this.extract.destroy(err ?? undefined);
+    this.extract.destroy();
     done(err);
   }
 

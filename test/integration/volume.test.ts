@@ -1,0 +1,411 @@
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { Stack, discoverStack } from '../../src/core/discovery';
+import { CancelledError, LifeboatError, LockedError } from '../../src/core/errors';
+import { readManifest, writeManifest } from '../../src/core/manifest';
+import { restoreVolume } from '../../src/core/volumeRestore';
+import { VolumeManifest, snapshotVolume } from '../../src/core/volumeSnapshot';
+import { collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
+
+/**
+ * Volume snapshots and restores against the real engine, on a PostgreSQL container and volume
+ * of their own (never the demo stack's sms-db or sms_postgres_data). The container carries
+ * Compose labels of a made-up project, so the project rules (who is stopped, who is an
+ * outsider) are exercised exactly as with a real Compose stack.
+ */
+const PROJECT = 'lifeboat-it-volproj';
+const VOL = 'lifeboat_it_vol';
+const PLAIN = 'lifeboat_it_vol_plain';
+const UNUSED = 'lifeboat_it_vol_unused';
+const DB = 'lifeboat-it-vol';
+const OUTSIDER = 'lifeboat-it-vol-outsider';
+const PORT = '55495';
+const HELPER = 'lifeboat/helper:latest';
+const PG_IMAGE = 'lifeboat/postgres:15';
+
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+}
+
+async function startedAt(name: string): Promise<string> {
+  return (await docker.getContainer(name).inspect()).State.StartedAt;
+}
+
+async function running(name: string): Promise<boolean> {
+  return !!(await docker.getContainer(name).inspect()).State.Running;
+}
+
+/** `stat` of a path in a volume, through a throwaway helper (uid:gid:octal mode). */
+async function statInVolume(volume: string, path = '/data'): Promise<string> {
+  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, HELPER, 'stat', '-c', '%u:%g:%a', path]);
+  return stdout.trim();
+}
+
+async function helpersLeft(): Promise<string[]> {
+  const { stdout } = await run('docker', ['ps', '-a', '--filter', 'label=io.lifeboat.helper', '--format', '{{.Names}} {{.Label "io.lifeboat.volume"}}']);
+  return stdout.split('\n').filter((l) => l.includes('lifeboat_it_vol'));
+}
+
+async function listing(dir: string): Promise<string[]> {
+  return (await fs.readdir(join(dir, 'volumes')).catch(() => [] as string[])).sort();
+}
+
+interface FixtureEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link';
+  body?: string;
+  linkname?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** A tiny .tar.gz written with tar-stream, fixed mtimes (golden-fixture style). */
+async function tarGz(path: string, entries: FixtureEntry[]): Promise<void> {
+  const pack = tar.pack();
+  const done = pipeline(pack, createGzip(), createWriteStream(path));
+  for (const e of entries) {
+    const type = e.type ?? 'file';
+    const header = {
+      name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: new Date('2024-01-01T00:00:00Z'),
+    };
+    await new Promise<void>((resolve, reject) => {
+      if (type === 'file') pack.entry(header, e.body ?? '', (err) => (err ? reject(err) : resolve()));
+      else pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+  pack.finalize();
+  await done;
+}
+
+describe('volume snapshot and restore (own PostgreSQL container and volume)', function () {
+  this.timeout(300_000);
+  let stack: Stack;
+  let dir: string;
+  let snapshot: string;
+  let original: string;
+
+  async function cleanup(): Promise<void> {
+    await run('docker', ['rm', '-f', DB, OUTSIDER]).catch(() => undefined);
+    const { stdout } = await run('docker', ['ps', '-aq', '--filter', 'label=io.lifeboat.helper']);
+    for (const id of stdout.split('\n').filter(Boolean)) {
+      const { stdout: vol } = await run('docker', ['inspect', '-f', '{{index .Config.Labels "io.lifeboat.volume"}}', id]);
+      if (vol.startsWith('lifeboat_it_vol')) await run('docker', ['rm', '-f', '-v', id]).catch(() => undefined);
+    }
+    for (const v of [VOL, PLAIN, UNUSED]) await run('docker', ['volume', 'rm', '-f', v]).catch(() => undefined);
+  }
+
+  before(async () => {
+    await cleanup();
+    await run('docker', [
+      'volume', 'create',
+      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', '--label', 'com.docker.compose.version=1.29.2',
+      VOL,
+    ]);
+    await run('docker', [
+      'run', '-d', '--name', DB, '--network', 'host',
+      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
+      '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
+      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v', `${VOL}:/var/lib/postgresql/data`,
+      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      PG_IMAGE,
+    ]);
+    await waitHealthy(DB);
+    await psql(DB, 'lb', 'lbdb', `CREATE TABLE items (id int PRIMARY KEY, name text);
+      INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;
+      CREATE TABLE notes (id serial PRIMARY KEY, body text);
+      INSERT INTO notes (body) SELECT md5(g::text) FROM generate_series(1, 300) g;
+      CHECKPOINT;`);
+    stack = await discoverStack(docker, { composeProject: PROJECT });
+    assert.equal(stack.db.name, DB);
+    dir = await tempDir('vol');
+  });
+
+  after(async () => {
+    await cleanup();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('snapshots the volume to a private, checked .tar.gz with a manifest, and starts the database again (contracts 1, 5)', async () => {
+    original = await dataFingerprint(DB, 'lb', 'lbdb');
+    const rootBefore = await statInVolume(VOL);
+    const log = collectingLogger();
+    const phases = new Set<string>();
+    const result = await snapshotVolume(docker, { volume: VOL, backupDir: dir, logger: log, progress: (p) => phases.add(p.phase) });
+    snapshot = result.path;
+
+    assert.match(result.path, /\/volumes\/volume_lifeboat_it_vol_\d{8}_\d{6}\.tar\.gz$/);
+    assert.equal((await fs.stat(dir)).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(join(dir, 'volumes'))).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(result.path)).mode & 0o777, 0o600);
+    const name = result.path.split('/').pop()!;
+    assert.deepEqual(await listing(dir), [name, `${name}.json`]);
+    assert.deepEqual(result.stopped, [DB], 'a PostgreSQL volume is copied with the database stopped');
+    assert.ok([...phases].some((p) => p.startsWith('Snapshotting')));
+
+    const m = (await readManifest(result.path)).manifest as VolumeManifest;
+    assert.equal(m.kind, 'volume');
+    assert.equal(m.source.volume, VOL);
+    assert.equal(m.source.project, PROJECT);
+    assert.equal(m.file.sha256, await sha256(result.path));
+    assert.equal(m.file.bytes, (await fs.stat(result.path)).size);
+    assert.ok(m.entryCount > 500, `a PostgreSQL data folder has many entries: ${m.entryCount}`);
+    assert.ok(m.dataBytes > 20_000_000, `and tens of MB: ${m.dataBytes}`);
+    assert.deepEqual(m.stoppedContainers, [DB]);
+    assert.equal(m.volumeDriver.driver, 'local');
+    assert.equal(m.volumeDriver.labels['com.docker.compose.project'], PROJECT);
+    const [uid, gid, mode] = rootBefore.split(':');
+    assert.deepEqual(m.volumeRoot, { uid: Number(uid), gid: Number(gid), mode: parseInt(mode, 8) });
+    assert.notEqual(m.volumeRoot?.uid, 0, 'PGDATA belongs to the postgres user');
+
+    // The runbook's tools read it: `tar -tzf` lists PG_VERSION.
+    const { stdout } = await run('tar', ['-tzf', result.path], { maxBuffer: 64 * 1024 * 1024 });
+    assert.ok(stdout.split('\n').includes('./PG_VERSION'), stdout.slice(0, 200));
+    assert.equal(stdout.split('\n').filter(Boolean).length, m.entryCount);
+
+    assert.ok(await running(DB));
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('restores the snapshot: the same rows come back, a safety snapshot is kept, the database is healthy (contract 3)', async () => {
+    await psql(DB, 'lb', 'lbdb', `DELETE FROM items WHERE id > 100; UPDATE notes SET body = 'changed'; CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);`);
+    const changed = await dataFingerprint(DB, 'lb', 'lbdb');
+    assert.notEqual(changed, original);
+    const labelsBefore = (await docker.getVolume(VOL).inspect()).Labels;
+    const rootBefore = await statInVolume(VOL);
+
+    const log = collectingLogger();
+    const phases: string[] = [];
+    const result = await restoreVolume(docker, {
+      volume: VOL, file: snapshot, backupDir: dir, stack, logger: log, healthTimeoutMs: 120_000,
+      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+    });
+
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
+    assert.deepEqual(result.restarted, [DB]);
+    assert.equal(result.safety.manifest.purpose, 'safety');
+    assert.equal(result.safety.manifest.file.sha256, await sha256(result.safety.path));
+    assert.ok(phases.some((p) => p.startsWith('Safety snapshot')), phases.join(' | '));
+    assert.ok(phases.some((p) => p.startsWith('Restoring')), phases.join(' | '));
+    assert.deepEqual((await docker.getVolume(VOL).inspect()).Labels, labelsBefore, 'Compose labels kept');
+    assert.equal(await statInVolume(VOL), rootBefore, 'root owner and mode put back');
+    assert.deepEqual(await helpersLeft(), []);
+
+    // The safety snapshot holds the changed data: restoring it brings the change back.
+    await restoreVolume(docker, { volume: VOL, file: result.safety.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), changed);
+    await restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000 });
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
+  });
+
+  /** Proves a refused restore touched nothing: same data, same container start, no new files. */
+  async function assertUntouched(attempt: () => Promise<unknown>, expected: RegExp): Promise<LifeboatError> {
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    const start = await startedAt(DB);
+    const files = await listing(dir);
+    let caught: unknown;
+    await attempt().catch((err) => (caught = err));
+    assert.ok(caught instanceof LifeboatError, `expected a LifeboatError, got ${caught}`);
+    assert.match((caught as Error).message, expected);
+    assert.equal(await startedAt(DB), start, 'the database was not stopped');
+    assert.ok(await running(DB));
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
+    assert.deepEqual(await listing(dir), files, 'no safety snapshot, no partial file');
+    assert.deepEqual(await helpersLeft(), []);
+    return caught as LifeboatError;
+  }
+
+  it('refuses a truncated snapshot before touching anything', async () => {
+    const cut = join(dir, 'truncated.tar.gz');
+    const full = await fs.readFile(snapshot);
+    await fs.writeFile(cut, full.subarray(0, Math.floor(full.length / 2)));
+    await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: cut, backupDir: dir, stack }), /truncated or corrupt.*Nothing was changed/);
+  });
+
+  it('refuses a snapshot whose bytes no longer match its manifest', async () => {
+    const bad = join(dir, 'flipped.tar.gz');
+    const full = Buffer.from(await fs.readFile(snapshot));
+    full[Math.floor(full.length / 2)] ^= 0xff;
+    await fs.writeFile(bad, full);
+    const { manifest } = await readManifest(snapshot);
+    await writeManifest(bad, manifest!);
+    await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: bad, backupDir: dir, stack }), /corrupt|does not match its manifest/);
+  });
+
+  for (const [label, entries] of [
+    ['a ".." entry', [{ name: './', type: 'directory' }, { name: '../evil', body: 'x' }]],
+    ['an absolute path', [{ name: './', type: 'directory' }, { name: '/etc/evil', body: 'x' }]],
+    ['a symbolic link leaving the volume', [{ name: './', type: 'directory' }, { name: 'up', type: 'symlink', linkname: '../../etc' }]],
+    ['an absolute symbolic link', [{ name: './', type: 'directory' }, { name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }]],
+    ['a file written through a link in the same archive', [{ name: 'l', type: 'symlink', linkname: '.' }, { name: 'l/x', body: 'x' }]],
+  ] as [string, FixtureEntry[]][]) {
+    it(`refuses an archive with ${label} (contract 9), touching nothing`, async () => {
+      const file = join(dir, `unsafe-${label.replace(/\W+/g, '_')}.tar.gz`);
+      await tarGz(file, entries);
+      await assertUntouched(() => restoreVolume(docker, { volume: VOL, file, backupDir: dir, stack }), /Refused to restore/);
+    });
+  }
+
+  it('puts the safety snapshot back when the restored data does not start (failure after the volume was emptied)', async () => {
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    const rootBefore = await statInVolume(VOL);
+    // A valid tar whose PG_VERSION makes the entrypoint skip initdb, and PostgreSQL then fails.
+    const file = join(dir, 'broken-pgdata.tar.gz');
+    await tarGz(file, [{ name: './', type: 'directory', mode: 0o700, uid: 100, gid: 100 }, { name: './PG_VERSION', body: '15\n', uid: 100, gid: 100 }]);
+    const log = collectingLogger();
+    const filesBefore = await listing(dir);
+    await assert.rejects(
+      restoreVolume(docker, { volume: VOL, file, backupDir: dir, stack, logger: log, healthTimeoutMs: 60_000 }),
+      (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
+        assert.match(err.message, /The volume is as it was: its safety snapshot was put back and lifeboat-it-vol is running again/);
+        return true;
+      },
+    );
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
+    assert.equal(await statInVolume(VOL), rootBefore);
+    const added = (await listing(dir)).filter((f) => !filesBefore.includes(f));
+    assert.equal(added.length, 2, `one safety snapshot and its manifest: ${added}`);
+    assert.ok(log.lines.some((l) => l.startsWith(DB)), 'the container\'s own output is in the log');
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('refuses when no helper image is on the engine, naming the setting', async () => {
+    await assert.rejects(
+      snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: 'lifeboat/no-such-helper:never' }),
+      /lifeboat\/no-such-helper:never is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
+    );
+    await run('docker', ['volume', 'create', UNUSED]);
+    await assert.rejects(snapshotVolume(docker, { volume: UNUSED, backupDir: dir }), /No helper image for the volume lifeboat_it_vol_unused.*lifeboat\.volumes\.helperImage/);
+    await assertUntouched(
+      () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, helperImage: 'lifeboat/no-such-helper:never' }),
+      /lifeboat\.volumes\.helperImage/,
+    );
+    assert.ok(await running(DB));
+  });
+
+  it('says so clearly when the volume no longer exists', async () => {
+    await assert.rejects(snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }), /The volume lifeboat_it_vol_gone does not exist/);
+    await assert.rejects(
+      restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: snapshot, backupDir: dir, helperImage: HELPER }),
+      /The volume lifeboat_it_vol_gone does not exist/,
+    );
+    // Creating a helper with a missing volume would have created it: it must still be absent.
+    await assert.rejects(docker.getVolume('lifeboat_it_vol_gone').inspect());
+  });
+
+  it('refuses a volume used by a running container outside the project, naming it', async () => {
+    await run('docker', ['run', '-d', '--name', OUTSIDER, '--network', 'none', '-v', `${VOL}:/data:ro`, HELPER, 'sleep', '600']);
+    try {
+      const err = await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack }), /lifeboat-it-vol-outsider/);
+      assert.match(err.message, /outside the Compose project lifeboat-it-volproj\. Nothing was changed/);
+      assert.ok(await running(OUTSIDER), 'the outsider was not stopped either');
+    } finally {
+      await run('docker', ['rm', '-f', OUTSIDER]).catch(() => undefined);
+    }
+  });
+
+  it('refuses a second operation on the same volume while one runs (contract 11)', async () => {
+    const a = snapshotVolume(docker, { volume: VOL, backupDir: dir, stopContainers: [] });
+    const b = snapshotVolume(docker, { volume: VOL, backupDir: dir, stopContainers: [] });
+    const results = await Promise.allSettled([a, b]);
+    const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    assert.equal(rejected.length, 1);
+    assert.ok(rejected[0].reason instanceof LockedError);
+    for (const r of results) {
+      if (r.status === 'fulfilled') {
+        assert.deepEqual(r.value.stopped, [], 'stopContainers: [] copies live');
+        await fs.rm(r.value.path);
+        await fs.rm(`${r.value.path}.json`);
+      }
+    }
+    assert.ok(await running(DB));
+  });
+
+  it('cancels a snapshot: no partial file, helper removed, database running again', async () => {
+    const ac = new AbortController();
+    const files = await listing(dir);
+    await assert.rejects(
+      snapshotVolume(docker, {
+        volume: VOL, backupDir: dir, signal: ac.signal,
+        progress: (p) => { if ((p.bytes ?? 0) > 1_000_000) ac.abort(); },
+      }),
+      CancelledError,
+    );
+    assert.deepEqual(await listing(dir), files);
+    assert.deepEqual(await helpersLeft(), []);
+    assert.ok(await running(DB));
+    await waitHealthy(DB);
+  });
+
+  it('cancels a restore while the archive is put: the volume is put back as it was, the database runs', async () => {
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    await psql(DB, 'lb', 'lbdb', 'CHECKPOINT');
+    const ac = new AbortController();
+    await assert.rejects(
+      restoreVolume(docker, {
+        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+        progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 0) ac.abort(); },
+      }),
+      CancelledError,
+    );
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
+    assert.ok(!(await listing(dir)).some((f) => f.endsWith('.partial')));
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('cancels a restore during its safety snapshot: nothing replaced, database running', async () => {
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    const ac = new AbortController();
+    const files = await listing(dir);
+    await assert.rejects(
+      restoreVolume(docker, {
+        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+        progress: (p) => { if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort(); },
+      }),
+      CancelledError,
+    );
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
+    assert.deepEqual(await listing(dir), files);
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('round-trips a plain volume with no container: owners, modes, links and the root\'s owner and mode', async () => {
+    await run('docker', ['volume', 'create', PLAIN]);
+    const seed = [
+      'mkdir -p /data/sub/deep && echo one > /data/a.txt && echo two > /data/sub/deep/b.txt',
+      'ln -s sub/deep/b.txt /data/link && chown 1234:5678 /data/a.txt && chmod 640 /data/a.txt',
+      'chown 1234:5678 /data && chmod 2750 /data',
+    ].join(' && ');
+    // The docker CLI arranges the fixture; the code under test never runs a shell.
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', seed]);
+    const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
+    assert.deepEqual(snap.stopped, []);
+    assert.deepEqual(snap.manifest.volumeRoot, { uid: 1234, gid: 5678, mode: 0o2750 });
+    assert.equal(snap.manifest.fileCount, 2);
+
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'rm -rf /data/sub && echo new > /data/extra && chown 0:0 /data && chmod 777 /data']);
+    const result = await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER });
+    assert.deepEqual(result.restarted, []);
+    assert.equal(await statInVolume(PLAIN), '1234:5678:2750');
+    assert.equal(await statInVolume(PLAIN, '/data/a.txt'), '1234:5678:640');
+    const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'ls -A /data; cat /data/link; readlink /data/link']);
+    assert.equal(stdout, 'a.txt\nlink\nsub\ntwo\nsub/deep/b.txt\n', 'extra file gone, link back');
+  });
+});
