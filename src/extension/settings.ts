@@ -65,6 +65,16 @@ export class Settings {
     return v && v.length ? v : undefined;
   }
 
+  /** An image already on the engine for snapshot helpers; default: one of the volume's own containers' images. */
+  get helperImage(): string | undefined {
+    return this.str('volumes.helperImage') || undefined;
+  }
+
+  /** 'stop': containers of a database volume stop for the snapshot; 'live': copy it while they run. */
+  get volumeStopMode(): 'stop' | 'live' {
+    return this.config.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';
+  }
+
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
     const v = this.config.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';

@@ -13,9 +13,11 @@ import { refresh } from './refresh';
 import { restartStack } from './restartStack';
 import { restoreConfig } from './restoreConfig';
 import { restoreDatabase } from './restoreDatabase';
+import { restoreVolume } from './restoreVolume';
 import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
 import { showLog } from './showLog';
+import { snapshotVolume } from './snapshotVolume';
 import { swapBack } from './swapBack';
 import { verifyAllBackups } from './verifyAllBackups';
 import { verifyBackup } from './verifyBackup';
@@ -40,6 +42,8 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.archiveConfig': archiveConfig,
   'lifeboat.restoreConfig': restoreConfig,
   'lifeboat.restartStack': restartStack,
+  'lifeboat.snapshotVolume': snapshotVolume,
+  'lifeboat.restoreVolume': restoreVolume,
 };
 
 export function registerCommands(lb: Lifeboat): void {
