@@ -30,7 +30,11 @@ export interface VolumeRestoreOptions extends OperationOptions {
   helperImage?: string;
   /** How long started containers get to report healthy (default 120 s). */
   healthTimeoutMs?: number;
-  level?: number;
+  /**
+   * gzip level of the safety snapshot (default 1): it sits on the restore's critical path while
+   * the containers are down, and level 1 is about twice as fast as 6 for a few percent more disk.
+   */
+  safetyLevel?: number;
   now?: () => Date;
 }
 
@@ -119,7 +123,7 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
 
     // 3. Contract 3: the volume as it is now, kept whatever happens next.
     const snapOpts: WriteSnapshotOptions = {
-      volume: opts.volume, backupDir: opts.backupDir, image, facts, stopped, level: opts.level, now: opts.now,
+      volume: opts.volume, backupDir: opts.backupDir, image, facts, stopped, level: opts.safetyLevel ?? 1, now: opts.now,
       purpose: 'safety', signal: opts.signal, progress, logger: log,
     };
     const safety = await writeVolumeSnapshot(docker, snapOpts);
