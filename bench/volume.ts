@@ -137,9 +137,11 @@ export async function benchVolume(): Promise<void> {
     console.log(`  snapshot  runbook docker run … tar -czf        ${s(snapShell)}   ${mib(shellSize)}`);
     console.log(`            lifeboat snapshotVolume              ${s(snapOurs)}   ${mib(oursSize)}   peak RSS ${rss(oursSnap)}`);
     console.log(`            time ratio ${(snapOurs / snapShell).toFixed(2)}x   size ratio ${(oursSize / shellSize).toFixed(3)}x`);
-    console.log(`  restore   runbook docker run … tar -xzf        ${s(restShell)}   (no check, no safety copy, root owner lost? see report)`);
-    console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}`);
-    console.log(`            time ratio ${(restOurs / restShell).toFixed(2)}x`);
+    console.log(`  restore   runbook docker run … tar -xzf        ${s(restShell)}   (no check, no safety copy)`);
+    console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (check + safety snapshot + restore)`);
+    console.log(`            time ratio ${(restOurs / restShell).toFixed(2)}x against the bare extract`);
+    // Contract 3 makes a snapshot part of every restore; the runbook's equivalent is tar -czf, then tar -xzf.
+    console.log(`            time ratio ${(restOurs / (restShell + snapShell)).toFixed(2)}x against the runbook's snapshot + extract`);
     console.log('  lifeboat restore phases (last round):');
     for (const p of oursRest.at(-1)!.phases ?? []) console.log(`    ${p.phase.padEnd(48)} ${s(p.ms)}`);
   } finally {

@@ -132,9 +132,9 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     // 4-5. From here on, a failure puts the safety snapshot back.
     try {
       await putVolume(docker, { volume: opts.volume, image, file: opts.file, root, signal: opts.signal, progress, log });
-      progress({ phase: `Starting ${startOrder.join(', ') || 'nothing'}` });
+      if (startOrder.length) progress({ phase: `Starting ${startOrder.join(', ')}` });
       await startContainers(docker, startOrder, log);
-      progress({ phase: 'Waiting for health checks' });
+      if (startOrder.length) progress({ phase: 'Waiting for health checks' });
       await waitForContainers(docker, startOrder, { timeoutMs: opts.healthTimeoutMs ?? 120_000, signal: opts.signal, log });
     } catch (err) {
       throw await rollBack(docker, err, { volume: opts.volume, image, file: opts.file, safety, startOrder, healthTimeoutMs: opts.healthTimeoutMs, log });
