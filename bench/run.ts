@@ -157,11 +157,23 @@ async function benchDatabaseRestore(): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
+/** The crypto and volume benchmarks run as their own entries, with their own data. */
+function entry(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [join(__dirname, name)], { stdio: 'inherit' });
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
+  // `npm run bench -- backup|restore|crypto|volume` runs one part.
   const only = process.argv[2];
-  await ensureBenchDatabase();
+  if (!only || only === 'backup' || only === 'restore') await ensureBenchDatabase();
   if (!only || only === 'backup') await benchDatabaseBackup();
   if (!only || only === 'restore') await benchDatabaseRestore();
+  if (!only || only === 'crypto') await entry('crypto.js');
+  if (!only || only === 'volume') await entry('volume.js');
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
+import { waitForHealthy } from '../../core/healthCheck';
 import { parseBackupName } from '../../core/naming';
 import { restoreVolume as runRestore } from '../../core/volumeRestore';
 import type { Lifeboat } from '../lifeboat';
@@ -38,6 +39,18 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     runRestore(lb.stacks.engine, { ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack, helperImage: settings.helperImage }),
   );
   lb.catalog.invalidate();
+  // The containers report healthy; the app's own health URL says whether it works with this data.
+  const health = settings.health;
+  if (health) {
+    try {
+      await runWithProgress(`Lifeboat: Health check ${health.url}`, (op) => waitForHealthy(health, op.signal));
+    } catch (err) {
+      throw new LifeboatError(
+        `${volume} was restored from ${basename(file)}, but ${(err as Error).message}`,
+        `The volume as it was is kept in ${basename(result.safety.path)}: restore that snapshot to go back.`,
+      );
+    }
+  }
   void vscode.window.showInformationMessage(
     `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again. The volume as it was is kept in ${basename(result.safety.path)}.`,
   );
