@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const stacks = new StackService();
   const catalog = new BackupCatalog(stacks, log);
   const tree = new BackupsTree(catalog, stacks);
-  const statusBar = new BackupStatusBar(catalog);
+  const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);
   const lb: Lifeboat = { context, log, stacks, catalog, tree, statusBar, prompter: vscodePrompter };
 
   context.subscriptions.push(

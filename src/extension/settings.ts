@@ -75,6 +75,11 @@ export class Settings {
     return this.config.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';
   }
 
+  /** The runbook's freshness rule: the newest database backup should be younger than this. */
+  get maxAgeHours(): number {
+    return Math.max(1, this.config.get<number>('health.maxAgeHours') ?? 24);
+  }
+
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
     const v = this.config.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';

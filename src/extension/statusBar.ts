@@ -8,7 +8,10 @@ export class BackupStatusBar implements vscode.Disposable {
   private readonly timer: NodeJS.Timeout;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly catalog: BackupCatalog) {
+  constructor(
+    private readonly catalog: BackupCatalog,
+    private readonly maxAgeHours: () => number = () => 24,
+  ) {
     this.item.name = 'Lifeboat Backups';
     this.item.command = 'workbench.view.extension.lifeboat';
     this.subscription = catalog.onDidChange(() => void this.update());
@@ -29,10 +32,11 @@ export class BackupStatusBar implements vscode.Disposable {
     const entries = await this.catalog.get();
     const newest = entries.find((e) => e.kind === 'database');
     const now = new Date();
-    const state = freshness(newest?.createdAt, 24, now);
+    const limit = this.maxAgeHours();
+    const state = freshness(newest?.createdAt, limit, now);
     this.item.text = newest ? `$(database) ${formatShortAge(newest.createdAt, now)} ago` : '$(database) No backup';
     this.item.tooltip = newest
-      ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ' (older than 24 hours)'}`
+      ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ` (older than ${limit} hours)`}`
       : 'No database backup yet. Click to open the Backups view.';
     this.item.backgroundColor =
       state === 'fresh' ? undefined : new vscode.ThemeColor(state === 'stale' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');

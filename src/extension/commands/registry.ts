@@ -5,6 +5,7 @@ import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
 import { decryptBackup } from './decryptBackup';
 import { deleteBackup } from './deleteBackup';
+import { healthCheck } from './healthCheck';
 import { dropSideDatabase } from './dropSideDatabase';
 import { encryptBackup } from './encryptBackup';
 import { forgetPassphrase } from './forgetPassphrase';
@@ -44,6 +45,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restartStack': restartStack,
   'lifeboat.snapshotVolume': snapshotVolume,
   'lifeboat.restoreVolume': restoreVolume,
+  'lifeboat.healthCheck': healthCheck,
 };
 
 export function registerCommands(lb: Lifeboat): void {

@@ -113,6 +113,21 @@ describe('backups in the extension host', function () {
     assert.equal(adopted.verifications.at(-1).ok, true);
   });
 
+  it('the health check verifies the newest backup and saves a Markdown and JSON report', async () => {
+    const report = await vscode.commands.executeCommand<{ status: string; kinds: { kind: string; count: number; newestCheck?: { ok: boolean; depth: string } }[] }>('lifeboat.healthCheck');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.ok(report);
+    assert.equal(report.status, 'ok', JSON.stringify(report));
+    const db = report.kinds.find((k) => k.kind === 'database')!;
+    assert.equal(db.count, 2);
+    assert.equal(db.newestCheck?.ok, true);
+    assert.equal(db.newestCheck?.depth, 'full');
+    const saved = (await fs.readdir(join(dir, 'reports'))).sort();
+    assert.equal(saved.length, 2);
+    assert.match(saved[0], /^health_\d{8}_\d{6}\.json$/);
+    assert.match(await fs.readFile(join(dir, 'reports', saved[1]), 'utf8'), /^# Backup health: ✅ ok/);
+  });
+
   it('Copy Path puts the file path on the clipboard', async () => {
     const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
     await vscode.commands.executeCommand('lifeboat.copyBackupPath', vscode.Uri.file(file));

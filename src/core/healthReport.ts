@@ -1,0 +1,125 @@
+import type { BackupEntry } from './catalog';
+import { Freshness, formatBytes, freshness } from './format';
+import type { BackupKind } from './naming';
+import type { VerifyResult } from './verify';
+
+export interface KindSummary {
+  kind: BackupKind;
+  count: number;
+  bytes: number;
+  oldest?: { file: string; createdAt: string };
+  newest?: { file: string; createdAt: string };
+  /** The check of the newest backup made for this report, when there is one. */
+  newestCheck?: { ok: boolean; depth: string; detail: string };
+}
+
+export interface Anomaly {
+  kind: BackupKind;
+  file: string;
+  message: string;
+}
+
+export interface HealthReport {
+  generatedAt: string;
+  /** failing: a check failed or there is no database backup; warning: stale or an anomaly. */
+  status: 'ok' | 'warning' | 'failing';
+  freshness: { state: Freshness; newest?: string; ageHours?: number; maxAgeHours: number };
+  kinds: KindSummary[];
+  totalBytes: number;
+  disk?: { freeBytes: number; totalBytes: number };
+  anomalies: Anomaly[];
+}
+
+export interface HealthInput {
+  entries: BackupEntry[];
+  now: Date;
+  maxAgeHours: number;
+  checks: Map<string, VerifyResult>;
+  disk?: { freeBytes: number; totalBytes: number };
+}
+
+const KINDS: BackupKind[] = ['database', 'config', 'volume'];
+
+/**
+ * The runbook's weekly checklist and status report in one: freshness of the newest database
+ * backup, the newest of each kind checked, totals, free space, and backups much smaller than
+ * the one before them (the complaint "backups reported successful while empty").
+ */
+export function buildHealthReport(input: HealthInput): HealthReport {
+  const kinds: KindSummary[] = [];
+  const anomalies: Anomaly[] = [];
+  for (const kind of KINDS) {
+    const of = input.entries.filter((e) => e.kind === kind).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const newest = of.at(-1);
+    const check = newest ? input.checks.get(newest.path) : undefined;
+    kinds.push({
+      kind,
+      count: of.length,
+      bytes: of.reduce((a, e) => a + e.bytes, 0),
+      oldest: of[0] ? { file: of[0].fileName, createdAt: of[0].createdAt.toISOString() } : undefined,
+      newest: newest ? { file: newest.fileName, createdAt: newest.createdAt.toISOString() } : undefined,
+      newestCheck: check ? { ok: check.ok, depth: check.depth, detail: check.ok ? check.checks.join('; ') : (check.problem ?? 'failed') } : undefined,
+    });
+    // Compare like with like: a volume's snapshot with the same volume's previous one.
+    const bySubject = new Map<string, BackupEntry[]>();
+    for (const e of of.filter((x) => !x.encryption)) bySubject.set(e.subject ?? '', [...(bySubject.get(e.subject ?? '') ?? []), e]);
+    for (const series of bySubject.values()) {
+      for (let i = 1; i < series.length; i++) {
+        const before = series[i - 1];
+        const after = series[i];
+        if (before.bytes > 4096 && after.bytes < before.bytes / 2) {
+          anomalies.push({
+            kind,
+            file: after.fileName,
+            message: `${formatBytes(after.bytes)}, less than half of the one before it (${before.fileName}, ${formatBytes(before.bytes)})`,
+          });
+        }
+      }
+    }
+  }
+  const newestDb = kinds[0].newest ? new Date(kinds[0].newest.createdAt) : undefined;
+  const state = freshness(newestDb, input.maxAgeHours, input.now);
+  const failedCheck = kinds.some((k) => k.newestCheck && !k.newestCheck.ok);
+  const status = failedCheck || state === 'none' || state === 'old' ? 'failing' : state === 'stale' || anomalies.length ? 'warning' : 'ok';
+  return {
+    generatedAt: input.now.toISOString(),
+    status,
+    freshness: {
+      state,
+      newest: newestDb?.toISOString(),
+      ageHours: newestDb ? Math.round(((input.now.getTime() - newestDb.getTime()) / 3_600_000) * 10) / 10 : undefined,
+      maxAgeHours: input.maxAgeHours,
+    },
+    kinds,
+    totalBytes: kinds.reduce((a, k) => a + k.bytes, 0),
+    disk: input.disk,
+    anomalies,
+  };
+}
+
+const ICON = { ok: '✅', warning: '⚠️', failing: '❌' } as const;
+
+export function renderHealthMarkdown(r: HealthReport): string {
+  const lines: string[] = [];
+  lines.push(`# Backup health: ${ICON[r.status]} ${r.status}`, '', `Generated ${r.generatedAt.replace('T', ' ').slice(0, 19)} UTC`, '');
+  const f = r.freshness;
+  lines.push('## Freshness', '');
+  lines.push(
+    f.newest
+      ? `${f.state === 'fresh' ? '✅' : '⚠️'} Newest database backup: ${f.newest.replace('T', ' ').slice(0, 19)} UTC, ${f.ageHours} h old (limit ${f.maxAgeHours} h).`
+      : '❌ No database backup at all.',
+    '',
+  );
+  lines.push('## Backups', '', '| kind | count | size | oldest | newest | newest checked |', '|---|---|---|---|---|---|');
+  for (const k of r.kinds) {
+    const check = k.newestCheck ? `${k.newestCheck.ok ? '✅' : '❌'} ${k.newestCheck.depth}: ${k.newestCheck.detail}` : '–';
+    lines.push(`| ${k.kind} | ${k.count} | ${formatBytes(k.bytes)} | ${k.oldest?.file ?? '–'} | ${k.newest?.file ?? '–'} | ${check.replace(/\|/g, '\\|')} |`);
+  }
+  lines.push('', `Total: ${formatBytes(r.totalBytes)}.`);
+  if (r.disk) lines.push(`Free space where the backups are: ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}.`);
+  lines.push('', '## Anomalies', '');
+  if (r.anomalies.length === 0) lines.push('None: no backup is much smaller than the one before it.');
+  for (const a of r.anomalies) lines.push(`- ⚠️ ${a.kind} ${a.file}: ${a.message}`);
+  lines.push('');
+  return lines.join('\n');
+}
