@@ -24,11 +24,11 @@ export interface DumpCheck {
  * pg_dump script (its end marker, every COPY block terminated). Runbook-made files have no
  * manifest; they are checked as far as they can be, and `notes` says what was not.
  */
-export async function checkDumpFile(path: string, opts: OperationOptions = {}): Promise<DumpCheck> {
-  const progress = opts.progress ?? noProgress;
-  let total: number;
+/** Size and manifest of a backup file, with a note when there is no manifest to compare with. */
+async function dumpFileInfo(path: string): Promise<{ fileBytes: number; manifest?: Manifest; notes: string[] }> {
+  let fileBytes: number;
   try {
-    total = (await fs.stat(path)).size;
+    fileBytes = (await fs.stat(path)).size;
   } catch (err) {
     throw fsError(err, 'read the backup', path);
   }
@@ -36,6 +36,12 @@ export async function checkDumpFile(path: string, opts: OperationOptions = {}): 
   const notes: string[] = [];
   if (problem) notes.push(problem);
   if (!manifest) notes.push('no manifest: the checksum and row counts recorded at backup time cannot be compared');
+  return { fileBytes, manifest, notes };
+}
+
+export async function checkDumpFile(path: string, opts: OperationOptions = {}): Promise<DumpCheck> {
+  const progress = opts.progress ?? noProgress;
+  const { fileBytes: total, manifest, notes } = await dumpFileInfo(path);
 
   const hash = new HashStream((bytes) => progress({ phase: 'Checking the file', bytes, total }));
   const scan = new DumpScanStream();
@@ -87,16 +93,7 @@ export interface DumpHead {
  * script, or from a newer pg_dump, before anything is created on the server.
  */
 export async function peekDump(path: string, opts: OperationOptions = {}): Promise<DumpHead> {
-  let fileBytes: number;
-  try {
-    fileBytes = (await fs.stat(path)).size;
-  } catch (err) {
-    throw fsError(err, 'read the backup', path);
-  }
-  const { manifest, problem } = await readManifest(path);
-  const notes: string[] = [];
-  if (problem) notes.push(problem);
-  if (!manifest) notes.push('no manifest: the checksum and row counts recorded at backup time cannot be compared');
+  const { fileBytes, manifest, notes } = await dumpFileInfo(path);
   const scan = new DumpScanStream();
   const enough = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, enough.signal]) : enough.signal;
