@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { hkdfSha256, TAG_BYTES } from './aead';
+import { createCipheriv } from 'node:crypto';
+import { hkdfSha256, openChaCha, TAG_BYTES } from './aead';
 
 /** Plaintext bytes per STREAM chunk; the age spec fixes it. */
 export const PLAIN_CHUNK = 64 * 1024;
@@ -31,14 +31,5 @@ export function sealChunk(key: Buffer, counter: number, last: boolean, plain: Ui
 
 /** The chunk's plaintext only once its tag verified; undefined otherwise. */
 export function openChunk(key: Buffer, counter: number, last: boolean, sealed: Uint8Array): Buffer | undefined {
-  if (sealed.length < TAG_BYTES) return undefined;
-  const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_BYTES });
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
-  try {
-    decipher.final();
-  } catch {
-    return undefined;
-  }
-  return plain;
+  return openChaCha(key, chunkNonce(counter, last), sealed);
 }
