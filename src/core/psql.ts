@@ -64,11 +64,21 @@ export async function tableRowCounts(target: PsqlTarget, signal?: AbortSignal): 
 }
 
 /**
- * Rows per table from the statistics collector: instant, and close enough to tell a user what
- * a restore replaces (the exact count of a large live database would cost seconds).
+ * Rows per table as a user needs to hear them before a restore: exact for tables small enough
+ * to count in milliseconds, the planner's figures for the rest (an exact count of a large live
+ * database would cost seconds). The statistics alone are not enough: a crash or an unclean stop
+ * resets n_live_tup to 0, and reltuples stays -1 until the first ANALYZE.
  */
-export async function estimatedRowCounts(target: PsqlTarget): Promise<Record<string, number>> {
-  const out = await psql(target, `SELECT quote_ident(schemaname) || '.' || quote_ident(relname), n_live_tup FROM pg_stat_user_tables ORDER BY 1;`);
+export async function estimatedRowCounts(target: PsqlTarget, exactBelowBytes = 32 * 1024 * 1024): Promise<Record<string, number>> {
+  const out = await psql(
+    target,
+    `SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname),
+            CASE WHEN pg_relation_size(s.relid) < ${Math.floor(exactBelowBytes)}
+                 THEN (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', s.schemaname, s.relname), false, true, '')))[1]::text::bigint
+                 ELSE GREATEST(s.n_live_tup, c.reltuples::bigint) END
+       FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+      ORDER BY 1;`,
+  );
   const counts: Record<string, number> = {};
   for (const [table, n] of rows(out)) counts[table] = Number(n);
   return counts;
