@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import type { DiscoverySettings } from './discovery';
+import type { HealthSpec } from './healthCheck';
+
+/** Where `lifeboat.*` values come from: VS Code's configuration, or a settings.json read by the command line. */
+export interface SettingsSource {
+  /** The value of `lifeboat.<key>`, or its default when unset. */
+  get<T>(key: string): T | undefined;
+}
+
+/**
+ * Typed access to `lifeboat.*`, resolved for one workspace folder. In core so that the
+ * extension and the command line read the same settings the same way.
+ */
+export class LifeboatSettings {
+  constructor(
+    private readonly config: SettingsSource,
+    readonly folderPath: string | undefined,
+  ) {}
+
+  private str(key: string): string {
+    return (this.config.get<string>(key) ?? '').trim();
+  }
+
+  /** Absolute; relative settings are taken from the workspace folder. */
+  get backupDirectory(): string {
+    const value = this.str('backupDirectory') || 'backups';
+    const expanded = value.startsWith('~/') ? path.join(process.env.HOME ?? '', value.slice(2)) : value;
+    if (path.isAbsolute(expanded)) return expanded;
+    return path.join(this.folderPath ?? process.cwd(), expanded);
+  }
+
+  get backupPrefix(): string {
+    return this.str('backupPrefix');
+  }
+
+  get compressionLevel(): number {
+    const level = this.config.get<number>('compressionLevel') ?? 6;
+    return Math.min(9, Math.max(1, Math.round(level)));
+  }
+
+  /** App containers to stop around a swap; empty means the project's other containers. */
+  get appServices(): string[] | undefined {
+    const v = this.config.get<string[]>('app.services') ?? [];
+    return v.length ? v : undefined;
+  }
+
+  /** null: detect Alembic; []: no migration; otherwise the argv to run in the app container. */
+  get migration(): string[] | 'auto' | 'none' {
+    const v = this.config.get<string[] | null>('app.migrationCommand');
+    if (v === null || v === undefined) return 'auto';
+    return v.length ? v : 'none';
+  }
+
+  get health(): HealthSpec | undefined {
+    const url = this.str('app.healthUrl');
+    if (!url) return undefined;
+    const expect = this.config.get<Record<string, unknown>>('app.healthExpect') ?? {};
+    const seconds = this.config.get<number>('app.healthTimeoutSeconds') ?? 60;
+    return { url, expect: Object.keys(expect).length ? expect : undefined, timeoutMs: seconds * 1000 };
+  }
+
+  /** Config paths to archive, relative to the workspace folder (the runbook's list by default). */
+  get configPaths(): string[] | undefined {
+    const v = this.config.get<string[]>('config.paths');
+    return v && v.length ? v : undefined;
+  }
+
+  /** An image already on the engine for snapshot helpers; default: one of the volume's own containers' images. */
+  get helperImage(): string | undefined {
+    return this.str('volumes.helperImage') || undefined;
+  }
+
+  /** 'stop': containers of a database volume stop for the snapshot; 'live': copy it while they run. */
+  get volumeStopMode(): 'stop' | 'live' {
+    return this.config.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';
+  }
+
+  /** The runbook's freshness rule: the newest database backup should be younger than this. */
+  get maxAgeHours(): number {
+    return Math.max(1, this.config.get<number>('health.maxAgeHours') ?? 24);
+  }
+
+  get verifyOnCreate(): 'quick' | 'full' | 'off' {
+    const v = this.config.get<string>('verify.onCreate');
+    return v === 'full' || v === 'off' ? v : 'quick';
+  }
+
+  get discovery(): DiscoverySettings {
+    return {
+      folder: this.folderPath,
+      composeProject: this.str('composeProject') || undefined,
+      dbContainer: this.str('database.container') || undefined,
+      database: this.str('database.name') || undefined,
+      user: this.str('database.user') || undefined,
+    };
+  }
+}
