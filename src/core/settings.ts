@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { DiscoverySettings } from './discovery';
+import { LifeboatError } from './errors';
 import type { HealthSpec } from './healthCheck';
+import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retention';
 
 /** Where `lifeboat.*` values come from: VS Code's configuration, or a settings.json read by the command line. */
 export interface SettingsSource {
@@ -95,4 +97,40 @@ export class LifeboatSettings {
       user: this.str('database.user') || undefined,
     };
   }
+
+  /** Per kind; the runbook's ages when unset. A malformed value is an error naming the setting, never "keep nothing". */
+  get retention(): RetentionPolicies {
+    return {
+      database: this.policy('database'),
+      config: this.policy('config'),
+      volume: this.policy('volume'),
+    };
+  }
+
+  /** Bytes; 0 turns the low-space warning off. */
+  get minFreeBytes(): number {
+    const mb = this.config.get<number>('storage.minFreeMB') ?? 1024;
+    return Math.max(0, Math.round(Number(mb) || 0)) * 1024 * 1024;
+  }
+
+  private policy(kind: keyof RetentionPolicies): RetentionPolicy {
+    const key = `retention.${kind}`;
+    const raw = this.config.get<unknown>(key);
+    if (raw === undefined || raw === null) return RUNBOOK_RETENTION[kind];
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw badPolicy(key, 'it must be an object such as {"maxAgeDays": 30}');
+    const out: RetentionPolicy = {};
+    for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+      if (!['maxAgeDays', 'keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'].includes(name)) throw badPolicy(key, `"${name}" is not a retention rule`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw badPolicy(key, `"${name}" must be a whole number of 0 or more`);
+      out[name as keyof RetentionPolicy] = value;
+    }
+    return out;
+  }
+}
+
+function badPolicy(key: string, why: string): LifeboatError {
+  return new LifeboatError(
+    `The setting lifeboat.${key} is not valid: ${why}. Nothing was deleted.`,
+    'Fix it in settings.json; the allowed rules are maxAgeDays, keepLast, keepDaily, keepWeekly and keepMonthly.',
+  );
 }

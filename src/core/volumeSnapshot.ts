@@ -10,6 +10,7 @@ import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } fr
 import { HashStream } from './hashStream';
 import { VolumeFacts, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers } from './helperContainer';
 import { HeldLock, acquireLock } from './lock';
+import { assertRoomForBackup } from './storageGuard';
 import { Logger, silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
 import { KIND_FOLDERS, partialName, safeSegment, timestamp } from './naming';
@@ -85,6 +86,7 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
   const toStop = opts.stopContainers === undefined || opts.stopContainers === 'auto' ? autoStop(users) : opts.stopContainers;
 
   await ensurePrivateDir(opts.backupDir);
+  await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume snapshot');
   let stopped: string[] = [];
   try {

@@ -269,6 +269,21 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       assert.deepEqual(await snapshotFiles(mnt), before);
     });
 
+    it('storage full: refuses to start when the previous backup would not fit, writing nothing', async () => {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
+      await fs.mkdir(join(mnt, 'database'), { recursive: true });
+      // A previous backup of 2.5 MB leaves about 0.5 MB free: the next one cannot fit.
+      const older = join(mnt, 'database', `${db.stack.project || db.stack.db.name}_backup_20260101_020000.sql.gz`);
+      await fs.writeFile(older, Buffer.alloc(2.5 * 1024 * 1024, 1));
+      const before = await snapshotFiles(mnt);
+      await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
+        assert.match(err.message, /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/);
+        assert.match(err.hint ?? '', /Nothing was written.*Clean Up Old Backups/);
+        return true;
+      });
+      assert.deepEqual(await snapshotFiles(mnt), before);
+    });
+
     it('a read-only folder: not writable, says which setting to change', async () => {
       await run('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', mnt]);
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
