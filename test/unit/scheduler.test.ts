@@ -1,0 +1,336 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCron } from '../../src/core/cron';
+import { LockedError } from '../../src/core/errors';
+import type { BackupKind } from '../../src/core/naming';
+import {
+  DEFAULT_SCHEDULES,
+  JobOutcome,
+  SCHEDULE_STATE_FILE,
+  Scheduler,
+  SchedulerClock,
+  parseSchedules,
+  readScheduleState,
+} from '../../src/core/scheduler';
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const utc = (s: string) => new Date(`${s}Z`).getTime();
+
+/**
+ * A wall clock and timers under the test's control. `advance` is time passing (timers fire in
+ * order); `jump` changes only the wall clock, as a suspended laptop or a clock being set does:
+ * a timer measures elapsed time, so a jump brings no timer closer.
+ */
+class FakeClock implements SchedulerClock {
+  private timers: { id: number; at: number; fn: () => void }[] = [];
+  private ids = 0;
+  constructor(public t: number, private readonly settle: () => Promise<void>) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  setTimer(fn: () => void, ms: number): unknown {
+    const id = ++this.ids;
+    this.timers.push({ id, at: this.t + ms, fn });
+    return id;
+  }
+  clearTimer(handle: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== handle);
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+      await this.settle();
+    }
+    this.t = end;
+  }
+  jump(ms: number): void {
+    this.t += ms;
+    for (const x of this.timers) x.at += ms;
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+}
+
+interface Harness {
+  clock: FakeClock;
+  runs: { kind: BackupKind; at: string }[];
+  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number }): Scheduler;
+}
+
+describe('Scheduler (injected clock)', () => {
+  let dir: string;
+  let schedulers: Scheduler[];
+  let h: Harness;
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(join(tmpdir(), 'lb-sched-'));
+    schedulers = [];
+    const runs: { kind: BackupKind; at: string }[] = [];
+    const clock = new FakeClock(utc('2026-11-26T10:00:00'), async () => {
+      for (const s of schedulers) await s.idle();
+    });
+    h = {
+      clock,
+      runs,
+      make(opts = {}) {
+        const { schedules, errors } = parseSchedules(opts.kinds ?? { database: DEFAULT_SCHEDULES.database });
+        assert.deepEqual(errors, []);
+        const s = new Scheduler({
+          backupDir: dir,
+          schedules,
+          zone: 'UTC',
+          clock,
+          tickMs: opts.tickMs ?? MIN,
+          run:
+            opts.job ??
+            (async (kind) => {
+              runs.push({ kind, at: clock.now().toISOString() });
+              return { ok: true, summary: `${kind} done` };
+            }),
+        });
+        schedulers.push(s);
+        return s;
+      },
+    };
+  });
+
+  afterEach(async () => {
+    for (const s of schedulers) s.dispose();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function writeState(kinds: Record<string, unknown>): Promise<void> {
+    await fs.writeFile(join(dir, SCHEDULE_STATE_FILE), JSON.stringify({ formatVersion: 1, kinds }));
+  }
+
+  it('fires at the due minute, day after day, and shows next and last run', async () => {
+    const s = h.make();
+    await s.start();
+    assert.equal(h.runs.length, 0);
+    assert.equal(s.status()[0].next?.toISOString(), '2026-11-27T02:00:00.000Z');
+    await h.clock.advance(utc('2026-11-27T02:00:00') - h.clock.t + 1000);
+    assert.equal(h.runs.length, 1);
+    assert.match(h.runs[0].at, /^2026-11-27T02:00:00/);
+    const st = s.status()[0];
+    assert.equal(st.last?.outcome, 'ok');
+    assert.equal(st.last?.lastDue, '2026-11-27T02:00:00.000Z');
+    assert.equal(st.next?.toISOString(), '2026-11-28T02:00:00.000Z');
+    await h.clock.advance(24 * HOUR);
+    assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-11-27T02:00', '2026-11-28T02:00']);
+  });
+
+  it('runs the runbook defaults over eight days: database daily, volumes on Sunday, config on the 1st', async () => {
+    const s = h.make({ kinds: DEFAULT_SCHEDULES, tickMs: HOUR });
+    await s.start();
+    await h.clock.advance(8 * 24 * HOUR);
+    const by = (k: BackupKind) => h.runs.filter((r) => r.kind === k).map((r) => r.at.slice(0, 16));
+    assert.equal(by('database').length, 8);
+    assert.deepEqual(by('volume'), ['2026-11-29T03:00']);
+    assert.deepEqual(by('config'), ['2026-12-01T01:00']);
+  });
+
+  it('does not run a due time from before the schedule was enabled', async () => {
+    const s = h.make();
+    await s.start();
+    await s.check();
+    assert.equal(h.runs.length, 0);
+    const state = await readScheduleState(dir);
+    assert.equal(state.kinds.database?.since, '2026-11-26T10:00:00.000Z');
+  });
+
+  it('catches up once on start after several missed days, not once per day', async () => {
+    await writeState({ database: { lastDue: '2026-11-22T02:00:00.000Z', outcome: 'ok' } });
+    const s = h.make();
+    await s.start();
+    assert.equal(h.runs.length, 1);
+    assert.equal((await readScheduleState(dir)).kinds.database?.lastDue, '2026-11-26T02:00:00.000Z');
+    await s.check();
+    await h.clock.advance(10 * MIN);
+    assert.equal(h.runs.length, 1);
+  });
+
+  it('runs once on wake when a laptop slept through 02:00', async () => {
+    h.clock.t = utc('2026-11-26T23:00:00');
+    const s = h.make();
+    await s.start();
+    // Suspend at 23:00 for ten hours: the armed timer's elapsed time stands still.
+    h.clock.jump(10 * HOUR);
+    assert.equal(h.runs.length, 0);
+    await h.clock.advance(MIN + 1000);
+    assert.equal(h.runs.length, 1);
+    assert.match(h.runs[0].at, /^2026-11-27T09:0/);
+    await h.clock.advance(HOUR);
+    assert.equal(h.runs.length, 1);
+    await h.clock.advance(utc('2026-11-28T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 2);
+  });
+
+  it('runs once when the clock jumps forward over 02:00, and never twice when it jumps back', async () => {
+    h.clock.t = utc('2026-11-27T01:00:00');
+    const s = h.make();
+    await s.start();
+    h.clock.jump(4 * HOUR); // 05:00
+    await h.clock.advance(MIN + 1000);
+    assert.equal(h.runs.length, 1);
+    h.clock.jump(-3.5 * HOUR); // 01:31 again
+    await h.clock.advance(2 * HOUR); // through 02:00 a second time
+    assert.equal(h.runs.length, 1);
+    assert.equal(s.status()[0].next?.toISOString(), '2026-11-28T02:00:00.000Z');
+    await h.clock.advance(utc('2026-11-28T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 2);
+  });
+
+  it('resumes from now when the clock was far ahead at the last run, instead of waiting years', async () => {
+    await writeState({ database: { since: '2026-01-01T00:00:00.000Z', lastDue: '2031-05-05T02:00:00.000Z', outcome: 'ok' } });
+    const s = h.make();
+    await s.start();
+    assert.equal(h.runs.length, 0);
+    assert.equal(s.status()[0].next?.toISOString(), '2026-11-27T02:00:00.000Z');
+    await h.clock.advance(utc('2026-11-27T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 1);
+  });
+
+  it('runs a due time in one of two windows sharing the state file', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = async (kind: BackupKind): Promise<JobOutcome> => {
+      h.runs.push({ kind, at: h.clock.now().toISOString() });
+      await gate;
+      return { ok: true, summary: 'done' };
+    };
+    const a = h.make({ job: slow });
+    const b = h.make({ job: slow });
+    const startA = a.start();
+    // Let A take the lock and enter the job before B looks.
+    while (h.runs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await b.start();
+    assert.match(b.status()[0].elsewhere ?? '', /Another Lifeboat operation/);
+    release();
+    await startA;
+    await b.check();
+    assert.equal(h.runs.length, 1);
+    assert.equal(b.status()[0].elsewhere, undefined);
+    assert.equal(b.status()[0].last?.lastDue, '2026-11-26T02:00:00.000Z');
+  });
+
+  it('runs one job when two windows check at the same moment', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    const job = async (kind: BackupKind): Promise<JobOutcome> => {
+      h.runs.push({ kind, at: h.clock.now().toISOString() });
+      await new Promise((r) => setTimeout(r, 30));
+      return { ok: true, summary: 'done' };
+    };
+    const a = h.make({ job });
+    const b = h.make({ job });
+    await Promise.all([a.start(), b.start()]);
+    await h.clock.advance(5 * MIN);
+    assert.equal(h.runs.length, 1);
+  });
+
+  it('re-reads the state under the lock: a run another window recorded meanwhile is not repeated', async () => {
+    await writeState({ config: { lastDue: '2026-10-01T01:00:00.000Z' }, volume: { lastDue: '2026-11-15T03:00:00.000Z' } });
+    const s = h.make({
+      kinds: { config: DEFAULT_SCHEDULES.config, volume: DEFAULT_SCHEDULES.volume },
+      job: async (kind) => {
+        h.runs.push({ kind, at: h.clock.now().toISOString() });
+        if (kind === 'config') {
+          // Meanwhile another window (between our read and our lock) ran the volume snapshot.
+          const state = JSON.parse(await fs.readFile(join(dir, SCHEDULE_STATE_FILE), 'utf8'));
+          state.kinds.volume = { lastDue: '2026-11-22T03:00:00.000Z', outcome: 'ok', host: 'other', pid: 1 };
+          await fs.writeFile(join(dir, SCHEDULE_STATE_FILE), JSON.stringify(state));
+        }
+        return { ok: true, summary: 'done' };
+      },
+    });
+    await s.start();
+    assert.deepEqual(h.runs.map((r) => r.kind), ['config']);
+    const state = await readScheduleState(dir);
+    assert.equal(state.kinds.volume?.host, 'other');
+    assert.equal(state.kinds.config?.lastDue, '2026-11-01T01:00:00.000Z');
+  });
+
+  it('records a failed run, tells the listeners, does not repeat it every tick, and retries on demand', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    let fail = true;
+    const finished: JobOutcome[] = [];
+    const s = h.make({
+      job: async (kind) => {
+        h.runs.push({ kind, at: h.clock.now().toISOString() });
+        if (fail) throw new Error('pg_dump failed (exit code 1): connection refused');
+        return { ok: true, summary: 'fine' };
+      },
+    });
+    s.onDidFinish((_k, o) => finished.push(o));
+    await s.start();
+    assert.equal(h.runs.length, 1);
+    assert.equal(finished[0].ok, false);
+    assert.match(s.status()[0].last?.problem ?? '', /connection refused/);
+    await h.clock.advance(10 * MIN);
+    assert.equal(h.runs.length, 1);
+    fail = false;
+    const retried = await s.runNow('database');
+    assert.equal(retried?.ok, true);
+    assert.equal(h.runs.length, 2);
+    assert.equal(s.status()[0].last?.outcome, 'ok');
+  });
+
+  it('postpones, not fails, a run whose backup finds the stack locked by a click, and runs it on a later tick', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    let busy = true;
+    const s = h.make({
+      job: async (kind) => {
+        h.runs.push({ kind, at: h.clock.now().toISOString() });
+        if (busy) throw new LockedError('stack "sms"', 'database restore, process 1 on here');
+        return { ok: true, summary: 'fine' };
+      },
+    });
+    await s.start();
+    assert.equal(s.status()[0].last?.outcome, undefined);
+    assert.match(s.status()[0].elsewhere ?? '', /database restore/);
+    busy = false;
+    await h.clock.advance(MIN + 1000);
+    assert.equal(h.runs.length, 2);
+    assert.equal(s.status()[0].last?.outcome, 'ok');
+    assert.equal(s.status()[0].elsewhere, undefined);
+  });
+
+  it('writes the state file privately and whole', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    const s = h.make();
+    await s.start();
+    const path = join(dir, SCHEDULE_STATE_FILE);
+    assert.equal((await fs.stat(path)).mode & 0o777, 0o600);
+    const saved = JSON.parse(await fs.readFile(path, 'utf8'));
+    assert.equal(saved.formatVersion, 1);
+    assert.equal(saved.kinds.database.outcome, 'ok');
+    assert.deepEqual((await fs.readdir(dir)).sort(), [SCHEDULE_STATE_FILE]);
+  });
+
+  it('stops firing when stopped', async () => {
+    const s = h.make();
+    await s.start();
+    s.stop();
+    assert.equal(h.clock.pending, 0);
+    await h.clock.advance(2 * 24 * HOUR);
+    assert.equal(h.runs.length, 0);
+  });
+
+  it('reports invalid expressions per kind, naming the setting, and schedules the valid ones', () => {
+    const { schedules, errors } = parseSchedules({ database: '0 25 * * *', config: '', volume: DEFAULT_SCHEDULES.volume });
+    assert.deepEqual(Object.keys(schedules), ['volume']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /"0 25 \* \* \*" in the setting lifeboat\.schedule\.database/);
+    assert.equal(parseCron(DEFAULT_SCHEDULES.config).source, '0 1 1 * *');
+  });
+});
