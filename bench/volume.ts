@@ -113,8 +113,10 @@ export async function benchVolume(): Promise<void> {
         const r = await child(['restore', VOLUME, dir, HELPER, file]);
         oursRest.push(r);
         // The safety snapshot is kept by design; the bench drops it to keep the disk in check.
-        await fs.rm(r.safety!, { force: true });
-        await fs.rm(`${r.safety!}.json`, { force: true });
+        if (r.safety) {
+          await fs.rm(r.safety, { force: true });
+          await fs.rm(`${r.safety}.json`, { force: true });
+        }
       };
       if (i % 2 === 0) {
         shellRest.push(await shellRestore(dir));

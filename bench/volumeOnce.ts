@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (op === 'snapshot') {
     path = (await snapshotVolume(docker, { volume, backupDir, helperImage, stopContainers: [], progress })).path;
   } else if (op === 'restore') {
-    safety = (await restoreVolume(docker, { volume, backupDir, helperImage, file, progress })).safety.path;
+    safety = (await restoreVolume(docker, { volume, backupDir, helperImage, file, progress })).safety?.path;
   } else {
     throw new Error(`unknown operation ${op}`);
   }

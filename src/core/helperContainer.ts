@@ -48,13 +48,60 @@ export async function inspectVolume(docker: Docker, volume: string): Promise<Vol
     const v = await docker.getVolume(volume).inspect();
     return { name: v.Name, driver: v.Driver, options: (v.Options ?? {}) as Record<string, string>, labels: v.Labels ?? {} };
   } catch (err) {
-    if (statusOf(err) === 404) {
-      throw new LifeboatError(
-        `The volume ${volume} does not exist (any more).`,
-        'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`. Refresh the Volumes view.',
-      );
-    }
+    if (statusOf(err) === 404) throw new VolumeMissingError(volume);
     throw engineError(err);
+  }
+}
+
+/** Whether the volume exists; the check a restore's caller makes before offering to re-create it. */
+export async function volumeExists(docker: Docker, volume: string): Promise<boolean> {
+  try {
+    await inspectVolume(docker, volume);
+    return true;
+  } catch (err) {
+    if (err instanceof VolumeMissingError) return false;
+    throw err;
+  }
+}
+
+/** The volume is gone (`docker compose down -v`, `docker volume rm`): a restore can make it again. */
+export class VolumeMissingError extends LifeboatError {
+  constructor(readonly volume: string, hint = 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`. Refresh the Volumes view.') {
+    super(`The volume ${volume} does not exist (any more).`, hint);
+  }
+}
+
+/** How a volume is made: what a snapshot's manifest records so a lost volume can be made again. */
+export interface VolumeSpec {
+  driver: string;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/**
+ * Creates a volume with the given driver, options and labels. The Compose labels
+ * (`com.docker.compose.project`, `…volume`) are what make `docker compose up` adopt it
+ * instead of warning that it was not created by Compose.
+ */
+export async function createVolume(docker: Docker, name: string, spec: VolumeSpec): Promise<VolumeFacts> {
+  try {
+    await docker.createVolume({ Name: name, Driver: spec.driver || 'local', DriverOpts: spec.options, Labels: spec.labels });
+  } catch (err) {
+    if (isEngineDown(err)) throw engineError(err);
+    throw new LifeboatError(
+      `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(err as Error).message}`,
+      'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
+    );
+  }
+  return inspectVolume(docker, name);
+}
+
+/** Removes a volume; never throws (used to undo a volume Lifeboat created itself). */
+export async function removeVolumeQuietly(docker: Docker, name: string, log: Logger): Promise<void> {
+  try {
+    await docker.getVolume(name).remove();
+  } catch (err) {
+    if (statusOf(err) !== 404) log.warn(`Could not remove the volume ${name}: ${(err as Error).message}`);
   }
 }
 
@@ -95,7 +142,14 @@ export async function volumeUsers(docker: Docker, volume: string): Promise<Volum
  * files). Never a pull: the engine may have no registry, and an unexpected download of an
  * image nobody chose is not what a backup should do.
  */
-export async function resolveHelperImage(docker: Docker, volume: string, explicit: string | undefined, users: VolumeUser[]): Promise<string> {
+export async function resolveHelperImage(
+  docker: Docker,
+  volume: string,
+  explicit: string | undefined,
+  users: VolumeUser[],
+  /** Images to try after the users' (a lost volume has no users; its snapshot names the image it was read with). */
+  fallbacks: (string | undefined)[] = [],
+): Promise<string> {
   if (explicit) {
     if (await imagePresent(docker, explicit)) return explicit;
     throw new LifeboatError(
@@ -105,6 +159,9 @@ export async function resolveHelperImage(docker: Docker, volume: string, explici
   }
   for (const u of users) {
     if (await imagePresent(docker, u.imageId || u.image)) return u.imageId || u.image;
+  }
+  for (const image of fallbacks) {
+    if (image && (await imagePresent(docker, image))) return image;
   }
   throw new LifeboatError(
     `No helper image for the volume ${volume}: no container that mounts it has its image on the engine, and the setting ${HELPER_SETTING} is empty.`,

@@ -8,7 +8,10 @@ import { dockerEndpoint, isEngineDown } from './docker';
 import type { Stack } from './discovery';
 import { CancelledError, DockerUnavailableError, LifeboatError, isCancelled, throwIfAborted } from './errors';
 import { ensurePrivateDir } from './fsSafe';
-import { VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, runHelper, volumeUsers } from './helperContainer';
+import {
+  VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeVolumeQuietly,
+  resolveHelperImage, runHelper, volumeUsers,
+} from './helperContainer';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { readManifest } from './manifest';
@@ -35,13 +38,21 @@ export interface VolumeRestoreOptions extends OperationOptions {
    * the containers are down, and level 1 is about twice as fast as 6 for a few percent more disk.
    */
   safetyLevel?: number;
+  /**
+   * When the volume no longer exists ("Complete system failure": `docker compose down -v`),
+   * make it again with the driver, options and labels the snapshot's manifest recorded, then
+   * restore into it. Without this a missing volume is refused, so a caller asks first.
+   */
+  recreateMissing?: boolean;
   now?: () => Date;
 }
 
 export interface VolumeRestoreResult {
   volume: string;
-  /** The safety snapshot of the volume as it was (contract 3); kept. */
-  safety: { path: string; manifest: VolumeManifest };
+  /** The safety snapshot of the volume as it was (contract 3); kept. None when the volume was re-created. */
+  safety?: { path: string; manifest: VolumeManifest };
+  /** Set when the volume was missing and made again: how, and why no safety snapshot was taken. */
+  recreated?: { facts: VolumeFacts; fromManifest: boolean; note: string };
   /** Containers stopped for the restore and started again, in start order. */
   restarted: string[];
   /** What was restored, as read from the archive. */
@@ -91,7 +102,19 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   const root = manifest?.volumeRoot ?? checked.root;
 
   // 2. Who uses the volume.
-  const facts = await inspectVolume(docker, opts.volume);
+  let facts: VolumeFacts;
+  try {
+    facts = await inspectVolume(docker, opts.volume);
+  } catch (err) {
+    if (!(err instanceof VolumeMissingError)) throw err;
+    if (!opts.recreateMissing) {
+      throw new VolumeMissingError(
+        opts.volume,
+        'Restore it with the option to re-create the volume (the command offers it): it is made again with the driver and labels the snapshot recorded. Nothing was changed.',
+      );
+    }
+    return recreateAndRestore(docker, opts, { manifest, checked, root, started });
+  }
   const users = await volumeUsers(docker, opts.volume);
   const project = opts.stack?.project ?? facts.labels[PROJECT];
   const inStack = (u: VolumeUser) =>
@@ -150,6 +173,71 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   }
 }
 
+interface Recreate {
+  manifest?: VolumeManifest;
+  checked: CheckedVolumeArchive;
+  root?: VolumeRoot;
+  started: number;
+}
+
+/**
+ * The "Complete system failure" path: the volume is gone, so no container can be using it and
+ * there is nothing to lose, hence no safety snapshot and nothing to stop. The volume is made
+ * with the recorded driver, options and labels (the Compose ones included, so `docker compose
+ * up` adopts it), checked to be empty (a volume made meanwhile by someone else is refused, not
+ * overwritten), and filled. A failure removes the volume again: the state is as it was.
+ */
+async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r: Recreate): Promise<VolumeRestoreResult> {
+  const log = opts.logger ?? silentLogger;
+  const recorded = r.manifest?.volumeDriver;
+  const spec: VolumeSpec = recorded
+    ? { driver: recorded.driver || 'local', options: recorded.options ?? {}, labels: recorded.labels ?? {} }
+    : { driver: 'local', options: {}, labels: {} };
+  const image = await resolveHelperImage(docker, opts.volume, opts.helperImage, [], [r.manifest?.source.image]);
+  await ensurePrivateDir(opts.backupDir);
+  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume restore');
+  let created = false;
+  try {
+    throwIfAborted(opts.signal);
+    (opts.progress ?? noProgress)({ phase: `Creating the volume ${opts.volume}` });
+    const facts = await createVolume(docker, opts.volume, spec);
+    created = true;
+    // `volume create` returns an existing volume of the same name without complaint.
+    if ((await volumeUsers(docker, opts.volume)).length) throw madeMeanwhile(opts.volume);
+    try {
+      await runHelper(docker, { volume: opts.volume, image, readOnly: true, purpose: 'emptycheck', argv: NOT_EMPTY_ARGV }, log);
+    } catch (err) {
+      if (err instanceof LifeboatError && /exit code 1\b/.test(err.message)) throw madeMeanwhile(opts.volume);
+      throw err;
+    }
+    await putVolume(docker, { volume: opts.volume, image, file: opts.file, root: r.root, signal: opts.signal, progress: opts.progress, log, empty: false });
+    const note = recorded
+      ? `The volume ${opts.volume} did not exist; it was made again with the driver ${facts.driver} and the labels the snapshot recorded. No safety snapshot was taken: there was nothing to lose.`
+      : `The volume ${opts.volume} did not exist; it was made again with the local driver and no labels (the snapshot has no manifest to say how it was made). No safety snapshot was taken: there was nothing to lose.`;
+    log.info(`Restored ${opts.volume} from ${opts.file}. ${note}`);
+    created = false;
+    return { volume: opts.volume, recreated: { facts, fromManifest: !!recorded, note }, restarted: [], restored: r.checked, root: r.root, durationMs: Date.now() - r.started };
+  } catch (err) {
+    if (created && !(err instanceof MadeMeanwhile)) await removeVolumeQuietly(docker, opts.volume, log);
+    if (opts.signal?.aborted) throw new CancelledError();
+    throw err;
+  } finally {
+    await lock.release();
+  }
+}
+
+class MadeMeanwhile extends LifeboatError {}
+
+function madeMeanwhile(volume: string): LifeboatError {
+  return new MadeMeanwhile(
+    `The volume ${volume} was created by something else while Lifeboat was about to re-create it, and it is not empty. Nothing was changed.`,
+    'Restore again: the volume exists now, so the restore takes a safety snapshot of it first.',
+  );
+}
+
+/** Exits 1 when /data holds anything (busybox and GNU find alike report a failed `-exec … +`). */
+const NOT_EMPTY_ARGV = ['find', '/data', '-mindepth', '1', '-maxdepth', '1', '-exec', 'false', '{}', '+'];
+
 interface RollBack {
   volume: string;
   image: string;
@@ -204,6 +292,8 @@ interface PutSpec {
   signal?: AbortSignal;
   progress?: OperationOptions['progress'];
   log: Logger;
+  /** false: the volume is known to be empty (just created). */
+  empty?: boolean;
 }
 
 /**
@@ -214,9 +304,11 @@ interface PutSpec {
 async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
   const progress = spec.progress ?? noProgress;
   throwIfAborted(spec.signal);
-  progress({ phase: `Emptying ${spec.volume}` });
-  await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'empty', argv: EMPTY_ARGV }, spec.log);
-  throwIfAborted(spec.signal);
+  if (spec.empty !== false) {
+    progress({ phase: `Emptying ${spec.volume}` });
+    await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'empty', argv: EMPTY_ARGV }, spec.log);
+    throwIfAborted(spec.signal);
+  }
 
   const helper = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'restore' });
   try {

@@ -8,7 +8,7 @@ import { dockerEndpoint, isEngineDown } from './docker';
 import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
-import { VolumeFacts, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers } from './helperContainer';
+import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers } from './helperContainer';
 import { HeldLock, acquireLock } from './lock';
 import { assertRoomForBackup } from './storageGuard';
 import { Logger, silentLogger } from './logger';
@@ -31,7 +31,7 @@ export interface VolumeManifest extends Manifest {
   fileCount: number;
   dataBytes: number;
   /** How the volume was created, so a lost volume can be made again the same way. */
-  volumeDriver: { driver: string; options: Record<string, string>; labels: Record<string, string> };
+  volumeDriver: VolumeSpec;
   /** Containers stopped for a consistent copy (a database must not be copied while it writes). */
   stoppedContainers: string[];
   /** 'safety': taken by a restore just before it replaced the volume (contract 3). */

@@ -101,13 +101,8 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     for (const v of [VOL, PLAIN, UNUSED]) await run('docker', ['volume', 'rm', '-f', v]).catch(() => undefined);
   }
 
-  before(async () => {
-    await cleanup();
-    await run('docker', [
-      'volume', 'create',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', '--label', 'com.docker.compose.version=1.29.2',
-      VOL,
-    ]);
+  /** The project's database on VOL (run again after the "complete system failure" test removed it). */
+  async function startDb(): Promise<void> {
     await run('docker', [
       'run', '-d', '--name', DB, '--network', 'host',
       '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
@@ -117,6 +112,16 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
       PG_IMAGE,
     ]);
+  }
+
+  before(async () => {
+    await cleanup();
+    await run('docker', [
+      'volume', 'create',
+      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', '--label', 'com.docker.compose.version=1.29.2',
+      VOL,
+    ]);
+    await startDb();
     await waitHealthy(DB);
     await psql(DB, 'lb', 'lbdb', `CREATE TABLE items (id int PRIMARY KEY, name text);
       INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;
@@ -193,6 +198,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
     assert.deepEqual(result.restarted, [DB]);
+    assert.ok(result.safety);
     assert.equal(result.safety.manifest.purpose, 'safety');
     assert.equal(result.safety.manifest.file.sha256, await sha256(result.safety.path));
     assert.ok(phases.some((p) => p.startsWith('Safety snapshot')), phases.join(' | '));
@@ -202,7 +208,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.deepEqual(await helpersLeft(), []);
 
     // The safety snapshot holds the changed data: restoring it brings the change back.
-    await restoreVolume(docker, { volume: VOL, file: result.safety.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
+    await restoreVolume(docker, { volume: VOL, file: result.safety!.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), changed);
     await restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000 });
@@ -298,12 +304,26 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.ok(await running(DB));
   });
 
-  it('says so clearly when the volume no longer exists', async () => {
+  it('says so clearly when the volume no longer exists, and re-creates it only when asked', async () => {
     await assert.rejects(snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }), /The volume lifeboat_it_vol_gone does not exist/);
     await assert.rejects(
       restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: snapshot, backupDir: dir, helperImage: HELPER }),
-      /The volume lifeboat_it_vol_gone does not exist/,
+      (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.match(err.message, /The volume lifeboat_it_vol_gone does not exist/);
+        assert.match(err.hint ?? '', /re-create the volume.*Nothing was changed/);
+        return true;
+      },
     );
+    // A damaged snapshot is refused before the volume is made.
+    const cut = join(dir, 'truncated-for-gone.tar.gz');
+    const full = await fs.readFile(snapshot);
+    await fs.writeFile(cut, full.subarray(0, Math.floor(full.length / 3)));
+    await assert.rejects(
+      restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: cut, backupDir: dir, helperImage: HELPER, recreateMissing: true }),
+      /truncated or corrupt/,
+    );
+    await fs.rm(cut);
     // Creating a helper with a missing volume would have created it: it must still be absent.
     await assert.rejects(docker.getVolume('lifeboat_it_vol_gone').inspect());
   });
@@ -407,5 +427,64 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(await statInVolume(PLAIN, '/data/a.txt'), '1234:5678:640');
     const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'ls -A /data; cat /data/link; readlink /data/link']);
     assert.equal(stdout, 'a.txt\nlink\nsub\ntwo\nsub/deep/b.txt\n', 'extra file gone, link back');
+  });
+  it('re-creates a volume that no longer exists ("complete system failure"): same driver and labels, the rows come back, no safety snapshot', async () => {
+    await waitHealthy(DB);
+    const snap = await snapshotVolume(docker, { volume: VOL, backupDir: dir });
+    await waitHealthy(DB);
+    const expected = await dataFingerprint(DB, 'lb', 'lbdb');
+    const before = await docker.getVolume(VOL).inspect();
+    const rootBefore = await statInVolume(VOL);
+    // `docker compose down -v`: the containers and the volume are gone.
+    await run('docker', ['rm', '-f', DB]);
+    await run('docker', ['volume', 'rm', VOL]);
+    const files = await listing(dir);
+
+    const log = collectingLogger();
+    const phases: string[] = [];
+    // No helperImage: no container mounts a lost volume, so the image the snapshot was read with is used.
+    const result = await restoreVolume(docker, {
+      volume: VOL, file: snap.path, backupDir: dir, recreateMissing: true, logger: log,
+      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+    });
+    assert.equal(result.safety, undefined);
+    assert.ok(result.recreated);
+    assert.equal(result.recreated.fromManifest, true);
+    assert.match(result.recreated.note, /No safety snapshot was taken: there was nothing to lose/);
+    assert.deepEqual(result.restarted, []);
+    assert.ok(phases.some((p) => p.startsWith('Creating the volume')), phases.join(' | '));
+    assert.ok(!phases.some((p) => p.startsWith('Safety snapshot') || p.startsWith('Emptying')), phases.join(' | '));
+    assert.deepEqual(await listing(dir), files, 'no safety snapshot written');
+
+    const after = await docker.getVolume(VOL).inspect();
+    assert.equal(after.Driver, before.Driver);
+    assert.deepEqual(after.Labels, before.Labels, 'the Compose labels are back, so `docker compose up` adopts the volume');
+    assert.equal(after.Labels['com.docker.compose.project'], PROJECT);
+    assert.equal(await statInVolume(VOL), rootBefore, 'root owner and mode as recorded');
+    assert.deepEqual(await helpersLeft(), []);
+
+    await startDb();
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), expected, 'the same rows in PostgreSQL');
+    assert.equal(await psql(DB, 'lb', 'lbdb', 'SELECT count(*) FROM items'), '5000');
+  });
+
+  it('re-creates a lost volume from a snapshot without a manifest (a runbook one): local driver, no labels, and says so', async () => {
+    await run('docker', ['volume', 'rm', '-f', PLAIN]);
+    await run('docker', ['volume', 'create', PLAIN]);
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'echo kept > /data/k.txt && chown 42:43 /data']);
+    const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
+    const runbook = join(dir, 'volume_lifeboat_it_vol_plain_20240101_000000.tar.gz');
+    await fs.copyFile(snap.path, runbook);
+    await run('docker', ['volume', 'rm', PLAIN]);
+    const result = await restoreVolume(docker, { volume: PLAIN, file: runbook, backupDir: dir, helperImage: HELPER, recreateMissing: true });
+    assert.equal(result.recreated?.fromManifest, false);
+    assert.match(result.recreated?.note ?? '', /local driver and no labels/);
+    const v = await docker.getVolume(PLAIN).inspect();
+    assert.equal(v.Driver, 'local');
+    assert.deepEqual(v.Labels ?? {}, {});
+    assert.equal(await statInVolume(PLAIN), '42:43:755');
+    const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'cat', '/data/k.txt']);
+    assert.equal(stdout, 'kept\n');
   });
 });

@@ -1,9 +1,12 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { Stack } from '../../core/discovery';
 import { LifeboatError } from '../../core/errors';
+import { volumeExists } from '../../core/helperContainer';
 import { waitForHealthy } from '../../core/healthCheck';
 import { parseBackupName } from '../../core/naming';
 import { restoreVolume as runRestore } from '../../core/volumeRestore';
+import type { VolumeManifest } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupTarget } from './backupTarget';
@@ -12,33 +15,65 @@ import { pickBackup } from './pickBackup';
 /**
  * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names
  * the volume and the containers that stop, then a safety snapshot of the current volume is
- * taken before anything is replaced (contract 3); a failure puts it back.
+ * taken before anything is replaced (contract 3); a failure puts it back. A volume that no longer
+ * exists is offered to be made again from what the snapshot's manifest recorded.
  */
 export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the volume snapshot to restore', (e) => e.kind === 'volume' && !e.encryption);
   if (!file) return undefined;
-  const stack = await lb.stacks.discover();
+  const manifest = (await lb.catalog.get()).find((e) => e.path === file)?.manifest as VolumeManifest | undefined;
+  const manifestVolume = manifest?.source.volume;
+  // After "Complete system failure" (`docker compose down -v`) there is no stack to find; a
+  // snapshot that names its volume is still restorable, into a volume made again.
+  let stack: Stack | undefined;
+  try {
+    stack = await lb.stacks.discover();
+  } catch (err) {
+    if (!manifestVolume || !(await missing(lb, manifestVolume))) throw err;
+  }
   const settings = lb.stacks.settings;
   const parsed = parseBackupName(basename(file));
-  const manifestVolume = (await lb.catalog.get()).find((e) => e.path === file)?.manifest?.source.volume;
   // The runbook names its snapshots after a shortened volume name (volume_sms_postgres_…).
   const volume =
     manifestVolume ??
-    stack.volumes.find((v) => v.name === parsed?.subject)?.name ??
-    (stack.volumes.length === 1 ? stack.volumes[0].name : undefined);
+    stack?.volumes.find((v) => v.name === parsed?.subject)?.name ??
+    (stack?.volumes.length === 1 ? stack.volumes[0].name : undefined);
   if (!volume) throw new LifeboatError(`Cannot tell which volume ${basename(file)} belongs to.`, 'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.');
-  const containers = [...stack.apps.map((a) => a.name), stack.db.name];
-  const detail = [
-    `The volume ${volume} is replaced by the contents of ${basename(file)}.`,
-    `A safety snapshot of the volume as it is now is taken first and kept; if the restore fails, it is put back.`,
-    `${containers.join(', ')} stop during the restore and start again afterwards.`,
-  ].join('\n\n');
-  if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…')) !== 'Replace…') return undefined;
-  if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
+
+  const recreate = await missing(lb, volume);
+  if (recreate) {
+    const how = manifest?.volumeDriver
+      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so \`docker compose up\` adopts it.`
+      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; \`docker compose up\` will warn that it was not created by Compose.`;
+    const detail = [
+      `The volume ${volume} does not exist any more.`,
+      how,
+      `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
+    ].join('\n\n');
+    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore')) !== 'Re-create and Restore') return undefined;
+  } else {
+    if (!stack) stack = await lb.stacks.discover();
+    const containers = [...stack.apps.map((a) => a.name), stack.db.name];
+    const detail = [
+      `The volume ${volume} is replaced by the contents of ${basename(file)}.`,
+      `A safety snapshot of the volume as it is now is taken first and kept; if the restore fails, it is put back.`,
+      `${containers.join(', ')} stop during the restore and start again afterwards.`,
+    ].join('\n\n');
+    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…')) !== 'Replace…') return undefined;
+    if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
+  }
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
-    runRestore(lb.stacks.engine, { ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack, helperImage: settings.helperImage }),
+    runRestore(lb.stacks.engine, {
+      ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
+      recreateMissing: recreate,
+    }),
   );
   lb.catalog.invalidate();
+  if (result.recreated) {
+    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${result.recreated.note} Start the stack with \`docker compose up -d\`.`);
+    return volume;
+  }
+  const safetyName = result.safety ? basename(result.safety.path) : 'the safety snapshot';
   // The containers report healthy; the app's own health URL says whether it works with this data.
   const health = settings.health;
   if (health) {
@@ -47,12 +82,24 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     } catch (err) {
       throw new LifeboatError(
         `${volume} was restored from ${basename(file)}, but ${(err as Error).message}`,
-        `The volume as it was is kept in ${basename(result.safety.path)}: restore that snapshot to go back.`,
+        `The volume as it was is kept in ${safetyName}: restore that snapshot to go back.`,
       );
     }
   }
   void vscode.window.showInformationMessage(
-    `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again. The volume as it was is kept in ${basename(result.safety.path)}.`,
+    `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again. The volume as it was is kept in ${safetyName}.`,
   );
-  return result.safety.path;
+  return result.safety?.path;
+}
+
+async function missing(lb: Lifeboat, volume: string): Promise<boolean> {
+  return !(await volumeExists(lb.stacks.engine, volume));
+}
+
+function describeLabels(labels: Record<string, string>): string {
+  const project = labels['com.docker.compose.project'];
+  const name = labels['com.docker.compose.volume'];
+  if (project && name) return ` and the Compose labels of volume ${name} in project ${project}`;
+  const n = Object.keys(labels).length;
+  return n ? ` and its ${n} label${n > 1 ? 's' : ''}` : ' (it had no labels)';
 }

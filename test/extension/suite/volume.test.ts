@@ -78,4 +78,50 @@ describe('volume snapshot and rollback in the extension host', function () {
     assert.equal(await running('sms-web'), true);
     assert.equal(await studentCount(), before);
   });
+  it('offers to re-create a volume that no longer exists, in a modal, and restores into it without stopping anything', async () => {
+    const VOL = 'lifeboat_ext_gone';
+    const labels = { 'com.docker.compose.project': 'lifeboat-ext-gone', 'com.docker.compose.volume': 'data' };
+    const config = vscode.workspace.getConfiguration('lifeboat');
+    await run('docker', ['volume', 'rm', '-f', VOL]).catch(() => undefined);
+    await run('docker', ['volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), VOL]);
+    try {
+      await config.update('volumes.helperImage', 'lifeboat/helper:latest', vscode.ConfigurationTarget.Global);
+      await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, 'lifeboat/helper:latest', 'sh', '-c', 'echo precious > /data/p.txt']);
+      const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', VOL);
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      await run('docker', ['volume', 'rm', VOL]);
+      const dbStarted = (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout;
+
+      // Declined: nothing is made.
+      const asked: string[] = [];
+      let typed = false;
+      api.setPrompter({
+        confirm: async (message, detail) => {
+          asked.push(`${message}\n${detail}`);
+          return undefined;
+        },
+        typeToConfirm: async () => (typed = true),
+      });
+      assert.equal(await vscode.commands.executeCommand('lifeboat.restoreVolume', vscode.Uri.file(snapshot!)), undefined);
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      assert.match(asked[0], /^Re-create the volume lifeboat_ext_gone and restore it\?/);
+      assert.match(asked[0], /Compose labels of volume data in project lifeboat-ext-gone/);
+      assert.match(asked[0], /No safety snapshot is needed: there is nothing to lose/);
+      await assert.rejects(run('docker', ['volume', 'inspect', VOL]), 'declining leaves the volume absent');
+
+      api.setPrompter({ confirm: async (_m, _d, action) => action, typeToConfirm: async () => (typed = true) });
+      const restored = await vscode.commands.executeCommand<string>('lifeboat.restoreVolume', vscode.Uri.file(snapshot!));
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      assert.equal(restored, VOL);
+      assert.equal(typed, false, 'nothing is replaced, so no typed confirmation');
+      const { stdout } = await run('docker', ['volume', 'inspect', '-f', '{{json .Labels}}', VOL]);
+      assert.deepEqual(JSON.parse(stdout), labels);
+      const cat = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, 'lifeboat/helper:latest', 'cat', '/data/p.txt']);
+      assert.equal(cat.stdout, 'precious\n');
+      assert.equal((await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout, dbStarted, 'the demo stack was not stopped');
+    } finally {
+      await config.update('volumes.helperImage', undefined, vscode.ConfigurationTarget.Global);
+      await run('docker', ['volume', 'rm', '-f', VOL]).catch(() => undefined);
+    }
+  });
 });
