@@ -1,15 +1,22 @@
 // Bundles the extension (and, with --tests, transpiles tests and benchmarks file by file).
 // Type checking is separate: `npm run typecheck`.
 import { build } from 'esbuild';
-import { readdirSync, statSync, rmSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const release = process.argv.includes('--release');
 const tests = process.argv.includes('--tests');
 // A separate output folder lets a benchmark run while tests rebuild `out/`.
 const outdir = process.env.LIFEBOAT_OUT || 'out';
-const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
-const define = { LIFEBOAT_VERSION: JSON.stringify(version) };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+// The command line reads settings.json itself, so it needs the defaults VS Code takes from here.
+const settingDefaults = Object.fromEntries(
+  Object.entries(pkg.contributes.configuration.properties).map(([key, spec]) => [key, spec.default ?? null]),
+);
+const define = {
+  LIFEBOAT_VERSION: JSON.stringify(pkg.version),
+  LIFEBOAT_SETTING_DEFAULTS: JSON.stringify(settingDefaults),
+};
 
 function tsFiles(dir) {
   const out = [];
@@ -34,6 +41,23 @@ await build({
   define,
   logLevel: 'warning',
 });
+
+// The command line for hosts without VS Code: the same src/core, no vscode module.
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  outfile: 'dist/cli.js',
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['cpu-features', 'ssh2'],
+  banner: { js: '#!/usr/bin/env node' },
+  sourcemap: !release,
+  minify: release,
+  define,
+  logLevel: 'warning',
+});
+chmodSync('dist/cli.js', 0o755);
 
 if (tests) {
   rmSync(outdir, { recursive: true, force: true });

@@ -1,14 +1,10 @@
+import { KINDS, KindTotals, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
 import { Freshness, formatBytes, freshness } from './format';
 import type { BackupKind } from './naming';
 import type { VerifyResult } from './verify';
 
-export interface KindSummary {
-  kind: BackupKind;
-  count: number;
-  bytes: number;
-  oldest?: { file: string; createdAt: string };
-  newest?: { file: string; createdAt: string };
+export interface KindSummary extends KindTotals {
   /** The check of the newest backup made for this report, when there is one. */
   newestCheck?: { ok: boolean; depth: string; detail: string };
 }
@@ -38,28 +34,23 @@ export interface HealthInput {
   disk?: { freeBytes: number; totalBytes: number };
 }
 
-const KINDS: BackupKind[] = ['database', 'config', 'volume'];
-
 /**
  * The runbook's weekly checklist and status report in one: freshness of the newest database
  * backup, the newest of each kind checked, totals, free space, and backups much smaller than
  * the one before them (the complaint "backups reported successful while empty").
  */
 export function buildHealthReport(input: HealthInput): HealthReport {
-  const kinds: KindSummary[] = [];
+  const kinds: KindSummary[] = summarizeKinds(input.entries).map((totals) => {
+    const newest = input.entries.find((e) => e.kind === totals.kind && e.fileName === totals.newest?.file);
+    const check = newest ? input.checks.get(newest.path) : undefined;
+    return {
+      ...totals,
+      newestCheck: check ? { ok: check.ok, depth: check.depth, detail: check.ok ? check.checks.join('; ') : (check.problem ?? 'failed') } : undefined,
+    };
+  });
   const anomalies: Anomaly[] = [];
   for (const kind of KINDS) {
     const of = input.entries.filter((e) => e.kind === kind).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    const newest = of.at(-1);
-    const check = newest ? input.checks.get(newest.path) : undefined;
-    kinds.push({
-      kind,
-      count: of.length,
-      bytes: of.reduce((a, e) => a + e.bytes, 0),
-      oldest: of[0] ? { file: of[0].fileName, createdAt: of[0].createdAt.toISOString() } : undefined,
-      newest: newest ? { file: newest.fileName, createdAt: newest.createdAt.toISOString() } : undefined,
-      newestCheck: check ? { ok: check.ok, depth: check.depth, detail: check.ok ? check.checks.join('; ') : (check.problem ?? 'failed') } : undefined,
-    });
     // Compare like with like: a volume's snapshot with the same volume's previous one.
     const bySubject = new Map<string, BackupEntry[]>();
     for (const e of of.filter((x) => !x.encryption)) bySubject.set(e.subject ?? '', [...(bySubject.get(e.subject ?? '') ?? []), e]);

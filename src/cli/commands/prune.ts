@@ -1,0 +1,50 @@
+import { listBackups } from '../../core/catalog';
+import { folderProjectName } from '../../core/discovery';
+import { formatBytes } from '../../core/format';
+import { pruneBackups } from '../../core/prune';
+import { RetentionPlan, describePolicy, planRetention } from '../../core/retention';
+import type { CliContext } from '../context';
+import { EXIT, ExitCode } from '../exitCodes';
+
+/**
+ * `lifeboat prune [--dry-run]`: retention by lifeboat.retention.*, with every decision and its
+ * reason printed. A cron job has no one to ask, so the rules themselves are the confirmation;
+ * --dry-run is the preview.
+ */
+export async function pruneCommand(ctx: CliContext, dryRun: boolean): Promise<ExitCode> {
+  const backupDir = ctx.settings.backupDirectory;
+  const policies = ctx.settings.retention;
+  if (dryRun) {
+    const plan = planRetention(await listBackups(backupDir), policies, new Date());
+    print(ctx, plan, true);
+    return EXIT.ok;
+  }
+  const lockName = ctx.settings.discovery.composeProject ?? (await folderProjectName(ctx.folder));
+  const r = await pruneBackups(backupDir, policies, { lockName, signal: ctx.signal, logger: ctx.log });
+  print(ctx, r.plan, false);
+  for (const f of r.failures) ctx.log.error(`could not delete ${f.path}: ${f.message}`);
+  if (!ctx.json) ctx.out(`Deleted ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, freed ${formatBytes(r.freedBytes)}.`);
+  return r.failures.length ? EXIT.failed : EXIT.ok;
+}
+
+function print(ctx: CliContext, plan: RetentionPlan, dryRun: boolean): void {
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({
+        dryRun,
+        series: plan.series.map((s) => ({
+          kind: s.kind,
+          subject: s.subject ?? null,
+          policy: s.policy,
+          decisions: s.decisions.map((d) => ({ path: d.entry.path, keep: d.keep, reasons: d.reasons })),
+        })),
+      }),
+    );
+    return;
+  }
+  for (const s of plan.series) {
+    ctx.out(`${s.kind}${s.subject ? ` ${s.subject}` : ''}: ${describePolicy(s.policy)}`);
+    for (const d of s.decisions) ctx.out(`  ${d.keep ? 'keep  ' : dryRun ? 'would delete' : 'delete'}  ${d.entry.fileName}  (${d.reasons.join('; ')})`);
+  }
+  if (dryRun) ctx.out(`Would delete ${plan.remove.length} of ${plan.keep.length + plan.remove.length}, freeing ${formatBytes(plan.remove.reduce((a, e) => a + e.bytes, 0))}. Nothing was deleted (--dry-run).`);
+}

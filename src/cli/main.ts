@@ -1,0 +1,131 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { NoStackError } from '../core/discovery';
+import { dockerEndpoint, isEngineDown } from '../core/docker';
+import { DockerUnavailableError, LifeboatError, LockedError, isCancelled } from '../core/errors';
+import { toolVersion } from '../core/version';
+import { backupCommand } from './commands/backup';
+import { pruneCommand } from './commands/prune';
+import { statusCommand } from './commands/status';
+import { verifyCommand } from './commands/verify';
+import { createContext } from './context';
+import { EXIT, ExitCode } from './exitCodes';
+import { UsageError } from './usageError';
+import { readWorkspaceSettings } from './workspaceSettings';
+
+const USAGE = `Usage: lifeboat <command> [options]
+
+Commands:
+  backup database|config|volume   make a backup, checked and verified (lifeboat.verify.onCreate)
+  verify [FILE...]                verify files; default: the newest of each kind; --all: every backup
+  prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
+  status                          the backup status report; exit 1 when something needs attention
+
+Options:
+  --folder DIR     the project folder (its .vscode/settings.json is read); default: the current folder
+  --volume NAME    backup volume: this volume only (repeatable); default: every volume of the stack
+  --depth D        verify: quick (default) or full (a test restore)
+  --all            verify: every backup
+  --dry-run        prune: show, delete nothing
+  --json           machine-readable output
+  --quiet          print errors only (for cron)
+  --verbose        log each step and the tools' output to stderr
+  --version, --help
+
+Exit codes: 0 ok, 1 failed, 2 usage or settings error, 3 Docker or stack unavailable,
+4 another Lifeboat operation is running (retry later), 130 cancelled.
+`;
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        folder: { type: 'string' },
+        volume: { type: 'string', multiple: true },
+        depth: { type: 'string' },
+        all: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`lifeboat: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values: o, positionals } = parsed;
+  if (o.version) {
+    process.stdout.write(`lifeboat ${toolVersion}\n`);
+    return EXIT.ok;
+  }
+  const [command, ...rest] = positionals;
+  if (o.help || !command) {
+    (o.help ? process.stdout : process.stderr).write(USAGE);
+    return o.help ? EXIT.ok : EXIT.usage;
+  }
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const folder = resolve(o.folder ?? process.cwd());
+    const ctx = createContext(folder, await readWorkspaceSettings(folder), { json: !!o.json, quiet: !!o.quiet, verbose: !!o.verbose }, ac.signal);
+    switch (command) {
+      case 'backup':
+        return await backupCommand(ctx, rest, o.volume ?? []);
+      case 'verify': {
+        const depth = o.depth ?? 'quick';
+        if (depth !== 'quick' && depth !== 'full') throw new UsageError(`--depth must be quick or full, not "${depth}".`);
+        return await verifyCommand(ctx, rest, !!o.all, depth);
+      }
+      case 'prune':
+        if (rest.length) throw new UsageError('prune takes no arguments.');
+        return await pruneCommand(ctx, !!o['dry-run']);
+      case 'status':
+        if (rest.length) throw new UsageError('status takes no arguments.');
+        return await statusCommand(ctx);
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (err) {
+    return report(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function report(err: unknown): ExitCode {
+  if (isCancelled(err)) {
+    process.stderr.write('lifeboat: cancelled; nothing partial was kept.\n');
+    return EXIT.cancelled;
+  }
+  if (isEngineDown(err) && !(err instanceof LifeboatError)) {
+    err = new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'unreachable');
+  }
+  if (err instanceof LifeboatError) {
+    process.stderr.write(`lifeboat: error: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    if (err instanceof UsageError) {
+      process.stderr.write(`\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (err instanceof LockedError) return EXIT.locked;
+    if (err instanceof DockerUnavailableError || err instanceof NoStackError) return EXIT.unavailable;
+    if (/^The setting lifeboat\.|settings\.json is not valid/.test(err.message)) return EXIT.usage;
+    return EXIT.failed;
+  }
+  process.stderr.write(`lifeboat: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.failed;
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

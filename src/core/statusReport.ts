@@ -1,0 +1,92 @@
+import { KindTotals, summarizeKinds } from './backupTotals';
+import type { BackupEntry } from './catalog';
+import type { DiskSpace } from './diskSpace';
+import { Freshness, formatBytes, freshness } from './format';
+import type { BackupKind } from './naming';
+
+export interface ScheduleStatus {
+  kind: BackupKind;
+  cron: string;
+  next?: string;
+  last?: string;
+  lastOk?: boolean;
+}
+
+/** The runbook's "Backup Status Report", without reading a single backup: instant, for the tree and `lifeboat status`. */
+export interface StatusReport {
+  generatedAt: string;
+  backupDir: string;
+  /** ok, or why not: what a monitoring job (`lifeboat status` exit code) needs. */
+  status: 'ok' | 'warning' | 'failing';
+  problems: string[];
+  count: number;
+  totalBytes: number;
+  kinds: (KindTotals & { unverified: number; failed: number })[];
+  freshness: { state: Freshness; newest?: string; ageHours?: number; maxAgeHours: number };
+  disk?: DiskSpace & { minFreeBytes: number; low: boolean };
+  schedules: ScheduleStatus[];
+}
+
+export interface StatusInput {
+  backupDir: string;
+  entries: BackupEntry[];
+  now: Date;
+  maxAgeHours: number;
+  disk?: DiskSpace;
+  minFreeBytes: number;
+  schedules?: ScheduleStatus[];
+}
+
+export function buildStatusReport(input: StatusInput): StatusReport {
+  const kinds = summarizeKinds(input.entries).map((t) => ({
+    ...t,
+    unverified: input.entries.filter((e) => e.kind === t.kind && e.state === 'unverified').length,
+    failed: input.entries.filter((e) => e.kind === t.kind && e.state === 'failed').length,
+  }));
+  const newestDb = kinds[0].newest ? new Date(kinds[0].newest.createdAt) : undefined;
+  const state = freshness(newestDb, input.maxAgeHours, input.now);
+  const low = !!input.disk && input.minFreeBytes > 0 && input.disk.freeBytes < input.minFreeBytes;
+  const problems: string[] = [];
+  let status: StatusReport['status'] = 'ok';
+  const worse = (s: 'warning' | 'failing', why: string) => {
+    problems.push(why);
+    if (status !== 'failing') status = s;
+  };
+  if (state === 'none') worse('failing', 'no database backup');
+  else if (state === 'old') worse('failing', `the newest database backup is older than ${input.maxAgeHours * 2} h`);
+  else if (state === 'stale') worse('warning', `the newest database backup is older than ${input.maxAgeHours} h`);
+  if (low && input.disk) worse('warning', `low disk space: ${formatBytes(input.disk.freeBytes)} free, below ${formatBytes(input.minFreeBytes)}`);
+  for (const s of input.schedules ?? []) if (s.lastOk === false) worse('warning', `the last scheduled ${s.kind} backup failed`);
+  return {
+    generatedAt: input.now.toISOString(),
+    backupDir: input.backupDir,
+    status,
+    problems,
+    count: input.entries.length,
+    totalBytes: input.entries.reduce((a, e) => a + e.bytes, 0),
+    kinds,
+    freshness: {
+      state,
+      newest: newestDb?.toISOString(),
+      ageHours: newestDb ? Math.round(((input.now.getTime() - newestDb.getTime()) / 3_600_000) * 10) / 10 : undefined,
+      maxAgeHours: input.maxAgeHours,
+    },
+    disk: input.disk ? { ...input.disk, minFreeBytes: input.minFreeBytes, low } : undefined,
+    schedules: input.schedules ?? [],
+  };
+}
+
+const time = (iso?: string) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '–');
+
+/** Plain text for a terminal or a cron mail: aligned, no colour, no emoji. */
+export function renderStatusText(r: StatusReport): string {
+  const lines = [`Backup status: ${r.status.toUpperCase()}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}`, `  Folder:       ${r.backupDir}`];
+  lines.push(`  Total size:   ${formatBytes(r.totalBytes)} in ${r.count} backup${r.count === 1 ? '' : 's'}`);
+  if (r.disk) lines.push(`  Free space:   ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? ` (LOW: below ${formatBytes(r.disk.minFreeBytes)})` : ''}`);
+  for (const k of r.kinds) {
+    const extra = [k.failed ? `${k.failed} failed` : '', k.unverified ? `${k.unverified} unverified` : ''].filter(Boolean).join(', ');
+    lines.push(`  ${k.kind.padEnd(9)} ${String(k.count).padStart(4)} backups, ${formatBytes(k.bytes).padStart(8)}; oldest ${time(k.oldest?.createdAt)}; newest ${time(k.newest?.createdAt)}${extra ? ` (${extra})` : ''}`);
+  }
+  for (const s of r.schedules) lines.push(`  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`);
+  return lines.join('\n') + '\n';
+}

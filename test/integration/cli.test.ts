@@ -1,0 +1,202 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock } from '../../src/core/lock';
+import { REPO, demoStack, tempDir } from './harness';
+
+const CLI = join(REPO, 'dist', 'cli.js');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real bundle in a real process, as cron would run it. */
+function lifeboat(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A project folder whose .vscode/settings.json (with comments, as users write it) points at the demo stack. */
+async function project(settings: Record<string, unknown>): Promise<string> {
+  const folder = await tempDir('cli');
+  await fs.mkdir(join(folder, '.vscode'));
+  const body = Object.entries({ 'lifeboat.composeProject': 'sms', ...settings })
+    .map(([k, v]) => `  // set by the test\n  "${k}": ${JSON.stringify(v)},`)
+    .join('\n');
+  await fs.writeFile(join(folder, '.vscode', 'settings.json'), `{\n${body}\n}\n`);
+  return folder;
+}
+
+async function files(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir).catch(() => [] as string[])).sort();
+}
+
+describe('the lifeboat command line (dist/cli.js, real processes, the demo stack)', function () {
+  this.timeout(180_000);
+  before(async () => {
+    await fs.access(CLI).catch(() => {
+      throw new Error(`${CLI} is missing: run node scripts/build.mjs`);
+    });
+    await demoStack();
+  });
+
+  it('backup database: exit 0, a verified backup with its manifest, the path on stdout', async () => {
+    const folder = await project({});
+    const r = await lifeboat(['backup', 'database', '--folder', folder]);
+    assert.equal(r.code, 0, r.stderr);
+    const dir = join(folder, 'backups', 'database');
+    const made = (await files(dir)).filter((f) => f.endsWith('.sql.gz'));
+    assert.equal(made.length, 1);
+    assert.match(made[0], /^sms_backup_\d{8}_\d{6}\.sql\.gz$/);
+    assert.ok(r.stdout.includes(join(dir, made[0])), r.stdout);
+    assert.match(r.stdout, /verified \(quick\)/);
+    const manifest = JSON.parse(await fs.readFile(join(dir, `${made[0]}.json`), 'utf8'));
+    assert.equal(manifest.verifications.at(-1).ok, true);
+  });
+
+  it('--quiet prints nothing on success (cron mails only on trouble)', async () => {
+    const folder = await project({});
+    const r = await lifeboat(['backup', 'config', '--folder', folder, '--quiet']);
+    // The temp folder has none of the runbook's config paths: an error, on stderr only.
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /None of the configured config paths exist/);
+    const demo = join(REPO, 'demo');
+    const ok = await lifeboat(['backup', 'config', '--folder', demo, '--quiet'], {});
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, '');
+    assert.equal(ok.stderr, '');
+  });
+
+  it('Docker down: exit 3, says how to fix it, writes nothing', async () => {
+    const folder = await project({});
+    const r = await lifeboat(['backup', 'database', '--folder', folder], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /Cannot reach the Docker engine/);
+    assert.deepEqual(await files(join(folder, 'backups', 'database')), []);
+  });
+
+  it('a container name that does not exist: exit 3', async () => {
+    const folder = await project({ 'lifeboat.database.container': 'no-such-db' });
+    const r = await lifeboat(['backup', 'database', '--folder', folder]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /no-such-db/);
+  });
+
+  it('another operation holds the lock: exit 4 (retry later), nothing written', async () => {
+    const folder = await project({});
+    const backups = join(folder, 'backups');
+    await fs.mkdir(backups, { mode: 0o700 });
+    const lock = await acquireLock(backups, 'sms', 'test holding the lock');
+    try {
+      const r = await lifeboat(['backup', 'database', '--folder', folder]);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /already working on stack "sms".*test holding the lock/);
+    } finally {
+      await lock.release();
+    }
+    assert.deepEqual((await files(join(backups, 'database'))).filter((f) => !f.startsWith('.')), []);
+  });
+
+  it('usage errors exit 2: unknown command, unknown kind, bad flag, bad --depth', async () => {
+    for (const args of [['explode'], ['backup', 'everything'], ['status', '--colour'], ['verify', '--depth', 'deep'], []]) {
+      const r = await lifeboat(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /Usage: lifeboat/);
+    }
+  });
+
+  it('status: exit 1 with no backups; exit 0 and JSON once a fresh one exists', async () => {
+    const folder = await project({});
+    const empty = await lifeboat(['status', '--folder', folder]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stdout, /Backup status: FAILING \(no database backup\)/);
+    assert.equal((await lifeboat(['backup', 'database', '--folder', folder, '--quiet'])).code, 0);
+    const r = await lifeboat(['status', '--folder', folder, '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.status, 'ok');
+    assert.equal(report.kinds[0].kind, 'database');
+    assert.equal(report.kinds[0].count, 1);
+    assert.ok(report.disk.freeBytes > 0);
+  });
+
+  it('status warns about low disk space from lifeboat.storage.minFreeMB', async () => {
+    const folder = await project({ 'lifeboat.storage.minFreeMB': 1024 * 1024 * 1024 });
+    const r = await lifeboat(['status', '--folder', folder, '--json']);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.disk.low, true);
+    assert.ok(report.problems.some((p: string) => /low disk space/.test(p)), report.problems.join());
+  });
+
+  describe('prune and verify on a folder of old backups', () => {
+    let folder: string;
+    let dir: string;
+    before(async () => {
+      folder = await project({ 'lifeboat.retention.database': { keepLast: 2 } });
+      for (let i = 0; i < 4; i++) assert.equal((await lifeboat(['backup', 'database', '--folder', folder, '--quiet'])).code, 0);
+      dir = join(folder, 'backups', 'database');
+      await fs.writeFile(join(dir, 'notes.txt'), 'mine');
+      await fs.writeFile(join(dir, 'sms_backup_before-upgrade.sql.gz'), 'mine too');
+    });
+
+    it('prune --dry-run shows every decision with its reason and deletes nothing', async () => {
+      const before = await files(dir);
+      const r = await lifeboat(['prune', '--dry-run', '--folder', folder]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /database sms: last 2/);
+      assert.equal((r.stdout.match(/would delete/g) ?? []).length, 2);
+      assert.match(r.stdout, /keep .*newest verified backup/);
+      assert.match(r.stdout, /Would delete 2 of 4/);
+      assert.deepEqual(await files(dir), before);
+    });
+
+    it('an invalid retention setting: exit 2, names the setting, deletes nothing', async () => {
+      const bad = await project({ 'lifeboat.backupDirectory': join(folder, 'backups'), 'lifeboat.retention.database': { keepLast: -1 } });
+      const before = await files(dir);
+      const r = await lifeboat(['prune', '--folder', bad]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /lifeboat\.retention\.database is not valid: "keepLast" must be a whole number/);
+      assert.deepEqual(await files(dir), before);
+    });
+
+    it('prune: deletes the two oldest with their manifests, keeps foreign files', async () => {
+      const r = await lifeboat(['prune', '--folder', folder]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Deleted 2 backups/);
+      const left = await files(dir);
+      assert.equal(left.filter((f) => f.endsWith('.sql.gz')).length, 2 + 1, left.join());
+      assert.equal(left.filter((f) => f.endsWith('.sql.gz.json')).length, 2);
+      assert.ok(left.includes('notes.txt') && left.includes('sms_backup_before-upgrade.sql.gz'));
+    });
+
+    it('verify: exit 0 for good files, exit 1 naming the file with a flipped byte', async () => {
+      const good = await lifeboat(['verify', '--all', '--folder', folder]);
+      assert.equal(good.code, 0, good.stdout + good.stderr);
+      assert.equal((good.stdout.match(/^OK /gm) ?? []).length, 2);
+      const victim = join(dir, (await files(dir)).filter((f) => /_backup_\d{8}_\d{6}\.sql\.gz$/.test(f))[0]);
+      const bytes = await fs.readFile(victim);
+      bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+      await fs.writeFile(victim, bytes);
+      const bad = await lifeboat(['verify', victim, '--folder', folder]);
+      assert.equal(bad.code, 1);
+      assert.ok(bad.stdout.includes(`FAILED  ${victim}`), bad.stdout);
+    });
+
+    it('verify --depth full: a test restore of the newest database backup', async () => {
+      const r = await lifeboat(['verify', '--depth', 'full', '--folder', folder, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const db = lines.find((l) => /\.sql\.gz$/.test(l.path));
+      assert.equal(db.depth, 'full');
+      assert.ok(db.checks.some((c: string) => /row counts|restore/i.test(c)), db.checks.join());
+    });
+  });
+});
