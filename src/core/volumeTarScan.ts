@@ -155,7 +155,7 @@ export interface CheckedVolumeArchive extends VolumeTarFacts {
  * Reads a snapshot whole before anything is touched: gzip and tar integrity, the sha256 and
  * size (compared with the manifest by the caller), and every entry against contract 9.
  */
-export async function checkVolumeArchive(path: string, opts: OperationOptions = {}): Promise<CheckedVolumeArchive> {
+export async function checkVolumeArchive(path: string, opts: OperationOptions & { purpose?: 'restore' | 'verify' } = {}): Promise<CheckedVolumeArchive> {
   throwIfAborted(opts.signal);
   const progress = opts.progress ?? noProgress;
   let total: number;
@@ -171,12 +171,18 @@ export async function checkVolumeArchive(path: string, opts: OperationOptions = 
     await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash, createGunzip(), scan, sink, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
-    throw explainArchive(err, path);
+    throw explainArchive(err, path, opts.purpose);
   }
   return { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
 }
 
-export function explainArchive(err: unknown, path: string): Error {
+export function explainArchive(err: unknown, path: string, purpose: 'restore' | 'verify' = 'restore'): Error {
+  if (err instanceof UnsafeEntry && purpose === 'verify') {
+    return new LifeboatError(
+      `${path} holds an entry a restore would refuse: ${err.message}.`,
+      'This snapshot was not made by Lifeboat or was tampered with. Inspect it with `tar -tvzf`; do not restore it by hand.',
+    );
+  }
   if (err instanceof UnsafeEntry) {
     return new LifeboatError(
       `Refused to restore ${path}: the entry ${err.message}. Nothing was changed.`,
@@ -187,7 +193,7 @@ export function explainArchive(err: unknown, path: string): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') return fsError(err, 'read the snapshot', path);
   return new LifeboatError(
-    `The snapshot ${path} is truncated or corrupt (${(err as Error)?.message ?? String(err)}). Nothing was changed.`,
+    `The snapshot ${path} is truncated or corrupt (${(err as Error)?.message ?? String(err)}).${purpose === 'restore' ? ' Nothing was changed.' : ''}`,
     'Check it against its manifest (Verify Backup), or choose another snapshot.',
   );
 }

@@ -8,6 +8,7 @@ import * as tar from 'tar-stream';
 import { Stack, discoverStack } from '../../src/core/discovery';
 import { CancelledError, LifeboatError, LockedError } from '../../src/core/errors';
 import { readManifest, writeManifest } from '../../src/core/manifest';
+import { verifyBackup } from '../../src/core/verify';
 import { restoreVolume } from '../../src/core/volumeRestore';
 import { VolumeManifest, snapshotVolume } from '../../src/core/volumeSnapshot';
 import { collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
@@ -179,6 +180,24 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
     assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('a quick verify of the snapshot checks it against its manifest: sha256, entries, bytes', async () => {
+    const copy = snapshot.replace(/_(\d{6})\.tar\.gz$/, (_m, t: string) => `_${String(Number(t) + 1).padStart(6, '0')}.tar.gz`);
+    const r = await verifyBackup(snapshot, { depth: 'quick' });
+    assert.equal(r.ok, true, r.problem);
+    const m = (await readManifest(snapshot)).manifest as VolumeManifest;
+    assert.ok(r.checks.includes('sha256 matches the manifest'));
+    assert.ok(r.checks.some((c) => c.startsWith(`${m.entryCount} entries, ${m.fileCount} files`)), r.checks.join('; '));
+    // A copy cut short, with the same manifest, fails and says so.
+    const full = await fs.readFile(snapshot);
+    await fs.writeFile(copy, full.subarray(0, full.length - 1000));
+    await writeManifest(copy, m);
+    const bad = await verifyBackup(copy, { depth: 'quick' });
+    assert.equal(bad.ok, false);
+    assert.match(bad.problem ?? '', /it was truncated after it was made/);
+    await fs.rm(copy);
+    await fs.rm(`${copy}.json`);
   });
 
   it('restores the snapshot: the same rows come back, a safety snapshot is kept, the database is healthy (contract 3)', async () => {
