@@ -8,6 +8,7 @@ import { Prompter, vscodePrompter } from './prompter';
 import { Settings } from './settings';
 import { StackService } from './stackService';
 import { BackupStatusBar } from './statusBar';
+import { BackupsHeader } from './tree/backupsHeader';
 import { BackupsTree } from './tree/backupsTree';
 
 /** What activate() returns; extension-host tests use it, users never see it. */
@@ -16,6 +17,7 @@ export interface LifeboatApi {
   /** Replaces some of the questions (tests answer modals through this); undefined restores VS Code's. */
   setPrompter(prompter: Partial<Prompter> | undefined): void;
   readonly tree: BackupsTree;
+  readonly header: BackupsHeader;
   readonly statusBar: BackupStatusBar;
 }
 
@@ -29,14 +31,19 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const catalog = new BackupCatalog(stacks, log);
   const tree = new BackupsTree(catalog, stacks);
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);
-  const lb: Lifeboat = { context, log, stacks, catalog, tree, statusBar, prompter: vscodePrompter };
+  const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });
+  const header = new BackupsHeader(view, catalog, stacks);
+  const lb: Lifeboat = { context, log, stacks, catalog, tree, header, statusBar, prompter: vscodePrompter };
 
   context.subscriptions.push(
     log,
     catalog,
     tree,
     statusBar,
-    vscode.window.registerTreeDataProvider('lifeboat.backups', tree),
+    view,
+    header,
+    // The header's figures come with the tree: only once the view is shown.
+    view.onDidChangeVisibility((e) => e.visible && void header.refresh().catch(() => undefined)),
     Settings.onDidChange(() => catalog.invalidate()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => catalog.invalidate()),
   );
@@ -51,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
       lb.prompter = { ...vscodePrompter, ...p };
     },
     tree,
+    header,
     statusBar,
   };
 }

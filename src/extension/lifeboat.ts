@@ -4,6 +4,7 @@ import type { OutputLogger } from './outputLogger';
 import type { Prompter } from './prompter';
 import type { StackService } from './stackService';
 import type { BackupStatusBar } from './statusBar';
+import type { BackupsHeader } from './tree/backupsHeader';
 import type { BackupsTree } from './tree/backupsTree';
 
 /** What every command gets: the services of one extension instance. */
@@ -13,6 +14,7 @@ export interface Lifeboat {
   stacks: StackService;
   catalog: BackupCatalog;
   tree: BackupsTree;
+  header: BackupsHeader;
   statusBar: BackupStatusBar;
   prompter: Prompter;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Lifeboat } from '../lifeboat';
 import { archiveConfig } from './archiveConfig';
+import { cleanUp } from './cleanUp';
 import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
 import { decryptBackup } from './decryptBackup';
@@ -18,6 +19,7 @@ import { restoreVolume } from './restoreVolume';
 import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
 import { showLog } from './showLog';
+import { showStatus } from './showStatus';
 import { snapshotVolume } from './snapshotVolume';
 import { swapBack } from './swapBack';
 import { verifyAllBackups } from './verifyAllBackups';
@@ -46,6 +48,8 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.snapshotVolume': snapshotVolume,
   'lifeboat.restoreVolume': restoreVolume,
   'lifeboat.healthCheck': healthCheck,
+  'lifeboat.cleanUp': cleanUp,
+  'lifeboat.showStatus': showStatus,
 };
 
 export function registerCommands(lb: Lifeboat): void {

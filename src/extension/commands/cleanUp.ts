@@ -1,0 +1,48 @@
+import * as vscode from 'vscode';
+import { listBackups } from '../../core/catalog';
+import { folderProjectName } from '../../core/discovery';
+import { formatBytes } from '../../core/format';
+import { PruneResult, pruneBackups } from '../../core/prune';
+import { planRetention } from '../../core/retention';
+import { renderRetentionMarkdown } from '../../core/retentionReport';
+import type { Lifeboat } from '../lifeboat';
+import { showMarkdown } from '../showMarkdown';
+
+/**
+ * "Lifeboat: Preview Cleanup…": what lifeboat.retention.* keeps and deletes and why, shown
+ * first; then a modal; then only the previewed files go, and only if a fresh plan still agrees
+ * (contract 6). Resolves to the result, or undefined when nothing was deleted.
+ */
+export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
+  const settings = lb.stacks.settings;
+  const dir = settings.backupDirectory;
+  const policies = settings.retention;
+  const plan = planRetention(await listBackups(dir), policies, new Date());
+  await showMarkdown(renderRetentionMarkdown(plan, dir));
+  if (plan.remove.length === 0) {
+    void vscode.window.showInformationMessage(`Nothing to clean up: all ${plan.keep.length} backups are kept by the retention rules.`);
+    return undefined;
+  }
+  const bytes = plan.remove.reduce((a, e) => a + e.bytes, 0);
+  const action = `Delete ${plan.remove.length} Backup${plan.remove.length === 1 ? '' : 's'}`;
+  const detail = [
+    `Frees ${formatBytes(bytes)}. ${plan.keep.length} backup${plan.keep.length === 1 ? '' : 's'} stay, including the newest verified one of each kind.`,
+    'The preview lists every file and why. Deleted files and their manifests cannot be recovered.',
+  ].join('\n');
+  const choice = await lb.prompter.confirm(`Delete ${plan.remove.length} old backup${plan.remove.length === 1 ? '' : 's'}?`, detail, action);
+  if (choice !== action) return undefined;
+  const folder = settings.folderPath;
+  const lockName = settings.discovery.composeProject ?? (folder ? await folderProjectName(folder) : undefined);
+  const result = await pruneBackups(dir, policies, { only: new Set(plan.remove.map((e) => e.path)), lockName, logger: lb.log });
+  lb.catalog.invalidate();
+  const kept = plan.remove.length - result.removed.length - result.failures.length;
+  const parts = [`Deleted ${result.removed.length} backup${result.removed.length === 1 ? '' : 's'}, freed ${formatBytes(result.freedBytes)}.`];
+  if (kept > 0) parts.push(`${kept} stayed because the folder changed since the preview.`);
+  if (result.failures.length) {
+    parts.push(`${result.failures.length} could not be deleted (see the log).`);
+    void vscode.window.showWarningMessage(parts.join(' '), 'Show Log').then((p) => p && lb.log.show());
+  } else {
+    void vscode.window.showInformationMessage(parts.join(' '));
+  }
+  return result;
+}

@@ -1,0 +1,11 @@
+import type { StatusReport } from '../../core/statusReport';
+import { renderStatusMarkdown } from '../../core/statusReport';
+import type { Lifeboat } from '../lifeboat';
+import { showMarkdown } from '../showMarkdown';
+
+/** "Lifeboat: Show Backup Status": the runbook's status report, instant (nothing is read but the folder). */
+export async function showStatus(lb: Lifeboat): Promise<StatusReport> {
+  const report = await lb.header.refresh();
+  await showMarkdown(renderStatusMarkdown(report));
+  return report;
+}

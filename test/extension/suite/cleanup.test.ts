@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { PruneResult } from '../../../src/core/prune';
+import type { StatusReport } from '../../../src/core/statusReport';
+import type { LifeboatApi } from '../../../src/extension/extension';
+
+/** Retention preview and the status report in a real VS Code, on a real folder of backups. */
+describe('cleanup preview and status in the extension host', function () {
+  this.timeout(120_000);
+  let api: LifeboatApi;
+  let dir: string;
+  const config = () => vscode.workspace.getConfiguration('lifeboat');
+  const set = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
+  const asked: string[] = [];
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat')!.activate();
+    dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-cleanup-'));
+    await fs.mkdir(join(dir, 'database'));
+    // Ten days of daily backups from September: all past the runbook's 30 days.
+    for (let day = 1; day <= 10; day++) await fs.writeFile(join(dir, 'database', `sms_backup_202609${String(day).padStart(2, '0')}_020000.sql.gz`), 'data');
+    await fs.writeFile(join(dir, 'database', 'notes.txt'), 'not a backup');
+    await set('backupDirectory', dir);
+  });
+
+  after(async () => {
+    for (const key of ['backupDirectory', 'retention.database', 'storage.minFreeMB']) await set(key, undefined);
+    api.setPrompter(undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('shows what would go and why, and deletes nothing when the modal is dismissed', async () => {
+    api.setPrompter({
+      confirm: async (message, _detail, _action) => {
+        asked.push(message);
+        return undefined;
+      },
+    });
+    const r = await vscode.commands.executeCommand<PruneResult | undefined>('lifeboat.cleanUp');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(r, undefined);
+    assert.deepEqual(asked, ['Delete 9 old backups?']);
+    const preview = vscode.workspace.textDocuments.find((d) => d.getText().startsWith('# Cleanup preview'));
+    assert.ok(preview, 'no preview document');
+    assert.match(preview.getText(), /Would delete 9 of 10 backups/);
+    assert.match(preview.getText(), /\| keep \| sms_backup_20260910_020000\.sql\.gz \| .* \| newest backup \(always kept\)/);
+    assert.match(preview.getText(), /\| \*\*delete\*\* \| sms_backup_20260901_020000\.sql\.gz \| .* \| older than 30 days/);
+    assert.equal((await fs.readdir(join(dir, 'database'))).length, 11);
+  });
+
+  it('deletes after the modal, keeps the newest and foreign files, and the tree follows', async () => {
+    await set('retention.database', { keepLast: 3 });
+    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    const r = await vscode.commands.executeCommand<PruneResult | undefined>('lifeboat.cleanUp');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(r?.removed.length, 7);
+    assert.deepEqual((await fs.readdir(join(dir, 'database'))).sort(), [
+      'notes.txt',
+      'sms_backup_20260908_020000.sql.gz',
+      'sms_backup_20260909_020000.sql.gz',
+      'sms_backup_20260910_020000.sql.gz',
+    ]);
+    api.tree.refresh();
+    const roots = await api.tree.getChildren();
+    assert.equal((await api.tree.getChildren(roots[0])).length, 3);
+  });
+
+  it('an invalid retention setting is an error naming it, and nothing is deleted', async () => {
+    await set('retention.database', { keepLast: 'three' });
+    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    await vscode.commands.executeCommand('lifeboat.cleanUp');
+    assert.match(String(api.lastError()?.message), /lifeboat\.retention\.database is not valid/);
+    assert.equal((await fs.readdir(join(dir, 'database'))).length, 4);
+  });
+
+  it('Show Backup Status: totals in the view header, a low-space warning from lifeboat.storage.minFreeMB', async () => {
+    const report = await vscode.commands.executeCommand<StatusReport>('lifeboat.showStatus');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(report.count, 3);
+    assert.equal(report.kinds[0].count, 3);
+    assert.equal(report.disk?.low, false);
+    assert.ok(vscode.workspace.textDocuments.some((d) => d.getText().startsWith('# Backup status')));
+    await set('storage.minFreeMB', 1024 * 1024 * 1024);
+    const low = await api.header.refresh();
+    assert.equal(low.disk?.low, true);
+    assert.ok(low.problems.some((p) => /low disk space/.test(p)));
+  });
+});
