@@ -1,4 +1,7 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { basename } from 'node:path';
+import { BackupSource, named } from './backupSource';
+import { CryptoError } from './crypto/cryptoError';
 import { pipeline } from 'node:stream/promises';
 import { discard } from './dumpCheck';
 import type { DumpFacts } from './dumpScanner';
@@ -11,6 +14,11 @@ import { maintenanceDatabase, psql } from './psql';
 
 /** `pg_dump -Fc` archives start with this magic; plain SQL dumps never do. */
 const MAGIC = Buffer.from('PGDMP');
+
+/** Whether the first bytes of a backup's content are those of a custom-format archive. */
+export function isCustomHead(head: Buffer): boolean {
+  return head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC);
+}
 
 export async function isCustomFormat(path: string): Promise<boolean> {
   let handle;
@@ -33,14 +41,15 @@ export async function isCustomFormat(path: string): Promise<boolean> {
  * streams in over stdin): its versions and the tables it carries data for. pg_restore refusing
  * the archive (a newer format, a damaged header) is reported here, before anything is created.
  */
-export async function customDumpFacts(target: LoadTarget, path: string, opts: OperationOptions = {}): Promise<DumpFacts> {
+export async function customDumpFacts(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<DumpFacts> {
+  const path = source.path;
   const run = await startExec(target.container, { argv: ['pg_restore', '--list'] }, { stdin: true });
   const chunks: Buffer[] = [];
   const collect = pipeline(run.stdout, async function* (src: AsyncIterable<Buffer>) {
     for await (const c of src) chunks.push(c);
   });
   try {
-    await pipeline(createReadStream(path), run.stdin!, { signal: opts.signal });
+    await pipeline(source.open(), run.stdin!, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     if (!/EPIPE|ECONNRESET|premature/i.test(String((err as NodeJS.ErrnoException).code ?? (err as Error).message))) throw err;
@@ -62,7 +71,8 @@ export async function customDumpFacts(target: LoadTarget, path: string, opts: Op
  * Loads a custom-format archive into a new database with pg_restore, stopping at the first
  * error inside one transaction: the `-Fc` counterpart of the plain-SQL psql load.
  */
-export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, file: string, fileBytes: number, opts: OperationOptions = {}): Promise<{ fileSha256: string }> {
+export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<{ fileSha256: string }> {
+  const { path: file, fileBytes } = source;
   const progress = opts.progress ?? noProgress;
   const admin = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
   await psql(admin, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
@@ -76,7 +86,7 @@ export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, file: st
   const output = pipeline(run.stdout, discard()).finally(() => exited.abort());
   const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
   try {
-    await pipeline(createReadStream(file), hash, run.stdin!, { signal });
+    await pipeline(source.open(), hash, run.stdin!, { signal });
   } catch (err) {
     if (opts.signal?.aborted) {
       run.destroy();
@@ -84,7 +94,7 @@ export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, file: st
     }
     if (!exited.signal.aborted) {
       run.destroy();
-      throw fsError(err, 'read the backup', file);
+      throw err instanceof CryptoError ? named(err, basename(file)) : fsError(err, 'read the backup', file);
     }
   }
   await output.catch(() => undefined);

@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { MigrationResult, detectAlembic, runMigration, startContainers, stopContainers } from './appServices';
 import type { Stack } from './discovery';
-import { promises as fs } from 'node:fs';
-import { customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase } from './customDump';
+import { BackupSource, KeyProvider, openBackupSource } from './backupSource';
+import { customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase } from './customDump';
 import { DumpCheck, DumpHead, checkServerVersion, peekDump, validateDump } from './dumpCheck';
 import { readManifest } from './manifest';
 import { CancelledError, LifeboatError, throwIfAborted } from './errors';
@@ -38,6 +38,8 @@ export interface RestoreOptions extends OperationOptions {
   migration?: string[] | 'auto' | 'none';
   health?: HealthSpec;
   now?: () => Date;
+  /** The key of an encrypted backup: its plaintext streams into the dry run, never onto the disk. */
+  keys?: KeyProvider;
 }
 
 export type RestoreResult =
@@ -52,16 +54,24 @@ export type RestoreResult =
  * App containers stopped here are started again whatever happens (contract 5).
  */
 export async function restoreDatabase(docker: Docker, stack: Stack, opts: RestoreOptions): Promise<RestoreResult> {
+  (opts.progress ?? noProgress)({ phase: 'Checking the backup' });
+  const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
+  try {
+    return await restoreFrom(docker, stack, source, opts);
+  } finally {
+    source.close();
+  }
+}
+
+async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, opts: RestoreOptions): Promise<RestoreResult> {
   const log = opts.logger ?? silentLogger;
   const progress = opts.progress ?? noProgress;
   const now = opts.now ?? (() => new Date());
   const live = stack.db.database;
   const container = docker.getContainer(stack.db.id);
   const target: PsqlTarget = { container, user: stack.db.user, database: live };
-
-  progress({ phase: 'Checking the backup' });
-  const custom = await isCustomFormat(opts.file);
-  const head = custom ? await customHead(container, stack, opts) : await peekDump(opts.file, { signal: opts.signal, progress });
+  const custom = isCustomHead(source.head);
+  const head = custom ? await customHead(container, stack, source, opts) : await peekDump(source, { signal: opts.signal, progress });
   for (const note of head.notes) log.warn(`${opts.file}: ${note}`);
   const server = await serverVersion(target);
   checkServerVersion(head.facts, server);
@@ -71,12 +81,12 @@ export async function restoreDatabase(docker: Docker, stack: Stack, opts: Restor
   const scratch = sideName(live, '_restore', now());
   let scratchExists = false;
   try {
-    log.info(`Dry run: restoring ${opts.file} into ${scratch}`);
+    log.info(`Dry run: restoring ${opts.file}${source.encryption ? ` (decrypted on the fly, ${source.encryption})` : ''} into ${scratch}`);
     scratchExists = true;
     const into = { container, user: stack.db.user, database: scratch };
     const loaded = custom
-      ? { ...(await loadCustomDumpIntoNewDatabase(into, opts.file, head.fileBytes, opts)), facts: head.facts }
-      : await loadDumpIntoNewDatabase(into, opts.file, head.fileBytes, opts);
+      ? { ...(await loadCustomDumpIntoNewDatabase(into, source, opts)), facts: head.facts }
+      : await loadDumpIntoNewDatabase(into, source, opts);
     validateDump(opts.file, loaded.facts, loaded.fileSha256, head.manifest);
     const check: DumpCheck = { path: opts.file, facts: loaded.facts, fileBytes: head.fileBytes, fileSha256: loaded.fileSha256, manifest: head.manifest, notes: head.notes };
     progress({ phase: 'Comparing row counts' });
@@ -178,12 +188,12 @@ async function migrate(docker: Docker, apps: string[], opts: RestoreOptions, log
 }
 
 /** The head of a `pg_dump -Fc` archive, read by the server's pg_restore. */
-async function customHead(container: Docker.Container, stack: Stack, opts: RestoreOptions): Promise<DumpHead> {
+async function customHead(container: Docker.Container, stack: Stack, source: BackupSource, opts: RestoreOptions): Promise<DumpHead> {
   const { manifest, problem } = await readManifest(opts.file);
   const notes = problem ? [problem] : [];
   if (!manifest) notes.push('custom-format archive without a manifest: no row counts to compare the restored copy with');
-  const facts = await customDumpFacts({ container, user: stack.db.user, database: stack.db.database }, opts.file, opts);
-  return { facts, fileBytes: (await fs.stat(opts.file)).size, manifest, notes };
+  const facts = await customDumpFacts({ container, user: stack.db.user, database: stack.db.database }, source, opts);
+  return { facts, fileBytes: source.fileBytes, manifest, notes };
 }
 
 async function alembicHead(target: PsqlTarget): Promise<string[] | undefined> {

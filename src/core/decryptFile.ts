@@ -29,7 +29,9 @@ export type DecryptKey =
       /** OpenSSL only: PBKDF2 rounds (`-iter`). */
       iterations?: number;
     }
-  | { identities: readonly (string | X25519Identity)[] };
+  | { identities: readonly (string | X25519Identity)[] }
+  /** age only: the file key of this very file, unwrapped by an earlier read (see backupSource). */
+  | { fileKey: Uint8Array };
 
 /** What an encrypted file needs, from its first bytes: the format and, for age, the kind of key. */
 export interface EncryptedFileInfo {
@@ -79,6 +81,7 @@ export function kdfFromFingerprint(fingerprint: string | undefined): { kdf: Open
 /** A decrypting Transform for one format and key; the key must fit the format. */
 export function decryptorFor(format: Encryption, key: DecryptKey): Transform {
   if (format === 'age') {
+    if ('fileKey' in key) return new AgeDecrypt({ fileKey: key.fileKey });
     return 'identities' in key ? new AgeDecrypt({ identities: key.identities }) : new AgeDecrypt({ passphrase: key.passphrase });
   }
   if (!('passphrase' in key)) {

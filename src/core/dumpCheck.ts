@@ -1,11 +1,14 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { BackupSource, named } from './backupSource';
+import { CryptoError } from './crypto/cryptoError';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
 import { CancelledError, LifeboatError, fsError } from './errors';
 import { HashStream } from './hashStream';
-import { Manifest, readManifest } from './manifest';
+import { Manifest, contentSha256, readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
 
 export interface DumpCheck {
@@ -39,14 +42,15 @@ async function dumpFileInfo(path: string): Promise<{ fileBytes: number; manifest
   return { fileBytes, manifest, notes };
 }
 
-export async function checkDumpFile(path: string, opts: OperationOptions = {}): Promise<DumpCheck> {
+export async function checkDumpFile(source: BackupSource, opts: OperationOptions = {}): Promise<DumpCheck> {
   const progress = opts.progress ?? noProgress;
+  const path = source.path;
   const { fileBytes: total, manifest, notes } = await dumpFileInfo(path);
 
   const hash = new HashStream((bytes) => progress({ phase: 'Checking the file', bytes, total }));
   const scan = new DumpScanStream();
   try {
-    await pipeline(createReadStream(path), hash, createGunzip(), scan, discard(), { signal: opts.signal });
+    await pipeline(source.open(), hash, createGunzip(), scan, discard(), { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw gzipProblem(err, path);
@@ -63,9 +67,10 @@ export async function checkDumpFile(path: string, opts: OperationOptions = {}): 
  * full verifications, which read the file once while loading it.
  */
 export function validateDump(path: string, facts: DumpFacts, fileSha256: string, manifest: Manifest | undefined): void {
-  if (manifest && manifest.file.sha256 !== fileSha256) {
+  const expected = contentSha256(manifest);
+  if (expected && expected !== fileSha256) {
     throw new LifeboatError(
-      `${path} does not match its manifest: its sha256 is ${fileSha256.slice(0, 12)}…, the manifest recorded ${manifest.file.sha256.slice(0, 12)}….`,
+      `${path} does not match its manifest: its ${manifest?.encryption ? 'decrypted content' : 'sha256'} is ${fileSha256.slice(0, 12)}…, the manifest recorded ${expected.slice(0, 12)}….`,
       'The file changed after it was written (corruption or an edit). Use another backup.',
     );
   }
@@ -92,7 +97,8 @@ export interface DumpHead {
  * Reads only the start of a dump: enough to refuse a file that is not gzip, not a pg_dump
  * script, or from a newer pg_dump, before anything is created on the server.
  */
-export async function peekDump(path: string, opts: OperationOptions = {}): Promise<DumpHead> {
+export async function peekDump(source: BackupSource, opts: OperationOptions = {}): Promise<DumpHead> {
+  const path = source.path;
   const { fileBytes, manifest, notes } = await dumpFileInfo(path);
   const scan = new DumpScanStream();
   const enough = new AbortController();
@@ -104,11 +110,11 @@ export async function peekDump(path: string, opts: OperationOptions = {}): Promi
     },
   });
   try {
-    await pipeline(createReadStream(path), createGunzip(), scan, stop, { signal });
+    await pipeline(source.open(), createGunzip(), scan, stop, { signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     // A truncated file shows up in the full read; here only the head matters.
-    if (!enough.signal.aborted && !/unexpected end of file/.test((err as Error).message ?? '')) throw gzipProblem(err, path);
+    if (!enough.signal.aborted && (err instanceof CryptoError || !/unexpected end of file/.test((err as Error).message ?? ''))) throw gzipProblem(err, path);
   }
   if (!scan.facts.looksLikeDump) {
     throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
@@ -129,6 +135,8 @@ export function checkServerVersion(facts: DumpFacts, server: string): void {
 }
 
 export function gzipProblem(err: unknown, path: string): Error {
+  // A decryption failure (tampered, truncated) says more than the inflate error it causes.
+  if (err instanceof CryptoError) return named(err, basename(path));
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'Z_DATA_ERROR' || /incorrect header check/.test(e.message ?? '')) {
     return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.');

@@ -39,6 +39,15 @@ export interface Manifest {
   verifications: VerificationRecord[];
 }
 
+/**
+ * The sha256 of what a backup holds once read: the file's own, or for an encrypted file the
+ * plaintext's (its `file.sha256` is the ciphertext's). Undefined when none was recorded.
+ */
+export function contentSha256(m: Manifest | undefined): string | undefined {
+  if (!m) return undefined;
+  return (m.encryption ? m.encryption.plaintextSha256 : m.file.sha256) || undefined;
+}
+
 export function manifestPath(backupPath: string): string {
   return manifestName(backupPath);
 }

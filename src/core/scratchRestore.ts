@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import type { BackupSource } from './backupSource';
 import { discard, gzipProblem } from './dumpCheck';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
 import { HashStream } from './hashStream';
@@ -29,7 +29,8 @@ export interface LoadResult {
   fileSha256: string;
 }
 
-export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, fileBytes: number, opts: OperationOptions = {}): Promise<LoadResult> {
+export async function loadDumpIntoNewDatabase(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<LoadResult> {
+  const { path: file, fileBytes } = source;
   const progress = opts.progress ?? noProgress;
   const admin: PsqlTarget = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
   // template0: objects a cluster added to template1 would collide with the dump's own.
@@ -58,7 +59,7 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, file: string, 
     const output = pipeline(run.stdout, discard()).finally(() => exited.abort());
     const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
     try {
-      await pipeline(createReadStream(file), hash, createGunzip(), scan, run.stdin!, { signal });
+      await pipeline(source.open(), hash, createGunzip(), scan, run.stdin!, { signal });
     } catch (err) {
       if (opts.signal?.aborted) {
         run.destroy();

@@ -1,7 +1,10 @@
-import { createReadStream } from 'node:fs';
+import type { BackupSource } from './backupSource';
+import { CryptoError } from './crypto/cryptoError';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
+import { basename } from 'node:path';
+import { named } from './backupSource';
 import { CancelledError, LifeboatError } from './errors';
 import { HashStream } from './hashStream';
 import type { OperationOptions } from './progress';
@@ -18,7 +21,8 @@ export interface TarFacts {
  * Reads a `.tar.gz` to the end: every gzip member and every tar entry, so a truncated or
  * corrupt archive is found now rather than during a restore. Entries are drained, not kept.
  */
-export async function checkTarGz(path: string, total: number, opts: OperationOptions = {}): Promise<TarFacts> {
+export async function checkTarGz(source: BackupSource, opts: OperationOptions = {}): Promise<TarFacts> {
+  const { path, fileBytes: total } = source;
   const hash = new HashStream((bytes) => opts.progress?.({ phase: 'Reading the archive', bytes, total }));
   const tar = extract();
   const facts = { entries: 0, files: 0, bytes: 0 };
@@ -33,9 +37,10 @@ export async function checkTarGz(path: string, total: number, opts: OperationOpt
     stream.resume();
   });
   try {
-    await pipeline(createReadStream(path), hash, createGunzip(), tar, { signal: opts.signal });
+    await pipeline(source.open(), hash, createGunzip(), tar, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
+    if (err instanceof CryptoError) throw named(err, basename(path));
     const msg = (err as Error).message ?? String(err);
     if (/unexpected end|Unexpected end/i.test(msg)) {
       throw new LifeboatError(`${path} is truncated: ${msg}.`, 'The archive was cut off (a full disk or an interrupted copy). Use another backup.');

@@ -2,15 +2,15 @@ import type Docker from 'dockerode';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { Stack } from './discovery';
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase } from './customDump';
+import { BackupSource, KeyProvider, isKeyProblem, openBackupSource } from './backupSource';
+import { customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase } from './customDump';
 import { checkDumpFile, checkServerVersion, discard, peekDump, validateDump } from './dumpCheck';
 import { HashStream } from './hashStream';
 import type { DumpFacts } from './dumpScanner';
 import { sideName } from './databaseSwap';
 import { LifeboatError, fsError, isCancelled } from './errors';
-import { Manifest, VerificationRecord, readManifest, recordVerification } from './manifest';
+import { Manifest, VerificationRecord, contentSha256, readManifest, recordVerification } from './manifest';
 import { parseBackupName } from './naming';
 import { OperationOptions } from './progress';
 import { PsqlTarget, serverVersion, tableRowCounts } from './psql';
@@ -42,6 +42,8 @@ export interface VerifyOptions extends OperationOptions {
   docker?: Docker;
   stack?: Stack;
   now?: () => Date;
+  /** The key of an encrypted backup (`.age`, `.enc`), which is read through its decryption. */
+  keys?: KeyProvider;
 }
 
 /**
@@ -49,7 +51,10 @@ export interface VerifyOptions extends OperationOptions {
  * manifest, whose history the tree's icon and tooltip show. Quick reads the whole file:
  * gzip and tar integrity, sha256 against the manifest, the dump's end marker. Full also
  * restores a dump into a throwaway database, compares its row counts and drops it.
- * A failure is a result, not an exception; a cancel is an exception and records nothing.
+ * A failure is a result, not an exception; a cancel is an exception and records nothing, and so
+ * is a problem with the key of an encrypted backup (a wrong passphrase proves nothing about it).
+ * An encrypted backup is checked through its decryption, which never touches the disk: its
+ * plaintext's sha256 is compared with the one its manifest recorded.
  */
 export async function verifyBackup(path: string, opts: VerifyOptions): Promise<VerifyResult> {
   const parsed = parseBackupName(basename(path));
@@ -60,18 +65,20 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
   } catch (err) {
     throw fsError(err, 'read the backup', path);
   }
+  let source: BackupSource | undefined;
   try {
     if (!parsed) throw new LifeboatError(`${basename(path)} is not a backup name Lifeboat knows.`);
-    if (parsed.encryption) {
-      throw new LifeboatError(`${basename(path)} is encrypted.`, 'Decrypt it first ("Lifeboat: Decrypt Backup…"), then verify the decrypted file.');
-    }
-    if (parsed.kind === 'database') await verifyDump(path, result, opts);
-    else if (parsed.kind === 'volume') await verifyVolumeSnapshot(path, size, result, opts);
-    else await verifyArchive(path, size, result, opts);
+    source = await openBackupSource(path, { keys: opts.keys, signal: opts.signal });
+    if (source.encryption) result.checks.push(`decrypts (${source.encryption}; nothing decrypted written to disk)`);
+    if (parsed.kind === 'database') await verifyDump(source, result, opts);
+    else if (parsed.kind === 'volume') await verifyVolumeSnapshot(source, size, result, opts);
+    else await verifyArchive(source, result, opts);
     result.ok = true;
   } catch (err) {
-    if (isCancelled(err)) throw err;
+    if (isCancelled(err) || isKeyProblem(err)) throw err;
     result.problem = err instanceof LifeboatError ? err.message : (err as Error).message;
+  } finally {
+    source?.close();
   }
   const record: VerificationRecord = {
     at: (opts.now ?? (() => new Date()))().toISOString(),
@@ -100,28 +107,29 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
   return result;
 }
 
-async function verifyDump(path: string, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
   const proven = (facts: DumpFacts, manifest: Manifest | undefined) => {
     result.checks.push('gzip stream whole');
-    if (manifest) result.checks.push('sha256 matches the manifest');
+    if (contentSha256(manifest)) result.checks.push(manifest?.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
     result.checks.push(`complete pg_dump script (${Object.keys(facts.tables).length} tables)`);
   };
-  if (await isCustomFormat(path)) return verifyCustomDump(path, result, opts);
+  if (isCustomHead(source.head)) return verifyCustomDump(source, result, opts);
   if (opts.depth === 'quick') {
-    const check = await checkDumpFile(path, opts);
+    const check = await checkDumpFile(source, opts);
     result.notes.push(...check.notes);
     proven(check.facts, check.manifest);
     return;
   }
   if (!opts.docker || !opts.stack) throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
   // Full: one read of the file both proves it and loads it into the throwaway database.
-  const check = await peekDump(path, opts);
+  const path = source.path;
+  const check = await peekDump(source, opts);
   result.notes.push(...check.notes);
   const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
   checkServerVersion(check.facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
   try {
-    const loaded = await loadDumpIntoNewDatabase({ ...target, database: scratch }, path, check.fileBytes, opts);
+    const loaded = await loadDumpIntoNewDatabase({ ...target, database: scratch }, source, opts);
     validateDump(path, loaded.facts, loaded.fileSha256, check.manifest);
     proven(loaded.facts, check.manifest);
     check.facts = loaded.facts;
@@ -139,14 +147,16 @@ async function verifyDump(path: string, result: VerifyResult, opts: VerifyOption
 }
 
 /** `pg_dump -Fc` archives: the checksum alone is quick; full restores through pg_restore. */
-async function verifyCustomDump(path: string, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+  const path = source.path;
   const { manifest, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
+  const expected = contentSha256(manifest);
   if (opts.depth === 'quick' || !opts.docker || !opts.stack) {
     const hash = new HashStream();
-    await pipeline(createReadStream(path), hash, discard(), { signal: opts.signal });
-    if (manifest?.file.sha256) {
-      if (manifest.file.sha256 !== hash.digest()) throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
+    await pipeline(source.open(), hash, discard(), { signal: opts.signal });
+    if (expected) {
+      if (expected !== hash.digest()) throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
       result.checks.push('sha256 matches the manifest');
     } else {
       result.notes.push('no manifest checksum to compare');
@@ -155,13 +165,13 @@ async function verifyCustomDump(path: string, result: VerifyResult, opts: Verify
     return;
   }
   const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
-  const facts = await customDumpFacts(target, path, opts);
+  const facts = await customDumpFacts(target, source, opts);
   checkServerVersion(facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
   try {
-    const { fileSha256 } = await loadCustomDumpIntoNewDatabase({ ...target, database: scratch }, path, (await fs.stat(path)).size, opts);
+    const { fileSha256 } = await loadCustomDumpIntoNewDatabase({ ...target, database: scratch }, source, opts);
     validateDump(path, facts, fileSha256, manifest);
-    if (manifest) result.checks.push('sha256 matches the manifest');
+    if (expected) result.checks.push('sha256 matches the manifest');
     const restored = await tableRowCounts({ ...target, database: scratch });
     if (manifest?.tables) {
       const diffs = Object.entries(manifest.tables).filter(([t, n]) => restored[t] !== n);
@@ -176,13 +186,15 @@ async function verifyCustomDump(path: string, result: VerifyResult, opts: Verify
   }
 }
 
-async function verifyArchive(path: string, size: number, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyArchive(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+  const path = source.path;
   const { manifest, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
-  const facts = await checkTarGz(path, size, opts);
+  const facts = await checkTarGz(source, opts);
   result.checks.push(`gzip and tar whole (${facts.entries} entries)`);
-  if (manifest?.file.sha256) {
-    if (manifest.file.sha256 !== facts.fileSha256) {
+  const expected = contentSha256(manifest);
+  if (expected) {
+    if (expected !== facts.fileSha256) {
       throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'The file changed after it was written. Use another backup.');
     }
     result.checks.push('sha256 matches the manifest');
@@ -198,7 +210,8 @@ async function verifyArchive(path: string, size: number, result: VerifyResult, o
  * every entry against contract 9 (what the restore will check), and the entry count, file
  * count and file bytes. The size is compared before reading: a cut-off file says so plainly.
  */
-async function verifyVolumeSnapshot(path: string, size: number, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyVolumeSnapshot(source: BackupSource, size: number, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+  const path = source.path;
   const { manifest: raw, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
   const m = raw as Partial<VolumeManifest> | undefined;
@@ -210,14 +223,15 @@ async function verifyVolumeSnapshot(path: string, size: number, result: VerifyRe
       'Use another snapshot; this one cannot be restored as it was taken.',
     );
   }
-  const facts = await checkVolumeArchive(path, { ...opts, purpose: 'verify' });
+  const facts = await checkVolumeArchive(path, { ...opts, purpose: 'verify', open: source.encryption ? (signal) => source.open(signal) : undefined });
   result.checks.push('gzip and tar whole, to the end-of-archive marker');
   result.checks.push('every entry stays inside the volume (contract 9)');
-  if (m?.file?.sha256) {
-    if (m.file.sha256 !== facts.fileSha256) {
+  const expected = contentSha256(raw);
+  if (expected) {
+    if (expected !== facts.fileSha256) {
       throw new LifeboatError(`${name} does not match its manifest (sha256 differs): it changed after it was made.`, 'Use another snapshot.');
     }
-    result.checks.push('sha256 matches the manifest');
+    result.checks.push(source.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
   } else {
     result.notes.push('no manifest checksum to compare');
   }

@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { Transform, TransformCallback, Writable } from 'node:stream';
+import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -155,7 +155,11 @@ export interface CheckedVolumeArchive extends VolumeTarFacts {
  * Reads a snapshot whole before anything is touched: gzip and tar integrity, the sha256 and
  * size (compared with the manifest by the caller), and every entry against contract 9.
  */
-export async function checkVolumeArchive(path: string, opts: OperationOptions & { purpose?: 'restore' | 'verify' } = {}): Promise<CheckedVolumeArchive> {
+export async function checkVolumeArchive(
+  path: string,
+  /** `open`: the archive's bytes from elsewhere than the file (an encrypted snapshot's decryption). */
+  opts: OperationOptions & { purpose?: 'restore' | 'verify'; open?: (signal?: AbortSignal) => Readable } = {},
+): Promise<CheckedVolumeArchive> {
   throwIfAborted(opts.signal);
   const progress = opts.progress ?? noProgress;
   let total: number;
@@ -168,7 +172,7 @@ export async function checkVolumeArchive(path: string, opts: OperationOptions & 
   const scan = new VolumeTarScan({ guard: 'refuse' });
   const sink = new Writable({ write: (_c, _e, done) => done() });
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash, createGunzip(), scan, sink, { signal: opts.signal });
+    await pipeline(opts.open?.(opts.signal) ?? createReadStream(path, { highWaterMark: 1 << 20 }), hash, createGunzip(), scan, sink, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw explainArchive(err, path, opts.purpose);

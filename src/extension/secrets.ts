@@ -1,6 +1,8 @@
 import * as path from 'node:path';
+import type { KeyProvider } from '../core/backupSource';
 import * as vscode from 'vscode';
 import { parseAgeIdentityFile, parseAgeRecipient } from '../core/crypto/ageKeys';
+import type { CryptoError as CryptoErrorType } from '../core/crypto/cryptoError';
 import { CryptoError } from '../core/crypto/cryptoError';
 import { readKeyFile } from '../core/crypto/keyFile';
 import type { DecryptKey, EncryptedFileInfo } from '../core/decryptFile';
@@ -161,4 +163,39 @@ export async function rememberIfAsked(lb: Lifeboat, key: ChosenKey): Promise<voi
     await PassphraseStore.of(lb).store(key.passphrase);
     lb.log.info('The passphrase was saved in the OS keychain for this workspace.');
   }
+}
+
+/**
+ * The keys of encrypted backups for one command run (verify, restore, verify all): from the
+ * same places as Decrypt Backup. A saved passphrase that does not fit is followed by a password
+ * box; a key that opened one file is tried first on the next, so a run over many files asks once.
+ */
+export function backupKeys(lb: Lifeboat): KeyProvider {
+  const settings = encryptionSettings(lb.stacks.folder);
+  let chosen: ChosenKey | undefined;
+  let lastGood: ChosenKey | undefined;
+  return {
+    async key(file: string, info: EncryptedFileInfo, failed?: CryptoErrorType) {
+      const name = path.basename(file);
+      const reused = chosen !== undefined && chosen === lastGood;
+      if (!failed && lastGood && (info.needs === 'identity') === !!lastGood.identities) {
+        chosen = lastGood;
+      } else if (!failed || reused) {
+        chosen = await decryptionKey(lb, settings, info, name);
+      } else if (chosen?.source === 'saved') {
+        lb.log.info(`The saved passphrase does not open ${name}; asking for its passphrase.`);
+        chosen = await decryptionKey(lb, settings, info, name, true);
+      } else {
+        throw failed;
+      }
+      if (chosen) lb.log.info(`Reading ${name} with ${chosen.describe}`);
+      return chosen && asDecryptKey(chosen);
+    },
+    async opened() {
+      if (!chosen) return;
+      await rememberIfAsked(lb, chosen);
+      chosen.remember = false;
+      lastGood = chosen;
+    },
+  };
 }

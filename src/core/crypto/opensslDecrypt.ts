@@ -17,6 +17,13 @@ export interface OpensslDecryptOptions {
   kdf?: OpensslKdf | 'detect';
   /** PBKDF2 rounds (`-iter`); default 10000 like `openssl enc -pbkdf2`. */
   iterations?: number;
+  /**
+   * An earlier read of this file showed this key gives real data: bad padding at the end then
+   * means a damaged file, not a wrong key.
+   */
+  keyProven?: boolean;
+  /** Told which derivation decrypts the file (the detected one, or the one given). */
+  onKdf?: (kdf: OpensslKdf) => void;
 }
 
 /** Enough ciphertext to tell noise from data: 256 AES blocks. */
@@ -50,6 +57,7 @@ export class OpensslDecrypt extends Transform {
   constructor(private readonly opts: OpensslDecryptOptions) {
     super();
     if (opts.passphrase.length === 0) throw new CryptoError('bad-key', 'the passphrase is empty', 'Give the passphrase the file was encrypted with.');
+    this.detected = opts.keyProven === true;
   }
 
   private get mode(): OpensslKdf | 'detect' {
@@ -77,6 +85,7 @@ export class OpensslDecrypt extends Transform {
     this.probe.push(chunk);
     this.probeBytes += chunk.length;
     if (this.mode !== 'detect') {
+      this.opts.onKdf?.(this.mode);
       await this.start(await this.derive(this.mode));
     } else if (this.probeBytes > DETECT_PROBE_BYTES) {
       await this.start(await this.detect(false));
@@ -113,6 +122,7 @@ export class OpensslDecrypt extends Transform {
       }
       if (looksLikePlaintext(head)) {
         this.detected = true;
+        this.opts.onKdf?.(kdf);
         return keyIv;
       }
     }
@@ -139,7 +149,10 @@ export class OpensslDecrypt extends Transform {
     }
     if (this.ciphertextBytes === 0) throw truncatedError('the file holds no encrypted data after its header');
     if (this.ciphertextBytes % 16 !== 0) throw truncatedError('the encrypted data is not a whole number of 16-byte AES blocks');
-    if (!this.decipher) await this.start(await (this.mode === 'detect' ? this.detect(true) : this.derive(this.mode)));
+    if (!this.decipher) {
+      if (this.mode !== 'detect') this.opts.onKdf?.(this.mode);
+      await this.start(await (this.mode === 'detect' ? this.detect(true) : this.derive(this.mode)));
+    }
     try {
       this.push(this.decipher!.final());
     } catch {

@@ -8,6 +8,7 @@ import { timestamp } from '../../core/naming';
 import { VerifyResult, verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { chooseDepth } from './verifyBackup';
 
 /**
@@ -22,12 +23,13 @@ export async function healthCheck(lb: Lifeboat): Promise<HealthReport> {
   const { depth, stack } = await chooseDepth(lb, undefined);
   const report = await runWithProgress('Lifeboat: Backup health check', async (op) => {
     const checks = new Map<string, VerifyResult>();
+    const keys = backupKeys(lb);
     for (const kind of ['database', 'config', 'volume'] as const) {
-      const newest = entries.find((e) => e.kind === kind && !e.encryption);
+      const newest = entries.find((e) => e.kind === kind);
       if (!newest) continue;
       if (op.signal.aborted) throw new CancelledError();
       op.progress({ phase: `Checking the newest ${kind} backup` });
-      checks.set(newest.path, await verifyBackup(newest.path, { signal: op.signal, depth: kind === 'database' ? depth : 'quick', docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log }));
+      checks.set(newest.path, await verifyBackup(newest.path, { signal: op.signal, depth: kind === 'database' ? depth : 'quick', docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }));
     }
     const disk = await fs.statfs(dir).then(
       (s) => ({ freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize }),

@@ -4,16 +4,18 @@ import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databas
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Restore Database…": dry run into a scratch database, then a modal naming what is
  * replaced, then the user types the database name (contract 4), then the swap.
+ * An encrypted backup is decrypted on the fly into the dry run; no plaintext copy is written.
  * Resolves to the pre-restore database's name, or undefined when nothing was replaced.
  */
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
-  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database' && !e.encryption);
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
   if (!file) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
@@ -23,6 +25,7 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
     runRestore(lb.stacks.engine, stack, {
       ...op,
       file,
+      keys: backupKeys(lb),
       logger: lb.log,
       backupDir: settings.backupDirectory,
       appServices: settings.appServices,

@@ -3,11 +3,12 @@ import { CancelledError } from '../../core/errors';
 import { VerifyResult, verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { chooseDepth } from './verifyBackup';
 
-/** "Lifeboat: Verify All Backups": every unencrypted backup, one after another, in one progress. */
+/** "Lifeboat: Verify All Backups": every backup, one after another, in one progress; encrypted ones through their key. */
 export async function verifyAllBackups(lb: Lifeboat, depthArg?: unknown): Promise<VerifyResult[]> {
-  const entries = (await lb.catalog.load()).filter((e) => !e.encryption);
+  const entries = await lb.catalog.load();
   if (entries.length === 0) {
     void vscode.window.showInformationMessage('There are no backups to verify yet.');
     return [];
@@ -15,10 +16,11 @@ export async function verifyAllBackups(lb: Lifeboat, depthArg?: unknown): Promis
   const { depth, stack } = await chooseDepth(lb, depthArg);
   const results = await runWithProgress(`Lifeboat: Verifying ${entries.length} backups`, async (op) => {
     const done: VerifyResult[] = [];
+    const keys = backupKeys(lb);
     for (const [i, e] of entries.entries()) {
       if (op.signal.aborted) throw new CancelledError();
       op.progress({ phase: `${i + 1} of ${entries.length}: ${e.fileName}` });
-      done.push(await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log }));
+      done.push(await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }));
     }
     return done;
   });

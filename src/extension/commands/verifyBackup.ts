@@ -4,20 +4,23 @@ import type { Stack } from '../../core/discovery';
 import { VerifyDepth, VerifyResult, verifyBackup as runVerify } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Verify Backup…" (palette, a Backups item, Explorer right-click). A database dump
  * gets a full verification (a test restore into a throwaway database) when the stack is up,
- * else a quick one that says so. Resolves to the result.
+ * else a quick one that says so. An encrypted backup is read through its key (asked like Decrypt
+ * Backup asks), without a decrypted copy on disk. Resolves to the result.
  */
 export async function verifyBackup(lb: Lifeboat, arg?: unknown, depthArg?: unknown): Promise<VerifyResult | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to verify');
   if (!file) return undefined;
   const { depth, stack } = await chooseDepth(lb, depthArg);
+  const keys = backupKeys(lb);
   const result = await runWithProgress(`Lifeboat: Verifying ${basename(file)}`, (op) =>
-    runVerify(file, { ...op, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log }),
+    runVerify(file, { ...op, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }),
   );
   lb.catalog.invalidate();
   report(lb, result);
