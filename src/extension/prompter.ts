@@ -21,11 +21,16 @@ export interface Prompter {
    * the pick. Resolves to the chosen values, or undefined when dismissed.
    */
   pickMany<T>(items: PickItem<T>[], placeHolder: string, compare?: (value: T) => void): Promise<T[] | undefined>;
+  /** A non-modal warning with an action; resolves to the action when clicked. Callers do not wait for it. */
+  warn(message: string, action: string): Promise<string | undefined>;
 }
 
 export const vscodePrompter: Prompter = {
   async confirm(message, detail, action) {
     return vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  },
+  async warn(message, action) {
+    return vscode.window.showWarningMessage(message, action);
   },
   async typeToConfirm(prompt, expected) {
     const typed = await vscode.window.showInputBox({

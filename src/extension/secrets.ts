@@ -23,6 +23,8 @@ export interface EncryptionSettings {
   identityFile?: string;
   /** Absolute path of a passphrase key file. */
   keyFile?: string;
+  /** Encrypt every backup made from VS Code once it is verified. */
+  encryptNewBackups: boolean;
 }
 
 export function encryptionSettings(folder: vscode.WorkspaceFolder | undefined): EncryptionSettings {
@@ -38,6 +40,7 @@ export function encryptionSettings(folder: vscode.WorkspaceFolder | undefined): 
     recipients: (config.get<string[]>('recipients') ?? []).map((r) => r.trim()).filter(Boolean),
     identityFile: file('identityFile'),
     keyFile: file('keyFile'),
+    encryptNewBackups: config.get<boolean>('encryptNewBackups') === true,
   };
 }
 

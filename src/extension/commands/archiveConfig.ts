@@ -1,9 +1,11 @@
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { archiveConfig as runArchive } from '../../core/configArchive';
 import { folderProjectName } from '../../core/discovery';
 import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
+import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 
 /** "Lifeboat: Archive Config": the runbook's monthly archive of compose file, .env files, nginx config and migrations. */
@@ -25,11 +27,12 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
     }),
   );
   lb.catalog.invalidate();
+  const sealed = await encryptNewBackup(lb, result.path);
   const files = result.manifest.entries.filter((e) => e.type === 'file').length;
-  const parts = [`Config archived: ${result.manifest.file.name} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
+  const parts = [`Config archived${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
   if (result.missing.length) parts.push(`Not found, skipped: ${result.missing.join(', ')}.`);
   if (result.skipped.length) parts.push(`Left out: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.`);
   for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);
   void vscode.window.showInformationMessage(parts.join(' '));
-  return result.path;
+  return sealed.path;
 }

@@ -1,11 +1,13 @@
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { backupDatabase as runBackup } from '../../core/databaseBackup';
 import { formatBytes } from '../../core/format';
 import { verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
+import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 
-/** "Lifeboat: Back Up Database". Resolves to the new backup's path. */
+/** "Lifeboat: Back Up Database". Resolves to the new backup's path (the `.age`/`.enc` when new backups are encrypted). */
 export async function backupDatabase(lb: Lifeboat): Promise<string> {
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
@@ -29,15 +31,16 @@ export async function backupDatabase(lb: Lifeboat): Promise<string> {
     });
     return result.path;
   }
+  const sealed = await encryptNewBackup(lb, result.path);
   const m = result.manifest;
   const rows = Object.values(m.tables ?? {}).reduce((a, b) => a + b, 0);
   void vscode.window
     .showInformationMessage(
-      `Backup created${verified ? ` and verified (${verified.depth})` : ''}: ${m.file.name} (${formatBytes(m.file.bytes)}, ${Object.keys(m.tables ?? {}).length} tables, ${rows.toLocaleString('en-US')} rows).`,
+      `Backup created${verified ? ` and verified (${verified.depth})` : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(m.file.bytes)}, ${Object.keys(m.tables ?? {}).length} tables, ${rows.toLocaleString('en-US')} rows).`,
       'Reveal in Explorer',
     )
     .then((pick) => {
-      if (pick) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.path));
+      if (pick) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(sealed.path));
     });
-  return result.path;
+  return sealed.path;
 }

@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
+import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 
 /**
@@ -33,7 +35,8 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     }),
   );
   lb.catalog.invalidate();
+  const sealed = await encryptNewBackup(lb, result.path);
   const stopped = result.stopped.length ? ` ${result.stopped.join(', ')} stopped for the copy and running again.` : '';
-  void vscode.window.showInformationMessage(`Snapshot created: ${result.manifest.file.name} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
-  return result.path;
+  void vscode.window.showInformationMessage(`Snapshot created${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
+  return sealed.path;
 }
