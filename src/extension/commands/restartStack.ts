@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
+import { waitForContainers } from '../../core/containerHealth';
+import { waitForHealthy } from '../../core/healthCheck';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 
-/** Restarts the project's containers (after a config restore), database last to stop and first to start. */
+/** Restarts the project's containers (after a config restore), database last to stop and first to start, then waits for them and the app's health URL. */
 export async function restartStack(lb: Lifeboat): Promise<string[]> {
   const stack = await lb.stacks.discover();
   const names = [...stack.apps.map((a) => a.name), stack.db.name];
   const detail = `${names.join(', ')} restart. The app is unavailable for a few seconds.`;
   if ((await lb.prompter.confirm(`Restart the ${stack.project ?? stack.db.name} stack?`, detail, 'Restart')) !== 'Restart') return [];
-  await runWithProgress('Lifeboat: Restarting the stack', async (op) => {
+  const health = lb.stacks.settings.health;
+  const checked = await runWithProgress('Lifeboat: Restarting the stack', async (op) => {
     for (const name of names) {
       op.progress({ phase: `Stopping ${name}` });
       await lb.stacks.engine.getContainer(name).stop({ t: 10 }).catch(() => undefined);
@@ -19,7 +22,14 @@ export async function restartStack(lb: Lifeboat): Promise<string[]> {
         if (err.statusCode !== 304) throw err;
       });
     }
+    // Started is not up: the runbook's step "verify health" belongs to the restart.
+    op.progress({ phase: 'Waiting for the containers to be healthy' });
+    await waitForContainers(lb.stacks.engine, names, { timeoutMs: health?.timeoutMs ?? 60_000, signal: op.signal, log: lb.log, after: 'the restart' });
+    if (!health) return '';
+    op.progress({ phase: `Health check ${health.url}` });
+    const r = await waitForHealthy(health, op.signal);
+    return ` ${health.url} answered ${r.status} in ${(r.ms / 1000).toFixed(1)} s.`;
   });
-  void vscode.window.showInformationMessage(`Restarted ${names.join(', ')}.`);
+  void vscode.window.showInformationMessage(`Restarted ${names.join(', ')}.${checked}`);
   return names;
 }
