@@ -3,6 +3,15 @@ import type { DiscoverySettings } from './discovery';
 import { LifeboatError } from './errors';
 import type { HealthSpec } from './healthCheck';
 import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retention';
+import type { CronZone } from './cron';
+import type { BackupKind } from './naming';
+import { DEFAULT_SCHEDULES } from './scheduler';
+
+export interface ScheduleSettings {
+  enabled: boolean;
+  crons: Record<BackupKind, string>;
+  zone: CronZone;
+}
 
 /** Where `lifeboat.*` values come from: VS Code's configuration, or a settings.json read by the command line. */
 export interface SettingsSource {
@@ -111,6 +120,19 @@ export class LifeboatSettings {
   get minFreeBytes(): number {
     const mb = this.config.get<number>('storage.minFreeMB') ?? 1024;
     return Math.max(0, Math.round(Number(mb) || 0)) * 1024 * 1024;
+  }
+
+  /** `lifeboat.schedule.*`: off unless enabled for the workspace; the runbook's times by default; an empty expression leaves a kind unscheduled. */
+  get schedule(): ScheduleSettings {
+    const cron = (kind: BackupKind) => {
+      const v = this.config.get<string>(`schedule.${kind}`);
+      return v === undefined || v === null ? DEFAULT_SCHEDULES[kind] : String(v).trim();
+    };
+    return {
+      enabled: this.config.get<boolean>('schedule.enabled') === true,
+      crons: { database: cron('database'), config: cron('config'), volume: cron('volume') },
+      zone: this.config.get<string>('schedule.timezone') === 'local' ? 'local' : 'UTC',
+    };
   }
 
   private policy(kind: keyof RetentionPolicies): RetentionPolicy {

@@ -5,6 +5,7 @@ import { commandErrors } from './commands/runCommand';
 import type { Lifeboat } from './lifeboat';
 import { OutputLogger } from './outputLogger';
 import { Prompter, vscodePrompter } from './prompter';
+import { ScheduleService } from './scheduleService';
 import { Settings } from './settings';
 import { StackService } from './stackService';
 import { BackupStatusBar } from './statusBar';
@@ -19,6 +20,7 @@ export interface LifeboatApi {
   readonly tree: BackupsTree;
   readonly header: BackupsHeader;
   readonly statusBar: BackupStatusBar;
+  readonly schedule: ScheduleService;
 }
 
 /**
@@ -33,7 +35,11 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);
   const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });
   const header = new BackupsHeader(view, catalog, stacks);
-  const lb: Lifeboat = { context, log, stacks, catalog, tree, header, statusBar, prompter: vscodePrompter };
+  const schedule = new ScheduleService(stacks, catalog, log);
+  tree.schedules = () => schedule.status();
+  statusBar.schedules = () => schedule.status();
+  header.schedules = () => (schedule.status() ?? []).map((x) => ({ kind: x.kind, cron: x.cron, next: x.next?.toISOString(), last: x.last?.lastStart, lastOk: x.last?.outcome ? x.last.outcome === 'ok' : undefined }));
+  const lb: Lifeboat = { context, log, stacks, catalog, tree, header, statusBar, schedule, prompter: vscodePrompter };
 
   context.subscriptions.push(
     log,
@@ -44,12 +50,24 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     header,
     // The header's figures come with the tree: only once the view is shown.
     view.onDidChangeVisibility((e) => e.visible && void header.refresh().catch(() => undefined)),
-    Settings.onDidChange(() => catalog.invalidate()),
+    schedule,
+    schedule.onDidChange(() => {
+      tree.redraw();
+      void statusBar.update();
+    }),
+    Settings.onDidChange(() => {
+      catalog.invalidate();
+      void schedule.reload();
+    }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => catalog.invalidate()),
   );
   registerCommands(lb);
 
-  const deferred = setTimeout(() => void statusBar.update(), 1500);
+  // The schedule reads its state file: after start-up too, never during activation.
+  const deferred = setTimeout(() => {
+    void statusBar.update();
+    void schedule.reload();
+  }, 1500);
   context.subscriptions.push({ dispose: () => clearTimeout(deferred) });
 
   return {
@@ -60,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     tree,
     header,
     statusBar,
+    schedule,
   };
 }
 

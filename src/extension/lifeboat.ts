@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { BackupCatalog } from './backupCatalog';
 import type { OutputLogger } from './outputLogger';
 import type { Prompter } from './prompter';
+import type { ScheduleService } from './scheduleService';
 import type { StackService } from './stackService';
 import type { BackupStatusBar } from './statusBar';
 import type { BackupsHeader } from './tree/backupsHeader';
@@ -16,5 +17,6 @@ export interface Lifeboat {
   tree: BackupsTree;
   header: BackupsHeader;
   statusBar: BackupStatusBar;
+  schedule: ScheduleService;
   prompter: Prompter;
 }

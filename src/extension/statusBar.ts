@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { formatAge, formatShortAge, freshness } from '../core/format';
+import type { KindStatus } from '../core/scheduler';
+import { scheduleLines } from '../core/scheduleText';
 import type { BackupCatalog } from './backupCatalog';
 
 /** Age of the newest database backup, coloured by the runbook's 24-hour freshness rule. */
@@ -18,6 +20,9 @@ export class BackupStatusBar implements vscode.Disposable {
     // Ages move on even when no file changes.
     this.timer = setInterval(() => void this.update(), 60_000);
   }
+
+  /** Next and last scheduled runs per kind; filled in by the schedule service. */
+  schedules: () => KindStatus[] | undefined = () => undefined;
 
   /** The item as shown; read by tests. */
   get shown(): { text: string; tooltip: string; background?: string } {
@@ -38,6 +43,8 @@ export class BackupStatusBar implements vscode.Disposable {
     this.item.tooltip = newest
       ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ` (older than ${limit} hours)`}`
       : 'No database backup yet. Click to open the Backups view.';
+    const schedules = this.schedules() ?? [];
+    if (schedules.length) this.item.tooltip += `\n\n${schedules.map((x) => scheduleLines(x, now).join('\n')).join('\n\n')}`;
     this.item.backgroundColor =
       state === 'fresh' ? undefined : new vscode.ThemeColor(state === 'stale' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
     this.item.show();

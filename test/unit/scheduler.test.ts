@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseCron } from '../../src/core/cron';
 import { LockedError } from '../../src/core/errors';
 import type { BackupKind } from '../../src/core/naming';
+import { scheduleDescription, scheduleLines } from '../../src/core/scheduleText';
 import { FakeClock } from './fakeClock';
 import {
   DEFAULT_SCHEDULES,
@@ -290,5 +291,24 @@ describe('Scheduler (injected clock)', () => {
     assert.equal(errors.length, 1);
     assert.match(errors[0].message, /"0 25 \* \* \*" in the setting lifeboat\.schedule\.database/);
     assert.equal(parseCron(DEFAULT_SCHEDULES.config).source, '0 1 1 * *');
+  });
+});
+
+describe('schedule text for the tree and tooltips', () => {
+  const now = new Date('2026-11-26T10:49:00Z');
+  const base = { kind: 'database' as const, cron: '0 2 * * *', zone: 'UTC' as const, running: false };
+
+  it('says when the next run is, in the schedule\'s zone', () => {
+    const s = { ...base, next: new Date('2026-11-27T02:00:00Z') };
+    assert.equal(scheduleDescription(s), 'next Fri 27 Nov 02:00 UTC');
+    assert.deepEqual(scheduleLines(s, now), ['Database schedule: 0 2 * * * (UTC)', 'Next run: Fri 27 Nov 02:00 UTC (in 15 h)', 'Last run: none yet']);
+  });
+
+  it('shows a failed last run, a run in progress and one waiting for another window', () => {
+    const failed = { ...base, next: new Date('2026-11-27T02:00:00Z'), last: { lastStart: '2026-11-26T02:00:00.000Z', outcome: 'failed' as const, problem: 'pg_dump failed' } };
+    assert.equal(scheduleDescription(failed), 'last run failed · next Fri 27 Nov 02:00 UTC');
+    assert.equal(scheduleLines(failed, now)[2], 'Last run: Thu 26 Nov 02:00 UTC, FAILED: pg_dump failed');
+    assert.equal(scheduleDescription({ ...base, running: true }), 'backing up now');
+    assert.match(scheduleLines({ ...base, elsewhere: 'Another Lifeboat operation…' }, now).join('\n'), /Waiting: Another Lifeboat operation/);
   });
 });

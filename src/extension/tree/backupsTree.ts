@@ -5,6 +5,8 @@ import { NoStackError, Stack } from '../../core/discovery';
 import { SideDatabase, listSideDatabases } from '../../core/databaseSwap';
 import { DockerUnavailableError } from '../../core/errors';
 import type { BackupKind } from '../../core/naming';
+import type { KindStatus } from '../../core/scheduler';
+import { scheduleDescription, scheduleLines } from '../../core/scheduleText';
 import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
 import { BackupItem } from './backupItem';
@@ -19,10 +21,11 @@ const GROUPS: { kind: BackupKind; label: string; icon: string; empty: string }[]
 ];
 
 class GroupItem extends vscode.TreeItem {
-  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[]) {
+  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[], schedule?: KindStatus) {
     super(label, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group.${kind}`;
-    this.description = `${entries.length}`;
+    this.description = schedule ? `${entries.length} · ${scheduleDescription(schedule)}` : `${entries.length}`;
+    if (schedule) this.tooltip = scheduleLines(schedule, new Date()).join('\n');
     this.iconPath = new vscode.ThemeIcon(icon);
     this.contextValue = `group.${kind}`;
   }
@@ -83,7 +86,9 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const entries = await this.catalog.get();
     const { problem: dockerProblem, stack } = await this.findStack();
     const sides = stack ? await this.sideDatabases(stack) : [];
-    if (entries.length === 0 && sides.length === 0) {
+    const schedules = this.schedules() ?? [];
+    // With a schedule on, the groups stay visible to show when the first backups will come.
+    if (entries.length === 0 && sides.length === 0 && schedules.length === 0) {
       await this.setState(dockerProblem ?? 'empty');
       return [];
     }
@@ -97,9 +102,19 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         }),
       );
     }
-    for (const g of GROUPS) roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind)));
+    for (const g of GROUPS) {
+      roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind), schedules.find((x) => x.kind === g.kind)));
+    }
     if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
     return roots;
+  }
+
+  /** Next and last scheduled runs per kind; filled in by the schedule service. */
+  schedules: () => KindStatus[] | undefined = () => undefined;
+
+  /** Shows new schedule times without reading the backups again. */
+  redraw(): void {
+    this.changed.fire(undefined);
   }
 
   refresh(): void {

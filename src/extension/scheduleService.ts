@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import type { BackupKind } from '../core/naming';
+import { scheduledJob, stackBackup, stackVerify } from '../core/scheduledJob';
+import { JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules } from '../core/scheduler';
+import type { BackupCatalog } from './backupCatalog';
+import type { OutputLogger } from './outputLogger';
+import type { StackService } from './stackService';
+
+/**
+ * The workspace's backup schedule (`lifeboat.schedule.*`) in the extension host: a core
+ * Scheduler whose job is the real backup → verify → prune, started when enabled, rebuilt
+ * when settings change, stopped on deactivation. Failures become notifications with
+ * "Show Log" and "Retry"; an invalid cron expression one with "Open Settings".
+ */
+export class ScheduleService implements vscode.Disposable {
+  private scheduler: Scheduler | undefined;
+  private subscriptions: { dispose(): void }[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private reported = new Set<string>();
+  /** The retention step of a scheduled run; set by whoever owns retention. */
+  prune: ((kind: BackupKind) => Promise<void>) | undefined;
+  /** Tests replace the clock (the wall clock and timers). */
+  clock: SchedulerClock | undefined;
+  /** Errors shown by the last reload (invalid expressions); read by tests. */
+  lastErrors: string[] = [];
+
+  constructor(
+    private readonly stacks: StackService,
+    private readonly catalog: BackupCatalog,
+    private readonly log: OutputLogger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.scheduler !== undefined;
+  }
+
+  /** Next and last run per scheduled kind; undefined while schedules are off. */
+  status(): KindStatus[] | undefined {
+    return this.scheduler?.status();
+  }
+
+  /** (Re)reads the settings and starts the schedule when it is enabled. */
+  async reload(): Promise<void> {
+    this.stopScheduler();
+    const settings = this.stacks.settings;
+    const config = settings.schedule;
+    if (!config.enabled || !this.stacks.folder) {
+      this.lastErrors = [];
+      this.reported.clear();
+      this.changed.fire();
+      return;
+    }
+    const { schedules, errors } = parseSchedules(config.crons);
+    this.lastErrors = errors.map((e) => e.message);
+    this.reported = new Set([...this.reported].filter((m) => this.lastErrors.includes(m)));
+    for (const e of errors) this.reportInvalid(e.message, e.hint);
+    const backupDir = settings.backupDirectory;
+    const folder = this.stacks.folder.uri.fsPath;
+    const target = () => this.stacks.discover();
+    const job = scheduledJob({
+      depth: settings.verifyOnCreate,
+      logger: this.log,
+      backup: stackBackup({
+        docker: this.stacks.engine,
+        stack: target,
+        backupDir,
+        workspace: folder,
+        prefix: settings.backupPrefix || undefined,
+        level: settings.compressionLevel,
+        configPaths: settings.configPaths,
+        helperImage: settings.helperImage,
+        volumeStopMode: settings.volumeStopMode,
+        logger: this.log,
+      }),
+      verify: stackVerify({ docker: this.stacks.engine, stack: target, logger: this.log }),
+      prune: (kind) => (this.prune ? this.prune(kind) : Promise.resolve()),
+    });
+    const scheduler = new Scheduler({ backupDir, schedules, zone: config.zone, run: job, clock: this.clock, logger: this.log });
+    if (scheduler.kinds.length === 0) {
+      this.changed.fire();
+      return;
+    }
+    this.scheduler = scheduler;
+    this.subscriptions.push(
+      scheduler.onDidChange(() => this.changed.fire()),
+      scheduler.onDidFinish((kind, outcome) => this.finished(kind, outcome)),
+    );
+    this.log.info(`Schedule on (${config.zone}): ${scheduler.kinds.map((k) => `${k} "${schedules[k]!.source}"`).join(', ')}; backups in ${backupDir}`);
+    try {
+      await scheduler.start();
+    } catch (err) {
+      this.log.error(`Schedule: ${(err as Error).message}`);
+    }
+    this.changed.fire();
+  }
+
+  /** "Retry" of a failed run. */
+  async retry(kind: BackupKind): Promise<JobOutcome | undefined> {
+    return this.scheduler?.runNow(kind);
+  }
+
+  /** Waits for a run in progress; tests use it. */
+  async idle(): Promise<void> {
+    await this.scheduler?.idle();
+  }
+
+  private finished(kind: BackupKind, outcome: JobOutcome): void {
+    this.catalog.invalidate();
+    if (outcome.ok) return;
+    void vscode.window
+      .showErrorMessage(`Lifeboat: the scheduled ${kind} backup failed. ${outcome.problem ?? outcome.summary}`, 'Show Log', 'Retry')
+      .then((pick) => {
+        if (pick === 'Show Log') this.log.show();
+        if (pick === 'Retry') void this.retry(kind);
+      });
+  }
+
+  /** Once per distinct message, so each settings change does not repeat an old complaint. */
+  private reportInvalid(message: string, hint: string | undefined): void {
+    this.log.error(`${message} ${hint ?? ''}`);
+    if (this.reported.has(message)) return;
+    this.reported.add(message);
+    void vscode.window.showErrorMessage(`Lifeboat: ${message} That schedule is off until it is fixed.`, 'Open Settings').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'lifeboat.schedule');
+    });
+  }
+
+  private stopScheduler(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [];
+    this.scheduler?.dispose();
+    this.scheduler = undefined;
+  }
+
+  dispose(): void {
+    this.stopScheduler();
+    this.changed.dispose();
+  }
+}

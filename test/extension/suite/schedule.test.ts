@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LifeboatApi } from '../../../src/extension/extension';
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Enabling lifeboat.schedule.* in a real extension host: next and last runs in the tree and the status bar. */
+describe('schedules in the extension host', function () {
+  this.timeout(120_000);
+  let api: LifeboatApi;
+  let dir: string;
+  const config = () => vscode.workspace.getConfiguration('lifeboat');
+  const set = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
+    assert.ok(ext);
+    api = await ext.activate();
+    dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-schedule-'));
+    await set('backupDirectory', dir);
+  });
+
+  after(async () => {
+    for (const key of ['schedule.enabled', 'schedule.database', 'schedule.volume', 'schedule.timezone', 'backupDirectory']) await set(key, undefined);
+    await api.schedule.idle();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('is off by default: no schedule in the status bar tooltip', async () => {
+    await until('the schedule service to settle', () => !api.schedule.enabled);
+    await api.statusBar.update();
+    assert.doesNotMatch(api.statusBar.shown.tooltip, /schedule/i);
+  });
+
+  it('shows the next run per kind in the tree and the status bar tooltip once enabled', async () => {
+    await set('schedule.volume', '');
+    await set('schedule.enabled', true);
+    const status = await until('the schedule to start', () => api.schedule.status());
+    assert.deepEqual(status.map((s) => s.kind), ['database', 'config']);
+    const db = status[0];
+    assert.equal(db.cron, '0 2 * * *');
+    assert.equal(db.zone, 'UTC');
+    const next = db.next!;
+    assert.equal(next.getUTCHours(), 2);
+    assert.ok(next.getTime() > Date.now() && next.getTime() - Date.now() <= 24 * 3_600_000);
+
+    const tooltip = await until('the tooltip to show the schedule', async () => {
+      await api.statusBar.update();
+      const t = api.statusBar.shown.tooltip;
+      return /Database schedule: 0 2 \* \* \* \(UTC\)/.test(t) && t;
+    });
+    assert.match(tooltip, /Next run: \w{3} \d{1,2} \w{3} 02:00 UTC \(in \d+ (h|min)\)/);
+    assert.match(tooltip, /Config schedule: 0 1 1 \* \* \(UTC\)/);
+    assert.match(tooltip, /Last run: none yet/);
+    assert.doesNotMatch(tooltip, /Volumes schedule/);
+
+    const roots = await api.tree.getChildren();
+    const group = roots.find((r) => r.label === 'Database');
+    assert.ok(group, `groups shown with a schedule on, even with no backups: ${roots.map((r) => r.label).join(', ')}`);
+    assert.match(String(group.description), /^0 · next \w{3} \d{1,2} \w{3} 02:00 UTC$/);
+    assert.match(String(group.tooltip), /Next run: .*02:00 UTC/);
+    const volumes = roots.find((r) => r.label === 'Volumes');
+    assert.equal(volumes?.description, '0');
+    // The state file records when each kind started, so 02:00 yesterday is not "missed".
+    const state = JSON.parse(await fs.readFile(join(dir, '.lifeboat-schedule.json'), 'utf8'));
+    assert.ok(state.kinds.database.since);
+  });
+
+  it('follows a settings change: new time, local zone', async () => {
+    await set('schedule.database', '30 4 * * *');
+    await set('schedule.timezone', 'local');
+    const db = await until('the new schedule', () => api.schedule.status()?.find((s) => s.cron === '30 4 * * *' && s.zone === 'local'));
+    assert.equal(db.next!.getHours(), 4);
+    assert.equal(db.next!.getMinutes(), 30);
+  });
+
+  it('names an invalid cron expression and its setting, and keeps the other kinds scheduled', async () => {
+    await set('schedule.database', '0 25 * * *');
+    const errors = await until('the settings error', () => api.schedule.lastErrors.length > 0 && api.schedule.lastErrors);
+    assert.match(errors[0], /Invalid cron expression "0 25 \* \* \*" in the setting lifeboat\.schedule\.database/);
+    const status = await until('config still scheduled', () => api.schedule.status());
+    assert.deepEqual(status.map((s) => s.kind), ['config']);
+  });
+
+  it('stops when disabled', async () => {
+    await set('schedule.enabled', false);
+    await until('the schedule to stop', () => !api.schedule.enabled);
+    await api.statusBar.update();
+    assert.doesNotMatch(api.statusBar.shown.tooltip, /schedule/i);
+  });
+});
