@@ -60,7 +60,7 @@ export async function customDumpFacts(target: LoadTarget, source: BackupSource, 
   if (exitCode !== 0) {
     throw new LifeboatError(`pg_restore cannot read ${path}: ${run.stderr.text().split('\n').filter(Boolean).at(-1) ?? `exit code ${exitCode}`}`, 'The archive is damaged, or was made by a newer pg_dump than this server has. The live database was not touched.');
   }
-  const facts: DumpFacts = { looksLikeDump: true, complete: true, tables: {}, alembicHeads: [], bytes: 0 };
+  const facts: DumpFacts = { looksLikeDump: true, complete: true, tables: {}, copies: [], alembicHeads: [], bytes: 0 };
   facts.serverVersion = toc.match(/Dumped from database version: (.+)/)?.[1]?.trim();
   facts.dumpVersion = toc.match(/Dumped by pg_dump version: (.+)/)?.[1]?.trim();
   // The row counts are not in a custom archive; the restored copy is compared with the manifest.

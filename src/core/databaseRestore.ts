@@ -71,9 +71,12 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
   const container = docker.getContainer(stack.db.id);
   const target: PsqlTarget = { container, user: stack.db.user, database: live };
   const custom = isCustomHead(source.head);
-  const head = custom ? await customHead(container, stack, source, opts) : await peekDump(source, { signal: opts.signal, progress });
+  // The server's version is asked while the file's head is read: one round trip less to wait for.
+  const [head, server] = await Promise.all([
+    custom ? customHead(container, stack, source, opts) : peekDump(source, { signal: opts.signal, progress }),
+    serverVersion(target),
+  ]);
   for (const note of head.notes) log.warn(`${opts.file}: ${note}`);
-  const server = await serverVersion(target);
   checkServerVersion(head.facts, server);
   throwIfAborted(opts.signal);
 
@@ -90,7 +93,11 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
     validateDump(opts.file, loaded.facts, loaded.fileSha256, head.manifest);
     const check: DumpCheck = { path: opts.file, facts: loaded.facts, fileBytes: head.fileBytes, fileSha256: loaded.fileSha256, manifest: head.manifest, notes: head.notes };
     progress({ phase: 'Comparing row counts' });
-    const restored = await tableRowCounts({ ...target, database: scratch }, opts.signal);
+    const [restored, liveTables, liveAlembicHead] = await Promise.all([
+      ('serverCounts' in loaded && loaded.serverCounts) || tableRowCounts({ ...target, database: scratch }, opts.signal),
+      estimatedRowCounts(target).catch(() => ({})),
+      alembicHead(target),
+    ]);
     // A custom archive carries no row counts of its own: its manifest's, when it has one, are the proof.
     compareCounts(custom ? (head.manifest?.tables ?? restored) : check.facts.tables, restored, check.manifest?.tables);
     const summary: DryRunSummary = {
@@ -98,10 +105,10 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
       live,
       scratch,
       tables: restored,
-      liveTables: await estimatedRowCounts(target).catch(() => ({})),
+      liveTables,
       check,
       backupAlembicHead: check.facts.alembicHeads.length ? check.facts.alembicHeads : undefined,
-      liveAlembicHead: await alembicHead(target),
+      liveAlembicHead,
     };
     throwIfAborted(opts.signal);
 

@@ -13,6 +13,8 @@ export interface DumpFacts {
   dumpVersion?: string;
   /** Rows per table as written in COPY blocks, keyed `schema.table` as pg_dump spells it. */
   tables: Record<string, number>;
+  /** The COPY blocks in the order they came, one entry each: what psql's `COPY n` tags pair with. */
+  copies: string[];
   /** Values of `alembic_version.version_num`, when the dump has that table. */
   alembicHeads: string[];
   bytes: number;
@@ -32,7 +34,7 @@ export class DumpScanner {
   private prefix: Buffer[] = [];
   private prefixLen = 0;
   private firstLine = true;
-  readonly facts: DumpFacts = { looksLikeDump: false, complete: false, tables: {}, alembicHeads: [], bytes: 0 };
+  readonly facts: DumpFacts = { looksLikeDump: false, complete: false, tables: {}, copies: [], alembicHeads: [], bytes: 0 };
 
   write(chunk: Buffer): void {
     this.facts.bytes += chunk.length;
@@ -75,6 +77,7 @@ export class DumpScanner {
     if (this.copyTable !== undefined) {
       if (line.length === 2 && line[0] === 0x5c && line[1] === 0x2e) {
         this.facts.tables[this.copyTable] = (this.facts.tables[this.copyTable] ?? 0) + this.copyRows;
+        this.facts.copies.push(this.copyTable);
         this.copyTable = undefined;
         return;
       }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { BackupSource } from './backupSource';
-import { discard, gzipProblem } from './dumpCheck';
+import { countsFromTags, CopyTagCollector } from './copyTags';
+import { gzipProblem } from './dumpCheck';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
 import { HashStream } from './hashStream';
 import { CancelledError, LifeboatError } from './errors';
@@ -27,20 +28,25 @@ export interface LoadResult {
   /** Facts of the whole SQL stream as it went into psql: check them with validateDump. */
   facts: DumpFacts;
   fileSha256: string;
+  /**
+   * Rows per table as the server reported them for each COPY (its command tags): an exact
+   * count of what went in, without a second pass over the restored tables. Undefined when the
+   * tags do not pair one to one with the dump's COPY blocks; then count the tables.
+   */
+  serverCounts?: Record<string, number>;
 }
 
 export async function loadDumpIntoNewDatabase(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<LoadResult> {
   const { path: file, fileBytes } = source;
   const progress = opts.progress ?? noProgress;
-  const admin: PsqlTarget = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
-  // template0: objects a cluster added to template1 would collide with the dump's own.
-  await psql(admin, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
+  const admin = await createScratchDatabase(target);
 
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
   const run = await startExec(
     target.container,
     {
-      argv: ['psql', '--no-password', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-U', target.user, '-d', target.database, '-f', '-'],
+      // Not quiet: the `COPY n` tags on stdout are the server's own row counts.
+      argv: ['psql', '--no-password', '-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-U', target.user, '-d', target.database, '-f', '-'],
       env: [`PGAPPNAME=${appName}`],
     },
     { stdin: true },
@@ -56,7 +62,8 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, source: Backup
     // psql stops at its first error (ON_ERROR_STOP) and exits; its output then ends. Feeding
     // it further would only fill the engine's buffers until the socket breaks, seconds later.
     const exited = new AbortController();
-    const output = pipeline(run.stdout, discard()).finally(() => exited.abort());
+    const tags = new CopyTagCollector();
+    const output = pipeline(run.stdout, tags).finally(() => exited.abort());
     const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
     try {
       await pipeline(source.open(), hash, createGunzip(), scan, run.stdin!, { signal });
@@ -78,10 +85,27 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, source: Backup
     const exitCode = await run.exitCode();
     if (opts.signal?.aborted) throw new CancelledError();
     if (exitCode !== 0) throw loadFailed(exitCode, run.stderr.text());
-    return { facts: scan.facts, fileSha256: hash.digest() };
+    return { facts: scan.facts, fileSha256: hash.digest(), serverCounts: countsFromTags(scan.facts.copies, tags.counts) };
   } finally {
     clearInterval(reportTimer);
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * CREATE DATABASE from template0 (objects a cluster added to template1 would collide with the
+ * dump's own), issued from `postgres` in one round trip; `template1` only when a cluster has no
+ * `postgres` database. Resolves to where it was issued from, for dropping and cancelling.
+ */
+async function createScratchDatabase(target: LoadTarget): Promise<PsqlTarget> {
+  const create = (database: string) => psql({ container: target.container, user: target.user, database }, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
+  try {
+    await create('postgres');
+    return { container: target.container, user: target.user, database: 'postgres' };
+  } catch (err) {
+    if (!/database "postgres" does not exist/.test(String((err as Error).message) + String((err as LifeboatError).detail ?? ''))) throw err;
+    await create('template1');
+    return { container: target.container, user: target.user, database: 'template1' };
   }
 }
 
