@@ -9,6 +9,7 @@ import { deleteBackup } from './deleteBackup';
 import { healthCheck } from './healthCheck';
 import { dropSideDatabase } from './dropSideDatabase';
 import { encryptBackup } from './encryptBackup';
+import { exportSchedule } from './exportSchedule';
 import { forgetPassphrase } from './forgetPassphrase';
 import { openSettings } from './openSettings';
 import { refresh } from './refresh';
@@ -50,6 +51,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.healthCheck': healthCheck,
   'lifeboat.cleanUp': cleanUp,
   'lifeboat.showStatus': showStatus,
+  'lifeboat.exportSchedule': exportSchedule,
 };
 
 export function registerCommands(lb: Lifeboat): void {

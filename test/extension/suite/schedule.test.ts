@@ -93,6 +93,27 @@ describe('schedules in the extension host', function () {
     assert.deepEqual(status.map((s) => s.kind), ['config']);
   });
 
+  it('exports the schedule as systemd units and as crontab lines in an untitled editor', async () => {
+    await set('schedule.database', '0 2 * * *');
+    await set('schedule.timezone', 'UTC');
+    const units = await vscode.commands.executeCommand<string>('lifeboat.exportSchedule', 'systemd');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor?.document.isUntitled);
+    assert.equal(editor.document.getText(), units);
+    assert.equal(editor.document.languageId, 'ini');
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.match(units ?? '', /^OnCalendar=\*-\*-\* 02:00:00 UTC$/m);
+    assert.ok(units?.includes(`dist/cli.js backup database --folder ${workspace} --quiet`), units);
+    assert.doesNotMatch(units ?? '', /backup volume/);
+
+    const cron = await vscode.commands.executeCommand<string>('lifeboat.exportSchedule', 'crontab');
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'shellscript');
+    assert.match(cron ?? '', /^CRON_TZ=UTC$/m);
+    assert.match(cron ?? '', /^0 1 1 \* \* \S+node \S+\/dist\/cli\.js backup config --folder \S+ --quiet && \S+node \S+cli\.js prune --folder/m);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('stops when disabled', async () => {
     await set('schedule.enabled', false);
     await until('the schedule to stop', () => !api.schedule.enabled);
