@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { archiveConfig } from './configArchive';
 import { backupDatabase } from './databaseBackup';
-import { Stack, discoverStack, folderProjectName } from './discovery';
+import { Stack, discoverStack } from './discovery';
 import { LifeboatError } from './errors';
 import type { Manifest } from './manifest';
 import type { BackupKind } from './naming';
@@ -41,7 +41,7 @@ export async function runBackupJob(docker: Docker | undefined, settings: Lifeboa
       backupDir: settings.backupDirectory,
       workspace,
       paths: settings.configPaths,
-      project: settings.discovery.composeProject ?? (await folderProjectName(workspace)),
+      project: await settings.projectName(),
       level: settings.compressionLevel,
     });
     return [await check(made)];

@@ -86,3 +86,9 @@ async function removeBackupFile(backupDir: string, path: string): Promise<void> 
     throw fsError(err, 'delete', path);
   }
 }
+
+/** Retention for one kind only, the others kept whole: what a scheduled run of that kind cleans up after itself. */
+export function pruneKind(backupDir: string, policies: RetentionPolicies, kind: keyof RetentionPolicies, opts: PruneOptions = {}): Promise<PruneResult> {
+  const only: RetentionPolicies = { database: {}, config: {}, volume: {}, [kind]: policies[kind] };
+  return pruneBackups(backupDir, only, opts);
+}

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { DiscoverySettings } from './discovery';
+import { DiscoverySettings, folderProjectName } from './discovery';
 import { LifeboatError } from './errors';
 import type { HealthSpec } from './healthCheck';
 import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retention';
@@ -133,6 +133,16 @@ export class LifeboatSettings {
       crons: { database: cron('database'), config: cron('config'), volume: cron('volume') },
       zone: this.config.get<string>('schedule.timezone') === 'local' ? 'local' : 'UTC',
     };
+  }
+
+  /**
+   * The Compose project these backups belong to, without asking Docker: the setting, else the
+   * folder's own project name. It names the stack's lock, so a cleanup and a backup see each other.
+   */
+  async projectName(): Promise<string | undefined> {
+    const set = this.discovery.composeProject;
+    if (set) return set;
+    return this.folderPath ? folderProjectName(this.folderPath) : undefined;
   }
 
   private policy(kind: keyof RetentionPolicies): RetentionPolicy {

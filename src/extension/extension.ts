@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { LifeboatError } from '../core/errors';
+import { pruneKind } from '../core/prune';
 import { BackupCatalog } from './backupCatalog';
 import { registerCommands } from './commands/registry';
 import { commandErrors } from './commands/runCommand';
@@ -36,6 +38,13 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });
   const header = new BackupsHeader(view, catalog, stacks);
   const schedule = new ScheduleService(stacks, catalog, log);
+  // A scheduled run thins out its own kind, and only after its new backup was made and verified.
+  schedule.prune = async (kind) => {
+    const s = stacks.settings;
+    const r = await pruneKind(s.backupDirectory, s.retention, kind, { lockName: await s.projectName(), logger: log });
+    if (r.removed.length) log.info(`Scheduled cleanup of ${kind} backups: deleted ${r.removed.length}, freed ${r.freedBytes} bytes.`);
+    if (r.failures.length) throw new LifeboatError(`Could not delete ${r.failures.map((f) => f.path).join(', ')}.`, 'See the Lifeboat log.');
+  };
   tree.schedules = () => schedule.status();
   statusBar.schedules = () => schedule.status();
   header.schedules = () => (schedule.status() ?? []).map((x) => ({ kind: x.kind, cron: x.cron, next: x.next?.toISOString(), last: x.last?.lastStart, lastOk: x.last?.outcome ? x.last.outcome === 'ok' : undefined }));

@@ -1,5 +1,4 @@
 import { listBackups } from '../../core/catalog';
-import { folderProjectName } from '../../core/discovery';
 import { formatBytes } from '../../core/format';
 import { pruneBackups } from '../../core/prune';
 import { RetentionPlan, describePolicy, planRetention } from '../../core/retention';
@@ -19,7 +18,7 @@ export async function pruneCommand(ctx: CliContext, dryRun: boolean): Promise<Ex
     print(ctx, plan, true);
     return EXIT.ok;
   }
-  const lockName = ctx.settings.discovery.composeProject ?? (await folderProjectName(ctx.folder));
+  const lockName = await ctx.settings.projectName();
   const r = await pruneBackups(backupDir, policies, { lockName, signal: ctx.signal, logger: ctx.log });
   print(ctx, r.plan, false);
   for (const f of r.failures) ctx.log.error(`could not delete ${f.path}: ${f.message}`);

@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { archiveConfig as runArchive } from '../../core/configArchive';
-import { folderProjectName } from '../../core/discovery';
 import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
@@ -14,7 +13,7 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
   if (!folder) throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project, then retry.');
   const settings = lb.stacks.settings;
   // No Docker needed: the project only names the lock and the manifest.
-  const project = settings.discovery.composeProject ?? (await folderProjectName(folder.uri.fsPath));
+  const project = await settings.projectName();
   const result = await runWithProgress('Lifeboat: Archiving config', (op) =>
     runArchive({
       ...op,

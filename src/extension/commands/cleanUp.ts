@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { listBackups } from '../../core/catalog';
-import { folderProjectName } from '../../core/discovery';
 import { formatBytes } from '../../core/format';
 import { PruneResult, pruneBackups } from '../../core/prune';
 import { planRetention } from '../../core/retention';
@@ -31,8 +30,7 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   ].join('\n');
   const choice = await lb.prompter.confirm(`Delete ${plan.remove.length} old backup${plan.remove.length === 1 ? '' : 's'}?`, detail, action);
   if (choice !== action) return undefined;
-  const folder = settings.folderPath;
-  const lockName = settings.discovery.composeProject ?? (folder ? await folderProjectName(folder) : undefined);
+  const lockName = await settings.projectName();
   const result = await pruneBackups(dir, policies, { only: new Set(plan.remove.map((e) => e.path)), lockName, logger: lb.log });
   lb.catalog.invalidate();
   const kept = plan.remove.length - result.removed.length - result.failures.length;
