@@ -128,6 +128,18 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     assert.ok(report.disk.freeBytes > 0);
   });
 
+  it('status shows the VS Code schedule (next run from the settings) when it is on', async () => {
+    const folder = await project({ 'lifeboat.schedule.enabled': true, 'lifeboat.schedule.config': '', 'lifeboat.schedule.volume': '30 4 * * 0' });
+    const r = await lifeboat(['status', '--folder', folder, '--json']);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.schedules.map((s: { kind: string; cron: string }) => [s.kind, s.cron]), [['database', '0 2 * * *'], ['volume', '30 4 * * 0']]);
+    const next = new Date(report.schedules[0].next);
+    assert.equal(next.getUTCHours(), 2);
+    assert.ok(next.getTime() > Date.now() && next.getTime() - Date.now() <= 86_400_000);
+    const text = await lifeboat(['status', '--folder', folder]);
+    assert.match(text.stdout, /schedule database\s+0 2 \* \* \*: next \d{4}-\d\d-\d\d 02:00 UTC, last –/);
+  });
+
   it('status warns about low disk space from lifeboat.storage.minFreeMB', async () => {
     const folder = await project({ 'lifeboat.storage.minFreeMB': 1024 * 1024 * 1024 });
     const r = await lifeboat(['status', '--folder', folder, '--json']);
