@@ -140,7 +140,7 @@ export async function benchVolume(): Promise<void> {
     console.log(`            lifeboat snapshotVolume              ${s(snapOurs)}   ${mib(oursSize)}   peak RSS ${rss(oursSnap)}`);
     console.log(`            time ratio ${(snapOurs / snapShell).toFixed(2)}x   size ratio ${(oursSize / shellSize).toFixed(3)}x`);
     console.log(`  restore   runbook docker run … tar -xzf        ${s(restShell)}   (no check, no safety copy)`);
-    console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (check + safety snapshot + restore)`);
+    console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (checked while staged; previous content kept aside until done)`);
     console.log(`            time ratio ${(restOurs / restShell).toFixed(2)}x against the bare extract`);
     // Contract 3 makes a snapshot part of every restore; the runbook's equivalent is tar -czf, then tar -xzf.
     console.log(`            time ratio ${(restOurs / (restShell + snapShell)).toFixed(2)}x against the runbook's snapshot + extract`);

@@ -9,7 +9,7 @@ export const HELPER_LABEL = 'io.lifeboat.helper';
 export const HELPER_VOLUME_LABEL = 'io.lifeboat.volume';
 
 const PROJECT = 'com.docker.compose.project';
-const HELPER_SETTING = 'lifeboat.volumes.helperImage';
+export const HELPER_SETTING = 'lifeboat.volumes.helperImage';
 
 /** A container that mounts a given volume. */
 export interface VolumeUser {

@@ -82,6 +82,11 @@ export class LifeboatSettings {
     return this.str('volumes.helperImage') || undefined;
   }
 
+  /** A volume restore also writes (and keeps) a safety snapshot file of the volume as it was. */
+  get keepSafetySnapshot(): boolean {
+    return this.config.get<boolean>('volumes.keepSafetySnapshot') === true;
+  }
+
   /** 'stop': containers of a database volume stop for the snapshot; 'live': copy it while they run. */
   get volumeStopMode(): 'stop' | 'live' {
     return this.config.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';

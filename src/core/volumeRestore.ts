@@ -1,24 +1,28 @@
 import type Docker from 'dockerode';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { startContainers, stopContainers } from './appServices';
+import { waitForContainers } from './containerHealth';
 import { dockerEndpoint, isEngineDown } from './docker';
 import type { Stack } from './discovery';
-import { CancelledError, DockerUnavailableError, LifeboatError, isCancelled, throwIfAborted } from './errors';
+import { CancelledError, DockerUnavailableError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
 import { ensurePrivateDir } from './fsSafe';
+import { HashStream } from './hashStream';
 import {
   VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeVolumeQuietly,
   resolveHelperImage, runHelper, volumeUsers,
 } from './helperContainer';
+import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
-import { CheckedVolumeArchive, VolumeRoot, checkVolumeArchive } from './volumeTarScan';
-import { waitForContainers } from './containerHealth';
+import { CheckedVolumeArchive, VolumeRoot, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
 
 const PROJECT = 'com.docker.compose.project';
 
@@ -26,7 +30,7 @@ export interface VolumeRestoreOptions extends OperationOptions {
   volume: string;
   /** The snapshot (`.tar.gz`) to put into the volume. */
   file: string;
-  /** The backup folder: the safety snapshot goes to its `volumes/` subfolder, the lock lives there. */
+  /** The backup folder: the lock lives there, and a kept safety snapshot goes to its `volumes/` subfolder. */
   backupDir: string;
   /** The Compose stack: all its containers stop during the restore (the app depends on the database). */
   stack?: Stack;
@@ -34,9 +38,13 @@ export interface VolumeRestoreOptions extends OperationOptions {
   /** How long started containers get to report healthy (default 120 s). */
   healthTimeoutMs?: number;
   /**
-   * gzip level of the safety snapshot (default 1): it sits on the restore's critical path while
-   * the containers are down, and level 1 is about twice as fast as 6 for a few percent more disk.
+   * Also write a safety snapshot file of the volume as it was, and keep it (default false).
+   * The volume's previous content is kept aside inside the volume in any case (contract 3)
+   * until the containers are healthy; this adds a copy that outlives the restore, at the cost
+   * of compressing the whole volume while the containers are down.
    */
+  keepSafetySnapshot?: boolean;
+  /** gzip level of a kept safety snapshot (default 1: it is on the critical path). */
   safetyLevel?: number;
   /**
    * When the volume no longer exists ("Complete system failure": `docker compose down -v`),
@@ -49,9 +57,11 @@ export interface VolumeRestoreOptions extends OperationOptions {
 
 export interface VolumeRestoreResult {
   volume: string;
-  /** The safety snapshot of the volume as it was (contract 3); kept. None when the volume was re-created. */
+  /** The kept safety snapshot (with `keepSafetySnapshot`). */
   safety?: { path: string; manifest: VolumeManifest };
-  /** Set when the volume was missing and made again: how, and why no safety snapshot was taken. */
+  /** What happened to the volume's previous content: kept aside until the containers were healthy, then removed. */
+  previous?: string;
+  /** Set when the volume was missing and made again: how, and why no safety copy was needed. */
   recreated?: { facts: VolumeFacts; fromManifest: boolean; note: string };
   /** Containers stopped for the restore and started again, in start order. */
   restarted: string[];
@@ -62,19 +72,23 @@ export interface VolumeRestoreResult {
 }
 
 /**
- * Rolls a volume back to a snapshot (the runbook's Scenario 2), without its risks:
- * 1. the archive is read whole first (gzip, tar, sha256 against the manifest, contract 9 for
- *    every entry): a bad file is refused before anything is touched;
- * 2. a container outside the project that uses the volume is refused, by name;
- * 3. the containers stop, and a safety snapshot of the volume as it is is taken (contract 3);
- * 4. the volume is emptied and the archive put into it, then its root's owner and mode set;
- * 5. the containers start and must pass their health checks.
- * A failure (or cancel) after step 4 began puts the safety snapshot back the same way. The
- * stopped containers are started again in a `finally` (contract 5).
+ * Rolls a volume back to a snapshot (the runbook's Scenario 2), without its risks, and with the
+ * containers down only for a few renames:
+ * 1. a container outside the project that uses the volume is refused, by name;
+ * 2. the archive is read once, straight into a staging folder inside the volume, beside the live
+ *    data, which is not touched: gunzip, the tar parse (contract 9 for every entry, the
+ *    end-of-archive marker) and the sha256 (against the manifest) run on the way. A bad file
+ *    is refused and the staging folder removed: the live data and the containers never noticed;
+ * 3. the containers stop; the live content is moved aside into a safety folder in the same
+ *    volume (contract 3: renames, so the copy costs nothing and cannot fail half-way for lack of
+ *    space), the staged content moved up, and the root's owner and mode set;
+ * 4. the containers start and must pass their health checks; then the safety folder is removed.
+ * A failure (or cancel) after step 3 began moves the previous content back. The stopped
+ * containers are started again in a `finally` (contract 5).
  *
- * The volume is emptied in place rather than removed and re-created: Docker refuses to remove
+ * The volume is changed in place rather than removed and re-created: Docker refuses to remove
  * a volume that any container references, stopped ones included, and removing the project's
- * containers is not ours to do. Emptying keeps its driver, options and Compose labels as they are.
+ * containers is not ours to do. Its driver, options and Compose labels stay as they are.
  */
 export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
   const log = opts.logger ?? silentLogger;
@@ -82,26 +96,14 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   const started = Date.now();
   throwIfAborted(opts.signal);
 
-  // 1. The archive, whole, before anything else.
   const { manifest: raw, problem } = await readManifest(opts.file);
   if (problem) log.warn(`${opts.file}: ${problem}`);
   if (raw && raw.kind !== 'volume') {
     throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a file from the Volumes group.');
   }
   const manifest = raw as VolumeManifest | undefined;
-  const checked = await checkVolumeArchive(opts.file, opts);
-  if (manifest && (manifest.file.sha256 !== checked.fileSha256 || manifest.file.bytes !== checked.fileBytes)) {
-    throw new LifeboatError(
-      `${basename(opts.file)} does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.`,
-      'Choose another snapshot; this one is damaged or was replaced.',
-    );
-  }
-  if (checked.entries === 0) {
-    throw new LifeboatError(`${basename(opts.file)} holds no entries at all; it is not a volume snapshot. Nothing was changed.`);
-  }
-  const root = manifest?.volumeRoot ?? checked.root;
 
-  // 2. Who uses the volume.
+  // 1. Who uses the volume.
   let facts: VolumeFacts;
   try {
     facts = await inspectVolume(docker, opts.volume);
@@ -113,7 +115,9 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
         'Restore it with the option to re-create the volume (the command offers it): it is made again with the driver and labels the snapshot recorded. Nothing was changed.',
       );
     }
-    return recreateAndRestore(docker, opts, { manifest, checked, root, started });
+    const checked = await checkVolumeArchive(opts.file, opts);
+    checkAgainstManifest(opts.file, manifest, checked);
+    return recreateAndRestore(docker, opts, { manifest, checked, root: manifest?.volumeRoot ?? checked.root, started });
   }
   const users = await volumeUsers(docker, opts.volume);
   const project = opts.stack?.project ?? facts.labels[PROJECT];
@@ -138,39 +142,233 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   await ensurePrivateDir(opts.backupDir);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume restore');
   let stopped: string[] = [];
+  let session: HelperSession | undefined;
   try {
-    throwIfAborted(opts.signal);
-    if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}` });
-    stopped = await stopContainers(docker, toStop, log);
-    const startOrder = [...stopped].reverse();
-
-    // 3. Contract 3: the volume as it is now, kept whatever happens next.
-    const snapOpts: WriteSnapshotOptions = {
-      volume: opts.volume, backupDir: opts.backupDir, image, facts, stopped, level: opts.safetyLevel ?? 1, now: opts.now,
-      purpose: 'safety', signal: opts.signal, progress, logger: log,
+    const id = randomBytes(4).toString('hex');
+    const dirs = { staging: `.lifeboat-restore-${id}`, aside: `.lifeboat-safety-${id}` };
+    const stopAll = async () => {
+      if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}` });
+      stopped = await stopContainers(docker, toStop, log);
     };
-    const safety = await writeVolumeSnapshot(docker, snapOpts);
-    throwIfAborted(opts.signal);
 
-    // 4-5. From here on, a failure puts the safety snapshot back.
+    // Contract 3, the long way: a kept snapshot file needs the containers down while it is read.
+    let safety: { path: string; manifest: VolumeManifest } | undefined;
+    if (opts.keepSafetySnapshot) {
+      await stopAll();
+      const snapOpts: WriteSnapshotOptions = {
+        volume: opts.volume, backupDir: opts.backupDir, image, facts, stopped, level: opts.safetyLevel ?? 1, now: opts.now,
+        purpose: 'safety', signal: opts.signal, progress, logger: log,
+      };
+      safety = await writeVolumeSnapshot(docker, snapOpts);
+    }
+
+    // 2. Staged beside the live data, read and checked in the same pass.
+    throwIfAborted(opts.signal);
+    session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
+    const checked = await stage(session, { ...opts, manifest, staging: dirs.staging, log });
+    const root = manifest?.volumeRoot ?? checked.root;
+
+    // 3-4. Swap; from the first move on, a failure moves the previous content back.
+    if (!opts.keepSafetySnapshot) await stopAll();
+    const startOrder = [...stopped].reverse();
+    const previousRoot = parseRoot(await session.run(['stat', '-c', '%u:%g:%a', '/data']));
+    progress({ phase: `Swapping ${opts.volume} (the previous content is kept aside)` });
+    await session.run(['mkdir', '-m', '700', `/data/${dirs.aside}`]);
     try {
-      await putVolume(docker, { volume: opts.volume, image, file: opts.file, root, signal: opts.signal, progress, log });
+      await session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', dirs.aside, '!', '-name', dirs.staging, '-exec', 'mv', '-t', `/data/${dirs.aside}`, '{}', '+']);
+      await session.run(['find', `/data/${dirs.staging}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
+      await session.run(['rmdir', `/data/${dirs.staging}`]);
+      await setRoot(session, root, basename(opts.file), log);
       if (startOrder.length) progress({ phase: `Starting ${startOrder.join(', ')}` });
       await startContainers(docker, startOrder, log);
       if (startOrder.length) progress({ phase: 'Waiting for health checks' });
       await waitForContainers(docker, startOrder, { timeoutMs: opts.healthTimeoutMs ?? 120_000, signal: opts.signal, log });
     } catch (err) {
-      throw await rollBack(docker, err, { volume: opts.volume, image, file: opts.file, safety, startOrder, healthTimeoutMs: opts.healthTimeoutMs, log });
+      throw await rollBack(docker, err, { session, volume: opts.volume, file: opts.file, aside: dirs.aside, previousRoot, safety, startOrder, healthTimeoutMs: opts.healthTimeoutMs, log });
     }
-    log.info(`Restored ${opts.volume} from ${opts.file}; safety snapshot kept at ${safety.path}`);
-    return { volume: opts.volume, safety, restarted: startOrder, restored: checked, root, durationMs: Date.now() - started };
+    // Healthy: the previous content has served its purpose.
+    progress({ phase: 'Removing the previous content' });
+    let previous = 'The previous content was kept aside in the volume until the containers were healthy, then removed.';
+    try {
+      await session.run(['rm', '-rf', `/data/${dirs.aside}`]);
+    } catch (err) {
+      previous = `The previous content is still in the volume, in ${dirs.aside}: it could not be removed (${(err as Error).message}). Remove it by hand.`;
+      log.warn(previous);
+    }
+    log.info(`Restored ${opts.volume} from ${opts.file}. ${previous}${safety ? ` Safety snapshot kept at ${safety.path}.` : ''}`);
+    return { volume: opts.volume, safety, previous, restarted: startOrder, restored: checked, root, durationMs: Date.now() - started };
   } finally {
     try {
-      await startContainers(docker, [...stopped].reverse(), log);
+      try {
+        await startContainers(docker, [...stopped].reverse(), log);
+      } finally {
+        await session?.close();
+      }
     } finally {
       await lock.release();
     }
   }
+}
+
+function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined, checked: CheckedVolumeArchive): void {
+  if (manifest?.file.sha256 && (manifest.file.sha256 !== checked.fileSha256 || manifest.file.bytes !== checked.fileBytes)) {
+    throw new LifeboatError(
+      `${basename(file)} does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.`,
+      'Choose another snapshot; this one is damaged or was replaced.',
+    );
+  }
+  if (checked.entries === 0) {
+    throw new LifeboatError(`${basename(file)} holds no entries at all; it is not a volume snapshot. Nothing was changed.`);
+  }
+}
+
+interface StageSpec extends OperationOptions {
+  volume: string;
+  file: string;
+  manifest?: VolumeManifest;
+  staging: string;
+  log: Logger;
+}
+
+/**
+ * Reads the snapshot once: file → sha256 → gunzip → tar parse and contract 9 → Docker's
+ * archive API, into `/data/<staging>`, with backpressure end to end. Docker gets a plain tar
+ * (no second decompression on a shared CPU). The tar is only accepted when the parse reached
+ * the end-of-archive marker and the checksum matches the manifest; otherwise the staging folder
+ * goes, and the error says nothing was changed (the live data never was).
+ */
+async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVolumeArchive> {
+  const progress = spec.progress ?? noProgress;
+  const target = `/data/${spec.staging}`;
+  let total: number;
+  try {
+    total = (await fs.stat(spec.file)).size;
+  } catch (err) {
+    throw fsError(err, 'read the snapshot', spec.file);
+  }
+  await session.run(['mkdir', '-m', '700', target]);
+  const phase = `Restoring ${spec.volume}`;
+  progress({ phase, bytes: 0, total });
+  // After passing the chunk on: a progress callback may cancel, destroying the stream.
+  const hash = new HashStream((bytes) => progress({ phase, bytes, total }));
+  const scan = new VolumeTarScan({ guard: 'refuse' });
+  try {
+    // dockerode pipes the body into the request and destroys the request when the body
+    // errors, so a bad archive or a cancel (the pipeline's signal) ends the upload.
+    const feeding = pipeline(createReadStream(spec.file, { highWaterMark: 1 << 20 }), hash, createGunzip({ chunkSize: 1 << 18 }), scan, { signal: spec.signal });
+    feeding.catch(() => undefined);
+    let putError: unknown;
+    try {
+      await session.container.putArchive(scan as unknown as Readable, { path: target });
+    } catch (err) {
+      putError = err;
+    }
+    // The parse is the judge: Docker may accept a tar cut at an entry boundary.
+    try {
+      await feeding;
+    } catch (err) {
+      if (spec.signal?.aborted) throw new CancelledError();
+      throw explainArchive(err, spec.file);
+    }
+    if (putError) {
+      if (spec.signal?.aborted) throw new CancelledError();
+      if (isEngineDown(putError)) throw new DockerUnavailableError(dockerEndpoint(), (putError as NodeJS.ErrnoException).code ?? 'error');
+      throw new LifeboatError(
+        `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(putError as Error).message}. Nothing was changed.`,
+        'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+      );
+    }
+    const checked = { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
+    checkAgainstManifest(spec.file, spec.manifest, checked);
+    return checked;
+  } catch (err) {
+    await removeStaging(session, target, spec.log);
+    throw err;
+  }
+}
+
+/** Removes the staging folder; retried, since an aborted upload may still be landing files. */
+async function removeStaging(session: HelperSession, target: string, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.run(['rm', '-rf', target]);
+      return;
+    } catch (err) {
+      if (attempt >= 3) {
+        log.warn(`Could not remove the staging folder ${target} from the volume: ${(err as Error).message}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
+function parseRoot(text: string): VolumeRoot | undefined {
+  const m = /^(\d+):(\d+):([0-7]+)\s*$/.exec(text);
+  return m ? { uid: Number(m[1]), gid: Number(m[2]), mode: parseInt(m[3], 8) } : undefined;
+}
+
+/** Docker's archive API cannot set the owner and mode of the mount point itself. */
+async function setRoot(session: HelperSession, root: VolumeRoot | undefined, what: string, log: Logger): Promise<void> {
+  if (!root) {
+    log.warn(`${what} records no owner or mode of the volume root; it stays as it was.`);
+    return;
+  }
+  // chown first: it clears set-id bits, which chmod then puts back.
+  await session.run(['chown', `${root.uid}:${root.gid}`, '/data']);
+  await session.run(['chmod', root.mode.toString(8), '/data']);
+}
+
+interface RollBack {
+  session: HelperSession;
+  volume: string;
+  file: string;
+  aside: string;
+  previousRoot?: VolumeRoot;
+  safety?: { path: string };
+  startOrder: string[];
+  healthTimeoutMs?: number;
+  log: Logger;
+}
+
+/**
+ * Moves the previous content back after a failed restore and says what happened. It is not
+ * cancellable: leaving the volume half-swapped would be worse than finishing.
+ */
+async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Error> {
+  const cancelled = isCancelled(err);
+  const cause = cancelled ? 'it was cancelled' : (err as Error)?.message ?? String(err);
+  r.log.error(`Restoring ${r.volume} failed (${cause}); moving its previous content back from ${r.aside}.`);
+  try {
+    // Containers started with the bad data may be crash-looping over the files.
+    await stopContainers(docker, [...r.startOrder].reverse(), r.log);
+    await r.session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', r.aside, '-exec', 'rm', '-rf', '{}', '+']);
+    await r.session.run(['find', `/data/${r.aside}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
+    await r.session.run(['rmdir', `/data/${r.aside}`]);
+    await setRoot(r.session, r.previousRoot, 'The volume', r.log);
+  } catch (rbErr) {
+    const kept = r.safety ? ` and in the safety snapshot ${r.safety.path}` : '';
+    return new LifeboatError(
+      `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
+      `The previous content is inside the volume, in the folder ${r.aside}${kept}; move it back once the cause is fixed (see the Lifeboat log).`,
+    );
+  }
+  let health = '';
+  try {
+    await startContainers(docker, r.startOrder, r.log);
+    await waitForContainers(docker, r.startOrder, { timeoutMs: r.healthTimeoutMs ?? 120_000, log: r.log });
+    if (r.startOrder.length) health = ` and ${r.startOrder.join(', ')} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
+  } catch (startErr) {
+    health = `, but the containers did not come back healthy: ${(startErr as Error).message}`;
+  }
+  if (cancelled) {
+    r.log.info(`Restore of ${r.volume} cancelled; the volume is as it was${health}.`);
+    return new CancelledError();
+  }
+  return new LifeboatError(
+    `Restoring ${r.volume} from ${basename(r.file)} failed: ${cause}. The volume is as it was: its previous content, kept aside, was put back${health}.`,
+    `${r.safety ? `A safety snapshot is also kept at ${r.safety.path}. ` : ''}See the Lifeboat log for the containers' output.`,
+  );
 }
 
 interface Recreate {
@@ -238,51 +436,6 @@ function madeMeanwhile(volume: string): LifeboatError {
 /** Exits 1 when /data holds anything (busybox and GNU find alike report a failed `-exec … +`). */
 const NOT_EMPTY_ARGV = ['find', '/data', '-mindepth', '1', '-maxdepth', '1', '-exec', 'false', '{}', '+'];
 
-interface RollBack {
-  volume: string;
-  image: string;
-  file: string;
-  safety: { path: string; manifest: VolumeManifest };
-  startOrder: string[];
-  healthTimeoutMs?: number;
-  log: Logger;
-}
-
-/**
- * Puts the safety snapshot back after a failed restore and says what happened. It is not
- * cancellable: leaving the volume half-written would be worse than finishing.
- */
-async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Error> {
-  const cancelled = isCancelled(err);
-  const cause = cancelled ? 'it was cancelled' : (err as Error)?.message ?? String(err);
-  r.log.error(`Restoring ${r.volume} failed (${cause}); putting the safety snapshot ${r.safety.path} back.`);
-  try {
-    // Containers started with the bad data may be crash-looping over the files.
-    await stopContainers(docker, [...r.startOrder].reverse(), r.log);
-    await putVolume(docker, { volume: r.volume, image: r.image, file: r.safety.path, root: r.safety.manifest.volumeRoot, log: r.log });
-  } catch (rbErr) {
-    return new LifeboatError(
-      `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and putting its safety snapshot back failed too: ${(rbErr as Error).message}`,
-      `The volume's previous content is in ${r.safety.path}; restore it with Restore Volume Snapshot once the cause is fixed. See the Lifeboat log.`,
-    );
-  }
-  let health = '';
-  try {
-    await startContainers(docker, r.startOrder, r.log);
-    await waitForContainers(docker, r.startOrder, { timeoutMs: r.healthTimeoutMs ?? 120_000, log: r.log });
-    if (r.startOrder.length) health = ` and ${r.startOrder.join(', ')} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
-  } catch (startErr) {
-    health = `, but the containers did not come back healthy: ${(startErr as Error).message}`;
-  }
-  if (cancelled) {
-    r.log.info(`Restore of ${r.volume} cancelled; the volume is as it was${health}.`);
-    return new CancelledError();
-  }
-  return new LifeboatError(
-    `Restoring ${r.volume} from ${basename(r.file)} failed: ${cause}. The volume is as it was: its safety snapshot was put back${health}.`,
-    `The safety snapshot is kept at ${r.safety.path}. See the Lifeboat log for the containers' output.`,
-  );
-}
 
 interface PutSpec {
   volume: string;

@@ -52,6 +52,12 @@ async function helpersLeft(): Promise<string[]> {
   return stdout.split('\n').filter((l) => l.includes('lifeboat_it_vol'));
 }
 
+/** Top-level names in a volume that a restore would have left behind (staging or safety folders). */
+async function lifeboatLeftovers(volume: string): Promise<string[]> {
+  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${volume}:/data:ro`, HELPER, 'ls', '-A', '/data']);
+  return stdout.split('\n').filter((n) => n.startsWith('.lifeboat-'));
+}
+
 async function listing(dir: string): Promise<string[]> {
   return (await fs.readdir(join(dir, 'volumes')).catch(() => [] as string[])).sort();
 }
@@ -200,12 +206,13 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await fs.rm(`${copy}.json`);
   });
 
-  it('restores the snapshot: the same rows come back, a safety snapshot is kept, the database is healthy (contract 3)', async () => {
+  it('restores the snapshot: staged while the database runs, swapped, the same rows come back, the previous content removed once healthy (contract 3)', async () => {
     await psql(DB, 'lb', 'lbdb', `DELETE FROM items WHERE id > 100; UPDATE notes SET body = 'changed'; CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);`);
     const changed = await dataFingerprint(DB, 'lb', 'lbdb');
     assert.notEqual(changed, original);
     const labelsBefore = (await docker.getVolume(VOL).inspect()).Labels;
     const rootBefore = await statInVolume(VOL);
+    const files = await listing(dir);
 
     const log = collectingLogger();
     const phases: string[] = [];
@@ -217,17 +224,36 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
     assert.deepEqual(result.restarted, [DB]);
+    assert.equal(result.safety, undefined, 'no snapshot file unless asked');
+    assert.match(result.previous ?? '', /kept aside in the volume until the containers were healthy, then removed/);
+    const at = (prefix: string) => phases.findIndex((p) => p.startsWith(prefix));
+    assert.ok(at('Restoring') >= 0 && at('Restoring') < at('Stopping'), `staged before the database stops: ${phases.join(' | ')}`);
+    assert.ok(at('Stopping') < at('Swapping') && at('Swapping') < at('Starting'), phases.join(' | '));
+    assert.ok(at('Removing the previous content') > at('Waiting for health checks'), phases.join(' | '));
+    assert.deepEqual((await docker.getVolume(VOL).inspect()).Labels, labelsBefore, 'Compose labels kept');
+    assert.equal(await statInVolume(VOL), rootBefore, 'root owner and mode put back');
+    assert.deepEqual(await lifeboatLeftovers(VOL), [], 'no staging or safety folder left in the volume');
+    assert.deepEqual(await listing(dir), files, 'nothing written to the backup folder');
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('with keepSafetySnapshot, also keeps a safety snapshot file of the volume as it was, which restores the change', async () => {
+    await psql(DB, 'lb', 'lbdb', `DELETE FROM items WHERE id > 200; CREATE TABLE extra2 (x int);`);
+    const changed = await dataFingerprint(DB, 'lb', 'lbdb');
+    const phases: string[] = [];
+    const result = await restoreVolume(docker, {
+      volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000, keepSafetySnapshot: true,
+      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+    });
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
     assert.ok(result.safety);
     assert.equal(result.safety.manifest.purpose, 'safety');
     assert.equal(result.safety.manifest.file.sha256, await sha256(result.safety.path));
-    assert.ok(phases.some((p) => p.startsWith('Safety snapshot')), phases.join(' | '));
-    assert.ok(phases.some((p) => p.startsWith('Restoring')), phases.join(' | '));
-    assert.deepEqual((await docker.getVolume(VOL).inspect()).Labels, labelsBefore, 'Compose labels kept');
-    assert.equal(await statInVolume(VOL), rootBefore, 'root owner and mode put back');
-    assert.deepEqual(await helpersLeft(), []);
+    assert.ok(phases.findIndex((p) => p.startsWith('Safety snapshot')) < phases.findIndex((p) => p.startsWith('Swapping')), phases.join(' | '));
 
     // The safety snapshot holds the changed data: restoring it brings the change back.
-    await restoreVolume(docker, { volume: VOL, file: result.safety!.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
+    await restoreVolume(docker, { volume: VOL, file: result.safety.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), changed);
     await restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000 });
@@ -248,6 +274,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.ok(await running(DB));
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
     assert.deepEqual(await listing(dir), files, 'no safety snapshot, no partial file');
+    assert.deepEqual(await lifeboatLeftovers(VOL), [], 'no staging folder left in the volume');
     assert.deepEqual(await helpersLeft(), []);
     return caught as LifeboatError;
   }
@@ -283,7 +310,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     });
   }
 
-  it('puts the safety snapshot back when the restored data does not start (failure after the volume was emptied)', async () => {
+  it('moves the previous content back when the restored data does not start (failure after the swap)', async () => {
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     const rootBefore = await statInVolume(VOL);
     // A valid tar whose PG_VERSION makes the entrypoint skip initdb, and PostgreSQL then fails.
@@ -296,7 +323,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
         assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
-        assert.match(err.message, /The volume is as it was: its safety snapshot was put back and lifeboat-it-vol is running again/);
+        assert.match(err.message, /The volume is as it was: its previous content, kept aside, was put back and lifeboat-it-vol is running again/);
         return true;
       },
     );
@@ -304,7 +331,8 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
     assert.equal(await statInVolume(VOL), rootBefore);
     const added = (await listing(dir)).filter((f) => !filesBefore.includes(f));
-    assert.equal(added.length, 2, `one safety snapshot and its manifest: ${added}`);
+    assert.deepEqual(added, [], 'the previous content was kept in the volume, not in a file');
+    assert.deepEqual(await lifeboatLeftovers(VOL), []);
     assert.ok(log.lines.some((l) => l.startsWith(DB)), 'the container\'s own output is in the log');
     assert.deepEqual(await helpersLeft(), []);
   });
@@ -391,21 +419,45 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await waitHealthy(DB);
   });
 
-  it('cancels a restore while the archive is put: the volume is put back as it was, the database runs', async () => {
+  it('cancels a restore while the archive is staged: the database never stopped, the staging folder is gone', async () => {
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     await psql(DB, 'lb', 'lbdb', 'CHECKPOINT');
+    const start = await startedAt(DB);
     const ac = new AbortController();
     await assert.rejects(
       restoreVolume(docker, {
         volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
-        progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 0) ac.abort(); },
+        progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort(); },
+      }),
+      CancelledError,
+    );
+    assert.equal(await startedAt(DB), start, 'the database was not stopped');
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
+    assert.ok(!(await listing(dir)).some((f) => f.endsWith('.partial')));
+    assert.deepEqual(await lifeboatLeftovers(VOL), []);
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it('cancels a restore while it waits for the health checks: the previous content is moved back, the database runs', async () => {
+    await psql(DB, 'lb', 'lbdb', 'DELETE FROM items WHERE id > 4000; CHECKPOINT');
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    assert.notEqual(before, original);
+    const ac = new AbortController();
+    await assert.rejects(
+      restoreVolume(docker, {
+        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+        progress: (p) => { if (p.phase.startsWith('Waiting for health checks')) ac.abort(); },
       }),
       CancelledError,
     );
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
-    assert.ok(!(await listing(dir)).some((f) => f.endsWith('.partial')));
+    assert.deepEqual(await lifeboatLeftovers(VOL), []);
     assert.deepEqual(await helpersLeft(), []);
+    await restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000 });
+    await waitHealthy(DB);
+    assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
   });
 
   it('cancels a restore during its safety snapshot: nothing replaced, database running', async () => {
@@ -414,7 +466,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const files = await listing(dir);
     await assert.rejects(
       restoreVolume(docker, {
-        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal, keepSafetySnapshot: true,
         progress: (p) => { if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort(); },
       }),
       CancelledError,

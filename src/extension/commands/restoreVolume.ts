@@ -14,9 +14,9 @@ import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names
- * the volume and the containers that stop, then a safety snapshot of the current volume is
- * taken before anything is replaced (contract 3); a failure puts it back. A volume that no longer
- * exists is offered to be made again from what the snapshot's manifest recorded.
+ * the volume and the containers that stop; the current content is kept aside before anything
+ * is replaced (contract 3, optionally also as a kept snapshot file); a failure puts it back. A
+ * volume that no longer exists is offered to be made again from what its snapshot recorded.
  */
 export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the volume snapshot to restore', (e) => e.kind === 'volume' && !e.encryption);
@@ -56,8 +56,8 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
     const detail = [
       `The volume ${volume} is replaced by the contents of ${basename(file)}.`,
-      `A safety snapshot of the volume as it is now is taken first and kept; if the restore fails, it is put back.`,
-      `${containers.join(', ')} stop during the restore and start again afterwards.`,
+      `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
+      `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
     if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…')) !== 'Replace…') return undefined;
     if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
@@ -65,7 +65,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
     runRestore(lb.stacks.engine, {
       ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
-      recreateMissing: recreate,
+      recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot,
     }),
   );
   lb.catalog.invalidate();
@@ -73,23 +73,23 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${result.recreated.note} Start the stack with \`docker compose up -d\`.`);
     return volume;
   }
-  const safetyName = result.safety ? basename(result.safety.path) : 'the safety snapshot';
+  const undo = result.safety
+    ? `The volume as it was is kept in ${basename(result.safety.path)}: restore that snapshot to go back.`
+    : 'The volume as it was is no longer kept (setting lifeboat.volumes.keepSafetySnapshot keeps a copy); restore an older snapshot to go back.';
   // The containers report healthy; the app's own health URL says whether it works with this data.
   const health = settings.health;
   if (health) {
     try {
       await runWithProgress(`Lifeboat: Health check ${health.url}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(
-        `${volume} was restored from ${basename(file)}, but ${(err as Error).message}`,
-        `The volume as it was is kept in ${safetyName}: restore that snapshot to go back.`,
-      );
+      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo);
     }
   }
+  const kept = result.safety ? ` The volume as it was is kept in ${basename(result.safety.path)}.` : '';
   void vscode.window.showInformationMessage(
-    `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again. The volume as it was is kept in ${safetyName}.`,
+    `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again.${kept}`,
   );
-  return result.safety?.path;
+  return result.safety?.path ?? volume;
 }
 
 async function missing(lb: Lifeboat, volume: string): Promise<boolean> {
