@@ -167,12 +167,13 @@ function entry(name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // `npm run bench -- backup|restore|crypto|volume` runs one part.
+  // `npm run bench -- backup|restore|crypto|verify|volume` runs one part.
   const only = process.argv[2];
   if (!only || only === 'backup' || only === 'restore') await ensureBenchDatabase();
   if (!only || only === 'backup') await benchDatabaseBackup();
   if (!only || only === 'restore') await benchDatabaseRestore();
   if (!only || only === 'crypto') await entry('crypto.js');
+  if (!only || only === 'verify') await entry('verify.js');
   if (!only || only === 'volume') await entry('volume.js');
 }
 

@@ -8,6 +8,7 @@ import type { OpensslKdf } from './crypto/opensslKdf';
 import { looksLikePlaintext } from './crypto/plaintextSniff';
 import { DecryptKey, EncryptedFileInfo, describeEncryptedFile, kdfFromFingerprint } from './decryptFile';
 import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
+import { READ_CHUNK } from './inflate';
 import { readManifest } from './manifest';
 import type { Encryption } from './naming';
 
@@ -65,7 +66,7 @@ export async function plainSource(path: string): Promise<BackupSource> {
   } catch (err) {
     throw fsError(err, 'read the backup', path);
   }
-  return { path, fileBytes, head, open: (signal) => createReadStream(path, { signal }), close: () => undefined };
+  return { path, fileBytes, head, open: (signal) => createReadStream(path, { signal, highWaterMark: READ_CHUNK }), close: () => undefined };
 }
 
 /**
@@ -136,7 +137,7 @@ class UnlockedKey {
 
   open(path: string, signal?: AbortSignal): Readable {
     const decryptor = this.format === 'age' ? this.age() : this.openssl();
-    return pipelineCb(createReadStream(path, { signal }), decryptor, () => undefined);
+    return pipelineCb(createReadStream(path, { signal, highWaterMark: READ_CHUNK }), decryptor, () => undefined);
   }
 
   private age(): AgeDecrypt {

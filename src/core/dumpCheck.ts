@@ -2,12 +2,12 @@ import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { BackupSource, named } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
 import { CancelledError, LifeboatError, fsError } from './errors';
 import { HashStream } from './hashStream';
+import { inflater } from './inflate';
 import { Manifest, contentSha256, readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
 
@@ -50,7 +50,7 @@ export async function checkDumpFile(source: BackupSource, opts: OperationOptions
   const hash = new HashStream((bytes) => progress({ phase: 'Checking the file', bytes, total }));
   const scan = new DumpScanStream();
   try {
-    await pipeline(source.open(), hash, createGunzip(), scan, discard(), { signal: opts.signal });
+    await pipeline(source.open(), hash, inflater(), scan, discard(), { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw gzipProblem(err, path);
@@ -110,7 +110,7 @@ export async function peekDump(source: BackupSource, opts: OperationOptions = {}
     },
   });
   try {
-    await pipeline(source.open(), createGunzip(), scan, stop, { signal });
+    await pipeline(source.open(), inflater(), scan, stop, { signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     // A truncated file shows up in the full read; here only the head matters.

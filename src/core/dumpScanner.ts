@@ -1,6 +1,8 @@
 import { Transform, TransformCallback } from 'node:stream';
 
 const NL = 0x0a;
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
 const PREFIX_LIMIT = 256;
 const COMPLETE_MARKER = '-- PostgreSQL database dump complete';
 
@@ -34,12 +36,25 @@ export class DumpScanner {
   private prefix: Buffer[] = [];
   private prefixLen = 0;
   private firstLine = true;
+  /** Inside a COPY block whose values are not needed: lines are counted, not looked at. */
+  private countOnly = false;
   readonly facts: DumpFacts = { looksLikeDump: false, complete: false, tables: {}, copies: [], alembicHeads: [], bytes: 0 };
 
   write(chunk: Buffer): void {
     this.facts.bytes += chunk.length;
     let pos = 0;
     while (pos < chunk.length) {
+      if (this.countOnly && this.prefixLen === 0) {
+        // Rows of a COPY block are only counted: no line is copied, which keeps a scan of a
+        // large dump well below the cost of inflating it.
+        const nl = chunk.indexOf(NL, pos);
+        if (nl !== -1) {
+          if (nl - pos === 2 && chunk[pos] === BACKSLASH && chunk[pos + 1] === DOT) this.endCopy();
+          else this.copyRows++;
+          pos = nl + 1;
+          continue;
+        }
+      }
       const nl = chunk.indexOf(NL, pos);
       const end = nl === -1 ? chunk.length : nl;
       if (this.prefixLen < PREFIX_LIMIT) {
@@ -62,6 +77,13 @@ export class DumpScanner {
     }
   }
 
+  private endCopy(): void {
+    this.facts.tables[this.copyTable!] = (this.facts.tables[this.copyTable!] ?? 0) + this.copyRows;
+    this.facts.copies.push(this.copyTable!);
+    this.copyTable = undefined;
+    this.countOnly = false;
+  }
+
   end(): DumpFacts {
     if (this.prefixLen) {
       const line = Buffer.concat(this.prefix);
@@ -75,10 +97,8 @@ export class DumpScanner {
 
   private line(line: Buffer): void {
     if (this.copyTable !== undefined) {
-      if (line.length === 2 && line[0] === 0x5c && line[1] === 0x2e) {
-        this.facts.tables[this.copyTable] = (this.facts.tables[this.copyTable] ?? 0) + this.copyRows;
-        this.facts.copies.push(this.copyTable);
-        this.copyTable = undefined;
+      if (line.length === 2 && line[0] === BACKSLASH && line[1] === DOT) {
+        this.endCopy();
         return;
       }
       this.copyRows++;
@@ -97,6 +117,7 @@ export class DumpScanner {
     if (text.startsWith('COPY ') && text.trimEnd().endsWith('FROM stdin;')) {
       this.copyTable = copyTarget(text);
       this.copyRows = 0;
+      this.countOnly = !isAlembicTable(this.copyTable);
     } else if (text.startsWith('-- Dumped from database version ')) {
       this.facts.serverVersion = text.slice('-- Dumped from database version '.length).trim();
     } else if (text.startsWith('-- Dumped by pg_dump version ')) {

@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import type { BackupSource } from './backupSource';
 import { countsFromTags, CopyTagCollector } from './copyTags';
 import { gzipProblem } from './dumpCheck';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
 import { HashStream } from './hashStream';
+import { inflater } from './inflate';
 import { CancelledError, LifeboatError } from './errors';
 import { startExec } from './exec';
 import { OperationOptions, noProgress } from './progress';
@@ -66,7 +66,7 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, source: Backup
     const output = pipeline(run.stdout, tags).finally(() => exited.abort());
     const signal = opts.signal ? AbortSignal.any([opts.signal, exited.signal]) : exited.signal;
     try {
-      await pipeline(source.open(), hash, createGunzip(), scan, run.stdin!, { signal });
+      await pipeline(source.open(), hash, inflater(), scan, run.stdin!, { signal });
     } catch (err) {
       if (opts.signal?.aborted) {
         run.destroy();

@@ -1,12 +1,12 @@
 import type { BackupSource } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { basename } from 'node:path';
 import { named } from './backupSource';
 import { CancelledError, LifeboatError } from './errors';
 import { HashStream } from './hashStream';
+import { inflater } from './inflate';
 import type { OperationOptions } from './progress';
 
 export interface TarFacts {
@@ -37,7 +37,7 @@ export async function checkTarGz(source: BackupSource, opts: OperationOptions = 
     stream.resume();
   });
   try {
-    await pipeline(source.open(), hash, createGunzip(), tar, { signal: opts.signal });
+    await pipeline(source.open(), hash, inflater(), tar, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     if (err instanceof CryptoError) throw named(err, basename(path));

@@ -1,11 +1,11 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, UnsafeEntry } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { HashStream } from './hashStream';
+import { inflater } from './inflate';
 import { OperationOptions, noProgress } from './progress';
 
 /** Owner and permission bits of the volume's root folder, from the archive's `./` entry. */
@@ -172,7 +172,7 @@ export async function checkVolumeArchive(
   const scan = new VolumeTarScan({ guard: 'refuse' });
   const sink = new Writable({ write: (_c, _e, done) => done() });
   try {
-    await pipeline(opts.open?.(opts.signal) ?? createReadStream(path, { highWaterMark: 1 << 20 }), hash, createGunzip(), scan, sink, { signal: opts.signal });
+    await pipeline(opts.open?.(opts.signal) ?? createReadStream(path, { highWaterMark: 1 << 20 }), hash, inflater(), scan, sink, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw explainArchive(err, path, opts.purpose);
