@@ -52,8 +52,20 @@ describe('DumpScanner', () => {
       assert.deepEqual(f.alembicHeads, ['c3d4e5f6a7b8']);
       assert.equal(f.bytes, Buffer.byteLength(DUMP));
       assert.equal(f.unterminatedCopy, undefined);
+      assert.deepEqual(f.copies, ['public.alembic_version', 'public.users', 'public."Odd Name"']);
     });
   }
+
+  it('counts the rows of a large COPY block exactly wherever chunks split its lines and terminator', () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `${i}\tname ${i}\t${i % 7 === 0 ? '\\.' : 'x'}`);
+    const text = ['-- PostgreSQL database dump', 'COPY public.big (id, name, v) FROM stdin;', ...rows, '\\.', 'COPY public.after (id) FROM stdin;', '1', '\\.', '-- PostgreSQL database dump complete', ''].join('\n');
+    for (const size of [997, 4093, 65536, 1 << 20]) {
+      const f = scan(text, size);
+      assert.deepEqual(f.tables, { 'public.big': 10_000, 'public.after': 1 }, `chunks of ${size}`);
+      assert.deepEqual(f.copies, ['public.big', 'public.after']);
+      assert.equal(f.complete, true);
+    }
+  });
 
   it('notices a dump cut off in the middle of a COPY block', () => {
     const cut = DUMP.slice(0, DUMP.indexOf('2\tline'));
