@@ -64,4 +64,56 @@ describe('config archive and restore in the extension host', function () {
     assert.equal(await fs.readFile(nginx, 'utf8'), original);
     assert.match(await fs.readFile(`${nginx}.bak`, 'utf8'), /an edit made after the archive/);
   });
+  it('a config path that is a folder of thousands of files: archived whole, and the one file changed among them found, picked and restored', async function () {
+    this.timeout(240_000);
+    const rel = '.lifeboat-test-many';
+    const many = join(workspace, rel);
+    const config = vscode.workspace.getConfiguration('lifeboat');
+    await fs.rm(many, { recursive: true, force: true });
+    try {
+      for (let d = 0; d < 40; d++) {
+        const sub = join(many, `d${String(d).padStart(2, '0')}`);
+        await fs.mkdir(sub, { recursive: true });
+        await Promise.all(Array.from({ length: 100 }, (_, i) => fs.writeFile(join(sub, `f${String(i).padStart(3, '0')}.conf`), `key=${d}-${i}\n`)));
+      }
+      await config.update('config.paths', [rel, 'docker-compose.yml'], vscode.ConfigurationTarget.Global);
+      const t0 = Date.now();
+      const path = await vscode.commands.executeCommand<string>('lifeboat.archiveConfig');
+      const archiveMs = Date.now() - t0;
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
+      const files = manifest.entries.filter((e: { type: string }) => e.type === 'file');
+      assert.equal(files.length, 4001, '4000 files of the folder and the compose file');
+      assert.ok(files.some((e: { path: string }) => e.path === `${rel}/d39/f099.conf`));
+      assert.ok(archiveMs < 60_000, `archived in ${archiveMs} ms`);
+
+      // One file of the 4000 changed since: the review lists them all, only that one is picked.
+      const edited = join(many, 'd17', 'f042.conf');
+      await fs.writeFile(edited, 'key=edited\n');
+      let offered = 0;
+      let picked: string[] = [];
+      api.setPrompter({
+        pickMany: async (items) => {
+          offered = items.length;
+          const chosen = items.filter((i) => i.picked).map((i) => i.value);
+          picked = chosen.map(String);
+          return chosen;
+        },
+        confirm: async (_m, _d, action) => action,
+      });
+      const t1 = Date.now();
+      const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfig', vscode.Uri.file(path!));
+      const reviewMs = Date.now() - t1;
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      assert.equal(offered, 4001);
+      assert.deepEqual(picked, [`${rel}/d17/f042.conf`]);
+      assert.deepEqual(applied, [`${rel}/d17/f042.conf`]);
+      assert.equal(await fs.readFile(edited, 'utf8'), 'key=17-42\n');
+      assert.equal(await fs.readFile(`${edited}.bak`, 'utf8'), 'key=edited\n');
+      assert.ok(reviewMs < 60_000, `staged and compared in ${reviewMs} ms`);
+    } finally {
+      await config.update('config.paths', undefined, vscode.ConfigurationTarget.Global);
+      await fs.rm(many, { recursive: true, force: true });
+    }
+  });
 });
