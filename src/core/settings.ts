@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DiscoverySettings, folderProjectName } from './discovery';
 import { LifeboatError } from './errors';
+import type { KeyFiles } from './fileKeys';
 import type { HealthSpec } from './healthCheck';
 import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retention';
 import type { CronZone } from './cron';
@@ -35,10 +36,20 @@ export class LifeboatSettings {
 
   /** Absolute; relative settings are taken from the workspace folder. */
   get backupDirectory(): string {
-    const value = this.str('backupDirectory') || 'backups';
+    return this.path(this.str('backupDirectory') || 'backups');
+  }
+
+  private path(value: string): string {
     const expanded = value.startsWith('~/') ? path.join(process.env.HOME ?? '', value.slice(2)) : value;
     if (path.isAbsolute(expanded)) return expanded;
     return path.join(this.folderPath ?? process.cwd(), expanded);
+  }
+
+  /** The key files of encrypted backups (paths only: secrets never live in settings). */
+  get encryptionKeyFiles(): KeyFiles {
+    const keyFile = this.str('encryption.keyFile');
+    const identityFile = this.str('encryption.identityFile');
+    return { keyFile: keyFile ? this.path(keyFile) : undefined, identityFile: identityFile ? this.path(identityFile) : undefined };
   }
 
   get backupPrefix(): string {

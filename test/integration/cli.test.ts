@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { readKeyFile } from '../../src/core/crypto/keyFile';
+import { encryptFile } from '../../src/core/encryptFile';
 import { acquireLock } from '../../src/core/lock';
 import { REPO, demoStack, tempDir } from './harness';
 
@@ -146,6 +148,35 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     const report = JSON.parse(r.stdout);
     assert.equal(report.disk.low, true);
     assert.ok(report.problems.some((p: string) => /low disk space/.test(p)), report.problems.join());
+  });
+
+  it('verify reads an .age backup through lifeboat.encryption.keyFile; a wrong or missing key: exit 1, nothing recorded', async () => {
+    const keys = await tempDir('cli-key');
+    const keyFile = join(keys, 'backup_key');
+    await fs.writeFile(keyFile, 'command-line key file passphrase\n', { mode: 0o600 });
+    const folder = await project({ 'lifeboat.encryption.keyFile': keyFile });
+    assert.equal((await lifeboat(['backup', 'database', '--folder', folder, '--quiet'])).code, 0);
+    const dir = join(folder, 'backups', 'database');
+    const plain = join(dir, (await files(dir)).find((f) => f.endsWith('.sql.gz'))!);
+    const sealed = (await encryptFile(plain, { format: 'age', passphrase: await readKeyFile(keyFile), workFactor: 10, removePlaintext: true })).path;
+
+    const ok = await lifeboat(['verify', sealed, '--folder', folder]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^OK {6}\S+\.sql\.gz\.age \(quick: decrypts \(age;.*sha256 of the decrypted content matches the manifest/m);
+    assert.deepEqual(await files(dir), [`${plain.split('/').pop()}.age`, `${plain.split('/').pop()}.age.json`], 'no plaintext written');
+
+    const manifest = await fs.readFile(`${sealed}.json`, 'utf8');
+    await fs.writeFile(keyFile, 'not the passphrase\n');
+    const wrong = await lifeboat(['verify', sealed, '--folder', folder]);
+    assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stdout, /^FAILED {2}\S+\.age \(quick\): not verified, the key does not open it: \S+: wrong passphrase/m);
+    assert.ok(!wrong.stdout.includes('not the passphrase'));
+
+    const keyless = await project({ 'lifeboat.backupDirectory': join(folder, 'backups') });
+    const none = await lifeboat(['verify', sealed, '--folder', keyless]);
+    assert.equal(none.code, 1);
+    assert.match(none.stdout, /no key file is set/);
+    assert.equal(await fs.readFile(`${sealed}.json`, 'utf8'), manifest, 'a key problem records nothing');
   });
 
   describe('prune and verify on a folder of old backups', () => {
