@@ -19,6 +19,11 @@ export interface ScheduledJobParts {
    * verified: a run that failed must never thin out the backups that still work.
    */
   prune?: (kind: BackupKind) => Promise<void>;
+  /**
+   * A step for each new backup once it verified, before any pruning: the extension encrypts
+   * it here when `lifeboat.encryption.encryptNewBackups` is on. A failure fails the run.
+   */
+  afterVerify?: (path: string) => Promise<void>;
   /** `lifeboat.verify.onCreate`; a scheduled run verifies at least quickly, since pruning depends on it. */
   depth: VerifyDepth | 'off';
   logger?: Logger;
@@ -46,6 +51,17 @@ export function scheduledJob(parts: ScheduledJobParts): ScheduledJob {
       }
     }
     const summary = `${names.join(', ')}, verified (${depth})`;
+    if (parts.afterVerify) {
+      for (const path of paths) {
+        try {
+          await parts.afterVerify(path);
+        } catch (err) {
+          if (isCancelled(err)) throw err;
+          const e = err as LifeboatError;
+          return { ok: false, summary: `${summary}; then failed`, files: paths, problem: `${[e.message, e.hint].filter(Boolean).join(' ')} Nothing was cleaned up.` };
+        }
+      }
+    }
     if (!parts.prune) return { ok: true, summary, files: paths };
     try {
       await parts.prune(kind);

@@ -20,6 +20,8 @@ export class ScheduleService implements vscode.Disposable {
   private reported = new Set<string>();
   /** The retention step of a scheduled run; set by whoever owns retention. */
   prune: ((kind: BackupKind) => Promise<void>) | undefined;
+  /** Runs for each new backup once verified, before pruning (encryption of new backups). */
+  afterVerify: ((path: string) => Promise<void>) | undefined;
   /** Tests replace the clock (the wall clock and timers). */
   clock: SchedulerClock | undefined;
   /** Errors shown by the last reload (invalid expressions); read by tests. */
@@ -75,6 +77,7 @@ export class ScheduleService implements vscode.Disposable {
       }),
       verify: stackVerify({ docker: this.stacks.engine, stack: target, logger: this.log }),
       prune: (kind) => (this.prune ? this.prune(kind) : Promise.resolve()),
+      afterVerify: (path) => (this.afterVerify ? this.afterVerify(path) : Promise.resolve()),
     });
     const scheduler = new Scheduler({ backupDir, schedules, zone: config.zone, run: job, clock: this.clock, logger: this.log });
     if (scheduler.kinds.length === 0) {

@@ -85,6 +85,19 @@ describe('scheduledJob (backup → verify → prune)', () => {
     assert.match(outcome.problem ?? '', /made and verified, but the cleanup failed: Cannot delete x/);
   });
 
+  it('runs the after-verify step (encryption) before pruning, and prunes nothing when it fails', async () => {
+    const seal = async (path: string) => {
+      calls.push(`seal ${path}`);
+    };
+    await scheduledJob(parts({ afterVerify: seal }))('database');
+    assert.deepEqual(calls.map((c) => c.split(' ')[0]), ['backup', 'verify', 'seal', 'prune']);
+    calls = [];
+    const outcome = await scheduledJob(parts({ afterVerify: async () => { throw new LifeboatError('encrypting it failed, so it is kept UNENCRYPTED'); } }))('database');
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.problem ?? '', /kept UNENCRYPTED.*Nothing was cleaned up/);
+    assert.ok(!calls.some((c) => c.startsWith('prune')), calls.join('; '));
+  });
+
   it('works without a prune hook', async () => {
     const outcome = await scheduledJob(parts({ prune: undefined }))('database');
     assert.equal(outcome.ok, true);

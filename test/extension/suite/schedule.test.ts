@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import { FakeClock } from '../../unit/fakeClock';
 
 async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -32,7 +33,8 @@ describe('schedules in the extension host', function () {
   });
 
   after(async () => {
-    for (const key of ['schedule.enabled', 'schedule.database', 'schedule.volume', 'schedule.timezone', 'backupDirectory']) await set(key, undefined);
+    api.schedule.clock = undefined;
+    for (const key of ['schedule.enabled', 'schedule.database', 'schedule.config', 'schedule.volume', 'schedule.timezone', 'database.name', 'backupDirectory']) await set(key, undefined);
     await api.schedule.idle();
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -112,6 +114,40 @@ describe('schedules in the extension host', function () {
     assert.match(cron ?? '', /^CRON_TZ=UTC$/m);
     assert.match(cron ?? '', /^0 1 1 \* \* \S+node \S+\/dist\/cli\.js backup config --folder \S+ --quiet && \S+node \S+cli\.js prune --folder/m);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('runs a due backup in the host (clock moved past the minute): verified, then shown as the last run', async () => {
+    // Half a minute past a minute: 61 s later exactly one due minute has passed.
+    const clock = new FakeClock(Math.floor(Date.now() / 60_000) * 60_000 + 30_000, () => api.schedule.idle());
+    api.schedule.clock = clock;
+    await set('schedule.config', '');
+    await set('schedule.database', '* * * * *');
+    await until('the every-minute schedule', () => api.schedule.status()?.find((s) => s.cron === '* * * * *'));
+    await clock.advance(61_000);
+    await api.schedule.idle();
+    const db = api.schedule.status()!.find((s) => s.kind === 'database')!;
+    assert.equal(db.last?.outcome, 'ok', db.last?.problem);
+    assert.match(db.last?.summary ?? '', /^\w+_backup_\d{8}_\d{6}\.sql\.gz, verified \(quick\)/);
+    const files = (await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz'));
+    assert.equal(files.length, 1);
+    await api.statusBar.update();
+    assert.match(api.statusBar.shown.tooltip, /Last run: .*, ok: \w+_backup_\d{8}_\d{6}\.sql\.gz, verified \(quick\)/);
+    const group = await until('the tree to list the scheduled backup', async () => (await api.tree.getChildren()).find((r) => r.label === 'Database' && String(r.description).startsWith('1 ·')));
+    assert.match(String(group.tooltip), /Last run: .*ok/);
+
+    // A run that fails: recorded, shown, and nothing kept.
+    await set('database.name', 'no_such_database');
+    await until('the schedule to restart', () => api.schedule.status()?.find((s) => s.cron === '* * * * *'));
+    await clock.advance(60_000);
+    await api.schedule.idle();
+    const failed = api.schedule.status()!.find((s) => s.kind === 'database')!;
+    assert.equal(failed.last?.outcome, 'failed');
+    assert.match(failed.last?.problem ?? '', /no_such_database/);
+    assert.equal((await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz')).length, 1);
+    await api.statusBar.update();
+    assert.match(api.statusBar.shown.tooltip, /Last run: .*FAILED: pg_dump failed/);
+    await set('database.name', undefined);
+    api.schedule.clock = undefined;
   });
 
   it('stops when disabled', async () => {
