@@ -168,12 +168,22 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     const checked = await stage(session, { ...opts, manifest, staging: dirs.staging, log });
     const root = manifest?.volumeRoot ?? checked.root;
 
-    // 3-4. Swap; from the first move on, a failure moves the previous content back.
-    if (!opts.keepSafetySnapshot) await stopAll();
+    // 3-4. Swap; from the first move on, a failure moves the previous content back. What can
+    // be done before the containers stop is, to keep their downtime to the renames.
+    let previousRoot: VolumeRoot | undefined;
+    try {
+      previousRoot = parseRoot(await session.run(['stat', '-c', '%u:%g:%a', '/data']));
+      await session.run(['mkdir', '-m', '700', `/data/${dirs.aside}`]);
+      throwIfAborted(opts.signal);
+      if (!opts.keepSafetySnapshot) await stopAll();
+    } catch (err) {
+      // Nothing of the live data was touched yet: leave the volume without our folders.
+      await removeStaging(session, `/data/${dirs.staging}`, log);
+      await removeStaging(session, `/data/${dirs.aside}`, log);
+      throw err;
+    }
     const startOrder = [...stopped].reverse();
-    const previousRoot = parseRoot(await session.run(['stat', '-c', '%u:%g:%a', '/data']));
     progress({ phase: `Swapping ${opts.volume} (the previous content is kept aside)` });
-    await session.run(['mkdir', '-m', '700', `/data/${dirs.aside}`]);
     try {
       await session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', dirs.aside, '!', '-name', dirs.staging, '-exec', 'mv', '-t', `/data/${dirs.aside}`, '{}', '+']);
       await session.run(['find', `/data/${dirs.staging}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
