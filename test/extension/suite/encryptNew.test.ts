@@ -86,6 +86,19 @@ describe('encrypt new backups (setting) in the extension host', function () {
     assert.ok(r?.ok, r?.problem);
   });
 
+  it('Archive Config with the setting: verified first (archives are not verified on creation), then only the .tar.gz.age is left', async () => {
+    answer(undefined);
+    const made = await vscode.commands.executeCommand<string>('lifeboat.archiveConfig');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.match(String(made), /\/config\/config_\d{8}_\d{6}\.tar\.gz\.age$/);
+    assert.equal(passphrases, 0);
+    assert.deepEqual((await fs.readdir(dirname(made!))).sort(), [basename(made!), `${basename(made!)}.json`]);
+    const m = JSON.parse(await fs.readFile(`${made}.json`, 'utf8'));
+    assert.equal(m.kind, 'config');
+    assert.equal(m.verifications.at(-1).ok, true, 'verified before it was encrypted');
+    assert.match(m.verifications.at(-1).detail, /gzip and tar whole/);
+  });
+
   it('without a key (the passphrase box dismissed): the backup stays unencrypted and a warning says so', async () => {
     await setSetting('encryption.keyFile', undefined);
     await setSetting('encryption.encryptNewBackups', true);
