@@ -22,6 +22,8 @@ export class ScheduleService implements vscode.Disposable {
   prune: ((kind: BackupKind) => Promise<void>) | undefined;
   /** Runs for each new backup once verified, before pruning (encryption of new backups). */
   afterVerify: ((path: string) => Promise<void>) | undefined;
+  /** Shows an error with actions and resolves to the one clicked; tests answer it. */
+  notify: (message: string, ...actions: string[]) => Thenable<string | undefined> = (message, ...actions) => vscode.window.showErrorMessage(message, ...actions);
   /** Tests replace the clock (the wall clock and timers). */
   clock: SchedulerClock | undefined;
   /** Errors shown by the last reload (invalid expressions); read by tests. */
@@ -111,12 +113,10 @@ export class ScheduleService implements vscode.Disposable {
   private finished(kind: BackupKind, outcome: JobOutcome): void {
     this.catalog.invalidate();
     if (outcome.ok) return;
-    void vscode.window
-      .showErrorMessage(`Lifeboat: the scheduled ${kind} backup failed. ${outcome.problem ?? outcome.summary}`, 'Show Log', 'Retry')
-      .then((pick) => {
-        if (pick === 'Show Log') this.log.show();
-        if (pick === 'Retry') void this.retry(kind);
-      });
+    void this.notify(`Lifeboat: the scheduled ${kind} backup failed. ${outcome.problem ?? outcome.summary}`, 'Show Log', 'Retry').then((pick) => {
+      if (pick === 'Show Log') this.log.show();
+      if (pick === 'Retry') void this.retry(kind);
+    });
   }
 
   /** Once per distinct message, so each settings change does not repeat an old complaint. */
@@ -124,7 +124,7 @@ export class ScheduleService implements vscode.Disposable {
     this.log.error(`${message} ${hint ?? ''}`);
     if (this.reported.has(message)) return;
     this.reported.add(message);
-    void vscode.window.showErrorMessage(`Lifeboat: ${message} That schedule is off until it is fixed.`, 'Open Settings').then((pick) => {
+    void this.notify(`Lifeboat: ${message} That schedule is off until it is fixed.`, 'Open Settings').then((pick) => {
       if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'lifeboat.schedule');
     });
   }

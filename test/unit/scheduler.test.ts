@@ -23,7 +23,7 @@ const utc = (s: string) => new Date(`${s}Z`).getTime();
 interface Harness {
   clock: FakeClock;
   runs: { kind: BackupKind; at: string }[];
-  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number }): Scheduler;
+  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number; zone?: 'UTC' | 'local' }): Scheduler;
 }
 
 describe('Scheduler (injected clock)', () => {
@@ -47,7 +47,7 @@ describe('Scheduler (injected clock)', () => {
         const s = new Scheduler({
           backupDir: dir,
           schedules,
-          zone: 'UTC',
+          zone: opts.zone ?? 'UTC',
           clock,
           tickMs: opts.tickMs ?? MIN,
           run:
@@ -274,6 +274,37 @@ describe('Scheduler (injected clock)', () => {
     assert.equal(saved.formatVersion, 1);
     assert.equal(saved.kinds.database.outcome, 'ok');
     assert.deepEqual((await fs.readdir(dir)).sort(), [SCHEDULE_STATE_FILE]);
+  });
+
+  describe('in local time across the clock changes (Europe/Berlin)', () => {
+    let saved: string | undefined;
+    before(() => {
+      saved = process.env.TZ;
+      process.env.TZ = 'Europe/Berlin';
+      assert.equal(new Date('2026-07-01T00:00:00Z').getTimezoneOffset(), -120);
+    });
+    after(() => {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    });
+
+    it('runs a 02:30 job once on the autumn night, checking every minute through the repeated hour', async () => {
+      h.clock.t = utc('2026-10-24T22:00:00'); // 00:00 CEST on 25 October
+      const s = h.make({ kinds: { database: '30 2 * * *' }, zone: 'local' });
+      await s.start();
+      await h.clock.advance(5 * HOUR); // to 05:00 CET, through 02:00–03:00 twice
+      assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-10-25T00:30']);
+      assert.equal(s.status()[0].next?.toISOString(), '2026-10-26T01:30:00.000Z');
+    });
+
+    it('runs a 02:30 job once on the spring night, at 03:00 when the skipped hour ends', async () => {
+      h.clock.t = utc('2026-03-28T22:00:00'); // 23:00 CET on 28 March
+      const s = h.make({ kinds: { database: '30 2 * * *' }, zone: 'local' });
+      await s.start();
+      await h.clock.advance(5 * HOUR);
+      assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-03-29T01:00']);
+      assert.equal(new Date(h.runs[0].at).getHours(), 3);
+    });
   });
 
   it('stops firing when stopped', async () => {

@@ -24,10 +24,14 @@ describe('schedules in the extension host', function () {
   const config = () => vscode.workspace.getConfiguration('lifeboat');
   const set = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
 
+  /** Notifications the schedule showed; `click` answers one later, as a user would. */
+  const shown: { message: string; actions: string[]; click: (action: string | undefined) => void }[] = [];
+
   before(async () => {
     const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
     assert.ok(ext);
     api = await ext.activate();
+    api.schedule.notify = (message, ...actions) => new Promise((click) => shown.push({ message, actions, click }));
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-schedule-'));
     await set('backupDirectory', dir);
   });
@@ -91,6 +95,9 @@ describe('schedules in the extension host', function () {
     await set('schedule.database', '0 25 * * *');
     const errors = await until('the settings error', () => api.schedule.lastErrors.length > 0 && api.schedule.lastErrors);
     assert.match(errors[0], /Invalid cron expression "0 25 \* \* \*" in the setting lifeboat\.schedule\.database/);
+    const note = shown.find((n) => n.message.includes('"0 25 * * *"'));
+    assert.ok(note, JSON.stringify(shown));
+    assert.deepEqual(note.actions, ['Open Settings']);
     const status = await until('config still scheduled', () => api.schedule.status());
     assert.deepEqual(status.map((s) => s.kind), ['config']);
   });
@@ -146,7 +153,18 @@ describe('schedules in the extension host', function () {
     assert.equal((await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz')).length, 1);
     await api.statusBar.update();
     assert.match(api.statusBar.shown.tooltip, /Last run: .*FAILED: pg_dump failed/);
+    const note = shown.find((n) => n.message.startsWith('Lifeboat: the scheduled database backup failed.'));
+    assert.ok(note, JSON.stringify(shown));
+    assert.deepEqual(note.actions, ['Show Log', 'Retry']);
+    assert.match(note.message, /no_such_database/);
+
+    // "Retry" once the cause is fixed: the run is made again at once and succeeds.
     await set('database.name', undefined);
+    await until('the schedule to restart', () => api.schedule.status()?.find((s) => s.cron === '* * * * *'));
+    note.click('Retry');
+    await until('the retried backup', async () => (await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz')).length === 2);
+    await api.schedule.idle();
+    assert.equal(api.schedule.status()!.find((s) => s.kind === 'database')!.last?.outcome, 'ok');
     api.schedule.clock = undefined;
   });
 
