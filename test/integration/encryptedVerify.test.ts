@@ -8,6 +8,7 @@ import type { KeyProvider } from '../../src/core/backupSource';
 import { CryptoError } from '../../src/core/crypto/cryptoError';
 import { backupDatabase } from '../../src/core/databaseBackup';
 import { restoreDatabase } from '../../src/core/databaseRestore';
+import { CancelledError } from '../../src/core/errors';
 import type { Stack } from '../../src/core/discovery';
 import { encryptFile } from '../../src/core/encryptFile';
 import { readManifest } from '../../src/core/manifest';
@@ -104,6 +105,24 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
       assert.deepEqual(await listing(dirname(file)), before);
     });
   }
+
+  it('a cancel while reading the decryption, or a dismissed passphrase question, records nothing', async () => {
+    const manifestBefore = await fs.readFile(`${age}.json`, 'utf8');
+    const ac = new AbortController();
+    await assert.rejects(
+      verifyBackup(age, {
+        depth: 'quick',
+        keys: keys(PASSPHRASE),
+        signal: ac.signal,
+        progress: (u) => {
+          if ((u.bytes ?? 0) > 0) ac.abort();
+        },
+      }),
+      (err: Error) => err instanceof CancelledError,
+    );
+    await assert.rejects(verifyBackup(age, { depth: 'quick', keys: { key: async () => undefined } }), (err: Error) => err instanceof CancelledError);
+    assert.equal(await fs.readFile(`${age}.json`, 'utf8'), manifestBefore);
+  });
 
   for (const format of ['age', 'openssl'] as const) {
     it(`${format}: a flipped byte fails verification and the failure is recorded`, async () => {
