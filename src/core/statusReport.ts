@@ -93,17 +93,18 @@ export function renderStatusText(r: StatusReport): string {
 
 /** The same report for a Markdown preview in VS Code. */
 export function renderStatusMarkdown(r: StatusReport): string {
-  const icon = { ok: '✅', warning: '⚠️', failing: '❌' }[r.status];
-  const lines = [`# Backup status: ${icon} ${r.status}`, '', `Generated ${time(r.generatedAt)} · folder \`${r.backupDir}\``, ''];
-  for (const p of r.problems) lines.push(`- ${icon} ${p}`);
+  // Words, not emoji: they read the same in every font and to screen readers.
+  const word = { ok: 'OK', warning: 'WARNING', failing: 'FAILING' }[r.status];
+  const lines = [`# Backup status: ${word}`, '', `Generated ${time(r.generatedAt)} · folder \`${r.backupDir}\``, ''];
+  for (const p of r.problems) lines.push(`- **${word}:** ${p}`);
   if (r.problems.length) lines.push('');
   lines.push(`**${r.count}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
-  if (r.disk) lines.push(`Free space: **${formatBytes(r.disk.freeBytes)}** of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? ` ⚠️ below the ${formatBytes(r.disk.minFreeBytes)} of lifeboat.storage.minFreeMB` : ''}.`);
+  if (r.disk) lines.push(`Free space: **${formatBytes(r.disk.freeBytes)}** of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? `, **below the ${formatBytes(r.disk.minFreeBytes)}** of lifeboat.storage.minFreeMB` : ''}.`);
   lines.push('', '| kind | count | size | oldest | newest | unverified | failed |', '|---|---|---|---|---|---|---|');
   for (const k of r.kinds) lines.push(`| ${k.kind} | ${k.count} | ${formatBytes(k.bytes)} | ${time(k.oldest?.createdAt)} | ${time(k.newest?.createdAt)} | ${k.unverified} | ${k.failed} |`);
   if (r.schedules.length) {
     lines.push('', '## Schedules', '', '| kind | cron | next run | last run |', '|---|---|---|---|');
-    for (const s of r.schedules) lines.push(`| ${s.kind} | \`${s.cron}\` | ${time(s.next)} | ${time(s.last)}${s.lastOk === false ? ' ❌' : ''} |`);
+    for (const s of r.schedules) lines.push(`| ${s.kind} | \`${s.cron}\` | ${time(s.next)} | ${time(s.last)}${s.lastOk === false ? ' (failed)' : ''} |`);
   }
   lines.push('');
   return lines.join('\n');

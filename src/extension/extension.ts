@@ -10,6 +10,7 @@ import { OutputLogger } from './outputLogger';
 import { Prompter, vscodePrompter } from './prompter';
 import { ScheduleService } from './scheduleService';
 import { Settings } from './settings';
+import { registerReportDocuments } from './showMarkdown';
 import { StackService } from './stackService';
 import { BackupStatusBar } from './statusBar';
 import { BackupsHeader } from './tree/backupsHeader';
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   schedule.afterVerify = async (file) => void (await encryptNewBackup(lb, file));
 
   context.subscriptions.push(
+    registerReportDocuments(),
     log,
     catalog,
     tree,

@@ -11,7 +11,7 @@
 //
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
-// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 180).
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 360).
 //
 // To add a step, write an async function (wb: Workbench) => void and add it to STEPS
 // (backupFromPalette below is an example).
@@ -282,6 +282,56 @@ async function configRoundTrip(wb: Workbench): Promise<void> {
   }
 }
 
+/**
+ * The runbook's "Storage full" without `find -delete`: old backups appear, the cleanup preview
+ * says file by file what goes and why, a modal asks, and the view header follows.
+ */
+async function cleanupPreview(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  for (let day = 1; day <= 5; day++) fs.writeFileSync(path.join(dir, `sms_backup_2026090${day}_020000.sql.gz`), 'an old backup');
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: /2026-09-01 02:00/ }).first().waitFor({ timeout: 30_000 });
+  await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Delete 5 old backups?' });
+  await dialog.waitFor({ timeout: 30_000 });
+  // The preview opens beside the modal; give it a moment to render.
+  await page.locator('.tabs-container .tab', { hasText: 'Preview Cleanup preview.md' }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(2000);
+  await screenshot(wb, 'cleanup-preview');
+  await dialog.locator('a.monaco-button', { hasText: 'Delete 5 Backups' }).click();
+  await waitForNotification(wb, /Deleted 5 backups, freed/);
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: /2026-09-01 02:00/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  const left = fs.readdirSync(dir).filter((n) => n.endsWith('.sql.gz'));
+  if (left.length !== 1) throw new Error(`expected only the new backup to be left, found ${left.join(', ')}`);
+}
+
+/** The runbook's status report, as a preview; the view header carries the totals. */
+async function statusReport(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Show Backup Status');
+  await page.locator('.tabs-container .tab', { hasText: 'Preview Backup status.md' }).waitFor({ timeout: 30_000 });
+  await page.locator('.part.sidebar', { hasText: /\d+ backups? · [\d.]+ \w?B · [\d.]+ \w?B free/ }).first().waitFor({ timeout: 15_000 });
+  await page.mouse.move(900, 600);
+  await page.waitForTimeout(3000);
+  await screenshot(wb, 'status-report');
+}
+
+/** A disaster-recovery walkthrough on the Welcome page, opened from the palette. */
+async function walkthrough(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  // Not runCommandFromPalette: "Developer: Reset Welcome Page Walkthrough Progress" ranks first for these words.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('>Welcome: Open Walkthrough');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Welcome: Open Walkthrough/ }).first().click();
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Recover from database corruption' }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+  await page.locator('.gettingStartedContainer', { hasText: 'Find a backup from before the corruption' }).first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1500);
+  await screenshot(wb, 'walkthrough-corruption');
+}
+
 export const STEPS: [string, Step][] = [
   ['open the Lifeboat view', openLifeboatView],
   ['the empty view invites a first backup', welcomeShown],
@@ -290,17 +340,21 @@ export const STEPS: [string, Step][] = [
   ['restore from the palette with a typed confirmation', restoreFromPalette],
   ['drop the pre-restore copy from its context menu', dropPreRestoreCopy],
   ['archive the config, then restore a changed file after a diff', configRoundTrip],
+  ['preview a cleanup and delete old backups after a modal', cleanupPreview],
+  ['show the backup status report', statusReport],
+  ['open a disaster-recovery walkthrough', walkthrough],
 ];
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 180);
+  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 360);
   const timer = setTimeout(() => {
     console.error(`[ui] timed out after ${timeoutS} s`);
     process.exit(1);
   }, timeoutS * 1000);
   // A fresh backup folder, so the flow starts from the "no backups yet" welcome.
   const backups = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ui-'));
+  process.env.LIFEBOAT_UI_BACKUPS = backups;
   process.env.LIFEBOAT_VSCODE_SETTINGS = `"lifeboat.backupDirectory": ${JSON.stringify(backups)}`;
   const wb = await openWorkbench();
   console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);

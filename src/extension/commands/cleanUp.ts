@@ -17,7 +17,7 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const dir = settings.backupDirectory;
   const policies = settings.retention;
   const plan = planRetention(await listBackups(dir), policies, new Date());
-  await showMarkdown(renderRetentionMarkdown(plan, dir));
+  await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir));
   if (plan.remove.length === 0) {
     void vscode.window.showInformationMessage(`Nothing to clean up: all ${plan.keep.length} backups are kept by the retention rules.`);
     return undefined;

@@ -6,6 +6,6 @@ import { showMarkdown } from '../showMarkdown';
 /** "Lifeboat: Show Backup Status": the runbook's status report, instant (nothing is read but the folder). */
 export async function showStatus(lb: Lifeboat): Promise<StatusReport> {
   const report = await lb.header.refresh();
-  await showMarkdown(renderStatusMarkdown(report));
+  await showMarkdown('Backup status', renderStatusMarkdown(report));
   return report;
 }

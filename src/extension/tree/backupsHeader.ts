@@ -43,10 +43,17 @@ export class BackupsHeader implements vscode.Disposable {
       schedules: this.schedules(),
     });
     this.last = report;
-    const free = report.disk ? ` · ${formatBytes(report.disk.freeBytes)} free` : '';
-    this.view.description = report.count ? `${report.count} · ${formatBytes(report.totalBytes)}${free}` : free.slice(3);
+    const free = report.disk ? `${formatBytes(report.disk.freeBytes)} free` : '';
+    const totals = report.count ? `${report.count} backup${report.count === 1 ? '' : 's'} · ${formatBytes(report.totalBytes)}${free ? ` · ${free}` : ''}` : free;
+    // The description shows beside the view's name when it has a header of its own; the
+    // message shows above the tree either way (a single view's header merges into the side bar's).
+    this.view.description = totals;
     const low = report.disk?.low ? report.disk : undefined;
-    this.view.message = low ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}).` : undefined;
+    this.view.message = low
+      ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}). Preview Cleanup frees space safely.`
+      : report.count
+        ? totals
+        : undefined;
     if (low && !this.warnedLow) {
       this.warnedLow = true;
       void vscode.window
