@@ -129,11 +129,21 @@ export class ScheduleService implements vscode.Disposable {
     });
   }
 
+  /**
+   * No new runs start; a run in progress finishes and still reports (its failure notice, the
+   * tree's refresh) before the old scheduler lets go of its listeners.
+   */
   private stopScheduler(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions = [];
-    this.scheduler?.dispose();
+    const old = this.scheduler;
+    const subscriptions = this.subscriptions;
     this.scheduler = undefined;
+    this.subscriptions = [];
+    if (!old) return;
+    old.stop();
+    void old.idle().finally(() => {
+      for (const s of subscriptions) s.dispose();
+      old.dispose();
+    });
   }
 
   dispose(): void {
