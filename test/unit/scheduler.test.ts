@@ -307,6 +307,32 @@ describe('Scheduler (injected clock)', () => {
     });
   });
 
+  it('starts afresh from a corrupt state file, without running anything at once', async () => {
+    await fs.writeFile(join(dir, SCHEDULE_STATE_FILE), '{"formatVersion": 1, "kinds": {"database": {"lastDue": "2026-11-2');
+    const s = h.make();
+    await s.start();
+    assert.equal(h.runs.length, 0);
+    assert.equal((await readScheduleState(dir)).kinds.database?.since, '2026-11-26T10:00:00.000Z');
+    await h.clock.advance(utc('2026-11-27T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 1);
+  });
+
+  it('does not repeat a run every tick when its result cannot be written (as on a full disk)', async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    const s = h.make();
+    // A folder where the state file goes: reading fails, and so does the rename that writes it.
+    await fs.rm(join(dir, SCHEDULE_STATE_FILE));
+    await fs.mkdir(join(dir, SCHEDULE_STATE_FILE));
+    await fs.writeFile(join(dir, SCHEDULE_STATE_FILE, 'x'), '');
+    await s.start();
+    // Nothing known about the kind: it starts now, and the next 02:00 runs once.
+    await h.clock.advance(utc('2026-11-27T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 1);
+    await h.clock.advance(30 * MIN);
+    assert.equal(h.runs.length, 1);
+    assert.equal(s.status()[0].last?.outcome, 'ok');
+  });
+
   it('stops firing when stopped', async () => {
     const s = h.make();
     await s.start();
