@@ -254,7 +254,7 @@ async function configRoundTrip(wb: Workbench): Promise<void> {
   const original = fs.readFileSync(nginx, 'utf8');
   try {
     await runCommandFromPalette(wb, 'Lifeboat: Archive Config');
-    await waitForNotification(wb, /Config archived: config_\d{8}_\d{6}\.tar\.gz/);
+    await waitForNotification(wb, /Config archived and verified: config_\d{8}_\d{6}\.tar\.gz/);
     fs.writeFileSync(nginx, original.replace('client_max_body_size', '# edited by hand\n    client_max_body_size'));
     await runCommandFromPalette(wb, 'Lifeboat: Restore Config…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: /UTC/ }).first().waitFor();

@@ -6,6 +6,7 @@ import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
+import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 /** "Lifeboat: Archive Config": the runbook's monthly archive of compose file, .env files, nginx config and migrations. */
 export async function archiveConfig(lb: Lifeboat): Promise<string> {
@@ -14,8 +15,8 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
   const settings = lb.stacks.settings;
   // No Docker needed: the project only names the lock and the manifest.
   const project = await settings.projectName();
-  const result = await runWithProgress('Lifeboat: Archiving config', (op) =>
-    runArchive({
+  const { result, verified } = await runWithProgress('Lifeboat: Archiving config', async (op) => {
+    const made = await runArchive({
       ...op,
       logger: lb.log,
       backupDir: settings.backupDirectory,
@@ -23,12 +24,17 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
       paths: settings.configPaths,
       project,
       level: settings.compressionLevel,
-    }),
-  );
+    });
+    return { result: made, verified: await verifyNewBackup(lb, made.path, op) };
+  });
   lb.catalog.invalidate();
+  if (verified && !verified.ok) {
+    reportFailedVerification(lb, verified);
+    return result.path;
+  }
   const sealed = await encryptNewBackup(lb, result.path);
   const files = result.manifest.entries.filter((e) => e.type === 'file').length;
-  const parts = [`Config archived${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
+  const parts = [`Config archived${verified ? ' and verified' : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
   if (result.missing.length) parts.push(`Not found, skipped: ${result.missing.join(', ')}.`);
   if (result.skipped.length) parts.push(`Left out: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.`);
   for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);

@@ -2,16 +2,15 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { backupDatabase as runBackup } from '../../core/databaseBackup';
 import { formatBytes } from '../../core/format';
-import { verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
+import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 /** "Lifeboat: Back Up Database". Resolves to the new backup's path (the `.age`/`.enc` when new backups are encrypted). */
 export async function backupDatabase(lb: Lifeboat): Promise<string> {
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
-  const depth = settings.verifyOnCreate;
   const { result, verified } = await runWithProgress(`Lifeboat: Backing up ${stack.db.database}`, async (op) => {
     const made = await runBackup(lb.stacks.engine, stack, {
       ...op,
@@ -20,15 +19,11 @@ export async function backupDatabase(lb: Lifeboat): Promise<string> {
       prefix: settings.backupPrefix || undefined,
       level: settings.compressionLevel,
     });
-    // The backup is already complete and kept; this reads it back as a restore would.
-    const check = depth === 'off' ? undefined : await verifyBackup(made.path, { ...op, depth, docker: lb.stacks.engine, stack, logger: lb.log });
-    return { result: made, verified: check };
+    return { result: made, verified: await verifyNewBackup(lb, made.path, op, stack) };
   });
   lb.catalog.invalidate();
   if (verified && !verified.ok) {
-    void vscode.window.showErrorMessage(`The new backup ${result.manifest.file.name} FAILED verification: ${verified.problem}`, 'Show Log').then((p) => {
-      if (p) lb.log.show();
-    });
+    reportFailedVerification(lb, verified);
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);

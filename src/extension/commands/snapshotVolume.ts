@@ -6,6 +6,7 @@ import { snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
+import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 /**
  * "Lifeboat: Snapshot Volume…": the runbook's weekly snapshot. A volume holding a database is
@@ -23,8 +24,8 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     );
     if (!volume) return undefined;
   }
-  const result = await runWithProgress(`Lifeboat: Snapshotting ${volume}`, (op) =>
-    runSnapshot(lb.stacks.engine, {
+  const { result, verified } = await runWithProgress(`Lifeboat: Snapshotting ${volume}`, async (op) => {
+    const made = await runSnapshot(lb.stacks.engine, {
       ...op,
       logger: lb.log,
       volume: volume!,
@@ -32,11 +33,16 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
       helperImage: settings.helperImage,
       stopContainers: settings.volumeStopMode === 'live' ? [] : 'auto',
       level: settings.compressionLevel,
-    }),
-  );
+    });
+    return { result: made, verified: await verifyNewBackup(lb, made.path, op) };
+  });
   lb.catalog.invalidate();
+  if (verified && !verified.ok) {
+    reportFailedVerification(lb, verified);
+    return result.path;
+  }
   const sealed = await encryptNewBackup(lb, result.path);
   const stopped = result.stopped.length ? ` ${result.stopped.join(', ')} stopped for the copy and running again.` : '';
-  void vscode.window.showInformationMessage(`Snapshot created${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
+  void vscode.window.showInformationMessage(`Snapshot created${verified ? ' and verified' : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
   return sealed.path;
 }

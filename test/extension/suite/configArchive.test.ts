@@ -39,6 +39,8 @@ describe('config archive and restore in the extension host', function () {
     assert.match(path ?? '', /config\/config_\d{8}_\d{6}\.tar\.gz$/);
     assert.equal((await fs.stat(path!)).mode & 0o777, 0o600);
     const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
+    // Read back on creation (lifeboat.verify.onCreate), like a database backup.
+    assert.deepEqual(manifest.verifications.map((v: { depth: string; ok: boolean }) => [v.depth, v.ok]), [['quick', true]]);
     const files = manifest.entries.filter((e: { type: string }) => e.type === 'file').map((e: { path: string }) => e.path);
     for (const f of ['docker-compose.yml', '.env', '.env.production.SECURE', 'docker/nginx.conf']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
     assert.ok(files.some((f: string) => f.startsWith('backend/alembic/versions/')));

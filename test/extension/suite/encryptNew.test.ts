@@ -86,7 +86,7 @@ describe('encrypt new backups (setting) in the extension host', function () {
     assert.ok(r?.ok, r?.problem);
   });
 
-  it('Archive Config with the setting: verified first (archives are not verified on creation), then only the .tar.gz.age is left', async () => {
+  it('Archive Config with the setting: verified on creation, then only the .tar.gz.age is left', async () => {
     answer(undefined);
     const made = await vscode.commands.executeCommand<string>('lifeboat.archiveConfig');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
