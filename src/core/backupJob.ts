@@ -3,73 +3,91 @@ import { archiveConfig } from './configArchive';
 import { backupDatabase } from './databaseBackup';
 import { Stack, discoverStack } from './discovery';
 import { LifeboatError } from './errors';
-import type { Manifest } from './manifest';
+import type { Logger } from './logger';
 import type { BackupKind } from './naming';
-import type { OperationOptions } from './progress';
 import type { LifeboatSettings } from './settings';
-import { VerifyResult, verifyBackup } from './verify';
+import { VerifyDepth, VerifyResult, verifyBackup } from './verify';
 import { snapshotVolume } from './volumeSnapshot';
 
-export interface MadeBackup {
-  path: string;
-  manifest: Manifest;
-  /** Absent when lifeboat.verify.onCreate is off. */
-  verified?: VerifyResult;
-}
-
-export interface BackupJobOptions extends OperationOptions {
-  /** Volumes to snapshot; default: every named volume the stack mounts. */
-  volumes?: string[];
-}
-
-/**
- * One backup of a kind, made and checked the way the settings say, with no UI: what the
- * command line and a scheduled run do (the extension's commands add their own prompts).
- * A volume job makes one snapshot per volume.
+/*
+ * Backups with no UI, the way the settings say: what a scheduled run and the command line do
+ * (the extension's commands add prompts and progress around the same core functions).
  */
-export async function runBackupJob(docker: Docker | undefined, settings: LifeboatSettings, kind: BackupKind, opts: BackupJobOptions = {}): Promise<MadeBackup[]> {
-  const depth = settings.verifyOnCreate;
-  const check = async (made: { path: string; manifest: Manifest }, stack?: Stack): Promise<MadeBackup> => ({
-    ...made,
-    verified: depth === 'off' ? undefined : await verifyBackup(made.path, { ...opts, depth, docker, stack }),
-  });
-  if (kind === 'config') {
-    const workspace = settings.folderPath;
-    if (!workspace) throw new LifeboatError('A config archive needs the project folder.', 'Pass --folder with the folder that holds docker-compose.yml.');
-    const made = await archiveConfig({
-      ...opts,
-      backupDir: settings.backupDirectory,
-      workspace,
-      paths: settings.configPaths,
-      project: await settings.projectName(),
-      level: settings.compressionLevel,
-    });
-    return [await check(made)];
-  }
-  if (!docker) throw new LifeboatError(`A ${kind} backup needs the Docker engine.`);
-  const stack = await discoverStack(docker, settings.discovery);
-  if (kind === 'database') {
-    const made = await backupDatabase(docker, stack, {
-      ...opts,
-      backupDir: settings.backupDirectory,
-      prefix: settings.backupPrefix || undefined,
-      level: settings.compressionLevel,
-    });
-    return [await check(made, stack)];
-  }
-  const volumes = opts.volumes?.length ? opts.volumes : stack.volumes.map((v) => v.name);
-  if (volumes.length === 0) throw new LifeboatError(`The stack ${stack.project ?? stack.db.name} mounts no named volumes.`, 'Only named Docker volumes can be snapshotted.');
-  const out: MadeBackup[] = [];
-  for (const volume of volumes) {
-    const made = await snapshotVolume(docker, {
-      ...opts,
-      volume,
-      backupDir: settings.backupDirectory,
-      helperImage: settings.helperImage,
-      stopContainers: settings.volumeStopMode === 'live' ? [] : 'auto',
-      level: settings.compressionLevel,
-    });
-    out.push(await check(made));
-  }
-  return out;
+
+export interface StackBackupOptions {
+  docker: Docker;
+  /** Found again for each run: containers come and go between 02:00s. */
+  stack: () => Promise<Stack>;
+  backupDir: string;
+  workspace?: string;
+  prefix?: string;
+  level?: number;
+  configPaths?: readonly string[];
+  helperImage?: string;
+  volumeStopMode?: 'stop' | 'live';
+  /** Only these volumes (the command line's --volume); default: every volume the stack mounts. */
+  volumes?: string[];
+  /** Names a config archive's lock and manifest when the stack cannot be found (Docker down). */
+  project?: () => Promise<string | undefined>;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** The real backups of a stack for `ScheduledJobParts.backup`, with the same options as the commands. */
+export function stackBackup(opts: StackBackupOptions): (kind: BackupKind) => Promise<string[]> {
+  const common = { logger: opts.logger, signal: opts.signal, backupDir: opts.backupDir, level: opts.level };
+  return async (kind) => {
+    if (kind === 'config') {
+      if (!opts.workspace) throw new LifeboatError('A config archive needs the workspace folder.', 'Open the folder of your Compose project.');
+      const stack = await opts.stack().catch(() => undefined);
+      const made = await archiveConfig({ ...common, workspace: opts.workspace, paths: opts.configPaths, project: stack?.project ?? (await opts.project?.()) });
+      return [made.path];
+    }
+    const stack = await opts.stack();
+    if (kind === 'database') {
+      return [(await backupDatabase(opts.docker, stack, { ...common, prefix: opts.prefix })).path];
+    }
+    const volumes = opts.volumes?.length ? opts.volumes : stack.volumes.map((v) => v.name);
+    if (volumes.length === 0) throw new LifeboatError('The stack mounts no named volumes, so there is nothing to snapshot.', 'Clear the setting lifeboat.schedule.volume to stop scheduling volume snapshots.');
+    const paths: string[] = [];
+    for (const volume of volumes) {
+      const made = await snapshotVolume(opts.docker, {
+        ...common,
+        volume,
+        helperImage: opts.helperImage,
+        stopContainers: opts.volumeStopMode === 'live' ? [] : 'auto',
+      });
+      paths.push(made.path);
+    }
+    return paths;
+  };
+}
+
+/** `ScheduledJobParts.verify` with the real verification (a full one needs the stack). */
+export function stackVerify(opts: Pick<StackBackupOptions, 'docker' | 'stack' | 'logger' | 'signal'>): (path: string, depth: VerifyDepth) => Promise<VerifyResult> {
+  return async (path, depth) => {
+    const stack = depth === 'full' ? await opts.stack() : undefined;
+    return verifyBackup(path, { depth, docker: opts.docker, stack, logger: opts.logger, signal: opts.signal });
+  };
+}
+
+/** The options of `stackBackup` from `lifeboat.*`, for a scheduled run or the command line. */
+export function stackBackupOptions(
+  settings: LifeboatSettings,
+  docker: Docker,
+  extra: Pick<StackBackupOptions, 'logger' | 'signal' | 'volumes'> = {},
+): StackBackupOptions {
+  return {
+    docker,
+    stack: () => discoverStack(docker, settings.discovery),
+    backupDir: settings.backupDirectory,
+    workspace: settings.folderPath,
+    prefix: settings.backupPrefix || undefined,
+    level: settings.compressionLevel,
+    configPaths: settings.configPaths,
+    helperImage: settings.helperImage,
+    volumeStopMode: settings.volumeStopMode,
+    project: () => settings.projectName(),
+    ...extra,
+  };
 }

@@ -1,14 +1,9 @@
-import type Docker from 'dockerode';
 import { basename } from 'node:path';
-import { archiveConfig } from './configArchive';
-import { backupDatabase } from './databaseBackup';
-import type { Stack } from './discovery';
 import { LifeboatError, isCancelled } from './errors';
 import { Logger, silentLogger } from './logger';
 import type { BackupKind } from './naming';
 import type { JobOutcome, ScheduledJob } from './scheduler';
-import { VerifyDepth, VerifyResult, verifyBackup } from './verify';
-import { snapshotVolume } from './volumeSnapshot';
+import type { VerifyDepth, VerifyResult } from './verify';
 
 export interface ScheduledJobParts {
   /** Makes the backups of one kind (a volume run makes one per volume); resolves to their paths. */
@@ -71,58 +66,6 @@ export function scheduledJob(parts: ScheduledJobParts): ScheduledJob {
       return { ok: false, summary: `${summary}; cleanup failed`, files: paths, problem: `The backup is made and verified, but the cleanup failed: ${[e.message, e.hint].filter(Boolean).join(' ')}` };
     }
     return { ok: true, summary: `${summary}, cleaned up`, files: paths };
-  };
-}
-
-export interface StackBackupOptions {
-  docker: Docker;
-  /** Found again for each run: containers come and go between 02:00s. */
-  stack: () => Promise<Stack>;
-  backupDir: string;
-  workspace?: string;
-  prefix?: string;
-  level?: number;
-  configPaths?: readonly string[];
-  helperImage?: string;
-  volumeStopMode?: 'stop' | 'live';
-  logger?: Logger;
-  signal?: AbortSignal;
-}
-
-/** The real backups of a stack for `ScheduledJobParts.backup`, with the same options as the commands. */
-export function stackBackup(opts: StackBackupOptions): (kind: BackupKind) => Promise<string[]> {
-  const common = { logger: opts.logger, signal: opts.signal, backupDir: opts.backupDir, level: opts.level };
-  return async (kind) => {
-    if (kind === 'config') {
-      if (!opts.workspace) throw new LifeboatError('A config archive needs the workspace folder.', 'Open the folder of your Compose project.');
-      const stack = await opts.stack().catch(() => undefined);
-      const made = await archiveConfig({ ...common, workspace: opts.workspace, paths: opts.configPaths, project: stack?.project });
-      return [made.path];
-    }
-    const stack = await opts.stack();
-    if (kind === 'database') {
-      return [(await backupDatabase(opts.docker, stack, { ...common, prefix: opts.prefix })).path];
-    }
-    if (stack.volumes.length === 0) throw new LifeboatError('The stack mounts no named volumes, so there is nothing to snapshot.', 'Clear the setting lifeboat.schedule.volume to stop scheduling volume snapshots.');
-    const paths: string[] = [];
-    for (const v of stack.volumes) {
-      const made = await snapshotVolume(opts.docker, {
-        ...common,
-        volume: v.name,
-        helperImage: opts.helperImage,
-        stopContainers: opts.volumeStopMode === 'live' ? [] : 'auto',
-      });
-      paths.push(made.path);
-    }
-    return paths;
-  };
-}
-
-/** `ScheduledJobParts.verify` with the real verification (a full one needs the stack). */
-export function stackVerify(opts: Pick<StackBackupOptions, 'docker' | 'stack' | 'logger' | 'signal'>): (path: string, depth: VerifyDepth) => Promise<VerifyResult> {
-  return async (path, depth) => {
-    const stack = depth === 'full' ? await opts.stack() : undefined;
-    return verifyBackup(path, { depth, docker: opts.docker, stack, logger: opts.logger, signal: opts.signal });
   };
 }
 

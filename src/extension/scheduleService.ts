@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BackupKind } from '../core/naming';
-import { scheduledJob, stackBackup, stackVerify } from '../core/scheduledJob';
+import { stackBackup, stackBackupOptions, stackVerify } from '../core/backupJob';
+import { scheduledJob } from '../core/scheduledJob';
 import { JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules } from '../core/scheduler';
 import type { BackupCatalog } from './backupCatalog';
 import type { OutputLogger } from './outputLogger';
@@ -60,24 +61,13 @@ export class ScheduleService implements vscode.Disposable {
     this.reported = new Set([...this.reported].filter((m) => this.lastErrors.includes(m)));
     for (const e of errors) this.reportInvalid(e.message, e.hint);
     const backupDir = settings.backupDirectory;
-    const folder = this.stacks.folder.uri.fsPath;
-    const target = () => this.stacks.discover();
+    // Found again for each run (containers come and go between 02:00s), with Docker pinged first.
+    const parts = { ...stackBackupOptions(settings, this.stacks.engine, { logger: this.log }), stack: () => this.stacks.discover() };
     const job = scheduledJob({
       depth: settings.verifyOnCreate,
       logger: this.log,
-      backup: stackBackup({
-        docker: this.stacks.engine,
-        stack: target,
-        backupDir,
-        workspace: folder,
-        prefix: settings.backupPrefix || undefined,
-        level: settings.compressionLevel,
-        configPaths: settings.configPaths,
-        helperImage: settings.helperImage,
-        volumeStopMode: settings.volumeStopMode,
-        logger: this.log,
-      }),
-      verify: stackVerify({ docker: this.stacks.engine, stack: target, logger: this.log }),
+      backup: stackBackup(parts),
+      verify: stackVerify(parts),
       prune: (kind) => (this.prune ? this.prune(kind) : Promise.resolve()),
       afterVerify: (path) => (this.afterVerify ? this.afterVerify(path) : Promise.resolve()),
     });
