@@ -187,6 +187,8 @@ export interface HelperSpec {
   purpose: string;
   /** argv to run; a helper that is only created (getArchive/putArchive) never runs it. */
   argv?: string[];
+  /** Docker removes the container when it exits (a detached cleanup nobody waits for). */
+  autoRemove?: boolean;
 }
 
 /**
@@ -208,6 +210,7 @@ export async function createHelper(docker: Docker, helper: HelperSpec): Promise<
       Labels: { [HELPER_LABEL]: helper.purpose, [HELPER_VOLUME_LABEL]: helper.volume },
       HostConfig: {
         NetworkMode: 'none',
+        AutoRemove: !!helper.autoRemove,
         Mounts: [{ Type: 'volume', Source: helper.volume, Target: '/data', ReadOnly: helper.readOnly, VolumeOptions: { NoCopy: true } }],
       },
     };
@@ -272,4 +275,41 @@ function demuxSmall(buf: Buffer): string {
     i += 8 + len;
   }
   return Buffer.concat(parts).toString('utf8');
+}
+
+const CLEANUP = 'cleanup';
+
+/**
+ * Removes a folder from a volume in a detached helper that removes itself: freeing the disk
+ * space of a replaced volume content need not hold up the restore that replaced it. The next
+ * snapshot or restore of the volume waits for it (`waitForVolumeCleanup`), so none ever reads a
+ * half-removed folder.
+ */
+export async function removeInBackground(docker: Docker, spec: { volume: string; image: string; path: string }): Promise<void> {
+  const c = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: CLEANUP, argv: ['rm', '-rf', spec.path], autoRemove: true });
+  try {
+    await c.start();
+  } catch (err) {
+    await c.remove({ force: true }).catch(() => undefined);
+    throw engineError(err);
+  }
+}
+
+/** Waits until no detached cleanup of the volume runs any more. */
+export async function waitForVolumeCleanup(docker: Docker, volume: string, log: Logger): Promise<void> {
+  let list: Docker.ContainerInfo[];
+  try {
+    list = await docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=${CLEANUP}`, `${HELPER_VOLUME_LABEL}=${volume}`] } });
+  } catch (err) {
+    throw engineError(err);
+  }
+  for (const c of list) {
+    log.info(`Waiting for the removal of ${volume}'s previous content to finish`);
+    try {
+      await docker.getContainer(c.Id).wait();
+    } catch (err) {
+      // Gone already (AutoRemove): finished.
+      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw engineError(err);
+    }
+  }
 }

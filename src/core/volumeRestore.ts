@@ -13,8 +13,8 @@ import { CancelledError, DockerUnavailableError, LifeboatError, fsError, isCance
 import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import {
-  VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeVolumeQuietly,
-  resolveHelperImage, runHelper, volumeUsers,
+  VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeInBackground,
+  removeVolumeQuietly, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup,
 } from './helperContainer';
 import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
@@ -82,7 +82,8 @@ export interface VolumeRestoreResult {
  * 3. the containers stop; the live content is moved aside into a safety folder in the same
  *    volume (contract 3: renames, so the copy costs nothing and cannot fail half-way for lack of
  *    space), the staged content moved up, and the root's owner and mode set;
- * 4. the containers start and must pass their health checks; then the safety folder is removed.
+ * 4. the containers start and must pass their health checks; then the safety folder is removed
+ *    by a detached helper (freeing space is not part of the restore; the next operation waits).
  * A failure (or cancel) after step 3 began moves the previous content back. The stopped
  * containers are started again in a `finally` (contract 5).
  *
@@ -144,6 +145,7 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   let stopped: string[] = [];
   let session: HelperSession | undefined;
   try {
+    await waitForVolumeCleanup(docker, opts.volume, log);
     const id = randomBytes(4).toString('hex');
     const dirs = { staging: `.lifeboat-restore-${id}`, aside: `.lifeboat-safety-${id}` };
     const stopAll = async () => {
@@ -196,11 +198,11 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     } catch (err) {
       throw await rollBack(docker, err, { session, volume: opts.volume, file: opts.file, aside: dirs.aside, previousRoot, safety, startOrder, healthTimeoutMs: opts.healthTimeoutMs, log });
     }
-    // Healthy: the previous content has served its purpose.
-    progress({ phase: 'Removing the previous content' });
+    // Healthy: the previous content has served its purpose. Its removal frees disk space only,
+    // so it runs detached; the next operation on the volume waits for it.
     let previous = 'The previous content was kept aside in the volume until the containers were healthy, then removed.';
     try {
-      await session.run(['rm', '-rf', `/data/${dirs.aside}`]);
+      await removeInBackground(docker, { volume: opts.volume, image, path: `/data/${dirs.aside}` });
     } catch (err) {
       previous = `The previous content is still in the volume, in ${dirs.aside}: it could not be removed (${(err as Error).message}). Remove it by hand.`;
       log.warn(previous);

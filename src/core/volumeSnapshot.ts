@@ -8,7 +8,7 @@ import { dockerEndpoint, isEngineDown } from './docker';
 import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
-import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers } from './helperContainer';
+import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers, waitForVolumeCleanup } from './helperContainer';
 import { HeldLock, acquireLock } from './lock';
 import { assertRoomForBackup } from './storageGuard';
 import { Logger, silentLogger } from './logger';
@@ -90,6 +90,8 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume snapshot');
   let stopped: string[] = [];
   try {
+    // A restore's detached removal of the previous content must not end up in the copy.
+    await waitForVolumeCleanup(docker, opts.volume, log);
     if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}` });
     stopped = await stopContainers(docker, toStop, log);
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
