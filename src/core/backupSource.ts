@@ -8,6 +8,7 @@ import type { OpensslKdf } from './crypto/opensslKdf';
 import { looksLikePlaintext } from './crypto/plaintextSniff';
 import { DecryptKey, EncryptedFileInfo, describeEncryptedFile, kdfFromFingerprint } from './decryptFile';
 import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
+import { readHead } from './fsSafe';
 import { READ_CHUNK } from './inflate';
 import { readManifest } from './manifest';
 import type { Encryption } from './naming';
@@ -55,14 +56,7 @@ export async function plainSource(path: string): Promise<BackupSource> {
   let head: Buffer;
   try {
     fileBytes = (await fs.stat(path)).size;
-    const handle = await fs.open(path, 'r');
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+    head = await readHead(path, HEAD_BYTES);
   } catch (err) {
     throw fsError(err, 'read the backup', path);
   }
@@ -103,7 +97,7 @@ export async function openBackupSource(path: string, opts: { keys?: KeyProvider;
     if (info.format === 'openssl' && 'passphrase' in key && !key.kdf && known) key = { ...key, ...known };
     const unlocked = new UnlockedKey(info.format, key);
     try {
-      const head = await readHead(unlocked.open(path, opts.signal));
+      const head = await readStreamHead(unlocked.open(path, opts.signal));
       if (info.format === 'openssl' && !looksLikePlaintext(head)) {
         // A known derivation decrypts any key to noise; only the data tells.
         throw new CryptoError('wrong-key', 'wrong passphrase or key', 'The first 4 KiB decrypt to noise. Check the key file or the passphrase you typed.');
@@ -172,7 +166,7 @@ class UnlockedKey {
 }
 
 /** The first HEAD_BYTES of a stream (fewer when it ends sooner); the rest is not read. */
-async function readHead(stream: Readable): Promise<Buffer> {
+async function readStreamHead(stream: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
   try {

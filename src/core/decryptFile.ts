@@ -9,7 +9,7 @@ import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslDecrypt } from './crypto/opensslDecrypt';
 import type { OpensslKdf } from './crypto/opensslKdf';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
-import { fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { fsyncDir, fsyncPath, readHead, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { silentLogger } from './logger';
 import { Manifest, readManifest, writeManifest } from './manifest';
@@ -45,14 +45,7 @@ const HEAD_BYTES = 4096;
 export async function describeEncryptedFile(path: string): Promise<EncryptedFileInfo> {
   let head: Buffer;
   try {
-    const handle = await fs.open(path, 'r');
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+    head = await readHead(path, HEAD_BYTES);
   } catch (err) {
     throw fsError(err, 'read', path);
   }

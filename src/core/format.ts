@@ -46,3 +46,20 @@ export function freshness(newest: Date | undefined, maxAgeHours = 24, now: Date 
   if (hours < maxAgeHours * 2) return 'stale';
   return 'old';
 }
+
+export interface FreshnessSummary {
+  state: Freshness;
+  newest?: string;
+  ageHours?: number;
+  maxAgeHours: number;
+}
+
+/** The newest database backup against the freshness rule, as both reports print it. */
+export function freshnessSummary(newest: Date | undefined, maxAgeHours: number, now: Date): FreshnessSummary {
+  return {
+    state: freshness(newest, maxAgeHours, now),
+    newest: newest?.toISOString(),
+    ageHours: newest ? Math.round(((now.getTime() - newest.getTime()) / 3_600_000) * 10) / 10 : undefined,
+    maxAgeHours,
+  };
+}

@@ -51,3 +51,15 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
 export async function removeQuietly(path: string): Promise<void> {
   await fs.rm(path, { force: true }).catch(() => undefined);
 }
+
+/** The first `bytes` bytes of a file (fewer when it is shorter): enough to tell its format. */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,6 +1,6 @@
 import { KINDS, KindTotals, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
-import { Freshness, formatBytes, freshness } from './format';
+import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
 import type { BackupKind } from './naming';
 import type { VerifyResult } from './verify';
 
@@ -19,7 +19,7 @@ export interface HealthReport {
   generatedAt: string;
   /** failing: a check failed or there is no database backup; warning: stale or an anomaly. */
   status: 'ok' | 'warning' | 'failing';
-  freshness: { state: Freshness; newest?: string; ageHours?: number; maxAgeHours: number };
+  freshness: FreshnessSummary;
   kinds: KindSummary[];
   totalBytes: number;
   disk?: { freeBytes: number; totalBytes: number };
@@ -69,18 +69,14 @@ export function buildHealthReport(input: HealthInput): HealthReport {
     }
   }
   const newestDb = kinds[0].newest ? new Date(kinds[0].newest.createdAt) : undefined;
-  const state = freshness(newestDb, input.maxAgeHours, input.now);
+  const fresh = freshnessSummary(newestDb, input.maxAgeHours, input.now);
+  const state = fresh.state;
   const failedCheck = kinds.some((k) => k.newestCheck && !k.newestCheck.ok);
   const status = failedCheck || state === 'none' || state === 'old' ? 'failing' : state === 'stale' || anomalies.length ? 'warning' : 'ok';
   return {
     generatedAt: input.now.toISOString(),
     status,
-    freshness: {
-      state,
-      newest: newestDb?.toISOString(),
-      ageHours: newestDb ? Math.round(((input.now.getTime() - newestDb.getTime()) / 3_600_000) * 10) / 10 : undefined,
-      maxAgeHours: input.maxAgeHours,
-    },
+    freshness: fresh,
     kinds,
     totalBytes: kinds.reduce((a, k) => a + k.bytes, 0),
     disk: input.disk,

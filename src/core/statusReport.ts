@@ -1,7 +1,7 @@
 import { KindTotals, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
 import type { DiskSpace } from './diskSpace';
-import { Freshness, formatBytes, freshness } from './format';
+import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
 import type { BackupKind } from './naming';
 
 export interface ScheduleStatus {
@@ -22,7 +22,7 @@ export interface StatusReport {
   count: number;
   totalBytes: number;
   kinds: (KindTotals & { unverified: number; failed: number })[];
-  freshness: { state: Freshness; newest?: string; ageHours?: number; maxAgeHours: number };
+  freshness: FreshnessSummary;
   disk?: DiskSpace & { minFreeBytes: number; low: boolean };
   schedules: ScheduleStatus[];
 }
@@ -44,7 +44,8 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     failed: input.entries.filter((e) => e.kind === t.kind && e.state === 'failed').length,
   }));
   const newestDb = kinds[0].newest ? new Date(kinds[0].newest.createdAt) : undefined;
-  const state = freshness(newestDb, input.maxAgeHours, input.now);
+  const fresh = freshnessSummary(newestDb, input.maxAgeHours, input.now);
+  const state = fresh.state;
   const low = !!input.disk && input.minFreeBytes > 0 && input.disk.freeBytes < input.minFreeBytes;
   const problems: string[] = [];
   let status: StatusReport['status'] = 'ok';
@@ -65,12 +66,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     count: input.entries.length,
     totalBytes: input.entries.reduce((a, e) => a + e.bytes, 0),
     kinds,
-    freshness: {
-      state,
-      newest: newestDb?.toISOString(),
-      ageHours: newestDb ? Math.round(((input.now.getTime() - newestDb.getTime()) / 3_600_000) * 10) / 10 : undefined,
-      maxAgeHours: input.maxAgeHours,
-    },
+    freshness: fresh,
     disk: input.disk ? { ...input.disk, minFreeBytes: input.minFreeBytes, low } : undefined,
     schedules: input.schedules ?? [],
   };

@@ -4,17 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import { until } from './until';
 import { FakeClock } from '../../unit/fakeClock';
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Enabling lifeboat.schedule.* in a real extension host: next and last runs in the tree and the status bar. */
 describe('schedules in the extension host', function () {
