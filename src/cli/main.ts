@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/discovery';
 import { dockerEndpoint, isEngineDown } from '../core/docker';
-import { DockerUnavailableError, LifeboatError, LockedError, isCancelled } from '../core/errors';
+import { DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
 import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
 import { pruneCommand } from './commands/prune';
@@ -117,7 +117,7 @@ function report(err: unknown): ExitCode {
     }
     if (err instanceof LockedError) return EXIT.locked;
     if (err instanceof DockerUnavailableError || err instanceof NoStackError) return EXIT.unavailable;
-    if (/^The setting lifeboat\.|settings\.json is not valid/.test(err.message)) return EXIT.usage;
+    if (err instanceof SettingsError) return EXIT.usage;
     return EXIT.failed;
   }
   process.stderr.write(`lifeboat: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);

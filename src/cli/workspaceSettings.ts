@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { LifeboatError } from '../core/errors';
+import { LifeboatError, SettingsError } from '../core/errors';
 import { LifeboatSettings, SettingsSource } from '../core/settings';
 import { parseJsonc } from './jsonc';
 
@@ -28,7 +28,7 @@ export async function readWorkspaceSettings(folder: string): Promise<LifeboatSet
     try {
       parsed = parseJsonc(text);
     } catch (err) {
-      throw new LifeboatError(`${file} is not valid JSON: ${(err as Error).message}`, 'Fix the file (VS Code marks the error when you open it), then retry.');
+      throw new SettingsError(`${file} is not valid JSON: ${(err as Error).message}`, 'Fix the file (VS Code marks the error when you open it), then retry.');
     }
     if (parsed && typeof parsed === 'object') values = parsed as Record<string, unknown>;
   }

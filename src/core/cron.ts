@@ -1,4 +1,4 @@
-import { LifeboatError } from './errors';
+import { SettingsError } from './errors';
 
 /** Which clock a schedule's wall times are read on. */
 export type CronZone = 'UTC' | 'local';
@@ -60,7 +60,7 @@ export interface CronSchedule {
 export function parseCron(expression: string, setting?: string): CronSchedule {
   const source = (expression ?? '').trim();
   const fail = (why: string): never => {
-    throw new LifeboatError(
+    throw new SettingsError(
       `Invalid cron expression "${source}"${setting ? ` in the setting ${setting}` : ''}: ${why}.`,
       'Use five fields, minute hour day-of-month month day-of-week, e.g. "0 2 * * *" for every day at 02:00, or "0 3 * * sun" for Sundays at 03:00.',
     );

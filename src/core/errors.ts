@@ -27,6 +27,14 @@ export class DockerUnavailableError extends LifeboatError {
   }
 }
 
+/** A setting (or a settings file) that cannot be used: fixing it, not retrying, is the way out. */
+export class SettingsError extends LifeboatError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'SettingsError';
+  }
+}
+
 export class LockedError extends LifeboatError {
   constructor(what: string, holder: string) {
     super(

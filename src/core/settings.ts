@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DiscoverySettings, folderProjectName } from './discovery';
-import { LifeboatError } from './errors';
+import { SettingsError } from './errors';
 import type { KeyFiles } from './fileKeys';
 import type { HealthSpec } from './healthCheck';
 import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retention';
@@ -176,8 +176,8 @@ export class LifeboatSettings {
   }
 }
 
-function badPolicy(key: string, why: string): LifeboatError {
-  return new LifeboatError(
+function badPolicy(key: string, why: string): SettingsError {
+  return new SettingsError(
     `The setting lifeboat.${key} is not valid: ${why}. Nothing was deleted.`,
     'Fix it in settings.json; the allowed rules are maxAgeDays, keepLast, keepDaily, keepWeekly and keepMonthly.',
   );
