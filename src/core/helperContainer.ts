@@ -280,13 +280,13 @@ function demuxSmall(buf: Buffer): string {
 const CLEANUP = 'cleanup';
 
 /**
- * Removes a folder from a volume in a detached helper that removes itself: freeing the disk
+ * Removes folders from a volume in a detached helper that removes itself: freeing the disk
  * space of a replaced volume content need not hold up the restore that replaced it. The next
  * snapshot or restore of the volume waits for it (`waitForVolumeCleanup`), so none ever reads a
  * half-removed folder.
  */
-export async function removeInBackground(docker: Docker, spec: { volume: string; image: string; path: string }): Promise<void> {
-  const c = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: CLEANUP, argv: ['rm', '-rf', spec.path], autoRemove: true });
+export async function removeInBackground(docker: Docker, spec: { volume: string; image: string; paths: string[] }): Promise<void> {
+  const c = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: CLEANUP, argv: ['rm', '-rf', ...spec.paths], autoRemove: true });
   try {
     await c.start();
   } catch (err) {

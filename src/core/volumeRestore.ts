@@ -186,23 +186,30 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     }
     const startOrder = [...stopped].reverse();
     progress({ phase: `Swapping ${opts.volume} (the previous content is kept aside)` });
+    // Until the staged content starts moving up, every top-level entry but ours is live data.
+    let movingIn = false;
     try {
       await session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', dirs.aside, '!', '-name', dirs.staging, '-exec', 'mv', '-t', `/data/${dirs.aside}`, '{}', '+']);
+      movingIn = true;
       await session.run(['find', `/data/${dirs.staging}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
-      await session.run(['rmdir', `/data/${dirs.staging}`]);
-      await setRoot(session, root, basename(opts.file), log);
+      // The root usually keeps its owner and mode from one snapshot to the next: two fewer steps while down.
+      if (!sameRoot(root, previousRoot)) await setRoot(session, root, basename(opts.file), log);
       if (startOrder.length) progress({ phase: `Starting ${startOrder.join(', ')}` });
       await startContainers(docker, startOrder, log);
       if (startOrder.length) progress({ phase: 'Waiting for health checks' });
       await waitForContainers(docker, startOrder, { timeoutMs: opts.healthTimeoutMs ?? 120_000, signal: opts.signal, log });
     } catch (err) {
-      throw await rollBack(docker, err, { session, volume: opts.volume, file: opts.file, aside: dirs.aside, previousRoot, safety, startOrder, healthTimeoutMs: opts.healthTimeoutMs, log });
+      throw await rollBack(docker, err, {
+        session, volume: opts.volume, file: opts.file, aside: dirs.aside, staging: dirs.staging, movingIn, previousRoot, safety, startOrder,
+        healthTimeoutMs: opts.healthTimeoutMs, log,
+      });
     }
     // Healthy: the previous content has served its purpose. Its removal frees disk space only,
     // so it runs detached; the next operation on the volume waits for it.
     let previous = 'The previous content was kept aside in the volume until the containers were healthy, then removed.';
     try {
-      await removeInBackground(docker, { volume: opts.volume, image, path: `/data/${dirs.aside}` });
+      // The emptied staging folder goes with it.
+      await removeInBackground(docker, { volume: opts.volume, image, paths: [`/data/${dirs.aside}`, `/data/${dirs.staging}`] });
     } catch (err) {
       previous = `The previous content is still in the volume, in ${dirs.aside}: it could not be removed (${(err as Error).message}). Remove it by hand.`;
       log.warn(previous);
@@ -315,6 +322,10 @@ async function removeStaging(session: HelperSession, target: string, log: Logger
   }
 }
 
+function sameRoot(a: VolumeRoot | undefined, b: VolumeRoot | undefined): boolean {
+  return !!a && !!b && a.uid === b.uid && a.gid === b.gid && a.mode === b.mode;
+}
+
 function parseRoot(text: string): VolumeRoot | undefined {
   const m = /^(\d+):(\d+):([0-7]+)\s*$/.exec(text);
   return m ? { uid: Number(m[1]), gid: Number(m[2]), mode: parseInt(m[3], 8) } : undefined;
@@ -336,6 +347,9 @@ interface RollBack {
   volume: string;
   file: string;
   aside: string;
+  staging: string;
+  /** false: the failure came while the live content was being moved aside, so what is left at the top is live too. */
+  movingIn: boolean;
   previousRoot?: VolumeRoot;
   safety?: { path: string };
   startOrder: string[];
@@ -354,7 +368,8 @@ async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Erro
   try {
     // Containers started with the bad data may be crash-looping over the files.
     await stopContainers(docker, [...r.startOrder].reverse(), r.log);
-    await r.session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', r.aside, '-exec', 'rm', '-rf', '{}', '+']);
+    if (r.movingIn) await r.session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', r.aside, '-exec', 'rm', '-rf', '{}', '+']);
+    else await r.session.run(['rm', '-rf', `/data/${r.staging}`]);
     await r.session.run(['find', `/data/${r.aside}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
     await r.session.run(['rmdir', `/data/${r.aside}`]);
     await setRoot(r.session, r.previousRoot, 'The volume', r.log);
