@@ -11,7 +11,7 @@ import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { OperationOptions, noProgress } from './progress';
 import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts } from './psql';
-import { dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
+import { createScratchDatabase, dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
 
 export interface DryRunSummary {
@@ -71,33 +71,36 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
   const container = docker.getContainer(stack.db.id);
   const target: PsqlTarget = { container, user: stack.db.user, database: live };
   const custom = isCustomHead(source.head);
-  // The server's version is asked while the file's head is read: one round trip less to wait for.
-  const [head, server] = await Promise.all([
-    custom ? customHead(container, stack, source, opts) : peekDump(source, { signal: opts.signal, progress }),
-    serverVersion(target),
-  ]);
-  for (const note of head.notes) log.warn(`${opts.file}: ${note}`);
-  checkServerVersion(head.facts, server);
-  throwIfAborted(opts.signal);
-
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database restore');
   const scratch = sideName(live, '_restore', now());
-  let scratchExists = false;
+  const into = { container, user: stack.db.user, database: scratch };
+  // Round trips that do not depend on each other overlap: the scratch database is made while
+  // the file's head is read and the server's version asked, and what the modal says of the
+  // live database is read while the copy loads.
+  const created = custom ? undefined : createScratchDatabase(into);
+  created?.catch(() => undefined);
+  const liveInfo = Promise.all([estimatedRowCounts(target).catch(() => ({})), alembicHead(target)]);
+  liveInfo.catch(() => undefined);
+  let scratchExists = !!created;
   try {
+    const [head, server] = await Promise.all([
+      custom ? customHead(container, stack, source, opts) : peekDump(source, { signal: opts.signal, progress }),
+      serverVersion(target),
+    ]);
+    for (const note of head.notes) log.warn(`${opts.file}: ${note}`);
+    checkServerVersion(head.facts, server);
+    throwIfAborted(opts.signal);
+
     log.info(`Dry run: restoring ${opts.file}${source.encryption ? ` (decrypted on the fly, ${source.encryption})` : ''} into ${scratch}`);
     scratchExists = true;
-    const into = { container, user: stack.db.user, database: scratch };
     const loaded = custom
       ? { ...(await loadCustomDumpIntoNewDatabase(into, source, opts)), facts: head.facts }
-      : await loadDumpIntoNewDatabase(into, source, opts);
+      : await loadDumpIntoNewDatabase(into, source, opts, await created);
     validateDump(opts.file, loaded.facts, loaded.fileSha256, head.manifest);
     const check: DumpCheck = { path: opts.file, facts: loaded.facts, fileBytes: head.fileBytes, fileSha256: loaded.fileSha256, manifest: head.manifest, notes: head.notes };
     progress({ phase: 'Comparing row counts' });
-    const [restored, liveTables, liveAlembicHead] = await Promise.all([
-      ('serverCounts' in loaded && loaded.serverCounts) || tableRowCounts({ ...target, database: scratch }, opts.signal),
-      estimatedRowCounts(target).catch(() => ({})),
-      alembicHead(target),
-    ]);
+    const restored = ('serverCounts' in loaded && loaded.serverCounts) || (await tableRowCounts({ ...target, database: scratch }, opts.signal));
+    const [liveTables, liveAlembicHead] = await liveInfo;
     // A custom archive carries no row counts of its own: its manifest's, when it has one, are the proof.
     compareCounts(custom ? (head.manifest?.tables ?? restored) : check.facts.tables, restored, check.manifest?.tables);
     const summary: DryRunSummary = {
@@ -122,6 +125,8 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
     scratchExists = false;
     return result;
   } finally {
+    // A CREATE still running would outlive a DROP sent now.
+    await created?.catch(() => undefined);
     if (scratchExists) {
       await dropDatabase(target, scratch).catch((err) => log.warn(`Could not drop ${scratch}: ${(err as Error).message}`));
     }

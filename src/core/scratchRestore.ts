@@ -36,10 +36,16 @@ export interface LoadResult {
   serverCounts?: Record<string, number>;
 }
 
-export async function loadDumpIntoNewDatabase(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<LoadResult> {
+export async function loadDumpIntoNewDatabase(
+  target: LoadTarget,
+  source: BackupSource,
+  opts: OperationOptions = {},
+  /** Where the database was already made (createScratchDatabase ran ahead, overlapping other work). */
+  created?: PsqlTarget,
+): Promise<LoadResult> {
   const { path: file, fileBytes } = source;
   const progress = opts.progress ?? noProgress;
-  const admin = await createScratchDatabase(target);
+  const admin = created ?? (await createScratchDatabase(target));
 
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
   const run = await startExec(
@@ -97,7 +103,7 @@ export async function loadDumpIntoNewDatabase(target: LoadTarget, source: Backup
  * dump's own), issued from `postgres` in one round trip; `template1` only when a cluster has no
  * `postgres` database. Resolves to where it was issued from, for dropping and cancelling.
  */
-async function createScratchDatabase(target: LoadTarget): Promise<PsqlTarget> {
+export async function createScratchDatabase(target: LoadTarget): Promise<PsqlTarget> {
   const create = (database: string) => psql({ container: target.container, user: target.user, database }, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
   try {
     await create('postgres');
