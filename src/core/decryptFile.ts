@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeDecrypt } from './crypto/ageDecrypt';
 import type { X25519Identity } from './crypto/ageKeys';
-import { CryptoError } from './crypto/cryptoError';
+import { CryptoError, tamperedError, wrongKeyError } from './crypto/cryptoError';
 import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslDecrypt } from './crypto/opensslDecrypt';
 import type { OpensslKdf } from './crypto/opensslKdf';
+import { looksLikePlaintext } from './crypto/plaintextSniff';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { fsyncDir, fsyncPath, readHead, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
@@ -100,8 +102,30 @@ export async function decryptStream(path: string, key: DecryptKey, opts: { signa
   }
   const decryptor = decryptorFor(info.format, k);
   const file = createReadStream(path, { signal: opts.signal });
+  // CBC has no authentication: a wrong key still ends in valid padding once in 256 tries. The
+  // manifest's plaintext sha256, when there is one, turns that into an error too.
+  const expected = info.format === 'openssl' ? (await readManifest(path)).manifest?.encryption?.plaintextSha256 : undefined;
   // The callback pipeline hands any stage's error to the last stream, which the caller reads.
-  return pipelineCb(file, decryptor, () => undefined);
+  if (!expected) return pipelineCb(file, decryptor, () => undefined);
+  return pipelineCb(file, decryptor, plaintextCheck(expected), () => undefined);
+}
+
+/** Passes the plaintext through and fails at its end when its sha256 is not `expected`. */
+function plaintextCheck(expected: string): Transform {
+  const hash = createHash('sha256');
+  let head = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
+      done(null, chunk);
+    },
+    flush(done) {
+      if (hash.digest('hex') === expected) return done();
+      // Garbage from the first block on is a wrong key; data that starts right was changed later.
+      done(looksLikePlaintext(head) ? tamperedError() : wrongKeyError('Check the passphrase or key file, then retry.'));
+    },
+  });
 }
 
 export interface DecryptFileOptions extends OperationOptions {
