@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { CronSchedule, nextRun, parseCron, previousRun } from '../../src/core/cron';
 import { LifeboatError } from '../../src/core/errors';
+import { inBerlinTime } from './timeZone';
 
 const utc = (s: string) => new Date(`${s}Z`);
 const iso = (d: Date | undefined) => d?.toISOString().replace(':00.000Z', 'Z');
@@ -112,17 +113,7 @@ describe('cron expressions', () => {
   });
 
   describe('local time with daylight saving (Europe/Berlin)', () => {
-    let saved: string | undefined;
-    before(() => {
-      saved = process.env.TZ;
-      process.env.TZ = 'Europe/Berlin';
-      // Node re-reads TZ when it is assigned; make sure it did before relying on it.
-      assert.equal(new Date('2026-07-01T00:00:00Z').getTimezoneOffset(), -120);
-    });
-    after(() => {
-      if (saved === undefined) delete process.env.TZ;
-      else process.env.TZ = saved;
-    });
+    inBerlinTime();
 
     it('reads wall times in the local zone', () => {
       // 02:00 in Berlin is 01:00 UTC in winter and 00:00 UTC in summer.

@@ -15,6 +15,7 @@ import {
   parseSchedules,
   readScheduleState,
 } from '../../src/core/scheduler';
+import { inBerlinTime } from './timeZone';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -277,16 +278,7 @@ describe('Scheduler (injected clock)', () => {
   });
 
   describe('in local time across the clock changes (Europe/Berlin)', () => {
-    let saved: string | undefined;
-    before(() => {
-      saved = process.env.TZ;
-      process.env.TZ = 'Europe/Berlin';
-      assert.equal(new Date('2026-07-01T00:00:00Z').getTimezoneOffset(), -120);
-    });
-    after(() => {
-      if (saved === undefined) delete process.env.TZ;
-      else process.env.TZ = saved;
-    });
+    inBerlinTime();
 
     it('runs a 02:30 job once on the autumn night, checking every minute through the repeated hour', async () => {
       h.clock.t = utc('2026-10-24T22:00:00'); // 00:00 CEST on 25 October
