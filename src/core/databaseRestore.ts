@@ -25,6 +25,8 @@ export interface DryRunSummary {
   /** Migrations will run when the backup's Alembic head differs from the live one. */
   backupAlembicHead?: string[];
   liveAlembicHead?: string[];
+  /** How the dry run reached the server: a direct connection, or psql in the container. */
+  loadedVia?: string;
 }
 
 export interface RestoreOptions extends OperationOptions {
@@ -40,6 +42,8 @@ export interface RestoreOptions extends OperationOptions {
   now?: () => Date;
   /** The key of an encrypted backup: its plaintext streams into the dry run, never onto the disk. */
   keys?: KeyProvider;
+  /** How the dry run reaches the server (see LoadTarget); tests pin `exec` to cover psql's path. */
+  transport?: 'direct' | 'exec';
 }
 
 export type RestoreResult =
@@ -73,7 +77,7 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
   const custom = isCustomHead(source.head);
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database restore');
   const scratch = sideName(live, '_restore', now());
-  const into = { container, user: stack.db.user, database: scratch };
+  const into = { container, user: stack.db.user, database: scratch, transport: opts.transport };
   // Round trips that do not depend on each other overlap: the scratch database is made while
   // the file's head is read and the server's version asked, and what the modal says of the
   // live database is read while the copy loads.
@@ -96,6 +100,7 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
     const loaded = custom
       ? { ...(await loadCustomDumpIntoNewDatabase(into, source, opts)), facts: head.facts }
       : await loadDumpIntoNewDatabase(into, source, opts, await created);
+    if ('via' in loaded) log.info(`Dry run loaded through ${loaded.via}.`);
     validateDump(opts.file, loaded.facts, loaded.fileSha256, head.manifest);
     const check: DumpCheck = { path: opts.file, facts: loaded.facts, fileBytes: head.fileBytes, fileSha256: loaded.fileSha256, manifest: head.manifest, notes: head.notes };
     progress({ phase: 'Comparing row counts' });
@@ -112,6 +117,7 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
       check,
       backupAlembicHead: check.facts.alembicHeads.length ? check.facts.alembicHeads : undefined,
       liveAlembicHead,
+      loadedVia: 'via' in loaded ? loaded.via : 'pg_restore in the container',
     };
     throwIfAborted(opts.signal);
 

@@ -8,7 +8,12 @@ import { DumpFacts, DumpScanStream } from './dumpScanner';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
 import { CancelledError, LifeboatError } from './errors';
-import { startExec } from './exec';
+import { connectDirect } from './directConnection';
+import { RunningExec, startExec } from './exec';
+import { silentLogger } from './logger';
+import { PgConnectionLost, PgServerError } from './pgConnection';
+import { UnsupportedScriptError } from './sqlScriptSplitter';
+import { WireScriptSink } from './wireScriptSink';
 import { OperationOptions, noProgress } from './progress';
 import { PsqlTarget, maintenanceDatabase, psql } from './psql';
 
@@ -16,13 +21,17 @@ export interface LoadTarget {
   container: Docker.Container;
   user: string;
   database: string;
+  /**
+   * `direct` (the default) loads over a protocol connection of Lifeboat's own when the server
+   * can be reached and logged in to, else through psql in the container; `exec` always uses psql.
+   */
+  transport?: 'direct' | 'exec';
 }
 
 /**
- * Creates `database` and loads a `.sql.gz` into it with psql, stopping at the first error
- * inside one transaction (`ON_ERROR_STOP`, `--single-transaction`): a dump that fails half
- * way leaves nothing behind, and psql cannot report success after SQL errors, which the
- * runbook's plain `gunzip -c | psql` does.
+ * Creates `database` and loads a `.sql.gz` into it, stopping at the first error inside one
+ * transaction: a dump that fails half way leaves nothing behind, and no SQL error can be
+ * reported as success, which the runbook's plain `gunzip -c | psql` does.
  */
 export interface LoadResult {
   /** Facts of the whole SQL stream as it went into psql: check them with validateDump. */
@@ -34,6 +43,8 @@ export interface LoadResult {
    * tags do not pair one to one with the dump's COPY blocks; then count the tables.
    */
   serverCounts?: Record<string, number>;
+  /** How the SQL reached the server: `psql` in the container, or a direct connection to `host:port`. */
+  via: string;
 }
 
 export async function loadDumpIntoNewDatabase(
@@ -43,11 +54,24 @@ export async function loadDumpIntoNewDatabase(
   /** Where the database was already made (createScratchDatabase ran ahead, overlapping other work). */
   created?: PsqlTarget,
 ): Promise<LoadResult> {
-  const { path: file, fileBytes } = source;
-  const progress = opts.progress ?? noProgress;
   const admin = created ?? (await createScratchDatabase(target));
-
+  const log = opts.logger ?? silentLogger;
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
+  if (target.transport !== 'exec') {
+    const direct = await connectDirect({ container: target.container, user: target.user, database: target.database, applicationName: appName });
+    if (direct.conn) {
+      try {
+        return await loadThrough(new WireScriptSink(direct.conn), `a direct connection to ${direct.via}`, target, source, opts, admin, appName);
+      } catch (err) {
+        // Only what psql alone understands goes back to psql; the direct session rolled it all back.
+        if (!(err instanceof UnsupportedScriptError)) throw err;
+        log.info(`Loading through psql in the container instead: ${err.message}.`);
+        await new Promise<void>((resolve) => direct.conn.whenClosed(() => resolve()));
+      }
+    } else {
+      log.info(`Loading through psql in the container: no direct connection (${direct.reason}).`);
+    }
+  }
   const run = await startExec(
     target.container,
     {
@@ -57,14 +81,44 @@ export async function loadDumpIntoNewDatabase(
     },
     { stdin: true },
   );
+  return loadThrough(run, 'psql in the container', target, source, opts, admin, appName);
+}
+
+async function loadThrough(
+  sink: WireScriptSink | RunningExec,
+  via: string,
+  target: LoadTarget,
+  source: BackupSource,
+  opts: OperationOptions,
+  admin: PsqlTarget,
+  appName: string,
+): Promise<LoadResult> {
+  const { path: file, fileBytes } = source;
+  const progress = opts.progress ?? noProgress;
   let read = 0;
   // The file is hashed and its SQL scanned on the way in: one read proves and loads it.
   const hash = new HashStream((n) => (read = n));
   const scan = new DumpScanStream();
-  const reportTimer = setInterval(() => progress({ phase: `Dry run: restoring into ${target.database}`, bytes: read, total: fileBytes }), 250);
+  const report = () => progress({ phase: `Dry run: restoring into ${target.database}`, bytes: read, total: fileBytes });
+  // Said at once too: a small dump can be loaded before the first tick.
+  report();
+  const reportTimer = setInterval(report, 250);
   const onAbort = () => void terminate(admin, appName);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (sink instanceof WireScriptSink) {
+      try {
+        await pipeline(source.open(), hash, inflater(), scan, sink, opts.signal ? { signal: opts.signal } : {});
+      } catch (err) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        if (err instanceof PgServerError) throw loadFailed(`server error ${err.code ?? ''}`.trim(), serverText(err));
+        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.');
+        if (err instanceof UnsupportedScriptError) throw err;
+        throw gzipProblem(err, file);
+      }
+      return { facts: scan.facts, fileSha256: hash.digest(), serverCounts: countsFromTags(scan.facts.copies, sink.copyCounts), via };
+    }
+    const run = sink;
     // psql stops at its first error (ON_ERROR_STOP) and exits; its output then ends. Feeding
     // it further would only fill the engine's buffers until the socket breaks, seconds later.
     const exited = new AbortController();
@@ -81,7 +135,7 @@ export async function loadDumpIntoNewDatabase(
       if (exited.signal.aborted || isBrokenPipe(err)) {
         await output.catch(() => undefined);
         const exitCode = await run.exitCode().catch(() => -1);
-        throw loadFailed(exitCode, run.stderr.text());
+        throw loadFailed(`psql exit code ${exitCode}`, run.stderr.text());
       }
       run.destroy();
       await output.catch(() => undefined);
@@ -90,12 +144,26 @@ export async function loadDumpIntoNewDatabase(
     await output;
     const exitCode = await run.exitCode();
     if (opts.signal?.aborted) throw new CancelledError();
-    if (exitCode !== 0) throw loadFailed(exitCode, run.stderr.text());
-    return { facts: scan.facts, fileSha256: hash.digest(), serverCounts: countsFromTags(scan.facts.copies, tags.counts) };
+    if (exitCode !== 0) throw loadFailed(`psql exit code ${exitCode}`, run.stderr.text());
+    return { facts: scan.facts, fileSha256: hash.digest(), serverCounts: countsFromTags(scan.facts.copies, tags.counts), via };
   } finally {
     clearInterval(reportTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The server's error as psql would print it, for the log and for the hints below. */
+function serverText(err: PgServerError): string {
+  const f = err.fields;
+  return [
+    err.message,
+    f.D ? `DETAIL:  ${f.D}` : '',
+    f.H ? `HINT:  ${f.H}` : '',
+    f.W ? `CONTEXT:  ${f.W}` : '',
+    err.context ? `AT:  ${err.context}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /**
@@ -124,7 +192,7 @@ async function terminate(admin: PsqlTarget, appName: string): Promise<void> {
   await psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :'app';", { app: appName }).catch(() => undefined);
 }
 
-function loadFailed(exitCode: number, stderr: string): LifeboatError {
+function loadFailed(how: string, stderr: string): LifeboatError {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const first = lines.find((l) => /ERROR|FATAL|invalid command/.test(l)) ?? lines[0] ?? 'no error output';
   let hint = "The live database was not touched. See the Lifeboat log for psql's output.";
@@ -134,7 +202,7 @@ function loadFailed(exitCode: number, stderr: string): LifeboatError {
   } else if (/invalid command \\(un)?restrict/.test(stderr)) {
     hint = "The dump was made by a newer pg_dump than this server's psql understands. The live database was not touched.";
   }
-  return new LifeboatError(`The backup does not restore cleanly (psql exit code ${exitCode}): ${first}`, hint, stderr);
+  return new LifeboatError(`The backup does not restore cleanly (${how}): ${first}`, hint, stderr);
 }
 
 /** Drops a database Lifeboat created, ending its sessions first. */

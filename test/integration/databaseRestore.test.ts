@@ -76,6 +76,8 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     });
     assert.equal(result.status, 'restored');
     assert.ok(asked);
+    // The stack's server is reachable from here: the dry run must not have fallen back to psql.
+    assert.match(asked.loadedVia ?? '', /^a direct connection to 127\.0\.0\.1:55432$/);
     assert.deepEqual(asked.tables, backupCounts);
     // Small tables are counted exactly, whatever state the statistics are in.
     assert.deepEqual(asked.liveTables, changedCounts);
@@ -146,6 +148,40 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       const broken = `${sql.slice(0, at)}SELECT no_such_function();\n${sql.slice(at)}`;
       const err = await expectUntouched({ file: await fixture('err_backup_20260101_000000.sql.gz', gzipSync(broken)) }, /does not restore cleanly.*no_such_function/);
       assert.match(err.hint ?? '', /live database was not touched/);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
+    it('through psql in the container (no direct connection): an SQL error in the middle, nothing kept', async () => {
+      const at = sql.indexOf('COPY public.students');
+      const broken = `${sql.slice(0, at)}SELECT no_such_function();\n${sql.slice(at)}`;
+      const err = await expectUntouched({ file: await fixture('err_exec_backup_20260101_000000.sql.gz', gzipSync(broken)), transport: 'exec' }, /does not restore cleanly \(psql exit code 3\).*no_such_function/);
+      assert.match(err.hint ?? '', /live database was not touched/);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
+    it('through psql in the container: the dry run proves the same row counts as the direct connection', async () => {
+      const summaries: DryRunSummary[] = [];
+      for (const transport of ['exec', 'direct'] as const) {
+        const r = await restoreDatabase(docker, stack, { file: backup, backupDir: dir, transport, confirm: async (s) => (summaries.push(s), false) });
+        assert.equal(r.status, 'declined');
+      }
+      assert.equal(summaries[0].loadedVia, 'psql in the container');
+      assert.match(summaries[1].loadedVia ?? '', /direct connection/);
+      assert.deepEqual(summaries[0].tables, backupCounts);
+      assert.deepEqual(summaries[1].tables, backupCounts);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
+    it('a script only psql can run (standard_conforming_strings off) goes through psql and restores', async () => {
+      const odd = sql.replace(/SET standard_conforming_strings = on;/, "SET standard_conforming_strings = off;\nSELECT 'a\\'';\nSET standard_conforming_strings = on;");
+      assert.notEqual(odd, sql);
+      const before = await fp();
+      let asked: DryRunSummary | undefined;
+      const r = await restoreDatabase(docker, stack, { file: await fixture('scs_backup_20260101_000000.sql.gz', gzipSync(odd)), backupDir: dir, confirm: async (s) => ((asked = s), false) });
+      assert.equal(r.status, 'declined');
+      assert.equal(asked?.loadedVia, 'psql in the container');
+      assert.deepEqual(asked?.tables, backupCounts);
+      assert.equal(await fp(), before);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
 

@@ -1,0 +1,137 @@
+import * as assert from 'node:assert/strict';
+import { ScriptPiece, SqlScriptSplitter, UnsupportedScriptError } from '../../src/core/sqlScriptSplitter';
+
+type Event = { sql: string; copy: boolean } | { data: string } | { copyEnd: true };
+
+/** Feeds `text` in chunks of `size` bytes; adjacent data pieces are merged (their cut points are arbitrary). */
+function split(text: string, size: number): Event[] {
+  const s = new SqlScriptSplitter();
+  const buf = Buffer.from(text);
+  const pieces: ScriptPiece[] = [];
+  for (let i = 0; i < buf.length; i += size) pieces.push(...s.push(Buffer.from(buf.subarray(i, i + size))));
+  pieces.push(...s.end());
+  const out: Event[] = [];
+  for (const p of pieces) {
+    const last = out[out.length - 1];
+    if (p.kind === 'data') {
+      if (last && 'data' in last) last.data += p.data.toString();
+      else out.push({ data: p.data.toString() });
+    } else if (p.kind === 'copyEnd') out.push({ copyEnd: true });
+    else out.push({ sql: p.text.toString(), copy: p.copy });
+  }
+  return out;
+}
+
+function everySize(text: string, check: (events: Event[], size: number) => void): void {
+  for (const size of [1, 2, 3, 5, 7, 16, 64, 1 << 20]) check(split(text, size), size);
+}
+
+const DUMP = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  '',
+  '\\restrict AbC123',
+  '',
+  'SET standard_conforming_strings = on;',
+  "SELECT pg_catalog.set_config('search_path', '', false);",
+  'CREATE FUNCTION public.f() RETURNS text LANGUAGE plpgsql AS $_$',
+  'BEGIN',
+  '  -- not a comment for the splitter; not the end: ;',
+  "  RETURN 'x;y';",
+  'COPY public.fake FROM stdin;',
+  'END $_$;',
+  "COMMENT ON TABLE public.users IS E'it\\'s; /* not a comment */';",
+  '/* a comment ; with /* nested */ parts ; */',
+  'CREATE TABLE public."we;ird" (id integer);',
+  'COPY public.users (id, name) FROM stdin;',
+  '1\tAda',
+  '2\ta \\\\. b',
+  '\\.',
+  'COPY public."we;ird" (id) FROM stdin;',
+  '\\.',
+  "SELECT pg_catalog.setval('public.users_id_seq', 2, true);",
+  'ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);',
+  '',
+  '-- PostgreSQL database dump complete',
+  '',
+  '\\unrestrict AbC123',
+  '',
+].join('\n');
+
+describe('SqlScriptSplitter', () => {
+  it('cuts a pg_dump script into statements and COPY rows, whatever the chunk size', () => {
+    everySize(DUMP, (events, size) => {
+      const sql = events.filter((e): e is { sql: string; copy: boolean } => 'sql' in e);
+      // Queries end exactly at the two COPY statements, then once more for the rest.
+      assert.deepEqual(
+        sql.map((e) => e.copy),
+        [true, true, false],
+        `size ${size}`,
+      );
+      assert.match(sql[0].sql, /COPY public\.users \(id, name\) FROM stdin;\n$/);
+      assert.match(sql[0].sql, /RETURN 'x;y';\nCOPY public\.fake FROM stdin;\nEND \$_\$;/, 'the COPY inside a function body stays SQL');
+      assert.doesNotMatch(sql.map((e) => e.sql).join(''), /\\restrict|\\unrestrict/);
+      const data = events.filter((e): e is { data: string } => 'data' in e);
+      assert.deepEqual(
+        data.map((d) => d.data),
+        ['1\tAda\n2\ta \\\\. b\n'],
+        `size ${size}`,
+      );
+      assert.equal(events.filter((e) => 'copyEnd' in e).length, 2);
+      // Nothing is lost: the SQL sent plus the rows give back the script without psql's own lines.
+      const rebuilt = events.map((e) => ('sql' in e ? e.sql : 'data' in e ? e.data : '\\.\n')).join('');
+      assert.equal(rebuilt, DUMP.replace('\\restrict AbC123\n', '').replace('\\unrestrict AbC123\n', ''));
+    });
+  });
+
+  it('keeps a CRLF terminator and an empty table', () => {
+    const text = 'COPY t (a) FROM stdin;\r\n1\r\n\\.\r\nCOPY u (a) FROM stdin;\n\\.\nSELECT 1;\n';
+    everySize(text, (events) => {
+      assert.deepEqual(events, [
+        { sql: 'COPY t (a) FROM stdin;\r\n', copy: true },
+        { data: '1\r\n' },
+        { copyEnd: true },
+        { sql: 'COPY u (a) FROM stdin;\n', copy: true },
+        { copyEnd: true },
+        { sql: 'SELECT 1;\n', copy: false },
+      ]);
+    });
+  });
+
+  it('sends long runs of statements in pieces that end between statements', () => {
+    const row = `INSERT INTO t VALUES (1, '${'x'.repeat(200)};');\n`;
+    const text = row.repeat(15000);
+    const events = split(text, 65536);
+    assert.ok(events.length > 2, 'more than one query for 3 MB of INSERTs');
+    for (const e of events) {
+      assert.ok('sql' in e && !e.copy);
+      assert.ok(e.sql.endsWith(');\n') && e.sql.length % row.length === 0, 'a piece ends on a whole statement');
+    }
+    assert.equal(events.map((e) => ('sql' in e ? e.sql : '')).join(''), text);
+  });
+
+  it('refuses what only psql can run, before sending it', () => {
+    const cases: [string, RegExp][] = [
+      ['SELECT 1;\n\\connect other\nSELECT 2;\n', /\\connect/],
+      ["SET standard_conforming_strings = 'off';\nSELECT 'a\\';\n", /standard_conforming_strings/],
+      ['SET standard_conforming_strings TO off;\n', /standard_conforming_strings/],
+      ['COPY t (a) FROM stdin;\n1\n2\n', /inside COPY data/],
+      ["SELECT 'open\n", /inside a quoted string/],
+      ['COPY t TO STDOUT;\n', /COPY TO STDOUT/],
+      ['COPY t (a) FROM stdin; SELECT 1;\n1\n\\.\n', /same line/],
+    ];
+    for (const [text, message] of cases) {
+      for (const size of [1, 4, 1 << 20]) {
+        assert.throws(() => split(text, size), (err: Error) => err instanceof UnsupportedScriptError && message.test(err.message), `${JSON.stringify(text)} at ${size}`);
+      }
+    }
+  });
+
+  it('does not take $1, a$b or an identifier ending in E for quotes', () => {
+    const text = "PREPARE p AS SELECT $1;\nSELECT a$b FROM t WHERE name = 'x;';\nSELECT 1 AS e, TYPE'x\\';\nSELECT 2;\n";
+    everySize(text, (events) => {
+      assert.deepEqual(events, [{ sql: text, copy: false }]);
+    });
+  });
+});
