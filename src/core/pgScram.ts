@@ -7,11 +7,17 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from
  * password cannot pretend the login worked.
  */
 export class ScramClient {
-  private readonly nonce = randomBytes(18).toString('base64');
-  private readonly clientFirstBare = `n=,r=${this.nonce}`;
+  private readonly clientFirstBare: string;
   private expectedServerSignature?: Buffer;
 
-  constructor(private readonly password: string) {}
+  constructor(
+    private readonly password: string,
+    /** Fixed only by tests, to replay RFC 7677's example. */
+    private readonly nonce = randomBytes(18).toString('base64'),
+    user = '',
+  ) {
+    this.clientFirstBare = `n=${user},r=${nonce}`;
+  }
 
   clientFirst(): string {
     return `n,,${this.clientFirstBare}`;

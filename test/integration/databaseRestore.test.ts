@@ -185,6 +185,14 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
 
+    it('a COPY row that does not fit its table: the server stops the COPY, nothing of it is kept', async () => {
+      const at = sql.indexOf('\n', sql.indexOf('COPY public.students')) + 1;
+      const broken = `${sql.slice(0, at)}not\ta\trow\n${sql.slice(at)}`;
+      const err = await expectUntouched({ file: await fixture('row_backup_20260101_000000.sql.gz', gzipSync(broken)) }, /does not restore cleanly \(server error 22P02\).*invalid input syntax/);
+      assert.match(err.detail ?? '', /CONTEXT:  COPY students, line 1/);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
     it('a dump that needs a role the server lacks', async () => {
       const withRole = sql.replace(/(ALTER TABLE public\.students OWNER TO )[^;]+;/, '$1ghost_role;');
       assert.notEqual(withRole, sql);
