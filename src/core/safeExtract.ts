@@ -8,6 +8,7 @@ import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
+import { KeyProvider, openBackupSource } from './backupSource';
 import { HashStream } from './hashStream';
 import { silentLogger } from './logger';
 import { OperationOptions, noProgress } from './progress';
@@ -30,6 +31,8 @@ export interface ArchiveEntry {
 export interface ExtractOptions extends OperationOptions {
   /** Must not exist yet; created 0700. Default: a fresh folder under the OS temp folder. */
   stagingDir?: string;
+  /** The key of an encrypted archive (`.tar.gz.age`, `.tar.gz.enc`), read from its decryption. */
+  keys?: KeyProvider;
 }
 
 export interface ExtractResult {
@@ -154,17 +157,13 @@ interface Scanned {
   archiveSha256: string;
 }
 
-async function scanArchive(archivePath: string, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list'): Promise<Scanned> {
+async function scanArchive(archivePath: string, opts: ExtractOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list'): Promise<Scanned> {
   const progress = opts.progress ?? noProgress;
   const log = opts.logger ?? silentLogger;
-  let handle: fs.FileHandle;
-  let total: number;
-  try {
-    handle = await fs.open(archivePath, 'r');
-    total = (await handle.stat()).size;
-  } catch (err) {
-    throw fsError(err, 'read the archive', archivePath);
-  }
+  // An encrypted archive streams from its decryption; only the staged files (private, and
+  // removed after the review) are ever plaintext on disk.
+  const source = await openBackupSource(archivePath, { keys: opts.keys, signal: opts.signal });
+  const total = source.fileBytes;
 
   const phase = verb === 'extract' ? 'Extracting' : 'Reading';
   const raw = new HashStream((bytes) => progress({ phase, bytes, total }));
@@ -178,7 +177,7 @@ async function scanArchive(archivePath: string, opts: OperationOptions, writer: 
     },
   });
   const extract = tar.extract();
-  const feed = pipeline(handle.createReadStream(), raw, createGunzip(), counter, extract, { signal: opts.signal });
+  const feed = pipeline(source.open(opts.signal), raw, createGunzip(), counter, extract, { signal: opts.signal });
   feed.catch(() => undefined);
 
   const guard = new ArchiveGuard();
@@ -249,7 +248,7 @@ async function scanArchive(archivePath: string, opts: OperationOptions, writer: 
     await feed.catch(() => undefined);
     throw explain(err, archivePath, verb, opts.signal);
   } finally {
-    await handle.close().catch(() => undefined);
+    source.close();
   }
   if (tarBytes - lastEnd < 512) {
     log.warn(`${archivePath}: tar ends after ${tarBytes} bytes without its end-of-archive blocks.`);

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
+import { BackupSource, KeyProvider, openBackupSource } from './backupSource';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +54,8 @@ export interface VolumeRestoreOptions extends OperationOptions {
    */
   recreateMissing?: boolean;
   now?: () => Date;
+  /** The key of an encrypted snapshot (`.tar.gz.age`, `.tar.gz.enc`): it is read from its decryption, never decrypted to disk. */
+  keys?: KeyProvider;
 }
 
 export interface VolumeRestoreResult {
@@ -93,7 +96,6 @@ export interface VolumeRestoreResult {
  */
 export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
   const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
@@ -103,7 +105,17 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a file from the Volumes group.');
   }
   const manifest = raw as VolumeManifest | undefined;
+  const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
+  try {
+    return await restoreFrom(docker, opts, source, manifest, started);
+  } finally {
+    source.close();
+  }
+}
 
+async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
+  const log = opts.logger ?? silentLogger;
+  const progress = opts.progress ?? noProgress;
   // 1. Who uses the volume.
   let facts: VolumeFacts;
   try {
@@ -116,9 +128,9 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
         'Restore it with the option to re-create the volume (the command offers it): it is made again with the driver and labels the snapshot recorded. Nothing was changed.',
       );
     }
-    const checked = await checkVolumeArchive(opts.file, opts);
-    checkAgainstManifest(opts.file, manifest, checked);
-    return recreateAndRestore(docker, opts, { manifest, checked, root: manifest?.volumeRoot ?? checked.root, started });
+    const checked = await checkVolumeArchive(opts.file, { ...opts, open: source.open });
+    checkAgainstManifest(opts.file, manifest, checked, source);
+    return recreateAndRestore(docker, opts, { manifest, checked, root: manifest?.volumeRoot ?? checked.root, started, source });
   }
   const users = await volumeUsers(docker, opts.volume);
   const project = opts.stack?.project ?? facts.labels[PROJECT];
@@ -167,7 +179,7 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
     // 2. Staged beside the live data, read and checked in the same pass.
     throwIfAborted(opts.signal);
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
-    const checked = await stage(session, { ...opts, manifest, staging: dirs.staging, log });
+    const checked = await stage(session, { ...opts, manifest, staging: dirs.staging, log, source });
     const root = manifest?.volumeRoot ?? checked.root;
 
     // 3-4. Swap; from the first move on, a failure moves the previous content back. What can
@@ -229,8 +241,12 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   }
 }
 
-function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined, checked: CheckedVolumeArchive): void {
-  if (manifest?.file.sha256 && (manifest.file.sha256 !== checked.fileSha256 || manifest.file.bytes !== checked.fileBytes)) {
+function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined, checked: CheckedVolumeArchive, source: BackupSource): void {
+  // An encrypted snapshot was read from its decryption: its manifest's plaintext sha256 is the one to match.
+  const differs = source.encryption
+    ? !!manifest?.encryption?.plaintextSha256 && manifest.encryption.plaintextSha256 !== checked.fileSha256
+    : !!manifest?.file.sha256 && (manifest.file.sha256 !== checked.fileSha256 || manifest.file.bytes !== checked.fileBytes);
+  if (differs) {
     throw new LifeboatError(
       `${basename(file)} does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.`,
       'Choose another snapshot; this one is damaged or was replaced.',
@@ -247,6 +263,7 @@ interface StageSpec extends OperationOptions {
   manifest?: VolumeManifest;
   staging: string;
   log: Logger;
+  source: BackupSource;
 }
 
 /**
@@ -274,7 +291,7 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
   try {
     // dockerode pipes the body into the request and destroys the request when the body
     // errors, so a bad archive or a cancel (the pipeline's signal) ends the upload.
-    const feeding = pipeline(createReadStream(spec.file, { highWaterMark: 1 << 20 }), hash, createGunzip({ chunkSize: 1 << 18 }), scan, { signal: spec.signal });
+    const feeding = pipeline(spec.source.open(spec.signal), hash, createGunzip({ chunkSize: 1 << 18 }), scan, { signal: spec.signal });
     feeding.catch(() => undefined);
     let putError: unknown;
     try {
@@ -298,7 +315,7 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
       );
     }
     const checked = { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
-    checkAgainstManifest(spec.file, spec.manifest, checked);
+    checkAgainstManifest(spec.file, spec.manifest, checked, spec.source);
     return checked;
   } catch (err) {
     await removeStaging(session, target, spec.log);
@@ -403,6 +420,7 @@ interface Recreate {
   checked: CheckedVolumeArchive;
   root?: VolumeRoot;
   started: number;
+  source: BackupSource;
 }
 
 /**
@@ -435,7 +453,7 @@ async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r:
       if (err instanceof LifeboatError && /exit code 1\b/.test(err.message)) throw madeMeanwhile(opts.volume);
       throw err;
     }
-    await putVolume(docker, { volume: opts.volume, image, file: opts.file, root: r.root, signal: opts.signal, progress: opts.progress, log, empty: false });
+    await putVolume(docker, { volume: opts.volume, image, file: opts.file, source: r.source, root: r.root, signal: opts.signal, progress: opts.progress, log, empty: false });
     const note = recorded
       ? `The volume ${opts.volume} did not exist; it was made again with the driver ${facts.driver} and the labels the snapshot recorded. No safety snapshot was taken: there was nothing to lose.`
       : `The volume ${opts.volume} did not exist; it was made again with the local driver and no labels (the snapshot has no manifest to say how it was made). No safety snapshot was taken: there was nothing to lose.`;
@@ -468,6 +486,7 @@ interface PutSpec {
   volume: string;
   image: string;
   file: string;
+  source: BackupSource;
   root?: VolumeRoot;
   signal?: AbortSignal;
   progress?: OperationOptions['progress'];
@@ -505,7 +524,7 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
     });
     // dockerode pipes the body into the request and destroys the request when the body
     // errors, so a cancel (the pipeline's signal) ends the upload.
-    const feeding = pipeline(createReadStream(spec.file, { highWaterMark: 1 << 20 }), counter, { signal: spec.signal });
+    const feeding = pipeline(spec.source.open(spec.signal), counter, { signal: spec.signal });
     feeding.catch(() => undefined);
     try {
       await helper.putArchive(counter, { path: '/data' });

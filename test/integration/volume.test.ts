@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
+import type { KeyProvider } from '../../src/core/backupSource';
+import { CryptoError } from '../../src/core/crypto/cryptoError';
 import { Stack, discoverStack } from '../../src/core/discovery';
+import { encryptFile } from '../../src/core/encryptFile';
 import { CancelledError, LifeboatError, LockedError } from '../../src/core/errors';
 import { waitForVolumeCleanup } from '../../src/core/helperContainer';
 import { silentLogger } from '../../src/core/logger';
@@ -509,6 +512,28 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'ls -A /data; cat /data/link; readlink /data/link']);
     assert.equal(stdout, 'a.txt\nlink\nsub\ntwo\nsub/deep/b.txt\n', 'extra file gone, link back');
   });
+  it('restores an encrypted snapshot (.age) from its decryption; a wrong passphrase changes nothing', async () => {
+    const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
+    const sealed = (await encryptFile(snap.path, { format: 'age', passphrase: 'volume pass', workFactor: 10, removePlaintext: true })).path;
+    const contents = async () => (await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'cd /data && find . | sort && cat a.txt'])).stdout;
+    const original = await contents();
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'rm /data/a.txt && echo later > /data/later.txt']);
+    const changed = await contents();
+    assert.notEqual(changed, original);
+    const files = await listing(dir);
+    const keys = (passphrase: string): KeyProvider => ({ key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }) });
+
+    await assert.rejects(restoreVolume(docker, { volume: PLAIN, file: sealed, backupDir: dir, helperImage: HELPER, keys: keys('not it') }), (err: Error) => err instanceof CryptoError && err.code === 'wrong-key');
+    assert.equal(await contents(), changed, 'a wrong passphrase changes nothing');
+    assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
+
+    await restoreVolume(docker, { volume: PLAIN, file: sealed, backupDir: dir, helperImage: HELPER, keys: keys('volume pass') });
+    assert.equal(await contents(), original);
+    assert.deepEqual(await listing(dir), files, 'no decrypted copy written to the backup folder');
+    assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
+    assert.deepEqual(await helpersLeft(), []);
+  });
+
   it('re-creates a volume that no longer exists ("complete system failure"): same driver and labels, the rows come back, no safety snapshot', async () => {
     await waitHealthy(DB);
     const snap = await snapshotVolume(docker, { volume: VOL, backupDir: dir });

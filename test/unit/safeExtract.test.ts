@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { KeyProvider } from '../../src/core/backupSource';
 import { archiveConfig } from '../../src/core/configArchive';
+import { CryptoError } from '../../src/core/crypto/cryptoError';
+import { encryptFile } from '../../src/core/encryptFile';
 import { CancelledError, LifeboatError } from '../../src/core/errors';
 import { readArchiveEntries, removeStaging, safeExtract } from '../../src/core/safeExtract';
 
@@ -61,6 +64,24 @@ describe('safeExtract (contract 9)', () => {
         ['empty', 'directory', '700', 0, MTIME, undefined, undefined],
       ],
     );
+  });
+
+  it('extracts an encrypted archive from its decryption; a wrong key writes nothing', async () => {
+    const archive = join(root, 'config_20240102_030405.tar.gz');
+    await fs.copyFile(fixture('good.tar.gz'), archive);
+    const encrypted = (await encryptFile(archive, { format: 'age', passphrase: 'right', workFactor: 10, removePlaintext: true })).path;
+    assert.equal(existsSync(archive), false);
+    const keys = (passphrase: string): KeyProvider => ({ key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }) });
+    const refused = join(parent, 'refused');
+    await assert.rejects(safeExtract(encrypted, { stagingDir: refused, keys: keys('wrong') }), (err: Error) => err instanceof CryptoError && err.code === 'wrong-key');
+    assert.equal(existsSync(refused), false, 'no staging folder for a wrong key');
+    await assert.rejects(safeExtract(encrypted, { stagingDir: refused }), /no key was given/);
+    const staging = join(parent, 'staging');
+    const res = await safeExtract(encrypted, { stagingDir: staging, keys: keys('right') });
+    assert.equal(res.entries.length, 11);
+    assert.equal(await fs.readFile(join(staging, '.env'), 'utf8'), 'SECRET=1\n');
+    assert.equal(res.archiveSha256, createHash('sha256').update(await fs.readFile(fixture('good.tar.gz'))).digest('hex'), 'the hash is of the decrypted archive');
+    for (const name of await fs.readdir(root)) assert.match(name, /^(parent|config_20240102_030405\.tar\.gz\.age(\.json)?)$/, 'no decrypted copy beside it');
   });
 
   it('extracts the golden archive privately: files 0600, folders 0700, mtimes and links kept', async () => {

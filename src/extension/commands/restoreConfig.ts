@@ -6,6 +6,7 @@ import { removeStaging, safeExtract } from '../../core/safeExtract';
 import type { Lifeboat } from '../lifeboat';
 import type { PickItem } from '../prompter';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -25,9 +26,9 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
   const folder = lb.stacks.folder;
   if (!folder) throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project, then retry.');
   const workspace = folder.uri.fsPath;
-  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config' && !e.encryption);
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config');
   if (!file) return [];
-  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log }));
+  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) }));
   try {
     const comparisons = await compareWithWorkspace(staged.dir, workspace, staged.entries);
     const differing = comparisons.filter((c) => c.status !== 'identical');

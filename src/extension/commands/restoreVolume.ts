@@ -9,6 +9,7 @@ import { restoreVolume as runRestore } from '../../core/volumeRestore';
 import type { VolumeManifest } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -19,7 +20,7 @@ import { pickBackup } from './pickBackup';
  * volume that no longer exists is offered to be made again from what its snapshot recorded.
  */
 export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
-  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the volume snapshot to restore', (e) => e.kind === 'volume' && !e.encryption);
+  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the volume snapshot to restore', (e) => e.kind === 'volume');
   if (!file) return undefined;
   const manifest = (await lb.catalog.get()).find((e) => e.path === file)?.manifest as VolumeManifest | undefined;
   const manifestVolume = manifest?.source.volume;
@@ -65,7 +66,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
     runRestore(lb.stacks.engine, {
       ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
-      recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot,
+      recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot, keys: backupKeys(lb),
     }),
   );
   lb.catalog.invalidate();

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import type { PickItem, Prompter } from '../../../src/extension/prompter';
+
+const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 
 /** Archive Config and Restore Config with review, on the demo folder's real files. */
 describe('config archive and restore in the extension host', function () {
@@ -14,7 +17,7 @@ describe('config archive and restore in the extension host', function () {
   let original: string;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
+    const ext = vscode.extensions.getExtension<LifeboatApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -66,6 +69,35 @@ describe('config archive and restore in the extension host', function () {
     assert.equal(await fs.readFile(nginx, 'utf8'), original);
     assert.match(await fs.readFile(`${nginx}.bak`, 'utf8'), /an edit made after the archive/);
   });
+  it('restores from an encrypted archive (.tar.gz.age, right-click in the Explorer) after the passphrase is given', async () => {
+    const plain = (await vscode.commands.executeCommand<string>('lifeboat.archiveConfig'))!;
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    const asked: string[] = [];
+    const prompter: Partial<Prompter> = {
+      askPassphrase: async (prompt) => (asked.push(prompt), 'host-test: config archive'),
+      pick: (async <T>(items: PickItem<T>[]) => items.find((i) => i.value === (false as unknown))?.value) as Prompter['pick'],
+      pickMany: async (items) => items.filter((i) => i.picked).map((i) => i.value),
+      confirm: async (_m, _d, action) => action,
+    };
+    api.setPrompter(prompter);
+    const sealed = (await vscode.commands.executeCommand<string>('lifeboat.encryptBackup', vscode.Uri.file(plain)))!;
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(sealed, `${plain}.age`);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfig');
+    assert.ok(new RegExp(/resourceFilename =~ \/(.+)\/$/.exec(menu?.when ?? '')![1]).test(sealed.split('/').pop()!), menu?.when);
+
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await fs.writeFile(nginx, `${original}\n# edited after the encrypted archive\n`);
+    asked.length = 0;
+    const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfig', vscode.Uri.file(sealed));
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual(applied, ['docker/nginx.conf']);
+    assert.equal(asked.length, 1, 'the passphrase was asked once');
+    assert.equal(await fs.readFile(nginx, 'utf8'), original);
+    for (const name of await fs.readdir(join(sealed, '..'))) assert.doesNotMatch(name, /\.tar\.gz$/, 'no decrypted archive beside the encrypted one');
+  });
+
   it('a config path that is a folder of thousands of files: archived whole, and the one file changed among them found, picked and restored', async function () {
     this.timeout(240_000);
     const rel = '.lifeboat-test-many';
