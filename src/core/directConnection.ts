@@ -33,16 +33,22 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   const password = env.get('PGPASSWORD') ?? ((env.get('POSTGRES_USER') ?? 'postgres') === target.user ? env.get('POSTGRES_PASSWORD') : undefined);
   const candidates = routes(info, port);
   if (!candidates.length) return { reason: 'the container has no address this machine can reach' };
-  const failures: string[] = [];
-  for (const c of candidates) {
-    try {
-      const conn = await PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs });
-      return { conn, via: `${c.host}:${c.port}` };
-    } catch (err) {
-      failures.push(`${c.host}:${c.port}: ${(err as Error).message}`);
-    }
+  // All routes at once: an unreachable address (a container network behind Docker Desktop's
+  // VM) costs its timeout only while the others are tried, not before them.
+  const attempts = candidates.map((c) =>
+    PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs }).then(
+      (conn) => ({ conn, via: `${c.host}:${c.port}` }),
+      (err: Error) => Promise.reject(new Error(`${c.host}:${c.port}: ${err.message}`)),
+    ),
+  );
+  try {
+    const first = await Promise.any(attempts);
+    // Any other route that also got in is not needed.
+    for (const a of attempts) void a.then((r) => r.conn !== first.conn && r.conn.end(), () => undefined);
+    return first;
+  } catch (err) {
+    return { reason: (err as AggregateError).errors.map((e: Error) => e.message).join('; ') };
   }
-  return { reason: failures.join('; ') };
 }
 
 function isLocalEngine(container: Docker.Container): boolean {
