@@ -52,6 +52,8 @@ const PROTOCOL_3 = 196608;
  */
 export class PgConnection {
   readonly parameters = new Map<string, string>();
+  /** How the server had this session log in. */
+  auth: 'trust' | 'password' | 'md5' | 'SCRAM-SHA-256' = 'trust';
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private handler: ((m: PgMessage) => void) | undefined;
@@ -207,8 +209,10 @@ export class PgConnection {
         const code = m.body.readInt32BE(0);
         if (code === 0) continue;
         if (code === 3) {
+          this.auth = 'password';
           this.socket.write(message('p', Buffer.from(`${needPassword()}\0`, 'utf8')));
         } else if (code === 5) {
+          this.auth = 'md5';
           const inner = md5hex(needPassword() + opts.user);
           const outer = md5hex(Buffer.concat([Buffer.from(inner), m.body.subarray(4, 8)]));
           this.socket.write(message('p', Buffer.from(`md5${outer}\0`)));
@@ -216,6 +220,7 @@ export class PgConnection {
           const mechanisms = m.body.subarray(4).toString('utf8').split('\0');
           if (!mechanisms.includes('SCRAM-SHA-256')) throw new Error(`the server offers no login Lifeboat speaks (${mechanisms.filter(Boolean).join(', ')})`);
           scram = new ScramClient(needPassword());
+          this.auth = 'SCRAM-SHA-256';
           const first = Buffer.from(scram.clientFirst(), 'utf8');
           const len = Buffer.alloc(4);
           len.writeInt32BE(first.length);

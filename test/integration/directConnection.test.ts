@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { connectDirect } from '../../src/core/directConnection';
 import { PgConnection, PgConnectionLost, PgServerError } from '../../src/core/pgConnection';
-import { docker } from './harness';
+import { docker, postgresImage, run, waitHealthy } from './harness';
 
 // The demo stack's sms-db: host networking on 55432, SCRAM-SHA-256 for TCP logins.
 const CONTAINER = 'sms-db';
@@ -20,6 +20,7 @@ describe('direct connection to the stack database', function () {
     const r = await connectDirect({ container: docker.getContainer(CONTAINER), user: 'sms_user', database: 'sms_db', applicationName: 'lifeboat_test' });
     assert.ok(r.conn, 'reason' in r ? r.reason : '');
     assert.equal(r.via, '127.0.0.1:55432');
+    assert.equal(r.conn.auth, 'SCRAM-SHA-256');
     assert.match(r.conn.parameters.get('server_version') ?? '', /^\d+\.\d+/);
     r.conn.end();
   });
@@ -36,5 +37,65 @@ describe('direct connection to the stack database', function () {
     const r = await connectDirect({ container: docker.getContainer(CONTAINER), user: 'someone_else', database: 'sms_db', applicationName: 'lifeboat_test' });
     assert.equal(r.conn, undefined);
     assert.match('reason' in r ? r.reason : '', /127\.0\.0\.1:55432: .*password/);
+  });
+});
+
+describe('direct connection logins a server may ask for (a scratch PostgreSQL container)', function () {
+  this.timeout(120_000);
+  const NAME = 'lifeboat-it-logins';
+  const PORT = 55497;
+  const PASSWORD = 'lb-logins-only';
+
+  /** pg_hba's TCP method, changed with the docker CLI (a fixture step) and reloaded. */
+  async function hostMethod(method: string): Promise<void> {
+    await run('docker', ['exec', NAME, 'sh', '-c', `sed -i -E '/^host/ s/(scram-sha-256|md5|password|trust)$/${method}/' "$PGDATA/pg_hba.conf"`]);
+    await run('docker', ['exec', NAME, 'psql', '-X', '-q', '-U', 'lb', '-d', 'lbdb', '-c', 'SELECT pg_reload_conf()']);
+  }
+
+  const connect = (password?: string) => PgConnection.connect({ host: '127.0.0.1', port: PORT, user: 'lb', database: 'lbdb', password });
+
+  before(async () => {
+    await run('docker', ['rm', '-f', NAME]).catch(() => undefined);
+    await run('docker', [
+      'run', '-d', '--name', NAME, '--network', 'host',
+      '-e', 'POSTGRES_USER=lb', '-e', `POSTGRES_PASSWORD=${PASSWORD}`, '-e', 'POSTGRES_DB=lbdb', '-e', 'POSTGRES_HOST_AUTH_METHOD=md5',
+      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      await postgresImage(),
+    ]);
+    await waitHealthy(NAME);
+    // Stored as md5, so an md5 line really asks for md5 (a SCRAM verifier would be asked for SCRAM).
+    await run('docker', ['exec', NAME, 'psql', '-X', '-q', '-U', 'lb', '-d', 'lbdb', '-c', "SET password_encryption = 'md5'", '-c', `ALTER ROLE lb PASSWORD '${PASSWORD}'`]);
+  });
+
+  after(async () => {
+    await run('docker', ['rm', '-f', '-v', NAME]).catch(() => undefined);
+  });
+
+  it('md5: the right password gets in, a wrong one is refused', async () => {
+    await hostMethod('md5');
+    const conn = await connect(PASSWORD);
+    assert.equal(conn.auth, 'md5');
+    conn.end();
+    await assert.rejects(connect('wrong'), (err: Error) => err instanceof PgServerError && err.code === '28P01');
+  });
+
+  it('password (cleartext): the right password gets in, a wrong one is refused', async () => {
+    await hostMethod('password');
+    const conn = await connect(PASSWORD);
+    assert.equal(conn.auth, 'password');
+    conn.end();
+    await assert.rejects(connect('wrong'), (err: Error) => err instanceof PgServerError && err.code === '28P01');
+  });
+
+  it('trust: no password asked; connectDirect finds the server from the container alone', async () => {
+    await hostMethod('trust');
+    const conn = await connect(undefined);
+    assert.equal(conn.auth, 'trust');
+    conn.end();
+    const r = await connectDirect({ container: docker.getContainer(NAME), user: 'lb', database: 'lbdb', applicationName: 'lifeboat_test' });
+    assert.ok(r.conn, 'reason' in r ? r.reason : '');
+    assert.equal(r.via, `127.0.0.1:${PORT}`);
+    r.conn.end();
   });
 });
