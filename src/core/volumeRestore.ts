@@ -24,6 +24,7 @@ import { readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
 import { CheckedVolumeArchive, VolumeRoot, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
+import { settleLeftovers } from './volumeLeftovers';
 
 const PROJECT = 'com.docker.compose.project';
 
@@ -165,6 +166,9 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
       stopped = await stopContainers(docker, toStop, log);
     };
 
+    session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
+    await settleLeftovers(session, opts.volume, image, log);
+
     // Contract 3, the long way: a kept snapshot file needs the containers down while it is read.
     let safety: { path: string; manifest: VolumeManifest } | undefined;
     if (opts.keepSafetySnapshot) {
@@ -178,7 +182,6 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
 
     // 2. Staged beside the live data, read and checked in the same pass.
     throwIfAborted(opts.signal);
-    session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
     const checked = await stage(session, { ...opts, manifest, staging: dirs.staging, log, source });
     const root = manifest?.volumeRoot ?? checked.root;
 

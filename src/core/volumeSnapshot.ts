@@ -8,7 +8,8 @@ import { dockerEndpoint, isEngineDown } from './docker';
 import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
-import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, volumeUsers, waitForVolumeCleanup } from './helperContainer';
+import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
+import { checkLeftovers } from './volumeLeftovers';
 import { HeldLock, acquireLock } from './lock';
 import { assertRoomForBackup } from './storageGuard';
 import { Logger, silentLogger } from './logger';
@@ -131,6 +132,18 @@ export interface WriteSnapshotOptions extends OperationOptions {
  * has stopped the containers already when it takes its safety snapshot.
  */
 export async function writeVolumeSnapshot(docker: Docker, opts: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest }> {
+  const written = await writeOnce(docker, opts);
+  if ('path' in written) return written;
+  // Copies an interrupted restore left (no previous content among them): gone, then read again.
+  const log = opts.logger ?? silentLogger;
+  await runHelper(docker, { volume: opts.volume, image: opts.image, readOnly: false, purpose: 'cleanup', argv: ['rm', '-rf', ...written.leftovers.map((d) => `/data/${d}`)] }, log);
+  log.warn(`${opts.volume}: removed ${written.leftovers.join(', ')}, left by an interrupted restore (copies only; the live data was not touched).`);
+  const again = await writeOnce(docker, opts);
+  if ('path' in again) return again;
+  throw new LifeboatError(`${opts.volume} still holds ${again.leftovers.join(', ')} after they were removed.`, 'Another program may be restoring into this volume; retry when it is done.');
+}
+
+async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest } | { leftovers: string[] }> {
   const log = opts.logger ?? silentLogger;
   const progress = opts.progress ?? noProgress;
   const started = Date.now();
@@ -164,6 +177,11 @@ export async function writeVolumeSnapshot(docker: Docker, opts: WriteSnapshotOpt
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
       throw explainStream(err, opts.volume, partial);
+    }
+    // A restore that never finished left folders at the top: never part of a snapshot.
+    if (scan.facts.leftovers) {
+      checkLeftovers(opts.volume, scan.facts.leftovers, opts.image);
+      return { leftovers: Object.keys(scan.facts.leftovers) };
     }
     await fsyncPath(partial);
     await fs.rename(partial, finalPath);

@@ -16,6 +16,9 @@ export interface VolumeRoot {
   mode: number;
 }
 
+/** A top-level restore folder (group 1) or something inside it (group 2). */
+const LEFTOVER_ENTRY = /^(?:\.\/)?(\.lifeboat-(?:restore|safety)-[A-Za-z0-9]+)(?:\/?$|\/(.+))/;
+
 export interface VolumeTarFacts {
   /** Every tar entry, the root `./` included. */
   entries: number;
@@ -27,6 +30,8 @@ export interface VolumeTarFacts {
   root?: VolumeRoot;
   /** With `guard: 'note'`: why the first unsafe entry would be refused by a restore. */
   unsafe?: string;
+  /** Folders an interrupted restore left at the top (see volumeLeftovers), and the entries in each. */
+  leftovers?: Record<string, number>;
 }
 
 /**
@@ -78,6 +83,11 @@ export class VolumeTarScan extends Transform {
     if (h.type === 'file' || h.type === 'contiguous-file') {
       this.facts.files++;
       this.facts.dataBytes += h.size ?? 0;
+    }
+    const left = LEFTOVER_ENTRY.exec(h.name);
+    if (left) {
+      const counts = (this.facts.leftovers ??= {});
+      counts[left[1]] = (counts[left[1]] ?? 0) + (left[2] ? 1 : 0);
     }
     // `tar -C dir .` and Docker's getArchive of `dir/.` both name the root `./` (or `.`).
     if (h.type === 'directory' && /^\.?\/?$/.test(h.name) && !this.facts.root) {

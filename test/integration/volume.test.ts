@@ -14,6 +14,7 @@ import { waitForVolumeCleanup } from '../../src/core/helperContainer';
 import { silentLogger } from '../../src/core/logger';
 import { readManifest, writeManifest } from '../../src/core/manifest';
 import { verifyBackup } from '../../src/core/verify';
+import { InterruptedRestoreError } from '../../src/core/volumeLeftovers';
 import { restoreVolume } from '../../src/core/volumeRestore';
 import { VolumeManifest, snapshotVolume } from '../../src/core/volumeSnapshot';
 import { collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
@@ -532,6 +533,40 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.deepEqual(await listing(dir), files, 'no decrypted copy written to the backup folder');
     assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
     assert.deepEqual(await helpersLeft(), []);
+  });
+
+  it("an interrupted restore's copies are removed; previous content it kept aside is never snapshotted or restored over", async () => {
+    const inVolume = (script: string) => run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', script]);
+    const everything = async () => (await inVolume('cd /data && find . | sort && cat a.txt 2>/dev/null; true')).stdout;
+    // What a restore stopped while staging leaves: an unpacked copy and an empty safety folder.
+    await inVolume('mkdir -p /data/.lifeboat-restore-dead1/sub && echo junk > /data/.lifeboat-restore-dead1/sub/x && mkdir /data/.lifeboat-safety-dead1');
+    const log = collectingLogger();
+    const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER, logger: log });
+    assert.deepEqual(await lifeboatLeftovers(PLAIN), [], 'the copies are gone');
+    const { stdout: names } = await run('tar', ['-tzf', snap.path]);
+    assert.doesNotMatch(names, /\.lifeboat-/, 'and not in the snapshot');
+    assert.ok(log.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead1, \.lifeboat-safety-dead1, left by an interrupted restore/.test(l)), log.lines.join('\n'));
+
+    // What a restore stopped mid-swap leaves: the previous content kept aside.
+    await inVolume('mkdir /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2 && echo previous > /data/.lifeboat-safety-dead2/a.txt');
+    const before = await everything();
+    const files = await listing(dir);
+    const interrupted = (err: Error) => err instanceof InterruptedRestoreError && /\.lifeboat-safety-dead2 \(1 entry\)/.test(err.message) && /Nothing was changed/.test(err.message);
+    await assert.rejects(snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER }), interrupted);
+    assert.deepEqual(await listing(dir), files, 'no snapshot written');
+    await assert.rejects(restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER }), interrupted);
+    assert.equal(await everything(), before, 'nothing in the volume changed');
+    assert.deepEqual(await helpersLeft(), []);
+    await inVolume('rm -rf /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2');
+
+    // A restore finds copies only: it removes them and goes on.
+    await inVolume('mkdir -p /data/.lifeboat-restore-dead3 && echo junk > /data/.lifeboat-restore-dead3/x');
+    const restoreLog = collectingLogger();
+    await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER, logger: restoreLog });
+    assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
+    assert.ok(restoreLog.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead3, left by an interrupted restore/.test(l)), restoreLog.lines.join('\n'));
+    await fs.rm(snap.path);
+    await fs.rm(`${snap.path}.json`);
   });
 
   it('re-creates a volume that no longer exists ("complete system failure"): same driver and labels, the rows come back, no safety snapshot', async () => {
