@@ -12,7 +12,7 @@ import { connectDirect } from './directConnection';
 import { RunningExec, startExec } from './exec';
 import { silentLogger } from './logger';
 import { PgConnectionLost, PgServerError } from './pgConnection';
-import { UnsupportedScriptError } from './sqlScriptSplitter';
+import { IncompleteScriptError, UnsupportedScriptError } from './sqlScriptSplitter';
 import { WireScriptSink } from './wireScriptSink';
 import { OperationOptions, noProgress } from './progress';
 import { PsqlTarget, maintenanceDatabase, psql } from './psql';
@@ -114,6 +114,9 @@ async function loadThrough(
         if (err instanceof PgServerError) throw loadFailed(`server error ${err.code ?? ''}`.trim(), serverText(err));
         if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.');
         if (err instanceof UnsupportedScriptError) throw err;
+        if (err instanceof IncompleteScriptError) {
+          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.");
+        }
         throw gzipProblem(err, file);
       }
       return { facts: scan.facts, fileSha256: hash.digest(), serverCounts: countsFromTags(scan.facts.copies, sink.copyCounts), via };

@@ -16,6 +16,14 @@ export class UnsupportedScriptError extends Error {
   }
 }
 
+/** The script stops mid-way (inside COPY rows or a quoted string): a dump cut off, not a psql matter. */
+export class IncompleteScriptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncompleteScriptError';
+  }
+}
+
 const NL = 0x0a;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
@@ -90,8 +98,8 @@ export class SqlScriptSplitter {
       this.carry = undefined;
       this.lines(line, 0, line.length);
     }
-    if (this.inData) throw new UnsupportedScriptError('the script ends inside COPY data, before its \\. line');
-    if (this.state !== 'normal' && this.state !== 'block') throw new UnsupportedScriptError('the script ends inside a quoted string');
+    if (this.inData) throw new IncompleteScriptError('it ends inside the rows of a COPY, before its \\. line');
+    if (this.state !== 'normal' && this.state !== 'block') throw new IncompleteScriptError('it ends inside a quoted string');
     if (this.sqlBytes) this.flush(this.sqlBytes, false);
     return this.take();
   }

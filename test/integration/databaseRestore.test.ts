@@ -193,6 +193,13 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
 
+    it('a dump cut off inside a table\'s rows, in an intact gzip (what `pg_dump | gzip` keeps when pg_dump dies)', async () => {
+      const at = sql.indexOf('\n', sql.indexOf('\n', sql.indexOf('COPY public.students')) + 1) + 1;
+      const err = await expectUntouched({ file: await fixture('cutrows_backup_20260101_000000.sql.gz', gzipSync(sql.slice(0, at))) }, /incomplete dump: it ends inside the rows of a COPY/);
+      assert.match(err.hint ?? '', /live database was not touched/);
+      assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+    });
+
     it('a dump that needs a role the server lacks', async () => {
       const withRole = sql.replace(/(ALTER TABLE public\.students OWNER TO )[^;]+;/, '$1ghost_role;');
       assert.notEqual(withRole, sql);

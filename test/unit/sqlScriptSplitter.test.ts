@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ScriptPiece, SqlScriptSplitter, UnsupportedScriptError } from '../../src/core/sqlScriptSplitter';
+import { IncompleteScriptError, ScriptPiece, SqlScriptSplitter, UnsupportedScriptError } from '../../src/core/sqlScriptSplitter';
 
 type Event = { sql: string; copy: boolean } | { data: string } | { copyEnd: true };
 
@@ -116,14 +116,23 @@ describe('SqlScriptSplitter', () => {
       ['SELECT 1;\n\\connect other\nSELECT 2;\n', /\\connect/],
       ["SET standard_conforming_strings = 'off';\nSELECT 'a\\';\n", /standard_conforming_strings/],
       ['SET standard_conforming_strings TO off;\n', /standard_conforming_strings/],
-      ['COPY t (a) FROM stdin;\n1\n2\n', /inside COPY data/],
-      ["SELECT 'open\n", /inside a quoted string/],
       ['COPY t TO STDOUT;\n', /COPY TO STDOUT/],
       ['COPY t (a) FROM stdin; SELECT 1;\n1\n\\.\n', /same line/],
     ];
     for (const [text, message] of cases) {
       for (const size of [1, 4, 1 << 20]) {
         assert.throws(() => split(text, size), (err: Error) => err instanceof UnsupportedScriptError && message.test(err.message), `${JSON.stringify(text)} at ${size}`);
+      }
+    }
+  });
+
+  it('calls a script that stops inside COPY rows or a quote incomplete, not unsupported', () => {
+    for (const [text, message] of [
+      ['COPY t (a) FROM stdin;\n1\n2\n', /inside the rows of a COPY/],
+      ["SELECT 'open\n", /inside a quoted string/],
+    ] as [string, RegExp][]) {
+      for (const size of [1, 4, 1 << 20]) {
+        assert.throws(() => split(text, size), (err: Error) => err instanceof IncompleteScriptError && message.test(err.message), `${JSON.stringify(text)} at ${size}`);
       }
     }
   });
