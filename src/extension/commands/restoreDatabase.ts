@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
@@ -55,9 +56,7 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
     `Dry run passed: ${Object.keys(s.tables).length} tables and ${rows(s.tables)} rows restored into ${s.scratch} and matched the backup.`,
     `The live database now holds about ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
     apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
-    s.backupAlembicHead && s.liveAlembicHead && s.backupAlembicHead.join() !== s.liveAlembicHead.join()
-      ? `Alembic: the backup is at ${s.backupAlembicHead.join(', ')}, the live database at ${s.liveAlembicHead.join(', ')}; migrations run after the swap.`
-      : '',
+    lb.stacks.settings.migration === 'none' ? '' : await describeUpgrade(lb.stacks.folder?.uri.fsPath, s.backupAlembicHead, s.liveAlembicHead).catch(() => ''),
     `Backup: ${basename(s.file)} (${formatBytes(s.check.fileBytes)}).`,
   ]
     .filter(Boolean)

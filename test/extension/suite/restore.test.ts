@@ -65,6 +65,8 @@ describe('restore commands in the extension host', function () {
     assert.match(asked[0], /^Replace the live database sms_db with this backup\?/);
     assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
     assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
+    // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).
+    assert.match(asked[0], /Alembic: the backup is at the workspace's newest migration \(0004_student_contact\); nothing to migrate\./);
   });
 
   it('restores after the typed name, shows the pre-restore copy, swaps back and drops it', async () => {
