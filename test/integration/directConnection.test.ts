@@ -72,21 +72,15 @@ describe('direct connection logins a server may ask for (a scratch PostgreSQL co
     await run('docker', ['rm', '-f', '-v', NAME]).catch(() => undefined);
   });
 
-  it('md5: the right password gets in, a wrong one is refused', async () => {
-    await hostMethod('md5');
-    const conn = await connect(PASSWORD);
-    assert.equal(conn.auth, 'md5');
-    conn.end();
-    await assert.rejects(connect('wrong'), (err: Error) => err instanceof PgServerError && err.code === '28P01');
-  });
-
-  it('password (cleartext): the right password gets in, a wrong one is refused', async () => {
-    await hostMethod('password');
-    const conn = await connect(PASSWORD);
-    assert.equal(conn.auth, 'password');
-    conn.end();
-    await assert.rejects(connect('wrong'), (err: Error) => err instanceof PgServerError && err.code === '28P01');
-  });
+  for (const method of ['md5', 'password'] as const) {
+    it(`${method === 'password' ? 'password (cleartext)' : method}: the right password gets in, a wrong one is refused`, async () => {
+      await hostMethod(method);
+      const conn = await connect(PASSWORD);
+      assert.equal(conn.auth, method);
+      conn.end();
+      await assert.rejects(connect('wrong'), (err: Error) => err instanceof PgServerError && err.code === '28P01');
+    });
+  }
 
   it('trust: no password asked; connectDirect finds the server from the container alone', async () => {
     await hostMethod('trust');
