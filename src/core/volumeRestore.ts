@@ -25,6 +25,7 @@ import { OperationOptions, noProgress } from './progress';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
 import { CheckedVolumeArchive, VolumeRoot, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
 import { settleLeftovers } from './volumeLeftovers';
+import { checkRoom, unpackedBytes } from './volumeRoom';
 
 const PROJECT = 'com.docker.compose.project';
 
@@ -168,6 +169,8 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
 
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
     await settleLeftovers(session, opts.volume, image, log);
+    const needed = await unpackedBytes(manifest, source).catch(() => undefined);
+    if (needed) await checkRoom(session, opts.volume, needed);
 
     // Contract 3, the long way: a kept snapshot file needs the containers down while it is read.
     let safety: { path: string; manifest: VolumeManifest } | undefined;

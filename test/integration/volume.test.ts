@@ -569,6 +569,35 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await fs.rm(`${snap.path}.json`);
   });
 
+  it('refuses a restore the volume has no room for (the current content stays until proven), before writing or stopping anything', async () => {
+    const SMALL = 'lifeboat_it_vol_small';
+    const HOLDER = 'lifeboat-it-vol-holder';
+    await run('docker', ['rm', '-f', HOLDER]).catch(() => undefined);
+    await run('docker', ['volume', 'rm', '-f', SMALL]).catch(() => undefined);
+    await run('docker', ['volume', 'create', '--driver', 'local', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=4m', SMALL]);
+    // A tmpfs volume keeps its content only while mounted: a container holds it through the test.
+    await run('docker', ['run', '-d', '--name', HOLDER, '--network', 'none', '-v', `${SMALL}:/data`, HELPER, 'sleep', '600']);
+    const inHolder = async (script: string) => (await run('docker', ['exec', HOLDER, 'sh', '-c', script])).stdout;
+    let snapPath: string | undefined;
+    try {
+      await inHolder('head -c 1500000 /dev/urandom > /data/one.bin');
+      snapPath = (await snapshotVolume(docker, { volume: SMALL, backupDir: dir, helperImage: HELPER, stopContainers: [] })).path;
+      await inHolder('head -c 2300000 /dev/urandom > /data/two.bin');
+      const before = await inHolder('ls -lA /data && md5sum /data/*.bin');
+      await assert.rejects(
+        restoreVolume(docker, { volume: SMALL, file: snapPath, backupDir: dir, helperImage: HELPER }),
+        /needs at least [\d.]+ \S+ free beside its current content.*has [\d.]+ \S+ free\. Nothing was changed\./,
+      );
+      assert.equal(await inHolder('ls -lA /data && md5sum /data/*.bin'), before, 'the volume is as it was');
+      assert.ok(await running(HOLDER), 'nothing was stopped');
+      assert.deepEqual(await helpersLeft(), []);
+    } finally {
+      await run('docker', ['rm', '-f', HOLDER]).catch(() => undefined);
+      await run('docker', ['volume', 'rm', '-f', SMALL]).catch(() => undefined);
+      if (snapPath) await fs.rm(snapPath).then(() => fs.rm(`${snapPath}.json`), () => undefined);
+    }
+  });
+
   it('re-creates a volume that no longer exists ("complete system failure"): same driver and labels, the rows come back, no safety snapshot', async () => {
     await waitHealthy(DB);
     const snap = await snapshotVolume(docker, { volume: VOL, backupDir: dir });
