@@ -11,6 +11,7 @@ export class BackupCatalog implements vscode.Disposable {
   private entries: BackupEntry[] | undefined;
   private loading: Promise<BackupEntry[]> | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
+  private generation = 0;
   private watchedDir: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -29,25 +30,34 @@ export class BackupCatalog implements vscode.Disposable {
   }
 
   load(): Promise<BackupEntry[]> {
-    this.loading ??= (async () => {
+    if (this.loading) return this.loading;
+    // A listing that started before an invalidate may have missed the change: it is returned to
+    // whoever asked for it, but not cached.
+    const generation = this.generation;
+    const loading = (async (): Promise<BackupEntry[]> => {
+      let entries: BackupEntry[];
       try {
         this.watch();
-        this.entries = await listBackups(this.backupDir);
-        return this.entries;
+        entries = await listBackups(this.backupDir);
       } catch (err) {
         this.log.error(`Cannot list backups in ${this.backupDir}: ${(err as Error).message}`);
-        this.entries = [];
-        return this.entries;
+        entries = [];
       } finally {
-        this.loading = undefined;
+        // After an invalidate, `loading` is a newer listing's (or none): not ours to clear.
+        if (generation === this.generation) this.loading = undefined;
       }
+      if (generation === this.generation) this.entries = entries;
+      return entries;
     })();
-    return this.loading;
+    this.loading = loading;
+    return loading;
   }
 
-  /** Forget the cache and tell listeners; they reload when they next ask. */
+  /** Forget the cache (and any listing under way) and tell listeners; they reload when they next ask. */
   invalidate(): void {
+    this.generation++;
     this.entries = undefined;
+    this.loading = undefined;
     this.changed.fire();
   }
 
