@@ -18,6 +18,29 @@ const define = {
   LIFEBOAT_SETTING_DEFAULTS: JSON.stringify(settingDefaults),
 };
 
+// Everything a require() in dist/*.js needs is inside the bundle: the .vsix ships no
+// node_modules, and an installed extension must not depend on a checkout's. Two optional native
+// parts stay out: ssh2 loads cpu-features and its sshcrypto binding in try/catch and falls back
+// to Node's own crypto when they are missing.
+const external = ['cpu-features', './crypto/build/Release/sshcrypto.node'];
+
+// dockerode's image-build support (BuildKit sessions over gRPC, protobuf progress) is never
+// used by Lifeboat, which never builds images; leaving it out keeps gRPC out of the bundle.
+const withoutImageBuilds = {
+  name: 'without-image-builds',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'no-image-builds' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-image-builds' }, () => ({
+      contents:
+        "module.exports = function () { throw new Error('Lifeboat does not include dockerode\\'s image-build support'); };" +
+        'module.exports.followProgress = module.exports;',
+      loader: 'js',
+    }));
+  },
+};
+
 function tsFiles(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
@@ -35,7 +58,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode', 'cpu-features', 'ssh2'],
+  external: ['vscode', ...external],
+  plugins: [withoutImageBuilds],
   sourcemap: !release,
   minify: release,
   define,
@@ -50,7 +74,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['cpu-features', 'ssh2'],
+  external,
+  plugins: [withoutImageBuilds],
   banner: { js: '#!/usr/bin/env node' },
   sourcemap: !release,
   minify: release,

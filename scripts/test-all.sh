@@ -38,6 +38,7 @@ step lint npm run --silent lint
 step check-commands npm run --silent check-commands
 step unit npm run --silent test:unit
 step integration npm run --silent test:integration
+step package npm run --silent test:package
 step extension npm run --silent test:extension
 step ui npm run --silent test:ui
 

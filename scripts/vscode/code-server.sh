@@ -7,7 +7,8 @@
 #
 #   --port N        127.0.0.1:N (default $LIFEBOAT_VSCODE_PORT or 8080)
 #   --state-dir D   HOME, XDG_*, user-data and extensions dirs live under D
-#                   (default <repo>/.cache/vscode/profile)
+#                   (default ${TMPDIR:-/tmp}/lifeboat-vscode/profile: outside the checkout, so an
+#                   installed extension cannot find the checkout's node_modules)
 #   --fresh         delete the state dir first
 #   --test-mode     add --vscode-option enable-smoke-test-driver (needed for extension
 #                   development / extension-host tests through the URL payload)
@@ -19,7 +20,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${LIFEBOAT_VSCODE_CACHE:-$REPO/.cache/vscode}"
 PORT="${LIFEBOAT_VSCODE_PORT:-8080}"
-STATE="$CACHE/profile"
+STATE="${TMPDIR:-/tmp}/lifeboat-vscode/profile"
 TEST_MODE=""
 FRESH=""
 VSIX=""

@@ -6,13 +6,14 @@
 #
 # Env: LIFEBOAT_VSCODE_PORT (default 8080; or the first argument), LIFEBOAT_DEMO_FOLDER (default
 #      <repo>/demo), LIFEBOAT_VSIX (default: build dist/lifeboat.vsix with `npm run package`),
-#      LIFEBOAT_DEMO_STATE (code-server profile; default <repo>/.cache/vscode/demo-profile,
-#      kept between runs; FRESH=1 starts from a clean one).
+#      LIFEBOAT_DEMO_STATE (code-server profile; default ~/.local/state/lifeboat/demo-profile,
+#      outside the checkout like a user's own profile, kept between runs; FRESH=1 starts from a
+#      clean one).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PORT="${1:-${LIFEBOAT_VSCODE_PORT:-8080}}"
 FOLDER="${LIFEBOAT_DEMO_FOLDER:-$REPO/demo}"
-STATE="${LIFEBOAT_DEMO_STATE:-$REPO/.cache/vscode/demo-profile}"
+STATE="${LIFEBOAT_DEMO_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/lifeboat/demo-profile}"
 log() { echo "[demo-vscode] $*" >&2; }
 
 if [[ -n "${LIFEBOAT_VSIX:-}" ]]; then

@@ -7,6 +7,7 @@ import * as tar from 'tar-stream';
 type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
 import { ArchiveGuard, UnsafeEntry } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { withActualComposeFile } from './composeFiles';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
@@ -101,13 +102,13 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
   const started = Date.now();
   throwIfAborted(opts.signal);
 
-  const configured = (opts.paths ?? DEFAULT_CONFIG_PATHS).map(checkConfigPath);
   let workspace: string;
   try {
     workspace = await fs.realpath(opts.workspace);
   } catch (err) {
     throw fsError(err, 'read the workspace folder', opts.workspace);
   }
+  const configured = (await withActualComposeFile(workspace, opts.paths ?? DEFAULT_CONFIG_PATHS)).map(checkConfigPath);
 
   const dir = join(opts.backupDir, KIND_FOLDERS.config);
   await ensurePrivateDir(opts.backupDir);

@@ -28,7 +28,7 @@ export class StackService {
   /** Pings the engine and finds the stack; both fail with errors that say what to do. */
   async discover(): Promise<Stack> {
     if (!this.folder && !this.settings.discovery.dbContainer && !this.settings.discovery.composeProject) {
-      throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project (the one with docker-compose.yml), then retry.');
+      throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project (the one with compose.yaml or docker-compose.yml), then retry.');
     }
     await pingDocker(this.engine);
     return discoverStack(this.engine, this.settings.discovery);

@@ -6,6 +6,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** The repository root: the nearest folder above this file whose package.json is Lifeboat's. */
@@ -54,7 +55,10 @@ export function freePort(): Promise<number> {
 export interface StartOptions {
   /** Default: a free port. */
   port?: number;
-  /** HOME, XDG_*, user data and extensions live here. Default: a fresh dir under .cache/vscode/runs/. */
+  /**
+   * HOME, XDG_*, user data and extensions live here. Default: a fresh folder under the system
+   * temp folder, outside the checkout, so an installed extension cannot borrow its node_modules.
+   */
   stateDir?: string;
   /** Delete stateDir first (default true when stateDir is not given). */
   fresh?: boolean;
@@ -84,7 +88,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   installCodeServer();
   const port = opts.port ?? (await freePort());
   const stateDir =
-    opts.stateDir ?? path.join(repo, '.cache/vscode/runs', `${process.pid}-${Date.now().toString(36)}`);
+    opts.stateDir ?? path.join(os.tmpdir(), `lifeboat-vscode-${process.pid}-${Date.now().toString(36)}`);
   const fresh = opts.fresh ?? opts.stateDir === undefined;
   if (fresh) fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true });
@@ -195,7 +199,7 @@ export const CHROMIUM_ARGS = [
 export async function launchBrowser(viewport = { width: 1440, height: 900 }) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  const profile = fs.mkdtempSync(path.join(repoRoot(), '.cache/vscode/chromium-'));
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

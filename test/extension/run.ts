@@ -6,7 +6,8 @@
 // 1. starts code-server with --vscode-option enable-smoke-test-driver (fresh profile);
 // 2. opens http://127.0.0.1:PORT/?folder=<workspace>&payload=[[extensionDevelopmentPath,...],
 //    [extensionTestsPath, out/test/extension/suite/index.js]] in Chromium;
-// 3. VS Code loads the extension from the repo, runs suite/index.js's run() (mocha) in the
+// 3. VS Code loads the extension as users get it, from dist/lifeboat.vsix unpacked under the
+//    system temp folder (outside the checkout, so no node_modules of the checkout can leak in), runs suite/index.js's run() (mocha) in the
 //    extension host, forwards its console to window.codeAutomationLog (printed here) and calls
 //    window.codeAutomationExit(code) when the tests end;
 // 4. exits with that code (1 on timeout or error), after stopping Chromium and code-server.
@@ -17,12 +18,13 @@
 //   LIFEBOAT_TEST_GREP        mocha --grep
 //   LIFEBOAT_TEST_TIMEOUT     overall timeout in seconds (default 300)
 //   LIFEBOAT_TEST_VERBOSE=1   also print code-server's log and the browser console
-//   LIFEBOAT_TEST_KEEP=1      keep the code-server state dir (.cache/vscode/runs/...) afterwards
+//   LIFEBOAT_TEST_KEEP=1      keep the code-server state dir and the unpacked .vsix (both under the temp folder)
 //   LIFEBOAT_TEST_*           copied into out/test/extension/config.json for the suites
 //                             (see suite/config.ts); the extension host also inherits them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
+import { unpackVsix } from '../package/unpackVsix';
 import { defaultWorkspace, installCodeServer, launchBrowser, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
 
 async function main(): Promise<number> {
@@ -40,10 +42,12 @@ async function main(): Promise<number> {
     console.error(`[run] ${suiteIndex} missing: run "node scripts/build.mjs --tests" first`);
     return 1;
   }
-  if (!fs.existsSync(path.join(repo, 'dist/extension.js'))) {
-    console.error('[run] dist/extension.js missing: run "npm run build" first');
+  const vsix = path.resolve(repo, process.env.LIFEBOAT_VSIX ?? 'dist/lifeboat.vsix');
+  if (!fs.existsSync(vsix)) {
+    console.error(`[run] ${vsix} missing: run "npm run package" first`);
     return 1;
   }
+  const unpacked = unpackVsix(vsix, 'host-test');
   const paths = installCodeServer();
 
   // Config for the suites (env vars of this process cannot travel through the browser).
@@ -52,7 +56,7 @@ async function main(): Promise<number> {
   const configFile = path.join(__dirname, 'config.json');
   fs.writeFileSync(
     configFile,
-    JSON.stringify({ repo, workspace, grep: process.env.LIFEBOAT_TEST_GREP, node24: paths.node24, env }, null, 2),
+    JSON.stringify({ repo, extensionPath: unpacked.extension, workspace, grep: process.env.LIFEBOAT_TEST_GREP, node24: paths.node24, env }, null, 2),
   );
 
   const server = await startCodeServer({ testMode: true, verbose, env: { LIFEBOAT_TEST_CONFIG: configFile } });
@@ -79,7 +83,7 @@ async function main(): Promise<number> {
 
     const url = workbenchUrl(server.port, {
       folder: workspace,
-      extensionDevelopmentPath: repo,
+      extensionDevelopmentPath: unpacked.extension,
       extensionTestsPath: suiteIndex,
     });
     console.log(`[run] opening ${url}`);
@@ -107,7 +111,10 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close();
     await server.stop();
-    if (process.env.LIFEBOAT_TEST_KEEP !== '1') fs.rmSync(server.stateDir, { recursive: true, force: true });
+    if (process.env.LIFEBOAT_TEST_KEEP !== '1') {
+      fs.rmSync(server.stateDir, { recursive: true, force: true });
+      fs.rmSync(unpacked.root, { recursive: true, force: true });
+    }
   }
 }
 

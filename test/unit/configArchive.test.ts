@@ -10,6 +10,7 @@ import { acquireLock } from '../../src/core/lock';
 import { parseBackupName } from '../../src/core/naming';
 import { ProgressUpdate } from '../../src/core/progress';
 import { removeStaging, safeExtract } from '../../src/core/safeExtract';
+import { listTarGz } from './helpers/tarList';
 
 const NOW = () => new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
 const T1 = new Date(Date.UTC(2023, 5, 1, 12, 0, 0));
@@ -36,23 +37,6 @@ export async function makeWorkspace(root: string): Promise<string> {
   await fs.utimes(join(ws, 'backend/alembic/versions/sub'), T2, T2);
   await fs.utimes(join(ws, 'backend/alembic/versions'), T1, T1);
   return ws;
-}
-
-async function listTarGz(path: string): Promise<{ name: string; type: string; mode: number; mtime: number; data: Buffer }[]> {
-  const tar = await import('tar-stream');
-  const { createGunzip } = await import('node:zlib');
-  const { createReadStream } = await import('node:fs');
-  const { pipeline } = await import('node:stream/promises');
-  const ex = tar.extract();
-  const done = pipeline(createReadStream(path), createGunzip(), ex);
-  const out = [];
-  for await (const e of ex) {
-    const chunks: Buffer[] = [];
-    for await (const c of e) chunks.push(c as Buffer);
-    out.push({ name: e.header.name, type: e.header.type, mode: e.header.mode, mtime: e.header.mtime.getTime(), data: Buffer.concat(chunks) });
-  }
-  await done;
-  return out;
 }
 
 describe('archiveConfig', () => {

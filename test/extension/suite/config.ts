@@ -15,8 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface TestConfig {
-  /** Absolute path of the repository (the extension under development). */
+  /** Absolute path of the repository (the tests' own code). */
   repo: string;
+  /** Where the extension under test was unpacked from dist/lifeboat.vsix (outside the repository). */
+  extensionPath: string;
   /** Absolute path of the workspace folder opened in the window. */
   workspace: string;
   /** Mocha grep, from LIFEBOAT_TEST_GREP. */
