@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { connectDocker } from '../core/docker';
+import { describeEngine, selectEngine } from '../core/dockerEngine';
 import type { Logger } from '../core/logger';
 import type { LifeboatSettings } from '../core/settings';
 
@@ -31,7 +32,14 @@ export function createContext(folder: string, settings: LifeboatSettings, flags:
       error: err('error: '),
       tool: flags.verbose ? (name, output) => process.stderr.write(`[${name}] ${output}${output.endsWith('\n') ? '' : '\n'}`) : () => {},
     },
-    docker: () => (docker ??= connectDocker()),
+    docker: () => {
+      if (!docker) {
+        const engine = selectEngine({ setting: settings.dockerHost });
+        if (flags.verbose) process.stderr.write(`Docker engine: ${describeEngine(engine)}\n`);
+        docker = connectDocker(engine);
+      }
+      return docker;
+    },
     out: (line) => {
       if (!flags.quiet || flags.json) process.stdout.write(`${line}\n`);
     },

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/discovery';
-import { dockerEndpoint, isEngineDown } from '../core/docker';
+import { engineDownError, isEngineDown } from '../core/docker';
 import { DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
 import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
@@ -107,7 +107,7 @@ function report(err: unknown): ExitCode {
     return EXIT.cancelled;
   }
   if (isEngineDown(err) && !(err instanceof LifeboatError)) {
-    err = new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'unreachable');
+    err = engineDownError(err);
   }
   if (err instanceof LifeboatError) {
     process.stderr.write(`lifeboat: error: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { dockerEndpoint, isEngineDown } from './docker';
+import { engineDownError, isEngineDown } from './docker';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
-import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { RunningExec, runExec, startExec } from './exec';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
@@ -107,7 +107,7 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   try {
     info = await container.inspect();
   } catch (err) {
-    if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+    if (isEngineDown(err)) throw engineDownError(err);
     if ((err as { statusCode?: number }).statusCode === 404) {
       throw new LifeboatError(
         `The database container ${stack.db.name} no longer exists.`,
@@ -157,7 +157,7 @@ async function dumpToFile(container: Docker.Container, stack: Stack, partial: st
       env: [`PGAPPNAME=${appName}`],
     });
   } catch (err) {
-    if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+    if (isEngineDown(err)) throw engineDownError(err);
     throw err;
   }
 
@@ -244,7 +244,7 @@ async function explainFailure(
   if (stderr) log.tool('pg_dump', stderr);
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code && /^E[A-Z]+$/.test(code) && !isEngineDown(err)) return fsError(err, 'write the backup', dirname(partial));
-  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), code ?? 'error');
+  if (isEngineDown(err)) return engineDownError(err, code ?? 'error');
   if (!(await stillRunning(container))) return containerStopped(stack);
   if (err instanceof LifeboatError) return err;
   return new LifeboatError(`The dump stream failed: ${(err as Error).message}`, "See the log for pg_dump's output, then retry.");

@@ -1,13 +1,63 @@
 import Docker from 'dockerode';
+import * as https from 'node:https';
+import { DockerEngine, describeEngine, engineHint, selectEngine } from './dockerEngine';
 import { DockerUnavailableError } from './errors';
 
-/** The engine Lifeboat talks to: DOCKER_HOST when set, else the default socket. */
+// One engine per process (the workspace's in VS Code, the folder's on the command line): errors
+// raised deep in a backup name it without every caller passing it down.
+let current: DockerEngine | undefined;
+
+/** The engine in use, said with where the choice came from. */
 export function dockerEndpoint(): string {
-  return process.env.DOCKER_HOST || (process.platform === 'win32' ? 'npipe:////./pipe/docker_engine' : '/var/run/docker.sock');
+  return describeEngine(currentEngine());
 }
 
-export function connectDocker(): Docker {
-  return new Docker();
+export function currentEngine(): DockerEngine {
+  current ??= selectEngine();
+  return current;
+}
+
+/** A client for `engine` (default: chosen as the Docker CLI would, from the environment and its contexts). */
+export function connectDocker(engine: DockerEngine = selectEngine()): Docker {
+  current = engine;
+  return new Docker(dockerOptions(engine));
+}
+
+/**
+ * dockerode's options for an engine. Every connection field is given, undefined when unused,
+ * because dockerode merges its own reading of DOCKER_HOST under whatever is passed.
+ */
+export function dockerOptions(engine: DockerEngine): Docker.DockerOptions {
+  const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined, sshOptions: undefined, agent: undefined } as const;
+  const { host } = engine;
+  if (host.startsWith('unix://')) return { ...none, socketPath: host.slice('unix://'.length) };
+  // npipe:////./pipe/name → //./pipe/name, which Node opens as the named pipe \\.\pipe\name.
+  if (host.startsWith('npipe://')) return { ...none, socketPath: host.slice('npipe://'.length) };
+  const url = new URL(host);
+  if (url.protocol === 'ssh:') {
+    return {
+      ...none,
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port || 22,
+      username: decodeURIComponent(url.username) || undefined,
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    } as Docker.DockerOptions;
+  }
+  const tls = engine.tls;
+  const secure = url.protocol === 'https:' || !!tls;
+  const port = url.port || (secure ? 2376 : 2375);
+  if (!secure) return { ...none, protocol: 'http', host: url.hostname, port };
+  const material = { ca: tls?.ca, cert: tls?.cert, key: tls?.key };
+  return {
+    ...none,
+    protocol: 'https',
+    host: url.hostname,
+    port,
+    ...material,
+    // Without verification (a context with SkipTLSVerify) the client still presents its certificate.
+    agent: tls && !tls.verify ? new https.Agent({ ...material, rejectUnauthorized: false }) : undefined,
+  } as Docker.DockerOptions;
 }
 
 /** Pings the engine, turning socket errors into one that says how to start Docker. */
@@ -21,11 +71,22 @@ export async function pingDocker(docker: Docker, timeoutMs = 3000): Promise<void
       }),
     ]);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new DockerUnavailableError(dockerEndpoint(), code);
+    throw engineDownError(err, causeOf(err));
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The error users see when the engine in use cannot be reached; keeps the original as its cause. */
+export function engineDownError(err: unknown, cause = (err as NodeJS.ErrnoException)?.code ?? 'error'): DockerUnavailableError {
+  const engine = currentEngine();
+  return new DockerUnavailableError(describeEngine(engine), cause, engineHint(engine), err);
+}
+
+function causeOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  // TLS and ssh failures carry their reason in the message, not a code.
+  return e?.code && !/^ERR_/.test(e.code) ? e.code : (e?.message ?? String(err)).split('\n')[0];
 }
 
 /** True for errors that mean the engine itself is gone, rather than a request that failed. */

@@ -18,12 +18,13 @@ export class CancelledError extends Error {
 }
 
 export class DockerUnavailableError extends LifeboatError {
-  constructor(endpoint: string, cause: string) {
+  constructor(endpoint: string, reason: string, hint?: string, cause?: unknown) {
     super(
-      `Cannot reach the Docker engine at ${endpoint} (${cause}).`,
-      'Start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a running engine, then retry.',
+      `Cannot reach the Docker engine at ${endpoint}: ${reason}.`,
+      hint ?? 'Start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a running engine, then retry.',
     );
     this.name = 'DockerUnavailableError';
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
 

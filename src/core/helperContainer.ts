@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { dockerEndpoint, isEngineDown } from './docker';
-import { DockerUnavailableError, LifeboatError } from './errors';
+import { engineDownError, isEngineDown } from './docker';
+import { LifeboatError } from './errors';
 import type { Logger } from './logger';
 
 /** Labels on every helper container, so a leftover one is recognisable as Lifeboat's. */
@@ -33,7 +33,7 @@ export interface VolumeFacts {
 }
 
 function engineError(err: unknown): Error {
-  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+  if (isEngineDown(err)) return engineDownError(err);
   return err as Error;
 }
 

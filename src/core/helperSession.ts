@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { dockerEndpoint, isEngineDown } from './docker';
-import { DockerUnavailableError, LifeboatError } from './errors';
+import { engineDownError, isEngineDown } from './docker';
+import { LifeboatError } from './errors';
 import { runExec } from './exec';
 import { HELPER_SETTING, createHelper, removeHelper } from './helperContainer';
 import type { Logger } from './logger';
@@ -31,7 +31,7 @@ export class HelperSession {
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
         );
       }
-      if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+      if (isEngineDown(err)) throw engineDownError(err);
       throw err;
     }
     return new HelperSession(container, spec.image, log);
@@ -43,7 +43,7 @@ export class HelperSession {
     try {
       result = await runExec(this.container, { argv, user: '0:0' }, { maxOutput: 1 << 20 });
     } catch (err) {
-      if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+      if (isEngineDown(err)) throw engineDownError(err);
       throw err;
     }
     if (result.exitCode !== 0) {

@@ -34,6 +34,11 @@ export class LifeboatSettings {
     return (this.config.get<string>(key) ?? '').trim();
   }
 
+  /** `lifeboat.docker.host`; empty means: as the Docker CLI would choose. */
+  get dockerHost(): string | undefined {
+    return this.str('docker.host') || undefined;
+  }
+
   /** Absolute; relative settings are taken from the workspace folder. */
   get backupDirectory(): string {
     return this.path(this.str('backupDirectory') || 'backups');

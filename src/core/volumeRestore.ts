@@ -8,9 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { startContainers, stopContainers } from './appServices';
 import { waitForContainers } from './containerHealth';
-import { dockerEndpoint, isEngineDown } from './docker';
+import { engineDownError, isEngineDown } from './docker';
 import type { Stack } from './discovery';
-import { CancelledError, DockerUnavailableError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
 import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import {
@@ -314,7 +314,7 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
     }
     if (putError) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(putError)) throw new DockerUnavailableError(dockerEndpoint(), (putError as NodeJS.ErrnoException).code ?? 'error');
+      if (isEngineDown(putError)) throw engineDownError(putError);
       throw new LifeboatError(
         `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(putError as Error).message}. Nothing was changed.`,
         'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
@@ -537,7 +537,7 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
       await feeding;
     } catch (err) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(err)) throw new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+      if (isEngineDown(err)) throw engineDownError(err);
       throw new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}`);
     }
   } finally {

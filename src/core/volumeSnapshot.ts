@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startContainers, stopContainers } from './appServices';
-import { dockerEndpoint, isEngineDown } from './docker';
-import { CancelledError, DockerUnavailableError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { engineDownError, isEngineDown } from './docker';
+import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
@@ -242,7 +242,7 @@ async function freeName(dir: string, volume: string, now: () => Date): Promise<s
 }
 
 function engineOr(err: unknown, what: string): Error {
-  if (isEngineDown(err)) return new DockerUnavailableError(dockerEndpoint(), (err as NodeJS.ErrnoException).code ?? 'error');
+  if (isEngineDown(err)) return engineDownError(err);
   if (err instanceof LifeboatError) return err;
   return new LifeboatError(`${what}: ${(err as Error)?.message ?? String(err)}`, 'See the Lifeboat log, then retry.');
 }

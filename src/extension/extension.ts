@@ -39,6 +39,11 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);
   const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });
   const header = new BackupsHeader(view, catalog, stacks);
+  stacks.onEngine = (engine) => log.info(`Docker engine: ${engine}`);
+  tree.onState = (state, engineProblem) => {
+    if (state === 'dockerDown') view.message = engineProblem;
+    else if (view.message?.startsWith('Cannot reach the Docker engine')) view.message = undefined;
+  };
   const schedule = new ScheduleService(stacks, catalog, log);
   // A scheduled run thins out its own kind, and only after its new backup was made and verified.
   schedule.prune = async (kind) => {
@@ -70,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
       void statusBar.update();
     }),
     Settings.onDidChange(() => {
+      stacks.forgetEngine();
       catalog.invalidate();
       void schedule.reload();
     }),

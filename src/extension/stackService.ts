@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { connectDocker, pingDocker } from '../core/docker';
+import { DockerEngine, describeEngine, selectEngine } from '../core/dockerEngine';
 import { Stack, discoverStack } from '../core/discovery';
 import { LifeboatError } from '../core/errors';
 import { Settings } from './settings';
@@ -11,6 +12,10 @@ import { Settings } from './settings';
  */
 export class StackService {
   private docker: Docker | undefined;
+  private chosen: DockerEngine | undefined;
+
+  /** Told once per engine chosen, so the log says which engine and why. */
+  onEngine: (description: string) => void = () => undefined;
 
   get folder(): vscode.WorkspaceFolder | undefined {
     return vscode.workspace.workspaceFolders?.[0];
@@ -21,8 +26,23 @@ export class StackService {
   }
 
   get engine(): Docker {
-    this.docker ??= connectDocker();
+    if (!this.docker) {
+      this.chosen = selectEngine({ setting: this.settings.dockerHost });
+      this.onEngine(describeEngine(this.chosen));
+      this.docker = connectDocker(this.chosen);
+    }
     return this.docker;
+  }
+
+  /** The engine in use, with where the choice came from (undefined before the first use). */
+  get engineDescription(): string | undefined {
+    return this.chosen && describeEngine(this.chosen);
+  }
+
+  /** A changed setting, context or environment is read again on the next use. */
+  forgetEngine(): void {
+    this.docker = undefined;
+    this.chosen = undefined;
   }
 
   /** Pings the engine and finds the stack; both fail with errors that say what to do. */

@@ -21,11 +21,13 @@ const GROUPS: { kind: BackupKind; label: string; icon: string; empty: string }[]
 ];
 
 class GroupItem extends vscode.TreeItem {
-  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[], schedule?: KindStatus) {
+  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[], schedule?: KindStatus, engine?: string) {
     super(label, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group.${kind}`;
     this.description = schedule ? `${entries.length} · ${scheduleDescription(schedule)}` : `${entries.length}`;
-    if (schedule) this.tooltip = scheduleLines(schedule, new Date()).join('\n');
+    const lines = schedule ? scheduleLines(schedule, new Date()) : [];
+    if (engine) lines.push(`Docker engine: ${engine}`);
+    if (lines.length) this.tooltip = lines.join('\n');
     this.iconPath = new vscode.ThemeIcon(icon);
     this.contextValue = `group.${kind}`;
   }
@@ -96,14 +98,14 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const roots: Node[] = [];
     if (dockerProblem === 'dockerDown') {
       roots.push(
-        new NoticeItem('notice.docker', 'Docker engine not reachable', 'warning', 'Backups and restores need a running Docker engine. Start Docker, then refresh.', {
+        new NoticeItem('notice.docker', 'Docker engine not reachable', 'warning', `${this.engineProblem ?? 'The Docker engine cannot be reached.'} Backups and restores need it: start it, then refresh.`, {
           command: 'lifeboat.refresh',
           title: 'Refresh',
         }),
       );
     }
     for (const g of GROUPS) {
-      roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind), schedules.find((x) => x.kind === g.kind)));
+      roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind), schedules.find((x) => x.kind === g.kind), this.stacks.engineDescription));
     }
     if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
     return roots;
@@ -118,6 +120,8 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   refresh(): void {
+    // A `docker context use` or a started engine since the last look is picked up here.
+    this.stacks.forgetEngine();
     this.catalog.invalidate();
   }
 
@@ -125,13 +129,13 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     try {
       return { stack: await this.stacks.discover() };
     } catch (err) {
-      if (err instanceof DockerUnavailableError) return { problem: 'dockerDown' };
+      if (err instanceof DockerUnavailableError) return this.engineDown(err);
       if (err instanceof NoStackError) return { problem: 'noStack' };
       try {
         await pingDocker(this.stacks.engine);
         return { problem: 'noStack' };
-      } catch {
-        return { problem: 'dockerDown' };
+      } catch (pingErr) {
+        return this.engineDown(pingErr);
       }
     }
   }
@@ -149,8 +153,21 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   /** What the view shows when it has no items; read by tests. */
   state: ViewState | undefined;
 
+  private engineDown(err: unknown): { problem: ViewState } {
+    this.engineProblem = err instanceof Error ? err.message : String(err);
+    return { problem: 'dockerDown' };
+  }
+
+  /** Which engine could not be reached and how it was chosen, while the state is dockerDown. */
+  engineProblem: string | undefined;
+
+  /** Told of every state, with the engine problem when there is one (the view shows it as its message). */
+  onState: (state: ViewState, engineProblem: string | undefined) => void = () => undefined;
+
   private async setState(state: ViewState): Promise<void> {
     this.state = state;
+    if (state !== 'dockerDown') this.engineProblem = undefined;
+    this.onState(state, this.engineProblem);
     await vscode.commands.executeCommand('setContext', 'lifeboat.state', state);
   }
 
