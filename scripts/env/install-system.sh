@@ -4,7 +4,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PACKAGES=(docker.io docker-compose mmdebstrap chromium age pigz busybox-static
-  libkrb5-dev openssl postgresql-client zstd)
+  libkrb5-dev openssl postgresql-client zstd openssh-server)
 if [ "$#" -gt 0 ]; then PACKAGES+=("$@"); fi
 
 missing=()
@@ -24,6 +24,16 @@ export DEBIAN_FRONTEND=noninteractive
 log "apt-get update"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq >&2
 log "apt-get install ${missing[*]}"
+# Packages must not start services (openssh-server would listen on *:22): the tests start their
+# own servers on 127.0.0.1. policy-rc.d answering 101 is Debian's way to say so.
+POLICY=/usr/sbin/policy-rc.d
+ADDED_POLICY=""
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | as_root tee "$POLICY" >/dev/null
+  as_root chmod 755 "$POLICY"
+  ADDED_POLICY=1
+fi
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
   -o DPkg::Lock::Timeout=120 --no-install-recommends "${missing[@]}" >&2
+if [ -n "$ADDED_POLICY" ]; then as_root rm -f "$POLICY"; fi
 log "system packages installed"

@@ -1,11 +1,17 @@
 import Docker from 'dockerode';
+import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DockerEngine, describeEngine, engineHint, selectEngine } from './dockerEngine';
 import { DockerUnavailableError } from './errors';
+import { HostKeyVerdict, checkHostKey } from './sshHostKeys';
 
 // One engine per process (the workspace's in VS Code, the folder's on the command line): errors
 // raised deep in a backup name it without every caller passing it down.
 let current: DockerEngine | undefined;
+// The last host-key check of each ssh engine, so a refused connection can say why.
+const hostKeyVerdicts = new Map<string, HostKeyVerdict>();
 
 /** The engine in use, said with where the choice came from. */
 export function dockerEndpoint(): string {
@@ -35,13 +41,23 @@ export function dockerOptions(engine: DockerEngine): Docker.DockerOptions {
   if (host.startsWith('npipe://')) return { ...none, socketPath: host.slice('npipe://'.length) };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
+    const port = Number(url.port || 22);
     return {
       ...none,
       protocol: 'ssh',
       host: url.hostname,
-      port: url.port || 22,
-      username: decodeURIComponent(url.username) || undefined,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      port,
+      username: decodeURIComponent(url.username) || os.userInfo().username,
+      sshOptions: {
+        agent: process.env.SSH_AUTH_SOCK,
+        privateKey: process.env.SSH_AUTH_SOCK ? undefined : defaultPrivateKey(),
+        // ssh2 accepts any host key unless told otherwise; known_hosts decides, as for `ssh`.
+        hostVerifier: (key: Buffer) => {
+          const verdict = checkHostKey(url.hostname, port, key);
+          hostKeyVerdicts.set(host, verdict);
+          return verdict.ok;
+        },
+      },
     } as Docker.DockerOptions;
   }
   const tls = engine.tls;
@@ -80,7 +96,37 @@ export async function pingDocker(docker: Docker, timeoutMs = 3000): Promise<void
 /** The error users see when the engine in use cannot be reached; keeps the original as its cause. */
 export function engineDownError(err: unknown, cause = (err as NodeJS.ErrnoException)?.code ?? 'error'): DockerUnavailableError {
   const engine = currentEngine();
+  const verdict = hostKeyVerdicts.get(engine.host);
+  if (verdict && !verdict.ok) {
+    const { hostname, port } = new URL(engine.host);
+    const scan = `ssh-keyscan${port ? ` -p ${port}` : ''} ${hostname}`;
+    return verdict.reason === 'changed'
+      ? new DockerUnavailableError(
+          describeEngine(engine),
+          `the server's host key has CHANGED (it now offers ${verdict.fingerprint}); the connection was refused because someone may be intercepting it`,
+          `If the server was reinstalled, confirm its new key with its administrator, remove the old entry (\`ssh-keygen -R ${hostname}\`) and connect once with ssh; otherwise do not connect.`,
+          err,
+        )
+      : new DockerUnavailableError(
+          describeEngine(engine),
+          `the server's host key ${verdict.fingerprint} is not in ${verdict.knownHosts}`,
+          `Check that fingerprint with the server's administrator, then trust it by connecting once with \`ssh${port ? ` -p ${port}` : ''} ${hostname}\` (or \`${scan} >> ~/.ssh/known_hosts\`), and retry.`,
+          err,
+        );
+  }
   return new DockerUnavailableError(describeEngine(engine), cause, engineHint(engine), err);
+}
+
+/** The key `ssh` would try first when no agent runs. */
+function defaultPrivateKey(): Buffer | undefined {
+  for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+    try {
+      return fs.readFileSync(path.join(os.homedir(), '.ssh', name));
+    } catch {
+      // next
+    }
+  }
+  return undefined;
 }
 
 function causeOf(err: unknown): string {
