@@ -28,6 +28,14 @@ export interface GuardedEntry {
 
 type Known = 'file' | 'directory' | 'symlink';
 
+/** The fields of a tar header the rules look at (tar-stream's Header has them all). */
+export interface TarHeaderFacts {
+  name: string;
+  type?: string | null;
+  linkname?: string | null;
+  size?: number;
+}
+
 // Case-insensitive file systems would let `A/x` go through a symlink named `a`.
 const foldCase = process.platform === 'darwin' || process.platform === 'win32';
 const keyOf = (path: string): string => (foldCase ? path.normalize('NFC').toLowerCase() : path);
@@ -61,6 +69,20 @@ export class ArchiveGuard {
   private readonly known = new Map<string, Known>();
   /** Paths that a symlink's target walks through: one of them turning into a symlink later would redirect it. */
   private readonly walked = new Set<string>();
+
+  /**
+   * `check` plus the rules only a tar header can break. Every reader of an archive (restore,
+   * verify, listing) goes through here, so a verified archive is one a restore accepts.
+   */
+  checkHeader(h: TarHeaderFacts): GuardedEntry | undefined {
+    // Readers disagree on what follows such a header: tar-stream reads the next header at once,
+    // other tars skip `size` bytes first. The same bytes would then be different files to the
+    // verify and to a hand restore; no archiver Lifeboat reads writes a folder with a size.
+    if (h.type === 'directory' && (h.size ?? 0) !== 0) {
+      throw new UnsafeEntry(h.name, `is a folder that declares ${h.size} bytes of content, which tar readers disagree about`);
+    }
+    return this.check(h.name, h.type, h.linkname);
+  }
 
   check(name: string, tarType: string | null | undefined, linkname?: string | null): GuardedEntry | undefined {
     const type = mapType(name, tarType);

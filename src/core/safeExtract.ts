@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -192,7 +192,7 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
       // tar-stream reads no data for a folder, whatever its size field says.
       const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
       lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
-      const checked = guard.check(h.name, h.type, h.linkname);
+      const checked = guard.checkHeader(h);
       if (!checked) {
         entry.resume();
         continue;
@@ -221,7 +221,8 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
           if (writer) record.sha256 = await writer.file(checked.path, checked.existed, body!, record.mtime, opts.signal);
           else {
             const hash = new HashStream();
-            await pipeline(body!, hash, { signal: opts.signal });
+            // The hash must be drained: a Transform with no reader stalls after 16 KiB.
+            await pipeline(body!, hash, discard(), { signal: opts.signal });
             record.sha256 = hash.digest();
           }
           break;
@@ -255,6 +256,10 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
     throw corrupt(archivePath, verb, 'it ends without the end-of-archive marker');
   }
   return { entries, archiveBytes: raw.bytes, archiveSha256: raw.digest() };
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
 }
 
 function roundUp512(n: number): number {

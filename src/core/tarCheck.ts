@@ -32,9 +32,15 @@ export async function checkTarGz(source: BackupSource, opts: OperationOptions = 
     stream.on('data', (c: unknown) => {
       facts.bytes += (c as Buffer).length;
     });
-    stream.on('end', next);
-    stream.on('error', next);
     stream.resume();
+    // tar-stream never ends a folder's body when its header declares a size (it reads none).
+    if (header.type === 'directory') {
+      stream.on('error', () => undefined);
+      next();
+    } else {
+      stream.on('end', next);
+      stream.on('error', next);
+    }
   });
   try {
     await pipeline(source.open(), hash, inflater(), tar, { signal: opts.signal });
