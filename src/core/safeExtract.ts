@@ -1,6 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -8,7 +8,8 @@ import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
-import { KeyProvider, openBackupSource } from './backupSource';
+import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
+import { CryptoError } from './crypto/cryptoError';
 import { HashStream } from './hashStream';
 import { silentLogger } from './logger';
 import { OperationOptions, noProgress } from './progress';
@@ -58,10 +59,17 @@ export interface ExtractResult {
  */
 export async function safeExtract(archivePath: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   throwIfAborted(opts.signal);
-  const dir = await createStaging(opts.stagingDir);
+  const source = await openBackupSource(archivePath, { keys: opts.keys, signal: opts.signal });
+  let dir: string;
+  try {
+    dir = await createStaging(opts.stagingDir);
+  } catch (err) {
+    source.close();
+    throw err;
+  }
   const writer = new StagingWriter(dir);
   try {
-    const scanned = await scanArchive(archivePath, opts, writer, 'extract');
+    const scanned = await scanArchive(source, opts, writer, 'extract');
     await writer.finish();
     opts.logger?.info(`Extracted ${scanned.entries.length} entries of ${archivePath} to ${dir}`);
     return { dir, ...scanned };
@@ -72,12 +80,18 @@ export async function safeExtract(archivePath: string, opts: ExtractOptions = {}
 }
 
 /** Lists (and checks) an archive's entries without writing anything. */
-export async function readArchiveEntries(
-  archivePath: string,
-  opts: OperationOptions = {},
-): Promise<{ entries: ArchiveEntry[]; archiveBytes: number; archiveSha256: string }> {
+export async function readArchiveEntries(archivePath: string, opts: OperationOptions = {}): Promise<Scanned> {
   throwIfAborted(opts.signal);
-  return scanArchive(archivePath, opts, undefined, 'list');
+  return scanArchive(await openBackupSource(archivePath, { signal: opts.signal }), opts, undefined, 'list');
+}
+
+/**
+ * readArchiveEntries of a source already open (an encrypted archive's decryption): the reading
+ * a restore does, minus the writing, so an archive this accepts is one a restore accepts.
+ */
+export async function readSourceEntries(source: BackupSource, opts: OperationOptions = {}): Promise<Scanned> {
+  throwIfAborted(opts.signal);
+  return scanArchive(source, opts, undefined, 'list', false);
 }
 
 export async function removeStaging(dir: string): Promise<void> {
@@ -151,18 +165,21 @@ class StagingWriter {
   }
 }
 
-interface Scanned {
+export interface Scanned {
   entries: ArchiveEntry[];
   archiveBytes: number;
   archiveSha256: string;
 }
 
-async function scanArchive(archivePath: string, opts: ExtractOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list'): Promise<Scanned> {
+/**
+ * Reads `source` whole under contract 9, writing each entry through `writer` when there is one.
+ * An encrypted archive streams from its decryption; only the staged files (private, and removed
+ * after the review) are ever plaintext on disk. The source is closed at the end unless `close` is false.
+ */
+async function scanArchive(source: BackupSource, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list', close = true): Promise<Scanned> {
+  const archivePath = source.path;
   const progress = opts.progress ?? noProgress;
   const log = opts.logger ?? silentLogger;
-  // An encrypted archive streams from its decryption; only the staged files (private, and
-  // removed after the review) are ever plaintext on disk.
-  const source = await openBackupSource(archivePath, { keys: opts.keys, signal: opts.signal });
   const total = source.fileBytes;
 
   const phase = verb === 'extract' ? 'Extracting' : 'Reading';
@@ -249,7 +266,7 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
     await feed.catch(() => undefined);
     throw explain(err, archivePath, verb, opts.signal);
   } finally {
-    source.close();
+    if (close) source.close();
   }
   if (tarBytes - lastEnd < 512) {
     log.warn(`${archivePath}: tar ends after ${tarBytes} bytes without its end-of-archive blocks.`);
@@ -276,6 +293,7 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
       'This archive was not made by Lifeboat or was tampered with. Inspect it with `tar -tvzf`; do not extract it by hand.',
     );
   }
+  if (err instanceof CryptoError) return named(err, basename(archivePath));
   if (err instanceof LifeboatError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -7,13 +7,15 @@ import { openBackupSource } from '../../src/core/backupSource';
 import { LifeboatError } from '../../src/core/errors';
 import { readArchiveEntries, safeExtract } from '../../src/core/safeExtract';
 import { checkTarGz } from '../../src/core/tarCheck';
+import { verifyBackup } from '../../src/core/verify';
 import { checkVolumeArchive } from '../../src/core/volumeTarScan';
 import { END, Outcome, blocks, packTar, rawHeader, settleWithin, writeTarGz } from './helpers/hostileTar';
 
 /** Long enough for any of these small archives, short enough that a hang fails fast. */
 const SETTLE_MS = 3000;
 
-type Reader = 'checkTarGz' | 'checkVolumeArchive' | 'readArchiveEntries' | 'safeExtract';
+const READERS = ['checkTarGz', 'checkVolumeArchive', 'readArchiveEntries', 'safeExtract'] as const;
+type Reader = (typeof READERS)[number];
 
 /** Runs every reader of archives on `path`; safeExtract stages under `root` and must clean up. */
 async function readAll(path: string, root: string): Promise<Record<Reader, Outcome>> {
@@ -55,9 +57,7 @@ describe('tar readers on hostile archives', () => {
       END,
     ]));
     const out = await readAll(path, root);
-    for (const reader of ['checkVolumeArchive', 'readArchiveEntries', 'safeExtract'] as const) {
-      assertRefused(out[reader], reader, /"d\/" is a folder that declares 1024 bytes/);
-    }
+    for (const reader of READERS) assertRefused(out[reader], reader, /"d\/" is a folder that declares 1024 bytes/);
   });
 
   it('readArchiveEntries reads files of 16 KiB and more (the hash is drained)', async () => {
@@ -70,4 +70,26 @@ describe('tar readers on hostile archives', () => {
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     assert.deepEqual(entries.map((e) => [e.path, e.size, e.sha256]), [['edge', 16_384, sha(edge)], ['big', 100_000, sha(big)]]);
   });
+
+  const restoreRefuses: [string, () => Promise<Buffer>, RegExp][] = [
+    ['a ".." path', () => packTar([{ name: '../x', body: 'x' }]), /"\.\.\/x" has a "\.\." component/],
+    ['an absolute path', () => packTar([{ name: '/tmp/x', body: 'x' }]), /"\/tmp\/x" has an absolute path/],
+    [
+      'a symlink to /etc and a file through it',
+      () => packTar([{ name: 'l', type: 'symlink', linkname: '/etc' }, { name: 'l/x', body: 'x' }]),
+      /"l" is a symbolic link to "\/etc", outside the folder/,
+    ],
+    ['a tar without its end-of-archive blocks', async () => (await packTar([{ name: 'a', body: 'x' }])).subarray(0, 1024), /without the end-of-archive marker/],
+    ['a zero-byte tar', async () => Buffer.alloc(0), /without the end-of-archive marker/],
+  ];
+  for (const [what, build, message] of restoreRefuses) {
+    it(`quick verify of a config archive fails, naming why, on ${what}, as restore does`, async () => {
+      const path = await writeTarGz(root, 'config_20240102_030405.tar.gz', await build());
+      const out = await readAll(path, root);
+      for (const reader of READERS) assertRefused(out[reader], reader, message);
+      const verified = await verifyBackup(path, { depth: 'quick' });
+      assert.equal(verified.ok, false, verified.checks.join('; '));
+      assert.match(verified.problem ?? '', message);
+    });
+  }
 });
