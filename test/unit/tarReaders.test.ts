@@ -3,13 +3,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import { openBackupSource } from '../../src/core/backupSource';
 import { LifeboatError } from '../../src/core/errors';
 import { readArchiveEntries, safeExtract } from '../../src/core/safeExtract';
 import { checkTarGz } from '../../src/core/tarCheck';
 import { verifyBackup } from '../../src/core/verify';
 import { checkVolumeArchive } from '../../src/core/volumeTarScan';
-import { END, Outcome, blocks, packTar, rawHeader, settleWithin, writeTarGz } from './helpers/hostileTar';
+import { END, Outcome, PackEntry, blocks, packTar, rawHeader, settleWithin, writeTarGz } from './helpers/hostileTar';
 
 /** Long enough for any of these small archives, short enough that a hang fails fast. */
 const SETTLE_MS = 3000;
@@ -92,4 +94,51 @@ describe('tar readers on hostile archives', () => {
       assert.match(verified.problem ?? '', message);
     });
   }
+
+  /** Every reader on `tarBytes`, each timed alone. */
+  async function timedReaders(tarBytes: Buffer): Promise<Record<Reader, { ms: number; outcome: Outcome }>> {
+    const path = await writeTarGz(root, `t-${Math.random().toString(36).slice(2)}.tar.gz`, tarBytes);
+    const staging = join(root, 'staging');
+    const runs: Record<Reader, () => Promise<unknown>> = {
+      checkTarGz: async () => checkTarGz(await openBackupSource(path)),
+      checkVolumeArchive: () => checkVolumeArchive(path),
+      readArchiveEntries: () => readArchiveEntries(path),
+      safeExtract: () => safeExtract(path, { stagingDir: staging }),
+    };
+    const out = {} as Record<Reader, { ms: number; outcome: Outcome }>;
+    for (const reader of READERS) {
+      const t0 = performance.now();
+      const outcome = await settleWithin(reader, runs[reader](), SETTLE_MS);
+      out[reader] = { ms: performance.now() - t0, outcome };
+    }
+    if (out.safeExtract.outcome.settled === 'rejected') assert.equal(existsSync(staging), false, 'safeExtract removed its staging folder');
+    await fs.rm(staging, { recursive: true, force: true });
+    return out;
+  }
+
+  for (const [what, header, message] of [
+    ['a PAX path', { name: 'x', body: 'x', pax: { path: `${'a/'.repeat(80_000)}f` } }, /"a\/a\/a.*… \(160001 bytes\)" has a name of 160001 bytes, longer than the 4095/],
+    ['a PAX symlink target', { name: 'x', type: 'symlink', linkname: 'y', pax: { linkpath: `${'a/'.repeat(80_000)}f` } }, /"x" has a link target of 160001 bytes/],
+  ] as [string, PackEntry, RegExp][]) {
+    it(`refuses ${what} of 80,000 levels in every reader, well under a second each, with a short message`, async () => {
+      const tarBytes = await packTar([header]);
+      assert.ok(gzipSync(tarBytes).length < 1024, 'a tiny file');
+      for (const [reader, { ms, outcome }] of Object.entries(await timedReaders(tarBytes))) {
+        assertRefused(outcome, reader, message);
+        assert.ok(outcome.settled === 'rejected' && outcome.error.message.length < 600, `${reader}'s message stays short`);
+        assert.ok(ms < 500, `${reader} took ${ms.toFixed(0)} ms`);
+      }
+    });
+  }
+
+  it('accepts 256 levels and refuses 257, and a name component over 255 bytes', async () => {
+    const at = await timedReaders(await packTar([{ name: `${'d/'.repeat(255)}f`, body: 'x' }]));
+    for (const [reader, { outcome }] of Object.entries(at)) assert.equal(outcome.settled, 'resolved', reader);
+    const over = await timedReaders(await packTar([{ name: `${'d/'.repeat(256)}f`, body: 'x' }]));
+    for (const [reader, { outcome }] of Object.entries(over)) assertRefused(outcome, reader, /has a name 257 levels deep, more than the 256/);
+    const wide = await timedReaders(await packTar([{ name: `d/${'n'.repeat(256)}`, body: 'x' }]));
+    for (const [reader, { outcome }] of Object.entries(wide)) assertRefused(outcome, reader, /a component of 256 bytes, longer than the 255/);
+    const deepLink = await timedReaders(await packTar([{ name: 'l', type: 'symlink', linkname: `${'d/'.repeat(256)}f` }]));
+    for (const [reader, { outcome }] of Object.entries(deepLink)) assertRefused(outcome, reader, /"l" has a link target 257 levels deep/);
+  });
 });
