@@ -39,6 +39,7 @@ export interface TarHeaderFacts {
   type?: string | null;
   linkname?: string | null;
   size?: number;
+  mtime?: Date;
 }
 
 // Case-insensitive file systems would let `A/x` go through a symlink named `a`.
@@ -120,6 +121,11 @@ export class ArchiveGuard {
     // verify and to a hand restore; no archiver Lifeboat reads writes a folder with a size.
     if (h.type === 'directory' && (h.size ?? 0) !== 0) {
       throw new UnsafeEntry(h.name, `is a folder that declares ${h.size} bytes of content, which tar readers disagree about`);
+    }
+    // tar-stream turns a base-256 time beyond a Date's range (±275,000 years) into an invalid
+    // Date, which no file system can take; any valid one is clamped to what it holds.
+    if (h.mtime !== undefined && Number.isNaN(h.mtime.getTime())) {
+      throw new UnsafeEntry(h.name, 'has a modification time outside any date a file system can hold');
     }
     return this.check(h.name, h.type, h.linkname);
   }

@@ -5,7 +5,7 @@ import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { ArchiveGuard, GuardedType, UnsafeEntry } from './archiveGuard';
+import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
 import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
@@ -70,7 +70,6 @@ export async function safeExtract(archivePath: string, opts: ExtractOptions = {}
   const writer = new StagingWriter(dir);
   try {
     const scanned = await scanArchive(source, opts, writer, 'extract');
-    await writer.finish();
     opts.logger?.info(`Extracted ${scanned.entries.length} entries of ${archivePath} to ${dir}`);
     return { dir, ...scanned };
   } catch (err) {
@@ -121,7 +120,7 @@ async function createStaging(stagingDir: string | undefined): Promise<string> {
 class StagingWriter {
   private readonly dirTimes: { path: string; mtime: Date }[] = [];
 
-  constructor(private readonly root: string) {}
+  constructor(readonly root: string) {}
 
   async directory(rel: string, exists: boolean, mtime: Date): Promise<void> {
     if (!exists) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
@@ -156,7 +155,10 @@ class StagingWriter {
     await fs.lutimes(abs, mtime, mtime).catch(() => undefined);
   }
 
-  async hardlink(rel: string, target: string): Promise<void> {
+  async hardlink(rel: string, target: string, replaces: boolean): Promise<void> {
+    // As tar does, a later entry replaces an earlier one of the same path: the guard allows a
+    // link over a file, and the old name's inode may be shared, so it is unlinked, not written.
+    if (replaces) await fs.unlink(join(this.root, rel));
     await fs.link(join(this.root, target), join(this.root, rel));
   }
 
@@ -202,10 +204,13 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
   const hashes = new Map<string, string>();
   const sizes = new Map<string, number>();
   let lastEnd = 0;
+  /** The entry being written, for an error of the file system to name. */
+  let writing: string | undefined;
   try {
     for await (const entry of extract) {
       throwIfAborted(opts.signal);
       const h = entry.header;
+      writing = h.name;
       // tar-stream reads no data for a folder, whatever its size field says.
       const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
       lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
@@ -253,18 +258,21 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
           // A hard link is its target's content: same hash, same size.
           record.sha256 = hashes.get(checked.target!);
           record.size = sizes.get(checked.target!) ?? 0;
-          if (writer) await writer.hardlink(checked.path, checked.target!);
+          if (writer) await writer.hardlink(checked.path, checked.target!, checked.existed);
           break;
       }
       if (record.sha256) hashes.set(record.path, record.sha256);
       sizes.set(record.path, record.size);
       entries.push(record);
     }
+    writing = undefined;
     await feed;
+    writing = 'the folders\' modification times';
+    await writer?.finish();
   } catch (err) {
     extract.destroy();
     await feed.catch(() => undefined);
-    throw explain(err, archivePath, verb, opts.signal);
+    throw explain(err, archivePath, verb, opts.signal, writer && writing !== undefined ? { dir: writer.root, entry: writing } : undefined);
   } finally {
     if (close) source.close();
   }
@@ -283,7 +291,7 @@ function roundUp512(n: number): number {
   return Math.ceil(n / 512) * 512;
 }
 
-function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal): Error {
+function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal, staging?: { dir: string; entry: string }): Error {
   if (signal?.aborted || err instanceof CancelledError) return new CancelledError();
   if (err instanceof UnsafeEntry) {
     return new LifeboatError(
@@ -297,9 +305,40 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
   if (err instanceof LifeboatError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (staging) return stagingError(err as NodeJS.ErrnoException, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
   return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));
+}
+
+/**
+ * A write into the staging folder failed. The staging folder is private and temporary, so the
+ * backup folder setting has nothing to do with it: the way out is room or rights in the temp
+ * folder, or, for anything else, an entry this system cannot create.
+ */
+function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: string, entry: string): LifeboatError {
+  const what = `"${shortName(entry)}" of ${archivePath}`;
+  const gone = 'Nothing was kept: the staging folder was removed.';
+  switch (err.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new LifeboatError(
+        `The disk holding the staging folder ${dir} is full (${err.code}) while extracting ${what}. ${gone}`,
+        'Free some space there (the staging folder is under the system temp folder; TMPDIR chooses another), then retry.',
+      );
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new LifeboatError(
+        `Cannot write ${what} into the staging folder ${dir} (${err.code}). ${gone}`,
+        'Make the system temp folder writable (or point TMPDIR at one that is), then retry.',
+      );
+    default:
+      return new LifeboatError(
+        `Cannot extract ${what} into the staging folder (${err.code}: ${err.message}). ${gone}`,
+        'This system cannot create that entry as the archive describes it. Inspect it with `tar -tvzf`, or choose another backup.',
+      );
+  }
 }
 
 function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string): LifeboatError {

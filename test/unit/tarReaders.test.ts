@@ -141,4 +141,41 @@ describe('tar readers on hostile archives', () => {
     const deepLink = await timedReaders(await packTar([{ name: 'l', type: 'symlink', linkname: `${'d/'.repeat(256)}f` }]));
     for (const [reader, { outcome }] of Object.entries(deepLink)) assertRefused(outcome, reader, /"l" has a link target 257 levels deep/);
   });
+
+  it('a hard link over an earlier file replaces it, as tar does, in every reader', async () => {
+    const path = await writeTarGz(root, 'relink.tar.gz', await packTar([
+      { name: 'a', body: 'A' },
+      { name: 'b', body: 'B' },
+      { name: 'b', type: 'link', linkname: 'a' },
+    ]));
+    const out = await readAll(path, root);
+    for (const reader of READERS) assert.equal(out[reader].settled, 'resolved', `${reader}: ${out[reader].settled === 'rejected' ? String((out[reader] as { error: Error }).error) : ''}`);
+    const staging = join(root, 'relinked');
+    const { entries } = await safeExtract(path, { stagingDir: staging });
+    assert.equal(await fs.readFile(join(staging, 'b'), 'utf8'), 'A');
+    assert.equal((await fs.stat(join(staging, 'b'))).ino, (await fs.stat(join(staging, 'a'))).ino);
+    const shaA = createHash('sha256').update('A').digest('hex');
+    assert.deepEqual(entries.at(-1), { ...entries.at(-1), path: 'b', type: 'link', size: 1, sha256: shaA, target: 'a' });
+  });
+
+  it('every reader refuses a modification time no date can hold, naming the entry', async () => {
+    const path = await writeTarGz(root, 'mtime.tar.gz', Buffer.concat([rawHeader({ name: 'when', size: 1, mtime: 2n ** 62n }), blocks('x'), END]));
+    const out = await readAll(path, root);
+    for (const reader of READERS) assertRefused(out[reader], reader, /"when" has a modification time outside any date/);
+  });
+
+  it('an entry the file system cannot create is named, with a hint about the archive, not the backup folder', async () => {
+    // Within the limits (4089 bytes), but not once below the staging folder's own path.
+    const name = `${`${'n'.repeat(250)}/`.repeat(16)}${'f'.repeat(73)}`;
+    const path = await writeTarGz(root, 'long.tar.gz', await packTar([{ name, body: 'x' }]));
+    const staging = join(root, 'staging');
+    await assert.rejects(safeExtract(path, { stagingDir: staging }), (err: Error) => {
+      assert.ok(err instanceof LifeboatError, String(err));
+      assert.match(err.message, /Cannot extract "n{120}… \(4089 bytes\)" of .*long\.tar\.gz into the staging folder \(ENAMETOOLONG/);
+      assert.match(err.hint ?? '', /tar -tvzf/);
+      assert.doesNotMatch(err.hint ?? '', /backupDirectory/);
+      return true;
+    });
+    assert.equal(existsSync(staging), false);
+  });
 });
