@@ -12,26 +12,7 @@ import { checkTarGz } from '../../src/core/tarCheck';
 import { verifyBackup } from '../../src/core/verify';
 import { checkVolumeArchive } from '../../src/core/volumeTarScan';
 import { END, Outcome, PackEntry, blocks, packTar, rawHeader, settleWithin, writeTarGz } from './helpers/hostileTar';
-
-/** Long enough for any of these small archives, short enough that a hang fails fast. */
-const SETTLE_MS = 3000;
-
-const READERS = ['checkTarGz', 'checkVolumeArchive', 'readArchiveEntries', 'safeExtract'] as const;
-type Reader = (typeof READERS)[number];
-
-/** Runs every reader of archives on `path`; safeExtract stages under `root` and must clean up. */
-async function readAll(path: string, root: string): Promise<Record<Reader, Outcome>> {
-  const staging = join(root, `staging-${Math.random().toString(36).slice(2)}`);
-  const source = await openBackupSource(path);
-  const out = {
-    checkTarGz: await settleWithin('checkTarGz', checkTarGz(source), SETTLE_MS),
-    checkVolumeArchive: await settleWithin('checkVolumeArchive', checkVolumeArchive(path, { purpose: 'verify' }), SETTLE_MS),
-    readArchiveEntries: await settleWithin('readArchiveEntries', readArchiveEntries(path), SETTLE_MS),
-    safeExtract: await settleWithin('safeExtract', safeExtract(path, { stagingDir: staging }), SETTLE_MS),
-  };
-  if (out.safeExtract.settled === 'rejected') assert.equal(existsSync(staging), false, 'a refused extraction removes its staging folder');
-  return out;
-}
+import { READERS, Reader, SETTLE_MS, readAll } from './helpers/allReaders';
 
 function assertRefused(outcome: Outcome, reader: string, message: RegExp): void {
   assert.equal(outcome.settled, 'rejected', `${reader} accepted it`);
