@@ -1,14 +1,15 @@
 import { constants, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
+import { basename, join } from 'node:path';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { ArchiveGuard, GuardedType, UnsafeEntry } from './archiveGuard';
+import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
-import { KeyProvider, openBackupSource } from './backupSource';
+import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
+import { CryptoError } from './crypto/cryptoError';
 import { HashStream } from './hashStream';
 import { silentLogger } from './logger';
 import { OperationOptions, noProgress } from './progress';
@@ -58,11 +59,17 @@ export interface ExtractResult {
  */
 export async function safeExtract(archivePath: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   throwIfAborted(opts.signal);
-  const dir = await createStaging(opts.stagingDir);
+  const source = await openBackupSource(archivePath, { keys: opts.keys, signal: opts.signal });
+  let dir: string;
+  try {
+    dir = await createStaging(opts.stagingDir);
+  } catch (err) {
+    source.close();
+    throw err;
+  }
   const writer = new StagingWriter(dir);
   try {
-    const scanned = await scanArchive(archivePath, opts, writer, 'extract');
-    await writer.finish();
+    const scanned = await scanArchive(source, opts, writer, 'extract');
     opts.logger?.info(`Extracted ${scanned.entries.length} entries of ${archivePath} to ${dir}`);
     return { dir, ...scanned };
   } catch (err) {
@@ -72,12 +79,18 @@ export async function safeExtract(archivePath: string, opts: ExtractOptions = {}
 }
 
 /** Lists (and checks) an archive's entries without writing anything. */
-export async function readArchiveEntries(
-  archivePath: string,
-  opts: OperationOptions = {},
-): Promise<{ entries: ArchiveEntry[]; archiveBytes: number; archiveSha256: string }> {
+export async function readArchiveEntries(archivePath: string, opts: OperationOptions = {}): Promise<Scanned> {
   throwIfAborted(opts.signal);
-  return scanArchive(archivePath, opts, undefined, 'list');
+  return scanArchive(await openBackupSource(archivePath, { signal: opts.signal }), opts, undefined, 'list');
+}
+
+/**
+ * readArchiveEntries of a source already open (an encrypted archive's decryption): the reading
+ * a restore does, minus the writing, so an archive this accepts is one a restore accepts.
+ */
+export async function readSourceEntries(source: BackupSource, opts: OperationOptions = {}): Promise<Scanned> {
+  throwIfAborted(opts.signal);
+  return scanArchive(source, opts, undefined, 'list', false);
 }
 
 export async function removeStaging(dir: string): Promise<void> {
@@ -107,7 +120,7 @@ async function createStaging(stagingDir: string | undefined): Promise<string> {
 class StagingWriter {
   private readonly dirTimes: { path: string; mtime: Date }[] = [];
 
-  constructor(private readonly root: string) {}
+  constructor(readonly root: string) {}
 
   async directory(rel: string, exists: boolean, mtime: Date): Promise<void> {
     if (!exists) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
@@ -142,7 +155,10 @@ class StagingWriter {
     await fs.lutimes(abs, mtime, mtime).catch(() => undefined);
   }
 
-  async hardlink(rel: string, target: string): Promise<void> {
+  async hardlink(rel: string, target: string, replaces: boolean): Promise<void> {
+    // As tar does, a later entry replaces an earlier one of the same path: the guard allows a
+    // link over a file, and the old name's inode may be shared, so it is unlinked, not written.
+    if (replaces) await fs.unlink(join(this.root, rel));
     await fs.link(join(this.root, target), join(this.root, rel));
   }
 
@@ -151,18 +167,21 @@ class StagingWriter {
   }
 }
 
-interface Scanned {
+export interface Scanned {
   entries: ArchiveEntry[];
   archiveBytes: number;
   archiveSha256: string;
 }
 
-async function scanArchive(archivePath: string, opts: ExtractOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list'): Promise<Scanned> {
+/**
+ * Reads `source` whole under contract 9, writing each entry through `writer` when there is one.
+ * An encrypted archive streams from its decryption; only the staged files (private, and removed
+ * after the review) are ever plaintext on disk. The source is closed at the end unless `close` is false.
+ */
+async function scanArchive(source: BackupSource, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list', close = true): Promise<Scanned> {
+  const archivePath = source.path;
   const progress = opts.progress ?? noProgress;
   const log = opts.logger ?? silentLogger;
-  // An encrypted archive streams from its decryption; only the staged files (private, and
-  // removed after the review) are ever plaintext on disk.
-  const source = await openBackupSource(archivePath, { keys: opts.keys, signal: opts.signal });
   const total = source.fileBytes;
 
   const phase = verb === 'extract' ? 'Extracting' : 'Reading';
@@ -185,14 +204,17 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
   const hashes = new Map<string, string>();
   const sizes = new Map<string, number>();
   let lastEnd = 0;
+  /** The entry being written, for an error of the file system to name. */
+  let writing: string | undefined;
   try {
     for await (const entry of extract) {
       throwIfAborted(opts.signal);
       const h = entry.header;
+      writing = h.name;
       // tar-stream reads no data for a folder, whatever its size field says.
       const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
       lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
-      const checked = guard.check(h.name, h.type, h.linkname);
+      const checked = guard.checkHeader(h);
       if (!checked) {
         entry.resume();
         continue;
@@ -221,7 +243,8 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
           if (writer) record.sha256 = await writer.file(checked.path, checked.existed, body!, record.mtime, opts.signal);
           else {
             const hash = new HashStream();
-            await pipeline(body!, hash, { signal: opts.signal });
+            // The hash must be drained: a Transform with no reader stalls after 16 KiB.
+            await pipeline(body!, hash, discard(), { signal: opts.signal });
             record.sha256 = hash.digest();
           }
           break;
@@ -235,20 +258,23 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
           // A hard link is its target's content: same hash, same size.
           record.sha256 = hashes.get(checked.target!);
           record.size = sizes.get(checked.target!) ?? 0;
-          if (writer) await writer.hardlink(checked.path, checked.target!);
+          if (writer) await writer.hardlink(checked.path, checked.target!, checked.existed);
           break;
       }
       if (record.sha256) hashes.set(record.path, record.sha256);
       sizes.set(record.path, record.size);
       entries.push(record);
     }
+    writing = undefined;
     await feed;
+    writing = 'the folders\' modification times';
+    await writer?.finish();
   } catch (err) {
     extract.destroy();
     await feed.catch(() => undefined);
-    throw explain(err, archivePath, verb, opts.signal);
+    throw explain(err, archivePath, verb, opts.signal, writer && writing !== undefined ? { dir: writer.root, entry: writing } : undefined);
   } finally {
-    source.close();
+    if (close) source.close();
   }
   if (tarBytes - lastEnd < 512) {
     log.warn(`${archivePath}: tar ends after ${tarBytes} bytes without its end-of-archive blocks.`);
@@ -257,11 +283,15 @@ async function scanArchive(archivePath: string, opts: ExtractOptions, writer: St
   return { entries, archiveBytes: raw.bytes, archiveSha256: raw.digest() };
 }
 
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
 function roundUp512(n: number): number {
   return Math.ceil(n / 512) * 512;
 }
 
-function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal): Error {
+function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal, staging?: { dir: string; entry: string }): Error {
   if (signal?.aborted || err instanceof CancelledError) return new CancelledError();
   if (err instanceof UnsafeEntry) {
     return new LifeboatError(
@@ -271,12 +301,44 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
       'This archive was not made by Lifeboat or was tampered with. Inspect it with `tar -tvzf`; do not extract it by hand.',
     );
   }
+  if (err instanceof CryptoError) return named(err, basename(archivePath));
   if (err instanceof LifeboatError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (staging) return stagingError(err as NodeJS.ErrnoException, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
   return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));
+}
+
+/**
+ * A write into the staging folder failed. The staging folder is private and temporary, so the
+ * backup folder setting has nothing to do with it: the way out is room or rights in the temp
+ * folder, or, for anything else, an entry this system cannot create.
+ */
+function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: string, entry: string): LifeboatError {
+  const what = `"${shortName(entry)}" of ${archivePath}`;
+  const gone = 'Nothing was kept: the staging folder was removed.';
+  switch (err.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new LifeboatError(
+        `The disk holding the staging folder ${dir} is full (${err.code}) while extracting ${what}. ${gone}`,
+        'Free some space there (the staging folder is under the system temp folder; TMPDIR chooses another), then retry.',
+      );
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new LifeboatError(
+        `Cannot write ${what} into the staging folder ${dir} (${err.code}). ${gone}`,
+        'Make the system temp folder writable (or point TMPDIR at one that is), then retry.',
+      );
+    default:
+      return new LifeboatError(
+        `Cannot extract ${what} into the staging folder (${err.code}: ${err.message}). ${gone}`,
+        'This system cannot create that entry as the archive describes it. Inspect it with `tar -tvzf`, or choose another backup.',
+      );
+  }
 }
 
 function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string): LifeboatError {

@@ -1,51 +1,30 @@
 import type { BackupSource } from './backupSource';
-import { CryptoError } from './crypto/cryptoError';
-import { pipeline } from 'node:stream/promises';
-import { extract } from 'tar-stream';
-import { basename } from 'node:path';
-import { named } from './backupSource';
-import { CancelledError, LifeboatError } from './errors';
-import { HashStream } from './hashStream';
-import { inflater } from './inflate';
 import type { OperationOptions } from './progress';
+import { readSourceEntries } from './safeExtract';
 
 export interface TarFacts {
+  /** Entries a restore would create (the root `./`, which creates nothing, is not counted). */
   entries: number;
   files: number;
+  /** Sum of the regular files' sizes. */
   bytes: number;
   fileSha256: string;
   fileBytes: number;
 }
 
 /**
- * Reads a `.tar.gz` to the end: every gzip member and every tar entry, so a truncated or
- * corrupt archive is found now rather than during a restore. Entries are drained, not kept.
+ * Reads a `.tar.gz` to the end exactly as a restore does, minus the writing: every gzip member,
+ * every tar entry against contract 9, down to the end-of-archive marker. A verified archive is
+ * then one the restore accepts, and a truncated, corrupt or unsafe one is found now.
  */
 export async function checkTarGz(source: BackupSource, opts: OperationOptions = {}): Promise<TarFacts> {
-  const { path, fileBytes: total } = source;
-  const hash = new HashStream((bytes) => opts.progress?.({ phase: 'Reading the archive', bytes, total }));
-  const tar = extract();
-  const facts = { entries: 0, files: 0, bytes: 0 };
-  tar.on('entry', (header, stream, next) => {
-    facts.entries++;
-    if (header.type === 'file') facts.files++;
-    stream.on('data', (c: unknown) => {
-      facts.bytes += (c as Buffer).length;
-    });
-    stream.on('end', next);
-    stream.on('error', next);
-    stream.resume();
-  });
-  try {
-    await pipeline(source.open(), hash, inflater(), tar, { signal: opts.signal });
-  } catch (err) {
-    if (opts.signal?.aborted) throw new CancelledError();
-    if (err instanceof CryptoError) throw named(err, basename(path));
-    const msg = (err as Error).message ?? String(err);
-    if (/unexpected end|Unexpected end/i.test(msg)) {
-      throw new LifeboatError(`${path} is truncated: ${msg}.`, 'The archive was cut off (a full disk or an interrupted copy). Use another backup.');
-    }
-    throw new LifeboatError(`${path} is not a readable .tar.gz: ${msg}.`, 'The archive is corrupt. Use another backup.');
-  }
-  return { ...facts, fileSha256: hash.digest(), fileBytes: hash.bytes };
+  const { entries, archiveBytes, archiveSha256 } = await readSourceEntries(source, opts);
+  const files = entries.filter((e) => e.type === 'file');
+  return {
+    entries: entries.length,
+    files: files.length,
+    bytes: files.reduce((sum, e) => sum + e.size, 0),
+    fileSha256: archiveSha256,
+    fileBytes: archiveBytes,
+  };
 }

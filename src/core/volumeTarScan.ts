@@ -68,8 +68,11 @@ export class VolumeTarScan extends Transform {
         this.extract.destroy(err as Error);
         return;
       }
-      body.on('end', () => next());
       body.resume();
+      // tar-stream never ends a folder's body when its header declares a size; it reads no data
+      // for a folder anyway, so there is nothing to wait for.
+      if (h.type === 'directory') next();
+      else body.on('end', () => next());
     });
     this.extract.on('error', (err: Error) => {
       this.failure ??= err;
@@ -95,7 +98,7 @@ export class VolumeTarScan extends Transform {
     }
     if (!this.guard) return;
     try {
-      this.guard.check(h.name, h.type, h.linkname);
+      this.guard.checkHeader(h);
     } catch (err) {
       if (this.guardMode === 'refuse' || !(err instanceof UnsafeEntry)) throw err;
       this.facts.unsafe = err.message;
