@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { LifeboatError, SettingsError } from '../core/errors';
+import { settingDefaults } from '../core/settingSchema';
 import { LifeboatSettings, SettingsSource } from '../core/settings';
 import { parseJsonc } from './jsonc';
 
 /** package.json's setting defaults, put in at build time so the CLI and VS Code agree on them. */
-declare const LIFEBOAT_SETTING_DEFAULTS: Record<string, unknown> | undefined;
-const DEFAULTS: Record<string, unknown> = typeof LIFEBOAT_SETTING_DEFAULTS === 'object' && LIFEBOAT_SETTING_DEFAULTS ? LIFEBOAT_SETTING_DEFAULTS : {};
+const DEFAULTS = settingDefaults();
 
 type Tree = Record<string, unknown>;
 
