@@ -51,7 +51,7 @@ function mismatch(value: unknown, spec: SettingSpec, where = 'it'): string | und
     if ((spec.minimum !== undefined && value < spec.minimum) || (spec.maximum !== undefined && value > spec.maximum)) return must();
   }
   if (typeof value === 'string' && spec.pattern !== undefined && !new RegExp(spec.pattern, 'u').test(value)) {
-    return spec.patternErrorMessage ? `${where} must be: ${spec.patternErrorMessage.replace(/\.$/, '')}` : must();
+    return spec.patternErrorMessage ? `${where} must be: ${spec.patternErrorMessage[0].toLowerCase()}${spec.patternErrorMessage.slice(1).replace(/\.$/, '')}` : must();
   }
   if (Array.isArray(value) && spec.items) {
     for (const [i, item] of value.entries()) {

@@ -65,6 +65,12 @@ describe('settings are checked against their package.json schema', () => {
     refuses(() => s.schedule, 'schedule.enabled', '"yes"', /true or false/);
   });
 
+  it('a backup prefix must already be a file name part, so two prefixes never share a series', async () => {
+    const s = await read({ 'lifeboat.backupPrefix': 'my app' });
+    refuses(() => s.backupPrefix, 'backupPrefix', '"my app"', /letters, digits/);
+    assert.equal((await read({ 'lifeboat.backupPrefix': 'my-app' })).backupPrefix, 'my-app');
+  });
+
   it('the schedule time zone: UTC, local, or a valid IANA zone', async () => {
     assert.equal((await read({ 'lifeboat.schedule.timezone': 'Europe/Berlin' })).schedule.zone, 'Europe/Berlin');
     assert.equal((await read({ 'lifeboat.schedule.timezone': 'local' })).schedule.zone, 'local');
