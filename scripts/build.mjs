@@ -9,13 +9,26 @@ const tests = process.argv.includes('--tests');
 // A separate output folder lets a benchmark run while tests rebuild `out/`.
 const outdir = process.env.LIFEBOAT_OUT || 'out';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-// The command line reads settings.json itself, so it needs the defaults VS Code takes from here.
-const settingDefaults = Object.fromEntries(
-  Object.entries(pkg.contributes.configuration.properties).map(([key, spec]) => [key, spec.default ?? null]),
+// The command line reads settings.json itself, so it needs the defaults VS Code takes from
+// here, and both check values against the schema, which VS Code only shows as warnings.
+// Descriptions stay out: they are for the Settings editor.
+const SCHEMA_KEYWORDS = ['type', 'default', 'enum', 'minimum', 'maximum', 'items', 'properties', 'additionalProperties', 'pattern', 'patternErrorMessage'];
+function schemaOf(spec) {
+  const out = {};
+  for (const k of SCHEMA_KEYWORDS) {
+    if (!(k in spec)) continue;
+    if (k === 'items') out.items = schemaOf(spec.items);
+    else if (k === 'properties') out.properties = Object.fromEntries(Object.entries(spec.properties).map(([name, p]) => [name, schemaOf(p)]));
+    else out[k] = spec[k];
+  }
+  return out;
+}
+const settingSchema = Object.fromEntries(
+  Object.entries(pkg.contributes.configuration.properties).map(([key, spec]) => [key, schemaOf(spec)]),
 );
 const define = {
   LIFEBOAT_VERSION: JSON.stringify(pkg.version),
-  LIFEBOAT_SETTING_DEFAULTS: JSON.stringify(settingDefaults),
+  LIFEBOAT_SETTING_SCHEMA: JSON.stringify(settingSchema),
 };
 
 // Everything a require() in dist/*.js needs is inside the bundle: the .vsix ships no

@@ -1,10 +1,11 @@
 /**
  * Parses VS Code's settings.json dialect: JSON with // and /* comments and trailing commas.
- * Strings are copied untouched, so a URL's `//` survives.
+ * Strings are copied untouched, so a URL's `//` survives. A byte order mark, which some Windows
+ * editors put first and VS Code ignores, is skipped.
  */
 export function parseJsonc(text: string): unknown {
   let out = '';
-  let i = 0;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {

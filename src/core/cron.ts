@@ -1,7 +1,10 @@
 import { SettingsError } from './errors';
 
-/** Which clock a schedule's wall times are read on. */
-export type CronZone = 'UTC' | 'local';
+/**
+ * Which clock a schedule's wall times are read on: 'UTC', 'local' (this computer's zone) or an
+ * IANA zone name such as 'Europe/Berlin' (checked where the setting is read).
+ */
+export type CronZone = string;
 
 interface FieldSpec {
   name: string;
@@ -111,8 +114,11 @@ function parseField(text: string, spec: FieldSpec, fail: (why: string) => never)
       lo = spec.min;
       hi = spec.name === 'day of week' ? 6 : spec.max;
     } else {
+      if (range === '') fail(`"${item}" in the ${spec.name} field has a step but nothing to step over: write "*${item}" for every ${stepText}${ordinal(Number(stepText))} ${spec.name}`);
       const ends = range.split('-');
       if (ends.length > 2) fail(`"${range}" in the ${spec.name} field is not a range`);
+      if (ends[0] === '') fail(`"${range}" in the ${spec.name} field: numbers cannot be negative (${spec.min}–${spec.max})`);
+      if (ends[1] === '') fail(`the range "${range}" in the ${spec.name} field has no end`);
       lo = value(ends[0], spec, fail);
       hi = ends.length === 2 ? value(ends[1], spec, fail) : stepText !== undefined ? spec.max : lo;
       if (hi < lo) fail(`the range "${range}" in the ${spec.name} field runs backwards`);
@@ -120,6 +126,11 @@ function parseField(text: string, spec: FieldSpec, fail: (why: string) => never)
     for (let v = lo; v <= hi; v += step) values.add(v);
   }
   return values;
+}
+
+function ordinal(n: number): string {
+  if (n % 100 >= 11 && n % 100 <= 13) return 'th';
+  return ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
 }
 
 function value(text: string, spec: FieldSpec, fail: (why: string) => never): number {
@@ -145,13 +156,37 @@ interface Wall {
 }
 
 const MINUTE = 60_000;
-/** Far enough for any expression that can run at all (29 February with a weekday: 28 years). */
-const SEARCH_YEARS = 30;
+const DAY_MINUTES = 24 * 60;
+/**
+ * Far enough for any expression that can run at all: the Gregorian calendar, weekdays
+ * included, repeats every 400 years, so a date that exists recurs within one cycle. (29
+ * February on a given weekday can be 40 years apart across a century that is no leap year.)
+ */
+const SEARCH_YEARS = 401;
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(zone: string): Intl.DateTimeFormat {
+  let f = zoneFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    zoneFormats.set(zone, f);
+  }
+  return f;
+}
 
 function wallOf(t: Date, zone: CronZone): Wall {
-  return zone === 'UTC'
-    ? { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes() }
-    : { y: t.getFullYear(), mo: t.getMonth() + 1, d: t.getDate(), h: t.getHours(), mi: t.getMinutes() };
+  if (zone === 'UTC') return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes() };
+  if (zone === 'local') return { y: t.getFullYear(), mo: t.getMonth() + 1, d: t.getDate(), h: t.getHours(), mi: t.getMinutes() };
+  const w: Wall = { y: 0, mo: 0, d: 0, h: 0, mi: 0 };
+  for (const p of zoneFormat(zone).formatToParts(t)) {
+    if (p.type === 'year') w.y = Number(p.value);
+    else if (p.type === 'month') w.mo = Number(p.value);
+    else if (p.type === 'day') w.d = Number(p.value);
+    else if (p.type === 'hour') w.h = Number(p.value);
+    else if (p.type === 'minute') w.mi = Number(p.value);
+  }
+  return w;
 }
 
 /** Wall times as minutes on a zone-free calendar, so stepping over them is plain arithmetic. */
@@ -162,6 +197,16 @@ function wallToNumber(w: Wall): number {
 function numberToWall(n: number): Wall {
   const t = new Date(n * MINUTE);
   return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes() };
+}
+
+/** The wall clock at the minute `m` (minutes since the epoch) as a wall number. */
+function wallAt(m: number, zone: CronZone): number {
+  return wallToNumber(wallOf(new Date(m * MINUTE), zone));
+}
+
+/** How far the zone's clock is ahead of UTC at the minute `m`, in minutes. */
+function offsetAt(m: number, zone: CronZone): number {
+  return wallAt(m, zone) - m;
 }
 
 function dayMatches(s: CronSchedule, w: Wall): boolean {
@@ -176,7 +221,7 @@ function dayMatches(s: CronSchedule, w: Wall): boolean {
  * stepping a whole month, day or hour at a time where a field rules it out.
  */
 function searchWall(s: CronSchedule, from: number, forward: boolean): number | undefined {
-  const limit = from + (forward ? 1 : -1) * SEARCH_YEARS * 366 * 24 * 60;
+  const limit = from + (forward ? 1 : -1) * SEARCH_YEARS * 366 * DAY_MINUTES;
   let n = from;
   while (forward ? n <= limit : n >= limit) {
     const w = numberToWall(n);
@@ -205,24 +250,25 @@ function searchWall(s: CronSchedule, from: number, forward: boolean): number | u
  * The instant a wall time happens. Daylight saving time, the way Vixie and ISC cron treat a
  * job at a fixed time: a wall time skipped by the spring change (02:30 when clocks jump from
  * 02:00 to 03:00) runs at the end of the gap, 03:00; a wall time that happens twice in the
- * autumn runs at its first occurrence only.
+ * autumn runs at its first occurrence only. Zones change their offset at most once a day, so
+ * the offsets a day either side are the only two a wall time can have.
  */
 function instantOf(wall: number, zone: CronZone): Date {
   if (zone === 'UTC') return new Date(wall * MINUTE);
-  const w = numberToWall(wall);
-  // For a repeated wall time, ECMAScript picks the earlier instant; for a skipped one, it
-  // applies the offset from before the change, which lands after the gap.
-  const t = new Date(w.y, w.mo - 1, w.d, w.h, w.mi);
-  if (t.getHours() === w.h && t.getMinutes() === w.mi) return t;
+  const early = wall - offsetAt(wall - DAY_MINUTES, zone);
+  const late = wall - offsetAt(wall + DAY_MINUTES, zone);
+  for (const m of early <= late ? [early, late] : [late, early]) {
+    if (wallAt(m, zone) === wall) return new Date(m * MINUTE);
+  }
   // In a gap: the end of the gap is the first instant whose wall time is later than `wall`.
-  let lo = t.getTime() - 4 * 60 * MINUTE; // before the gap (no zone moves more than 4 h at once)
-  let hi = t.getTime(); // after it
-  while (hi - lo > MINUTE) {
-    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
-    if (wallToNumber(wallOf(new Date(mid), 'local')) > wall) hi = mid;
+  let lo = Math.min(early, late); // before the gap
+  let hi = Math.max(early, late); // after it
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (wallAt(mid, zone) > wall) hi = mid;
     else lo = mid;
   }
-  return new Date(hi);
+  return new Date(hi * MINUTE);
 }
 
 /** The first time strictly after `after` that the schedule runs; undefined if it never does. */
@@ -240,7 +286,11 @@ export function nextRun(s: CronSchedule, after: Date, zone: CronZone = 'UTC'): D
 
 /** The last time at or before `at` that the schedule ran (was due); undefined if never. */
 export function previousRun(s: CronSchedule, at: Date, zone: CronZone = 'UTC'): Date | undefined {
-  let from = wallToNumber(wallOf(at, zone));
+  // After the autumn change the clock shows earlier times than it already did (01:04 after
+  // 01:59): the search starts from the latest wall time shown lately, and wall times that
+  // have not happened yet are passed over below.
+  const minute = Math.floor(at.getTime() / MINUTE);
+  let from = zone === 'UTC' ? minute : minute + Math.max(offsetAt(minute, zone), offsetAt(minute - DAY_MINUTES, zone));
   for (;;) {
     const wall = searchWall(s, from, false);
     if (wall === undefined) return undefined;
@@ -254,5 +304,6 @@ export function previousRun(s: CronSchedule, at: Date, zone: CronZone = 'UTC'): 
 /** The zone's name for tooltips and exported files. */
 export function zoneLabel(zone: CronZone): string {
   if (zone === 'UTC') return 'UTC';
+  if (zone !== 'local') return zone;
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
 }

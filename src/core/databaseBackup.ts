@@ -12,7 +12,7 @@ import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
-import { KIND_FOLDERS, databaseBackupName, partialName, safeSegment } from './naming';
+import { KIND_FOLDERS, backupPrefix, databaseBackupName, partialName } from './naming';
 import { ParallelGzip } from './parallelGzip';
 import { OperationOptions, noProgress } from './progress';
 import type { Stack } from './discovery';
@@ -51,7 +51,7 @@ export async function backupDatabase(docker: Docker, stack: Stack, opts: Databas
   const dir = join(opts.backupDir, KIND_FOLDERS.database);
   await ensurePrivateDir(opts.backupDir);
   await ensurePrivateDir(dir);
-  await assertRoomForBackup(opts.backupDir, 'database', safeSegment(opts.prefix || stack.project || stack.db.name));
+  await assertRoomForBackup(opts.backupDir, 'database', backupPrefix(opts.prefix || stack.project || stack.db.name));
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database backup');
   let partial: string | undefined;
   try {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -19,42 +20,94 @@ export interface HeldLock {
 /**
  * One writer per stack (contract 11): a lock file created with O_EXCL in the backup folder,
  * so two VS Code windows, a schedule and a click, or the command line all see each other.
- * A lock left by a process that no longer runs on this host is taken over.
+ * A lock left by a process that no longer runs on this host is taken over (see takeOver).
  */
 export async function acquireLock(dir: string, stack: string, operation: string): Promise<HeldLock> {
   const path = join(dir, `.lifeboat-${stack.replace(/[^A-Za-z0-9_.-]/g, '_')}.lock`);
   const owner: LockOwner = { pid: process.pid, host: hostname(), operation, startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const held: HeldLock = {
+    path,
+    release: (() => {
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        await fs.rm(path, { force: true });
+      };
+    })(),
+  };
+  let holderText: string | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await fs.writeFile(path, JSON.stringify(owner), { flag: 'wx', mode: PRIVATE_FILE });
-      let released = false;
-      return {
-        path,
-        async release() {
-          if (released) return;
-          released = true;
-          await fs.rm(path, { force: true });
-        },
-      };
+      return held;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(err, 'create the lock file', path);
     }
-    const holder = await readOwner(path);
-    if (holder && isStale(holder)) {
-      await fs.rm(path, { force: true });
-      continue;
-    }
-    const who = holder
-      ? `${holder.operation}, process ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
-      : `lock file ${path}`;
-    throw new LockedError(`stack "${stack}"`, who);
+    holderText = await readText(path);
+    const holder = parseOwner(holderText);
+    if (holderText === undefined || !holder || !isStale(holder)) break;
+    const outcome = await takeOver(path, holderText, owner);
+    if (outcome === 'taken') return held;
+    if (outcome === 'contended') break;
   }
-  throw new LockedError(`stack "${stack}"`, `lock file ${path}`);
+  const holder = parseOwner(holderText);
+  const who = holder ? `${holder.operation}, process ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : `lock file ${path}`;
+  throw new LockedError(`stack "${stack}"`, who);
 }
 
-async function readOwner(path: string): Promise<LockOwner | undefined> {
+/**
+ * Replaces the stale lock whose content is `staleText` with ours, or leaves it to whoever else
+ * is doing so. Deleting it and creating a new one is not enough: a second process that also
+ * saw it stale could delete the first one's fresh lock, and both would believe they held it.
+ * So a takeover first creates (O_EXCL) a claim file named after that very lock's content: of
+ * all processes that saw it, one gets the claim. The claimant checks the lock still has that
+ * content (a slower process may claim after the first has finished and removed its claim) and
+ * puts its own lock in with a rename, which never leaves a moment without a lock file for a
+ * plain O_EXCL create to slip into.
+ */
+async function takeOver(path: string, staleText: string, owner: LockOwner): Promise<'taken' | 'changed' | 'contended'> {
+  const claim = `${path}.takeover-${createHash('sha256').update(staleText).digest('hex').slice(0, 16)}`;
   try {
-    return JSON.parse(await fs.readFile(path, 'utf8')) as LockOwner;
+    await fs.writeFile(claim, JSON.stringify(owner), { flag: 'wx', mode: PRIVATE_FILE });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(err, 'create the lock file', claim);
+    // A claim left by a takeover that died half-way would block the lock for good. Two
+    // processes clearing the same dead claim at once could still both proceed; that needs a
+    // crash inside a few milliseconds of file operations followed by a race, and is accepted.
+    const claimant = parseOwner(await readText(claim));
+    if (claimant && isStale(claimant)) {
+      await fs.rm(claim, { force: true });
+      return 'changed';
+    }
+    return 'contended';
+  }
+  const fresh = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.new`;
+  try {
+    if ((await readText(path)) !== staleText) return 'changed';
+    await fs.writeFile(fresh, JSON.stringify(owner), { flag: 'wx', mode: PRIVATE_FILE });
+    await fs.rename(fresh, path);
+    return 'taken';
+  } catch (err) {
+    throw fsError(err, 'take over the lock file', path);
+  } finally {
+    await fs.rm(fresh, { force: true });
+    await fs.rm(claim, { force: true });
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string | undefined): LockOwner | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LockOwner;
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
 /** File names compatible with the runbook: `<prefix>_backup_YYYYMMDD_HHMMSS.sql.gz` and friends. */
 
+import { SettingsError } from './errors';
+
 export type BackupKind = 'database' | 'config' | 'volume';
 export type Encryption = 'age' | 'openssl';
 
@@ -28,10 +30,33 @@ export function timestamp(date: Date): string {
 }
 
 export function databaseBackupName(prefix: string, date: Date): string {
-  return `${safeSegment(prefix)}_backup_${timestamp(date)}.sql.gz`;
+  return `${backupPrefix(prefix)}_backup_${timestamp(date)}.sql.gz`;
 }
 
-/** Prefixes and volume names end up in file names: keep them to a portable alphabet. */
+/** Letters, digits, `.`, `_` and `-`, not starting with `.` (a hidden file) or `-` (an option). */
+const PORTABLE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * A database backup prefix as it goes into file names: unchanged, or refused. A prefix is the
+ * series retention judges, and rewriting characters (as safeSegment does) would give "my app"
+ * and "my-app" one series, so a cleanup for one could delete the other's backups. Compose
+ * project names always pass; the Settings editor shows the same rule (package.json's pattern).
+ */
+export function backupPrefix(prefix: string): string {
+  if (!prefix) return 'db';
+  if (PORTABLE.test(prefix)) return prefix;
+  const lossy = safeSegment(prefix);
+  throw new SettingsError(
+    `The backup prefix ${JSON.stringify(prefix)} cannot be used in file names: a prefix may have only letters, digits, ".", "_" and "-", and not start with "." or "-". ` +
+      'Rewriting the other characters could give two prefixes the same names, and so one retention series.',
+    `Set lifeboat.backupPrefix to such a name (or set it when the database or Compose project name is the prefix). Backups made with it before are named ${lossy}_backup_…; "${lossy}" continues that series.`,
+  );
+}
+
+/**
+ * Keeps a name to a portable alphabet, for names where a lossy rewrite is harmless (Docker
+ * volume names already fit it; unit file names). Never for backup prefixes: see backupPrefix.
+ */
 export function safeSegment(value: string): string {
   const cleaned = value.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
   return cleaned || 'db';

@@ -3,6 +3,7 @@ import { CronSchedule, CronZone, parseCron } from './cron';
 import type { BackupKind } from './naming';
 import { safeSegment } from './naming';
 import { SCHEDULE_KINDS } from './scheduler';
+import { zoneWords } from './scheduleText';
 
 export interface ScheduleExportInput {
   /** The workspace folder: `--folder` of every command; its `.vscode/settings.json` holds the settings the CLI reads. */
@@ -63,6 +64,12 @@ export function crontabText(input: ScheduleExportInput): string {
       '# use the host\'s zone: there, convert the times or run the host in UTC (timedatectl set-timezone UTC).',
       'CRON_TZ=UTC',
     );
+  } else if (input.zone !== 'local') {
+    lines.push(
+      `# The times are ${input.zone} time. cronie (Fedora, RHEL, Arch) honours CRON_TZ; Debian and Ubuntu cron ignore it and`,
+      `# use the host's zone: there, convert the times or run the host in that zone (timedatectl set-timezone ${input.zone}).`,
+      `CRON_TZ=${input.zone}`,
+    );
   } else {
     lines.push("# The times are in the host's local time zone.");
   }
@@ -113,7 +120,7 @@ export function systemdUnits(input: ScheduleExportInput): ExportedFile[] {
       path: `/etc/systemd/system/${unit}.timer`,
       text: [
         '[Unit]',
-        `Description=Lifeboat ${kind} backup of ${input.folder} (cron "${schedule.source}", ${input.zone === 'UTC' ? 'UTC' : 'local time'})`,
+        `Description=Lifeboat ${kind} backup of ${input.folder} (cron "${schedule.source}", ${zoneWords(input.zone)})`,
         '',
         '[Timer]',
         ...onCalendar(schedule, input.zone).map((c) => `OnCalendar=${c}`),
@@ -139,8 +146,8 @@ export function systemdText(input: ScheduleExportInput): string {
     `#   sudo systemctl daemon-reload && sudo systemctl enable --now ${timers.join(' ')}`,
     `#   systemctl list-timers 'lifeboat-*'`,
   ];
-  if (input.zone === 'UTC') out.push('# The times are UTC (the OnCalendar= lines end in UTC), whatever the host\'s zone.');
-  else out.push("# The times are in the host's local time zone.");
+  if (input.zone === 'local') out.push("# The times are in the host's local time zone.");
+  else out.push(`# The times are ${input.zone === 'UTC' ? 'UTC' : `${input.zone} time`} (the OnCalendar= lines end in ${input.zone}), whatever the host's zone.`);
   for (const f of files) out.push('', `# ---- ${f.path}`, f.text.trimEnd());
   return `${out.join('\n')}\n`;
 }
@@ -159,7 +166,8 @@ const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
  * becomes two expressions (a timer takes several OnCalendar= lines).
  */
 export function onCalendar(s: CronSchedule, zone: CronZone): string[] {
-  const suffix = zone === 'UTC' ? ' UTC' : '';
+  // systemd (235 and later) reads a zone name at the end of a calendar expression.
+  const suffix = zone === 'local' ? '' : ` ${zone}`;
   const time = `${component([...s.hours], 0, 23, 2)}:${component([...s.minutes], 0, 59, 2)}:00`;
   const month = component([...s.months], 1, 12, 2);
   const dom = component([...s.daysOfMonth], 1, 31, 2);

@@ -7,8 +7,13 @@ const KIND_LABEL: Record<BackupKind, string> = { database: 'Database', config: '
 /** "Fri 27 Nov 02:00 UTC", in the schedule's own zone so it reads like the cron expression. */
 export function formatRunTime(t: Date, zone: CronZone): string {
   const opts: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  if (zone === 'UTC') opts.timeZone = 'UTC';
-  return `${new Intl.DateTimeFormat('en-GB', opts).format(t).replace(',', '')}${zone === 'UTC' ? ' UTC' : ''}`;
+  if (zone !== 'local') opts.timeZone = zone;
+  return `${new Intl.DateTimeFormat('en-GB', opts).format(t).replace(',', '')}${zone === 'local' ? '' : ` ${zone}`}`;
+}
+
+/** "UTC", "local time" or the zone's name, for saying which clock a schedule is read on. */
+export function zoneWords(zone: CronZone): string {
+  return zone === 'local' ? 'local time' : zone;
 }
 
 /** "in 15 h", "in 3 days": how far off a next run is. */
@@ -31,7 +36,7 @@ export function scheduleDescription(s: KindStatus): string {
 
 /** Lines for tooltips: schedule, next run, last run and its outcome. */
 export function scheduleLines(s: KindStatus, now: Date): string[] {
-  const lines = [`${KIND_LABEL[s.kind]} schedule: ${s.cron} (${s.zone === 'UTC' ? 'UTC' : 'local time'})`];
+  const lines = [`${KIND_LABEL[s.kind]} schedule: ${s.cron} (${zoneWords(s.zone)})`];
   lines.push(`Next run: ${s.next ? `${formatRunTime(s.next, s.zone)} (${formatUntil(s.next, now)})` : 'never'}`);
   const last = s.last;
   if (s.running) lines.push('Running now.');

@@ -7,6 +7,7 @@ import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy } from './retenti
 import type { CronZone } from './cron';
 import type { BackupKind } from './naming';
 import { DEFAULT_SCHEDULES } from './scheduler';
+import { checkSetting } from './settingSchema';
 
 export interface ScheduleSettings {
   enabled: boolean;
@@ -30,8 +31,15 @@ export class LifeboatSettings {
     readonly folderPath: string | undefined,
   ) {}
 
+  /** The only way settings are read here, so that every value is checked against package.json's schema. */
+  private get<T>(key: string): T | undefined {
+    const value = this.config.get<T>(key);
+    checkSetting(key, value);
+    return value;
+  }
+
   private str(key: string): string {
-    return (this.config.get<string>(key) ?? '').trim();
+    return (this.get<string>(key) ?? '').trim();
   }
 
   /** `lifeboat.docker.host`; empty means: as the Docker CLI would choose. */
@@ -62,19 +70,18 @@ export class LifeboatSettings {
   }
 
   get compressionLevel(): number {
-    const level = this.config.get<number>('compressionLevel') ?? 6;
-    return Math.min(9, Math.max(1, Math.round(level)));
+    return this.get<number>('compressionLevel') ?? 6;
   }
 
   /** App containers to stop around a swap; empty means the project's other containers. */
   get appServices(): string[] | undefined {
-    const v = this.config.get<string[]>('app.services') ?? [];
+    const v = this.get<string[]>('app.services') ?? [];
     return v.length ? v : undefined;
   }
 
   /** null: detect Alembic; []: no migration; otherwise the argv to run in the app container. */
   get migration(): string[] | 'auto' | 'none' {
-    const v = this.config.get<string[] | null>('app.migrationCommand');
+    const v = this.get<string[] | null>('app.migrationCommand');
     if (v === null || v === undefined) return 'auto';
     return v.length ? v : 'none';
   }
@@ -82,14 +89,14 @@ export class LifeboatSettings {
   get health(): HealthSpec | undefined {
     const url = this.str('app.healthUrl');
     if (!url) return undefined;
-    const expect = this.config.get<Record<string, unknown>>('app.healthExpect') ?? {};
-    const seconds = this.config.get<number>('app.healthTimeoutSeconds') ?? 60;
+    const expect = this.get<Record<string, unknown>>('app.healthExpect') ?? {};
+    const seconds = this.get<number>('app.healthTimeoutSeconds') ?? 60;
     return { url, expect: Object.keys(expect).length ? expect : undefined, timeoutMs: seconds * 1000 };
   }
 
   /** Config paths to archive, relative to the workspace folder (the runbook's list by default). */
   get configPaths(): string[] | undefined {
-    const v = this.config.get<string[]>('config.paths');
+    const v = this.get<string[]>('config.paths');
     return v && v.length ? v : undefined;
   }
 
@@ -100,21 +107,21 @@ export class LifeboatSettings {
 
   /** A volume restore also writes (and keeps) a safety snapshot file of the volume as it was. */
   get keepSafetySnapshot(): boolean {
-    return this.config.get<boolean>('volumes.keepSafetySnapshot') === true;
+    return this.get<boolean>('volumes.keepSafetySnapshot') === true;
   }
 
   /** 'stop': containers of a database volume stop for the snapshot; 'live': copy it while they run. */
   get volumeStopMode(): 'stop' | 'live' {
-    return this.config.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';
+    return this.get<string>('volumes.snapshotMode') === 'live' ? 'live' : 'stop';
   }
 
   /** The runbook's freshness rule: the newest database backup should be younger than this. */
   get maxAgeHours(): number {
-    return Math.max(1, this.config.get<number>('health.maxAgeHours') ?? 24);
+    return this.get<number>('health.maxAgeHours') ?? 24;
   }
 
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
-    const v = this.config.get<string>('verify.onCreate');
+    const v = this.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';
   }
 
@@ -139,21 +146,34 @@ export class LifeboatSettings {
 
   /** Bytes; 0 turns the low-space warning off. */
   get minFreeBytes(): number {
-    const mb = this.config.get<number>('storage.minFreeMB') ?? 1024;
-    return Math.max(0, Math.round(Number(mb) || 0)) * 1024 * 1024;
+    return (this.get<number>('storage.minFreeMB') ?? 1024) * 1024 * 1024;
   }
 
   /** `lifeboat.schedule.*`: off unless enabled for the workspace; the runbook's times by default; an empty expression leaves a kind unscheduled. */
   get schedule(): ScheduleSettings {
     const cron = (kind: BackupKind) => {
-      const v = this.config.get<string>(`schedule.${kind}`);
-      return v === undefined || v === null ? DEFAULT_SCHEDULES[kind] : String(v).trim();
+      const v = this.get<string>(`schedule.${kind}`);
+      return v === undefined ? DEFAULT_SCHEDULES[kind] : v.trim();
     };
     return {
-      enabled: this.config.get<boolean>('schedule.enabled') === true,
+      enabled: this.get<boolean>('schedule.enabled') === true,
       crons: { database: cron('database'), config: cron('config'), volume: cron('volume') },
-      zone: this.config.get<string>('schedule.timezone') === 'local' ? 'local' : 'UTC',
+      zone: this.scheduleZone(),
     };
+  }
+
+  private scheduleZone(): CronZone {
+    const zone = this.get<string>('schedule.timezone')?.trim() || 'UTC';
+    if (zone === 'local') return zone;
+    try {
+      // Intl knows the IANA zones of the ICU data Node ships; its canonical spelling ('utc' → 'UTC').
+      return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      throw new SettingsError(
+        `The setting lifeboat.schedule.timezone is ${JSON.stringify(zone)}: it must be "UTC", "local" or an IANA time zone name such as "Europe/Berlin", and this is none of them.`,
+        'Correct it in .vscode/settings.json; the names are listed at https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. No backup was scheduled with it.',
+      );
+    }
   }
 
   /**
@@ -167,23 +187,8 @@ export class LifeboatSettings {
   }
 
   private policy(kind: keyof RetentionPolicies): RetentionPolicy {
-    const key = `retention.${kind}`;
-    const raw = this.config.get<unknown>(key);
-    if (raw === undefined || raw === null) return RUNBOOK_RETENTION[kind];
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw badPolicy(key, 'it must be an object such as {"maxAgeDays": 30}');
-    const out: RetentionPolicy = {};
-    for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-      if (!['maxAgeDays', 'keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'].includes(name)) throw badPolicy(key, `"${name}" is not a retention rule`);
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw badPolicy(key, `"${name}" must be a whole number of 0 or more`);
-      out[name as keyof RetentionPolicy] = value;
-    }
-    return out;
+    // The schema check lets through only the rules, as whole numbers of 0 or more.
+    const raw = this.get<RetentionPolicy>(`retention.${kind}`);
+    return raw === undefined ? RUNBOOK_RETENTION[kind] : { ...raw };
   }
-}
-
-function badPolicy(key: string, why: string): SettingsError {
-  return new SettingsError(
-    `The setting lifeboat.${key} is not valid: ${why}. Nothing was deleted.`,
-    'Fix it in settings.json; the allowed rules are maxAgeDays, keepLast, keepDaily, keepWeekly and keepMonthly.',
-  );
 }

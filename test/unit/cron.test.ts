@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { CronSchedule, nextRun, parseCron, previousRun } from '../../src/core/cron';
 import { LifeboatError } from '../../src/core/errors';
-import { inBerlinTime } from './timeZone';
+import { inBerlinTime, inTimeZone } from './timeZone';
 
 const utc = (s: string) => new Date(`${s}Z`);
 const iso = (d: Date | undefined) => d?.toISOString().replace(':00.000Z', 'Z');
@@ -15,6 +15,16 @@ function runs(s: CronSchedule, from: Date, count: number, zone: 'UTC' | 'local' 
     out.push(iso(t)!);
   }
   return out;
+}
+
+/** The first 29 February on the weekday at or after `fromYear`, counted the slow way. */
+function bruteForceFeb29(weekday: string, fromYear: number): Date | undefined {
+  const wanted = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].indexOf(weekday);
+  for (let y = fromYear; y < fromYear + 400; y++) {
+    const d = new Date(Date.UTC(y, 1, 29));
+    if (d.getUTCMonth() === 1 && d.getUTCDay() === wanted) return d;
+  }
+  return undefined;
 }
 
 describe('cron expressions', () => {
@@ -47,9 +57,11 @@ describe('cron expressions', () => {
 
     it('refuses bad expressions with an error naming the expression and the setting', () => {
       const bad = ['', '* * * *', '* * * * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * 32 * *', '* * * 13 *', '* * * * 8',
-        '*/0 * * * *', '5-1 * * * *', 'a * * * *', '* * * foo *', '1,,2 * * * *', '1/2/3 * * * *', '@reboot', '0 0 30 2 *', '1-2-3 * * * *'];
+        '*/0 * * * *', '5-1 * * * *', 'a * * * *', '* * * foo *', '1,,2 * * * *', '1/2/3 * * * *', '@reboot', '0 0 30 2 *', '1-2-3 * * * *',
+        '-1 * * * *', '/5 * * * *', '5- * * * *', '* -3 * * *'];
       for (const expr of bad) {
         assert.throws(() => parseCron(expr, 'lifeboat.schedule.database'), (err: Error) => {
+          assert.doesNotMatch(err.message, /"" is not/, expr);
           assert.ok(err instanceof LifeboatError, expr);
           assert.ok(err.message.includes(`"${expr.trim()}"`), err.message);
           assert.match(err.message, /lifeboat\.schedule\.database/);
@@ -100,6 +112,20 @@ describe('cron expressions', () => {
       assert.equal(iso(nextRun(parseCron('0 0 */29 2 mon'), utc('2026-01-01T00:00:00'))), '2027-02-01T00:00Z');
     });
 
+    it('says what is wrong with a negative number or a step with nothing to step over', () => {
+      assert.throws(() => parseCron('-1 * * * *'), /"-1" in the minute field: numbers cannot be negative \(0–59\)/);
+      assert.throws(() => parseCron('/5 * * * *'), /"\/5" in the minute field has a step but nothing to step over: write "\*\/5"/);
+      assert.throws(() => parseCron('0 5- * * *'), /the range "5-" in the hour field has no end/);
+    });
+
+    it('searches far enough to cross 2100, which is no leap year', () => {
+      // 29 February on a Sunday: 2088, then not until 2128, 40 years on (2100 has no 29 February).
+      const s = parseCron('0 0 29 2 */7');
+      assert.equal(iso(nextRun(s, utc('2089-03-01T00:00:00'))), '2128-02-29T00:00Z');
+      assert.equal(iso(bruteForceFeb29('sun', 2089)), '2128-02-29T00:00Z');
+      assert.equal(iso(previousRun(s, utc('2128-02-28T00:00:00'))), '2088-02-29T00:00Z');
+    });
+
     it('runs every minute with * * * * *', () => {
       assert.deepEqual(runs(parseCron('* * * * *'), utc('2026-12-31T23:58:30'), 3), ['2026-12-31T23:59Z', '2027-01-01T00:00Z', '2027-01-01T00:01Z']);
       assert.equal(iso(previousRun(parseCron('* * * * *'), utc('2026-12-31T23:58:30'))), '2026-12-31T23:58Z');
@@ -144,6 +170,8 @@ describe('cron expressions', () => {
       assert.equal(iso(nextRun(s, utc('2026-10-25T01:10:00'), 'local')), '2026-10-26T01:30Z');
       assert.equal(iso(nextRun(s, utc('2026-10-25T00:45:00'), 'local')), '2026-10-26T01:30Z');
       assert.equal(iso(previousRun(s, utc('2026-10-25T01:45:00'), 'local')), '2026-10-25T00:30Z');
+      // Inside the second pass, before its 02:30: today's run was the first pass's, not yesterday's.
+      assert.equal(iso(previousRun(s, utc('2026-10-25T01:10:00'), 'local')), '2026-10-25T00:30Z');
     });
 
     it('keeps an hourly job going across both changes, once per wall time', () => {
@@ -154,6 +182,19 @@ describe('cron expressions', () => {
       const autumn = runs(hourly, utc('2026-10-24T23:30:00'), 4, 'local');
       assert.equal(new Set(autumn).size, 4);
       assert.deepEqual(autumn.slice(0, 2), ['2026-10-25T00:00Z', '2026-10-25T02:00Z']);
+    });
+  });
+
+  describe('the repeated autumn hour (America/New_York)', () => {
+    inTimeZone('America/New_York');
+
+    it('previousRun in the second pass finds the run of the first pass, not the day before', () => {
+      // 2025-11-02: 02:00 EDT becomes 01:00 EST at 06:00 UTC; 01:59 EDT was 05:59 UTC.
+      const s = parseCron('59 1 * * *');
+      assert.equal(iso(previousRun(s, new Date('2025-11-02T06:04:13Z'), 'local')), '2025-11-02T05:59Z');
+      assert.equal(iso(previousRun(s, new Date('2025-11-02T06:59:30Z'), 'local')), '2025-11-02T05:59Z');
+      assert.equal(iso(previousRun(s, new Date('2025-11-02T05:58:00Z'), 'local')), '2025-11-01T05:59Z');
+      assert.equal(iso(nextRun(s, new Date('2025-11-02T06:04:13Z'), 'local')), '2025-11-03T06:59Z');
     });
   });
 });

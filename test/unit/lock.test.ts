@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,5 +44,61 @@ describe('acquireLock (contract 11)', () => {
     const held = await acquireLock(dir, 'sms', 'database backup');
     assert.equal((await fs.stat(held.path)).mode & 0o777, 0o600);
     await held.release();
+  });
+
+  describe('taking over a stale lock is atomic', () => {
+    const staleLock = async () => {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      await fs.writeFile(join(dir, '.lifeboat-sms.lock'), JSON.stringify({ pid: dead, host: hostname(), operation: 'crashed backup', startedAt: new Date().toISOString() }));
+    };
+
+    it('many attempts at once in one process: exactly one wins', async () => {
+      for (let round = 0; round < 30; round++) {
+        await fs.rm(dir, { recursive: true, force: true });
+        await fs.mkdir(dir);
+        await staleLock();
+        // Staggered by up to a few milliseconds, so that one attempt's clean-up can land after another's claim.
+        const attempt = (i: number) => new Promise<void>((r) => setTimeout(r, (i * 7) % 5)).then(() => acquireLock(dir, 'sms', `attempt ${i}`));
+        const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => attempt(i)));
+        const won = results.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1, `round ${round}: ${won.length} holders`);
+        for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof LockedError, String(r.reason));
+        const holder = JSON.parse(await fs.readFile(join(dir, '.lifeboat-sms.lock'), 'utf8')) as { pid: number; operation: string };
+        assert.equal(holder.pid, process.pid);
+        await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
+        assert.deepEqual(await fs.readdir(dir), [], 'no claim or temporary file is left behind');
+      }
+    });
+
+    it('many processes at once: exactly one wins, and it is the one the lock file names', async function () {
+      this.timeout(30_000);
+      await staleLock();
+      const lockModule = join(__dirname, '../../src/core/lock.js');
+      // Each child tries once, reports, and keeps a won lock until told to exit.
+      const script = `
+        const { acquireLock } = require(${JSON.stringify(lockModule)});
+        acquireLock(${JSON.stringify(dir)}, 'sms', 'child ' + process.pid).then(
+          () => { console.log('won ' + process.pid); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); },
+          (err) => { console.log((err.name === 'LockedError' ? 'lost ' : 'error ') + err.message); process.exit(0); });`;
+      const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      const lines = await Promise.all(children.map((c) => new Promise<string>((resolve) => {
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        c.on('exit', () => resolve(out.trim()));
+      })));
+      try {
+        const winners = lines.filter((l) => l.startsWith('won '));
+        assert.equal(winners.length, 1, lines.join('\n'));
+        assert.equal(lines.filter((l) => l.startsWith('lost ')).length, children.length - 1, lines.join('\n'));
+        const holder = JSON.parse(await fs.readFile(join(dir, '.lifeboat-sms.lock'), 'utf8')) as { pid: number };
+        assert.equal(`won ${holder.pid}`, winners[0]);
+      } finally {
+        for (const c of children) c.stdin.end();
+        await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : undefined)));
+      }
+    });
   });
 });

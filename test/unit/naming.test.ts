@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { SettingsError } from '../../src/core/errors';
 import { databaseBackupName, parseBackupName, partialName, safeSegment, timestamp } from '../../src/core/naming';
 
 describe('naming', () => {
@@ -40,5 +41,22 @@ describe('naming', () => {
     assert.equal(safeSegment('../etc/passwd'), 'etc-passwd');
     assert.equal(safeSegment('my app'), 'my-app');
     assert.equal(safeSegment(''), 'db');
+  });
+
+  it('gives distinct prefixes distinct names, refusing one that would share another\'s series', () => {
+    const at = new Date('2026-01-30T02:00:00Z');
+    assert.equal(databaseBackupName('my-app', at), 'my-app_backup_20260130_020000.sql.gz');
+    assert.equal(databaseBackupName('My.App_2', at), 'My.App_2_backup_20260130_020000.sql.gz');
+    for (const prefix of ['my app', 'my/app', '.my-app', '-x', 'ünïcode']) {
+      assert.throws(() => databaseBackupName(prefix, at), (err: Error) => {
+        assert.ok(err instanceof SettingsError, prefix);
+        assert.ok(err.message.includes(JSON.stringify(prefix)), err.message);
+        assert.match(err.message, /letters, digits/);
+        assert.match((err as SettingsError).hint ?? '', /lifeboat\.backupPrefix/);
+        return true;
+      }, prefix);
+    }
+    // The hint names the prefix that continues the series the old, lossy mapping wrote.
+    assert.throws(() => databaseBackupName('my app', at), (err: SettingsError) => /"my-app"/.test(err.hint ?? ''));
   });
 });

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { nextRun, parseCron } from '../../src/core/cron';
 import { ScheduleExportInput, crontabText, onCalendar, systemdText, systemdUnits } from '../../src/core/scheduleExport';
 import { DEFAULT_SCHEDULES } from '../../src/core/scheduler';
+import { formatRunTime } from '../../src/core/scheduleText';
 
 const input = (over: Partial<ScheduleExportInput> = {}): ScheduleExportInput => ({
   folder: '/home/dev/sms',
@@ -41,6 +42,17 @@ describe('Export Schedule', () => {
       assert.match(text, /host's local time zone/);
       assert.match(text, /# volume: not scheduled/);
       assert.doesNotMatch(text, /backup volume/);
+    });
+
+    it('names an IANA zone in CRON_TZ, and systemd calendar lines end in it', () => {
+      const text = crontabText(input({ zone: 'Europe/Berlin' }));
+      assert.ok(text.split('\n').includes('CRON_TZ=Europe/Berlin'), text);
+      assert.doesNotMatch(text, /host's local time zone/);
+      const timer = systemdUnits(input({ zone: 'Europe/Berlin' })).find((f) => f.path.endsWith('-database.timer'))!;
+      assert.match(timer.text, /^OnCalendar=\*-\*-\* 02:00:00 Europe\/Berlin$/m);
+      assert.match(timer.text, /Europe\/Berlin\)/);
+      assert.equal(formatRunTime(new Date('2026-07-01T00:00:00Z'), 'Europe/Berlin'), 'Wed 1 Jul 02:00 Europe/Berlin');
+      assert.equal(formatRunTime(new Date('2026-07-01T00:00:00Z'), 'UTC'), 'Wed 1 Jul 00:00 UTC');
     });
 
     it('quotes paths for the shell and escapes % for cron', () => {
