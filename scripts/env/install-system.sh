@@ -4,7 +4,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PACKAGES=(docker.io docker-compose mmdebstrap chromium age pigz busybox-static
-  libkrb5-dev openssl postgresql-client zstd openssh-server)
+  libkrb5-dev openssl postgresql-client zstd openssh-server podman)
 if [ "$#" -gt 0 ]; then PACKAGES+=("$@"); fi
 
 missing=()

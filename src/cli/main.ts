@@ -125,6 +125,12 @@ function report(err: unknown): ExitCode {
 }
 
 if (require.main === module) {
+  // dockerode formats an ssh:// engine's address with url.parse, which prints a deprecation
+  // warning (DEP0170) on every run: noise about a library's internals in a cron mail.
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => {
+    if (w.code !== 'DEP0170') process.stderr.write(`lifeboat: warning: ${w.message}\n`);
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -101,7 +101,7 @@ describe('choosing the Docker engine as the Docker CLI does', () => {
     // Explicitly undefined, so dockerode's own reading of DOCKER_HOST cannot add a host.
     assert.ok('host' in unix && unix.host === undefined);
     const ssh = dockerOptions({ host: 'ssh://deploy@db.example.com:2222', source: 'setting' });
-    assert.deepEqual([ssh.protocol, ssh.host, ssh.port, ssh.username], ['ssh', 'db.example.com', '2222', 'deploy']);
+    assert.deepEqual([ssh.protocol, ssh.host, ssh.port, ssh.username], ['ssh', 'db.example.com', 2222, 'deploy']);
     assert.equal(dockerOptions({ host: 'npipe:////./pipe/docker_engine', source: 'default' }).socketPath, '//./pipe/docker_engine');
   });
 });
