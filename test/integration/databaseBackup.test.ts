@@ -112,13 +112,15 @@ describe('database backup against the demo stack', function () {
       await assert.rejects(backupDatabase(down, stack, { backupDir: dir }), (err: Error) => {
         assert.ok(err instanceof DockerUnavailableError, String(err));
         assert.match(err.message, /lifeboat-no-such-docker\.sock/);
-        assert.match((err as DockerUnavailableError).hint ?? '', /Start Docker/);
+        assert.match(err.message, /from DOCKER_HOST/);
+        assert.match((err as DockerUnavailableError).hint ?? '', /Start that engine, or change or unset DOCKER_HOST/);
         return true;
       });
       assert.deepEqual(await snapshotFiles(dir), before);
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;
+      connectDocker(); // so later errors in this process name the working engine
     }
   });
 

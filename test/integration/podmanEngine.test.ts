@@ -26,6 +26,14 @@ async function podmanSql(sql: string): Promise<string> {
   return stdout.trim();
 }
 
+/** Until the server answers queries (with its health check off, nothing else says so). */
+async function waitReady(what: string): Promise<void> {
+  for (let i = 0; (await podmanSql('SELECT 1').catch(() => '')) !== '1'; i++) {
+    if (i > 240) throw new Error(`PostgreSQL on Podman did not become ready ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describe('Podman (podman system service, its Docker-compatible API)', function () {
   this.timeout(300_000);
   let dir: string;
@@ -72,12 +80,7 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
       Healthcheck: { Test: ['NONE'] },
     });
     await container.start();
-    for (let i = 0; ; i++) {
-      const ready = await run(PODMAN, ['exec', `${PROJECT}-db`, 'pg_isready', '-q', '-U', 'app', '-d', 'appdb']).then(() => true, () => false);
-      if (ready && (await podmanSql('SELECT 1').catch(() => '')) === '1') break;
-      if (i > 120) throw new Error('PostgreSQL on Podman did not become ready');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitReady('after its first start');
     await podmanSql("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 2500) g");
     stack = await discoverStack(client, { folder: dir });
   });
@@ -115,12 +118,10 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     assert.ok(snap.manifest.fileCount > 100, `only ${snap.manifest.fileCount} files`);
     assert.equal((await client.getContainer(`${PROJECT}-db`).inspect()).State.Running, true);
 
+    await waitReady('after the snapshot');
     await podmanSql('DROP TABLE notes');
     await restoreVolume(client, { volume: `${PROJECT}_data`, file: snap.path, backupDir: backups, stack, healthTimeoutMs: 120_000 });
-    for (let i = 0; (await podmanSql('SELECT 1').catch(() => '')) !== '1'; i++) {
-      if (i > 120) throw new Error('PostgreSQL on Podman did not come back after the volume restore');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitReady('after the volume restore');
     assert.equal(await podmanSql('SELECT count(*) FROM notes'), '2500');
   });
 });
