@@ -41,6 +41,10 @@ const FLUSH_BYTES = 1024 * 1024;
 const WORDS_LIMIT = 4096;
 
 type State = 'normal' | 'single' | 'escape' | 'double' | 'dollar' | 'block';
+/** What the statement's first word makes it: only COPY and SET need a closer look. */
+type Kind = 'unknown' | 'copy' | 'set' | 'other';
+/** Longer than any keyword looked for: a word cut here can no longer be mistaken for one. */
+const WORD_LIMIT = 7;
 
 /**
  * Splits a SQL script as psql would: statements end at a `;` outside quotes, dollar quotes and
@@ -58,8 +62,15 @@ export class SqlScriptSplitter {
   private dollarTag: Buffer | undefined;
   /** The statement so far has nothing but white space and comments. */
   private atStart = true;
-  /** The statement so far with quoted text and comments left out: for recognising COPY. */
+  /** A SET statement so far, comments left out and quoted text kept: does it turn standard_conforming_strings off? */
   private words = '';
+  private kind: Kind = 'unknown';
+  /** The unquoted word being read (upper case, cut at WORD_LIMIT) and the one before it. */
+  private word = '';
+  private lastWord = '';
+  /** A COPY statement has said FROM STDIN / TO STDOUT, as unquoted words. */
+  private fromStdin = false;
+  private toStdout = false;
   private prevByte = NL;
   private prev2 = NL;
   private carry: Buffer | undefined;
@@ -180,36 +191,36 @@ export class SqlScriptSplitter {
           } else if (c === QUOTE) {
             // E'…' is an escape string when the E is a word of its own, not the end of one.
             this.state = (this.prevByte === 0x45 || this.prevByte === 0x65) && !isIdentByte(this.prev2) ? 'escape' : 'single';
-            this.significant("'");
+            this.significant(c);
           } else if (c === DQUOTE) {
             this.state = 'double';
-            this.significant('"');
+            this.significant(c);
           } else if (c === DASH && buf[i + 1] === DASH) {
+            this.space();
             i = end - 1;
           } else if (c === SLASH && buf[i + 1] === STAR) {
+            this.space();
             this.state = 'block';
             this.blockDepth = 1;
             i++;
           } else if (c === DOLLAR && !isIdentByte(this.prevByte)) {
             const tag = dollarTag(buf, i, end);
+            this.significant(c);
             if (tag) {
               this.state = 'dollar';
               this.dollarTag = tag;
-              this.significant('$');
               i += tag.length - 1;
-            } else {
-              this.significant('$');
             }
           } else if (c !== 0x20 && c !== 0x09 && c !== NL && c !== CR) {
-            this.significant(String.fromCharCode(c));
-          } else if (!this.atStart && this.words.length < WORDS_LIMIT) {
-            this.words += ' ';
+            this.significant(c);
+          } else {
+            this.space();
           }
           break;
         case 'single':
         case 'escape':
           // The text of strings is kept: `SET standard_conforming_strings = 'off'` must be seen.
-          if (this.words.length < WORDS_LIMIT) this.words += String.fromCharCode(c);
+          if (this.kind === 'set' && this.words.length < WORDS_LIMIT) this.words += String.fromCharCode(c);
           if (c === BACKSLASH && this.state === 'escape') i++;
           else if (c === QUOTE) {
             if (buf[i + 1] === QUOTE) i++;
@@ -253,24 +264,58 @@ export class SqlScriptSplitter {
     if (this.sqlWholeBytes >= FLUSH_BYTES) this.flush(this.sqlWholeBytes, false);
   }
 
-  private significant(text: string): void {
+  /** A byte outside quotes and comments that is not white space (a quote that opens included). */
+  private significant(c: number): void {
     this.atStart = false;
-    // Only the first words matter (is it a COPY? a SET of standard_conforming_strings?).
-    if (this.words.length < WORDS_LIMIT) this.words += text;
+    if (this.kind === 'other') return;
+    if (this.kind !== 'copy' && this.words.length < WORDS_LIMIT) this.words += String.fromCharCode(c);
+    if (isIdentByte(c)) {
+      if (this.word.length < WORD_LIMIT) this.word += String.fromCharCode(c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
+      return;
+    }
+    // A statement that starts with punctuation is neither a COPY nor a SET.
+    if (this.kind === 'unknown' && !this.word) this.kind = 'other';
+    this.endWord();
+    this.lastWord = '';
+  }
+
+  /** White space or a comment: it ends a word. */
+  private space(): void {
+    if (this.atStart || this.kind === 'other') return;
+    if (this.kind !== 'copy' && this.words.length < WORDS_LIMIT) this.words += ' ';
+    this.endWord();
+  }
+
+  /**
+   * Keywords are read word by word, with no limit on how far into the statement they come:
+   * the column list of a wide table puts FROM STDIN many kilobytes after the COPY.
+   */
+  private endWord(): void {
+    if (!this.word) return;
+    if (this.kind === 'unknown') this.kind = this.word === 'COPY' ? 'copy' : this.word === 'SET' ? 'set' : 'other';
+    else if (this.lastWord === 'FROM' && this.word === 'STDIN') this.fromStdin = true;
+    else if (this.lastWord === 'TO' && this.word === 'STDOUT') this.toStdout = true;
+    this.lastWord = this.word;
+    this.word = '';
   }
 
   /** A `;` ended a statement: is it a COPY FROM STDIN? */
   private statementEnd(): boolean {
+    this.endWord();
+    const { kind, fromStdin, toStdout } = this;
     const words = this.words.replace(/\s+/g, ' ').trim();
     this.words = '';
+    this.kind = 'unknown';
+    this.lastWord = '';
+    this.fromStdin = this.toStdout = false;
     this.atStart = true;
     this.sqlWholeBytes = this.sqlBytes;
-    if (/^SET (SESSION |LOCAL )?standard_conforming_strings ?(=|TO) ?'?off/i.test(words)) {
+    if (kind === 'set' && /^SET (SESSION |LOCAL )?standard_conforming_strings ?(=|TO) ?'?off/i.test(words)) {
       throw new UnsupportedScriptError('the script turns standard_conforming_strings off');
     }
-    if (!/^COPY\b/i.test(words)) return false;
-    if (/\bFROM STDIN\b/i.test(words)) return true;
-    if (/\bTO STDOUT\b/i.test(words)) throw new UnsupportedScriptError('the script has a COPY TO STDOUT');
+    if (kind !== 'copy') return false;
+    if (fromStdin) return true;
+    if (toStdout) throw new UnsupportedScriptError('the script has a COPY TO STDOUT');
     return false;
   }
 

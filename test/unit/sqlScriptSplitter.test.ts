@@ -99,6 +99,24 @@ describe('SqlScriptSplitter', () => {
     });
   });
 
+  it('knows a COPY FROM STDIN however long its column list', () => {
+    // 170 columns of 22-character names: pg_dump writes a 4.2 kB header line.
+    const columns = Array.from({ length: 170 }, (_, i) => `column_name_number_${String(i).padStart(3, '0')}`).join(', ');
+    const header = `COPY public.wide (${columns}) FROM stdin;\n`;
+    const row = `${Array.from({ length: 170 }, (_, i) => i).join('\t')}\n`;
+    const text = `${header}${row}\\.\nSELECT 1;\n`;
+    everySize(text, (events, size) => {
+      assert.deepEqual(events, [{ sql: header, copy: true }, { data: row }, { copyEnd: true }, { sql: 'SELECT 1;\n', copy: false }], `size ${size}`);
+    });
+    // Spelled over lines and around comments, in any case, it is still one.
+    const spread = `COPY public.wide (\n${columns.replace(/, /g, ',\n')}\n) from /* where */ -- the rows:\n  StdIn;\n`;
+    assert.deepEqual(split(`${spread}1\n\\.\n`, 7), [{ sql: spread, copy: true }, { data: '1\n' }, { copyEnd: true }]);
+    assert.throws(() => split(`COPY public.wide (${columns}) TO stdout;\n`, 1 << 20), (err: Error) => err instanceof UnsupportedScriptError && /COPY TO STDOUT/.test(err.message));
+    // Words inside quotes are not the keywords.
+    const notStdin = `COPY public.t ("from stdin") FROM '/tmp/FROM STDIN';\nSELECT 1;\n`;
+    assert.deepEqual(split(notStdin, 5), [{ sql: notStdin, copy: false }]);
+  });
+
   it('sends long runs of statements in pieces that end between statements', () => {
     const row = `INSERT INTO t VALUES (1, '${'x'.repeat(200)};');\n`;
     const text = row.repeat(15000);
