@@ -34,6 +34,11 @@ const DQUOTE = 0x22;
 const DOLLAR = 0x24;
 const DASH = 0x2d;
 const SLASH = 0x2f;
+/** Bytes that mean nothing outside quotes and comments once a statement is known to be neither COPY nor SET. */
+const PLAIN = new Uint8Array(256).fill(1);
+for (const c of [SEMI, QUOTE, DQUOTE, DASH, SLASH, DOLLAR]) PLAIN[c] = 0;
+/** Where a line may start with `\`: the only lines of COPY rows worth a look. */
+const NL_BACKSLASH = Buffer.from('\n\\');
 const STAR = 0x2a;
 
 /** Statements are sent in runs of about this size: large enough to pipeline, small enough to hold. */
@@ -73,46 +78,92 @@ export class SqlScriptSplitter {
   private toStdout = false;
   private prevByte = NL;
   private prev2 = NL;
-  private carry: Buffer | undefined;
+  /** The start of a SQL line whose newline has not come yet: our own copies, joined once it does. */
+  private carry: Buffer[] = [];
+  /** In COPY rows: bytes of the current line were passed on already, so it is not the `\.` line. */
+  private midLine = false;
+  /** In COPY rows: a line start that may yet be the `\.` line (at most `\`, `.` and CR). */
+  private held: Buffer | undefined;
+  /** The statements not sent yet. The first `sqlOwned` pieces are our own; the rest point into the chunk being pushed. */
   private sql: Buffer[] = [];
+  private sqlOwned = 0;
+  private owning = false;
+  /** The last stretch of SQL, not yet in `sql`: lines that follow each other in one buffer make one piece. */
+  private seg: Buffer | undefined;
+  private segFrom = 0;
+  private segTo = 0;
+  private segOwned = false;
   private sqlBytes = 0;
   /** Bytes of `sql` up to the end of the last whole statement. */
   private sqlWholeBytes = 0;
   private out: ScriptPiece[] = [];
 
+  /**
+   * The pieces the chunk completes. COPY rows come out as they arrive, pointing into `chunk`;
+   * SQL is held until a run of whole statements is complete, then sent as one piece. Every
+   * byte is looked at and copied a bounded number of times, however long its line.
+   */
   push(chunk: Buffer): ScriptPiece[] {
     let pos = 0;
-    if (this.carry) {
-      const nl = chunk.indexOf(NL);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return this.take();
+    while (pos < chunk.length) {
+      if (this.inData) {
+        pos = this.data(chunk, pos);
+        continue;
       }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
-      this.carry = undefined;
-      this.lines(line, 0, line.length);
+      const nl = chunk.indexOf(NL, pos);
+      if (nl === -1) {
+        this.carry.push(Buffer.from(chunk.subarray(pos)));
+        break;
+      }
+      if (this.carry.length) {
+        this.carry.push(chunk.subarray(pos, nl + 1));
+        const line = Buffer.concat(this.carry);
+        this.carry = [];
+        this.ownLine(line);
+      } else {
+        this.sqlLine(chunk, pos, nl + 1);
+      }
       pos = nl + 1;
     }
-    const lastNl = chunk.lastIndexOf(NL);
-    if (lastNl >= pos) {
-      this.lines(chunk, pos, lastNl + 1);
-      pos = lastNl + 1;
+    this.endSegment();
+    if (this.sql.length > this.sqlOwned) {
+      // Copied once, together: the caller may reuse its chunk for the next push.
+      const mine = Buffer.concat(this.sql.slice(this.sqlOwned));
+      this.sql.length = this.sqlOwned;
+      this.sql.push(mine);
+      this.sqlOwned = this.sql.length;
     }
-    if (pos < chunk.length) this.carry = Buffer.from(chunk.subarray(pos));
     return this.take();
   }
 
   /** The end of the script: what is left, or an error when it stops inside a COPY or a quote. */
   end(): ScriptPiece[] {
-    if (this.carry) {
-      const line = this.carry;
-      this.carry = undefined;
-      this.lines(line, 0, line.length);
+    if (this.carry.length) {
+      const line = Buffer.concat(this.carry);
+      this.carry = [];
+      this.ownLine(line);
+    }
+    if (this.inData && this.held && endOfData(this.held, 0, this.held.length, true) > 0) {
+      // `\.` as the script's last bytes: psql's input ends there, and the server takes the
+      // marker at the end of its input.
+      this.held = undefined;
+      this.inData = false;
+      this.out.push({ kind: 'copyEnd' });
     }
     if (this.inData) throw new IncompleteScriptError('it ends inside the rows of a COPY, before its \\. line');
     if (this.state !== 'normal' && this.state !== 'block') throw new IncompleteScriptError('it ends inside a quoted string');
     if (this.sqlBytes) this.flush(this.sqlBytes, false);
     return this.take();
+  }
+
+  /** A line joined from the carry is ours: what of it waits in `sql` is never copied again. */
+  private ownLine(line: Buffer): void {
+    this.owning = true;
+    try {
+      this.sqlLine(line, 0, line.length);
+    } finally {
+      this.owning = false;
+    }
   }
 
   private take(): ScriptPiece[] {
@@ -121,38 +172,55 @@ export class SqlScriptSplitter {
     return out;
   }
 
-  /** `buf[from, to)` holds whole lines (the last may lack its newline at the end of input). */
-  private lines(buf: Buffer, from: number, to: number): void {
-    let pos = from;
-    while (pos < to) {
-      if (this.inData) {
-        pos = this.data(buf, pos, to);
-        continue;
+  /**
+   * COPY rows from `pos` on, up to a `\.` line (psql also takes `\.` CR LF); returns where
+   * it stopped. Rows are passed on as they come, whole lines or not: only a line start that
+   * may be the `\.` line waits (in `held`) for the bytes that decide it.
+   */
+  private data(buf: Buffer, pos: number): number {
+    let lineStart = !this.midLine;
+    if (this.held) {
+      const held = this.held;
+      const probe = Buffer.concat([held, buf.subarray(pos, pos + 4 - held.length)]);
+      const m = endOfData(probe, 0, probe.length, false);
+      this.held = undefined;
+      if (m > 0) return this.copyEnd(pos + m - held.length);
+      if (m < 0) {
+        // Still undecided: this chunk was too short to tell.
+        this.held = probe;
+        return buf.length;
       }
-      const nl = buf.indexOf(NL, pos);
-      const end = nl === -1 || nl >= to ? to : nl + 1;
-      this.sqlLine(buf, pos, end);
-      pos = end;
+      this.out.push({ kind: 'data', data: held });
+      lineStart = false;
     }
+    let i = pos;
+    for (;;) {
+      if (lineStart) {
+        if (i === buf.length) break;
+        const m = endOfData(buf, i, buf.length, false);
+        if (m !== 0) {
+          if (i > pos) this.out.push({ kind: 'data', data: buf.subarray(pos, i) });
+          if (m > 0) return this.copyEnd(i + m);
+          this.held = Buffer.from(buf.subarray(i));
+          this.midLine = false;
+          return buf.length;
+        }
+      }
+      const next = buf.indexOf(NL_BACKSLASH, i);
+      if (next === -1) break;
+      i = next + 1;
+      lineStart = true;
+    }
+    this.out.push({ kind: 'data', data: buf.subarray(pos) });
+    this.midLine = buf[buf.length - 1] !== NL;
+    return buf.length;
   }
 
-  /** COPY rows from `pos` (a line start) up to the `\.` line; returns where it stopped. */
-  private data(buf: Buffer, pos: number, to: number): number {
-    let s = pos;
-    while (s < to) {
-      if (buf[s] === BACKSLASH && buf[s + 1] === DOT && s + 2 < to && (buf[s + 2] === NL || (buf[s + 2] === CR && buf[s + 3] === NL))) {
-        if (s > pos) this.out.push({ kind: 'data', data: buf.subarray(pos, s) });
-        this.out.push({ kind: 'copyEnd' });
-        this.inData = false;
-        return s + (buf[s + 2] === NL ? 3 : 4);
-      }
-      const nl = buf.indexOf(NL, s);
-      if (nl === -1 || nl >= to) break;
-      const next = buf.indexOf('\n\\.', nl);
-      s = next === -1 || next >= to ? to : next + 1;
-    }
-    if (to > pos) this.out.push({ kind: 'data', data: buf.subarray(pos, to) });
-    return to;
+  private copyEnd(at: number): number {
+    this.out.push({ kind: 'copyEnd' });
+    this.inData = false;
+    this.midLine = false;
+    return at;
   }
 
   private sqlLine(buf: Buffer, start: number, end: number): void {
@@ -175,7 +243,13 @@ export class SqlScriptSplitter {
       const c = buf[i];
       switch (this.state) {
         case 'normal':
-          if (c === SEMI) {
+          if (this.kind === 'other' && PLAIN[c]) {
+            // Most of an INSERT: bytes that change nothing here are passed over in one go,
+            // leaving the last two behind them as if walked one by one.
+            const from = i;
+            while (i + 1 < end && PLAIN[buf[i + 1]]) i++;
+            if (i > from) this.prevByte = buf[i - 1];
+          } else if (c === SEMI) {
             this.append(buf, segment, i + 1);
             segment = i + 1;
             const copy = this.statementEnd();
@@ -217,22 +291,45 @@ export class SqlScriptSplitter {
             this.space();
           }
           break;
-        case 'single':
-        case 'escape':
+        case 'single': {
+          // Only a quote ends it: short strings are walked, long ones searched within the
+          // line (a string of many lines must not cost a scan of the chunk per line).
+          let q = i;
+          const walked = Math.min(end, i + 64);
+          while (q < walked && buf[q] !== QUOTE) q++;
+          if (q === walked && q < end) {
+            const at = buf.subarray(q, end).indexOf(QUOTE);
+            q = at === -1 ? end : q + at;
+          }
+          const last = q < end ? q : end - 1;
           // The text of strings is kept: `SET standard_conforming_strings = 'off'` must be seen.
+          if (this.kind === 'set' && this.words.length < WORDS_LIMIT) this.words += buf.toString('latin1', i, Math.min(last + 1, i + WORDS_LIMIT));
+          i = last;
+          if (q < end) {
+            if (buf[i + 1] === QUOTE) i++;
+            else this.state = 'normal';
+          }
+          break;
+        }
+        case 'escape':
           if (this.kind === 'set' && this.words.length < WORDS_LIMIT) this.words += String.fromCharCode(c);
-          if (c === BACKSLASH && this.state === 'escape') i++;
+          if (c === BACKSLASH) i++;
           else if (c === QUOTE) {
             if (buf[i + 1] === QUOTE) i++;
             else this.state = 'normal';
           }
           break;
-        case 'double':
-          if (c === DQUOTE) {
+        case 'double': {
+          const at = buf.subarray(i, end).indexOf(DQUOTE);
+          if (at === -1) {
+            i = end - 1;
+          } else {
+            i += at;
             if (buf[i + 1] === DQUOTE) i++;
             else this.state = 'normal';
           }
           break;
+        }
         case 'dollar': {
           // Searched within this line only: a long body must not cost a scan of the chunk per line.
           const at = buf.subarray(i, end).indexOf(this.dollarTag!);
@@ -321,20 +418,68 @@ export class SqlScriptSplitter {
 
   private append(buf: Buffer, from: number, to: number): void {
     if (to <= from) return;
-    this.sql.push(buf.subarray(from, to));
     this.sqlBytes += to - from;
+    if (this.seg === buf && this.segTo === from) {
+      this.segTo = to;
+      return;
+    }
+    this.endSegment();
+    this.seg = buf;
+    this.segFrom = from;
+    this.segTo = to;
+    this.segOwned = this.owning;
   }
 
-  /** Sends `bytes` of the collected SQL as one piece; the rest (a statement begun) stays. */
+  private endSegment(): void {
+    if (!this.seg) return;
+    this.sql.push(this.seg.subarray(this.segFrom, this.segTo));
+    // Pieces before this push's are ours already, so the owned ones stay a prefix.
+    if (this.segOwned) this.sqlOwned = this.sql.length;
+    this.seg = undefined;
+  }
+
+  /**
+   * Sends the first `bytes` of the collected SQL as one piece, joined once; the rest (a
+   * statement begun) stays as it is, not copied again.
+   */
   private flush(bytes: number, copy: boolean): void {
-    const all = this.sql.length === 1 ? this.sql[0] : Buffer.concat(this.sql, this.sqlBytes);
-    // A copy: the caller may reuse its chunk once this call returns.
-    this.out.push({ kind: 'sql', text: Buffer.from(all.subarray(0, bytes)), copy });
-    const rest = all.subarray(bytes);
-    this.sql = rest.length ? [Buffer.from(rest)] : [];
-    this.sqlBytes = rest.length;
+    this.endSegment();
+    let n = 0;
+    let taken = 0;
+    while (taken < bytes && taken + this.sql[n].length <= bytes) taken += this.sql[n++].length;
+    const parts = this.sql.slice(0, n);
+    if (taken < bytes) {
+      const cut = this.sql[n];
+      parts.push(cut.subarray(0, bytes - taken));
+      this.sql[n] = cut.subarray(bytes - taken);
+    }
+    // A piece of our own needs no copy; one that points into the caller's chunk does.
+    const text = parts.length === 1 && this.sqlOwned > 0 ? parts[0] : Buffer.concat(parts, bytes);
+    this.out.push({ kind: 'sql', text, copy });
+    this.sql = this.sql.slice(n);
+    this.sqlOwned = Math.max(0, this.sqlOwned - n);
+    this.sqlBytes -= bytes;
     this.sqlWholeBytes = 0;
   }
+}
+
+/**
+ * Whether `buf[i, end)`, at a line start in COPY rows, is the `\.` line: its length with the
+ * line end (3 or 4) when it is, 0 when it is not, -1 when the bytes there do not tell yet.
+ * At the end of the script (`final`) a `\.` with no line end counts.
+ */
+function endOfData(buf: Buffer, i: number, end: number, final: boolean): number {
+  const n = end - i;
+  const undecided = final ? 0 : -1;
+  if (n === 0) return undecided;
+  if (buf[i] !== BACKSLASH) return 0;
+  if (n === 1) return undecided;
+  if (buf[i + 1] !== DOT) return 0;
+  if (n === 2) return final ? 2 : -1;
+  if (buf[i + 2] === NL) return 3;
+  if (buf[i + 2] !== CR) return 0;
+  if (n === 3) return final ? 3 : -1;
+  return buf[i + 3] === NL ? 4 : 0;
 }
 
 function isIdentByte(b: number): boolean {
