@@ -131,10 +131,10 @@ describe('SqlScriptSplitter', () => {
 
   it('takes linear time on a line of any length', function () {
     this.timeout(60_000);
-    // Best of two runs: a garbage collection in one run must not decide the ratio.
+    // Best of three runs: a garbage collection in one run must not decide the ratio.
     const time = (text: Buffer) => {
       let best = Infinity;
-      for (let run = 0; run < 2; run++) {
+      for (let run = 0; run < 3; run++) {
         const started = process.hrtime.bigint();
         const s = new SqlScriptSplitter();
         let bytes = 0;
@@ -154,8 +154,8 @@ describe('SqlScriptSplitter', () => {
       const small = time(make(16 * MiB));
       const large = time(make(64 * MiB));
       // Linear is 4; the old splitter joined a long line's pieces chunk by chunk (about 16).
-      // Below 25 ms the timer and the collector say more than the splitter: counted as 25.
-      assert.ok(large / Math.max(small, 25) < 8, `${kind}: 16 MiB in ${small.toFixed(0)} ms, 64 MiB in ${large.toFixed(0)} ms`);
+      // Below 50 ms the timer and the collector say more than the splitter: counted as 50.
+      assert.ok(large / Math.max(small, 50) < 8, `${kind}: 16 MiB in ${small.toFixed(0)} ms, 64 MiB in ${large.toFixed(0)} ms`);
     }
   });
 
