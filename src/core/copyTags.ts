@@ -31,9 +31,13 @@ export class CopyTagCollector extends Writable {
 
 /**
  * Pairs the server's COPY tags with the dump's COPY blocks, in order. Undefined when they do
- * not pair one to one (a table copied twice, a tag missing): then the rows must be counted.
+ * not pair one to one (a tag missing, or a table copied more than once): then the rows must be
+ * counted. The tags of a table copied twice are not summed: they say how many rows each COPY
+ * took, not how many the table still holds once the statements between them (a TRUNCATE, a
+ * DELETE) have run.
  */
 export function countsFromTags(tables: string[], tags: number[]): Record<string, number> | undefined {
   if (tables.length !== tags.length) return undefined;
+  if (new Set(tables).size !== tables.length) return undefined;
   return Object.fromEntries(tables.map((t, i) => [t, tags[i]]));
 }

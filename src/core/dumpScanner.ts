@@ -1,9 +1,17 @@
 import { Transform, TransformCallback } from 'node:stream';
 
 const NL = 0x0a;
+const CR = 0x0d;
 const BACKSLASH = 0x5c;
 const DOT = 0x2e;
-const PREFIX_LIMIT = 256;
+/**
+ * What is kept of the start of a line: enough for the header lines, an Alembic value and the
+ * target of a COPY (two identifiers of at most 63 bytes, quotes doubled).
+ */
+const HEAD_LIMIT = 1024;
+/** What is kept of the end of a longer line: a COPY header of a wide table ends in `FROM stdin;`. */
+const TAIL_LIMIT = 64;
+const EMPTY = Buffer.alloc(0);
 const COMPLETE_MARKER = '-- PostgreSQL database dump complete';
 
 export interface DumpFacts {
@@ -35,6 +43,9 @@ export class DumpScanner {
   private copyRows = 0;
   private prefix: Buffer[] = [];
   private prefixLen = 0;
+  /** The line so far, in bytes; past HEAD_LIMIT only its last TAIL_LIMIT bytes are in `tail`. */
+  private lineLen = 0;
+  private tail: Buffer = EMPTY;
   private firstLine = true;
   /** Inside a COPY block whose values are not needed: lines are counted, not looked at. */
   private countOnly = false;
@@ -44,12 +55,12 @@ export class DumpScanner {
     this.facts.bytes += chunk.length;
     let pos = 0;
     while (pos < chunk.length) {
-      if (this.countOnly && this.prefixLen === 0) {
+      if (this.countOnly && this.lineLen === 0) {
         // Rows of a COPY block are only counted: no line is copied, which keeps a scan of a
         // large dump well below the cost of inflating it.
         const nl = chunk.indexOf(NL, pos);
         if (nl !== -1) {
-          if (nl - pos === 2 && chunk[pos] === BACKSLASH && chunk[pos + 1] === DOT) this.endCopy();
+          if (isEndOfData(chunk, pos, nl)) this.endCopy();
           else this.copyRows++;
           pos = nl + 1;
           continue;
@@ -57,24 +68,43 @@ export class DumpScanner {
       }
       const nl = chunk.indexOf(NL, pos);
       const end = nl === -1 ? chunk.length : nl;
-      if (this.prefixLen < PREFIX_LIMIT) {
-        const piece = chunk.subarray(pos, Math.min(end, pos + PREFIX_LIMIT - this.prefixLen));
-        if (piece.length) {
-          this.prefix.push(piece);
-          this.prefixLen += piece.length;
-        }
-      }
+      this.take(chunk, pos, end);
       if (nl === -1) {
         // Keep only our own copy of the partial line: the caller may reuse its buffer.
-        if (this.prefix.length) this.prefix = [Buffer.concat(this.prefix)];
+        if (this.prefix.length > 1 || (this.prefix.length === 1 && this.prefix[0].buffer === chunk.buffer)) this.prefix = [Buffer.concat(this.prefix)];
         return;
       }
-      const line = this.prefix.length === 1 ? this.prefix[0] : Buffer.concat(this.prefix);
-      this.prefix = [];
-      this.prefixLen = 0;
-      this.line(line);
+      this.endLine();
       pos = nl + 1;
     }
+  }
+
+  /** Keeps the head of the line and, once it is longer than that, its last bytes. */
+  private take(chunk: Buffer, from: number, to: number): void {
+    this.lineLen += to - from;
+    if (this.prefixLen < HEAD_LIMIT) {
+      const piece = chunk.subarray(from, Math.min(to, from + HEAD_LIMIT - this.prefixLen));
+      if (piece.length) {
+        this.prefix.push(piece);
+        this.prefixLen += piece.length;
+        from += piece.length;
+      }
+    }
+    if (to > from) {
+      const rest = chunk.subarray(from, to);
+      this.tail = rest.length >= TAIL_LIMIT ? Buffer.from(rest.subarray(rest.length - TAIL_LIMIT)) : Buffer.concat([this.tail, rest]).subarray(-TAIL_LIMIT);
+    }
+  }
+
+  private endLine(): void {
+    const head = this.prefix.length === 1 ? this.prefix[0] : Buffer.concat(this.prefix);
+    const whole = this.lineLen === head.length;
+    const last = whole ? head.subarray(-TAIL_LIMIT) : Buffer.concat([head, this.tail]).subarray(-TAIL_LIMIT);
+    this.prefix = [];
+    this.prefixLen = 0;
+    this.lineLen = 0;
+    this.tail = EMPTY;
+    this.line(head, last, whole);
   }
 
   private endCopy(): void {
@@ -85,36 +115,35 @@ export class DumpScanner {
   }
 
   end(): DumpFacts {
-    if (this.prefixLen) {
-      const line = Buffer.concat(this.prefix);
-      this.prefix = [];
-      this.prefixLen = 0;
-      this.line(line);
-    }
+    if (this.lineLen) this.endLine();
     if (this.copyTable !== undefined) this.facts.unterminatedCopy = this.copyTable;
     return this.facts;
   }
 
-  private line(line: Buffer): void {
+  /**
+   * `head`: the line, or its first HEAD_LIMIT bytes when `whole` is false; `last`: its last
+   * bytes (newline not included either way).
+   */
+  private line(head: Buffer, last: Buffer, whole: boolean): void {
     if (this.copyTable !== undefined) {
-      if (line.length === 2 && line[0] === BACKSLASH && line[1] === DOT) {
+      if (whole && isEndOfData(head, 0, head.length)) {
         this.endCopy();
         return;
       }
       this.copyRows++;
       if (isAlembicTable(this.copyTable)) {
-        const value = line.toString('utf8').split('\t')[0];
+        const value = head.toString('utf8').replace(/\r$/, '').split('\t')[0];
         if (value) this.facts.alembicHeads.push(value);
       }
       return;
     }
-    if (line.length === 0) return;
-    const text = line.toString('utf8');
+    if (head.length === 0) return;
+    const text = head.toString('utf8');
     if (this.firstLine) {
       this.firstLine = false;
       this.facts.looksLikeDump = text.startsWith('--') || text.startsWith('\\restrict') || text.startsWith('SET ');
     }
-    if (text.startsWith('COPY ') && text.trimEnd().endsWith('FROM stdin;')) {
+    if (text.startsWith('COPY ') && last.toString('latin1').trimEnd().endsWith('FROM stdin;')) {
       this.copyTable = copyTarget(text);
       this.copyRows = 0;
       this.countOnly = !isAlembicTable(this.copyTable);
@@ -128,6 +157,12 @@ export class DumpScanner {
       this.facts.looksLikeDump = true;
     }
   }
+}
+
+/** `\.` alone on the line `buf[from, to)`, or before a CR as psql also takes it. */
+function isEndOfData(buf: Buffer, from: number, to: number): boolean {
+  const n = to - from;
+  return (n === 2 || (n === 3 && buf[from + 2] === CR)) && buf[from] === BACKSLASH && buf[from + 1] === DOT;
 }
 
 /** `COPY public.users (id, name) FROM stdin;` → `public.users` (quotes kept as pg_dump wrote them). */

@@ -67,6 +67,45 @@ describe('DumpScanner', () => {
     }
   });
 
+  it('reads the COPY header of a table of any width', () => {
+    // pg_dump writes the column list on the header line: 150 columns of 22-character names is
+    // a 3.6 kB line, far beyond the first bytes that name the table.
+    const columns = (n: number) => Array.from({ length: n }, (_, i) => `column_with_a_long_${String(i).padStart(3, '0')}`).join(', ');
+    const text = [
+      '-- PostgreSQL database dump',
+      `COPY public.wide40 (${columns(40)}) FROM stdin;`,
+      ...Array.from({ length: 4 }, (_, i) => Array.from({ length: 40 }, () => i).join('\t')),
+      '\\.',
+      `COPY public."Wide ""150""" (${columns(150)}) FROM stdin;`,
+      ...Array.from({ length: 3 }, (_, i) => Array.from({ length: 150 }, () => i).join('\t')),
+      '\\.',
+      // Long lines that are not COPY headers stay SQL, however they end.
+      `INSERT INTO public.t VALUES ('${'x'.repeat(300_000)}');`,
+      `COPY public.not_a_header (${columns(150)}) TO stdout;`,
+      '-- PostgreSQL database dump complete',
+      '',
+    ].join('\n');
+    for (const size of [1, 7, 4096, 1 << 20]) {
+      const f = scan(text, size);
+      assert.deepEqual(f.tables, { 'public.wide40': 4, 'public."Wide ""150"""': 3 }, `chunks of ${size}`);
+      assert.deepEqual(f.copies, ['public.wide40', 'public."Wide ""150"""']);
+      assert.equal(f.complete, true);
+      assert.equal(f.unterminatedCopy, undefined);
+    }
+  });
+
+  it('reads a dump with CRLF line ends as psql does: \\. then CR LF ends the rows', () => {
+    const crlf = DUMP.replace(/\n/g, '\r\n');
+    for (const size of [1, 2, 3, 7, 64, 1 << 20]) {
+      const f = scan(crlf, size);
+      assert.equal(f.unterminatedCopy, undefined, `chunks of ${size}`);
+      assert.equal(f.complete, true);
+      assert.deepEqual(f.tables, { 'public.alembic_version': 1, 'public.users': 3, 'public."Odd Name"': 0 });
+      assert.deepEqual(f.alembicHeads, ['c3d4e5f6a7b8']);
+      assert.equal(f.serverVersion, '15.8 (Debian 15.8-0+deb12u1)');
+    }
+  });
+
   it('notices a dump cut off in the middle of a COPY block', () => {
     const cut = DUMP.slice(0, DUMP.indexOf('2\tline'));
     const f = scan(cut, 16);
