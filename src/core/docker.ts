@@ -114,7 +114,23 @@ export function engineDownError(err: unknown, cause = (err as NodeJS.ErrnoExcept
           err,
         );
   }
-  return new DockerUnavailableError(describeEngine(engine), cause, engineHint(engine), err);
+  return new DockerUnavailableError(describeEngine(engine), explainCode(cause), engineHint(engine), err);
+}
+
+const CODE_MEANINGS: Record<string, string> = {
+  ENOENT: 'no socket at that path',
+  ECONNREFUSED: 'nothing is listening there',
+  EACCES: 'permission denied (is your user in the docker group?)',
+  ETIMEDOUT: 'no answer in time',
+  ECONNRESET: 'the connection was dropped',
+  ENOTFOUND: 'no such host',
+  EHOSTUNREACH: 'the host cannot be reached',
+};
+
+/** A socket error code, said in words, with the code kept for searching. */
+function explainCode(cause: string): string {
+  const meaning = CODE_MEANINGS[cause];
+  return meaning ? `${meaning} (${cause})` : cause;
 }
 
 /** The key `ssh` would try first when no agent runs. */

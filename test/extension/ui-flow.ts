@@ -332,6 +332,40 @@ async function walkthrough(wb: Workbench): Promise<void> {
   await screenshot(wb, 'walkthrough-corruption');
 }
 
+/**
+ * An engine that cannot be reached (lifeboat.docker.host set to a missing socket in the user
+ * settings, as a user would): the view names the engine and where the choice came from. The
+ * setting is removed again and the view must come back.
+ */
+async function engineDown(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  // A machine-overridable setting: in a remote window (code-server is one) VS Code reads it from
+  // the remote machine's settings, not the user's.
+  const dir = path.join(wb.server.stateDir, 'user-data', 'Machine');
+  const file = path.join(dir, 'settings.json');
+  const original = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  const missing = 'unix:///run/lifeboat-demo/no-such-docker.sock';
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, `{\n  "lifeboat.docker.host": ${JSON.stringify(missing)}\n}\n`);
+    await openViewContainer(wb, 'Lifeboat');
+    await page.waitForTimeout(1500); // VS Code reads the changed settings file
+    await runCommandFromPalette(wb, 'Lifeboat: Refresh Backups');
+    const message = page.locator('.part.sidebar', { hasText: `Cannot reach the Docker engine at ${missing} (from the setting lifeboat.docker.host)` }).first();
+    await message.waitFor({ timeout: 30_000 });
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Choose the Docker Engine' }).first().waitFor({ timeout: 15_000 });
+    await page.mouse.move(900, 600);
+    await page.waitForTimeout(1000);
+    await screenshot(wb, 'engine-unreachable');
+  } finally {
+    if (original === undefined) fs.rmSync(file, { force: true });
+    else fs.writeFileSync(file, original);
+  }
+  await page.waitForTimeout(1500);
+  await runCommandFromPalette(wb, 'Lifeboat: Refresh Backups');
+  await page.locator('.part.sidebar', { hasText: 'Cannot reach the Docker engine' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+}
+
 export const STEPS: [string, Step][] = [
   ['open the Lifeboat view', openLifeboatView],
   ['the empty view invites a first backup', welcomeShown],
@@ -343,6 +377,7 @@ export const STEPS: [string, Step][] = [
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
   ['open a disaster-recovery walkthrough', walkthrough],
+  ['an unreachable engine is named with how it was chosen', engineDown],
 ];
 
 async function main(): Promise<number> {
@@ -360,7 +395,9 @@ async function main(): Promise<number> {
   console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);
   let failed = 0;
   try {
-    for (const [name, step] of STEPS) {
+    // LIFEBOAT_UI_ONLY=<regex>: the first step (it opens the view) and the steps whose names match.
+    const only = process.env.LIFEBOAT_UI_ONLY ? new RegExp(process.env.LIFEBOAT_UI_ONLY) : undefined;
+    for (const [name, step] of STEPS.filter(([n], i) => !only || i === 0 || only.test(n))) {
       const t = Date.now();
       try {
         await step(wb);

@@ -117,7 +117,7 @@ describe('engines chosen through Docker contexts (real docker context create, th
       (e: unknown) => e,
     );
     assert.ok(err instanceof DockerUnavailableError, String(err));
-    assert.match(err.message, /no-such\.sock \(context lifeboat-gone, from DOCKER_CONTEXT\): ENOENT/);
+    assert.match(err.message, /no-such\.sock \(context lifeboat-gone, from DOCKER_CONTEXT\): no socket at that path \(ENOENT\)/);
     assert.match(err.hint ?? '', /docker context use/);
   });
 

@@ -44,6 +44,21 @@ class NoticeItem extends vscode.TreeItem {
   }
 }
 
+function engineActions(problem: string | undefined): NoticeItem[] {
+  return [
+    new NoticeItem('notice.engine.retry', 'Retry', 'refresh', 'Look for the engine again (after starting it or switching with docker context use).', {
+      command: 'lifeboat.refresh',
+      title: 'Retry',
+    }),
+    new NoticeItem('notice.engine.choose', 'Choose the Docker Engine…', 'settings-gear', `${problem ?? ''}\nEmpty: as the Docker CLI chooses (DOCKER_HOST, DOCKER_CONTEXT, the current context, then the default socket).`.trim(), {
+      command: 'workbench.action.openSettings',
+      title: 'Choose the Docker Engine',
+      arguments: ['lifeboat.docker.host'],
+    }),
+    new NoticeItem('notice.engine.log', 'Show Log', 'output', 'The engine Lifeboat chose, and why, is in the log.', { command: 'lifeboat.showLog', title: 'Show Log' }),
+  ];
+}
+
 class SideGroupItem extends vscode.TreeItem {
   constructor(readonly items: SideDatabaseItem[]) {
     super('Database copies', vscode.TreeItemCollapsibleState.Expanded);
@@ -92,7 +107,9 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     // With a schedule on, the groups stay visible to show when the first backups will come.
     if (entries.length === 0 && sides.length === 0 && schedules.length === 0) {
       await this.setState(dockerProblem ?? 'empty');
-      return [];
+      // The view's message names the engine and how it was chosen; VS Code hides welcome
+      // content while a message shows, so the ways out are items here.
+      return dockerProblem === 'dockerDown' ? engineActions(this.engineProblem) : [];
     }
     await this.setState('ready');
     const roots: Node[] = [];
