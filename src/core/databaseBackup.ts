@@ -10,6 +10,7 @@ import { RunningExec, runExec, startExec } from './exec';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
+import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { Logger, silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
 import { KIND_FOLDERS, backupPrefix, databaseBackupName, partialName } from './naming';
@@ -51,10 +52,12 @@ export async function backupDatabase(docker: Docker, stack: Stack, opts: Databas
   const dir = join(opts.backupDir, KIND_FOLDERS.database);
   await ensurePrivateDir(opts.backupDir);
   await ensurePrivateDir(dir);
-  await assertRoomForBackup(opts.backupDir, 'database', backupPrefix(opts.prefix || stack.project || stack.db.name));
-  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database backup');
+  const prefix = backupPrefix(opts.prefix || stack.project || stack.db.name);
+  await assertRoomForBackup(opts.backupDir, 'database', prefix);
+  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, WRITER_OPERATION.database);
   let partial: string | undefined;
   try {
+    await sweepStalePartials({ backupDir: opts.backupDir, dir, kind: 'database', subject: prefix, ownLock: lock.path, logger: log });
     const name = await freeName(dir, opts.prefix || stack.project || stack.db.name, opts.now ?? (() => new Date()));
     const finalPath = join(dir, name);
     partial = join(dir, partialName(name));
