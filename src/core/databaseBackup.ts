@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { engineDownError, isEngineDown } from './docker';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, ContainerNotRunningError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { RunningExec, runExec, startExec } from './exec';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
@@ -16,7 +16,7 @@ import { Manifest, writeManifest } from './manifest';
 import { KIND_FOLDERS, backupPrefix, databaseBackupName, partialName } from './naming';
 import { ParallelGzip } from './parallelGzip';
 import { OperationOptions, noProgress } from './progress';
-import type { Stack } from './discovery';
+import { NoStackError, type Stack } from './discovery';
 import { assertRoomForBackup } from './storageGuard';
 import { toolVersion } from './version';
 
@@ -112,17 +112,18 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   } catch (err) {
     if (isEngineDown(err)) throw engineDownError(err);
     if ((err as { statusCode?: number }).statusCode === 404) {
-      throw new LifeboatError(
+      throw new NoStackError(
         `The database container ${stack.db.name} no longer exists.`,
         'Start the stack with `docker compose up -d`, then refresh the Backups view.',
       );
     }
     throw err;
   }
-  if (!info.State?.Running) {
-    throw new LifeboatError(
-      `The database container ${stack.db.name} is not running (${info.State?.Status ?? 'unknown state'}).`,
-      `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\`, then retry.`,
+  if (!info.State?.Running || info.State.Paused || info.State.Restarting) {
+    const state = info.State?.Paused ? 'paused' : info.State?.Restarting ? 'restarting' : (info.State?.Status ?? 'unknown state');
+    throw new ContainerNotRunningError(
+      `The database container ${stack.db.name} is not running (${state}), so there is nothing to back up from.`,
+      `Start the stack with \`docker compose up -d\` in its folder${stack.db.service ? ` (or only the database: \`docker compose start ${stack.db.service}\`)` : ''}, then retry.`,
     );
   }
   return info;
