@@ -5,7 +5,7 @@ export const EXIT = {
   failed: 1,
   /** Bad arguments or invalid settings: fix the call, retrying will not help. */
   usage: 2,
-  /** Docker unreachable, or no stack / container / volume where the settings point. */
+  /** Docker unreachable, no stack / container / volume where the settings point, or the database container stopped. */
   unavailable: 3,
   /** Another Lifeboat operation holds the lock: retry later. */
   locked: 4,

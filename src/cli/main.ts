@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/discovery';
 import { engineDownError, isEngineDown } from '../core/docker';
-import { DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
+import { ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
 import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
 import { pruneCommand } from './commands/prune';
@@ -116,7 +116,7 @@ function report(err: unknown): ExitCode {
       return EXIT.usage;
     }
     if (err instanceof LockedError) return EXIT.locked;
-    if (err instanceof DockerUnavailableError || err instanceof NoStackError) return EXIT.unavailable;
+    if (err instanceof DockerUnavailableError || err instanceof NoStackError || err instanceof ContainerNotRunningError) return EXIT.unavailable;
     if (err instanceof SettingsError) return EXIT.usage;
     return EXIT.failed;
   }

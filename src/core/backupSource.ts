@@ -81,7 +81,12 @@ export async function openBackupSource(path: string, opts: { keys?: KeyProvider;
   }
   const fileBytes = (await fs.stat(path)).size;
   const { manifest } = await readManifest(path);
-  const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+  let known: ReturnType<typeof kdfFromFingerprint>;
+  try {
+    known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+  } catch (err) {
+    throw named(err, name);
+  }
   let failed: CryptoError | undefined;
   for (let attempt = 0; attempt < MAX_KEY_TRIES; attempt++) {
     throwIfAborted(opts.signal);

@@ -27,3 +27,44 @@ export function summarizeKinds(entries: BackupEntry[]): KindTotals[] {
     };
   });
 }
+
+/** Backups whose last recorded verification failed, and among them those that are the newest of their series. */
+export interface FailedBackups {
+  failed: BackupEntry[];
+  /** A series (kind and subject, as retention groups them) whose newest backup failed has no trustworthy latest copy. */
+  newestOfSeries: BackupEntry[];
+}
+
+/**
+ * `override` gives a fresher verdict than the manifest for some paths (a health check's own
+ * check of the newest backups), so a backup re-checked just now is judged by that check.
+ */
+export function failedBackups(entries: BackupEntry[], override?: (e: BackupEntry) => boolean | undefined): FailedBackups {
+  const isFailed = (e: BackupEntry) => {
+    const fresh = override?.(e);
+    return fresh === undefined ? e.state === 'failed' : !fresh;
+  };
+  const newest = new Map<string, BackupEntry>();
+  for (const e of entries) {
+    const key = `${e.kind}\u0000${e.subject ?? ''}`;
+    const seen = newest.get(key);
+    if (!seen || e.createdAt.getTime() > seen.createdAt.getTime() || (e.createdAt.getTime() === seen.createdAt.getTime() && e.fileName.localeCompare(seen.fileName) < 0)) newest.set(key, e);
+  }
+  const failed = entries.filter(isFailed);
+  const heads = new Set(newest.values());
+  return { failed, newestOfSeries: failed.filter((e) => heads.has(e)) };
+}
+
+/** The words both reports use: the failed newest backups by name, then a count of all failed ones per kind. */
+export function describeFailed(f: FailedBackups): { newest?: string; all?: string } {
+  const out: { newest?: string; all?: string } = {};
+  if (f.newestOfSeries.length) {
+    const names = f.newestOfSeries.map((e) => e.fileName).join(', ');
+    out.newest = `the newest backup of ${f.newestOfSeries.length === 1 ? 'a series' : `${f.newestOfSeries.length} series`} failed verification: ${names}`;
+  }
+  if (f.failed.length) {
+    const per = KINDS.map((k) => [k, f.failed.filter((e) => e.kind === k).length] as const).filter(([, n]) => n > 0);
+    out.all = `${f.failed.length} backup${f.failed.length === 1 ? '' : 's'} failed verification (${per.map(([k, n]) => `${n} ${k}`).join(', ')})`;
+  }
+  return out;
+}

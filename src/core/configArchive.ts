@@ -11,6 +11,7 @@ import { withActualComposeFile } from './composeFiles';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
+import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
 import { KIND_FOLDERS, partialName, timestamp } from './naming';
@@ -125,9 +126,10 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
   }
   for (const s of plan.skipped) log.warn(`Config archive: skipped ${s.path}: ${s.reason}`);
 
-  const lock = await acquireLock(opts.backupDir, opts.project ?? 'config', 'config archive');
+  const lock = await acquireLock(opts.backupDir, opts.project ?? 'config', WRITER_OPERATION.config);
   let partial: string | undefined;
   try {
+    await sweepStalePartials({ backupDir: opts.backupDir, dir, kind: 'config', ownLock: lock.path, logger: log });
     const name = await freeName(dir, opts.now ?? (() => new Date()));
     const finalPath = join(dir, name);
     partial = join(dir, partialName(name));

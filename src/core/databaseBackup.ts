@@ -5,17 +5,18 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { engineDownError, isEngineDown } from './docker';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, ContainerNotRunningError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { RunningExec, runExec, startExec } from './exec';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
+import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { Logger, silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
 import { KIND_FOLDERS, backupPrefix, databaseBackupName, partialName } from './naming';
 import { ParallelGzip } from './parallelGzip';
 import { OperationOptions, noProgress } from './progress';
-import type { Stack } from './discovery';
+import { NoStackError, type Stack } from './discovery';
 import { assertRoomForBackup } from './storageGuard';
 import { toolVersion } from './version';
 
@@ -51,10 +52,12 @@ export async function backupDatabase(docker: Docker, stack: Stack, opts: Databas
   const dir = join(opts.backupDir, KIND_FOLDERS.database);
   await ensurePrivateDir(opts.backupDir);
   await ensurePrivateDir(dir);
-  await assertRoomForBackup(opts.backupDir, 'database', backupPrefix(opts.prefix || stack.project || stack.db.name));
-  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'database backup');
+  const prefix = backupPrefix(opts.prefix || stack.project || stack.db.name);
+  await assertRoomForBackup(opts.backupDir, 'database', prefix);
+  const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, WRITER_OPERATION.database);
   let partial: string | undefined;
   try {
+    await sweepStalePartials({ backupDir: opts.backupDir, dir, kind: 'database', subject: prefix, ownLock: lock.path, logger: log });
     const name = await freeName(dir, opts.prefix || stack.project || stack.db.name, opts.now ?? (() => new Date()));
     const finalPath = join(dir, name);
     partial = join(dir, partialName(name));
@@ -109,17 +112,18 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   } catch (err) {
     if (isEngineDown(err)) throw engineDownError(err);
     if ((err as { statusCode?: number }).statusCode === 404) {
-      throw new LifeboatError(
+      throw new NoStackError(
         `The database container ${stack.db.name} no longer exists.`,
         'Start the stack with `docker compose up -d`, then refresh the Backups view.',
       );
     }
     throw err;
   }
-  if (!info.State?.Running) {
-    throw new LifeboatError(
-      `The database container ${stack.db.name} is not running (${info.State?.Status ?? 'unknown state'}).`,
-      `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\`, then retry.`,
+  if (!info.State?.Running || info.State.Paused || info.State.Restarting) {
+    const state = info.State?.Paused ? 'paused' : info.State?.Restarting ? 'restarting' : (info.State?.Status ?? 'unknown state');
+    throw new ContainerNotRunningError(
+      `The database container ${stack.db.name} is not running (${state}), so there is nothing to back up from.`,
+      `Start the stack with \`docker compose up -d\` in its folder${stack.db.service ? ` (or only the database: \`docker compose start ${stack.db.service}\`)` : ''}, then retry.`,
     );
   }
   return info;

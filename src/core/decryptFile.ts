@@ -8,7 +8,7 @@ import type { X25519Identity } from './crypto/ageKeys';
 import { CryptoError, tamperedError, wrongKeyError } from './crypto/cryptoError';
 import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslDecrypt } from './crypto/opensslDecrypt';
-import type { OpensslKdf } from './crypto/opensslKdf';
+import { checkPbkdf2Iterations, type OpensslKdf } from './crypto/opensslKdf';
 import { looksLikePlaintext } from './crypto/plaintextSniff';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { fsyncDir, fsyncPath, readHead, removeQuietly, PRIVATE_FILE } from './fsSafe';
@@ -63,11 +63,18 @@ export async function describeEncryptedFile(path: string): Promise<EncryptedFile
   return { format, needs: /\n-> scrypt /.test(head.toString('latin1')) ? 'passphrase' : 'identity' };
 }
 
-/** The key derivation an OpenSSL file was written with, from the manifest's fingerprint. */
+/**
+ * The key derivation an OpenSSL file was written with, from the manifest's fingerprint. The
+ * manifest is as untrusted as the file, so its round count is checked before anything derives.
+ */
 export function kdfFromFingerprint(fingerprint: string | undefined): { kdf: OpensslKdf; iterations?: number } | undefined {
   if (!fingerprint) return undefined;
   const pbkdf2 = /^aes-256-cbc:pbkdf2-sha256:(\d+)$/.exec(fingerprint);
-  if (pbkdf2) return { kdf: 'pbkdf2', iterations: Number(pbkdf2[1]) };
+  if (pbkdf2) {
+    const iterations = Number(pbkdf2[1]);
+    checkPbkdf2Iterations(iterations, `recorded in the manifest as ${pbkdf2[1].length > 20 ? `${pbkdf2[1].slice(0, 20)}…` : pbkdf2[1]}`);
+    return { kdf: 'pbkdf2', iterations };
+  }
   const evp = /^aes-256-cbc:evp-bytestokey-(sha256|md5)$/.exec(fingerprint);
   if (evp) return { kdf: evp[1] as OpensslKdf };
   return undefined;
@@ -97,7 +104,12 @@ export async function decryptStream(path: string, key: DecryptKey, opts: { signa
   let k = key;
   if (info.format === 'openssl' && 'passphrase' in key && !key.kdf) {
     const { manifest } = await readManifest(path);
-    const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+    let known;
+    try {
+      known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+    } catch (err) {
+      throw prefixed(err, basename(path));
+    }
     if (known) k = { ...key, ...known };
   }
   const decryptor = decryptorFor(info.format, k);
@@ -174,12 +186,12 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
   const { manifest } = await readManifest(src);
   const expected = manifest?.encryption?.plaintextSha256;
   let key = opts.key;
-  if (info.format === 'openssl' && 'passphrase' in key && !key.kdf) {
-    const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
-    if (known) key = { ...key, ...known };
-  }
   let decryptor: Transform;
   try {
+    if (info.format === 'openssl' && 'passphrase' in key && !key.kdf) {
+      const known = kdfFromFingerprint(manifest?.encryption?.keyFingerprint);
+      if (known) key = { ...key, ...known };
+    }
     decryptor = decryptorFor(info.format, key);
   } catch (err) {
     throw prefixed(err, name);

@@ -28,6 +28,17 @@ export class DockerUnavailableError extends LifeboatError {
   }
 }
 
+/**
+ * A container the operation needs exists but does not run (stopped, paused, restarting): the
+ * stack is down, which starting it fixes, unlike a failed backup (the command line's exit 3).
+ */
+export class ContainerNotRunningError extends LifeboatError {
+  constructor(message: string, hint: string) {
+    super(message, hint);
+    this.name = 'ContainerNotRunningError';
+  }
+}
+
 /** A setting (or a settings file) that cannot be used: fixing it, not retrying, is the way out. */
 export class SettingsError extends LifeboatError {
   constructor(message: string, hint?: string) {

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DockerDemux, StderrTail } from './demux';
-import { CancelledError, LifeboatError } from './errors';
+import { CancelledError, ContainerNotRunningError, LifeboatError } from './errors';
 
 export interface ExecSpec {
   /** argv, never a shell string (contract 7). */
@@ -26,15 +26,20 @@ export interface RunningExec {
 }
 
 export async function startExec(container: Docker.Container, spec: ExecSpec, opts: { stdin?: boolean } = {}): Promise<RunningExec> {
-  const exec = await container.exec({
-    Cmd: spec.argv,
-    Env: spec.env,
-    User: spec.user,
-    AttachStdin: !!opts.stdin,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-  });
+  let exec: Docker.Exec;
+  try {
+    exec = await container.exec({
+      Cmd: spec.argv,
+      Env: spec.env,
+      User: spec.user,
+      AttachStdin: !!opts.stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+  } catch (err) {
+    throw notRunning(err, container.id, spec.argv[0]) ?? err;
+  }
   const socket = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as Duplex;
   const stderr = new StderrTail();
   const demux = new DockerDemux(stderr.push);
@@ -114,4 +119,18 @@ export async function runExec(
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Docker answers an exec into a stopped, paused or restarting container with 409 Conflict; the
+ * container stopped since it was looked up (or was never checked), which is the stack being down.
+ */
+function notRunning(err: unknown, id: string, program: string | undefined): ContainerNotRunningError | undefined {
+  const e = err as { statusCode?: number; message?: string; json?: { message?: string } };
+  const said = e?.json?.message ?? e?.message ?? '';
+  if (e?.statusCode !== 409 || !/is not running|is paused|is restarting/i.test(said)) return undefined;
+  return new ContainerNotRunningError(
+    `Cannot run ${program ?? 'a command'} in container ${id.slice(0, 12)}: ${said.replace(/^\(HTTP code 409\) [^-]*- /, '').trim()}.`,
+    'Start the stack with `docker compose up -d` in its folder (or `docker start` the container), then retry.',
+  );
 }

@@ -1,4 +1,4 @@
-import { KINDS, KindTotals, summarizeKinds } from './backupTotals';
+import { KINDS, KindTotals, describeFailed, failedBackups, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
 import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
 import type { BackupKind } from './naming';
@@ -24,6 +24,10 @@ export interface HealthReport {
   totalBytes: number;
   disk?: { freeBytes: number; totalBytes: number };
   anomalies: Anomaly[];
+  /** Why the status is not ok because of failed verifications, in words. */
+  problems: string[];
+  /** Every backup whose last verification failed (this report's own check, else its manifest's record). */
+  failed: { kind: BackupKind; file: string; newestOfSeries: boolean; detail?: string }[];
 }
 
 export interface HealthInput {
@@ -72,7 +76,15 @@ export function buildHealthReport(input: HealthInput): HealthReport {
   const fresh = freshnessSummary(newestDb, input.maxAgeHours, input.now);
   const state = fresh.state;
   const failedCheck = kinds.some((k) => k.newestCheck && !k.newestCheck.ok);
-  const status = failedCheck || state === 'none' || state === 'old' ? 'failing' : state === 'stale' || anomalies.length ? 'warning' : 'ok';
+  const failed = failedBackups(input.entries, (e) => input.checks.get(e.path)?.ok);
+  const words = describeFailed(failed);
+  const problems = [words.newest, words.all].filter((p): p is string => !!p);
+  const status =
+    failedCheck || failed.newestOfSeries.length || state === 'none' || state === 'old'
+      ? 'failing'
+      : state === 'stale' || anomalies.length || failed.failed.length
+        ? 'warning'
+        : 'ok';
   return {
     generatedAt: input.now.toISOString(),
     status,
@@ -81,6 +93,13 @@ export function buildHealthReport(input: HealthInput): HealthReport {
     totalBytes: kinds.reduce((a, k) => a + k.bytes, 0),
     disk: input.disk,
     anomalies,
+    problems,
+    failed: failed.failed.map((e) => ({
+      kind: e.kind,
+      file: e.fileName,
+      newestOfSeries: failed.newestOfSeries.includes(e),
+      detail: input.checks.get(e.path)?.problem ?? e.manifest?.verifications.at(-1)?.detail,
+    })),
   };
 }
 
@@ -97,6 +116,11 @@ export function renderHealthMarkdown(r: HealthReport): string {
       : '❌ No database backup at all.',
     '',
   );
+  if (r.problems.length) {
+    lines.push('## Needs attention', '');
+    for (const p of r.problems) lines.push(`- ❌ ${p}`);
+    lines.push('');
+  }
   lines.push('## Backups', '', '| kind | count | size | oldest | newest | newest checked |', '|---|---|---|---|---|---|');
   for (const k of r.kinds) {
     const check = k.newestCheck ? `${k.newestCheck.ok ? '✅' : '❌'} ${k.newestCheck.depth}: ${k.newestCheck.detail}` : '–';
@@ -107,6 +131,10 @@ export function renderHealthMarkdown(r: HealthReport): string {
   lines.push('', '## Anomalies', '');
   if (r.anomalies.length === 0) lines.push('None: no backup is much smaller than the one before it.');
   for (const a of r.anomalies) lines.push(`- ⚠️ ${a.kind} ${a.file}: ${a.message}`);
+  if (r.failed.length) {
+    lines.push('', '## Failed verifications', '');
+    for (const f of r.failed) lines.push(`- ❌ ${f.kind} ${f.file}${f.newestOfSeries ? ' (newest of its series)' : ''}${f.detail ? `: ${f.detail}` : ''}`);
+  }
   lines.push('');
   return lines.join('\n');
 }

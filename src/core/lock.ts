@@ -96,6 +96,30 @@ async function takeOver(path: string, staleText: string, owner: LockOwner): Prom
   }
 }
 
+/**
+ * The locks in `dir` whose holder may still be running (on this host and alive, or on another
+ * host, which cannot be told), other than `except`: what a sweep of leftovers must respect.
+ */
+export async function liveLocks(dir: string, except?: string): Promise<{ path: string; pid: number; host: string; operation: string }[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: { path: string; pid: number; host: string; operation: string }[] = [];
+  for (const name of names) {
+    if (!/^\.lifeboat-.+\.lock$/.test(name)) continue;
+    const path = join(dir, name);
+    if (path === except) continue;
+    const owner = parseOwner(await readText(path));
+    // Unreadable or half-written: someone may be writing it right now, so it counts as live.
+    if (!owner) out.push({ path, pid: 0, host: '', operation: '' });
+    else if (!isStale(owner)) out.push({ path, pid: owner.pid, host: owner.host, operation: owner.operation });
+  }
+  return out;
+}
+
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await fs.readFile(path, 'utf8');

@@ -10,8 +10,10 @@ import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
 import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
+import { formatBytes } from './format';
 import { HashStream } from './hashStream';
 import { silentLogger } from './logger';
+import { readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
 
 /** One entry of an archive, as the archive says it (not as staged). */
@@ -29,11 +31,22 @@ export interface ArchiveEntry {
   target?: string;
 }
 
+/**
+ * What staging a config archive may write when its manifest does not say how much to expect
+ * (a runbook archive, a missing manifest). Config files are compose files, `.env` files, a
+ * proxy config and migration scripts: kilobytes, megabytes for a large migration history. A
+ * quarter of a gibibyte leaves room for a project that archives far more, and still stops a
+ * gzip bomb (a 10 MiB archive can hold 10 GiB of zeros) long before the temp folder fills.
+ */
+export const CONFIG_STAGING_MAX_BYTES = 256 * 1024 * 1024;
+
 export interface ExtractOptions extends OperationOptions {
   /** Must not exist yet; created 0700. Default: a fresh folder under the OS temp folder. */
   stagingDir?: string;
   /** The key of an encrypted archive (`.tar.gz.age`, `.tar.gz.enc`), read from its decryption. */
   keys?: KeyProvider;
+  /** Most bytes staged in all when the manifest records no sizes. Default CONFIG_STAGING_MAX_BYTES. */
+  maxBytes?: number;
 }
 
 export interface ExtractResult {
@@ -67,7 +80,7 @@ export async function safeExtract(archivePath: string, opts: ExtractOptions = {}
     source.close();
     throw err;
   }
-  const writer = new StagingWriter(dir);
+  const writer = new StagingWriter(dir, await stagingBudget(archivePath, opts.maxBytes ?? CONFIG_STAGING_MAX_BYTES));
   try {
     const scanned = await scanArchive(source, opts, writer, 'extract');
     opts.logger?.info(`Extracted ${scanned.entries.length} entries of ${archivePath} to ${dir}`);
@@ -116,11 +129,82 @@ async function createStaging(stagingDir: string | undefined): Promise<string> {
   }
 }
 
-/** Writes checked entries below the staging folder; knows nothing about the rules. */
+/**
+ * How much staging may write: per entry and in all from a manifest that lists the archive's
+ * entries (Lifeboat made it, so a file larger than recorded was not), else the total cap alone.
+ */
+interface StagingBudget {
+  total: number;
+  perEntry?: Map<string, number>;
+  /** Where the limit comes from, for the refusal to say. */
+  source: 'manifest' | 'cap';
+}
+
+async function stagingBudget(archivePath: string, cap: number): Promise<StagingBudget> {
+  const { manifest } = await readManifest(archivePath);
+  const recorded = (manifest as { entries?: unknown } | undefined)?.entries;
+  if (!Array.isArray(recorded) || recorded.length === 0) return { total: cap, source: 'cap' };
+  const perEntry = new Map<string, number>();
+  for (const e of recorded as { path?: unknown; size?: unknown }[]) {
+    // A manifest that cannot be read as sizes gives no limit of its own; the cap still holds.
+    if (typeof e?.path !== 'string' || typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) return { total: cap, source: 'cap' };
+    perEntry.set(e.path, e.size);
+  }
+  return { total: [...perEntry.values()].reduce((a, n) => a + n, 0), perEntry, source: 'manifest' };
+}
+
+function tooLarge(archivePath: string, detail: string, budget: StagingBudget): LifeboatError {
+  return new LifeboatError(
+    `Refused to extract ${archivePath}: ${detail}. Nothing was kept: the staging folder was removed.`,
+    budget.source === 'manifest'
+      ? 'The archive does not match its manifest: it was changed or replaced after it was made. Choose another backup, or inspect it with `tar -tvzf`.'
+      : `Config archives hold small files, so staging stops at ${formatBytes(budget.total)} to keep a damaged or hostile archive (a gzip bomb) from filling the disk. Inspect it with \`tar -tvzf\`; if its files really are that large, extract it by hand.`,
+  );
+}
+
+/** Writes checked entries below the staging folder within a budget; knows nothing about the rules. */
 class StagingWriter {
   private readonly dirTimes: { path: string; mtime: Date }[] = [];
+  private staged = 0;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly budget: StagingBudget = { total: Infinity, source: 'cap' },
+  ) {}
+
+  /**
+   * Refuses a file before anything of it is written, from its header; `counted` then holds
+   * the stream to the same limit, so a header that understates its data cannot pass either.
+   */
+  private limitFor(rel: string, declared: number, archivePath: string): number {
+    const recorded = this.budget.perEntry?.get(rel);
+    if (this.budget.perEntry && recorded !== undefined && declared > recorded) {
+      throw tooLarge(archivePath, `the entry "${shortName(rel)}" holds ${formatBytes(declared)}, more than the ${formatBytes(recorded)} its manifest records`, this.budget);
+    }
+    const left = this.budget.total - this.staged;
+    if (declared > left) {
+      throw tooLarge(
+        archivePath,
+        this.budget.source === 'manifest'
+          ? `its files would take more than the ${formatBytes(this.budget.total)} its manifest records (at "${shortName(rel)}", ${formatBytes(declared)})`
+          : `its files would take more than ${formatBytes(this.budget.total)} (at "${shortName(rel)}", ${formatBytes(declared)}), far more than config files do`,
+        this.budget,
+      );
+    }
+    return Math.min(left, recorded ?? left);
+  }
+
+  private counted(rel: string, limit: number, archivePath: string): Transform {
+    let seen = 0;
+    return new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        seen += chunk.length;
+        this.staged += chunk.length;
+        if (seen > limit) return done(tooLarge(archivePath, `the entry "${shortName(rel)}" holds more data than its header or the limit of ${formatBytes(limit)} allows`, this.budget));
+        done(null, chunk);
+      },
+    });
+  }
 
   async directory(rel: string, exists: boolean, mtime: Date): Promise<void> {
     if (!exists) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
@@ -132,7 +216,8 @@ class StagingWriter {
     for (const rel of rels) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
   }
 
-  async file(rel: string, replaces: boolean, source: NodeJS.ReadableStream, mtime: Date, signal?: AbortSignal): Promise<string> {
+  async file(rel: string, declared: number, archivePath: string, replaces: boolean, source: NodeJS.ReadableStream, mtime: Date, signal?: AbortSignal): Promise<string> {
+    const limit = this.limitFor(rel, declared, archivePath);
     const abs = join(this.root, rel);
     // A replaced path may be hard-linked elsewhere in staging: unlink, never write through.
     if (replaces) await fs.unlink(abs);
@@ -141,7 +226,7 @@ class StagingWriter {
     const handle = await fs.open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE);
     try {
       // The write stream closes the handle when it finishes; `finally` covers a failure first.
-      await pipeline(source, hash, handle.createWriteStream(), { signal });
+      await pipeline(source, this.counted(rel, limit, archivePath), hash, handle.createWriteStream(), { signal });
     } finally {
       await handle.close().catch(() => undefined);
     }
@@ -240,7 +325,7 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
       if (writer) await writer.parents(checked.newParents);
       switch (checked.type) {
         case 'file':
-          if (writer) record.sha256 = await writer.file(checked.path, checked.existed, body!, record.mtime, opts.signal);
+          if (writer) record.sha256 = await writer.file(checked.path, record.size, archivePath, checked.existed, body!, record.mtime, opts.signal);
           else {
             const hash = new HashStream();
             // The hash must be drained: a Transform with no reader stalls after 16 KiB.

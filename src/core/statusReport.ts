@@ -1,4 +1,4 @@
-import { KindTotals, summarizeKinds } from './backupTotals';
+import { KindTotals, describeFailed, failedBackups, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
 import type { DiskSpace } from './diskSpace';
 import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
@@ -58,6 +58,11 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   else if (state === 'stale') worse('warning', `the newest database backup is older than ${input.maxAgeHours} h`);
   if (low && input.disk) worse('warning', `low disk space: ${formatBytes(input.disk.freeBytes)} free, below ${formatBytes(input.minFreeBytes)}`);
   for (const s of input.schedules ?? []) if (s.lastOk === false) worse('warning', `the last scheduled ${s.kind} backup failed`);
+  // A failed backup is one nobody can count on; when it is the newest of its series, the
+  // series' latest state has no good copy at all, which is as bad as having no backup.
+  const failed = describeFailed(failedBackups(input.entries));
+  if (failed.newest) worse('failing', failed.newest);
+  if (failed.all) worse('warning', failed.all);
   return {
     generatedAt: input.now.toISOString(),
     backupDir: input.backupDir,

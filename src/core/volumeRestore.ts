@@ -19,6 +19,7 @@ import {
 } from './helperContainer';
 import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
+import { WRITER_OPERATION } from './partials';
 import { Logger, silentLogger } from './logger';
 import { readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
@@ -155,7 +156,7 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
   ]);
 
   await ensurePrivateDir(opts.backupDir);
-  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume restore');
+  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volumeRestore);
   let stopped: string[] = [];
   let session: HelperSession | undefined;
   try {
@@ -444,7 +445,7 @@ async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r:
     : { driver: 'local', options: {}, labels: {} };
   const image = await resolveHelperImage(docker, opts.volume, opts.helperImage, [], [r.manifest?.source.image]);
   await ensurePrivateDir(opts.backupDir);
-  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume restore');
+  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volumeRestore);
   let created = false;
   try {
     throwIfAborted(opts.signal);

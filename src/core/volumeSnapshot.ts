@@ -11,6 +11,7 @@ import { HashStream } from './hashStream';
 import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
 import { HeldLock, acquireLock } from './lock';
+import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { assertRoomForBackup } from './storageGuard';
 import { Logger, silentLogger } from './logger';
 import { Manifest, writeManifest } from './manifest';
@@ -88,9 +89,11 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
 
   await ensurePrivateDir(opts.backupDir);
   await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
-  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), 'volume snapshot');
+  const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volume);
   let stopped: string[] = [];
   try {
+    const subject = safeSegment(opts.volume);
+    await sweepStalePartials({ backupDir: opts.backupDir, dir: join(opts.backupDir, KIND_FOLDERS.volume), kind: 'volume', subject, ownLock: lock.path, logger: log });
     // A restore's detached removal of the previous content must not end up in the copy.
     await waitForVolumeCleanup(docker, opts.volume, log);
     if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}` });

@@ -70,11 +70,18 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /None of the configured config paths exist/);
+    // A copy of the demo's config files: backing up the demo folder itself would leave an
+    // archive in demo/backups, and tests leave the checkout as they found it.
     const demo = join(REPO, 'demo');
-    const ok = await lifeboat(['backup', 'config', '--folder', demo, '--quiet'], {});
+    const before = await files(demo);
+    const copy = await project({});
+    for (const f of ['docker-compose.yml', '.env']) await fs.copyFile(join(demo, f), join(copy, f));
+    const ok = await lifeboat(['backup', 'config', '--folder', copy, '--quiet'], {});
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, '');
     assert.equal(ok.stderr, '');
+    assert.equal((await files(join(copy, 'backups', 'config'))).filter((f) => f.endsWith('.tar.gz')).length, 1);
+    assert.deepEqual(await files(demo), before, 'the demo folder is unchanged');
   });
 
   it('Docker down: exit 3, says how to fix it, writes nothing', async () => {

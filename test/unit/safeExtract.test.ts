@@ -8,7 +8,9 @@ import { archiveConfig } from '../../src/core/configArchive';
 import { CryptoError } from '../../src/core/crypto/cryptoError';
 import { encryptFile } from '../../src/core/encryptFile';
 import { CancelledError, LifeboatError } from '../../src/core/errors';
-import { readArchiveEntries, removeStaging, safeExtract } from '../../src/core/safeExtract';
+import { CONFIG_STAGING_MAX_BYTES, readArchiveEntries, removeStaging, safeExtract } from '../../src/core/safeExtract';
+import { gzipSync } from 'node:zlib';
+import { packTar } from './helpers/hostileTar';
 
 // Tests run from out/test/unit; the fixtures stay in the source tree.
 const FIXTURES = resolve(__dirname, '../../../test/unit/fixtures/archives');
@@ -185,5 +187,60 @@ describe('safeExtract (contract 9)', () => {
       CancelledError,
     );
     assert.deepEqual(await fs.readdir(parent), ['neighbour.txt']);
+  });
+
+  describe('size cap', () => {
+    const MiB = 1024 * 1024;
+    async function archive(entries: { name: string; body: Buffer }[], manifestEntries?: { path: string; type: 'file'; size: number }[]): Promise<string> {
+      const path = join(root, 'config_20240102_030405.tar.gz');
+      await fs.writeFile(path, gzipSync(await packTar(entries), { level: 9 }));
+      if (manifestEntries) {
+        const manifest = { formatVersion: 1, kind: 'config', createdAt: new Date(MTIME).toISOString(), verifications: [], entries: manifestEntries, missing: [] };
+        await fs.writeFile(`${path}.json`, JSON.stringify(manifest));
+      }
+      return path;
+    }
+
+    it('a small gzip that expands past the cap is refused and its staging folder removed', async () => {
+      const path = await archive([{ name: 'docker-compose.yml', body: Buffer.alloc(100) }, { name: 'bomb.env', body: Buffer.alloc(3 * MiB) }]);
+      assert.ok((await fs.stat(path)).size < 16 * 1024, 'the archive is a few KiB');
+      const staging = join(parent, 'staging');
+      await assert.rejects(safeExtract(path, { stagingDir: staging, maxBytes: MiB }), (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.match(err.message, /Refused to extract .*config_20240102_030405\.tar\.gz: its files would take more than 1\.0 MB \(at "bomb\.env", 3\.0 MB\)/);
+        assert.match(err.message, /staging folder was removed/);
+        assert.match(String(err.hint), /gzip bomb/);
+        return true;
+      });
+      assert.equal(existsSync(staging), false);
+      // Many files each under the cap add up too.
+      const many = await archive([0, 1, 2].map((i) => ({ name: `f${i}.conf`, body: Buffer.alloc(400 * 1024) })));
+      await assert.rejects(safeExtract(many, { stagingDir: staging, maxBytes: MiB }), /more than 1\.0 MB \(at "f2\.conf"/);
+      assert.equal(existsSync(staging), false);
+      assert.equal(CONFIG_STAGING_MAX_BYTES, 256 * MiB);
+    });
+
+    it('an entry larger than its manifest records is refused; sizes as recorded extract', async () => {
+      const entries = [{ name: 'docker-compose.yml', body: Buffer.alloc(13) }, { name: '.env', body: Buffer.alloc(2 * MiB) }];
+      const path = await archive(entries, [
+        { path: 'docker-compose.yml', type: 'file', size: 13 },
+        { path: '.env', type: 'file', size: 9 },
+      ]);
+      const staging = join(parent, 'staging');
+      await assert.rejects(safeExtract(path, { stagingDir: staging }), (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.match(err.message, /the entry "\.env" holds 2\.0 MB, more than the 9 B its manifest records/);
+        assert.match(String(err.hint), /does not match its manifest/);
+        return true;
+      });
+      assert.equal(existsSync(staging), false);
+      const honest = await archive(entries, [
+        { path: 'docker-compose.yml', type: 'file', size: 13 },
+        { path: '.env', type: 'file', size: 2 * MiB },
+      ]);
+      const res = await safeExtract(honest, { stagingDir: staging, maxBytes: MiB });
+      assert.equal((await fs.stat(join(staging, '.env'))).size, 2 * MiB, 'the manifest, not the default cap, limits an archive it describes');
+      await removeStaging(res.dir);
+    });
   });
 });

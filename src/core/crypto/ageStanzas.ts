@@ -15,10 +15,12 @@ const WRAPPED_BYTES = FILE_KEY_BYTES + 16;
 /** The age CLI's default: about a second of work on a laptop. */
 export const DEFAULT_SCRYPT_LOG_N = 18;
 /**
- * The highest work factor a decrypt accepts. A file is untrusted input: 2^22 already takes
- * 4 GiB of memory; anything above it is refused rather than allowed to exhaust the machine.
+ * The highest work factor (log2 of scrypt's N) read or written. A file's header is untrusted
+ * input, and each step doubles both time and memory: 22, which the Go age implementation still
+ * accepts, costs 4 GiB and tens of seconds per passphrase try. 20 is 1 GiB and a few seconds,
+ * four times the CLI's default 18, and leaves room for rage, which picks about a second of work.
  */
-export const MAX_SCRYPT_LOG_N = 22;
+export const MAX_SCRYPT_LOG_N = 20;
 
 export function wrapX25519(fileKey: Uint8Array, recipient: Uint8Array): AgeStanza {
   const { privateKey } = generateKeyPairSync('x25519');
@@ -39,18 +41,33 @@ export function unwrapX25519(stanza: AgeStanza, identity: X25519Identity): Buffe
   return openChaCha(key, ZERO_NONCE, stanza.body);
 }
 
+/** The bytes of scrypt's table at r = 8: 128·N·r. */
+function scryptBytes(logN: number): number {
+  return 128 * 2 ** logN * 8;
+}
+
 function scryptKey(passphrase: Uint8Array | string, salt: Buffer, logN: number): Promise<Buffer> {
   const N = 2 ** logN;
-  // OpenSSL refuses unless maxmem covers the 128·N·r bytes of scrypt's table, plus its own slack.
-  const maxmem = 128 * N * 8 + (32 << 20);
+  // OpenSSL refuses unless maxmem covers the table, plus its own slack.
+  const maxmem = scryptBytes(logN) + (32 << 20);
   return new Promise((resolve, reject) => {
-    scrypt(passphrase, Buffer.concat([SCRYPT_LABEL, salt]), 32, { N, r: 8, p: 1, maxmem }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(passphrase, Buffer.concat([SCRYPT_LABEL, salt]), 32, { N, r: 8, p: 1, maxmem }, (err, key) => {
+      if (!err) return resolve(key);
+      // Under a memory limit OpenSSL says only "malloc failure"; the cause is the table's size.
+      reject(
+        new CryptoError(
+          'unsupported',
+          `the passphrase key derivation (scrypt, work factor ${logN}, ${scryptBytes(logN) >> 20} MiB of memory) failed: ${err.message}`,
+          'Give this process more memory (a container or systemd memory limit, or other programs using it), then retry.',
+        ),
+      );
+    });
   });
 }
 
 export async function wrapScrypt(fileKey: Uint8Array, passphrase: Uint8Array | string, logN = DEFAULT_SCRYPT_LOG_N): Promise<AgeStanza> {
   if (!Number.isInteger(logN) || logN < 1 || logN > MAX_SCRYPT_LOG_N) {
-    throw new CryptoError('bad-key', `the scrypt work factor must be between 1 and ${MAX_SCRYPT_LOG_N}`);
+    throw new CryptoError('bad-key', `the scrypt work factor ${String(logN)} is not an integer from 1 to ${MAX_SCRYPT_LOG_N}`);
   }
   const salt = randomBytes(16);
   const key = await scryptKey(passphrase, salt, logN);
@@ -62,10 +79,11 @@ export async function unwrapScrypt(stanza: AgeStanza, passphrase: Uint8Array | s
   if (!salt || salt.length !== 16 || !/^[1-9][0-9]*$/.test(stanza.args[1]) || stanza.body.length !== WRAPPED_BYTES) throw tamperedError();
   const logN = Number(stanza.args[1]);
   if (logN > MAX_SCRYPT_LOG_N) {
+    const shown = stanza.args[1].length > 12 ? `${stanza.args[1].slice(0, 12)}…` : stanza.args[1];
     throw new CryptoError(
       'unsupported',
-      `the file's passphrase work factor (2^${logN}) is above the accepted maximum 2^${MAX_SCRYPT_LOG_N}`,
-      'Decrypt it with the age CLI if you trust where it came from.',
+      `the file's passphrase work factor is ${shown} (scrypt N = 2^${shown}${logN <= 40 ? `, ${scryptBytes(logN) >> 20} MiB of memory per try` : ''}), above Lifeboat's maximum ${MAX_SCRYPT_LOG_N} (${scryptBytes(MAX_SCRYPT_LOG_N) >> 20} MiB)`,
+      `age's CLI writes ${DEFAULT_SCRYPT_LOG_N}. If you trust where the file came from, decrypt it with \`age -d\` and encrypt it again with the default work factor.`,
     );
   }
   return openChaCha(await scryptKey(passphrase, salt, logN), ZERO_NONCE, stanza.body);

@@ -1,7 +1,7 @@
 import { Cipher, createCipheriv, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { CryptoError } from './cryptoError';
-import { OPENSSL_DEFAULT_ITERATIONS, OPENSSL_MAGIC, OPENSSL_SALT_BYTES, opensslPbkdf2, passphraseBytes } from './opensslKdf';
+import { OPENSSL_DEFAULT_ITERATIONS, OPENSSL_MAGIC, OPENSSL_SALT_BYTES, checkPbkdf2Iterations, opensslPbkdf2, passphraseBytes } from './opensslKdf';
 
 export interface OpensslEncryptOptions {
   passphrase: string | Uint8Array;
@@ -18,12 +18,16 @@ export class OpensslEncrypt extends Transform {
   private cipher?: Cipher;
   private header?: Buffer;
   private readonly iterations: number;
+  private readonly opts: OpensslEncryptOptions;
 
-  constructor(private readonly opts: OpensslEncryptOptions) {
-    super();
-    this.iterations = opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS;
+  constructor(opts: OpensslEncryptOptions) {
+    // Checked before super(): it schedules _construct, which would derive a key from what the
+    // constructor then refused, and fail again where nobody listens.
     if (opts.passphrase.length === 0) throw new CryptoError('bad-key', 'the passphrase is empty', 'Choose a passphrase, or use a key file.');
-    if (!Number.isInteger(this.iterations) || this.iterations < 1) throw new CryptoError('bad-key', 'the PBKDF2 iteration count must be a positive integer');
+    checkPbkdf2Iterations(opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS, 'asked for');
+    super();
+    this.opts = opts;
+    this.iterations = opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS;
   }
 
   override _construct(done: (err?: Error | null) => void): void {

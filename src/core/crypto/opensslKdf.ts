@@ -1,4 +1,5 @@
 import { createHash, pbkdf2 } from 'node:crypto';
+import { CryptoError } from './cryptoError';
 
 /**
  * How `openssl enc` turned the passphrase into key and IV:
@@ -13,6 +14,25 @@ export const OPENSSL_MAGIC = Buffer.from('Salted__');
 export const OPENSSL_SALT_BYTES = 8;
 export const OPENSSL_HEADER_BYTES = OPENSSL_MAGIC.length + OPENSSL_SALT_BYTES;
 export const OPENSSL_DEFAULT_ITERATIONS = 10000;
+/**
+ * The PBKDF2 rounds Lifeboat writes and reads. The count of a file comes from its manifest,
+ * which is untrusted input like the file: 2^31-1 rounds cost about 18 minutes per passphrase
+ * try. 1000 is NIST SP 800-132's minimum; 10 million is 16 times OWASP's 600,000 for
+ * PBKDF2-HMAC-SHA256, a few seconds per try, and a thousand times OpenSSL's own default.
+ */
+export const OPENSSL_MIN_ITERATIONS = 1000;
+export const OPENSSL_MAX_ITERATIONS = 10_000_000;
+
+/** Refuses a PBKDF2 round count outside the bounds above, naming it and where it came from. */
+export function checkPbkdf2Iterations(iterations: number, from: string): void {
+  if (Number.isSafeInteger(iterations) && iterations >= OPENSSL_MIN_ITERATIONS && iterations <= OPENSSL_MAX_ITERATIONS) return;
+  throw new CryptoError(
+    'unsupported',
+    `the PBKDF2 iteration count ${String(iterations)} (${from}) is not an integer from ${OPENSSL_MIN_ITERATIONS} to ${OPENSSL_MAX_ITERATIONS.toLocaleString('en-US')}`,
+    `Lifeboat writes ${OPENSSL_DEFAULT_ITERATIONS}, as \`openssl enc -pbkdf2\` does. A count outside that range would make each passphrase try take from nothing to hours. ` +
+      'If the manifest (<backup>.json) was edited or damaged, take it from another copy, or delete its "encryption" entry so the key derivation is detected.',
+  );
+}
 const KEY_BYTES = 32;
 const IV_BYTES = 16;
 
@@ -40,6 +60,8 @@ export function evpBytesToKey(hash: 'md5' | 'sha256', passphrase: Uint8Array, sa
 
 export function opensslPbkdf2(passphrase: Uint8Array, salt: Uint8Array, iterations: number): Promise<KeyIv> {
   return new Promise((resolve, reject) => {
+    // Every caller checked it already; this keeps a bare RangeError or an hour of work out of reach.
+    checkPbkdf2Iterations(iterations, 'asked for');
     pbkdf2(passphrase, salt, iterations, KEY_BYTES + IV_BYTES, 'sha256', (err, out) => (err ? reject(err) : resolve(split(out))));
   });
 }
