@@ -30,6 +30,11 @@ export class BackupsHeader implements vscode.Disposable {
     return this.last;
   }
 
+  /** What the view shows above the tree; tests read it. */
+  get message(): string | undefined {
+    return this.view.message;
+  }
+
   async refresh(): Promise<StatusReport> {
     const settings = this.stacks.settings;
     const backupDir = settings.backupDirectory;
@@ -49,11 +54,15 @@ export class BackupsHeader implements vscode.Disposable {
     // message shows above the tree either way (a single view's header merges into the side bar's).
     this.view.description = totals;
     const low = report.disk?.low ? report.disk : undefined;
+    // A series whose newest backup failed verification has no good copy: said before the totals.
+    const failed = report.problems.find((p) => p.startsWith('the newest backup of')) ?? report.problems.find((p) => / failed verification /.test(p));
     this.view.message = low
       ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}). Preview Cleanup frees space safely.`
-      : report.count
-        ? totals
-        : undefined;
+      : failed
+        ? `⚠ ${failed.charAt(0).toUpperCase()}${failed.slice(1)}. Verify it again or make a new backup.`
+        : report.count
+          ? totals
+          : undefined;
     if (low && !this.warnedLow) {
       this.warnedLow = true;
       void vscode.window

@@ -72,7 +72,7 @@ describe('cleanup preview and status in the extension host', function () {
     await set('retention.database', { keepLast: 'three' });
     api.setPrompter({ confirm: async (_m, _d, action) => action });
     await vscode.commands.executeCommand('lifeboat.cleanUp');
-    assert.match(String(api.lastError()?.message), /lifeboat\.retention\.database is not valid/);
+    assert.match(String(api.lastError()?.message), /lifeboat\.retention\.database is .*"keepLast"/);
     assert.equal((await fs.readdir(join(dir, 'database'))).length, 4);
   });
 
@@ -87,5 +87,17 @@ describe('cleanup preview and status in the extension host', function () {
     const low = await api.header.refresh();
     assert.equal(low.disk?.low, true);
     assert.ok(low.problems.some((p) => /low disk space/.test(p)));
+    assert.match(api.header.message ?? '', /Low disk space/);
+  });
+
+  it('the header warns when the newest backup failed verification', async () => {
+    await set('storage.minFreeMB', undefined);
+    const newest = join(dir, 'database', 'sms_backup_20260910_020000.sql.gz');
+    // Not a gzip at all: a quick verify fails and records it.
+    const r = await vscode.commands.executeCommand<{ ok: boolean }>('lifeboat.verifyBackup', vscode.Uri.file(newest), 'quick');
+    assert.equal(r?.ok, false);
+    const report = await api.header.refresh();
+    assert.equal(report.status, 'failing');
+    assert.match(api.header.message ?? '', /^⚠ The newest backup of a series failed verification: sms_backup_20260910_020000\.sql\.gz/);
   });
 });
