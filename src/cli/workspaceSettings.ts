@@ -18,6 +18,11 @@ type Tree = Record<string, unknown>;
  * `"lifeboat.retention": {"database": {...}}` and `"lifeboat": {"retention": {...}}` alike.
  */
 export async function readWorkspaceSettings(folder: string): Promise<LifeboatSettings> {
+  return new LifeboatSettings(await workspaceSettingsSource(folder), folder);
+}
+
+/** The raw `lifeboat.*` values of `folder` as VS Code would read them (before any checking). */
+export async function workspaceSettingsSource(folder: string): Promise<SettingsSource> {
   const file = join(folder, '.vscode', 'settings.json');
   let values: Tree = {};
   let text: string | undefined;
@@ -36,12 +41,11 @@ export async function readWorkspaceSettings(folder: string): Promise<LifeboatSet
     if (isObject(parsed)) values = parsed;
   }
   const tree = settingsTree(DEFAULTS, values);
-  const source: SettingsSource = {
+  return {
     get<T>(key: string): T | undefined {
       return lookUp(tree, `lifeboat.${key}`) as T | undefined;
     },
   };
-  return new LifeboatSettings(source, folder);
 }
 
 /**
