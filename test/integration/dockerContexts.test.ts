@@ -1,52 +1,24 @@
 // Engines chosen the way the Docker CLI chooses them, through contexts made by the real
-// `docker context create`, on this machine's real engine reached by other routes: a socket of
-// its own and a tcp:// endpoint that demands TLS client certificates (made here with openssl).
-// Each route carries a backup of the demo database and a full verify (a test restore).
+// `docker context create`: a second real Docker engine (its own dockerd, data and socket) and
+// the same dockerd's tcp:// endpoint with TLS client certificates (dockerd --tlsverify, with
+// certificates made here by openssl). A PostgreSQL container with Compose labels runs on the
+// second engine; each route carries a backup, a full verify (a test restore) and a restore.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
-import * as tls from 'node:tls';
 import type Docker from 'dockerode';
 import { backupDatabase } from '../../src/core/databaseBackup';
+import { restoreDatabase } from '../../src/core/databaseRestore';
 import { discoverStack } from '../../src/core/discovery';
 import { connectDocker, pingDocker } from '../../src/core/docker';
 import { selectEngine } from '../../src/core/dockerEngine';
 import { DockerUnavailableError } from '../../src/core/errors';
 import { verifyBackup } from '../../src/core/verify';
-import { DEMO_DIR, demoStack, run, tempDir } from './harness';
+import { postgresImage, run, tempDir } from './harness';
+import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
 
-const ENGINE_SOCKET = '/var/run/docker.sock';
-
-/**
- * Relays every connection to the real engine and counts them, so a test can tell the route was
- * used. Half-closes pass through, as the engine's own endpoints let them: a restore's exec ends
- * psql's stdin that way and then still reads its exit.
- */
-function relay(server: net.Server): { connections: number } {
-  const seen = { connections: 0 };
-  const onClient = (client: net.Socket): void => {
-    seen.connections++;
-    const engine = net.connect({ path: ENGINE_SOCKET, allowHalfOpen: true });
-    const fail = (): void => {
-      client.destroy();
-      engine.destroy();
-    };
-    client.on('error', fail);
-    engine.on('error', fail);
-    client.pipe(engine).pipe(client);
-  };
-  server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', onClient);
-  return seen;
-}
-
-function listen(server: net.Server, where: string | number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    if (typeof where === 'string') server.listen(where, resolve);
-    else server.listen(where, '127.0.0.1', resolve);
-  });
-}
+const PROJECT = 'lbsecond';
+const PORT = 55441;
 
 async function openssl(dir: string, args: string[]): Promise<void> {
   await run('openssl', args, { cwd: dir });
@@ -64,55 +36,82 @@ async function makeCertificates(dir: string, tag: string): Promise<void> {
   }
 }
 
-describe('engines chosen through Docker contexts (real docker context create, the real engine)', function () {
-  this.timeout(180_000);
+describe('engines chosen through Docker contexts (real docker context create, a second real engine)', function () {
+  this.timeout(300_000);
   let dir: string;
   let configDir: string;
-  const servers: net.Server[] = [];
+  let certs: string;
+  let engine: SecondEngine;
   const docker = (args: string[]) => run('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '', DOCKER_CONTEXT: '' } });
+  const sql = async (q: string) => (await engine.cli(['exec', `${PROJECT}-db`, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', q])).trim();
 
   before(async () => {
-    await demoStack();
     dir = await tempDir('contexts');
     configDir = join(dir, 'docker-config');
     await fs.mkdir(configDir);
+    certs = join(dir, 'certs');
+    await makeCertificates(certs, 'engine');
+    const c = (f: string) => join(certs, f);
+    engine = await startSecondEngine(join(dir, 'e2'), { ca: c('ca.pem'), cert: c('server.pem'), key: c('server-key.pem') });
+    const image = await postgresImage();
+    await copyImage(engine, image);
+    const project = join(dir, 'project');
+    await fs.mkdir(project);
+    // What `docker compose up` in that folder would have made on the second engine.
+    await engine.cli([
+      'run', '-d', '--name', `${PROJECT}-db`, '--network', 'host',
+      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db', '--label', `com.docker.compose.project.working_dir=${project}`,
+      '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=second_engine_pw', '-e', 'POSTGRES_DB=appdb', '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v', `${PROJECT}_data:/var/lib/postgresql/data`, image,
+    ]);
+    for (let i = 0; (await sql('SELECT 1').catch(() => '')) !== '1'; i++) {
+      if (i > 240) throw new Error('PostgreSQL on the second engine did not become ready');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await sql("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1500) g");
+    await docker(['context', 'create', 'lifeboat-second', '--docker', `host=unix://${engine.socket}`]);
+    await docker(['context', 'create', 'lifeboat-tls', '--docker', `host=${engine.tcp},ca=${c('ca.pem')},cert=${c('client.pem')},key=${c('client-key.pem')}`]);
+    // A client certificate from a CA the engine does not trust.
+    const other = join(dir, 'other-certs');
+    await makeCertificates(other, 'stranger');
+    const o = (f: string) => join(other, f);
+    await docker(['context', 'create', 'lifeboat-stranger', '--docker', `host=${engine.tcp},ca=${c('ca.pem')},cert=${o('client.pem')},key=${o('client-key.pem')}`]);
   });
   after(async () => {
-    for (const s of servers) s.close();
+    await engine?.stop();
     // Later suites in this process talk to the default engine again.
     connectDocker(selectEngine());
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  /** Backup and full verify of the demo database through `client`; returns the verify's checks. */
-  async function backupAndVerify(client: Docker, tag: string): Promise<string[]> {
-    const stack = await discoverStack(client, { folder: DEMO_DIR });
-    const made = await backupDatabase(client, stack, { backupDir: join(dir, `backups-${tag}`) });
+  /** Backup, full verify and restore of the second engine's database through `client`. */
+  async function roundTrip(client: Docker, tag: string): Promise<void> {
+    const stack = await discoverStack(client, { folder: join(dir, 'project') });
+    assert.equal(stack.db.name, `${PROJECT}-db`);
+    const backups = join(dir, `backups-${tag}`);
+    const made = await backupDatabase(client, stack, { backupDir: backups });
     const verified = await verifyBackup(made.path, { depth: 'full', docker: client, stack });
     assert.equal(verified.ok, true, verified.problem);
-    return verified.checks;
+    assert.ok(verified.checks.some((c) => /test restore .* rows match/.test(c)), verified.checks.join('; '));
+    await sql('DELETE FROM notes WHERE id > 500');
+    const restored = await restoreDatabase(client, stack, { file: made.path, backupDir: backups, confirm: async () => true, migration: 'none' });
+    assert.equal(restored.status, 'restored');
+    assert.equal(await sql('SELECT count(*) FROM notes'), '1500');
   }
 
-  it('the current context (docker context use) on a socket of its own carries a backup and a test restore', async () => {
-    const socket = join(dir, 'engine.sock');
-    const server = net.createServer({ allowHalfOpen: true });
-    servers.push(server);
-    const seen = relay(server);
-    await listen(server, socket);
-    await docker(['context', 'create', 'lifeboat-socket', '--docker', `host=unix://${socket}`]);
-    await docker(['context', 'use', 'lifeboat-socket']);
-
-    const engine = selectEngine({ env: { DOCKER_CONFIG: configDir } });
-    assert.deepEqual([engine.host, engine.source, engine.context], [`unix://${socket}`, 'current context', 'lifeboat-socket']);
-    const checks = await backupAndVerify(connectDocker(engine), 'socket');
-    assert.ok(checks.some((c) => /test restore .* rows match/.test(c)), checks.join('; '));
-    assert.ok(seen.connections > 0, 'nothing went through the context\'s socket');
+  it('the current context (docker context use) names the second engine: backup, test restore and restore run there', async () => {
+    await docker(['context', 'use', 'lifeboat-second']);
+    const chosen = selectEngine({ env: { DOCKER_CONFIG: configDir } });
+    assert.deepEqual([chosen.host, chosen.source, chosen.context], [`unix://${engine.socket}`, 'current context', 'lifeboat-second']);
+    await roundTrip(connectDocker(chosen), 'socket');
+    // The first engine does not have that stack: the context really chose another engine.
+    await assert.rejects(discoverStack(connectDocker(selectEngine({ env: {} })), { folder: join(dir, 'project') }));
   });
 
   it('DOCKER_CONTEXT naming a context whose socket is gone: an error that names the engine, the context and where it came from', async () => {
     await docker(['context', 'create', 'lifeboat-gone', '--docker', `host=unix://${join(dir, 'no-such.sock')}`]);
-    const engine = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-gone' } });
-    const err = await pingDocker(connectDocker(engine)).then(
+    const chosen = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-gone' } });
+    const err = await pingDocker(connectDocker(chosen)).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -121,57 +120,30 @@ describe('engines chosen through Docker contexts (real docker context create, th
     assert.match(err.hint ?? '', /docker context use/);
   });
 
-  describe('tcp:// with TLS client certificates', () => {
-    let port = 0;
-    let seen: { connections: number };
-    before(async () => {
-      const certs = join(dir, 'certs');
-      await makeCertificates(certs, 'engine');
-      const read = (f: string) => fs.readFile(join(certs, f));
-      const server = tls.createServer({ key: await read('server-key.pem'), cert: await read('server.pem'), ca: await read('ca.pem'), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true });
-      servers.push(server);
-      seen = relay(server);
-      await listen(server, 0);
-      port = (server.address() as net.AddressInfo).port;
-      const c = (f: string) => join(certs, f);
-      await docker(['context', 'create', 'lifeboat-tls', '--docker', `host=tcp://127.0.0.1:${port},ca=${c('ca.pem')},cert=${c('client.pem')},key=${c('client-key.pem')}`]);
-      // The same engine with a client certificate from a CA the endpoint does not trust.
-      const other = join(dir, 'other-certs');
-      await makeCertificates(other, 'stranger');
-      const o = (f: string) => join(other, f);
-      await docker(['context', 'create', 'lifeboat-stranger', '--docker', `host=tcp://127.0.0.1:${port},ca=${c('ca.pem')},cert=${o('client.pem')},key=${o('client-key.pem')}`]);
-    });
+  it('a context with CA, certificate and key reaches dockerd --tlsverify: backup, test restore and restore over TLS', async () => {
+    const chosen = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-tls' } });
+    assert.equal(chosen.host, engine.tcp);
+    assert.equal(chosen.tls?.verify, true);
+    await roundTrip(connectDocker(chosen), 'tls');
+  });
 
-    it('a context with CA, certificate and key carries a backup and a test restore over TLS', async () => {
-      const engine = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-tls' } });
-      assert.equal(engine.host, `tcp://127.0.0.1:${port}`);
-      assert.equal(engine.tls?.verify, true);
-      const before = seen.connections;
-      const checks = await backupAndVerify(connectDocker(engine), 'tls');
-      assert.ok(checks.some((c) => /test restore .* rows match/.test(c)), checks.join('; '));
-      assert.ok(seen.connections > before, 'nothing went through the TLS endpoint');
-    });
+  it('a client certificate the engine does not trust: refused, and the error names the engine and context', async () => {
+    const chosen = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-stranger' } });
+    const err = await pingDocker(connectDocker(chosen)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DockerUnavailableError, String(err));
+    assert.ok(err.message.includes(`${engine.tcp} (context lifeboat-stranger, from DOCKER_CONTEXT)`), err.message);
+  });
 
-    it('a client certificate the engine does not trust: refused, and the error names the engine and context', async () => {
-      const engine = selectEngine({ env: { DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'lifeboat-stranger' } });
-      const err = await pingDocker(connectDocker(engine)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(err instanceof DockerUnavailableError, String(err));
-      assert.match(err.message, new RegExp(`tcp://127\\.0\\.0\\.1:${port} \\(context lifeboat-stranger, from DOCKER_CONTEXT\\)`));
-    });
-
-    it('DOCKER_HOST with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as docker-machine setups export them', async () => {
-      const certs = join(dir, 'certs');
-      const certPath = join(dir, 'cert-path');
-      await fs.mkdir(certPath);
-      for (const [from, to] of [['ca.pem', 'ca.pem'], ['client.pem', 'cert.pem'], ['client-key.pem', 'key.pem']]) await fs.copyFile(join(certs, from), join(certPath, to));
-      const engine = selectEngine({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath } });
-      const client = connectDocker(engine);
-      await pingDocker(client);
-      const info = (await client.version()) as { ApiVersion?: string };
-      assert.ok(info.ApiVersion, 'no version through the TLS endpoint');
-    });
+  it('DOCKER_HOST with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as docker-machine setups export them', async () => {
+    const certPath = join(dir, 'cert-path');
+    await fs.mkdir(certPath);
+    for (const [from, to] of [['ca.pem', 'ca.pem'], ['client.pem', 'cert.pem'], ['client-key.pem', 'key.pem']]) await fs.copyFile(join(certs, from), join(certPath, to));
+    const client = connectDocker(selectEngine({ env: { DOCKER_HOST: engine.tcp!, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath } }));
+    await pingDocker(client);
+    const names = (await client.listContainers()).map((c) => c.Names[0]);
+    assert.deepEqual(names, [`/${PROJECT}-db`]);
   });
 });

@@ -1,0 +1,89 @@
+// A second, real Docker engine for tests: its own dockerd with its own data, a unix socket of
+// its own and, when asked, a tcp://127.0.0.1 endpoint that demands TLS client certificates
+// (dockerd --tlsverify). Like the first engine, no bridge network and no iptables.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { run } from './harness';
+
+export interface SecondEngine {
+  socket: string;
+  /** tcp://127.0.0.1:PORT, present when started with TLS material. */
+  tcp?: string;
+  /** `docker` CLI arguments that reach it. */
+  cli(args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface ServerTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function startSecondEngine(dir: string, tls?: ServerTls): Promise<SecondEngine> {
+  await fs.mkdir(dir, { recursive: true });
+  // Short paths: a unix socket path must stay under 108 bytes.
+  const socket = join(dir, 'd.sock');
+  const args = [
+    '--data-root', join(dir, 'data'),
+    '--exec-root', join(dir, 'x'),
+    '--pidfile', join(dir, 'dockerd.pid'),
+    '--bridge=none', '--iptables=false', '--ip6tables=false',
+    '-H', `unix://${socket}`,
+  ];
+  let tcp: string | undefined;
+  if (tls) {
+    tcp = `tcp://127.0.0.1:${await freePort()}`;
+    args.push('-H', tcp, '--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.cert, '--tlskey', tls.key);
+  }
+  const log = await fs.open(join(dir, 'dockerd.log'), 'a');
+  const daemon: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', log.fd, log.fd] });
+  const cli = async (a: string[]) => (await run('docker', ['-H', `unix://${socket}`, ...a], { maxBuffer: 16 * 1024 * 1024 })).stdout;
+  for (let i = 0; ; i++) {
+    if (existsSync(socket) && (await cli(['version', '--format', '{{.Server.Version}}']).then(() => true, () => false))) break;
+    if (daemon.exitCode !== null || i > 150) {
+      await log.close();
+      throw new Error(`the second dockerd did not start: ${await fs.readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    socket,
+    tcp,
+    cli,
+    stop: async () => {
+      // Its containers first, so dockerd unmounts their layers before it exits.
+      const ids = (await cli(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean);
+      if (ids.length) await cli(['rm', '-f', '-v', ...ids]).catch(() => undefined);
+      const exited = new Promise<void>((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', () => r())));
+      daemon.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      await log.close();
+      // dockerd leaves its network namespace bind-mounted under the exec root.
+      const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
+        .split('\n')
+        .map((l) => l.split(' ')[1])
+        .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
+        .sort((a, b) => b.length - a.length);
+      for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Copies an image from the first engine into the second (no registry here). */
+export async function copyImage(engine: SecondEngine, image: string): Promise<void> {
+  await run('bash', ['-o', 'pipefail', '-c', `docker save "$1" | docker -H "unix://$2" load -q`, 'copy-image', image, engine.socket]);
+}
