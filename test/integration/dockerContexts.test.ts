@@ -14,7 +14,7 @@ import { connectDocker, pingDocker } from '../../src/core/docker';
 import { selectEngine } from '../../src/core/dockerEngine';
 import { DockerUnavailableError } from '../../src/core/errors';
 import { verifyBackup } from '../../src/core/verify';
-import { postgresImage, run, tempDir } from './harness';
+import { collectingLogger, postgresImage, run, tempDir } from './harness';
 import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
 
 const PROJECT = 'lbsecond';
@@ -137,13 +137,40 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     assert.ok(err.message.includes(`${engine.tcp} (context lifeboat-stranger, from DOCKER_CONTEXT)`), err.message);
   });
 
+  it('a database Lifeboat cannot reach directly (network none, as on a remote engine): the dry run goes through psql and says so', async () => {
+    const project = join(dir, 'isolated');
+    await fs.mkdir(project);
+    const image = await postgresImage();
+    await engine.cli([
+      'run', '-d', '--name', 'lbisolated-db', '--network', 'none',
+      '--label', 'com.docker.compose.project=lbisolated', '--label', 'com.docker.compose.service=db', '--label', `com.docker.compose.project.working_dir=${project}`,
+      '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=isolated_pw', '-e', 'POSTGRES_DB=appdb', image,
+    ]);
+    const q = async (text: string) => (await engine.cli(['exec', 'lbisolated-db', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', text])).trim();
+    for (let i = 0; (await q('SELECT 1').catch(() => '')) !== '1'; i++) {
+      if (i > 240) throw new Error('the isolated PostgreSQL did not become ready');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await q('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 300) g');
+    const client = connectDocker(selectEngine({ env: {}, setting: `unix://${engine.socket}` }));
+    const stack = await discoverStack(client, { folder: project });
+    const backups = join(dir, 'backups-isolated');
+    const made = await backupDatabase(client, stack, { backupDir: backups });
+    const log = collectingLogger();
+    let via: string | undefined;
+    const r = await restoreDatabase(client, stack, { file: made.path, backupDir: backups, confirm: async (summary) => ((via = summary.loadedVia), false), logger: log });
+    assert.equal(r.status, 'declined');
+    assert.match(via ?? '', /psql/);
+    assert.ok(log.lines.some((l) => /Loading through psql in the container: no direct connection/.test(l)), log.lines.join('\n'));
+  });
+
   it('DOCKER_HOST with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as docker-machine setups export them', async () => {
     const certPath = join(dir, 'cert-path');
     await fs.mkdir(certPath);
     for (const [from, to] of [['ca.pem', 'ca.pem'], ['client.pem', 'cert.pem'], ['client-key.pem', 'key.pem']]) await fs.copyFile(join(certs, from), join(certPath, to));
     const client = connectDocker(selectEngine({ env: { DOCKER_HOST: engine.tcp!, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath } }));
     await pingDocker(client);
-    const names = (await client.listContainers()).map((c) => c.Names[0]);
-    assert.deepEqual(names, [`/${PROJECT}-db`]);
+    const names = (await client.listContainers()).map((c) => c.Names[0]).sort();
+    assert.deepEqual(names, ['/lbisolated-db', `/${PROJECT}-db`]);
   });
 });

@@ -1,6 +1,7 @@
 // An ssh:// engine, as people reach a stack on another box: Debian's OpenSSH server on
-// 127.0.0.1 (started here, with keys made here), running `docker system dial-stdio` for each
-// connection to this machine's real engine. The host key is checked against known_hosts.
+// 127.0.0.1 (started here, with keys made here), where a user of its own (lifeboat-ssh, in the
+// docker group, made here when missing) runs `docker system dial-stdio` for each connection to
+// this machine's real engine. The host key is checked against known_hosts.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -15,6 +16,16 @@ import { verifyBackup } from '../../src/core/verify';
 import { DEMO_DIR, demoStack, run, tempDir } from './harness';
 
 const SSHD = '/usr/sbin/sshd';
+const USER = 'lifeboat-ssh';
+
+/** The server-side account: a plain user whose only power is the docker group, as on a real box. */
+async function ensureUser(): Promise<void> {
+  if (!(await run('id', ['-u', USER]).then(() => true, () => false))) {
+    await run('useradd', ['--create-home', '--shell', '/bin/bash', '--groups', 'docker', USER]);
+  }
+  // No password, but not locked ("!"): without PAM, sshd refuses key logins to locked accounts.
+  await run('usermod', ['--password', '*', USER]);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,9 +62,11 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     hostKeyLine = hostPub.split(' ').slice(0, 2).join(' ');
     hostFingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')])).stdout.split(' ')[1];
     const clientPub = await keygen(join(home, '.ssh', 'id_ed25519'));
-    await fs.writeFile(join(dir, 'authorized_keys'), `${clientPub}\n`, { mode: 0o600 });
+    // sshd reads the key list as the user it logs in.
+    await fs.chmod(dir, 0o755);
+    await fs.writeFile(join(dir, 'authorized_keys'), `${clientPub}\n`, { mode: 0o644 });
     port = await freePort();
-    const user = (await run('id', ['-un'])).stdout.trim();
+    await ensureUser();
     await fs.writeFile(
       join(dir, 'sshd_config'),
       [
@@ -62,8 +75,8 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
         `HostKey ${join(dir, 'host_ed25519')}`,
         `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
         `PidFile ${join(dir, 'sshd.pid')}`,
-        `AllowUsers ${user}`,
-        'PermitRootLogin prohibit-password',
+        `AllowUsers ${USER}`,
+        'PermitRootLogin no',
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'UsePAM no',
@@ -95,7 +108,7 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const engineFor = (user = '') => selectEngine({ env: {}, setting: `ssh://${user}127.0.0.1:${port}` });
+  const engineFor = () => selectEngine({ env: {}, setting: `ssh://${USER}@127.0.0.1:${port}` });
   const knownHosts = (line: string) => fs.writeFile(join(home, '.ssh', 'known_hosts'), `${line}\n`);
   const refusal = async (): Promise<DockerUnavailableError> => {
     const err = await pingDocker(connectDocker(engineFor()), 15_000).then(
@@ -110,7 +123,7 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     await fs.rm(join(home, '.ssh', 'known_hosts'), { force: true });
     const err = await refusal();
     assert.ok(err.message.includes(hostFingerprint), `${err.message} does not show ${hostFingerprint}`);
-    assert.match(err.message, new RegExp(`ssh://127\\.0\\.0\\.1:${port} \\(from the setting lifeboat\\.docker\\.host\\)`));
+    assert.match(err.message, new RegExp(`ssh://${USER}@127\\.0\\.0\\.1:${port} \\(from the setting lifeboat\\.docker\\.host\\)`));
     assert.match(err.hint ?? '', /ssh-keyscan -p \d+ 127\.0\.0\.1/);
   });
 
@@ -140,7 +153,7 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     await knownHosts(`[127.0.0.1]:${port} ${hostKeyLine}`);
     await fs.writeFile(join(dir, 'authorized_keys'), `${await keygen(join(dir, 'someone-else'))}\n`);
     const err = await refusal();
-    assert.match(err.message, new RegExp(`ssh://127\\.0\\.0\\.1:${port}`));
+    assert.match(err.message, new RegExp(`ssh://${USER}@127\\.0\\.0\\.1:${port}`));
     assert.match(err.message, /authentication/i);
   });
 });
