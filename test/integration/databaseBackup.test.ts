@@ -242,7 +242,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     await run('docker', ['stop', db.container]);
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir: dir }), (err: LifeboatError) => {
       assert.match(err.message, /lifeboat-it-faults is not running \(exited\)/);
-      assert.match(err.hint ?? '', /docker compose start/);
+      assert.match(err.hint ?? '', /docker compose up -d/);
       return true;
     });
   });
