@@ -40,9 +40,8 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });
   const header = new BackupsHeader(view, catalog, stacks);
   stacks.onEngine = (engine) => log.info(`Docker engine: ${engine}`);
-  tree.onState = (state, engineProblem) => {
-    if (state === 'dockerDown') view.message = engineProblem;
-    else if (view.message?.startsWith('Cannot reach the Docker engine')) view.message = undefined;
+  tree.onState = (_state, engineProblem) => {
+    header.engineProblem = engineProblem;
   };
   const schedule = new ScheduleService(stacks, catalog, log);
   // A scheduled run thins out its own kind, and only after its new backup was made and verified.

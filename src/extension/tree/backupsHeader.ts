@@ -35,6 +35,19 @@ export class BackupsHeader implements vscode.Disposable {
     return this.view.message;
   }
 
+  private statusMessage: string | undefined;
+  private engineDown: string | undefined;
+
+  /** An unreachable engine, named with how it was chosen, goes before everything else the header says. */
+  set engineProblem(problem: string | undefined) {
+    this.engineDown = problem;
+    this.render();
+  }
+
+  private render(): void {
+    this.view.message = this.engineDown ?? this.statusMessage;
+  }
+
   async refresh(): Promise<StatusReport> {
     const settings = this.stacks.settings;
     const backupDir = settings.backupDirectory;
@@ -56,13 +69,14 @@ export class BackupsHeader implements vscode.Disposable {
     const low = report.disk?.low ? report.disk : undefined;
     // A series whose newest backup failed verification has no good copy: said before the totals.
     const failed = report.problems.find((p) => p.startsWith('the newest backup of')) ?? report.problems.find((p) => / failed verification /.test(p));
-    this.view.message = low
+    this.statusMessage = low
       ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}). Preview Cleanup frees space safely.`
       : failed
         ? `⚠ ${failed.charAt(0).toUpperCase()}${failed.slice(1)}. Verify it again or make a new backup.`
         : report.count
           ? totals
           : undefined;
+    this.render();
     if (low && !this.warnedLow) {
       this.warnedLow = true;
       void vscode.window

@@ -101,6 +101,7 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (node) return [];
 
     const entries = await this.catalog.get();
+    this.engineProblem = undefined;
     const { problem: dockerProblem, stack } = await this.findStack();
     const sides = stack ? await this.sideDatabases(stack) : [];
     const schedules = this.schedules() ?? [];
@@ -183,7 +184,6 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   private async setState(state: ViewState): Promise<void> {
     this.state = state;
-    if (state !== 'dockerDown') this.engineProblem = undefined;
     this.onState(state, this.engineProblem);
     await vscode.commands.executeCommand('setContext', 'lifeboat.state', state);
   }
