@@ -32,6 +32,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
       `Replace ${basename(dest)}?`,
       `${basename(dest)} already exists (${formatBytes(existing.size)}). Decrypting ${name} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
       'Replace',
+      'Keep Existing',
     );
     if (choice !== 'Replace') return undefined;
     overwrite = true;

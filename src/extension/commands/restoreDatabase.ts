@@ -61,7 +61,7 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
   ]
     .filter(Boolean)
     .join('\n\n');
-  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…');
+  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…', 'Keep Live Database');
   if (choice !== 'Replace…') return false;
   return lb.prompter.typeToConfirm(`Type ${s.live} to replace the live database with the restored copy.`, s.live);
 }

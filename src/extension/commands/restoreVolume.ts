@@ -51,7 +51,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       how,
       `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore')) !== 'Re-create and Restore') return undefined;
+    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return undefined;
   } else {
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
@@ -60,7 +60,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
       `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…')) !== 'Replace…') return undefined;
+    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return undefined;
     if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
   }
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
