@@ -12,6 +12,7 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
+import { plainText } from '../../core/plainText';
 
 /**
  * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names
@@ -44,8 +45,8 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   const recreate = await missing(lb, volume);
   if (recreate) {
     const how = manifest?.volumeDriver
-      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so \`docker compose up\` adopts it.`
-      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; \`docker compose up\` will warn that it was not created by Compose.`;
+      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
+      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; "docker compose up" will warn that it was not created by Compose.`;
     const detail = [
       `The volume ${volume} does not exist any more.`,
       how,
@@ -71,7 +72,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   );
   lb.catalog.invalidate();
   if (result.recreated) {
-    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${result.recreated.note} Start the stack with \`docker compose up -d\`.`);
+    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${plainText(result.recreated.note)} Start the stack with "docker compose up -d".`);
     return volume;
   }
   const undo = result.safety

@@ -136,6 +136,8 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.ok(err, 'an error was shown');
     assert.match(err.message, /^Cannot decrypt sms_backup_\S+\.sql\.gz\.age: wrong passphrase/);
     assert.ok(!err.message.includes('not the passphrase') && !(err.hint ?? '').includes('not the passphrase'));
+    // The notification runs message and hint together: the message ends as a sentence first.
+    assert.match(api.lastErrorText() ?? '', /: wrong passphrase or key\. \S/);
     assert.deepEqual((await fs.readdir(dirname(backup))).sort(), before);
 
     // "Remember" was chosen, but a passphrase that did not work is not saved: the next run asks again.
@@ -190,6 +192,9 @@ describe('encrypt and decrypt in the extension host', function () {
       assert.ok(err);
       assert.match(err.message, /readable or writable by other users \(mode 644\)/);
       assert.match(err.hint ?? '', /chmod 600/);
+      // Notifications render no Markdown: the command to run is quoted, not in backticks.
+      assert.match(api.lastErrorText() ?? '', /"chmod 600 \S+"/);
+      assert.ok(!(api.lastErrorText() ?? '').includes('`'), api.lastErrorText());
       assert.ok(!(await fs.readdir(dirname(backup))).some((n) => n.endsWith('.partial')));
 
       await fs.rm(`${backup}.age`);
