@@ -5,7 +5,7 @@ import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
-import { encryptionKey, encryptionSettings, rememberIfAsked } from '../secrets';
+import { encryptionKey, encryptionSettings, offerToRemember } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -35,7 +35,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
     }),
   );
   lb.catalog.invalidate();
-  await rememberIfAsked(lb, key);
+  await offerToRemember(lb, key);
 
   const proven = result.proof === 'decrypted';
   const detail = [
