@@ -214,8 +214,8 @@ describe('encrypt and decrypt in the extension host', function () {
   });
 
   it('a weak passphrase is questioned ("Choose Another" asks again, "Use Anyway" goes on); remembering is offered after the encryption, never first', async () => {
-    await fs.rm(`${backup}.age`);
-    await fs.rm(`${backup}.age.json`);
+    await fs.rm(`${backup}.age`, { force: true });
+    await fs.rm(`${backup}.age.json`, { force: true });
     const typed = ['abc', 'abc'];
     const confirms: { message: string; action: string; safe: string }[] = [];
     const picks: { placeHolder: string; first: unknown; encrypted: boolean }[] = [];
@@ -247,8 +247,8 @@ describe('encrypt and decrypt in the extension host', function () {
 
   it('Decrypt Backup offers to remember a typed passphrase only once it opened the file', async () => {
     const encrypted = `${backup}.age`;
-    await fs.rm(backup);
-    await fs.rm(`${backup}.json`);
+    await fs.rm(backup, { force: true });
+    await fs.rm(`${backup}.json`, { force: true });
     const picks: { placeHolder: string; decrypted: boolean }[] = [];
     const prompter = (passphrase: string): Partial<Prompter> => ({
       askPassphrase: async () => passphrase,
