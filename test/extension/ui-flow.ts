@@ -329,8 +329,8 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   if (!original) throw new Error(`no backup in ${dir} to encrypt`);
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Encrypt Backup…');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: original }).first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  // Not Enter: the newest backup (a config archive, in the whole flow) comes first.
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: original }).first().click({ timeout: 30_000 });
   for (const title of ['Lifeboat: passphrase', 'Lifeboat: passphrase (again)']) {
     await page.locator('.quick-input-widget .quick-input-title', { hasText: new RegExp(`^${title.replace(/[()]/g, '\\$&')}$`) }).waitFor();
     await page.locator('.quick-input-widget input').pressSequentially('ui flow: correct horse battery staple');
