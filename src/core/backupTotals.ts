@@ -68,3 +68,18 @@ export function describeFailed(f: FailedBackups): { newest?: string; all?: strin
   }
   return out;
 }
+
+/**
+ * What the Backups view header counts: backups that can be restored, apart from those that
+ * failed verification (or no longer match their manifest) and from encrypted copies of a
+ * backup that is also there unencrypted, e.g. "3 backups (1 failed, 1 encrypted copy)".
+ */
+export function describeBackupCount(entries: BackupEntry[]): string {
+  const paths = new Set(entries.map((e) => e.path));
+  const failed = entries.filter((e) => e.state === 'failed').length;
+  const copies = entries.filter((e) => e.state !== 'failed' && e.encryption && paths.has(e.path.replace(/\.(age|enc)$/, ''))).length;
+  const usable = entries.length - failed - copies;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const extra = [failed ? `${failed} failed` : '', copies ? plural(copies, 'encrypted copy', 'encrypted copies') : ''].filter(Boolean).join(', ');
+  return `${plural(usable, 'backup', 'backups')}${extra ? ` (${extra})` : ''}`;
+}

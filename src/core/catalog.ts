@@ -46,7 +46,11 @@ export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
         continue; // Deleted while we looked.
       }
       if (!st.isFile()) continue;
-      const { manifest, problem } = await readManifest(path);
+      const { manifest, problem: manifestProblem } = await readManifest(path);
+      // A file shorter or longer than its manifest recorded (a cut-off copy, a full disk) is
+      // not the backup that was verified, whatever its last verification said.
+      const resized = manifest && typeof manifest.file?.bytes === 'number' && manifest.file.bytes !== st.size;
+      const problem = resized ? `the file has ${st.size} bytes, its manifest recorded ${manifest.file.bytes}` : manifestProblem;
       found.push({
         path,
         fileName,
@@ -58,7 +62,7 @@ export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
         encryption: parsed.encryption,
         manifest,
         manifestProblem: problem,
-        state: verificationState(manifest),
+        state: resized ? 'failed' : verificationState(manifest),
       });
     }
   }

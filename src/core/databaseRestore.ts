@@ -4,8 +4,9 @@ import type { Stack } from './discovery';
 import { BackupSource, KeyProvider, openBackupSource } from './backupSource';
 import { customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase } from './customDump';
 import { DumpCheck, DumpHead, checkServerVersion, peekDump, validateDump } from './dumpCheck';
-import { readManifest } from './manifest';
-import { CancelledError, LifeboatError, throwIfAborted } from './errors';
+import { readManifest, recordVerification } from './manifest';
+import { CryptoError } from './crypto/cryptoError';
+import { CancelledError, DamagedBackupError, LifeboatError, throwIfAborted } from './errors';
 import { HealthResult, HealthSpec, waitForHealthy } from './healthCheck';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
@@ -62,8 +63,27 @@ export async function restoreDatabase(docker: Docker, stack: Stack, opts: Restor
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
   try {
     return await restoreFrom(docker, stack, source, opts);
+  } catch (err) {
+    await recordRefusal(opts.file, err, opts.logger ?? silentLogger, opts.now?.() ?? new Date());
+    throw err;
   } finally {
     source.close();
+  }
+}
+
+/**
+ * A restore refused because the backup is damaged is a failed verification: recorded in its
+ * manifest, so the Backups view stops showing it as verified and pickers offer it last.
+ */
+async function recordRefusal(file: string, err: unknown, log: Logger, at: Date): Promise<void> {
+  const damaged = err instanceof DamagedBackupError || (err instanceof CryptoError && (err.code === 'tampered' || err.code === 'truncated'));
+  if (!damaged) return;
+  const { manifest } = await readManifest(file);
+  if (!manifest) return; // Nothing claims it is good; the error says what is wrong.
+  try {
+    await recordVerification(file, manifest, { at: at.toISOString(), depth: 'full', ok: false, detail: `restore refused: ${(err as Error).message}` });
+  } catch (e) {
+    log.warn(`Could not record the failed check in the manifest of ${file}: ${(e as Error).message}`);
   }
 }
 

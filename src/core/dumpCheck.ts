@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackupSource, named } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
-import { CancelledError, LifeboatError, fsError } from './errors';
+import { CancelledError, DamagedBackupError, LifeboatError, fsError } from './errors';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
 import { Manifest, contentSha256, readManifest } from './manifest';
@@ -69,7 +69,7 @@ export async function checkDumpFile(source: BackupSource, opts: OperationOptions
 export function validateDump(path: string, facts: DumpFacts, fileSha256: string, manifest: Manifest | undefined): void {
   const expected = contentSha256(manifest);
   if (expected && expected !== fileSha256) {
-    throw new LifeboatError(
+    throw new DamagedBackupError(
       `${path} does not match its manifest: its ${manifest?.encryption ? 'decrypted content' : 'sha256'} is ${fileSha256.slice(0, 12)}…, the manifest recorded ${expected.slice(0, 12)}….`,
       'The file changed after it was written (corruption or an edit). Use another backup.',
     );
@@ -78,7 +78,7 @@ export function validateDump(path: string, facts: DumpFacts, fileSha256: string,
     throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
   }
   if (facts.unterminatedCopy || !facts.complete) {
-    throw new LifeboatError(
+    throw new DamagedBackupError(
       `${path} is an incomplete dump: ${facts.unterminatedCopy ? `the data of ${facts.unterminatedCopy} is cut off` : "pg_dump's end marker is missing"}.`,
       'pg_dump did not finish when this file was made. Use another backup.',
     );

@@ -47,6 +47,14 @@ export class SettingsError extends LifeboatError {
   }
 }
 
+/** The backup itself is bad (changed since its manifest, cut off): retrying will not help. */
+export class DamagedBackupError extends LifeboatError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'DamagedBackupError';
+  }
+}
+
 export class LockedError extends LifeboatError {
   constructor(what: string, holder: string) {
     super(

@@ -6,7 +6,7 @@ import { readManifest } from '../core/manifest';
 import { verifyBackup } from '../core/verify';
 import type { Lifeboat } from './lifeboat';
 import { runWithProgress } from './runWithProgress';
-import { encryptionKey, encryptionSettings, rememberIfAsked } from './secrets';
+import { encryptionKey, encryptionSettings, offerToRemember } from './secrets';
 
 export interface NewBackupEncryption {
   /** Where the backup now is: the encrypted file, or the plaintext when it stayed unencrypted. */
@@ -58,7 +58,7 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
   } finally {
     lb.catalog.invalidate();
   }
-  await rememberIfAsked(lb, key);
+  await offerToRemember(lb, key);
   if (result.proof !== 'decrypted') {
     warnKept(lb, file, `no identity file proves that ${basename(result.path)} opens (set lifeboat.encryption.identityFile), so the unencrypted copy stays next to it`);
     return { path: result.path, encrypted: true };

@@ -19,6 +19,8 @@ import { BackupsTree } from './tree/backupsTree';
 /** What activate() returns; extension-host tests use it, users never see it. */
 export interface LifeboatApi {
   lastError(): Error | undefined;
+  /** The notification text of that error, as shown. */
+  lastErrorText(): string | undefined;
   /** Replaces some of the questions (tests answer modals through this); undefined restores VS Code's. */
   setPrompter(prompter: Partial<Prompter> | undefined): void;
   readonly tree: BackupsTree;
@@ -91,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
 
   return {
     lastError: () => commandErrors.last,
+    lastErrorText: () => commandErrors.text,
     setPrompter: (p) => {
       lb.prompter = { ...vscodePrompter, ...p };
     },

@@ -7,6 +7,7 @@ import { CryptoError } from '../core/crypto/cryptoError';
 import { readKeyFile } from '../core/crypto/keyFile';
 import type { DecryptKey, EncryptedFileInfo } from '../core/decryptFile';
 import type { Encryption } from '../core/naming';
+import { passphraseStrength } from '../core/passphraseStrength';
 import type { Lifeboat } from './lifeboat';
 
 /**
@@ -81,8 +82,8 @@ export interface ChosenKey {
   passphrase?: string | Uint8Array;
   recipients?: string[];
   identities?: ReturnType<typeof parseAgeIdentityFile>;
-  /** A typed passphrase the user asked to remember: stored only once it has worked. */
-  remember?: boolean;
+  /** Set once the user was asked whether to remember this typed passphrase. */
+  offered?: boolean;
   /** Human words for the log and messages, e.g. "the key file /secrets/backup_key". */
   describe: string;
 }
@@ -96,17 +97,19 @@ async function readIdentities(file: string): Promise<ChosenKey['identities']> {
   }
 }
 
-async function typed(lb: Lifeboat, prompt: string, confirm: boolean): Promise<ChosenKey | undefined> {
-  const passphrase = await lb.prompter.askPassphrase(prompt, { confirm });
-  if (!passphrase) return undefined;
-  const remember = await lb.prompter.pick(
-    [
-      { label: '$(key) Remember in the OS keychain', description: 'for this workspace; "Lifeboat: Forget Saved Passphrase" removes it', value: true },
-      { label: 'Use it this time only', value: false },
-    ],
-    'Remember this passphrase?',
-  );
-  return { source: 'typed', passphrase, remember: remember === true, describe: 'the passphrase you typed' };
+async function typed(lb: Lifeboat, prompt: string, choosing: boolean): Promise<ChosenKey | undefined> {
+  for (;;) {
+    const passphrase = await lb.prompter.askPassphrase(prompt, { confirm: choosing });
+    if (!passphrase) return undefined;
+    // Only a new passphrase is judged: one that opens an existing file is what it is.
+    const strength = choosing ? passphraseStrength(passphrase) : undefined;
+    if (strength?.weak) {
+      const detail = `${strength.reason}\n\nAnyone who gets the encrypted file can try passphrases offline for as long as they like; a short or patterned one falls quickly.`;
+      if ((await lb.prompter.confirm('This passphrase is weak.', detail, 'Use Anyway', 'Choose Another')) !== 'Use Anyway') continue;
+      lb.log.warn('A weak passphrase was used anyway (the user chose "Use Anyway").');
+    }
+    return { source: 'typed', passphrase, describe: 'the passphrase you typed' };
+  }
 }
 
 /**
@@ -160,12 +163,24 @@ export function asDecryptKey(key: ChosenKey): DecryptKey {
   return { passphrase: key.passphrase! };
 }
 
-/** Stores a typed passphrase the user asked to remember, once it has worked. */
-export async function rememberIfAsked(lb: Lifeboat, key: ChosenKey): Promise<void> {
-  if (key.source === 'typed' && key.remember && typeof key.passphrase === 'string') {
-    await PassphraseStore.of(lb).store(key.passphrase);
-    lb.log.info('The passphrase was saved in the OS keychain for this workspace.');
-  }
+/**
+ * Asks whether to keep a typed passphrase in the OS keychain, once it has proven itself
+ * (the file was encrypted and read back, or it opened a file): a mistyped passphrase is never
+ * offered. Keeping it is never the default: the first choice, which Enter takes, does not.
+ */
+export async function offerToRemember(lb: Lifeboat, key: ChosenKey): Promise<void> {
+  if (key.source !== 'typed' || key.offered || typeof key.passphrase !== 'string') return;
+  key.offered = true;
+  const remember = await lb.prompter.pick(
+    [
+      { label: 'Use it this time only', description: 'you will be asked again next time', value: false },
+      { label: '$(key) Remember in the OS keychain', description: 'for this workspace; "Lifeboat: Forget Saved Passphrase" removes it', value: true },
+    ],
+    'Remember this passphrase?',
+  );
+  if (remember !== true) return;
+  await PassphraseStore.of(lb).store(key.passphrase);
+  lb.log.info('The passphrase was saved in the OS keychain for this workspace.');
 }
 
 /**
@@ -196,9 +211,9 @@ export function backupKeys(lb: Lifeboat): KeyProvider {
     },
     async opened() {
       if (!chosen) return;
-      await rememberIfAsked(lb, chosen);
-      chosen.remember = false;
       lastGood = chosen;
+      // Not awaited: the operation that opened the file goes on while the question waits.
+      void offerToRemember(lb, chosen).catch((err) => lb.log.warn(`The passphrase was not saved: ${(err as Error).message}`));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Stack } from '../core/discovery';
 import type { OperationOptions } from '../core/progress';
 import { VerifyResult, verifyBackup } from '../core/verify';
 import type { Lifeboat } from './lifeboat';
+import { plainText } from '../core/plainText';
 
 /**
  * Reads a new backup back as a restore would (lifeboat.verify.onCreate): the file is already
@@ -19,7 +20,7 @@ export async function verifyNewBackup(lb: Lifeboat, path: string, op: OperationO
 
 /** A new backup that does not read back is an error the user must see, whatever else succeeded. */
 export function reportFailedVerification(lb: Lifeboat, result: VerifyResult): void {
-  void vscode.window.showErrorMessage(`The new backup ${basename(result.path)} FAILED verification: ${result.problem}`, 'Show Log').then((p) => {
+  void vscode.window.showErrorMessage(plainText(`The new backup ${basename(result.path)} FAILED verification: ${result.problem}`), 'Show Log').then((p) => {
     if (p) lb.log.show();
   });
 }

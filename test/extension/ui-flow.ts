@@ -11,7 +11,8 @@
 //
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
-// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 360).
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 360),
+// LIFEBOAT_UI_STEPS=regexp (only the steps whose names match; later steps may need earlier ones).
 //
 // To add a step, write an async function (wb: Workbench) => void and add it to STEPS
 // (backupFromPalette below is an example).
@@ -317,6 +318,43 @@ async function statusReport(wb: Workbench): Promise<void> {
   await screenshot(wb, 'status-report');
 }
 
+/**
+ * Encrypt Backup ends with "Delete the unencrypted …? This cannot be undone". A user who
+ * presses Enter out of habit must keep the original: the safe button has the focus.
+ */
+async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  const original = fs.readdirSync(dir).find((n) => n.endsWith('.sql.gz'));
+  if (!original) throw new Error(`no backup in ${dir} to encrypt`);
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Encrypt Backup…');
+  // Not Enter: the newest backup (a config archive, in the whole flow) comes first.
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: original }).first().click({ timeout: 30_000 });
+  for (const title of ['Lifeboat: passphrase', 'Lifeboat: passphrase (again)']) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: new RegExp(`^${title.replace(/[()]/g, '\\$&')}$`) }).waitFor();
+    await page.locator('.quick-input-widget input').pressSequentially('ui flow: correct horse battery staple');
+    await page.keyboard.press('Enter');
+  }
+  // "Remember this passphrase?": Enter takes whatever is offered first.
+  await page.locator('.quick-input-widget input[placeholder="Remember this passphrase?"]').waitFor({ timeout: 60_000 });
+  await screenshot(wb, 'encrypt-remember-pick');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete the unencrypted ${original}?` });
+  await dialog.waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(500);
+  const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+  console.log(`[ui] buttons: ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused: ${JSON.stringify(focused)}`);
+  await screenshot(wb, 'encrypt-delete-modal');
+  if (focused !== 'Keep Unencrypted') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Unencrypted"`);
+  await page.keyboard.press('Enter');
+  const done = await waitForNotification(wb, new RegExp(`Encrypted ${original.replace(/\./g, '\\.')} to`));
+  console.log(`[ui] notification: ${done}`);
+  if (!fs.existsSync(path.join(dir, original))) throw new Error(`Enter on the modal deleted ${original}`);
+  if (/deleted/.test(done)) throw new Error(`the notification says the original was deleted: ${done}`);
+  if (!fs.existsSync(path.join(dir, `${original}.age`))) throw new Error('no encrypted copy was written');
+}
+
 /** A disaster-recovery walkthrough on the Welcome page, opened from the palette. */
 async function walkthrough(wb: Workbench): Promise<void> {
   const { page } = wb;
@@ -377,6 +415,7 @@ export const STEPS: [string, Step][] = [
   ['archive the config, then restore a changed file after a diff', configRoundTrip],
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
+  ['Enter on the encrypt modal keeps the unencrypted original', encryptKeepsOriginalOnEnter],
   ['open a disaster-recovery walkthrough', walkthrough],
   ['an unreachable engine is named with how it was chosen', engineDown],
 ];
@@ -396,9 +435,10 @@ async function main(): Promise<number> {
   console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);
   let failed = 0;
   try {
-    // LIFEBOAT_UI_ONLY=<regex>: the first step (it opens the view) and the steps whose names match.
-    const only = process.env.LIFEBOAT_UI_ONLY ? new RegExp(process.env.LIFEBOAT_UI_ONLY) : undefined;
-    for (const [name, step] of STEPS.filter(([n], i) => !only || i === 0 || only.test(n))) {
+    // LIFEBOAT_UI_STEPS (a regular expression) runs only the steps whose names match, for a quick look at one.
+    const only = process.env.LIFEBOAT_UI_STEPS ? new RegExp(process.env.LIFEBOAT_UI_STEPS, 'i') : undefined;
+    for (const [name, step] of STEPS) {
+      if (only && !only.test(name)) continue;
       const t = Date.now();
       try {
         await step(wb);

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listBackups } from '../../src/core/catalog';
+import { describeBackupCount } from '../../src/core/backupTotals';
 import { Manifest, readManifest, verificationState, writeManifest } from '../../src/core/manifest';
 
 function manifest(name: string, verifications: Manifest['verifications']): Manifest {
@@ -13,7 +14,7 @@ function manifest(name: string, verifications: Manifest['verifications']): Manif
     tool: { name: 'lifeboat', version: 'test' },
     source: {},
     compression: { format: 'gzip', level: 6 },
-    file: { name, bytes: 1, sha256: 'x' },
+    file: { name, bytes: 4, sha256: 'x' }, // the size of the 'data' the tests write
     verifications,
   };
 }
@@ -51,6 +52,32 @@ describe('listBackups', () => {
       ],
     );
     assert.equal(entries[1].manifest?.file.name, 'sms_backup_20260130_020000.sql.gz');
+  });
+
+  it('a file that no longer has the size its manifest recorded (cut off) is failed, whatever its last verification said', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'lb-cat-'));
+    const file = join(dir, 'sms_backup_20260130_020000.sql.gz');
+    await fs.writeFile(file, 'data');
+    await writeManifest(file, manifest('sms_backup_20260130_020000.sql.gz', [{ at: 'now', depth: 'full', ok: true }]));
+    assert.equal((await listBackups(dir))[0].state, 'verified');
+    await fs.writeFile(file, 'da');
+    const [entry] = await listBackups(dir);
+    assert.equal(entry.state, 'failed');
+    assert.equal(entry.manifestProblem, 'the file has 2 bytes, its manifest recorded 4');
+  });
+
+  it('the header counts restorable backups apart from failed ones and encrypted copies', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'lb-cat-'));
+    const names = ['sms_backup_20260130_020000.sql.gz', 'sms_backup_20260130_020000.sql.gz.age', 'sms_backup_20260129_020000.sql.gz', 'sms_backup_20260128_020000.sql.gz.age'];
+    for (const n of names) await fs.writeFile(join(dir, n), 'data');
+    assert.equal(describeBackupCount(await listBackups(dir)), '3 backups (1 encrypted copy)', 'an .age without its plaintext is the backup itself');
+    await writeManifest(join(dir, names[2]), manifest(names[2], [{ at: 'now', depth: 'quick', ok: false }]));
+    assert.equal(describeBackupCount(await listBackups(dir)), '2 backups (1 failed, 1 encrypted copy)');
+    await fs.rm(join(dir, names[1]));
+    await fs.rm(join(dir, names[3]));
+    assert.equal(describeBackupCount(await listBackups(dir)), '1 backup (1 failed)');
+    await fs.rm(join(dir, names[2]));
+    assert.equal(describeBackupCount(await listBackups(dir)), '1 backup');
   });
 
   it('is empty for a folder that does not exist yet', async () => {

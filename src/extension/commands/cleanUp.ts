@@ -28,7 +28,7 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
     `Frees ${formatBytes(bytes)}. ${plan.keep.length} backup${plan.keep.length === 1 ? '' : 's'} stay, including the newest verified one of each kind.`,
     'The preview lists every file and why. Deleted files and their manifests cannot be recovered.',
   ].join('\n');
-  const choice = await lb.prompter.confirm(`Delete ${plan.remove.length} old backup${plan.remove.length === 1 ? '' : 's'}?`, detail, action);
+  const choice = await lb.prompter.confirm(`Delete ${plan.remove.length} old backup${plan.remove.length === 1 ? '' : 's'}?`, detail, action, 'Keep All');
   if (choice !== action) return undefined;
   const lockName = await settings.projectName();
   const result = await pruneBackups(dir, policies, { only: new Set(plan.remove.map((e) => e.path)), lockName, logger: lb.log });

@@ -7,7 +7,7 @@ import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
-import { ChosenKey, asDecryptKey, decryptionKey, encryptionSettings, rememberIfAsked } from '../secrets';
+import { ChosenKey, asDecryptKey, decryptionKey, encryptionSettings, offerToRemember } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -32,6 +32,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
       `Replace ${basename(dest)}?`,
       `${basename(dest)} already exists (${formatBytes(existing.size)}). Decrypting ${name} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
       'Replace',
+      'Keep Existing',
     );
     if (choice !== 'Replace') return undefined;
     overwrite = true;
@@ -50,7 +51,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
     if (!key) return undefined;
     result = await run(lb, file, key, overwrite);
   }
-  await rememberIfAsked(lb, key);
+  await offerToRemember(lb, key);
   lb.catalog.invalidate();
   void vscode.window.showInformationMessage(
     `Decrypted ${name} to ${basename(result.path)} (${formatBytes(result.bytes)}${result.checkedAgainstManifest ? ', sha256 matches the manifest' : ', no manifest to compare with'}).`,

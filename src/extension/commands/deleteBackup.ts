@@ -22,7 +22,7 @@ export async function deleteBackup(lb: Lifeboat, arg?: unknown): Promise<boolean
     `${formatBytes(st.size)}, ${formatAge(entry?.createdAt ?? st.mtime)}. The file and its manifest are removed; this cannot be undone.`,
     ...warnings,
   ].join('\n');
-  const choice = await lb.prompter.confirm(`Delete ${basename(path)}?`, detail, 'Delete');
+  const choice = await lb.prompter.confirm(`Delete ${basename(path)}?`, detail, 'Delete', 'Keep Backup');
   if (choice !== 'Delete') return false;
   try {
     await fs.rm(path);

@@ -5,7 +5,7 @@ import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
-import { encryptionKey, encryptionSettings, rememberIfAsked } from '../secrets';
+import { encryptionKey, encryptionSettings, offerToRemember } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -35,7 +35,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
     }),
   );
   lb.catalog.invalidate();
-  await rememberIfAsked(lb, key);
+  await offerToRemember(lb, key);
 
   const proven = result.proof === 'decrypted';
   const detail = [
@@ -44,7 +44,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
       : `${basename(result.path)} was written, but no identity file was at hand to prove that it decrypts (set lifeboat.encryption.identityFile).`,
     `Deleting ${name} and its manifest leaves only the encrypted copy: without ${key.source === 'recipients' ? 'an identity of its recipients' : 'the passphrase'} it cannot be restored. This cannot be undone.`,
   ].join('\n\n');
-  const choice = await lb.prompter.confirm(`Delete the unencrypted ${name}?`, detail, 'Delete Unencrypted');
+  const choice = await lb.prompter.confirm(`Delete the unencrypted ${name}?`, detail, 'Delete Unencrypted', 'Keep Unencrypted');
   if (choice === 'Delete Unencrypted') {
     await removePlaintextCopy(file);
     lb.log.info(`Deleted the unencrypted ${file}`);

@@ -19,9 +19,11 @@ export async function pickBackup(lb: Lifeboat, placeHolder: string, filter: (e: 
       'Run "Lifeboat: Back Up Database" first, or point the setting lifeboat.backupDirectory at your backups.',
     );
   }
-  const items: PickItem<string>[] = entries.map((e) => ({
+  // A backup that failed verification is still offered (it may be all there is), but last.
+  const ordered = [...entries.filter((e) => e.state !== 'failed'), ...entries.filter((e) => e.state === 'failed')];
+  const items: PickItem<string>[] = ordered.map((e) => ({
     label: `${e.kind === 'database' ? '$(database)' : e.kind === 'config' ? '$(settings-gear)' : '$(archive)'} ${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-    description: `${formatAge(e.createdAt)} · ${formatBytes(e.bytes)} · ${e.encryption ? '$(lock) encrypted' : STATE_LABEL[e.state]}`,
+    description: `${formatAge(e.createdAt)} · ${formatBytes(e.bytes)} · ${e.encryption && e.state !== 'failed' ? '$(lock) encrypted' : STATE_LABEL[e.state]}`,
     detail: e.manifest?.tables ? `${e.fileName} · ${Object.keys(e.manifest.tables).length} tables` : e.fileName,
     value: e.path,
   }));

@@ -52,6 +52,13 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.cleanUp': cleanUp,
   'lifeboat.showStatus': showStatus,
   'lifeboat.exportSchedule': exportSchedule,
+  // The Explorer's context menu shows titles without their category: these say "Lifeboat: …".
+  'lifeboat.restoreDatabaseFromExplorer': restoreDatabase,
+  'lifeboat.verifyBackupFromExplorer': verifyBackup,
+  'lifeboat.encryptBackupFromExplorer': encryptBackup,
+  'lifeboat.decryptBackupFromExplorer': decryptBackup,
+  'lifeboat.restoreConfigFromExplorer': restoreConfig,
+  'lifeboat.restoreVolumeFromExplorer': restoreVolume,
 };
 
 export function registerCommands(lb: Lifeboat): void {

@@ -9,7 +9,7 @@ export async function restartStack(lb: Lifeboat): Promise<string[]> {
   const stack = await lb.stacks.discover();
   const names = [...stack.apps.map((a) => a.name), stack.db.name];
   const detail = `${names.join(', ')} restart. The app is unavailable for a few seconds.`;
-  if ((await lb.prompter.confirm(`Restart the ${stack.project ?? stack.db.name} stack?`, detail, 'Restart')) !== 'Restart') return [];
+  if ((await lb.prompter.confirm(`Restart the ${stack.project ?? stack.db.name} stack?`, detail, 'Restart', "Don't Restart")) !== 'Restart') return [];
   const health = lb.stacks.settings.health;
   const checked = await runWithProgress('Lifeboat: Restarting the stack', async (op) => {
     for (const name of names) {

@@ -57,7 +57,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     ]
       .filter(Boolean)
       .join('\n\n');
-    if ((await lb.prompter.confirm(`Restore ${chosen.length} config file(s)?`, detail, 'Restore')) !== 'Restore') return [];
+    if ((await lb.prompter.confirm(`Restore ${chosen.length} config file(s)?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return [];
     const applied = await applyFiles(staged.dir, workspace, chosen, staged.entries);
     for (const a of applied) lb.log.info(`Config restore: ${a.action} ${a.path}${a.backup ? ` (previous copy: ${a.backup})` : ''}`);
     void vscode.window

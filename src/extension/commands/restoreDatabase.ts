@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
 import { formatBytes } from '../../core/format';
+import { readManifest, verificationState } from '../../core/manifest';
+import { plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
@@ -18,6 +20,7 @@ import { pickBackup } from './pickBackup';
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
   if (!file) return undefined;
+  if (!(await confirmFailedBackup(lb, file))) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
   const live = stack.db.database;
@@ -50,6 +53,18 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
   return result.preRestore;
 }
 
+/** A backup whose last verification failed is restored only when the user says so again. */
+async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean> {
+  const entry = (await lb.catalog.get()).find((e) => e.path === file);
+  const { manifest, problem } = entry ? { manifest: entry.manifest, problem: entry.manifestProblem } : await readManifest(file);
+  const failed = entry ? entry.state === 'failed' : verificationState(manifest) === 'failed';
+  if (!failed) return true;
+  const last = manifest?.verifications.at(-1);
+  const why = problem ?? (last && !last.ok ? `${last.detail ?? 'it failed'} (${last.at.replace('T', ' ').slice(0, 16)} UTC)` : 'it failed');
+  const detail = `Its last check found: ${plainText(why).replace(/\.$/, '')}.\n\nThe dry run checks it again before anything is replaced, but a newer backup that passed is the safer choice.`;
+  return (await lb.prompter.confirm(`${basename(file)} failed verification. Restore it anyway?`, detail, 'Restore Anyway', "Don't Restore")) === 'Restore Anyway';
+}
+
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
   const rows = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0).toLocaleString('en-US');
   const detail = [
@@ -61,7 +76,7 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
   ]
     .filter(Boolean)
     .join('\n\n');
-  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…');
+  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…', 'Keep Live Database');
   if (choice !== 'Replace…') return false;
   return lb.prompter.typeToConfirm(`Type ${s.live} to replace the live database with the restored copy.`, s.live);
 }

@@ -12,6 +12,7 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
+import { plainText } from '../../core/plainText';
 
 /**
  * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names
@@ -44,14 +45,14 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   const recreate = await missing(lb, volume);
   if (recreate) {
     const how = manifest?.volumeDriver
-      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so \`docker compose up\` adopts it.`
-      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; \`docker compose up\` will warn that it was not created by Compose.`;
+      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
+      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; "docker compose up" will warn that it was not created by Compose.`;
     const detail = [
       `The volume ${volume} does not exist any more.`,
       how,
       `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore')) !== 'Re-create and Restore') return undefined;
+    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return undefined;
   } else {
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
@@ -60,7 +61,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
       `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…')) !== 'Replace…') return undefined;
+    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return undefined;
     if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
   }
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
@@ -71,7 +72,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   );
   lb.catalog.invalidate();
   if (result.recreated) {
-    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${result.recreated.note} Start the stack with \`docker compose up -d\`.`);
+    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${plainText(result.recreated.note)} Start the stack with "docker compose up -d".`);
     return volume;
   }
   const undo = result.safety

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { LifeboatError, isCancelled } from '../../core/errors';
+import { notificationText, plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
 
 export type CommandHandler = (lb: Lifeboat, ...args: unknown[]) => Promise<unknown>;
 
 /** Errors shown by the last command; extension-host tests read it through the exported API. */
-export const commandErrors: { last?: Error } = {};
+export const commandErrors: { last?: Error; text?: string } = {};
 
 /**
  * The one wrapper every command runs in: a cancel shows nothing, a LifeboatError shows its
@@ -16,6 +17,7 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
   return async (...args: unknown[]) => {
     try {
       commandErrors.last = undefined;
+      commandErrors.text = undefined;
       return await handler(lb, ...args);
     } catch (err) {
       if (isCancelled(err)) {
@@ -26,8 +28,9 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
       commandErrors.last = error;
       const text =
         error instanceof LifeboatError
-          ? [error.message, error.hint].filter(Boolean).join(' ')
-          : `Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`;
+          ? notificationText(error.message, error.hint)
+          : plainText(`Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`);
+      commandErrors.text = text;
       lb.log.error(`${id}: ${text}`);
       if (!(error instanceof LifeboatError) && error.stack) lb.log.error(error.stack);
       void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {

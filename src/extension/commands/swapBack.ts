@@ -17,7 +17,7 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   ]
     .filter(Boolean)
     .join('\n\n');
-  if ((await lb.prompter.confirm(`Make ${copy} the live database again?`, detail, 'Swap…')) !== 'Swap…') return undefined;
+  if ((await lb.prompter.confirm(`Make ${copy} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return undefined;
   if (!(await lb.prompter.typeToConfirm(`Type ${live} to replace the live database with ${copy}.`, live))) return undefined;
   const result = await runWithProgress(`Lifeboat: Swapping ${copy} back in`, (op) =>
     undoRestore(lb.stacks.engine, stack, copy, { ...op, logger: lb.log, backupDir: settings.backupDirectory, appServices: settings.appServices, health: settings.health }),

@@ -7,6 +7,7 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
+import { plainText } from '../../core/plainText';
 
 /**
  * "Lifeboat: Verify Backup…" (palette, a Backups item, Explorer right-click). A database dump
@@ -46,9 +47,9 @@ function report(lb: Lifeboat, r: VerifyResult): void {
   for (const n of r.notes) lb.log.info(`  – not checked: ${n}`);
   if (r.ok) {
     const notes = r.notes.length ? ` Not checked: ${r.notes.join('; ')}.` : '';
-    void vscode.window.showInformationMessage(`${name} passed ${r.depth} verification: ${r.checks.join('; ')}.${notes}`);
+    void vscode.window.showInformationMessage(plainText(`${name} passed ${r.depth} verification: ${r.checks.join('; ')}.${notes}`));
   } else {
-    void vscode.window.showErrorMessage(`${name} FAILED verification: ${r.problem}`, 'Show Log').then((pick) => {
+    void vscode.window.showErrorMessage(plainText(`${name} FAILED verification: ${r.problem}`), 'Show Log').then((pick) => {
       if (pick) lb.log.show();
     });
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { diskSpace } from '../../core/diskSpace';
+import { describeBackupCount } from '../../core/backupTotals';
 import { formatBytes } from '../../core/format';
 import { ScheduleStatus, StatusReport, buildStatusReport } from '../../core/statusReport';
 import type { BackupCatalog } from '../backupCatalog';
@@ -24,6 +25,9 @@ export class BackupsHeader implements vscode.Disposable {
   ) {
     this.subscription = catalog.onDidChange(() => void this.refresh().catch(() => undefined));
   }
+
+  /** The totals the header shows; tests read it. */
+  text: string | undefined;
 
   /** The newest report; tests read it. */
   get report(): StatusReport | undefined {
@@ -51,9 +55,10 @@ export class BackupsHeader implements vscode.Disposable {
   async refresh(): Promise<StatusReport> {
     const settings = this.stacks.settings;
     const backupDir = settings.backupDirectory;
+    const entries = await this.catalog.get();
     const report = buildStatusReport({
       backupDir,
-      entries: await this.catalog.get(),
+      entries,
       now: new Date(),
       maxAgeHours: settings.maxAgeHours,
       disk: await diskSpace(backupDir),
@@ -62,7 +67,8 @@ export class BackupsHeader implements vscode.Disposable {
     });
     this.last = report;
     const free = report.disk ? `${formatBytes(report.disk.freeBytes)} free` : '';
-    const totals = report.count ? `${report.count} backup${report.count === 1 ? '' : 's'} · ${formatBytes(report.totalBytes)}${free ? ` · ${free}` : ''}` : free;
+    const totals = report.count ? `${describeBackupCount(entries)} · ${formatBytes(report.totalBytes)}${free ? ` · ${free}` : ''}` : free;
+    this.text = totals;
     // The description shows beside the view's name when it has a header of its own; the
     // message shows above the tree either way (a single view's header merges into the side bar's).
     this.view.description = totals;

@@ -27,3 +27,19 @@ describe('activation', () => {
     assert.ok(commands.includes('lifeboat.refresh'), 'lifeboat.refresh is not registered');
   });
 });
+
+describe('one voice', () => {
+  it('every Explorer context-menu entry says "Lifeboat: …" (VS Code shows no category there) and runs a registered command', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    await ext.activate();
+    const contributes = ext.packageJSON.contributes as { commands: { command: string; title: string }[]; menus: Record<string, { command: string }[]> };
+    const titles = new Map(contributes.commands.map((c) => [c.command, c.title]));
+    const entries = contributes.menus['explorer/context'] ?? [];
+    assert.ok(entries.length > 0, 'no explorer/context entries');
+    const registered = await vscode.commands.getCommands(true);
+    for (const e of entries) {
+      assert.match(titles.get(e.command) ?? '', /^Lifeboat: \S/, `${e.command} shows as "${titles.get(e.command)}" in the Explorer`);
+      assert.ok(registered.includes(e.command), `${e.command} is not registered`);
+    }
+  });
+});

@@ -136,6 +136,8 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.ok(err, 'an error was shown');
     assert.match(err.message, /^Cannot decrypt sms_backup_\S+\.sql\.gz\.age: wrong passphrase/);
     assert.ok(!err.message.includes('not the passphrase') && !(err.hint ?? '').includes('not the passphrase'));
+    // The notification runs message and hint together: the message ends as a sentence first.
+    assert.match(api.lastErrorText() ?? '', /: wrong passphrase or key\. \S/);
     assert.deepEqual((await fs.readdir(dirname(backup))).sort(), before);
 
     // "Remember" was chosen, but a passphrase that did not work is not saved: the next run asks again.
@@ -190,6 +192,9 @@ describe('encrypt and decrypt in the extension host', function () {
       assert.ok(err);
       assert.match(err.message, /readable or writable by other users \(mode 644\)/);
       assert.match(err.hint ?? '', /chmod 600/);
+      // Notifications render no Markdown: the command to run is quoted, not in backticks.
+      assert.match(api.lastErrorText() ?? '', /"chmod 600 \S+"/);
+      assert.ok(!(api.lastErrorText() ?? '').includes('`'), api.lastErrorText());
       assert.ok(!(await fs.readdir(dirname(backup))).some((n) => n.endsWith('.partial')));
 
       await fs.rm(`${backup}.age`);
@@ -206,5 +211,61 @@ describe('encrypt and decrypt in the extension host', function () {
     } finally {
       await setSetting('encryption.keyFile', undefined);
     }
+  });
+
+  it('a weak passphrase is questioned ("Choose Another" asks again, "Use Anyway" goes on); remembering is offered after the encryption, never first', async () => {
+    await fs.rm(`${backup}.age`, { force: true });
+    await fs.rm(`${backup}.age.json`, { force: true });
+    const typed = ['abc', 'abc'];
+    const confirms: { message: string; action: string; safe: string }[] = [];
+    const picks: { placeHolder: string; first: unknown; encrypted: boolean }[] = [];
+    api.setPrompter({
+      askPassphrase: async () => typed.shift(),
+      confirm: async (message, _detail, action, safe) => {
+        confirms.push({ message, action, safe });
+        return message === 'This passphrase is weak.' && confirms.length === 2 ? action : undefined;
+      },
+      pick: (async <T>(items: PickItem<T>[], placeHolder: string) => {
+        picks.push({ placeHolder, first: items[0].value, encrypted: await fs.access(`${backup}.age`).then(() => true, () => false) });
+        return items.find((i) => i.value === (false as unknown))?.value;
+      }) as Prompter['pick'],
+    });
+    const encrypted = await vscode.commands.executeCommand<string>('lifeboat.encryptBackup', vscode.Uri.file(backup));
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(encrypted, `${backup}.age`);
+    assert.equal(typed.length, 0, 'after "Choose Another" the passphrase was asked again');
+    assert.deepEqual(
+      confirms.map((c) => [c.message, c.action, c.safe]),
+      [
+        ['This passphrase is weak.', 'Use Anyway', 'Choose Another'],
+        ['This passphrase is weak.', 'Use Anyway', 'Choose Another'],
+        [`Delete the unencrypted ${backup.split('/').pop()}?`, 'Delete Unencrypted', 'Keep Unencrypted'],
+      ],
+    );
+    assert.deepEqual(picks, [{ placeHolder: 'Remember this passphrase?', first: false, encrypted: true }], 'asked once it worked; "this time only" comes first');
+  });
+
+  it('Decrypt Backup offers to remember a typed passphrase only once it opened the file', async () => {
+    const encrypted = `${backup}.age`;
+    await fs.rm(backup, { force: true });
+    await fs.rm(`${backup}.json`, { force: true });
+    const picks: { placeHolder: string; decrypted: boolean }[] = [];
+    const prompter = (passphrase: string): Partial<Prompter> => ({
+      askPassphrase: async () => passphrase,
+      confirm: async () => undefined,
+      pick: (async <T>(items: PickItem<T>[], placeHolder: string) => {
+        picks.push({ placeHolder, decrypted: await fs.access(backup).then(() => true, () => false) });
+        return items.find((i) => i.value === (false as unknown))?.value;
+      }) as Prompter['pick'],
+    });
+    api.setPrompter(prompter('not it at all, sorry'));
+    assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);
+    assert.match(String(api.lastError()?.message), /wrong passphrase/);
+    assert.deepEqual(picks, [], 'a passphrase that did not work is not offered for the keychain');
+
+    api.setPrompter(prompter('abc'));
+    assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), backup);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual(picks, [{ placeHolder: 'Remember this passphrase?', decrypted: true }]);
   });
 });
