@@ -84,7 +84,7 @@ describe('config archive and restore in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(sealed, `${plain}.age`);
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfig');
+    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfigFromExplorer');
     assert.ok(new RegExp(/resourceFilename =~ \/(.+)\/$/.exec(menu?.when ?? '')![1]).test(sealed.split('/').pop()!), menu?.when);
 
     await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
@@ -92,7 +92,7 @@ describe('config archive and restore in the extension host', function () {
     asked.length = 0;
     const folder = join(sealed, '..');
     const before = (await fs.readdir(folder)).sort();
-    const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfig', vscode.Uri.file(sealed));
+    const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfigFromExplorer', vscode.Uri.file(sealed));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.deepEqual(applied, ['docker/nginx.conf']);
     assert.equal(asked.length, 1, 'the passphrase was asked once');
