@@ -400,9 +400,14 @@ async function engineDown(wb: Workbench): Promise<void> {
     if (original === undefined) fs.rmSync(file, { force: true });
     else fs.writeFileSync(file, original);
   }
-  await page.waitForTimeout(1500);
-  await runCommandFromPalette(wb, 'Lifeboat: Refresh Backups');
-  await page.locator('.part.sidebar', { hasText: 'Cannot reach the Docker engine' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  // The restored setting is picked up by itself; the view's own Refresh button is the user's fallback.
+  const gone = page.locator('.part.sidebar', { hasText: 'Cannot reach the Docker engine' }).first();
+  try {
+    await gone.waitFor({ state: 'detached', timeout: 10_000 });
+  } catch {
+    await page.locator('.part.sidebar .actions-container a[aria-label^="Refresh Backups"]').first().click();
+    await gone.waitFor({ state: 'detached', timeout: 30_000 });
+  }
 }
 
 export const STEPS: [string, Step][] = [
