@@ -14,7 +14,7 @@ import { connectDocker, pingDocker } from '../../src/core/docker';
 import { selectEngine } from '../../src/core/dockerEngine';
 import { DockerUnavailableError } from '../../src/core/errors';
 import { verifyBackup } from '../../src/core/verify';
-import { collectingLogger, postgresImage, run, tempDir } from './harness';
+import { assertPortFree, collectingLogger, postgresImage, run, tempDir } from './harness';
 import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
 
 const PROJECT = 'lbsecond';
@@ -53,6 +53,7 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     await makeCertificates(certs, 'engine');
     const c = (f: string) => join(certs, f);
     engine = await startSecondEngine(join(dir, 'e2'), { ca: c('ca.pem'), cert: c('server.pem'), key: c('server-key.pem') });
+    await assertPortFree(PORT);
     const image = await postgresImage();
     await copyImage(engine, image);
     const project = join(dir, 'project');

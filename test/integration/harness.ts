@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as net from 'node:net';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { connectDocker } from '../../src/core/docker';
@@ -93,12 +94,27 @@ export interface ScratchDb {
 }
 
 /**
+ * Refuses a fixed test port that something else holds, naming it: otherwise the test's server
+ * fails to bind and the test reports a container that never became healthy.
+ */
+export async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use on 127.0.0.1 (the test needs it for its own PostgreSQL); stop what holds it (ss -ltnp 'sport = :${port}') and retry`) : err),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+/**
  * A PostgreSQL container of its own, for tests that stop, kill or fill things: the demo stack
  * stays untouched. Host network on a port of its own (no bridge networks on these machines).
  */
 export async function scratchPostgres(name: string, port: number, sqlBytes: number): Promise<ScratchDb> {
   const image = await postgresImage();
   await run('docker', ['rm', '-f', name]).catch(() => undefined);
+  await assertPortFree(port);
   await run('docker', [
     'run', '-d', '--name', name, '--network', 'host',
     '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',

@@ -14,7 +14,7 @@ import { selectEngine } from '../../src/core/dockerEngine';
 import { verifyBackup } from '../../src/core/verify';
 import { restoreVolume } from '../../src/core/volumeRestore';
 import { snapshotVolume } from '../../src/core/volumeSnapshot';
-import { run, tempDir } from './harness';
+import { assertPortFree, run, tempDir } from './harness';
 
 const PODMAN = '/usr/bin/podman';
 const IMAGE = 'localhost/lifeboat/postgres:15';
@@ -50,6 +50,7 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     }
     await run(PODMAN, ['rm', '-f', '-v', `${PROJECT}-db`]).catch(() => undefined);
     await run(PODMAN, ['volume', 'rm', '-f', `${PROJECT}_data`]).catch(() => undefined);
+    await assertPortFree(PORT);
     const socket = join(dir, 'podman.sock');
     // Rootful Podman raises a container's open-files and process limits to its own maximums,
     // which a sandbox with lower limits refuses (seen here: "error setting rlimit type 7").
