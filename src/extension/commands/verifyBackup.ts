@@ -43,11 +43,11 @@ async function askDepth(lb: Lifeboat, file: string): Promise<VerifyDepth | undef
   if (parseBackupName(basename(file))?.kind !== 'database') return 'quick';
   const last = lb.context.workspaceState.get<VerifyDepth>(LAST_DEPTH);
   const items: PickItem<VerifyDepth>[] = [
-    { label: 'Verify (quick)', description: 'seconds', detail: 'Reads the file whole: gzip, the dump\'s end marker, the checksum. Nothing runs on the server.', value: 'quick' },
+    { label: 'Verify (quick)', description: 'seconds', detail: 'Reads the file whole: gzip, end marker, checksum. Nothing runs on the server.', value: 'quick' },
     {
       label: 'Verify (full test restore)',
       description: 'slower',
-      detail: 'The quick checks first, then a restore into a throwaway database on the live server, whose row counts are compared and which is dropped.',
+      detail: 'Quick checks, then a restore into a throwaway database on the live server.',
       value: 'full',
     },
   ];
