@@ -39,7 +39,7 @@ describe('encrypted backups: verify and restore in the extension host', function
   /** The regex of an Explorer menu's `resourceFilename =~ /…/` clause, from the extension's package.json. */
   function explorerRegex(command: string): RegExp {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const item = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === command);
+    const item = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === `${command}FromExplorer`);
     const m = /resourceFilename =~ \/(.+)\/$/.exec(item?.when ?? '');
     assert.ok(m, `no Explorer menu for ${command}`);
     return new RegExp(m[1]);
