@@ -84,7 +84,7 @@ describe('config archive and restore in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(sealed, `${plain}.age`);
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfig');
+    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfigFromExplorer');
     assert.ok(new RegExp(/resourceFilename =~ \/(.+)\/$/.exec(menu?.when ?? '')![1]).test(sealed.split('/').pop()!), menu?.when);
 
     await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
