@@ -55,12 +55,10 @@ export class DamagedBackupError extends LifeboatError {
   }
 }
 
+/** Another Lifeboat operation holds the lock; `message` says who and since when (see lock.ts). */
 export class LockedError extends LifeboatError {
-  constructor(what: string, holder: string) {
-    super(
-      `Another Lifeboat operation is already working on ${what} (${holder}).`,
-      'Wait for it to finish (another VS Code window or a scheduled run may hold it), then retry.',
-    );
+  constructor(message: string, hint = 'Wait for it to finish, then retry.') {
+    super(message, hint);
     this.name = 'LockedError';
   }
 }

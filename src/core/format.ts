@@ -31,6 +31,15 @@ export function formatShortAge(from: Date, now: Date = new Date()): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
+/** A span of time in the coarsest unit that still says something: `8 s`, `3 min`, `2 h`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.round(minutes / 60)} h`;
+}
+
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '';
   return `${formatBytes((bytes * 1000) / ms)}/s`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LockedError, fsError } from './errors';
 import { PRIVATE_FILE } from './fsSafe';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   operation: string;
@@ -52,8 +52,56 @@ export async function acquireLock(dir: string, stack: string, operation: string)
     if (outcome === 'contended') break;
   }
   const holder = parseOwner(holderText);
-  const who = holder ? `${holder.operation}, process ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : `lock file ${path}`;
-  throw new LockedError(`stack "${stack}"`, who);
+  if (!holder) throw new LockedError(`Another Lifeboat operation is already working on ${stack} (lock file ${path}).`);
+  throw new LockedError(lockedMessage(stack, holder));
+}
+
+/**
+ * Who holds a lock, in words: the same host's process is most likely another VS Code window or
+ * a scheduled run (it cannot be told which); the time is local, as a user reads a clock.
+ */
+export function lockedMessage(stack: string, holder: LockOwner, now: Date = new Date()): string {
+  const who =
+    holder.host !== hostname()
+      ? `Lifeboat on ${holder.host} (process ${holder.pid})`
+      : holder.pid === process.pid
+        ? 'Another command or a scheduled run in this VS Code window'
+        : `Another VS Code window or a scheduled run of Lifeboat (process ${holder.pid})`;
+  const since = clockTime(holder.startedAt, now);
+  return `${who} has been ${doing(holder.operation, stack)}${since ? ` since ${since}` : ''}.`;
+}
+
+function doing(operation: string, lockName: string): string {
+  const volume = lockName.replace(/^volume_/, '');
+  // The scheduler's own lock (scheduler.ts) guards its state file, not a stack.
+  if (lockName === 'schedule') return operation.startsWith('scheduled ') ? `running a ${operation}` : 'starting the schedule';
+  switch (operation) {
+    case 'database backup':
+      return `backing up ${lockName}`;
+    case 'config archive':
+      return `archiving the config of ${lockName}`;
+    case 'volume snapshot':
+      return `snapshotting the volume ${volume}`;
+    case 'volume restore':
+      return `restoring the volume ${volume}`;
+    case 'database restore':
+      return `restoring the database of ${lockName}`;
+    case 'swap back':
+      return `swapping back the database of ${lockName}`;
+    case 'cleanup':
+      return `cleaning up the backups of ${lockName}`;
+    default:
+      return `working on ${lockName} (${operation})`;
+  }
+}
+
+/** `14:03` today, `2026-01-30 14:03` on another day; nothing for a time that cannot be read. */
+function clockTime(iso: string, now: Date): string | undefined {
+  const t = new Date(iso);
+  if (!iso || Number.isNaN(t.getTime())) return undefined;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hm = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  return t.toDateString() === now.toDateString() ? hm : `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${hm}`;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface Manifest {
   };
   /** `level` is unknown for files made outside Lifeboat (their manifest is written when they are encrypted). */
   compression: { format: 'gzip'; level?: number };
-  file: { name: string; bytes: number; sha256: string };
+  file: { name: string; bytes: number; sha256?: string };
   /** Uncompressed payload: the SQL script of a dump. */
   content?: { bytes: number; sha256?: string };
   encryption?: { format: Encryption; keyFingerprint: string; plaintextSha256: string };

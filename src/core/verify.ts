@@ -5,7 +5,7 @@ import type { Stack } from './discovery';
 import { pipeline } from 'node:stream/promises';
 import { BackupSource, KeyProvider, isKeyProblem, openBackupSource } from './backupSource';
 import { customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase } from './customDump';
-import { checkDumpFile, checkServerVersion, discard, peekDump, validateDump } from './dumpCheck';
+import { checkDumpFile, checkServerVersion, discard, validateDump } from './dumpCheck';
 import { HashStream } from './hashStream';
 import type { DumpFacts } from './dumpScanner';
 import { sideName } from './databaseSwap';
@@ -66,13 +66,14 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
     throw fsError(err, 'read the backup', path);
   }
   let source: BackupSource | undefined;
+  const read: ReadFacts = {};
   try {
     if (!parsed) throw new LifeboatError(`${basename(path)} is not a backup name Lifeboat knows.`);
     source = await openBackupSource(path, { keys: opts.keys, signal: opts.signal });
     if (source.encryption) result.checks.push(`decrypts (${source.encryption}; nothing decrypted written to disk)`);
-    if (parsed.kind === 'database') await verifyDump(source, result, opts);
-    else if (parsed.kind === 'volume') await verifyVolumeSnapshot(source, size, result, opts);
-    else await verifyArchive(source, result, opts);
+    if (parsed.kind === 'database') await verifyDump(source, result, opts, read);
+    else if (parsed.kind === 'volume') await verifyVolumeSnapshot(source, size, result, opts, read);
+    else await verifyArchive(source, result, opts, read);
     result.ok = true;
   } catch (err) {
     if (isCancelled(err) || isKeyProblem(err)) throw err;
@@ -94,7 +95,8 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
       tool: { name: 'lifeboat', version: toolVersion },
       source: {},
       compression: { format: 'gzip', level: 0 },
-      file: { name: basename(path), bytes: size, sha256: '' },
+      // A checksum only when this read proved it: an encrypted file's read hashes its plaintext.
+      file: { name: basename(path), bytes: size, ...(result.ok && read.sha256 && !source?.encryption ? { sha256: read.sha256 } : {}) },
       adoptedAt: new Date().toISOString(),
       verifications: [],
     };
@@ -107,24 +109,29 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
   return result;
 }
 
-async function verifyDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+/** What reading a backup whole learnt about it, for the manifest adopted for a runbook-made file. */
+interface ReadFacts {
+  sha256?: string;
+}
+
+async function verifyDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const proven = (facts: DumpFacts, manifest: Manifest | undefined) => {
     result.checks.push('gzip stream whole');
     if (contentSha256(manifest)) result.checks.push(manifest?.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
     result.checks.push(`complete pg_dump script (${Object.keys(facts.tables).length} tables)`);
   };
-  if (isCustomHead(source.head)) return verifyCustomDump(source, result, opts);
-  if (opts.depth === 'quick') {
-    const check = await checkDumpFile(source, opts);
-    result.notes.push(...check.notes);
+  if (isCustomHead(source.head)) return verifyCustomDump(source, result, opts, read);
+  if (opts.depth === 'full' && (!opts.docker || !opts.stack)) throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
+  // Quick, and the first half of full: a truncated or corrupt file fails this cheap read before
+  // anything is created on the live server.
+  const check = await checkDumpFile(source, opts);
+  read.sha256 = check.fileSha256;
+  result.notes.push(...check.notes);
+  if (opts.depth === 'quick' || !opts.docker || !opts.stack) {
     proven(check.facts, check.manifest);
     return;
   }
-  if (!opts.docker || !opts.stack) throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
-  // Full: one read of the file both proves it and loads it into the throwaway database.
   const path = source.path;
-  const check = await peekDump(source, opts);
-  result.notes.push(...check.notes);
   const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
   checkServerVersion(check.facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
@@ -147,7 +154,7 @@ async function verifyDump(source: BackupSource, result: VerifyResult, opts: Veri
 }
 
 /** `pg_dump -Fc` archives: the checksum alone is quick; full restores through pg_restore. */
-async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const path = source.path;
   const { manifest, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
@@ -155,6 +162,7 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
   if (opts.depth === 'quick' || !opts.docker || !opts.stack) {
     const hash = new HashStream();
     await pipeline(source.open(), hash, discard(), { signal: opts.signal });
+    read.sha256 = hash.digest();
     if (expected) {
       if (expected !== hash.digest()) throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
       result.checks.push('sha256 matches the manifest');
@@ -171,6 +179,7 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
   try {
     const { fileSha256 } = await loadCustomDumpIntoNewDatabase({ ...target, database: scratch }, source, opts);
     validateDump(path, facts, fileSha256, manifest);
+    read.sha256 = fileSha256;
     if (expected) result.checks.push('sha256 matches the manifest');
     const restored = await tableRowCounts({ ...target, database: scratch });
     if (manifest?.tables) {
@@ -186,11 +195,12 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
   }
 }
 
-async function verifyArchive(source: BackupSource, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyArchive(source: BackupSource, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const path = source.path;
   const { manifest, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
   const facts = await checkTarGz(source, opts);
+  read.sha256 = facts.fileSha256;
   result.checks.push(`gzip and tar whole (${facts.entries} entries)`);
   const expected = contentSha256(manifest);
   if (expected) {
@@ -210,7 +220,7 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
  * every entry against contract 9 (what the restore will check), and the entry count, file
  * count and file bytes. The size is compared before reading: a cut-off file says so plainly.
  */
-async function verifyVolumeSnapshot(source: BackupSource, size: number, result: VerifyResult, opts: VerifyOptions): Promise<void> {
+async function verifyVolumeSnapshot(source: BackupSource, size: number, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const path = source.path;
   const { manifest: raw, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
@@ -224,6 +234,7 @@ async function verifyVolumeSnapshot(source: BackupSource, size: number, result: 
     );
   }
   const facts = await checkVolumeArchive(path, { ...opts, purpose: 'verify', open: source.encryption ? (signal) => source.open(signal) : undefined });
+  read.sha256 = facts.fileSha256;
   result.checks.push('gzip and tar whole, to the end-of-archive marker');
   result.checks.push('every entry stays inside the volume (contract 9)');
   const expected = contentSha256(raw);

@@ -96,21 +96,57 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
     await sweepStalePartials({ backupDir: opts.backupDir, dir: join(opts.backupDir, KIND_FOLDERS.volume), kind: 'volume', subject, ownLock: lock.path, logger: log });
     // A restore's detached removal of the previous content must not end up in the copy.
     await waitForVolumeCleanup(docker, opts.volume, log);
-    if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}` });
+    // The app is down from here on: the progress says so, whoever is watching.
+    if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}…` });
     stopped = await stopContainers(docker, toStop, log);
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
   } finally {
-    await restartAndRelease(docker, [...stopped].reverse(), lock, log);
+    await restartAndRelease(docker, [...stopped].reverse(), lock, log, opts.progress ?? noProgress);
   }
 }
 
-async function restartAndRelease(docker: Docker, names: string[], lock: HeldLock, log: Logger): Promise<void> {
+async function restartAndRelease(docker: Docker, names: string[], lock: HeldLock, log: Logger, progress: (u: { phase: string }) => void): Promise<void> {
   try {
+    if (names.length) progress({ phase: `Starting ${names.join(', ')}…` });
     await startContainers(docker, names, log);
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The containers a snapshot in 'auto' mode would stop, so a user can be asked before the app
+ * goes down.
+ */
+export async function containersToStop(docker: Docker, volume: string): Promise<string[]> {
+  return autoStop(await volumeUsers(docker, volume));
+}
+
+/**
+ * How long the newest snapshot of `volume` took to copy, from its manifest: the best guess of
+ * how long the next one keeps the containers stopped. Undefined without history.
+ */
+export async function lastSnapshotDuration(backupDir: string, volume: string): Promise<number | undefined> {
+  const dir = join(backupDir, KIND_FOLDERS.volume);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const prefix = `volume_${safeSegment(volume)}_`;
+  const manifests = names.filter((n) => n.startsWith(prefix) && /^\d{8}_\d{6}\.tar\.gz(\.(age|enc))?\.json$/.test(n.slice(prefix.length)));
+  // The timestamp in the name sorts chronologically; the newest with a duration wins.
+  for (const name of manifests.sort().reverse()) {
+    try {
+      const m = JSON.parse(await fs.readFile(join(dir, name), 'utf8')) as Partial<VolumeManifest>;
+      if (typeof m.durationMs === 'number' && m.durationMs >= 0) return m.durationMs;
+    } catch {
+      // An unreadable manifest is no history; an older one may still be.
+    }
+  }
+  return undefined;
 }
 
 /** A database writes at any moment: copying its files live gives a torn copy. */
@@ -159,7 +195,7 @@ async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ 
   const finalPath = join(dir, name);
   let partial: string | undefined = join(dir, partialName(name));
   let helper: Docker.Container | undefined;
-  const phase = opts.purpose === 'safety' ? `Safety snapshot of ${opts.volume}` : `Snapshotting ${opts.volume}`;
+  const phase = opts.purpose === 'safety' ? `Safety snapshot of ${opts.volume}` : `Copying ${opts.volume}`;
   try {
     helper = await createHelper(docker, { volume: opts.volume, image: opts.image, readOnly: true, purpose: 'snapshot' });
     log.info(`${phase} to ${finalPath} (helper image ${opts.image})`);

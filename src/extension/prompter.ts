@@ -11,9 +11,10 @@ export interface PickItem<T> extends vscode.QuickPickItem {
 export interface Prompter {
   /**
    * A modal warning with `safe` (the choice that changes nothing, e.g. "Keep Backup") as its
-   * default button and `action` beside it; resolves to `action`, or undefined for anything else.
+   * default button and `action` beside it, then any `alternatives` (another way to go on);
+   * resolves to the action or alternative chosen, or undefined for anything else.
    */
-  confirm(message: string, detail: string, action: string, safe: string): Promise<string | undefined>;
+  confirm(message: string, detail: string, action: string, safe: string, ...alternatives: string[]): Promise<string | undefined>;
   /** The runbook's "confirm twice": the user types `expected` (a database name) to go on. */
   typeToConfirm(prompt: string, expected: string): Promise<boolean>;
   pick<T>(items: PickItem<T>[], placeHolder: string): Promise<T | undefined>;
@@ -29,12 +30,12 @@ export interface Prompter {
 }
 
 export const vscodePrompter: Prompter = {
-  async confirm(message, detail, action, safe) {
+  async confirm(message, detail, action, safe, ...alternatives) {
     // VS Code makes a modal's first button the default, focused one, so Enter takes it: that must
     // be the choice that changes nothing. A close affordance would not do, because VS Code moves
     // it out of the row and the action would become the default; its own Cancel (Escape) stays.
-    const chosen = await vscode.window.showWarningMessage(message, { modal: true, detail }, { title: safe }, { title: action });
-    return chosen?.title === action ? action : undefined;
+    const chosen = await vscode.window.showWarningMessage(message, { modal: true, detail }, { title: safe }, { title: action }, ...alternatives.map((title) => ({ title })));
+    return chosen && chosen.title !== safe ? chosen.title : undefined;
   },
   async warn(message, action) {
     return vscode.window.showWarningMessage(message, action);

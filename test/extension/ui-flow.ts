@@ -355,6 +355,42 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   if (!fs.existsSync(path.join(dir, `${original}.age`))) throw new Error('no encrypted copy was written');
 }
 
+/**
+ * Snapshot Volume on the database's volume asks before stopping sms-db, and "Not Now" (the
+ * focused default) leaves it running.
+ */
+async function snapshotAsksFirst(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Snapshot Volume…');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms_postgres_data' }).first().click({ timeout: 30_000 });
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop sms-db for' });
+  await dialog.waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(500);
+  const buttons = await dialog.locator('a.monaco-button').allInnerTexts();
+  const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+  console.log(`[ui] dialog: ${JSON.stringify(await dialog.innerText())}, focused: ${JSON.stringify(focused)}`);
+  await screenshot(wb, 'snapshot-asks-first');
+  if (!buttons.includes('Copy Live (no downtime)')) throw new Error(`no live copy offered: ${buttons.join(', ')}`);
+  if (focused !== 'Not Now') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Not Now"`);
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** Verify on a database backup asks how thoroughly first. */
+async function verifyAsksDepth(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Verify Backup…');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_/ }).first().click({ timeout: 30_000 });
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Verify (full test restore)' }).first().waitFor({ timeout: 30_000 });
+  await page.mouse.move(900, 600);
+  await screenshot(wb, 'verify-depth-pick');
+  await page.keyboard.press('Enter');
+  const done = await waitForNotification(wb, /passed quick verification/);
+  console.log(`[ui] notification: ${done}`);
+}
+
 /** A disaster-recovery walkthrough on the Welcome page, opened from the palette. */
 async function walkthrough(wb: Workbench): Promise<void> {
   const { page } = wb;
@@ -421,6 +457,8 @@ export const STEPS: [string, Step][] = [
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
   ['Enter on the encrypt modal keeps the unencrypted original', encryptKeepsOriginalOnEnter],
+  ['Snapshot Volume asks before stopping the database', snapshotAsksFirst],
+  ['Verify asks quick or full', verifyAsksDepth],
   ['open a disaster-recovery walkthrough', walkthrough],
   ['an unreachable engine is named with how it was chosen', engineDown],
 ];

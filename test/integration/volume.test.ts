@@ -169,7 +169,8 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const name = result.path.split('/').pop()!;
     assert.deepEqual(await listing(dir), [name, `${name}.json`]);
     assert.deepEqual(result.stopped, [DB], 'a PostgreSQL volume is copied with the database stopped');
-    assert.ok([...phases].some((p) => p.startsWith('Snapshotting')));
+    assert.deepEqual([...phases].map((p) => p.replace(/ .*/, '')), ['Stopping', 'Copying', 'Starting'], 'the progress says when the database stops and starts again');
+    assert.deepEqual([...phases].filter((p) => !p.startsWith('Copying')), [`Stopping ${DB}…`, `Starting ${DB}…`]);
 
     const m = (await readManifest(result.path)).manifest as VolumeManifest;
     assert.equal(m.kind, 'volume');

@@ -1,7 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatShortAge, freshness } from '../../src/core/format';
+import { formatAge, formatBytes, formatDuration, formatShortAge, freshness } from '../../src/core/format';
 
 describe('format', () => {
+  it('formatDuration says a span in its coarsest useful unit, never 0 s', () => {
+    assert.equal(formatDuration(0), '1 s');
+    assert.equal(formatDuration(9_600), '10 s');
+    assert.equal(formatDuration(59_000), '59 s');
+    assert.equal(formatDuration(150_000), '3 min');
+    assert.equal(formatDuration(2 * 3_600_000), '2 h');
+  });
+
   const now = new Date('2026-01-30T12:00:00Z');
   const ago = (h: number) => new Date(now.getTime() - h * 3_600_000);
 

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockedError } from '../../src/core/errors';
-import { acquireLock } from '../../src/core/lock';
+import { acquireLock, lockedMessage } from '../../src/core/lock';
 
 describe('acquireLock (contract 11)', () => {
   let dir: string;
@@ -16,7 +16,7 @@ describe('acquireLock (contract 11)', () => {
     const held = await acquireLock(dir, 'sms', 'database backup');
     await assert.rejects(acquireLock(dir, 'sms', 'restore'), (err: Error) => {
       assert.ok(err instanceof LockedError);
-      assert.match(err.message, /database backup, process \d+/);
+      assert.equal(err.message.split(' since ')[0], 'Another command or a scheduled run in this VS Code window has been backing up sms');
       return true;
     });
     // Another stack is independent.
@@ -26,6 +26,35 @@ describe('acquireLock (contract 11)', () => {
     const again = await acquireLock(dir, 'sms', 'restore');
     await again.release();
     assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  it("names another process's lock in words: who, what and since when, in local time", async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const started = new Date();
+      started.setHours(14, 3, 0, 0);
+      await fs.writeFile(join(dir, '.lifeboat-sms.lock'), JSON.stringify({ pid: child.pid, host: hostname(), operation: 'database backup', startedAt: started.toISOString() }));
+      const err = await acquireLock(dir, 'sms', 'database backup').then(
+        () => assert.fail('the lock was taken'),
+        (e: Error) => e,
+      );
+      assert.ok(err instanceof LockedError);
+      const expected = started.toDateString() === new Date().toDateString() ? '14:03' : /\d{4}-\d{2}-\d{2} 14:03/;
+      assert.equal(err.message.replace(/ since .*/, ''), `Another VS Code window or a scheduled run of Lifeboat (process ${child.pid}) has been backing up sms`);
+      if (typeof expected === 'string') assert.ok(err.message.endsWith(` since ${expected}.`), err.message);
+      assert.doesNotMatch(err.message, /\d{4}-\d{2}-\d{2}T|on [\w.-]+,/, 'no raw ISO time or host name of this machine');
+      assert.equal(err.hint, 'Wait for it to finish, then retry.');
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('says a lock of another day with its date, and one from another host with that host', () => {
+    const now = new Date(2026, 2, 10, 9, 0);
+    assert.equal(
+      lockedMessage('volume_sms_postgres_data', { pid: 12, host: 'nas', operation: 'volume snapshot', startedAt: new Date(2026, 2, 9, 23, 30).toISOString() }, now),
+      'Lifeboat on nas (process 12) has been snapshotting the volume sms_postgres_data since 2026-03-09 23:30.',
+    );
   });
 
   it('takes over a lock whose process is gone', async () => {

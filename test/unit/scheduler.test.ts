@@ -175,7 +175,7 @@ describe('Scheduler (injected clock)', () => {
     // Let A take the lock and enter the job before B looks.
     while (h.runs.length === 0) await new Promise((r) => setTimeout(r, 5));
     await b.start();
-    assert.match(b.status()[0].elsewhere ?? '', /Another Lifeboat operation/);
+    assert.match(b.status()[0].elsewhere ?? '', /has been running a scheduled database backup since \d{2}:\d{2}\.$/);
     release();
     await startA;
     await b.check();
@@ -251,13 +251,13 @@ describe('Scheduler (injected clock)', () => {
     const s = h.make({
       job: async (kind) => {
         h.runs.push({ kind, at: h.clock.now().toISOString() });
-        if (busy) throw new LockedError('stack "sms"', 'database restore, process 1 on here');
+        if (busy) throw new LockedError('Another VS Code window or a scheduled run of Lifeboat (process 1) has been restoring the database of sms since 14:03.');
         return { ok: true, summary: 'fine' };
       },
     });
     await s.start();
     assert.equal(s.status()[0].last?.outcome, undefined);
-    assert.match(s.status()[0].elsewhere ?? '', /database restore/);
+    assert.match(s.status()[0].elsewhere ?? '', /restoring the database of sms/);
     busy = false;
     await h.clock.advance(MIN + 1000);
     assert.equal(h.runs.length, 2);

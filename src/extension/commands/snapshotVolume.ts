@@ -1,16 +1,21 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
-import { snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
+import { formatBytes, formatDuration } from '../../core/format';
+import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
+const STOP = 'Stop and Snapshot';
+const LIVE = 'Copy Live (no downtime)';
+
 /**
  * "Lifeboat: Snapshot Volume…": the runbook's weekly snapshot. A volume holding a database is
- * copied with its containers stopped (and started again whatever happens). Resolves to the file.
+ * copied with its containers stopped (and started again whatever happens), after a modal that
+ * says which ones and for how long, and offers a live copy instead. Resolves to the file.
+ * Scheduled snapshots run in core's backup job and never ask.
  */
 export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const stack = await lb.stacks.discover();
@@ -24,6 +29,8 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     );
     if (!volume) return undefined;
   }
+  const stopContainers = await askToStop(lb, volume);
+  if (!stopContainers) return undefined;
   const { result, verified } = await runWithProgress(`Lifeboat: Snapshotting ${volume}`, async (op) => {
     const made = await runSnapshot(lb.stacks.engine, {
       ...op,
@@ -31,7 +38,7 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
       volume: volume!,
       backupDir: settings.backupDirectory,
       helperImage: settings.helperImage,
-      stopContainers: settings.volumeStopMode === 'live' ? [] : 'auto',
+      stopContainers,
       level: settings.compressionLevel,
     });
     return { result: made, verified: await verifyNewBackup(lb, made.path, op) };
@@ -42,7 +49,31 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);
-  const stopped = result.stopped.length ? ` ${result.stopped.join(', ')} stopped for the copy and running again.` : '';
+  const stopped = result.stopped.length ? ` ${result.stopped.join(', ')} stopped for the copy and running again.` : stopContainers.length === 0 ? ' Copied live, nothing stopped.' : '';
   void vscode.window.showInformationMessage(`Snapshot created${verified ? ' and verified' : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
   return sealed.path;
+}
+
+/**
+ * The containers the user agreed to stop ([] for a live copy), or undefined when they declined.
+ * The list asked about is the list stopped: a container started after the modal is not stopped
+ * without asking.
+ */
+async function askToStop(lb: Lifeboat, volume: string): Promise<string[] | undefined> {
+  if (lb.stacks.settings.volumeStopMode === 'live') return [];
+  const toStop = await containersToStop(lb.stacks.engine, volume);
+  if (toStop.length === 0) return [];
+  const last = await lastSnapshotDuration(lb.stacks.settings.backupDirectory, volume);
+  const howLong = last === undefined ? 'a short while' : `about ${formatDuration(last)}`;
+  const names = toStop.join(', ');
+  const chosen = await lb.prompter.confirm(
+    `Stop ${names} for ${howLong} to snapshot ${volume}?`,
+    `A database must not be copied while it writes, so ${toStop.length > 1 ? 'they stop' : 'it stops'} for the copy and ${toStop.length > 1 ? 'start' : 'starts'} again afterwards, even if the copy fails; the app is unavailable meanwhile${last === undefined ? '' : ' (estimated from the last snapshot of this volume)'}.\n\n${LIVE}: nothing stops, but a copy taken while the database writes may need crash recovery when restored.`,
+    STOP,
+    'Not Now',
+    LIVE,
+  );
+  if (chosen === STOP) return toStop;
+  if (chosen === LIVE) return [];
+  return undefined;
 }

@@ -47,7 +47,7 @@ function tooltip(e: BackupEntry): vscode.MarkdownString {
       md.appendMarkdown(`${Object.keys(m.tables).length} tables · ${rows.toLocaleString('en-US')} rows\n\n`);
     }
     if (m.alembicHead) md.appendMarkdown(`Alembic head \`${m.alembicHead.join(', ')}\`\n\n`);
-    md.appendMarkdown(`sha256 \`${m.file.sha256.slice(0, 16)}…\`\n\n`);
+    if (m.file.sha256) md.appendMarkdown(`sha256 \`${m.file.sha256.slice(0, 16)}…\`\n\n`);
     const last = m.verifications.at(-1);
     md.appendMarkdown(last ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.at}${last.detail ? `: ${last.detail}` : ''}` : 'Not verified yet');
   }

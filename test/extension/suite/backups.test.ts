@@ -99,8 +99,42 @@ describe('backups in the extension host', function () {
     assert.deepEqual((await fs.readdir(join(dir, 'database'))).sort(), before);
   });
 
+  it('right-click Verify offers quick or full; quick is the first choice until full is chosen, then full is', async () => {
+    const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
+    const offered: { placeHolder: string; labels: string[]; descriptions: string[] }[] = [];
+    const answer = (depth: string | undefined) =>
+      api.setPrompter({
+        pick: async (items, placeHolder) => {
+          offered.push({ placeHolder, labels: items.map((i) => i.label), descriptions: items.map((i) => String(i.description)) });
+          return items.find((i) => i.value === depth)?.value;
+        },
+      });
+    answer(undefined);
+    assert.equal(await vscode.commands.executeCommand('lifeboat.verifyBackup', vscode.Uri.file(file)), undefined, 'dismissed: nothing verified');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(offered[0].placeHolder, 'How thoroughly to verify sms_backup_20260130_020000.sql.gz?');
+    assert.deepEqual(offered[0].labels, ['Verify (quick)', 'Verify (full test restore)']);
+    answer('quick');
+    const quick = await vscode.commands.executeCommand<{ ok: boolean; depth: string }>('lifeboat.verifyBackup', vscode.Uri.file(file));
+    assert.equal(quick?.depth, 'quick');
+    assert.equal(quick?.ok, true);
+    const adopted = JSON.parse(await fs.readFile(`${file}.json`, 'utf8'));
+    assert.match(adopted.file.sha256, /^[0-9a-f]{64}$/, 'the checksum computed while reading, not an empty one');
+    assert.match(offered[1].descriptions[0], /^seconds$/, 'nothing is "last used" before a choice');
+    answer('full');
+    const full = await vscode.commands.executeCommand<{ depth: string }>('lifeboat.verifyBackup', vscode.Uri.file(file));
+    assert.equal(full?.depth, 'full');
+    answer(undefined);
+    await vscode.commands.executeCommand('lifeboat.verifyBackup', vscode.Uri.file(file));
+    assert.deepEqual(offered[3].labels, ['Verify (full test restore)', 'Verify (quick)'], 'the last choice comes first');
+    assert.match(offered[3].descriptions[0], /last used/);
+    // Back to a runbook-made file without a manifest, for the test below.
+    await fs.rm(`${file}.json`);
+  });
+
   it('right-click Verify test-restores a runbook-made dump and records the result', async () => {
     const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
+    api.setPrompter({ pick: async (items) => items.find((i) => i.value === 'full')?.value });
     const result = await vscode.commands.executeCommand<{ ok: boolean; depth: string; checks: string[]; notes: string[] }>('lifeboat.verifyBackup', vscode.Uri.file(file));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.ok(result);

@@ -79,7 +79,7 @@ describe('encrypted backups: verify and restore in the extension host', function
   it('Verify Backup on the .age asks its passphrase once, passes, records it, and writes no plaintext', async () => {
     const before = (await fs.readdir(dirname(sealed))).sort();
     answer(PASSPHRASE);
-    const r = await vscode.commands.executeCommand<VerifyResult>('lifeboat.verifyBackup', vscode.Uri.file(sealed));
+    const r = await vscode.commands.executeCommand<VerifyResult>('lifeboat.verifyBackup', vscode.Uri.file(sealed), 'full');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.ok(r?.ok, r?.problem);
     assert.equal(asked.length, 1);

@@ -47,11 +47,44 @@ describe('volume snapshot and rollback in the extension host', function () {
     await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', undefined, vscode.ConfigurationTarget.Global);
   });
 
+  const startedAt = async (name: string) => (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', name])).stdout.trim();
+
+  it('asks before stopping the database for a snapshot, naming it and how long; declined, nothing stops or is written', async () => {
+    const dbStarted = await startedAt('sms-db');
+    const asked: { message: string; detail: string; buttons: string[] }[] = [];
+    api.setPrompter({
+      pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value,
+      confirm: async (message, detail, action, safe, ...alternatives) => {
+        asked.push({ message, detail, buttons: [safe, action, ...alternatives] });
+        return undefined;
+      },
+    });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.snapshotVolume'), undefined);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.equal(asked.length, 1);
+    // No snapshot of this volume in the fresh folder yet: no history to estimate from.
+    assert.equal(asked[0].message, 'Stop sms-db for a short while to snapshot sms_postgres_data?');
+    assert.match(asked[0].detail, /the app is unavailable meanwhile/);
+    assert.match(asked[0].detail, /Copy Live \(no downtime\): nothing stops, but .* may need crash recovery/);
+    assert.deepEqual(asked[0].buttons, ['Not Now', 'Stop and Snapshot', 'Copy Live (no downtime)']);
+    assert.equal(await startedAt('sms-db'), dbStarted, 'declining stops nothing');
+    const dir = vscode.workspace.getConfiguration('lifeboat').get<string>('backupDirectory')!;
+    assert.deepEqual(await fs.readdir(join(dir, 'volumes')).catch(() => []), []);
+  });
+
   it('snapshots sms_postgres_data, then rolls a change back, with the containers running again', async () => {
     const before = await studentCount();
-    api.setPrompter({ pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value });
+    const stopAsked: string[] = [];
+    api.setPrompter({
+      pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value,
+      confirm: async (message, _d, action) => {
+        stopAsked.push(message);
+        return action;
+      },
+    });
     const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual(stopAsked, ['Stop sms-db for a short while to snapshot sms_postgres_data?']);
     assert.match(snapshot ?? '', /volumes\/volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
     assert.equal((await fs.stat(snapshot!)).mode & 0o777, 0o600);
     assert.equal(await running('sms-db'), true);
@@ -77,6 +110,24 @@ describe('volume snapshot and rollback in the extension host', function () {
     assert.equal(await running('sms-web'), true);
     assert.equal(await studentCount(), before);
   });
+  it('estimates the stop from the last snapshot, and Copy Live snapshots without stopping anything', async () => {
+    const dbStarted = await startedAt('sms-db');
+    const asked: string[] = [];
+    api.setPrompter({
+      confirm: async (message, _d, _action, _safe, ...alternatives) => {
+        asked.push(message);
+        return alternatives.find((a) => a.startsWith('Copy Live'));
+      },
+    });
+    const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', 'sms_postgres_data');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.match(asked[0], /^Stop sms-db for about \d+ s to snapshot sms_postgres_data\?$/);
+    assert.match(snapshot ?? '', /volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
+    const manifest = JSON.parse(await fs.readFile(`${snapshot}.json`, 'utf8'));
+    assert.deepEqual(manifest.stoppedContainers, []);
+    assert.equal(await startedAt('sms-db'), dbStarted, 'a live copy never stops the database');
+  });
+
   it('offers to re-create a volume that no longer exists, in a modal, and restores into it without stopping anything', async () => {
     const VOL = 'lifeboat_ext_gone';
     const labels = { 'com.docker.compose.project': 'lifeboat-ext-gone', 'com.docker.compose.volume': 'data' };
