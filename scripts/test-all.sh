@@ -11,8 +11,9 @@ mkdir -p "$LOGDIR"
 bash scripts/setup.sh || { echo "setup failed"; echo "total: 0 passed, 1 failed"; exit 1; }
 
 passed=0; failed=0; skipped=0; broken=()
-# The unit and integration steps add their coverage here; the coverage step reports it.
-rm -rf coverage
+# The unit and integration steps add their coverage here, and the integration tests their fault
+# records; the coverage and fault-matrix steps report them (the latter writes docs/reliability.md).
+rm -rf coverage test-results/fault-matrix.jsonl
 
 count() { awk -v w="$1" '$2 == w && $1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' "$2"; }
 
@@ -41,6 +42,7 @@ step check-commands npm run --silent check-commands
 step unit npm run --silent test:unit
 step integration npm run --silent test:integration
 step coverage npm run --silent coverage
+step fault-matrix node scripts/fault-matrix.mjs
 step package npm run --silent test:package
 step extension npm run --silent test:extension
 step ui npm run --silent test:ui

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/databaseBackup';
 import { connectDocker } from '../../src/core/docker';
 import { CancelledError, DockerUnavailableError, LifeboatError, LockedError } from '../../src/core/errors';
+import { recordFault, shown } from './faultMatrix';
 import { readManifest } from '../../src/core/manifest';
 import type { Stack } from '../../src/core/discovery';
 import {
@@ -194,6 +195,13 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     return { outcome, ms: Date.now() - started };
   }
 
+  /** Records what a fault left: the older backup must still be there, byte for byte. */
+  async function record(fault: string, err: unknown, folder = join(dir, 'database')): Promise<void> {
+    const left = await filesIn(folder);
+    const intact = (await sha256(oldBackup).catch(() => '')) === oldSha;
+    recordFault({ operation: 'database backup', fault, userSees: shown(err), leftOnDisk: left.join(', ') || 'nothing', dataLost: !intact });
+  }
+
   async function pgDumpProcesses(): Promise<string[]> {
     const { stdout } = await run('docker', ['top', db.container, '-eo', 'pid,args']);
     return stdout.split('\n').filter((l) => /pg_dump/.test(l));
@@ -206,6 +214,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       ac.abort();
     });
     assert.equal(outcome.ok, false);
+    await record('cancel while pg_dump streams', !outcome.ok && outcome.e);
     assert.ok(!outcome.ok && outcome.e instanceof CancelledError, String(!outcome.ok && outcome.e));
     const stoppedIn = Date.now() - cancelledAt;
     assert.ok(stoppedIn < 2000, `cancel took ${stoppedIn} ms`);
@@ -224,6 +233,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     });
     assert.equal(outcome.ok, false);
     const err = !outcome.ok ? outcome.e : undefined;
+    await record('pg_dump killed (SIGKILL) mid-dump', err);
     assert.ok(err instanceof LifeboatError, String(err));
     assert.match(err.message, /pg_dump failed \(exit code 137\)|end marker/);
   });
@@ -234,12 +244,14 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     });
     assert.equal(outcome.ok, false);
     const err = !outcome.ok ? outcome.e : undefined;
+    await record('database container killed mid-dump', err);
     assert.ok(err instanceof LifeboatError, String(err));
     assert.match(err.message, /lifeboat-it-faults stopped during the dump|is not running/);
   });
 
   it('a stopped database container is refused before anything is written', async () => {
     await run('docker', ['stop', db.container]);
+    await record('database container stopped before the backup', await backupDatabase(docker, db.stack, { backupDir: dir }).then(() => undefined, (e: unknown) => e));
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir: dir }), (err: LifeboatError) => {
       assert.match(err.message, /lifeboat-it-faults is not running \(exited\)/);
       assert.match(err.hint ?? '', /docker compose up -d/);
@@ -249,6 +261,13 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
 
   describe('on small file systems (needs root to mount tmpfs)', () => {
     let mnt: string;
+    /** One backup attempt into `folder`, recorded: the files there before must be there after, unchanged. */
+    async function recordSmall(fault: string, folder: string, before: Record<string, string>): Promise<void> {
+      const err = await backupDatabase(docker, db.stack, { backupDir: folder }).then(() => undefined, (e: unknown) => e);
+      const after = await snapshotFiles(folder);
+      const lost = Object.entries(before).some(([k, v]) => after[k] !== v);
+      recordFault({ operation: 'database backup', fault, userSees: shown(err), leftOnDisk: Object.keys(after).join(', ') || 'nothing', dataLost: lost });
+    }
     before(async function () {
       if (process.getuid?.() !== 0) this.skip();
       mnt = await tempDir('tmpfs');
@@ -263,6 +282,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       const older = join(mnt, 'database', 'lb_backup_20260101_020000.sql.gz');
       await fs.writeFile(older, Buffer.alloc(64 * 1024, 1));
       const before = await snapshotFiles(mnt);
+      await recordSmall('a full disk during the dump (3 MB tmpfs)', mnt, before);
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(err.message, /is full \(ENOSPC\)/);
         assert.match(err.hint ?? '', /Older backups were not touched/);
@@ -278,6 +298,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       const older = join(mnt, 'database', `${db.stack.project || db.stack.db.name}_backup_20260101_020000.sql.gz`);
       await fs.writeFile(older, Buffer.alloc(2.5 * 1024 * 1024, 1));
       const before = await snapshotFiles(mnt);
+      await recordSmall('storage too full for the previous backup\'s size', mnt, before);
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(err.message, /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/);
         assert.match(err.hint ?? '', /Nothing was written.*Clean Up Old Backups/);
@@ -288,6 +309,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
 
     it('a read-only folder: not writable, says which setting to change', async () => {
       await run('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', mnt]);
+      await recordSmall('a read-only backup folder', mnt, await snapshotFiles(mnt));
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(err.message, /not writable \(EROFS\)/);
         assert.match(err.hint ?? '', /lifeboat\.backupDirectory/);

@@ -6,6 +6,7 @@ import { backupDatabase } from '../../src/core/databaseBackup';
 import { DryRunSummary, RestoreOptions, restoreDatabase, undoRestore } from '../../src/core/databaseRestore';
 import type { Stack } from '../../src/core/discovery';
 import { CancelledError, LifeboatError } from '../../src/core/errors';
+import { recordFault, shown } from './faultMatrix';
 import {
   ScratchDb, collectingLogger, dataFingerprint, databases, demoStack, docker, psql, rowCounts, run, scratchPostgres, tempDir, waitHealthy,
 } from './harness';
@@ -109,6 +110,11 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     // One failed test must not fail the next through the copies it left behind.
     beforeEach(() => dropSideDatabases('sms-db', 'sms_user', 'sms_db'));
 
+    let title = '';
+    beforeEach(function () {
+      title = this.currentTest?.title ?? '';
+    });
+
     async function expectUntouched(opts: Partial<RestoreOptions> & { file: string }, message: RegExp): Promise<LifeboatError> {
       const before = await fp();
       let caught: unknown;
@@ -117,9 +123,18 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       } catch (err) {
         caught = err;
       }
+      const unchanged = (await fp()) === before;
+      const sides = (await sideDatabases('sms-db', 'sms_user', 'sms_db')).filter((d) => !d.includes('failed_restore'));
+      recordFault({
+        operation: 'database restore',
+        fault: title,
+        userSees: shown(caught),
+        leftOnDisk: `live database ${unchanged ? 'unchanged' : 'CHANGED'}; ${sides.length ? `side databases: ${sides.join(', ')}` : 'no scratch database left'}`,
+        dataLost: !unchanged,
+      });
       assert.ok(caught instanceof LifeboatError, `expected a LifeboatError, got ${caught}`);
       assert.match(caught.message, message);
-      assert.equal(await fp(), before, 'the live database changed');
+      assert.ok(unchanged, 'the live database changed');
       return caught;
     }
 
@@ -289,6 +304,14 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
           (e: Error) => e,
         );
         assert.ok(err, 'the restore did not stop');
+        const unchanged = (await fp()) === before;
+        recordFault({
+          operation: 'database restore',
+          fault: `cancel during "${phase}"`,
+          userSees: shown(err),
+          leftOnDisk: `live database ${unchanged ? 'unchanged' : 'CHANGED'}`,
+          dataLost: !unchanged,
+        });
         if (phase === 'Health check') {
           assert.match(err.message, /cancelled after the swap.*previous database is live again/s);
         } else {

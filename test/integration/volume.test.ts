@@ -9,6 +9,7 @@ import type { KeyProvider } from '../../src/core/backupSource';
 import { CryptoError } from '../../src/core/crypto/cryptoError';
 import { Stack, discoverStack } from '../../src/core/discovery';
 import { encryptFile } from '../../src/core/encryptFile';
+import { recordFault, shown } from './faultMatrix';
 import { CancelledError, LifeboatError, LockedError } from '../../src/core/errors';
 import { waitForVolumeCleanup } from '../../src/core/helperContainer';
 import { silentLogger } from '../../src/core/logger';
@@ -276,6 +277,25 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
   });
 
+  let title = '';
+  beforeEach(function () {
+    title = this.currentTest?.title ?? '';
+  });
+
+  /** Records a volume fault: the database's data must be what it was before. */
+  async function record(fault: string, err: unknown, before: string, operation = 'volume restore'): Promise<void> {
+    await waitHealthy(DB).catch(() => undefined);
+    const after = await dataFingerprint(DB, 'lb', 'lbdb').catch(() => 'unreadable');
+    const leftovers = [...(await lifeboatLeftovers(VOL)), ...(await helpersLeft())];
+    recordFault({
+      operation,
+      fault,
+      userSees: shown(err),
+      leftOnDisk: `volume data ${after === before ? 'unchanged' : 'CHANGED'}; ${leftovers.length ? `left: ${leftovers.join(', ')}` : 'no staging folder or helper left'}`,
+      dataLost: after !== before,
+    });
+  }
+
   /** Proves a refused restore touched nothing: same data, same container start, no new files. */
   async function assertUntouched(attempt: () => Promise<unknown>, expected: RegExp): Promise<LifeboatError> {
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
@@ -283,6 +303,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const files = await listing(dir);
     let caught: unknown;
     await attempt().catch((err) => (caught = err));
+    await record(title, caught, before);
     assert.ok(caught instanceof LifeboatError, `expected a LifeboatError, got ${caught}`);
     assert.match((caught as Error).message, expected);
     assert.equal(await startedAt(DB), start, 'the database was not stopped');
@@ -421,13 +442,13 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('cancels a snapshot: no partial file, helper removed, database running again', async () => {
     const ac = new AbortController();
     const files = await listing(dir);
-    await assert.rejects(
-      snapshotVolume(docker, {
-        volume: VOL, backupDir: dir, signal: ac.signal,
-        progress: (p) => { if ((p.bytes ?? 0) > 1_000_000) ac.abort(); },
-      }),
-      CancelledError,
-    );
+    const before = await dataFingerprint(DB, 'lb', 'lbdb');
+    const err = await snapshotVolume(docker, {
+      volume: VOL, backupDir: dir, signal: ac.signal,
+      progress: (p) => { if ((p.bytes ?? 0) > 1_000_000) ac.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    await record('cancel while the snapshot streams', err, before, 'volume snapshot');
+    assert.ok(err instanceof CancelledError, String(err));
     assert.deepEqual(await listing(dir), files);
     assert.deepEqual(await helpersLeft(), []);
     assert.ok(await running(DB));
@@ -439,13 +460,12 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await psql(DB, 'lb', 'lbdb', 'CHECKPOINT');
     const start = await startedAt(DB);
     const ac = new AbortController();
-    await assert.rejects(
-      restoreVolume(docker, {
-        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
-        progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort(); },
-      }),
-      CancelledError,
-    );
+    const err = await restoreVolume(docker, {
+      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+      progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    await record('cancel while the archive is staged', err, before);
+    assert.ok(err instanceof CancelledError, String(err));
     assert.equal(await startedAt(DB), start, 'the database was not stopped');
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
@@ -459,13 +479,12 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     assert.notEqual(before, original);
     const ac = new AbortController();
-    await assert.rejects(
-      restoreVolume(docker, {
-        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
-        progress: (p) => { if (p.phase.startsWith('Waiting for health checks')) ac.abort(); },
-      }),
-      CancelledError,
-    );
+    const err = await restoreVolume(docker, {
+      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
+      progress: (p) => { if (p.phase.startsWith('Waiting for health checks')) ac.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    await record('cancel while it waits for the health checks', err, before);
+    assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
     assert.deepEqual(await lifeboatLeftovers(VOL), []);
@@ -479,13 +498,12 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     const ac = new AbortController();
     const files = await listing(dir);
-    await assert.rejects(
-      restoreVolume(docker, {
-        volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal, keepSafetySnapshot: true,
-        progress: (p) => { if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort(); },
-      }),
-      CancelledError,
-    );
+    const err = await restoreVolume(docker, {
+      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal, keepSafetySnapshot: true,
+      progress: (p) => { if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    await record('cancel during its safety snapshot', err, before);
+    assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), before);
     assert.deepEqual(await listing(dir), files);
