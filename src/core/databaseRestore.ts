@@ -14,6 +14,7 @@ import { OperationOptions, noProgress } from './progress';
 import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts } from './psql';
 import { createScratchDatabase, dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
+import { OtherSession, otherSessions } from './otherSessions';
 
 export interface DryRunSummary {
   file: string;
@@ -28,6 +29,8 @@ export interface DryRunSummary {
   liveAlembicHead?: string[];
   /** How the dry run reached the server: a direct connection, or psql in the container. */
   loadedVia?: string;
+  /** Clients of the live database the swap will disconnect; undefined when they could not be read. */
+  otherSessions?: OtherSession[];
 }
 
 export interface RestoreOptions extends OperationOptions {
@@ -138,6 +141,11 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
       backupAlembicHead: check.facts.alembicHeads.length ? check.facts.alembicHeads : undefined,
       liveAlembicHead,
       loadedVia: 'via' in loaded ? loaded.via : 'pg_restore in the container',
+      // Read last, so the list is as fresh as it can be when the user reads it.
+      otherSessions: await otherSessions(target, [live]).catch((err) => {
+        log.warn(`Could not list the other sessions of ${live}: ${(err as Error).message}`);
+        return undefined;
+      }),
     };
     throwIfAborted(opts.signal);
 

@@ -9,6 +9,9 @@ export interface PsqlTarget {
   database: string;
 }
 
+/** psql() connects with this application_name (the dump and the load with `lifeboat_<id>`), so none of Lifeboat's sessions reads as another client's. */
+export const LIFEBOAT_APPLICATION = 'lifeboat';
+
 /**
  * Runs SQL through psql inside the database container. Names travel as psql variables
  * (`-v name=value`, used as `:"name"` or `:'name'` in the script), so psql does the quoting:
@@ -19,7 +22,7 @@ export async function psql(target: PsqlTarget, sql: string, vars: Record<string,
   const argv = ['psql', '--no-password', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', target.user, '-d', target.database];
   for (const [k, v] of Object.entries(vars)) argv.push('-v', `${k}=${v}`);
   argv.push('-f', '-');
-  const r = await runExec(target.container, { argv }, { input: sql, signal });
+  const r = await runExec(target.container, { argv, env: [`PGAPPNAME=${LIFEBOAT_APPLICATION}`] }, { input: sql, signal });
   if (r.exitCode !== 0) {
     const line = r.stderr.split('\n').find((l) => /ERROR|FATAL|error/.test(l)) ?? r.stderr.trim();
     throw new LifeboatError(`psql failed (exit code ${r.exitCode}): ${line || 'no error output'}`, undefined, r.stderr);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
 import { formatBytes } from '../../core/format';
+import { describeOtherSessions } from '../../core/otherSessions';
 import { readManifest, verificationState } from '../../core/manifest';
 import { plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
@@ -67,10 +68,15 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
   const rows = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const sessions = s.otherSessions ? describeOtherSessions(s.otherSessions, s.live).join('\n') : `Other sessions of ${s.live}, if any, will be disconnected.`;
+  // Work a user is about to lose comes before everything else the modal says.
+  const losesWork = s.otherSessions?.some((o) => o.inTransaction) ?? false;
   const detail = [
+    losesWork ? sessions : '',
     `Dry run passed: ${Object.keys(s.tables).length} tables and ${rows(s.tables)} rows restored into ${s.scratch} and matched the backup.`,
     `The live database now holds about ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
     apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
+    losesWork ? '' : sessions,
     lb.stacks.settings.migration === 'none' ? '' : await describeUpgrade(lb.stacks.folder?.uri.fsPath, s.backupAlembicHead, s.liveAlembicHead).catch(() => ''),
     `Backup: ${basename(s.file)} (${formatBytes(s.check.fileBytes)}).`,
   ]

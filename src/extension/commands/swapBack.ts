@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { undoRestore } from '../../core/databaseRestore';
+import { describeOtherSessions, otherSessions } from '../../core/otherSessions';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { sideDatabaseTarget } from './sideDatabaseTarget';
@@ -11,9 +12,19 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   const settings = lb.stacks.settings;
   const live = stack.db.database;
   const apps = settings.appServices ?? stack.apps.map((a) => a.name);
+  // Both names are renamed, so the swap ends sessions on the copy too (someone inspecting it).
+  const target = { container: lb.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: live };
+  const others = await otherSessions(target, [live, copy]).catch((err) => {
+    lb.log.warn(`Could not list the other sessions of ${live} and ${copy}: ${(err as Error).message}`);
+    return undefined;
+  });
+  const sessions = others ? describeOtherSessions(others, live).join('\n') : `Other sessions of ${live} and ${copy}, if any, will be disconnected.`;
+  const losesWork = others?.some((o) => o.inTransaction) ?? false;
   const detail = [
+    losesWork ? sessions : '',
     `${copy} becomes the live database ${live}. The current ${live} is renamed, not dropped, so this can be undone the same way.`,
     apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
+    losesWork ? '' : sessions,
   ]
     .filter(Boolean)
     .join('\n\n');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,44 @@ describe('restore commands in the extension host', function () {
     assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
     // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).
     assert.match(asked[0], /Alembic: the backup is at the workspace's newest migration \(0004_student_contact\); nothing to migrate\./);
+  });
+
+  it('a psql session with an open transaction is named in the modals of Restore and Swap Back (issue 14.9)', async () => {
+    const copy = 'sms_db_pre_restore_20260101_000000';
+    await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `CREATE DATABASE ${copy}`]);
+    const developer = spawn('docker', ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', 'sms-db', 'psql', '-X', '-q', '-U', 'sms_user', '-d', 'sms_db'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      developer.stdin.write('BEGIN;\nSELECT 1;\n');
+      const deadline = Date.now() + 20_000;
+      const state = async () =>
+        (await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'postgres', '-c', "SELECT state FROM pg_stat_activity WHERE application_name = 'dev-psql'"])).stdout.trim();
+      while ((await state()) !== 'idle in transaction') {
+        assert.ok(Date.now() < deadline, 'the psql session never opened its transaction');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const details: string[] = [];
+      api.setPrompter({
+        confirm: async (_m, detail) => {
+          details.push(detail ?? '');
+          return undefined;
+        },
+        typeToConfirm: async () => false,
+      });
+      assert.equal(await vscode.commands.executeCommand('lifeboat.restoreDatabase', vscode.Uri.file(backup)), undefined);
+      assert.equal(await vscode.commands.executeCommand('lifeboat.swapBack', copy), undefined);
+      assert.equal(api.lastError(), undefined, String(api.lastError()));
+      assert.equal(details.length, 2);
+      for (const detail of details) {
+        const first = detail.split('\n');
+        // The work that would be lost comes first.
+        assert.match(first[0], /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects (this other session|these \d+ other sessions) of sms_db:$/);
+        assert.match(first[1], /^dev-psql \(sms_user through the local socket\), idle in transaction since \d\d:\d\d — its uncommitted work will be lost$/);
+      }
+    } finally {
+      developer.stdin.end();
+      developer.kill();
+      await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`]);
+    }
   });
 
   it('restores after the typed name, shows the pre-restore copy, swaps back and drops it', async () => {
