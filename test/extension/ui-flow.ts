@@ -380,9 +380,17 @@ async function snapshotAsksFirst(wb: Workbench): Promise<void> {
 /** Verify on a database backup asks how thoroughly first. */
 async function verifyAsksDepth(wb: Workbench): Promise<void> {
   const { page } = wb;
-  await page.keyboard.press('Escape');
-  await runCommandFromPalette(wb, 'Lifeboat: Verify Backup…');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_/ }).first().click({ timeout: 30_000 });
+  // Under load the picker's rows can still be laying out when first found: open it again once.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await runCommandFromPalette(wb, 'Lifeboat: Verify Backup…');
+    try {
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/ }).first().click({ timeout: 15_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Verify (full test restore)' }).first().waitFor({ timeout: 30_000 });
   await page.mouse.move(900, 600);
   await screenshot(wb, 'verify-depth-pick');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { connectDirect } from '../../src/core/directConnection';
 import { PgConnection, PgConnectionLost, PgServerError } from '../../src/core/pgConnection';
-import { docker, postgresImage, run, waitHealthy } from './harness';
+import { assertPortFree, docker, postgresImage, run, waitHealthy } from './harness';
 
 // The demo stack's sms-db: host networking on 55432, SCRAM-SHA-256 for TCP logins.
 const CONTAINER = 'sms-db';
@@ -56,6 +56,7 @@ describe('direct connection logins a server may ask for (a scratch PostgreSQL co
 
   before(async () => {
     await run('docker', ['rm', '-f', NAME]).catch(() => undefined);
+    await assertPortFree(PORT);
     await run('docker', [
       'run', '-d', '--name', NAME, '--network', 'host',
       '-e', 'POSTGRES_USER=lb', '-e', `POSTGRES_PASSWORD=${PASSWORD}`, '-e', 'POSTGRES_DB=lbdb', '-e', 'POSTGRES_HOST_AUTH_METHOD=md5',

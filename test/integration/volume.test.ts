@@ -18,7 +18,7 @@ import { verifyBackup } from '../../src/core/verify';
 import { InterruptedRestoreError } from '../../src/core/volumeLeftovers';
 import { restoreVolume } from '../../src/core/volumeRestore';
 import { VolumeManifest, snapshotVolume } from '../../src/core/volumeSnapshot';
-import { collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
+import { assertPortFree, collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
 
 /**
  * Volume snapshots and restores against the real engine, on a PostgreSQL container and volume
@@ -120,6 +120,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
 
   /** The project's database on VOL (run again after the "complete system failure" test removed it). */
   async function startDb(): Promise<void> {
+    await assertPortFree(Number(PORT));
     await run('docker', [
       'run', '-d', '--name', DB, '--network', 'host',
       '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
