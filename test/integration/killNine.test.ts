@@ -16,7 +16,7 @@ import { REPO, ScratchDb, run, scratchPostgres, tempDir } from './harness';
  */
 const CLI = join(REPO, 'dist', 'cli.js');
 const NAME = 'lifeboat-kill9-pg';
-const PORT = 55497;
+const PORT = 55489;
 const OPERATION = 'database backup (command line)';
 
 interface Ran {
