@@ -157,7 +157,12 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
       child.kill('SIGSTOP');
       // A stopped process's state is settled once the signal is delivered.
       await sleep(5);
-      if (await ready()) {
+      // A failing look must not leave a stopped process behind.
+      const now = await ready().catch((err: unknown) => {
+        child.kill('SIGKILL');
+        throw err;
+      });
+      if (now) {
         child.kill('SIGKILL');
         assert.equal(await gone, 'SIGKILL');
         return;
