@@ -46,7 +46,7 @@ export async function acquireLock(dir: string, stack: string, operation: string)
     }
     holderText = await readText(path);
     const holder = parseOwner(holderText);
-    if (holderText === undefined || !holder || !isStale(holder)) break;
+    if (holderText === undefined || !(holder ? isStale(holder) : await abandonedHalfWritten(path))) break;
     const outcome = await takeOver(path, holderText, owner);
     if (outcome === 'taken') return held;
     if (outcome === 'contended') break;
@@ -162,8 +162,9 @@ export async function liveLocks(dir: string, except?: string): Promise<{ path: s
     if (path === except) continue;
     const owner = parseOwner(await readText(path));
     // Unreadable or half-written: someone may be writing it right now, so it counts as live.
-    if (!owner) out.push({ path, pid: 0, host: '', operation: '' });
-    else if (!isStale(owner)) out.push({ path, pid: owner.pid, host: owner.host, operation: owner.operation });
+    if (!owner) {
+      if (!(await abandonedHalfWritten(path))) out.push({ path, pid: 0, host: '', operation: '' });
+    } else if (!isStale(owner)) out.push({ path, pid: owner.pid, host: owner.host, operation: owner.operation });
   }
   return out;
 }
@@ -182,6 +183,25 @@ function parseOwner(text: string | undefined): LockOwner | undefined {
     return JSON.parse(text) as LockOwner;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * How long a lock may stay without its owner in it. The O_EXCL create and the write of the
+ * owner are two steps; a writer does the second within milliseconds of the first.
+ */
+export const HALF_WRITTEN_MS = 10_000;
+
+/**
+ * An empty or unreadable lock older than HALF_WRITTEN_MS: its writer was killed (kill -9, a
+ * power cut) between creating it and writing its owner. Nothing names a process to ask about,
+ * so its age is what tells; left alone it would block every later backup for good.
+ */
+async function abandonedHalfWritten(path: string): Promise<boolean> {
+  try {
+    return Date.now() - (await fs.stat(path)).mtimeMs > HALF_WRITTEN_MS;
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { DumpScanner } from '../../src/core/dumpScanner';
 import { IncompleteScriptError, ScriptPiece, SqlScriptSplitter } from '../../src/core/sqlScriptSplitter';
+import { replay, seeded, uniform } from './helpers/fcRandom';
 
 /**
  * Generated pg_dump-like scripts, read by the scanner (the check's counts) and by the splitter
@@ -8,20 +10,8 @@ import { IncompleteScriptError, ScriptPiece, SqlScriptSplitter } from '../../src
  * with a plain line-by-line reader. The generator keeps to what that reader can follow: no
  * line inside a string, a function body or a comment starts with `COPY ` or with the end
  * marker (the scanner does not lex SQL, by design).
- * A failure names its seed: LIFEBOAT_FUZZ_SEED=<seed> repeats the run.
+ * fast-check prints the seed of a failure; FC_SEED=<seed> repeats the run.
  */
-
-function rng(seed: number): () => number {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(r: () => number): string {
   const int = (n: number) => Math.floor(r() * n);
@@ -147,15 +137,19 @@ function reference(text: string): Reference {
   return ref;
 }
 
-function chunks(buf: Buffer, r: () => number): Buffer[] {
-  const out: Buffer[] = [];
+/** Where a stream would cut `length` bytes into chunks: now and then a few bytes, mostly more. */
+function cuts(length: number, r: () => number): number[] {
+  const out: number[] = [];
   const max = pickMax(r);
-  for (let i = 0; i < buf.length; ) {
-    const n = 1 + Math.floor(r() * max);
-    out.push(buf.subarray(i, i + n));
-    i += n;
+  for (let i = 0; i < length; ) {
+    i += 1 + Math.floor(r() * max);
+    out.push(Math.min(i, length));
   }
   return out;
+}
+
+function chunks(buf: Buffer, at: number[]): Buffer[] {
+  return at.map((end, i) => buf.subarray(i ? at[i - 1] : 0, end));
 }
 
 function pickMax(r: () => number): number {
@@ -175,13 +169,13 @@ function joined(parts: Buffer[]): string {
   return Buffer.concat(parts).toString();
 }
 
-function split(buf: Buffer, r: () => number): Split {
+function split(buf: Buffer, at: number[]): Split {
   const s = new SqlScriptSplitter();
   const pieces: ScriptPiece[] = [];
   const result: Split = { sql: '', copyHeaders: 0, data: [] };
   try {
     // Each chunk is a fresh copy, as a stream's would be.
-    for (const c of chunks(buf, r)) pieces.push(...s.push(Buffer.from(c)));
+    for (const c of chunks(buf, at)) pieces.push(...s.push(Buffer.from(c)));
     pieces.push(...s.end());
   } catch (err) {
     result.error = err as Error;
@@ -211,43 +205,67 @@ function split(buf: Buffer, r: () => number): Split {
   return result;
 }
 
-describe('DumpScanner and SqlScriptSplitter on generated scripts', () => {
+interface Case {
+  text: string;
+  scannerCuts: number[];
+  splitterCuts: number[];
+}
+
+const scripts: fc.Arbitrary<Case> = fc.gen().map((g) => {
+  const text = generate(uniform(g));
+  const length = Buffer.byteLength(text);
+  const c: Case = { text, scannerCuts: cuts(length, seeded(g)), splitterCuts: cuts(length, seeded(g)) };
+  // A script may be megabytes: a failure shows its ends and its chunking, FC_SEED rebuilds the rest.
+  return Object.assign(c, {
+    [fc.toStringMethod]: () => `script of ${length} bytes, ${c.scannerCuts.length} chunks to the scanner, ${c.splitterCuts.length} to the splitter:\n${JSON.stringify(text.slice(0, 300))}\n…\n${JSON.stringify(text.slice(-300))}`,
+  });
+});
+
+/** About 60 scripts, a few seconds; the limit keeps a slow machine from running long. */
+const RUNS = 60;
+const BUDGET_MS = 8000;
+
+describe('DumpScanner and SqlScriptSplitter on generated scripts (property, fast-check)', () => {
   it('agree with each other and with a line-by-line reader', function () {
     this.timeout(60_000);
-    const seed = Number(process.env.LIFEBOAT_FUZZ_SEED ?? Date.now() % 1e9);
-    console.log(`      seed ${seed} (LIFEBOAT_FUZZ_SEED=${seed} repeats it)`);
-    const r = rng(seed);
-    for (let run = 0; run < 60; run++) {
-      const text = generate(r);
-      const buf = Buffer.from(text);
-      const at = `seed ${seed}, script ${run}`;
-      const ref = reference(text);
+    let runs = 0;
+    const started = Date.now();
+    fc.assert(
+      fc.property(scripts, ({ text, scannerCuts, splitterCuts }) => {
+        runs++;
+        const buf = Buffer.from(text);
+        const ref = reference(text);
 
-      const scanner = new DumpScanner();
-      for (const c of chunks(buf, r)) scanner.write(Buffer.from(c));
-      const facts = scanner.end();
-      assert.deepEqual(facts.copies, ref.copies, at);
-      assert.deepEqual(facts.tables, ref.tables, at);
-      assert.deepEqual(facts.alembicHeads, ref.heads, at);
-      assert.equal(facts.complete, ref.complete, at);
-      assert.equal(facts.unterminatedCopy, ref.unterminated, at);
-      assert.equal(facts.bytes, buf.length, at);
+        const scanner = new DumpScanner();
+        for (const c of chunks(buf, scannerCuts)) scanner.write(Buffer.from(c));
+        const facts = scanner.end();
+        assert.deepEqual(facts.copies, ref.copies);
+        assert.deepEqual(facts.tables, ref.tables);
+        assert.deepEqual(facts.alembicHeads, ref.heads);
+        assert.equal(facts.complete, ref.complete);
+        assert.equal(facts.unterminatedCopy, ref.unterminated);
+        assert.equal(facts.bytes, buf.length);
 
-      const got = split(buf, r);
-      if (got.error) {
-        assert.ok(got.error instanceof IncompleteScriptError, `${at}: ${got.error.message}`);
-        // Cut off inside rows: the scanner says so too. Inside a string: only the splitter lexes.
-        assert.equal(/inside the rows of a COPY/.test(got.error.message), ref.unterminated !== undefined, `${at}: ${got.error.message}`);
-        continue;
-      }
-      assert.equal(ref.unterminated, undefined, at);
-      assert.equal(got.copyHeaders, ref.copies.length, at);
-      // Rows byte for byte, then their count per table as the scanner made it.
-      assert.deepEqual(got.data, ref.data, at);
-      const rows: Record<string, number> = {};
-      got.data.forEach((d, i) => (rows[ref.copies[i]] = (rows[ref.copies[i]] ?? 0) + (d.match(/\n/g)?.length ?? 0)));
-      assert.deepEqual(rows, facts.tables, at);
-      assert.ok(got.sql === ref.sql, `${at}: the SQL sent differs from the script's SQL`);
-    }
+        const got = split(buf, splitterCuts);
+        if (got.error) {
+          assert.ok(got.error instanceof IncompleteScriptError, got.error.message);
+          // Cut off inside rows: the scanner says so too. Inside a string: only the splitter lexes.
+          assert.equal(/inside the rows of a COPY/.test(got.error.message), ref.unterminated !== undefined, got.error.message);
+          return;
+        }
+        assert.equal(ref.unterminated, undefined);
+        assert.equal(got.copyHeaders, ref.copies.length);
+        // Rows byte for byte, then their count per table as the scanner made it.
+        assert.deepEqual(got.data, ref.data);
+        const rows: Record<string, number> = {};
+        got.data.forEach((d, i) => (rows[ref.copies[i]] = (rows[ref.copies[i]] ?? 0) + (d.match(/\n/g)?.length ?? 0)));
+        assert.deepEqual(rows, facts.tables);
+        assert.ok(got.sql === ref.sql, 'the SQL sent differs from the SQL of the script');
+      }),
+      { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)], ...replay },
+    );
+    console.log(`      ${runs} scripts in ${Date.now() - started} ms`);
+    // The time limit counts a cut-short run as a pass: too few scripts would be a pass that tested little.
+    assert.ok(runs >= 20, `only ${runs} scripts within the budget`);
   });
 });

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockedError } from '../../src/core/errors';
-import { acquireLock, lockedMessage } from '../../src/core/lock';
+import { HALF_WRITTEN_MS, acquireLock, liveLocks, lockedMessage } from '../../src/core/lock';
 
 describe('acquireLock (contract 11)', () => {
   let dir: string;
@@ -62,6 +62,27 @@ describe('acquireLock (contract 11)', () => {
     await fs.writeFile(join(dir, '.lifeboat-sms.lock'), JSON.stringify({ pid: dead, host: hostname(), operation: 'x', startedAt: '' }));
     const held = await acquireLock(dir, 'sms', 'database backup');
     await held.release();
+  });
+
+  it('takes over an empty lock older than a writer needs to fill it (killed between create and write)', async () => {
+    const path = join(dir, '.lifeboat-sms.lock');
+    await fs.writeFile(path, '');
+    const old = new Date(Date.now() - HALF_WRITTEN_MS - 1000);
+    await fs.utimes(path, old, old);
+    assert.deepEqual(await liveLocks(dir), []);
+    const held = await acquireLock(dir, 'sms', 'database backup');
+    assert.equal(JSON.parse(await fs.readFile(path, 'utf8')).pid, process.pid);
+    await held.release();
+  });
+
+  it('respects an empty or half-written lock while its writer may still be filling it', async () => {
+    const path = join(dir, '.lifeboat-sms.lock');
+    for (const text of ['', '{"pid":']) {
+      await fs.writeFile(path, text);
+      assert.equal((await liveLocks(dir)).length, 1);
+      await assert.rejects(acquireLock(dir, 'sms', 'database backup'), LockedError);
+      assert.equal(await fs.readFile(path, 'utf8'), text);
+    }
   });
 
   it('respects a lock held from another host (a shared folder)', async () => {
