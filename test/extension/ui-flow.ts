@@ -342,8 +342,7 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   await page.keyboard.press('Enter');
   const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete the unencrypted ${original}?` });
   await dialog.waitFor({ timeout: 60_000 });
-  await page.waitForTimeout(500);
-  const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+  const focused = await focusedButton(dialog);
   console.log(`[ui] buttons: ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused: ${JSON.stringify(focused)}`);
   await screenshot(wb, 'encrypt-delete-modal');
   if (focused !== 'Keep Unencrypted') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Unencrypted"`);
@@ -397,6 +396,18 @@ async function verifyAsksDepth(wb: Workbench): Promise<void> {
   await page.keyboard.press('Enter');
   const done = await waitForNotification(wb, /passed quick verification/);
   console.log(`[ui] notification: ${done}`);
+}
+
+/**
+ * The text of the dialog button that has the keyboard focus. A dialog focuses its default
+ * button a moment after it appears, later on a busy machine: wait for some button to have it.
+ */
+async function focusedButton(dialog: ReturnType<Page['locator']>): Promise<string> {
+  for (let waited = 0; ; waited += 100) {
+    const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+    if (focused || waited >= 10_000) return focused;
+    await dialog.page().waitForTimeout(100);
+  }
 }
 
 /** A disaster-recovery walkthrough on the Welcome page, opened from the palette. */
