@@ -372,7 +372,7 @@ async function cutRows(wb: Workbench): Promise<{ rows: string[]; problems: strin
       const name = row.querySelector('.label-name');
       const description = row.querySelector('.label-description');
       const text = description?.textContent ?? '';
-      const size = /^[\d.]+ [KMGT]?B/.exec(text);
+      const size = /[\d.]+ [KMGT]?B\b/.exec(text);
       // The text may sit in a highlight span: the first text node holds the size.
       const textNode = description && row.ownerDocument.createTreeWalker(description, 4 /* NodeFilter.SHOW_TEXT */).nextNode();
       if (!box || !name || !textNode || !size) continue; // not a backup (a database copy, a notice)
@@ -382,7 +382,7 @@ async function cutRows(wb: Workbench): Promise<{ rows: string[]; problems: strin
       const edge = box.getBoundingClientRect().right - (overflows ? 16 : 0);
       const range = row.ownerDocument.createRange();
       range.setStart(textNode, 0);
-      range.setEnd(textNode, Math.min(size[0].length, textNode.textContent?.length ?? 0));
+      range.setEnd(textNode, Math.min(size.index + size[0].length, textNode.textContent?.length ?? 0));
       if (name.getBoundingClientRect().right > edge) problems.push(`the time is cut: ${label}`);
       else if (range.getBoundingClientRect().right > edge) problems.push(`the size is cut: ${label}`);
       else if (overflows && !/\bsms_|encrypted/.test(label)) problems.push(`the row does not fit (${box.scrollWidth} > ${box.clientWidth} px): ${label}`);
