@@ -1,4 +1,4 @@
-import type { BackupEntry } from './catalog';
+import { plaintextPath, type BackupEntry } from './catalog';
 import type { BackupKind } from './naming';
 
 export const KINDS: BackupKind[] = ['database', 'config', 'volume'];
@@ -77,7 +77,7 @@ export function describeFailed(f: FailedBackups): { newest?: string; all?: strin
 export function describeBackupCount(entries: BackupEntry[]): string {
   const paths = new Set(entries.map((e) => e.path));
   const failed = entries.filter((e) => e.state === 'failed').length;
-  const copies = entries.filter((e) => e.state !== 'failed' && e.encryption && paths.has(e.path.replace(/\.(age|enc)$/, ''))).length;
+  const copies = entries.filter((e) => e.state !== 'failed' && paths.has(plaintextPath(e) ?? '')).length;
   const usable = entries.length - failed - copies;
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const extra = [failed ? `${failed} failed` : '', copies ? plural(copies, 'encrypted copy', 'encrypted copies') : ''].filter(Boolean).join(', ');

@@ -68,3 +68,36 @@ export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
   }
   return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.fileName.localeCompare(b.fileName));
 }
+
+/** The unencrypted file an `.age`/`.enc` backup was made from, whether or not it is still there. */
+export function plaintextPath(e: BackupEntry): string | undefined {
+  return e.encryption ? e.path.replace(/\.(age|enc)$/, '') : undefined;
+}
+
+export interface ListedBackup {
+  entry: BackupEntry;
+  /** Set on an encrypted copy of a backup that is also listed; the copy follows it. */
+  original?: BackupEntry;
+}
+
+/**
+ * The entries in their order, except that an encrypted copy of a listed backup comes right
+ * after it: told apart only by a lock, two rows of the same backup apart in the list read as
+ * two backups. A copy whose plaintext is gone is the backup itself and keeps its place.
+ */
+export function withEncryptedCopies(entries: BackupEntry[]): ListedBackup[] {
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const copies = new Map<string, BackupEntry[]>();
+  for (const e of entries) {
+    const plain = plaintextPath(e);
+    if (plain && byPath.has(plain)) copies.set(plain, [...(copies.get(plain) ?? []), e]);
+  }
+  const out: ListedBackup[] = [];
+  for (const e of entries) {
+    const plain = plaintextPath(e);
+    if (plain && byPath.has(plain)) continue;
+    out.push({ entry: e });
+    for (const copy of copies.get(e.path) ?? []) out.push({ entry: copy, original: e });
+  }
+  return out;
+}

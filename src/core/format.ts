@@ -22,6 +22,25 @@ export function formatAge(from: Date, now: Date = new Date()): string {
   return `${Math.floor(hours / 24)} days ago`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * When a backup was taken, as short as a narrow side bar needs: "Today 17:41", "Yesterday
+ * 02:00", "27 Nov 17:41", "27 Nov 2025 17:41". UTC, like the file names and the tooltips,
+ * so the label and the name never disagree; a month's name leaves no day-month doubt.
+ * `seconds` for backups taken within the same minute, which would otherwise read the same.
+ */
+export function formatWhen(t: Date, now: Date = new Date(), seconds = false): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const time = `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}${seconds ? `:${p(t.getUTCSeconds())}` : ''}`;
+  const day = (d: Date) => Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) / 86_400_000);
+  const days = day(now) - day(t);
+  if (days === 0) return `Today ${time}`;
+  if (days === 1) return `Yesterday ${time}`;
+  const year = t.getUTCFullYear() === now.getUTCFullYear() ? '' : ` ${t.getUTCFullYear()}`;
+  return `${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]}${year} ${time}`;
+}
+
 /** Short age for the status bar: `5m`, `3h`, `2d`. */
 export function formatShortAge(from: Date, now: Date = new Date()): string {
   const minutes = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 60000));

@@ -171,7 +171,7 @@ async function backupFromPalette(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
   const text = await waitForNotification(wb, /Backup created and verified \(quick\): sms_backup_\d{8}_\d{6}\.sql\.gz/);
   console.log(`[ui] notification: ${text}`);
-  const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/ }).first();
+  const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /(Today|Yesterday) \d{2}:\d{2}/ }).first();
   await row.waitFor({ timeout: 15_000 });
   const rowText = await row.innerText();
   if (!/just now/.test(rowText)) throw new Error(`the new item does not say "just now": ${rowText}`);
@@ -283,6 +283,9 @@ async function configRoundTrip(wb: Workbench): Promise<void> {
   }
 }
 
+/** The tree's label for the old backups cleanupPreview writes (the year shows only in another year). */
+const SEPTEMBER_1 = /(^|\s)1 Sep( 2026)? 02:00/;
+
 /**
  * The runbook's "Storage full" without `find -delete`: old backups appear, the cleanup preview
  * says file by file what goes and why, a modal asks, and the view header follows.
@@ -291,7 +294,7 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   const { page } = wb;
   const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
   for (let day = 1; day <= 5; day++) fs.writeFileSync(path.join(dir, `sms_backup_2026090${day}_020000.sql.gz`), 'an old backup');
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: /2026-09-01 02:00/ }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: SEPTEMBER_1 }).first().waitFor({ timeout: 30_000 });
   await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Delete 5 old backups?' });
   await dialog.waitFor({ timeout: 30_000 });
@@ -301,7 +304,7 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   await screenshot(wb, 'cleanup-preview');
   await dialog.locator('a.monaco-button', { hasText: 'Delete 5 Backups' }).click();
   await waitForNotification(wb, /Deleted 5 backups, freed/);
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: /2026-09-01 02:00/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: SEPTEMBER_1 }).first().waitFor({ state: 'detached', timeout: 30_000 });
   const left = fs.readdirSync(dir).filter((n) => n.endsWith('.sql.gz'));
   if (left.length !== 1) throw new Error(`expected only the new backup to be left, found ${left.join(', ')}`);
 }
@@ -352,6 +355,148 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   if (!fs.existsSync(path.join(dir, original))) throw new Error(`Enter on the modal deleted ${original}`);
   if (/deleted/.test(done)) throw new Error(`the notification says the original was deleted: ${done}`);
   if (!fs.existsSync(path.join(dir, `${original}.age`))) throw new Error('no encrypted copy was written');
+}
+
+/**
+ * Where a row of the Backups tree is cut at the side bar's edge, read in the page: the size
+ * must show on every backup row, and a database row fits whole (time, size, age). An overflowing
+ * row ends in an ellipsis over its last few pixels, hence the margin then.
+ */
+async function cutRows(wb: Workbench): Promise<{ rows: string[]; problems: string[] }> {
+  return wb.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').evaluateAll((elements) => {
+    const rows: string[] = [];
+    const problems: string[] = [];
+    for (const row of elements) {
+      const box = row.querySelector('.monaco-icon-label-container');
+      const name = row.querySelector('.label-name');
+      const description = row.querySelector('.label-description');
+      const text = description?.textContent ?? '';
+      const size = /[\d.]+ [KMGT]?B\b/.exec(text);
+      // The text may sit in a highlight span: the first text node holds the size.
+      const textNode = description && row.ownerDocument.createTreeWalker(description, 4 /* NodeFilter.SHOW_TEXT */).nextNode();
+      if (!box || !name || !textNode || !size) continue; // not a backup (a database copy, a notice)
+      const label = `${name.textContent} | ${text}`;
+      rows.push(label);
+      const overflows = box.scrollWidth > box.clientWidth;
+      const edge = box.getBoundingClientRect().right - (overflows ? 16 : 0);
+      const range = row.ownerDocument.createRange();
+      range.setStart(textNode, 0);
+      range.setEnd(textNode, Math.min(size.index + size[0].length, textNode.textContent?.length ?? 0));
+      if (name.getBoundingClientRect().right > edge) problems.push(`the time is cut: ${label}`);
+      else if (range.getBoundingClientRect().right > edge) problems.push(`the size is cut: ${label}`);
+      else if (overflows && !/\bsms_|encrypted/.test(label)) problems.push(`the row does not fit (${box.scrollWidth} > ${box.clientWidth} px): ${label}`);
+    }
+    return { rows, problems };
+  });
+}
+
+/**
+ * Issue 14.8 at the side bar's default width: rows lead with their time and size, a volume
+ * snapshot's time is not pushed out by its volume's name, and an encrypted copy sits under its
+ * original. The snapshot is a stand-in file (a name the catalog lists), removed afterwards.
+ */
+async function treeFitsDefaultWidth(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const volumes = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'volumes');
+  fs.mkdirSync(volumes, { recursive: true });
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const snapshot = path.join(volumes, `volume_sms_postgres_data_${yesterday}_030000.tar.gz`);
+  fs.writeFileSync(snapshot, Buffer.alloc(5_400_000));
+  try {
+    await page.keyboard.press('Escape');
+    await openViewContainer(wb, 'Lifeboat');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sms_postgres_data' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: '↳ encrypted (age)' }).first().waitFor({ timeout: 30_000 });
+    await page.mouse.move(900, 600);
+    await page.waitForTimeout(1000);
+    const width = await page.locator('.part.sidebar').evaluate((e) => e.getBoundingClientRect().width);
+    const { rows, problems } = await cutRows(wb);
+    console.log(`[ui] side bar ${width} px; rows: ${JSON.stringify(rows)}`);
+    await screenshot(wb, 'tree-default-width');
+    if (!rows.some((r) => /^Yesterday 03:00 \| 5\.1 MB · sms_postgres_data/.test(r))) throw new Error(`no volume row with its time first: ${JSON.stringify(rows)}`);
+    const copy = rows.findIndex((r) => r.startsWith('↳ encrypted (age)'));
+    if (copy < 1 || !/^(Today|Yesterday) /.test(rows[copy - 1])) throw new Error(`the encrypted copy is not under its original: ${JSON.stringify(rows)}`);
+    if (problems.length) throw new Error(problems.join('\n'));
+  } finally {
+    fs.rmSync(snapshot, { force: true });
+  }
+}
+
+/**
+ * Issue 14.3 as a user meets it: a double-click on the Database group's Back Up Database button
+ * is one backup, and the second click says it joined the first in an information message, not an
+ * error. (Two palette runs do not overlap here: the demo's backup is done before a second run.)
+ */
+async function backupTwiceJoins(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  const dumps = () => fs.readdirSync(dir).filter((n) => n.endsWith('.sql.gz'));
+  const before = dumps();
+  await page.keyboard.press('Escape');
+  const group = page.locator('.part.sidebar .monaco-list-row', { hasText: /^Database/ }).first();
+  await group.hover();
+  await group.locator('.actions .action-label[aria-label^="Back Up Database"]').dblclick();
+  const joined = await waitForNotification(wb, /already running/, 30_000);
+  console.log(`[ui] second run: ${joined}`);
+  if (!/^A backup of sms is already running \(started \d+ s ago\)\. Its result is shown when it ends\.$/.test(joined)) throw new Error(`unexpected wording: ${joined}`);
+  const item = page.locator('.notification-toast .notification-list-item', { hasText: /already running/ }).first();
+  if (!(await item.locator('.codicon-info, .codicon-notifications-info').count())) throw new Error('the "already running" message is not an information message');
+  await page.mouse.move(900, 600);
+  await screenshot(wb, 'backup-twice-joined');
+  await waitForNotification(wb, /Backup created and verified/, 120_000);
+  const errors = await page.locator('.notification-toast .notification-list-item', { has: page.locator('.codicon-error, .codicon-notifications-error') }).allInnerTexts();
+  if (errors.length) throw new Error(`an error was shown: ${errors.join(' / ')}`);
+  const made = dumps().filter((n) => !before.includes(n));
+  if (made.length !== 1) throw new Error(`expected one new backup, found ${made.length}: ${made.join(', ')}`);
+}
+
+/**
+ * Delete Backup from the tree's context menu: Enter on its modal keeps the file (the focused
+ * button is the safe one), then the Delete button does delete it. This removes the backup the
+ * step before made, so the later steps see the folder as before.
+ */
+async function deleteKeepsOnEnter(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  const newest = fs.readdirSync(dir).filter((n) => n.endsWith('.sql.gz')).sort().at(-1)!;
+  await page.keyboard.press('Escape');
+  const openModal = async () => {
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete ${newest}?` });
+    // A click on a menu that has just opened can be lost (as can the menu, when the tree redraws): try again.
+    for (let attempt = 1; ; attempt++) {
+      // The Database group's first row is its newest backup.
+      const row = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').first();
+      await row.click({ button: 'right' });
+      const item = page.locator('.context-view .action-item', { hasText: 'Delete Backup…' }).first();
+      await item.waitFor();
+      await page.waitForTimeout(300);
+      await item.click();
+      try {
+        await dialog.waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await page.keyboard.press('Escape');
+      }
+    }
+    await page.waitForTimeout(500);
+    return dialog;
+  };
+  let dialog = await openModal();
+  const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+  console.log(`[ui] dialog: ${JSON.stringify(await dialog.innerText())}, focused: ${JSON.stringify(focused)}`);
+  await screenshot(wb, 'delete-backup-modal');
+  if (focused !== 'Keep Backup') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Backup"`);
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForTimeout(1000);
+  if (!fs.existsSync(path.join(dir, newest))) throw new Error(`Enter on the Delete Backup modal deleted ${newest}`);
+
+  dialog = await openModal();
+  await dialog.locator('a.monaco-button', { hasText: /^Delete$/ }).click();
+  await dialog.waitFor({ state: 'detached' });
+  for (let i = 0; i < 20 && fs.existsSync(path.join(dir, newest)); i++) await page.waitForTimeout(250);
+  if (fs.existsSync(path.join(dir, newest))) throw new Error(`the Delete button left ${newest}`);
 }
 
 /**
@@ -482,6 +627,9 @@ export const STEPS: [string, Step][] = [
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
   ['Enter on the encrypt modal keeps the unencrypted original', encryptKeepsOriginalOnEnter],
+  ['the tree shows time and size first at the default side bar width', treeFitsDefaultWidth],
+  ['a second Back Up Database joins the running one', backupTwiceJoins],
+  ['Enter on the Delete Backup modal keeps the file', deleteKeepsOnEnter],
   ['Snapshot Volume asks before stopping the database', snapshotAsksFirst],
   ['Verify asks quick or full', verifyAsksDepth],
   ['open a disaster-recovery walkthrough', walkthrough],

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listBackups } from '../../src/core/catalog';
+import { listBackups, withEncryptedCopies } from '../../src/core/catalog';
 import { describeBackupCount } from '../../src/core/backupTotals';
 import { Manifest, readManifest, verificationState, writeManifest } from '../../src/core/manifest';
 
@@ -78,6 +78,30 @@ describe('listBackups', () => {
     assert.equal(describeBackupCount(await listBackups(dir)), '1 backup (1 failed)');
     await fs.rm(join(dir, names[2]));
     assert.equal(describeBackupCount(await listBackups(dir)), '1 backup');
+  });
+
+  it('withEncryptedCopies puts an encrypted copy right after its original, even when the copy sorts elsewhere', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'lb-cat-'));
+    const names = [
+      'sms_backup_20260130_020000.sql.gz',
+      'sms_backup_20260130_020000.sql.gz.age',
+      'sms_backup_20260129_020000.sql.gz',
+      'sms_backup_20260129_020000.sql.gz.enc',
+      'sms_backup_20260128_020000.sql.gz.age',
+    ];
+    for (const n of names) await fs.writeFile(join(dir, n), 'data');
+    // The copy of the 29th was made later and its manifest says so: by time alone it would come first.
+    await writeManifest(join(dir, names[3]), { ...manifest(names[3], []), createdAt: '2026-01-31T09:00:00.000Z' });
+    const listed = await listBackups(dir);
+    assert.equal(listed[0].fileName, names[3]);
+    const rows = withEncryptedCopies(listed).map((r) => `${r.entry.fileName}${r.original ? ` < ${r.original.fileName}` : ''}`);
+    assert.deepEqual(rows, [
+      names[0],
+      `${names[1]} < ${names[0]}`,
+      names[2],
+      `${names[3]} < ${names[2]}`,
+      names[4], // its plaintext is gone: the backup itself, in its own place
+    ]);
   });
 
   it('is empty for a folder that does not exist yet', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatDuration, formatShortAge, freshness } from '../../src/core/format';
+import { formatAge, formatBytes, formatDuration, formatShortAge, formatWhen, freshness } from '../../src/core/format';
 
 describe('format', () => {
   it('formatDuration says a span in its coarsest useful unit, never 0 s', () => {
@@ -18,6 +18,19 @@ describe('format', () => {
     assert.equal(formatBytes(1536), '1.5 KB');
     assert.equal(formatBytes(52 * 1024 * 1024), '52 MB');
     assert.equal(formatBytes(3.25 * 1024 ** 3), '3.3 GB');
+  });
+
+  it('formatWhen: a short UTC time for the tree, the day in words when near', () => {
+    const at = new Date('2026-11-27T17:41:00Z');
+    assert.equal(formatWhen(new Date('2026-11-27T17:41:59Z'), at), 'Today 17:41');
+    assert.equal(formatWhen(new Date('2026-11-27T00:05:00Z'), at), 'Today 00:05');
+    assert.equal(formatWhen(new Date('2026-11-26T23:59:00Z'), at), 'Yesterday 23:59');
+    assert.equal(formatWhen(new Date('2026-11-25T02:00:00Z'), at), '25 Nov 02:00');
+    assert.equal(formatWhen(new Date('2026-01-01T09:07:00Z'), at), '1 Jan 09:07');
+    assert.equal(formatWhen(new Date('2025-12-31T23:00:00Z'), new Date('2026-01-01T01:00:00Z')), 'Yesterday 23:00', 'across a year end');
+    assert.equal(formatWhen(new Date('2025-11-27T17:41:00Z'), at), '27 Nov 2025 17:41');
+    assert.equal(formatWhen(new Date('2026-11-27T17:41:05Z'), at, true), 'Today 17:41:05', 'seconds when asked');
+    assert.equal(formatWhen(new Date('2026-11-20T02:00:00Z'), at, true), '20 Nov 02:00:00');
   });
 
   it('ages', () => {

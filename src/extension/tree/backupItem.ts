@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackupEntry } from '../../core/catalog';
-import { formatAge, formatBytes } from '../../core/format';
+import { formatAge, formatBytes, formatWhen } from '../../core/format';
 
 const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
   verified: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
@@ -8,30 +8,37 @@ const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
   unverified: new vscode.ThemeIcon('circle-large-outline'),
 };
 
-/** One backup file. Its contextValue (`backup.<kind>.<state>[.encrypted]`) drives the menus. */
+/**
+ * One backup file. Its contextValue (`backup.<kind>.<state>[.encrypted]`) drives the menus.
+ * `original` is set for an encrypted copy of a listed backup: the row under that backup;
+ * `seconds` when another row of the group was taken in the same minute.
+ */
 export class BackupItem extends vscode.TreeItem {
-  constructor(readonly entry: BackupEntry, now: Date = new Date()) {
-    super(itemLabel(entry), vscode.TreeItemCollapsibleState.None);
+  constructor(readonly entry: BackupEntry, now: Date = new Date(), readonly original?: BackupEntry, seconds = false) {
+    super(original ? `↳ encrypted (${entry.encryption})` : formatWhen(entry.createdAt, now, seconds), vscode.TreeItemCollapsibleState.None);
     this.id = entry.path;
     this.resourceUri = vscode.Uri.file(entry.path);
-    this.description = `${formatAge(entry.createdAt, now)} · ${formatBytes(entry.bytes)}`;
+    this.description = description(entry, now, original);
     this.iconPath = entry.encryption ? new vscode.ThemeIcon('lock') : STATE_ICONS[entry.state];
     this.contextValue = `backup.${entry.kind}.${entry.state}${entry.encryption ? '.encrypted' : ''}`;
-    this.tooltip = tooltip(entry);
+    this.tooltip = tooltip(entry, original);
   }
 }
 
 /**
- * The time a backup was taken reads better in a narrow side bar than its file name, which is
- * in the tooltip. A volume or a foreign prefix is named too, so nothing is ambiguous.
+ * A narrow side bar cuts a row from its end, so what tells backups apart comes first: the time
+ * in the label (the file name is in the tooltip), then the size, then the volume, and the age
+ * last as it repeats the time. A copy's time and age are its original's, on the row above.
  */
-function itemLabel(e: BackupEntry): string {
-  const when = e.createdAt.toISOString().replace('T', ' ').slice(0, 16);
-  if (e.kind === 'volume' && e.subject) return `${e.subject} · ${when}`;
-  return when;
+function description(e: BackupEntry, now: Date, original: BackupEntry | undefined): string {
+  if (original) return formatBytes(e.bytes);
+  const parts = [formatBytes(e.bytes)];
+  if (e.kind === 'volume' && e.subject) parts.push(e.subject);
+  parts.push(formatAge(e.createdAt, now));
+  return parts.join(' · ');
 }
 
-function tooltip(e: BackupEntry): vscode.MarkdownString {
+function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${e.fileName}**\n\n`);
   md.appendMarkdown(`Created ${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC · ${formatBytes(e.bytes)}\n\n`);
@@ -51,6 +58,6 @@ function tooltip(e: BackupEntry): vscode.MarkdownString {
     const last = m.verifications.at(-1);
     md.appendMarkdown(last ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.at}${last.detail ? `: ${last.detail}` : ''}` : 'Not verified yet');
   }
-  if (e.encryption) md.appendMarkdown(`\n\n$(lock) Encrypted (${e.encryption})`);
+  if (e.encryption) md.appendMarkdown(`\n\n$(lock) Encrypted (${e.encryption})${original ? ` copy of \`${original.fileName}\`` : ''}`);
   return md;
 }

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import type { BackupEntry } from '../../core/catalog';
+import { withEncryptedCopies, type BackupEntry } from '../../core/catalog';
 import { pingDocker } from '../../core/docker';
 import { NoStackError, Stack } from '../../core/discovery';
 import { SideDatabase, listSideDatabases } from '../../core/databaseSwap';
 import { DockerUnavailableError } from '../../core/errors';
+import { formatWhen } from '../../core/format';
 import type { BackupKind } from '../../core/naming';
 import type { KindStatus } from '../../core/scheduler';
 import { scheduleDescription, scheduleLines } from '../../core/scheduleText';
@@ -96,7 +97,11 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return [new NoticeItem(`empty.${node.kind}`, GROUPS.find((g) => g.kind === node.kind)!.empty, 'info')];
       }
       const now = new Date();
-      return node.entries.map((e) => new BackupItem(e, now));
+      const rows = withEncryptedCopies(node.entries);
+      const minutes = new Map<string, number>();
+      const minute = (e: BackupEntry) => formatWhen(e.createdAt, now);
+      for (const { entry, original } of rows) if (!original) minutes.set(minute(entry), (minutes.get(minute(entry)) ?? 0) + 1);
+      return rows.map(({ entry, original }) => new BackupItem(entry, now, original, (minutes.get(minute(entry)) ?? 0) > 1));
     }
     if (node) return [];
 

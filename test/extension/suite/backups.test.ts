@@ -59,11 +59,12 @@ describe('backups in the extension host', function () {
     const items = await api.tree.getChildren(roots[0]);
     assert.equal(items.length, 1);
     const item = api.tree.getTreeItem(items[0]);
-    assert.match(String(item.label), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // Issue 14.8: a narrow side bar cuts from the end, so the short time leads and the size comes before the age.
+    assert.match(String(item.label), /^(Today|Yesterday) \d{2}:\d{2}$/);
     assert.equal((item.resourceUri as vscode.Uri).fsPath, path);
     assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(path.split('/').pop()!.replace(/\./g, '\\.')));
     assert.equal(item.contextValue, 'backup.database.verified', 'a new backup is verified quickly on creation');
-    assert.match(String(item.description), /^just now · \d/);
+    assert.match(String(item.description), /^[\d.]+ [KMG]?B · just now$/);
     assert.match((item.tooltip as vscode.MarkdownString).value, /sms_db/);
 
     await api.statusBar.update();
@@ -77,10 +78,41 @@ describe('backups in the extension host', function () {
     api.tree.refresh();
     const [database] = await api.tree.getChildren();
     const items = (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n));
-    const runbook = items.find((i) => i.label === '2026-01-30 02:00');
-    assert.ok(runbook);
+    const runbook = items.find((i) => /^30 Jan( 2026)? 02:00$/.test(String(i.label)));
+    assert.ok(runbook, items.map((i) => i.label).join(', '));
     assert.match((runbook.tooltip as vscode.MarkdownString).value, /No manifest/);
-    assert.match(String(runbook.description), /days ago/);
+    assert.match(String(runbook.description), /^[\d.]+ [KMG]?B · \d+ days ago$/);
+  });
+
+  it('two backups taken within one minute are told apart by their seconds', async () => {
+    const database = join(dir, 'database');
+    const twin = join(database, 'sms_backup_20260130_020007.sql.gz');
+    await fs.copyFile(join(database, 'sms_backup_20260130_020000.sql.gz'), twin);
+    try {
+      api.tree.refresh();
+      const [group] = await api.tree.getChildren();
+      const labels = (await api.tree.getChildren(group)).map((n) => String(api.tree.getTreeItem(n).label));
+      assert.deepEqual(labels.filter((l) => / 02:00/.test(l)), ['30 Jan 02:00:07', '30 Jan 02:00:00'].map((l) => l.replace('Jan', new Date().getUTCFullYear() === 2026 ? 'Jan' : 'Jan 2026')));
+      assert.ok(labels.some((l) => /^(Today|Yesterday) \d{2}:\d{2}$/.test(l)), `a backup alone in its minute keeps the short time: ${labels.join(', ')}`);
+    } finally {
+      await fs.rm(twin);
+    }
+  });
+
+  it('a volume snapshot row leads with its time, then size and volume', async () => {
+    await fs.mkdir(join(dir, 'volumes'), { recursive: true });
+    const file = join(dir, 'volumes', 'volume_sms_postgres_data_20260129_030000.tar.gz');
+    await fs.writeFile(file, 'a snapshot');
+    try {
+      api.tree.refresh();
+      const volumes = (await api.tree.getChildren()).find((r) => r.label === 'Volumes')!;
+      const [item] = (await api.tree.getChildren(volumes)).map((n) => api.tree.getTreeItem(n));
+      assert.match(String(item.label), /^29 Jan( 2026)? 03:00$/);
+      assert.match(String(item.description), /^10 B · sms_postgres_data · \d+ days ago$/);
+      assert.match((item.tooltip as vscode.MarkdownString).value, /volume_sms_postgres_data_20260129_030000\.tar\.gz/);
+    } finally {
+      await fs.rm(file);
+    }
   });
 
   it('reports a wrong database name with the setting to fix, and writes nothing', async () => {

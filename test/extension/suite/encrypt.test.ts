@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
 import type { PickItem, Prompter } from '../../../src/extension/prompter';
@@ -101,7 +101,17 @@ describe('encrypt and decrypt in the extension host', function () {
     const item = await treeItem(encrypted);
     assert.ok(item, 'the encrypted backup is in the tree');
     assert.match(String(item.contextValue), /^backup\.database\.\w+\.encrypted$/);
-    assert.ok(await treeItem(backup), 'the original is still listed');
+    const original = await treeItem(backup);
+    assert.ok(original, 'the original is still listed');
+    // Issue 14.8: a copy that differs only by its lock reads as a second backup; it sits under its original and says what it is.
+    const [database] = await api.tree.getChildren();
+    const rows = (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n));
+    const at = rows.findIndex((i) => (i.resourceUri as vscode.Uri | undefined)?.fsPath === encrypted);
+    assert.equal((rows[at - 1]?.resourceUri as vscode.Uri | undefined)?.fsPath, backup, 'the copy comes right after its original');
+    assert.equal(item.label, '↳ encrypted (age)');
+    assert.match(String(item.description), /^[\d.]+ [KMG]?B$/, 'its size: its time is that of the row above');
+    assert.match(String(original.label), /^(Today|Yesterday) \d{2}:\d{2}$/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(`Encrypted \\(age\\) copy of \`${basename(backup).replace(/\./g, '\\.')}\``));
     assert.ok(!(await fs.readdir(dirname(backup))).some((n) => n.endsWith('.partial')));
   });
 
