@@ -93,6 +93,17 @@ export interface ScratchDb {
   remove(): Promise<void>;
 }
 
+/** A port nothing listens on now, for a test server of its own. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
 /**
  * Refuses a fixed test port that something else holds, naming it: otherwise the test's server
  * fails to bind and the test reports a container that never became healthy.

@@ -3,9 +3,8 @@
 // (dockerd --tlsverify). Like the first engine, no bridge network and no iptables.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
-import { run } from './harness';
+import { freePort, run } from './harness';
 
 export interface SecondEngine {
   socket: string;
@@ -20,16 +19,6 @@ export interface ServerTls {
   ca: string;
   cert: string;
   key: string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 export async function startSecondEngine(dir: string, tls?: ServerTls): Promise<SecondEngine> {

@@ -13,7 +13,7 @@ import { connectDocker, pingDocker } from '../../src/core/docker';
 import { selectEngine } from '../../src/core/dockerEngine';
 import { DockerUnavailableError } from '../../src/core/errors';
 import { verifyBackup } from '../../src/core/verify';
-import { DEMO_DIR, demoStack, run, tempDir } from './harness';
+import { DEMO_DIR, demoStack, freePort, run, tempDir } from './harness';
 
 const SSHD = '/usr/sbin/sshd';
 const USER = 'lifeboat-ssh';
@@ -25,16 +25,6 @@ async function ensureUser(): Promise<void> {
   }
   // No password, but not locked ("!"): without PAM, sshd refuses key logins to locked accounts.
   await run('usermod', ['--password', '*', USER]);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 async function keygen(file: string): Promise<string> {
