@@ -14,7 +14,7 @@ import { connectDocker, pingDocker } from '../../src/core/docker';
 import { selectEngine } from '../../src/core/dockerEngine';
 import { DockerUnavailableError } from '../../src/core/errors';
 import { verifyBackup } from '../../src/core/verify';
-import { assertPortFree, collectingLogger, postgresImage, run, tempDir } from './harness';
+import { assertPortFree, collectingLogger, postgresImage, run, tempDir, untilAnswers } from './harness';
 import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
 
 const PROJECT = 'lbsecond';
@@ -65,10 +65,7 @@ describe('engines chosen through Docker contexts (real docker context create, a 
       '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=second_engine_pw', '-e', 'POSTGRES_DB=appdb', '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
       '-v', `${PROJECT}_data:/var/lib/postgresql/data`, image,
     ]);
-    for (let i = 0; (await sql('SELECT 1').catch(() => '')) !== '1'; i++) {
-      if (i > 240) throw new Error('PostgreSQL on the second engine did not become ready');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await untilAnswers(sql, 'PostgreSQL on the second engine');
     await sql("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1500) g");
     await docker(['context', 'create', 'lifeboat-second', '--docker', `host=unix://${engine.socket}`]);
     await docker(['context', 'create', 'lifeboat-tls', '--docker', `host=${engine.tcp},ca=${c('ca.pem')},cert=${c('client.pem')},key=${c('client-key.pem')}`]);
@@ -148,10 +145,7 @@ describe('engines chosen through Docker contexts (real docker context create, a 
       '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=isolated_pw', '-e', 'POSTGRES_DB=appdb', image,
     ]);
     const q = async (text: string) => (await engine.cli(['exec', 'lbisolated-db', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', text])).trim();
-    for (let i = 0; (await q('SELECT 1').catch(() => '')) !== '1'; i++) {
-      if (i > 240) throw new Error('the isolated PostgreSQL did not become ready');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await untilAnswers(q, 'the isolated PostgreSQL');
     await q('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 300) g');
     const client = connectDocker(selectEngine({ env: {}, setting: `unix://${engine.socket}` }));
     const stack = await discoverStack(client, { folder: project });

@@ -93,6 +93,17 @@ export interface ScratchDb {
   remove(): Promise<void>;
 }
 
+/**
+ * Waits until `sql('SELECT 1')` answers, for a PostgreSQL container with no health check the
+ * test can read (another engine, Podman without systemd): two minutes, then an error naming `what`.
+ */
+export async function untilAnswers(sql: (query: string) => Promise<string>, what: string): Promise<void> {
+  for (let i = 0; (await sql('SELECT 1').catch(() => '')) !== '1'; i++) {
+    if (i > 240) throw new Error(`${what} did not become ready`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** A port nothing listens on now, for a test server of its own. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import { selectEngine } from '../../src/core/dockerEngine';
 import { verifyBackup } from '../../src/core/verify';
 import { restoreVolume } from '../../src/core/volumeRestore';
 import { snapshotVolume } from '../../src/core/volumeSnapshot';
-import { assertPortFree, run, tempDir } from './harness';
+import { assertPortFree, run, tempDir, untilAnswers } from './harness';
 
 const PODMAN = '/usr/bin/podman';
 const IMAGE = 'localhost/lifeboat/postgres:15';
@@ -26,13 +26,8 @@ async function podmanSql(sql: string): Promise<string> {
   return stdout.trim();
 }
 
-/** Until the server answers queries (with its health check off, nothing else says so). */
-async function waitReady(what: string): Promise<void> {
-  for (let i = 0; (await podmanSql('SELECT 1').catch(() => '')) !== '1'; i++) {
-    if (i > 240) throw new Error(`PostgreSQL on Podman did not become ready ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** With its health check off, only an answer says the server is up. */
+const waitReady = (what: string) => untilAnswers(podmanSql, `PostgreSQL on Podman ${what}`);
 
 describe('Podman (podman system service, its Docker-compatible API)', function () {
   this.timeout(300_000);
