@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseJsonc } from '../../src/cli/jsonc';
+import { FC_SEED } from './helpers/fcRandom';
 import { settingsTree } from '../../src/cli/workspaceSettings';
 import { SETTING_SCHEMA, SettingSpec, checkSetting, settingDefaults } from '../../src/core/settingSchema';
 
@@ -107,7 +108,7 @@ describe('settings.json spellings (property, fast-check)', () => {
           checkSetting(key.slice('lifeboat.'.length), got ?? undefined);
         }
       }),
-      { numRuns: 150, seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined },
+      { numRuns: 150, seed: FC_SEED },
     );
   });
 });
