@@ -236,6 +236,21 @@ async function stillRunning(container: Docker.Container): Promise<boolean> {
   }
 }
 
+/**
+ * A pg_dump killed by a signal (exit 128+n) is often the first sign of its container being
+ * killed: the engine reports the container as exited a moment after the exec ends, later still
+ * on a busy machine. Asking again for a few seconds tells "the container stopped" from "only
+ * pg_dump was killed".
+ */
+async function stillRunningAfterKill(container: Docker.Container, exitCode: number): Promise<boolean> {
+  const deadline = exitCode > 128 ? Date.now() + 3000 : 0;
+  for (;;) {
+    if (!(await stillRunning(container))) return false;
+    if (Date.now() >= deadline) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function explainFailure(
   err: unknown,
   container: Docker.Container,
@@ -262,7 +277,7 @@ function containerStopped(stack: Stack): LifeboatError {
 }
 
 async function pgDumpFailed(exitCode: number, stderr: string, container: Docker.Container, stack: Stack): Promise<Error> {
-  if (!(await stillRunning(container))) return containerStopped(stack);
+  if (!(await stillRunningAfterKill(container, exitCode))) return containerStopped(stack);
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const last = lines.find((l) => /error|fatal/i.test(l)) ?? lines.at(-1) ?? 'no error output';
   let hint = "See the Lifeboat log for pg_dump's full output.";
