@@ -3,6 +3,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { KeyProvider } from '../../src/core/backupSource';
+import { CryptoError } from '../../src/core/crypto/cryptoError';
+import { encryptFile } from '../../src/core/encryptFile';
 import { LifeboatError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import { readArchiveEntries, removeStaging, safeExtract } from '../../src/core/safeExtract';
@@ -83,4 +86,21 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
       await removeStaging(res.dir);
     });
   }
+
+  it('an encrypted archive damaged after its header fails as tampered, named, and its staging folder is removed', async () => {
+    const path = await archive([{ name: 'a', body: 'x'.repeat(200_000) }, { name: 'b', body: 'y' }]);
+    const encrypted = (await encryptFile(path, { format: 'age', passphrase: 'pw', workFactor: 10, removePlaintext: true })).path;
+    const bytes = await fs.readFile(encrypted);
+    bytes[bytes.length - 40] ^= 1;
+    await fs.writeFile(encrypted, bytes);
+    const keys: KeyProvider = { key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase: 'pw' }) };
+    const staging = join(root, 'staging');
+    await assert.rejects(safeExtract(encrypted, { stagingDir: staging, keys }), (err: Error) => {
+      assert.ok(err instanceof CryptoError, String(err));
+      assert.equal(err.code, 'tampered');
+      assert.match(err.message, /^config_20240102_030405\.tar\.gz\.age: authentication failed/);
+      return true;
+    });
+    assert.equal(existsSync(staging), false);
+  });
 });
