@@ -35,7 +35,7 @@ describe('archiveConfig: unusual config paths', () => {
   });
 
   it('names a workspace folder that does not exist', async () => {
-    await assert.rejects(archiveConfig({ backupDir: join(root, 'b'), workspace: join(root, 'gone'), paths: ['x'] }), /^Cannot read the workspace folder \(.*gone\): ENOENT/);
+    await assert.rejects(archiveConfig({ backupDir: join(root, 'b'), workspace: join(root, 'gone'), paths: ['x'] }), /^LifeboatError: Cannot read the workspace folder \(.*gone\): ENOENT/);
   });
 
   it('"." archives the whole workspace once, leaving out the backup folder inside it and a socket, and says why', async () => {
