@@ -100,4 +100,11 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     await assert.rejects(compareWithWorkspace(staging, join(root, 'missing'), entries), /missing/);
     await assert.rejects(applyFiles(staging, join(root, 'missing'), ['f'], entries), /missing/);
   });
+
+  it('comparing refuses an entry whose path would leave the workspace, naming it', async () => {
+    const entries: ArchiveEntry[] = [{ path: '../outside', type: 'file', size: 1, mode: 0o644, mtime: MTIME, sha256: sha('x') }];
+    await assert.rejects(compareWithWorkspace(staging, ws, entries), /^LifeboatError: Refused "\.\.\/outside": it has a "\.\." component that would leave the folder; only paths inside the workspace are restored\.$/);
+    const empty: ArchiveEntry[] = [{ path: '', type: 'file', size: 1, mode: 0o644, mtime: MTIME }];
+    await assert.rejects(compareWithWorkspace(staging, ws, empty), /Refused "": it is empty/);
+  });
 });
