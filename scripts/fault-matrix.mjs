@@ -1,8 +1,10 @@
 // Writes docs/reliability.md from what the tests recorded (test-results/fault-matrix.jsonl, see
-// test/integration/faultMatrix.ts) and the coverage summary (coverage/coverage-summary.json).
+// test/integration/faultMatrix.ts), the coverage summary (coverage/coverage-summary.json) and
+// src/core's uncovered branches with their reasons (coverage/coverage-final.json, test/coverage-reasons).
 // Fails when a recorded case lost data, or when nothing was recorded.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { CORE, FINAL_JSON, REASONS_DIR, uncoveredBranches } from './uncovered-branches.mjs';
 
 const LOG = process.env.LIFEBOAT_FAULT_LOG ?? 'test-results/fault-matrix.jsonl';
 if (!existsSync(LOG)) {
@@ -53,6 +55,21 @@ if (existsSync('coverage/coverage-summary.json')) {
     '| file | branches | statements |',
     '|---|---|---|',
     ...files.slice(0, 15).map((f) => `| ${f.name} | ${f.s.branches.pct}% (${f.s.branches.covered}/${f.s.branches.total}) | ${f.s.statements.pct}% |`),
+    '',
+  );
+}
+
+if (existsSync(FINAL_JSON)) {
+  const core = uncoveredBranches();
+  lines.push(
+    `## Uncovered branches of ${CORE}`,
+    '',
+    `${core.pct}% of ${CORE}'s branches are covered (${core.covered} of ${core.total}). Each line that still holds an`,
+    `uncovered branch, with the reason kept in \`${REASONS_DIR}/*.json\` (matched by the line's text):`,
+    '',
+    '| where | source line | reason |',
+    '|---|---|---|',
+    ...core.rows.map((r) => `| ${r.file}:${r.line}${r.count > 1 ? ` (${r.count})` : ''} | \`${cell(r.text).replace(/`/g, "'")}\` | ${r.reason ? cell(r.reason) : 'no reason recorded'} |`),
     '',
   );
 }

@@ -40,6 +40,8 @@ export interface TarHeaderFacts {
   linkname?: string | null;
   size?: number;
   mtime?: Date;
+  /** The parser met an extended header (PAX or GNU long name) with no content just before this entry (see tarEntryFacts). */
+  afterEmptyExtension?: boolean;
 }
 
 // Case-insensitive file systems would let `A/x` go through a symlink named `a`.
@@ -127,11 +129,21 @@ export class ArchiveGuard {
     if (h.mtime !== undefined && Number.isNaN(h.mtime.getTime())) {
       throw new UnsafeEntry(h.name, 'has a modification time outside any date a file system can hold');
     }
+    // tar-stream then reads the next body with a length that depends on how the bytes arrive:
+    // two reads of the same archive could see different files.
+    if (h.afterEmptyExtension) {
+      throw new UnsafeEntry(h.name, 'follows an extended (PAX or long name) header with no content, which tar readers disagree about');
+    }
     return this.check(h.name, h.type, h.linkname);
   }
 
   check(name: string, tarType: string | null | undefined, linkname?: string | null): GuardedEntry | undefined {
     const type = mapType(name, tarType);
+    // Old tars mark a folder by the slash alone: GNU tar makes a folder of a file entry named
+    // `a/`, tar-stream a file `a`. Both readings cannot be the archive's.
+    if (type !== 'directory' && /\/\.?$/.test(name)) {
+      throw new UnsafeEntry(name, `is a ${type === 'file' ? 'file' : type === 'symlink' ? 'symbolic link' : 'hard link'} whose name ends in "/", which names a folder`);
+    }
     const comps = archivePathComponents(name);
     if (typeof comps === 'string') throw new UnsafeEntry(name, comps);
     if (comps.length === 0) {

@@ -265,10 +265,11 @@ async function planArchive(workspace: string, configured: ConfigPath[], backupRe
       }
       throw fsError(err, 'read the config path', abs);
     }
-    // `docker` may be a link to /srv/docker: lexically inside, physically not.
+    // `docker` may be a link to /srv/docker: lexically inside, physically not. The workspace
+    // itself (".") is inside by definition; its parent is not.
     const parentReal = await fs.realpath(join(abs, '..'));
     const back = relative(workspace, parentReal);
-    if (back === '..' || back.startsWith(`..${sep}`) || isAbsolute(back)) {
+    if (c.rel !== '' && (back === '..' || back.startsWith(`..${sep}`) || isAbsolute(back))) {
       throw new LifeboatError(
         `The config path "${c.display}" is reached through a symbolic link that leaves the workspace (${parentReal}).`,
         'Only files inside the workspace folder are archived. Change the setting lifeboat.config.paths.',

@@ -12,6 +12,7 @@ import { BackupSource, KeyProvider, named, openBackupSource } from './backupSour
 import { CryptoError } from './crypto/cryptoError';
 import { formatBytes } from './format';
 import { HashStream } from './hashStream';
+import { tarEntryFacts } from './tarEntryFacts';
 import { silentLogger } from './logger';
 import { readManifest } from './manifest';
 import { OperationOptions, noProgress } from './progress';
@@ -281,6 +282,7 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
     },
   });
   const extract = tar.extract();
+  const factsOf = tarEntryFacts(extract);
   const feed = pipeline(source.open(opts.signal), raw, createGunzip(), counter, extract, { signal: opts.signal });
   feed.catch(() => undefined);
 
@@ -299,7 +301,7 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
       // tar-stream reads no data for a folder, whatever its size field says.
       const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
       lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
-      const checked = guard.checkHeader(h);
+      const checked = guard.checkHeader(factsOf(h));
       if (!checked) {
         entry.resume();
         continue;

@@ -6,6 +6,7 @@ import { ArchiveGuard, UnsafeEntry } from './archiveGuard';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
+import { tarEntryFacts } from './tarEntryFacts';
 import { OperationOptions, noProgress } from './progress';
 
 /** Owner and permission bits of the volume's root folder, from the archive's `./` entry. */
@@ -44,6 +45,7 @@ export class VolumeTarScan extends Transform {
   readonly facts: VolumeTarFacts = { entries: 0, files: 0, dataBytes: 0, tarBytes: 0 };
   private readonly onBytes?: (tarBytes: number) => void;
   private readonly extract = tar.extract();
+  private readonly factsOf = tarEntryFacts(this.extract);
   private guard?: ArchiveGuard;
   private readonly guardMode?: 'refuse' | 'note';
   private failure?: Error;
@@ -98,7 +100,7 @@ export class VolumeTarScan extends Transform {
     }
     if (!this.guard) return;
     try {
-      this.guard.checkHeader(h);
+      this.guard.checkHeader(this.factsOf(h));
     } catch (err) {
       if (this.guardMode === 'refuse' || !(err instanceof UnsafeEntry)) throw err;
       this.facts.unsafe = err.message;

@@ -145,6 +145,42 @@ describe('tar readers on hostile archives', () => {
     for (const reader of READERS) assertRefused(out[reader], reader, /"when" has a modification time outside any date/);
   });
 
+  // FC_SEED=-271473777 of the tar fuzzer: a global PAX header of size 0, then files of 20,000
+  // bytes. tar-stream then swallows a body as the missing header content when it is buffered
+  // whole (checkVolumeArchive's 1 MiB reads) and not otherwise, so the readers disagreed.
+  for (const [typeflag, kind] of [['g', 'global PAX'], ['x', 'PAX'], ['L', 'GNU long name']]) {
+    it(`every reader refuses an entry after an empty ${kind} header, naming it, however the bytes arrive`, async () => {
+      const path = await writeTarGz(root, 'empty-ext.tar.gz', Buffer.concat([
+        rawHeader({ name: 'ext', typeflag, size: 0 }),
+        rawHeader({ name: 'a', size: 20_000 }),
+        blocks('x'.repeat(20_000)),
+        rawHeader({ name: 'b', size: 20_000 }),
+        blocks('y'.repeat(20_000)),
+        END,
+      ]));
+      const out = await readAll(path, root);
+      for (const reader of READERS) assertRefused(out[reader], reader, /"a" follows an extended \(PAX or long name\) header with no content/);
+    });
+  }
+
+  it('an empty PAX header at the very end changes no entry, and every reader accepts the archive', async () => {
+    const path = await writeTarGz(root, 'empty-ext-end.tar.gz', Buffer.concat([rawHeader({ name: 'a', size: 1 }), blocks('x'), rawHeader({ name: 'ext', typeflag: 'g', size: 0 }), END]));
+    const out = await readAll(path, root);
+    for (const reader of READERS) assert.equal(out[reader].settled, 'resolved', reader);
+  });
+
+  // GNU tar makes a folder of a regular file entry named `b/a/`; tar-stream made a file `b/a`.
+  for (const [typeflag, kind, name] of [['0', 'file', 'b/a/'], ['0', 'file', 'b/.'], ['2', 'symbolic link', 'l/'], ['1', 'hard link', 'h/']]) {
+    it(`every reader refuses a ${kind} named "${name}", as a name ending in "/" names a folder`, async () => {
+      const entries = [rawHeader({ name: 'f', size: 1 }), blocks('x'), rawHeader({ name, typeflag, size: typeflag === '0' ? 1 : 0, linkname: 'f' })];
+      if (typeflag === '0') entries.push(blocks('y'));
+      const path = await writeTarGz(root, 'slash.tar.gz', Buffer.concat([...entries, END]));
+      const out = await readAll(path, root);
+      const shown = name.replace(/[./]/g, (c) => `\\${c}`);
+      for (const reader of READERS) assertRefused(out[reader], reader, new RegExp(`"${shown}" is a ${kind} whose name ends in "/", which names a folder`));
+    });
+  }
+
   it('an entry the file system cannot create is named, with a hint about the archive, not the backup folder', async () => {
     // Within the limits (4089 bytes), but not once below the staging folder's own path.
     const name = `${`${'n'.repeat(250)}/`.repeat(16)}${'f'.repeat(73)}`;
