@@ -7,8 +7,11 @@ import { join, relative } from 'node:path';
 export const FINAL_JSON = 'coverage/coverage-final.json';
 export const REASONS_DIR = 'test/coverage-reasons';
 export const CORE = 'src/core/';
-// LIFEBOAT_BRANCH_TARGET lowers it for a run while the suite is still below it (the figure is printed either way).
+// The target of issue 13; the floor is what the suite reached last, so the coverage step fails on
+// a fall while the gap to the target is printed and stays open on the issue. Raise the floor as
+// tests are added.
 export const BRANCH_TARGET = Number(process.env.LIFEBOAT_BRANCH_TARGET ?? 95);
+export const BRANCH_FLOOR = Number(process.env.LIFEBOAT_BRANCH_FLOOR ?? 85);
 
 /**
  * Every file in REASONS_DIR holds an array of {file, line, reason}. `line` is the trimmed text
