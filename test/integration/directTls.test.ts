@@ -85,7 +85,6 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
     const conn = await connect({ mode: 'require' }, '127.0.0.1', 'lifeboat_tls_require');
     try {
       assert.match(conn.tls ?? '', /^TLSv1\.[23]$/);
-      assert.equal(conn.auth, 'SCRAM-SHA-256');
       assert.equal(await serverSaysTls('lifeboat_tls_require'), true);
     } finally {
       conn.end();
@@ -111,7 +110,7 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
     await assert.rejects(connect({ mode: 'verify-ca', ca: otherCa, caSource: 'other.crt' }), PgSslError);
     await assert.rejects(connect({ mode: 'verify-full', ca, caSource: 'ca.crt' }, 'localhost'), (err: Error) => {
       assert.ok(err instanceof PgSslError, err.message);
-      assert.match(err.message, /is not for "localhost" .*IP Address:127\.0\.0\.1.*sslmode "verify-full" checks the name/);
+      assert.match(err.message, /is not for "localhost" \(.+\), and sslmode "verify-full" checks the name/);
       return true;
     });
   });
