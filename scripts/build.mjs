@@ -54,6 +54,10 @@ const withoutImageBuilds = {
   },
 };
 
+// jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow (the bundle
+// would then look for ./impl/format at run time); its ES module build bundles whole.
+const alias = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+
 function tsFiles(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
@@ -72,6 +76,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   external: ['vscode', ...external],
+  alias,
   plugins: [withoutImageBuilds],
   sourcemap: !release,
   minify: release,
@@ -88,6 +93,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   external,
+  alias,
   plugins: [withoutImageBuilds],
   banner: { js: '#!/usr/bin/env node' },
   sourcemap: !release,

@@ -1,49 +1,50 @@
+import { Node, ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+
 /**
- * Parses VS Code's settings.json dialect: JSON with // and /* comments and trailing commas.
- * Strings are copied untouched, so a URL's `//` survives. A byte order mark, which some Windows
- * editors put first and VS Code ignores, is skipped.
+ * Parses VS Code's settings.json dialect (comments, trailing commas) with Microsoft's
+ * jsonc-parser, the parser VS Code itself uses. A byte order mark, which some Windows editors
+ * put first, is skipped as VS Code skips it. Any error throws, with the line and column an
+ * editor shows for it in the file as written.
  */
 export function parseJsonc(text: string): unknown {
-  let out = '';
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      out += text.slice(start, ++i);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else {
-      out += c;
-      i++;
-    }
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = bom ? text.slice(1) : text;
+  const errors: ParseError[] = [];
+  const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length || !root) {
+    const first = errors[0];
+    const where = first ? ` at ${lineColumn(body, first.offset)}` : '';
+    throw new SyntaxError(`${describe(first ? printParseErrorCode(first.error) : 'ValueExpected')}${where}`);
   }
-  // A comma before a closing bracket, with only whitespace between (strings are already intact).
-  return JSON.parse(withoutTrailingCommas(out));
+  return valueOf(root);
 }
 
-function withoutTrailingCommas(json: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += json[++i] ?? '';
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    if (c === ',') {
-      let j = i + 1;
-      while (j < json.length && /\s/.test(json[j])) j++;
-      if (json[j] === '}' || json[j] === ']') continue;
-    }
-    out += c;
+/** Built as JSON.parse builds it: a key such as `__proto__` is an own property, never a prototype. */
+function valueOf(node: Node): unknown {
+  if (node.type === 'array') return (node.children ?? []).map(valueOf);
+  if (node.type !== 'object') return node.value;
+  const out: Record<string, unknown> = {};
+  for (const prop of node.children ?? []) {
+    const [key, value] = prop.children ?? [];
+    if (!key || !value) continue;
+    Object.defineProperty(out, String(key.value), { value: valueOf(value), enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** 1-based, as an editor's status bar shows it (the byte order mark takes no column). */
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return `line ${line}, column ${offset - start + 1}`;
+}
+
+/** "CloseBraceExpected" → "close brace expected". */
+function describe(code: string): string {
+  const words = code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -1,11 +1,14 @@
 import type Docker from 'dockerode';
 import { PgConnection } from './pgConnection';
+import { PgSsl, sslFromEnv } from './pgSsl';
 
 export interface DirectTarget {
   container: Docker.Container;
   user: string;
   database: string;
   applicationName: string;
+  /** TLS for the connection; by default libpq's variables (`sslFromEnv`). */
+  ssl?: PgSsl;
 }
 
 /** A connection, or why there is none (said in the log; the caller then goes through psql). */
@@ -19,6 +22,7 @@ export type DirectResult = { conn: PgConnection; via: string } | { conn?: undefi
  * address on its networks. The password is the one the container was started with
  * (`POSTGRES_PASSWORD` of the official image), read from the engine and held only in memory.
  * Logging in to the freshly created scratch database also proves it is the right server.
+ * TLS follows libpq's `PGSSLMODE` and `PGSSLROOTCERT` (see `sslFromEnv`).
  */
 export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Promise<DirectResult> {
   if (!isLocalEngine(target.container)) return { reason: 'the Docker engine is not on this machine' };
@@ -31,12 +35,18 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   const env = envOf(info);
   const port = serverPort(info, env);
   const password = env.get('PGPASSWORD') ?? ((env.get('POSTGRES_USER') ?? 'postgres') === target.user ? env.get('POSTGRES_PASSWORD') : undefined);
+  let ssl: PgSsl;
+  try {
+    ssl = target.ssl ?? sslFromEnv(process.env, env);
+  } catch (err) {
+    return { reason: (err as Error).message };
+  }
   const candidates = routes(info, port);
   if (!candidates.length) return { reason: 'the container has no address this machine can reach' };
   // All routes at once: an unreachable address (a container network behind Docker Desktop's
   // VM) costs its timeout only while the others are tried, not before them.
   const attempts = candidates.map((c) =>
-    PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs }).then(
+    PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs, ssl }).then(
       (conn) => ({ conn, via: `${c.host}:${c.port}` }),
       (err: Error) => Promise.reject(new Error(`${c.host}:${c.port}: ${err.message}`)),
     ),

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Socket, connect } from 'node:net';
+import { Socket, connect, isIP } from 'node:net';
+import { TLSSocket, connect as tlsConnect, checkServerIdentity } from 'node:tls';
 import { ScramClient } from './pgScram';
+import { PgSsl, PgSslError } from './pgSsl';
 
 export interface PgConnectOptions {
   host: string;
@@ -11,6 +13,8 @@ export interface PgConnectOptions {
   applicationName?: string;
   /** For the TCP connect and the login together. */
   timeoutMs?: number;
+  /** TLS as libpq's `sslmode` means it; `prefer` when not given, as in libpq. */
+  ssl?: PgSsl;
 }
 
 export interface PgMessage {
@@ -29,6 +33,9 @@ export class PgServerError extends Error {
     this.name = 'PgServerError';
   }
 
+  /** Set when the login that failed ran over TLS (libpq's `prefer` then tries plain TCP). */
+  overTls = false;
+
   get code(): string | undefined {
     return this.fields.C;
   }
@@ -43,6 +50,9 @@ export class PgConnectionLost extends Error {
 }
 
 const PROTOCOL_3 = 196608;
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+/** pg_hba has no line for this login (e.g. `hostssl` only, or `hostnossl` only). */
+const NO_HBA_LINE = '28000';
 
 /**
  * A PostgreSQL frontend/backend protocol (version 3) connection: enough of it to log in
@@ -61,7 +71,11 @@ export class PgConnection {
   private closedWith: Error | undefined;
   private onClose: ((err: Error) => void)[] = [];
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    /** The TLS protocol the session runs over (e.g. `TLSv1.3`), undefined for plain TCP. */
+    readonly tls?: string,
+  ) {
     socket.on('data', (d: Buffer) => this.read(d));
     const closed = (err: Error) => {
       if (this.closedWith) return;
@@ -70,19 +84,65 @@ export class PgConnection {
     };
     socket.on('error', (err) => closed(new PgConnectionLost((err as NodeJS.ErrnoException).code ?? err.message)));
     socket.on('close', () => closed(new PgConnectionLost('closed by the server')));
+    // Paused while TLS was asked for, so no byte after the answer was dropped.
+    socket.resume();
   }
 
+  /**
+   * Logs in, with TLS as `opts.ssl.mode` says (libpq's rules): `disable` never; `allow` only
+   * when a plain login has no pg_hba line; `prefer` first, and plain again when the server has
+   * no TLS, the handshake breaks or pg_hba wants plain TCP; `require` always, certificate
+   * unchecked; `verify-ca` against the CA; `verify-full` against the CA and the host name.
+   */
   static async connect(opts: PgConnectOptions): Promise<PgConnection> {
-    const socket = connect({ host: opts.host, port: opts.port });
+    const ssl = opts.ssl ?? { mode: 'prefer' };
+    const noHbaLine = (err: unknown) => err instanceof PgServerError && err.code === NO_HBA_LINE;
+    if (ssl.mode === 'disable') return PgConnection.open(opts);
+    if (ssl.mode === 'allow') {
+      try {
+        return await PgConnection.open(opts);
+      } catch (err) {
+        if (!noHbaLine(err)) throw err;
+        return PgConnection.open(opts, { mode: 'require' });
+      }
+    }
+    if (ssl.mode === 'prefer') {
+      try {
+        return await PgConnection.open(opts, ssl);
+      } catch (err) {
+        if (!(err instanceof PgSslError && err.handshake) && !(noHbaLine(err) && (err as PgServerError).overTls)) throw err;
+        return PgConnection.open(opts);
+      }
+    }
+    return PgConnection.open(opts, ssl);
+  }
+
+  private static async open(opts: PgConnectOptions, ssl?: PgSsl): Promise<PgConnection> {
+    let socket: Socket = connect({ host: opts.host, port: opts.port });
     socket.setNoDelay(true);
-    const conn = new PgConnection(socket);
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer from ${opts.host}:${opts.port} within ${opts.timeoutMs ?? 3000} ms`)), opts.timeoutMs ?? 3000);
+    const ms = opts.timeoutMs ?? 3000;
+    const timer = setTimeout(() => socket.destroy(new Error(`no answer from ${opts.host}:${opts.port} within ${ms} ms`)), ms);
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
-        conn.onClose.push(reject);
+        socket.once('error', (err: NodeJS.ErrnoException) => reject(new PgConnectionLost(err.code ?? err.message)));
+        socket.once('close', () => reject(new PgConnectionLost('closed by the server')));
       });
-      await conn.login(opts);
+      let tls: string | undefined;
+      if (ssl) {
+        const upgraded = await startTls(socket, opts, ssl);
+        if (upgraded) {
+          socket = upgraded;
+          tls = upgraded.getProtocol() ?? 'TLS';
+        }
+      }
+      const conn = new PgConnection(socket, tls);
+      try {
+        await conn.login(opts);
+      } catch (err) {
+        if (err instanceof PgServerError) err.overTls = tls !== undefined;
+        throw err;
+      }
       return conn;
     } catch (err) {
       socket.destroy();
@@ -239,6 +299,68 @@ export class PgConnection {
 }
 
 const ZERO = Buffer.from([0]);
+
+/** Node's codes for a certificate that does not chain to the CA given (the name check is apart). */
+const CHAIN_CODES = /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|INVALID_CA|PATH_LENGTH)/;
+
+/**
+ * Asks the server for TLS (SSLRequest) and, when it agrees, runs the handshake over the same
+ * socket. Undefined when the server said no and `ssl.mode` lets the session go on in plain TCP.
+ */
+async function startTls(socket: Socket, opts: PgConnectOptions, ssl: PgSsl): Promise<TLSSocket | undefined> {
+  const where = `${opts.host}:${opts.port}`;
+  const answer = await new Promise<Buffer>((resolve, reject) => {
+    const fail = (err: Error) => reject(new PgConnectionLost((err as NodeJS.ErrnoException).code ?? err.message));
+    const closed = () => reject(new PgConnectionLost('closed by the server'));
+    socket.once('error', fail);
+    socket.once('close', closed);
+    socket.once('data', (d: Buffer) => {
+      socket.pause();
+      socket.off('error', fail);
+      socket.off('close', closed);
+      resolve(d);
+    });
+    socket.write(SSL_REQUEST);
+  });
+  // Anything after the one-byte answer came before the handshake, unprotected: refused, as
+  // libpq does since CVE-2021-23214.
+  if (answer.length !== 1) throw new PgSslError(`the server at ${where} sent ${answer.length} bytes where its one-byte answer to the TLS request belongs`);
+  if (answer[0] !== 0x53) {
+    if (ssl.mode === 'prefer' || ssl.mode === 'allow') return undefined;
+    throw new PgSslError(`the server at ${where} does not accept TLS connections, and sslmode "${ssl.mode}" requires one (turn ssl on in the server's postgresql.conf, or set PGSSLMODE to "prefer")`);
+  }
+  const verify = ssl.mode === 'verify-ca' || ssl.mode === 'verify-full';
+  const tls = tlsConnect({
+    socket,
+    ...(ssl.ca && ssl.ca !== 'system' ? { ca: ssl.ca } : {}),
+    rejectUnauthorized: verify,
+    ...(isIP(opts.host) ? {} : { servername: opts.host }),
+    // verify-ca trusts any name the CA signed; verify-full wants the one connected to.
+    checkServerIdentity: ssl.mode === 'verify-full' ? (_host, cert) => checkServerIdentity(opts.host, cert) : () => undefined,
+  });
+  // The raw socket's own errors reach the TLS socket; this keeps them from being unhandled.
+  socket.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tls.once('secureConnect', resolve);
+      tls.once('error', reject);
+      tls.once('close', () => reject(new PgConnectionLost('closed by the server during the TLS handshake')));
+    });
+  } catch (err) {
+    tls.destroy();
+    if (err instanceof PgConnectionLost) throw err;
+    const e = err as NodeJS.ErrnoException & { reason?: string };
+    const code = e.code ?? '';
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      throw new PgSslError(`the certificate of the server at ${where} is not for "${opts.host}" (${e.reason ?? e.message}), and sslmode "verify-full" checks the name: connect by a name the certificate holds, or set PGSSLMODE to "verify-ca"`);
+    }
+    if (CHAIN_CODES.test(code)) {
+      throw new PgSslError(`the certificate of the server at ${where} was not signed by the CA in ${ssl.caSource ? `"${ssl.caSource}"` : 'the CA list'} (${code}): point PGSSLROOTCERT at the CA that signed the server's certificate`);
+    }
+    throw new PgSslError(`the TLS handshake with the server at ${where} failed (${code || e.message})`, true);
+  }
+  return tls;
+}
 
 function header(type: string, bodyBytes: number): Buffer {
   const h = Buffer.alloc(5);

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { BackupEntry } from '../../src/core/catalog';
 import { assertPlanKeepsEnough } from '../../src/core/prune';
 import { RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy, planRetention, weekKey } from '../../src/core/retention';
+import { replay } from './helpers/fcRandom';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const DAY = 86_400_000;
@@ -92,52 +94,45 @@ describe('planRetention', () => {
   });
 });
 
-/** A small seeded generator, so a failing case can be replayed from the printed seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const KINDS: BackupEntry['kind'][] = ['database', 'config', 'volume'];
+const STATES: BackupEntry['state'][] = ['verified', 'unverified', 'failed'];
+/** A rule that is set or not (undefined), as in a user's settings. */
+const rule = (max: number) => fc.option(fc.nat({ max: max - 1 }), { nil: undefined });
+const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record({ maxAgeDays: rule(60), keepLast: rule(5), keepDaily: rule(10), keepWeekly: rule(6), keepMonthly: rule(4) });
+/** A folder of up to 24 backups, some a few days in the future (a clock set wrong), up to 395 days old. */
+const folderArb = fc
+  .array(fc.record({ kind: fc.constantFrom(...KINDS), daysAgo: fc.double({ min: -5, max: 395, noNaN: true }), state: fc.constantFrom(...STATES), subject: fc.constantFrom('a', 'b', undefined) }), { maxLength: 24 })
+  .map((xs) =>
+    xs.map((x, i) => {
+      const e = entry(x.kind, x.daysAgo, x.state, x.subject);
+      return { ...e, fileName: `${e.fileName}_${i}`, path: `${e.path}_${i}` };
+    }),
+  );
 
-describe('retention properties (2,000 random folders and rule sets)', () => {
+describe('retention properties (2,000 folders and rule sets, fast-check)', () => {
+  // fast-check prints the seed and path of a failure; FC_SEED=<seed> FC_PATH=<path> replays it.
   it('never deletes every backup of a series, nor its newest verified one, nor anything when no rule is set', () => {
-    const kinds: BackupEntry['kind'][] = ['database', 'config', 'volume'];
-    const states: BackupEntry['state'][] = ['verified', 'unverified', 'failed'];
-    for (let seed = 1; seed <= 2000; seed++) {
-      const r = rng(seed);
-      const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-      const maybe = (max: number) => (r() < 0.5 ? undefined : Math.floor(r() * max));
-      const entries: BackupEntry[] = [];
-      const n = Math.floor(r() * 25);
-      for (let i = 0; i < n; i++) {
-        const e = entry(pick(kinds), r() * 400 - 5, pick(states), pick(['a', 'b', undefined]));
-        entries.push({ ...e, fileName: `${e.fileName}_${i}`, path: `${e.path}_${i}` });
-      }
-      const policy = (): RetentionPolicy => ({ maxAgeDays: maybe(60), keepLast: maybe(5), keepDaily: maybe(10), keepWeekly: maybe(6), keepMonthly: maybe(4) });
-      const policies: RetentionPolicies = { database: policy(), config: policy(), volume: policy() };
-      const plan = planRetention(entries, policies, now);
-      const ctx = `seed ${seed}`;
-      assert.equal(plan.keep.length + plan.remove.length, entries.length, ctx);
-      assert.doesNotThrow(() => assertPlanKeepsEnough(plan), ctx);
-      for (const s of plan.series) {
-        const of = s.decisions.map((d) => d.entry);
-        assert.ok(s.decisions.some((d) => d.keep), `${ctx}: a series lost everything`);
-        const newestVerified = of.filter((e) => e.state === 'verified').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
-        if (newestVerified) assert.ok(plan.keep.includes(newestVerified), `${ctx}: newest verified removed`);
-        const newest = [...of].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
-        assert.ok(plan.keep.includes(newest), `${ctx}: newest removed`);
-        const p = s.policy;
-        if ([p.maxAgeDays, p.keepLast, p.keepDaily, p.keepWeekly, p.keepMonthly].every((v) => v === undefined)) {
-          assert.ok(s.decisions.every((d) => d.keep), `${ctx}: removed with no rule`);
+    fc.assert(
+      fc.property(folderArb, fc.record({ database: policyArb, config: policyArb, volume: policyArb }), (entries, policies: RetentionPolicies) => {
+        const plan = planRetention(entries, policies, now);
+        assert.equal(plan.keep.length + plan.remove.length, entries.length);
+        assertPlanKeepsEnough(plan);
+        for (const s of plan.series) {
+          const of = s.decisions.map((d) => d.entry);
+          assert.ok(s.decisions.some((d) => d.keep), 'a series lost everything');
+          const newestVerified = of.filter((e) => e.state === 'verified').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+          if (newestVerified) assert.ok(plan.keep.includes(newestVerified), 'newest verified removed');
+          const newest = [...of].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+          assert.ok(plan.keep.includes(newest), 'newest removed');
+          const p = s.policy;
+          if ([p.maxAgeDays, p.keepLast, p.keepDaily, p.keepWeekly, p.keepMonthly].every((v) => v === undefined)) {
+            assert.ok(s.decisions.every((d) => d.keep), 'removed with no rule');
+          }
+          for (const d of s.decisions) assert.ok(d.reasons.length > 0, 'a decision without a reason');
         }
-        for (const d of s.decisions) assert.ok(d.reasons.length > 0, `${ctx}: a decision without a reason`);
-      }
-    }
+      }),
+      { numRuns: 2000, ...replay },
+    );
   });
 
   it('the guard refuses a plan that would delete the newest verified backup (a rule bug caught before deleting)', () => {

@@ -1,14 +1,25 @@
 import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { IncompleteScriptError, ScriptPiece, SqlScriptSplitter, UnsupportedScriptError } from '../../src/core/sqlScriptSplitter';
+import { replay } from './helpers/fcRandom';
 
 type Event = { sql: string; copy: boolean } | { data: string } | { copyEnd: true };
 
 /** Feeds `text` in chunks of `size` bytes; adjacent data pieces are merged (their cut points are arbitrary). */
 function split(text: string, size: number): Event[] {
+  return splitBy(text, [size]);
+}
+
+/** Feeds `text` in chunks of the given sizes, taken in turn. */
+function splitBy(text: string, sizes: number[]): Event[] {
   const s = new SqlScriptSplitter();
   const buf = Buffer.from(text);
   const pieces: ScriptPiece[] = [];
-  for (let i = 0; i < buf.length; i += size) pieces.push(...s.push(Buffer.from(buf.subarray(i, i + size))));
+  for (let i = 0, k = 0; i < buf.length; k++) {
+    const size = sizes[k % sizes.length];
+    pieces.push(...s.push(Buffer.from(buf.subarray(i, i + size))));
+    i += size;
+  }
   pieces.push(...s.end());
   const out: Event[] = [];
   for (const p of pieces) {
@@ -222,6 +233,45 @@ describe('SqlScriptSplitter', () => {
     const text = "PREPARE p AS SELECT $1;\nSELECT a$b FROM t WHERE name = 'x;';\nSELECT 1 AS e, TYPE'x\\';\nSELECT 2;\n";
     everySize(text, (events) => {
       assert.deepEqual(events, [{ sql: text, copy: false }]);
+    });
+  });
+
+  describe('chunking (property, fast-check)', () => {
+    // fast-check prints the seed and path of a failure; FC_SEED=<seed> FC_PATH=<path> replays it.
+    /** What the splitter makes of a script: its events, or the error it refuses it with. */
+    const outcome = (text: string, sizes: number[]) => {
+      try {
+        return { events: splitBy(text, sizes) };
+      } catch (err) {
+        return { error: `${(err as Error).name}: ${(err as Error).message}` };
+      }
+    };
+    const sizes = fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 });
+    // Pieces where a cut is most likely to matter: quotes, dollar quotes, comments, COPY ends,
+    // backslashes and multi-byte characters.
+    const fragment = fc.constantFrom(
+      'SELECT 1;', ' ', '\n', ';', "'a;b'", "E'it\\'s;'", '$$x;$$', '$_$ ; $_$', '$a$', '-- c;\n', '/* ; /* n */ ; */', '"q;"',
+      'COPY t (a) FROM stdin;\n', '1\tä\n', '\\.\n', '\\.', '\r\n', 'é€😀', '\\connect x\n', 'BEGIN;', 'END;',
+    );
+
+    it('the pg_dump script comes out the same wherever the chunks are cut', () => {
+      const whole = outcome(DUMP, [1 << 30]);
+      assert.ok('events' in whole);
+      fc.assert(
+        fc.property(sizes, (cuts) => {
+          assert.deepEqual(outcome(DUMP, cuts), whole);
+        }),
+        { numRuns: 300, ...replay },
+      );
+    });
+
+    it('any script of tricky pieces: the same events, or the same refusal, wherever the chunks are cut', () => {
+      fc.assert(
+        fc.property(fc.array(fragment, { maxLength: 40 }).map((xs) => xs.join('')), sizes, (text, cuts) => {
+          assert.deepEqual(outcome(text, cuts), outcome(text, [1 << 30]));
+        }),
+        { numRuns: 1000, ...replay },
+      );
     });
   });
 });

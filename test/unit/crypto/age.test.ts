@@ -1,12 +1,26 @@
 import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { AgeDecrypt } from '../../../src/core/crypto/ageDecrypt';
 import { AgeEncrypt } from '../../../src/core/crypto/ageEncrypt';
 import { generateAgeKeyPair } from '../../../src/core/crypto/ageKeys';
 import { CryptoError } from '../../../src/core/crypto/cryptoError';
 import { LifeboatError } from '../../../src/core/errors';
+import { replay } from '../helpers/fcRandom';
 import { KiB64, mustRun, randomBytes, randomPieces, runTransform, sizes } from './streamHelpers';
 
 const SEALED = KiB64 + 16;
+/** The sizes the damaged file is written in, taken in turn: drawn, so a failure replays with its cut points. */
+const pieceSizes = fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 6 });
+
+function piecesOf(data: Buffer, sizes: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0, k = 0; i < data.length; k++) {
+    const n = sizes[k % sizes.length];
+    out.push(data.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
 // Fast scrypt for tests; the default (18) is tested once below.
 const PASS = { passphrase: 'correct horse battery staple', workFactor: 10 };
 
@@ -82,46 +96,51 @@ describe('age encrypt/decrypt', () => {
     }
   });
 
-  it('refuses a flipped bit anywhere, never emitting a byte of the damaged chunk', async () => {
+  it('refuses a flipped bit anywhere, never emitting a byte of the damaged chunk (fast-check)', async () => {
     const plain = randomBytes(3 * KiB64 + 100);
     const enc = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), plain);
     const start = payloadStart(enc);
-    const offsets = [0, 5, 30, 60, 100, start - 20, start - 1, start, start + 10, start + SEALED - 1, start + SEALED + 5, enc.length - 17, enc.length - 1];
-    for (let i = 0; i < 40; i++) offsets.push(Math.floor(Math.random() * enc.length));
-    for (const at of offsets) {
-      const bad = Buffer.from(enc);
-      bad[at] ^= 1 << (at % 8);
-      const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), randomPieces(bad, 50_000));
-      assert.ok(err instanceof CryptoError, `offset ${at}: ${err}`);
-      // A flip in the intro is "not age"; in a stanza it is "no key matches"; elsewhere tampering.
-      assert.ok(['tampered', 'wrong-key', 'not-encrypted'].includes(err.code), `offset ${at}: ${err.code}`);
-      if (at >= start - 16) assert.equal(err.code, 'tampered', `offset ${at}`);
-      const damagedChunk = at < start ? 0 : Math.floor((at - start) / SEALED);
-      assert.ok(out.length <= damagedChunk * KiB64, `offset ${at}: emitted ${out.length}`);
-      assert.ok(out.equals(plain.subarray(0, out.length)));
-    }
+    const edges = [0, 5, 30, 60, 100, start - 20, start - 1, start, start + 10, start + SEALED - 1, start + SEALED + 5, enc.length - 17, enc.length - 1];
+    // fast-check prints the seed and path of a failure; FC_SEED=<seed> FC_PATH=<path> replays it.
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: enc.length - 1 }), pieceSizes, async (at, cuts) => {
+        const bad = Buffer.from(enc);
+        bad[at] ^= 1 << (at % 8);
+        const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), piecesOf(bad, cuts));
+        assert.ok(err instanceof CryptoError, `offset ${at}: ${err}`);
+        // A flip in the intro is "not age"; in a stanza it is "no key matches"; elsewhere tampering.
+        assert.ok(['tampered', 'wrong-key', 'not-encrypted'].includes(err.code), `offset ${at}: ${err.code}`);
+        if (at >= start - 16) assert.equal(err.code, 'tampered', `offset ${at}`);
+        const damagedChunk = at < start ? 0 : Math.floor((at - start) / SEALED);
+        assert.ok(out.length <= damagedChunk * KiB64, `offset ${at}: emitted ${out.length}`);
+        assert.ok(out.equals(plain.subarray(0, out.length)));
+      }),
+      { numRuns: 40, examples: edges.map((at) => [at, [50_000]] as [number, number[]]), ...replay },
+    );
   });
 
-  it('reports truncation at every kind of offset, emitting only whole authenticated chunks', async () => {
+  it('reports truncation at every kind of offset, emitting only whole authenticated chunks (fast-check)', async () => {
     const plain = randomBytes(3 * KiB64 + 100);
     const enc = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), plain);
     const start = payloadStart(enc);
-    const cuts = [1, 10, 21, 22, 40, start - 30, start - 16, start - 1, start, start + 1, start + SEALED - 1, start + SEALED, start + SEALED + 1,
+    const edges = [1, 10, 21, 22, 40, start - 30, start - 16, start - 1, start, start + 1, start + SEALED - 1, start + SEALED, start + SEALED + 1,
       start + 2 * SEALED, start + 3 * SEALED, enc.length - 1];
-    for (let i = 0; i < 30; i++) cuts.push(Math.floor(Math.random() * enc.length));
-    for (const cut of cuts) {
-      const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), randomPieces(enc.subarray(0, cut), 50_000));
-      assert.ok(err instanceof CryptoError, `cut ${cut}: ${err}`);
-      const atBoundary = cut >= start && (cut - start) % SEALED === 0;
-      // A cut inside a chunk is indistinguishable from a damaged last chunk; everything else says "truncated".
-      // Less than the intro line cannot be told from any other short file.
-      const expected = cut < 22 ? ['not-encrypted'] : cut < start || atBoundary ? ['truncated'] : ['truncated', 'tampered'];
-      assert.ok(expected.includes(err.code), `cut ${cut}: ${err.code} ${err.message}`);
-      if (err.code === 'truncated') assert.match(err.message, /^truncated/);
-      assert.equal(out.length % KiB64, 0);
-      assert.ok(out.length <= Math.max(0, Math.floor((cut - start) / SEALED)) * KiB64, `cut ${cut}: emitted ${out.length}`);
-      assert.ok(out.equals(plain.subarray(0, out.length)));
-    }
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: enc.length - 1 }), pieceSizes, async (cut, cuts) => {
+        const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), piecesOf(enc.subarray(0, cut), cuts));
+        assert.ok(err instanceof CryptoError, `cut ${cut}: ${err}`);
+        const atBoundary = cut >= start && (cut - start) % SEALED === 0;
+        // A cut inside a chunk is indistinguishable from a damaged last chunk; everything else says "truncated".
+        // Less than the intro line cannot be told from any other short file.
+        const expected = cut < 22 ? ['not-encrypted'] : cut < start || atBoundary ? ['truncated'] : ['truncated', 'tampered'];
+        assert.ok(expected.includes(err.code), `cut ${cut}: ${err.code} ${err.message}`);
+        if (err.code === 'truncated') assert.match(err.message, /^truncated/);
+        assert.equal(out.length % KiB64, 0);
+        assert.ok(out.length <= Math.max(0, Math.floor((cut - start) / SEALED)) * KiB64, `cut ${cut}: emitted ${out.length}`);
+        assert.ok(out.equals(plain.subarray(0, out.length)));
+      }),
+      { numRuns: 30, examples: edges.map((cut) => [cut, [50_000]] as [number, number[]]), ...replay },
+    );
   });
 
   it('refuses data appended after the last chunk', async () => {
