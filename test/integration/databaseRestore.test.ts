@@ -44,7 +44,7 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
   });
 
   afterEach(async () => {
-    // Contract 5 for every test: the app runs again and is healthy.
+    // Contract 5 in docs/contracts.md for every test: the app runs again and is healthy.
     assert.equal(await running('sms-web'), true, 'sms-web left stopped');
     await waitHealthy('sms-db');
   });
