@@ -142,7 +142,8 @@ export async function benchVolume(): Promise<void> {
     console.log(`  restore   runbook docker run … tar -xzf        ${s(restShell)}   (no check, no safety copy)`);
     console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (checked while staged; previous content kept aside until done)`);
     console.log(`            time ratio ${(restOurs / restShell).toFixed(2)}x against the bare extract`);
-    // Contract 3 makes a snapshot part of every restore; the runbook's equivalent is tar -czf, then tar -xzf.
+    // Contract 3 in docs/contracts.md makes a snapshot part of every restore; the runbook's
+    // equivalent is tar -czf, then tar -xzf.
     console.log(`            time ratio ${(restOurs / (restShell + snapShell)).toFixed(2)}x against the runbook's snapshot + extract`);
     console.log('  lifeboat restore phases (last round):');
     for (const p of oursRest.at(-1)!.phases ?? []) console.log(`    ${p.phase.padEnd(48)} ${s(p.ms)}`);

@@ -18,8 +18,8 @@ export async function stopContainers(docker: Docker, names: string[], log: Logge
 }
 
 /**
- * Starts containers Lifeboat stopped (contract 5). Every one is tried even when one fails,
- * and the failures are reported together, since a caller runs this in a `finally`.
+ * Starts containers Lifeboat stopped (contract 5 in docs/contracts.md). Every one is tried even
+ * when one fails, and the failures are reported together, since a caller runs this in a `finally`.
  */
 export async function startContainers(docker: Docker, names: string[], log: Logger): Promise<void> {
   const failed: string[] = [];

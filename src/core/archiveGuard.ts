@@ -1,5 +1,5 @@
 /**
- * The rules of safety contract 9, kept apart from any I/O so that writing an archive
+ * The rules of contract 9 in docs/contracts.md, kept apart from any I/O so that writing an archive
  * (configArchive) and reading one (safeExtract) apply exactly the same ones: an archive that
  * Lifeboat writes always passes Lifeboat's own extraction.
  */

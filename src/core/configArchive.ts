@@ -64,7 +64,10 @@ export interface ConfigArchiveOptions extends OperationOptions {
   workspace: string;
   /** Paths relative to the workspace; folders are archived recursively. Default: the runbook's list. */
   paths?: readonly string[];
-  /** Compose project: recorded in the manifest and names the lock (contract 11). */
+  /**
+   * Compose project: recorded in the manifest and names the lock (contract 11 in
+   * docs/contracts.md).
+   */
   project?: string;
   level?: number;
   now?: () => Date;
@@ -92,10 +95,11 @@ export function configArchiveName(date: Date): string {
 }
 
 /**
- * Archives the configured paths of a workspace to `config/config_YYYYMMDD_HHMMSS.tar.gz`:
- * tar, streamed file by file through the parallel gzip to a partial name, fsynced, renamed
- * (contract 1), mode 0600 because it holds the `.env` secrets (contract 8). Nothing outside
- * the workspace goes in, and nothing goes in that Lifeboat's own extraction would refuse.
+ * Archives the configured paths of a workspace to `config/config_YYYYMMDD_HHMMSS.tar.gz`: tar,
+ * streamed file by file through the parallel gzip to a partial name, fsynced, renamed (contract 1
+ * in docs/contracts.md), mode 0600 because it holds the `.env` secrets (contract 8 in
+ * docs/contracts.md). Nothing outside the workspace goes in, and nothing goes in that Lifeboat's
+ * own extraction would refuse.
  */
 export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigArchiveResult> {
   const log = opts.logger ?? silentLogger;
@@ -227,7 +231,8 @@ async function planArchive(workspace: string, configured: ConfigPath[], backupRe
       guard.check(posixRel, item.type, item.target);
     } catch (err) {
       if (!(err instanceof UnsafeEntry)) throw err;
-      // A restore would refuse it (contract 9); keep the rest of the archive restorable.
+      // A restore would refuse it (contract 9 in docs/contracts.md); keep the rest of the archive
+      // restorable.
       plan.skipped.push({ path: posixRel, reason: err.reason });
       return;
     }

@@ -37,8 +37,8 @@ export interface BackupResult {
 /**
  * pg_dump inside the database container, streamed through gzip to
  * `database/<prefix>_backup_YYYYMMDD_HHMMSS.sql.gz`. The file gets its final name only after
- * pg_dump's own exit code is 0, its end marker arrived, and the data is on disk (contract 1).
- * Anything else removes the partial file and leaves older backups alone.
+ * pg_dump's own exit code is 0, its end marker arrived, and the data is on disk (contract 1 in
+ * docs/contracts.md). Anything else removes the partial file and leaves older backups alone.
  */
 export async function backupDatabase(docker: Docker, stack: Stack, opts: DatabaseBackupOptions): Promise<BackupResult> {
   const log = opts.logger ?? silentLogger;

@@ -55,11 +55,11 @@ export type RestoreResult =
   | { status: 'restored'; summary: DryRunSummary; preRestore: string; migration?: MigrationResult; health?: HealthResult };
 
 /**
- * The runbook's Scenario 1 without its risk (contract 2): check the file, restore it into a
- * scratch database in one transaction, compare row counts, ask, then swap names so the old
- * database stays as `<db>_pre_restore_<time>`. If the migration or the health check fails,
- * the swap is undone by itself and the restored copy kept as `<db>_failed_restore_<time>`.
- * App containers stopped here are started again whatever happens (contract 5).
+ * The runbook's Scenario 1 without its risk (contract 2 in docs/contracts.md): check the file,
+ * restore it into a scratch database in one transaction, compare row counts, ask, then swap names
+ * so the old database stays as `<db>_pre_restore_<time>`. If the migration or the health check
+ * fails, the swap is undone by itself and the restored copy kept as `<db>_failed_restore_<time>`.
+ * App containers stopped here are started again whatever happens (contract 5 in docs/contracts.md).
  */
 export async function restoreDatabase(docker: Docker, stack: Stack, opts: RestoreOptions): Promise<RestoreResult> {
   (opts.progress ?? noProgress)({ phase: 'Checking the backup' });

@@ -164,10 +164,10 @@ export function plaintextPathOf(path: string): string | undefined {
 }
 
 /**
- * Decrypts a backup next to itself (`x.sql.gz.age` → `x.sql.gz`) under contract 1: a partial
- * name, fsync, rename. The plaintext's sha256 is compared with the manifest's when it has one,
- * which is the only way to catch a tampered OpenSSL (CBC) file. A wrong key, a tampered or
- * truncated file and a cancel leave no plaintext behind.
+ * Decrypts a backup next to itself (`x.sql.gz.age` → `x.sql.gz`) under contract 1 in
+ * docs/contracts.md: a partial name, fsync, rename. The plaintext's sha256 is compared with the
+ * manifest's when it has one, which is the only way to catch a tampered OpenSSL (CBC) file. A wrong
+ * key, a tampered or truncated file and a cancel leave no plaintext behind.
  */
 export async function decryptFile(src: string, opts: DecryptFileOptions): Promise<DecryptResult> {
   const log = opts.logger ?? silentLogger;

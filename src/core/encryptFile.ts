@@ -73,13 +73,13 @@ function proofKey(opts: EncryptFileOptions): DecryptKey | undefined {
 }
 
 /**
- * Encrypts a backup to `<file>.age` or `<file>.enc` next to it, under contract 1: a partial
- * name (mode 0600), fsync, and the final name only after the new file was decrypted again with
- * the same key and gave the plaintext's sha256 (an encrypted backup counts only when its key is
- * proven to open it). The new file gets a manifest: the source's, with `file` describing the
- * encrypted file and `encryption` its format, key fingerprint and plaintext sha256. A source
- * that does not match its own manifest's checksum is refused: encrypting would seal a corrupt
- * backup. A cancel or a failure leaves no partial file; the source is never changed.
+ * Encrypts a backup to `<file>.age` or `<file>.enc` next to it, under contract 1 in
+ * docs/contracts.md: a partial name (mode 0600), fsync, and the final name only after the new file
+ * was decrypted again with the same key and gave the plaintext's sha256 (an encrypted backup counts
+ * only when its key is proven to open it). The new file gets a manifest: the source's, with `file`
+ * describing the encrypted file and `encryption` its format, key fingerprint and plaintext sha256.
+ * A source that does not match its own manifest's checksum is refused: encrypting would seal a
+ * corrupt backup. A cancel or a failure leaves no partial file; the source is never changed.
  */
 export async function encryptFile(src: string, opts: EncryptFileOptions): Promise<EncryptResult> {
   const log = opts.logger ?? silentLogger;

@@ -1,6 +1,6 @@
 /**
  * Errors that reach users. `message` says what failed; `hint` says what to do next.
- * Secrets never go into either (contract 8).
+ * Secrets never go into either (contract 8 in docs/contracts.md).
  */
 export class LifeboatError extends Error {
   constructor(message: string, readonly hint?: string, readonly detail?: string) {

@@ -5,7 +5,7 @@ import { DockerDemux, StderrTail } from './demux';
 import { CancelledError, ContainerNotRunningError, LifeboatError } from './errors';
 
 export interface ExecSpec {
-  /** argv, never a shell string (contract 7). */
+  /** argv, never a shell string (contract 7 in docs/contracts.md). */
   argv: string[];
   env?: string[];
   user?: string;

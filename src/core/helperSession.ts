@@ -6,9 +6,9 @@ import { HELPER_SETTING, createHelper, removeHelper } from './helperContainer';
 import type { Logger } from './logger';
 
 /**
- * One helper container kept running (idle in `sleep`) for a sequence of steps on a volume:
- * each step is a `docker exec` with an argv (contract 7), about ten times cheaper than a
- * container of its own, and the archive API works on it as on a stopped one. It exits by
+ * One helper container kept running (idle in `sleep`) for a sequence of steps on a volume: each
+ * step is a `docker exec` with an argv (contract 7 in docs/contracts.md), about ten times cheaper
+ * than a container of its own, and the archive API works on it as on a stopped one. It exits by
  * itself after an hour should Lifeboat die before removing it.
  */
 export class HelperSession {

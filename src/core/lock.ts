@@ -18,9 +18,9 @@ export interface HeldLock {
 }
 
 /**
- * One writer per stack (contract 11): a lock file created with O_EXCL in the backup folder,
- * so two VS Code windows, a schedule and a click, or the command line all see each other.
- * A lock left by a process that no longer runs on this host is taken over (see takeOver).
+ * One writer per stack (contract 11 in docs/contracts.md): a lock file created with O_EXCL in the
+ * backup folder, so two VS Code windows, a schedule and a click, or the command line all see each
+ * other. A lock left by a process that no longer runs on this host is taken over (see takeOver).
  */
 export async function acquireLock(dir: string, stack: string, operation: string): Promise<HeldLock> {
   const path = join(dir, `.lifeboat-${stack.replace(/[^A-Za-z0-9_.-]/g, '_')}.lock`);

@@ -71,7 +71,10 @@ const PATTERNS: { kind: BackupKind; re: RegExp }[] = [
   { kind: 'volume', re: new RegExp(`^volume_(.+)_${TIME}\\.tar\\.gz${ENC}$`) },
 ];
 
-/** Recognises Lifeboat's and the runbook's names; anything else is not ours (contract 6). */
+/**
+ * Recognises Lifeboat's and the runbook's names; anything else is not ours (contract 6 in
+ * docs/contracts.md).
+ */
 export function parseBackupName(fileName: string): ParsedName | undefined {
   for (const { kind, re } of PATTERNS) {
     const m = fileName.match(re);
@@ -96,7 +99,10 @@ function parseTime(date: string, time: string | undefined): Date | undefined {
   return timestamp(d) === `${date}_${t}` ? d : undefined;
 }
 
-/** Where a file being written waits until it is complete and checked (contract 1). */
+/**
+ * Where a file being written waits until it is complete and checked (contract 1 in
+ * docs/contracts.md).
+ */
 export function partialName(finalName: string): string {
   return `.${finalName}.partial`;
 }

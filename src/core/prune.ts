@@ -10,7 +10,10 @@ import { RetentionPlan, RetentionPolicies, planRetention } from './retention';
 export interface PruneOptions {
   /** Delete only these paths, when the fresh plan agrees (what a preview showed and the user accepted). */
   only?: ReadonlySet<string>;
-  /** The stack whose lock to hold (contract 11); a restore reading a backup must not see it vanish. */
+  /**
+   * The stack whose lock to hold (contract 11 in docs/contracts.md); a restore reading a backup
+   * must not see it vanish.
+   */
   lockName?: string;
   now?: Date;
   signal?: AbortSignal;
@@ -56,7 +59,10 @@ export async function pruneBackups(backupDir: string, policies: RetentionPolicie
   }
 }
 
-/** Contract 6 again, on the plan itself: a bug in a rule must not become a deleted last backup. */
+/**
+ * Contract 6 in docs/contracts.md again, on the plan itself: a bug in a rule must not become a
+ * deleted last backup.
+ */
 export function assertPlanKeepsEnough(plan: RetentionPlan): void {
   for (const s of plan.series) {
     const kept = s.decisions.filter((d) => d.keep);

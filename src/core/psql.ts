@@ -13,10 +13,11 @@ export interface PsqlTarget {
 export const LIFEBOAT_APPLICATION = 'lifeboat';
 
 /**
- * Runs SQL through psql inside the database container. Names travel as psql variables
- * (`-v name=value`, used as `:"name"` or `:'name'` in the script), so psql does the quoting:
- * no identifier from a setting or a container is pasted into SQL or a shell (contract 7).
- * The script goes through stdin because psql does not interpolate variables in `-c`.
+ * Runs SQL through psql inside the database container. Names travel as psql variables (`-v
+ * name=value`, used as `:"name"` or `:'name'` in the script), so psql does the quoting: no
+ * identifier from a setting or a container is pasted into SQL or a shell (contract 7 in
+ * docs/contracts.md). The script goes through stdin because psql does not interpolate variables in
+ * `-c`.
  */
 export async function psql(target: PsqlTarget, sql: string, vars: Record<string, string> = {}, signal?: AbortSignal): Promise<string> {
   const argv = ['psql', '--no-password', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', target.user, '-d', target.database];

@@ -65,11 +65,12 @@ export function describePolicy(p: RetentionPolicy): string {
 }
 
 /**
- * Decides what a cleanup keeps and deletes, and why, without touching anything (contract 6):
- * the newest verified backup of each series and the newest backup of each series always stay,
- * so a schedule that silently stopped never turns a cleanup into "delete everything"
- * (the runbook's `find -mtime +30 -delete`). Ages come from the backup's own time (manifest or
- * name), not mtime, which a copy resets. Only catalogued files, i.e. Lifeboat's names, can appear.
+ * Decides what a cleanup keeps and deletes, and why, without touching anything (contract 6 in
+ * docs/contracts.md): the newest verified backup of each series and the newest backup of each
+ * series always stay, so a schedule that silently stopped never turns a cleanup into "delete
+ * everything" (the runbook's `find -mtime +30 -delete`). Ages come from the backup's own time
+ * (manifest or name), not mtime, which a copy resets. Only catalogued files, i.e. Lifeboat's names,
+ * can appear.
  */
 export function planRetention(entries: BackupEntry[], policies: RetentionPolicies, now: Date): RetentionPlan {
   const groups = new Map<string, BackupEntry[]>();

@@ -59,12 +59,11 @@ export interface ExtractResult {
 }
 
 /**
- * Extracts a .tar.gz into a fresh staging folder under safety contract 9, in one streaming
- * pass. Every entry is checked by ArchiveGuard before anything is written for it; since the
- * folder starts empty, the archive's own earlier entries are all that can be on the way, so
- * the check is exact. On a refusal, a corrupt archive, a full disk or a cancel, the whole
- * staging folder is removed: nothing half-extracted survives, and nothing was ever written
- * outside it.
+ * Extracts a .tar.gz into a fresh staging folder under contract 9 in docs/contracts.md, in one
+ * streaming pass. Every entry is checked by ArchiveGuard before anything is written for it; since
+ * the folder starts empty, the archive's own earlier entries are all that can be on the way, so the
+ * check is exact. On a refusal, a corrupt archive, a full disk or a cancel, the whole staging
+ * folder is removed: nothing half-extracted survives, and nothing was ever written outside it.
  *
  * Staged files are 0600 and folders 0700 whatever the archive says: the staging folder is a
  * private place to review (the archive holds `.env` secrets, and a 0000 or setuid file would
@@ -260,9 +259,10 @@ export interface Scanned {
 }
 
 /**
- * Reads `source` whole under contract 9, writing each entry through `writer` when there is one.
- * An encrypted archive streams from its decryption; only the staged files (private, and removed
- * after the review) are ever plaintext on disk. The source is closed at the end unless `close` is false.
+ * Reads `source` whole under contract 9 in docs/contracts.md, writing each entry through `writer`
+ * when there is one. An encrypted archive streams from its decryption; only the staged files
+ * (private, and removed after the review) are ever plaintext on disk. The source is closed at the
+ * end unless `close` is false.
  */
 async function scanArchive(source: BackupSource, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list', close = true): Promise<Scanned> {
   const archivePath = source.path;

@@ -19,7 +19,10 @@ export const DEFAULT_SCHEDULES: Readonly<Record<BackupKind, string>> = {
 
 /** The state file in the backup folder, shared by every window (and host) using that folder. */
 export const SCHEDULE_STATE_FILE = '.lifeboat-schedule.json';
-/** Lock name (contract 11's lock file) that one scheduled run holds from its state check to its state write. */
+/**
+ * Lock name (the lock file of contract 11 in docs/contracts.md) that one scheduled run holds from
+ * its state check to its state write.
+ */
 export const SCHEDULE_LOCK = 'schedule';
 
 /** What a scheduled job reports. A job that throws counts as failed with the error's message. */

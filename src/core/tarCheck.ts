@@ -14,8 +14,9 @@ export interface TarFacts {
 
 /**
  * Reads a `.tar.gz` to the end exactly as a restore does, minus the writing: every gzip member,
- * every tar entry against contract 9, down to the end-of-archive marker. A verified archive is
- * then one the restore accepts, and a truncated, corrupt or unsafe one is found now.
+ * every tar entry against contract 9 in docs/contracts.md, down to the end-of-archive marker. A
+ * verified archive is then one the restore accepts, and a truncated, corrupt or unsafe one is found
+ * now.
  */
 export async function checkTarGz(source: BackupSource, opts: OperationOptions = {}): Promise<TarFacts> {
   const { entries, archiveBytes, archiveSha256 } = await readSourceEntries(source, opts);

@@ -216,9 +216,9 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
 
 /**
  * A volume snapshot against what its manifest recorded when it was taken: the file's size and
- * sha256, then, reading it whole, gzip and tar integrity (down to the end-of-archive marker),
- * every entry against contract 9 (what the restore will check), and the entry count, file
- * count and file bytes. The size is compared before reading: a cut-off file says so plainly.
+ * sha256, then, reading it whole, gzip and tar integrity (down to the end-of-archive marker), every
+ * entry against contract 9 in docs/contracts.md (what the restore will check), and the entry count,
+ * file count and file bytes. The size is compared before reading: a cut-off file says so plainly.
  */
 async function verifyVolumeSnapshot(source: BackupSource, size: number, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const path = source.path;

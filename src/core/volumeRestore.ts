@@ -42,10 +42,10 @@ export interface VolumeRestoreOptions extends OperationOptions {
   /** How long started containers get to report healthy (default 120 s). */
   healthTimeoutMs?: number;
   /**
-   * Also write a safety snapshot file of the volume as it was, and keep it (default false).
-   * The volume's previous content is kept aside inside the volume in any case (contract 3)
-   * until the containers are healthy; this adds a copy that outlives the restore, at the cost
-   * of compressing the whole volume while the containers are down.
+   * Also write a safety snapshot file of the volume as it was, and keep it (default false). The
+   * volume's previous content is kept aside inside the volume in any case (contract 3 in
+   * docs/contracts.md) until the containers are healthy; this adds a copy that outlives the
+   * restore, at the cost of compressing the whole volume while the containers are down.
    */
   keepSafetySnapshot?: boolean;
   /** gzip level of a kept safety snapshot (default 1: it is on the critical path). */
@@ -82,16 +82,17 @@ export interface VolumeRestoreResult {
  * containers down only for a few renames:
  * 1. a container outside the project that uses the volume is refused, by name;
  * 2. the archive is read once, straight into a staging folder inside the volume, beside the live
- *    data, which is not touched: gunzip, the tar parse (contract 9 for every entry, the
- *    end-of-archive marker) and the sha256 (against the manifest) run on the way. A bad file
- *    is refused and the staging folder removed: the live data and the containers never noticed;
- * 3. the containers stop; the live content is moved aside into a safety folder in the same
- *    volume (contract 3: renames, so the copy costs nothing and cannot fail half-way for lack of
- *    space), the staged content moved up, and the root's owner and mode set;
+ *    data, which is not touched: gunzip, the tar parse (contract 9 in docs/contracts.md for every
+ *    entry, the end-of-archive marker) and the sha256 (against the manifest) run on the way. A bad
+ *    file is refused and the staging folder removed: the live data and the containers never
+ *    noticed;
+ * 3. the containers stop; the live content is moved aside into a safety folder in the same volume
+ *    (contract 3 in docs/contracts.md: renames, so the copy costs nothing and cannot fail half-way
+ *    for lack of space), the staged content moved up, and the root's owner and mode set;
  * 4. the containers start and must pass their health checks; then the safety folder is removed
  *    by a detached helper (freeing space is not part of the restore; the next operation waits).
  * A failure (or cancel) after step 3 began moves the previous content back. The stopped
- * containers are started again in a `finally` (contract 5).
+ * containers are started again in a `finally` (contract 5 in docs/contracts.md).
  *
  * The volume is changed in place rather than removed and re-created: Docker refuses to remove
  * a volume that any container references, stopped ones included, and removing the project's
@@ -173,7 +174,8 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
     const needed = await unpackedBytes(manifest, source).catch(() => undefined);
     if (needed) await checkRoom(session, opts.volume, needed);
 
-    // Contract 3, the long way: a kept snapshot file needs the containers down while it is read.
+    // Contract 3 in docs/contracts.md, the long way: a kept snapshot file needs the containers down
+    // while it is read.
     let safety: { path: string; manifest: VolumeManifest } | undefined;
     if (opts.keepSafetySnapshot) {
       await stopAll();
@@ -274,9 +276,9 @@ interface StageSpec extends OperationOptions {
 }
 
 /**
- * Reads the snapshot once: file → sha256 → gunzip → tar parse and contract 9 → Docker's
- * archive API, into `/data/<staging>`, with backpressure end to end. Docker gets a plain tar
- * (no second decompression on a shared CPU). The tar is only accepted when the parse reached
+ * Reads the snapshot once: file → sha256 → gunzip → tar parse and contract 9 in docs/contracts.md →
+ * Docker's archive API, into `/data/<staging>`, with backpressure end to end. Docker gets a plain
+ * tar (no second decompression on a shared CPU). The tar is only accepted when the parse reached
  * the end-of-archive marker and the checksum matches the manifest; otherwise the staging folder
  * goes, and the error says nothing was changed (the live data never was).
  */
@@ -503,9 +505,9 @@ interface PutSpec {
 }
 
 /**
- * Empties the volume and puts a .tar.gz into it (Docker unpacks gzip itself), streamed from
- * the file with backpressure; then sets the root's owner and mode, which putArchive leaves at
- * 0:0 755. The helper runs argv only (contract 7): `find … -exec rm`, `chown`, `chmod`.
+ * Empties the volume and puts a .tar.gz into it (Docker unpacks gzip itself), streamed from the
+ * file with backpressure; then sets the root's owner and mode, which putArchive leaves at 0:0 755.
+ * The helper runs argv only (contract 7 in docs/contracts.md): `find … -exec rm`, `chown`, `chmod`.
  */
 async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
   const progress = spec.progress ?? noProgress;

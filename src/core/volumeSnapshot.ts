@@ -36,7 +36,10 @@ export interface VolumeManifest extends Manifest {
   volumeDriver: VolumeSpec;
   /** Containers stopped for a consistent copy (a database must not be copied while it writes). */
   stoppedContainers: string[];
-  /** 'safety': taken by a restore just before it replaced the volume (contract 3). */
+  /**
+   * 'safety': taken by a restore just before it replaced the volume (contract 3 in
+   * docs/contracts.md).
+   */
   purpose?: 'safety';
 }
 
@@ -47,9 +50,9 @@ export interface VolumeSnapshotOptions extends OperationOptions {
   /** Setting lifeboat.volumes.helperImage; default: the image of a container that mounts the volume. */
   helperImage?: string;
   /**
-   * Containers to stop during the copy and start again afterwards (contract 5). 'auto' (the
-   * default) stops the running containers that mount the volume when one of them is
-   * PostgreSQL; `[]` copies live.
+   * Containers to stop during the copy and start again afterwards (contract 5 in
+   * docs/contracts.md). 'auto' (the default) stops the running containers that mount the volume
+   * when one of them is PostgreSQL; `[]` copies live.
    */
   stopContainers?: string[] | 'auto';
   level?: number;
@@ -63,7 +66,7 @@ export interface VolumeSnapshotResult {
   stopped: string[];
 }
 
-/** The lock name of a volume: one writer per volume (contract 11). */
+/** The lock name of a volume: one writer per volume (contract 11 in docs/contracts.md). */
 export function volumeLockName(volume: string): string {
   return `volume_${safeSegment(volume)}`;
 }
@@ -74,10 +77,10 @@ export function volumeSnapshotName(volume: string, date: Date): string {
 
 /**
  * Snapshots a Docker volume to `volumes/volume_<volume>_YYYYMMDD_HHMMSS.tar.gz`: a helper
- * container, created but never started, with the volume read-only at /data and no network;
- * Docker's archive of /data streams through a tar parser (entries, bytes, the root's owner and
- * mode, and proof the tar is whole), the parallel gzip and a hash to a partial file, which is
- * fsynced and renamed (contract 1). Stopped containers are started again in a `finally`.
+ * container, created but never started, with the volume read-only at /data and no network; Docker's
+ * archive of /data streams through a tar parser (entries, bytes, the root's owner and mode, and
+ * proof the tar is whole), the parallel gzip and a hash to a partial file, which is fsynced and
+ * renamed (contract 1 in docs/contracts.md). Stopped containers are started again in a `finally`.
  */
 export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions): Promise<VolumeSnapshotResult> {
   const log = opts.logger ?? silentLogger;

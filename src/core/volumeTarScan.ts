@@ -36,10 +36,11 @@ export interface VolumeTarFacts {
 }
 
 /**
- * Passes a tar stream through unchanged while parsing it on the way (tar-stream): entry count,
- * file bytes, the root's owner and mode, and, when `guard` is set, safety contract 9's rules
- * for every entry. Backpressure holds: a chunk is passed on only after the parser took it.
- * The parse also proves the tar is whole: a stream cut short fails here, not at restore time.
+ * Passes a tar stream through unchanged while parsing it on the way (tar-stream): entry count, file
+ * bytes, the root's owner and mode, and, when `guard` is set, the rules of contract 9 in
+ * docs/contracts.md for every entry. Backpressure holds: a chunk is passed on only after the parser
+ * took it. The parse also proves the tar is whole: a stream cut short fails here, not at restore
+ * time.
  */
 export class VolumeTarScan extends Transform {
   readonly facts: VolumeTarFacts = { entries: 0, files: 0, dataBytes: 0, tarBytes: 0 };
@@ -167,8 +168,9 @@ export interface CheckedVolumeArchive extends VolumeTarFacts {
 }
 
 /**
- * Reads a snapshot whole before anything is touched: gzip and tar integrity, the sha256 and
- * size (compared with the manifest by the caller), and every entry against contract 9.
+ * Reads a snapshot whole before anything is touched: gzip and tar integrity, the sha256 and size
+ * (compared with the manifest by the caller), and every entry against contract 9 in
+ * docs/contracts.md.
  */
 export async function checkVolumeArchive(
   path: string,

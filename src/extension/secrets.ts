@@ -11,9 +11,9 @@ import { passphraseStrength } from '../core/passphraseStrength';
 import type { Lifeboat } from './lifeboat';
 
 /**
- * Where the keys of encrypted backups come from (contract 8): a key file (the runbook's
- * `/secrets/backup_key`, refused when group or others can read it), an age identity file, the
- * OS keychain through VS Code's SecretStorage, or a password box. Settings hold only paths and
+ * Where the keys of encrypted backups come from (contract 8 in docs/contracts.md): a key file (the
+ * runbook's `/secrets/backup_key`, refused when group or others can read it), an age identity file,
+ * the OS keychain through VS Code's SecretStorage, or a password box. Settings hold only paths and
  * public recipients; no passphrase ever goes into settings, logs, manifests or error messages.
  */
 export interface EncryptionSettings {

@@ -249,6 +249,31 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     assert.match(err.message, /lifeboat-it-faults stopped during the dump|is not running/);
   });
 
+  it('a pg_dump that exits 0 without its end marker: refused, nothing kept', async () => {
+    // Fixture (docker CLI, as root in the container): the pg_dump on the exec's PATH becomes a
+    // script that keeps the first 100 kB of the real one's output and exits 0, so only the end
+    // marker check can tell.
+    const setUp = [
+      'set -e',
+      'found=$(command -v pg_dump)',
+      'real=$(ls /usr/lib/postgresql/*/bin/pg_dump | head -n 1)',
+      'mv "$found" "$found.lifeboat-test"',
+      'if [ "$found" = "$real" ]; then real="$found.lifeboat-test"; fi',
+      'printf \'#!/bin/sh\\n"%s" "$@" | head -c 100000\\nexit 0\\n\' "$real" > "$found"',
+      'chmod 755 "$found"',
+    ].join('\n');
+    const tearDown = 'found=$(command -v pg_dump) && mv -f "$found.lifeboat-test" "$found"';
+    await run('docker', ['exec', '-u', 'root', db.container, 'sh', '-c', setUp]);
+    let err: unknown;
+    try {
+      err = await backupDatabase(docker, db.stack, { backupDir: dir }).then(() => undefined, (e: unknown) => e);
+    } finally {
+      await run('docker', ['exec', '-u', 'root', db.container, 'sh', '-c', tearDown]);
+    }
+    assert.ok(err instanceof LifeboatError, String(err));
+    assert.match(err.message, /pg_dump exited without writing its end marker/);
+  });
+
   it('a stopped database container is refused before anything is written', async () => {
     await run('docker', ['stop', db.container]);
     await record('database container stopped before the backup', await backupDatabase(docker, db.stack, { backupDir: dir }).then(() => undefined, (e: unknown) => e));

@@ -44,7 +44,7 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
   });
 
   afterEach(async () => {
-    // Contract 5 for every test: the app runs again and is healthy.
+    // Contract 5 in docs/contracts.md for every test: the app runs again and is healthy.
     assert.equal(await running('sms-web'), true, 'sms-web left stopped');
     await waitHealthy('sms-db');
   });
@@ -207,6 +207,26 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
       assert.match(err.detail ?? '', /CONTEXT:  COPY students, line 1/);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
+
+    for (const transport of ['direct', 'exec'] as const) {
+      it(`rows a trigger in the dump drops on the way: the row counts differ, nothing is kept (${transport === 'direct' ? 'direct connection' : 'psql in the container'})`, async () => {
+        // A table nothing references, so the constraints after the data still load and only the count comparison can tell.
+        const referenced = new Set([...sql.matchAll(/REFERENCES (\S+)\(/g)].map((m) => m[1]));
+        const table = Object.keys(backupCounts).find((t) => backupCounts[t] > 0 && !referenced.has(t) && sql.includes(`COPY ${t} (`));
+        assert.ok(table, 'the demo dump has a table with rows that no foreign key references');
+        const at = sql.indexOf(`COPY ${table} (`);
+        const trigger = [
+          'CREATE FUNCTION public.lifeboat_test_drop_rows() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;',
+          `CREATE TRIGGER lifeboat_test_drop_rows BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION public.lifeboat_test_drop_rows();`,
+          '',
+        ].join('\n');
+        const file = await fixture(`trigger_${transport}_backup_20260101_000000.sql.gz`, gzipSync(`${sql.slice(0, at)}${trigger}${sql.slice(at)}`));
+        // Declining keeps the live database whatever happens should the comparison ever let this through.
+        const err = await expectUntouched({ file, transport, confirm: async () => false }, new RegExp(`does not match the backup: ${table.replace('.', '\\.')}: ${backupCounts[table]} in the dump, 0 restored`));
+        assert.match(err.hint ?? '', /live database was not touched/);
+        assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
+      });
+    }
 
     it('a dump cut off inside a table\'s rows, in an intact gzip (what `pg_dump | gzip` keeps when pg_dump dies)', async () => {
       const at = sql.indexOf('\n', sql.indexOf('\n', sql.indexOf('COPY public.students')) + 1) + 1;

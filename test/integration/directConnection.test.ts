@@ -93,4 +93,23 @@ describe('direct connection logins a server may ask for (a scratch PostgreSQL co
     assert.equal(r.via, `127.0.0.1:${PORT}`);
     r.conn.end();
   });
+
+  it('a password changed since the container started: the reason to log names the failed login, never the password (contract 8 in docs/contracts.md)', async () => {
+    await hostMethod('md5');
+    const psqlAs = (sql: string) => run('docker', ['exec', NAME, 'psql', '-X', '-q', '-U', 'lb', '-d', 'lbdb', '-c', "SET password_encryption = 'md5'", '-c', sql]);
+    await psqlAs("ALTER ROLE lb PASSWORD 'changed-since-start'");
+    try {
+      const r = await connectDirect({ container: docker.getContainer(NAME), user: 'lb', database: 'lbdb', applicationName: 'lifeboat_test' });
+      assert.equal(r.conn, undefined, 'the password of the container environment no longer logs in');
+      const reason = 'reason' in r ? r.reason : '';
+      assert.match(reason, /password authentication failed/);
+      assert.ok(!reason.includes(PASSWORD), `the reason holds the password: ${reason}`);
+      await assert.rejects(connect(PASSWORD), (err: Error) => {
+        assert.ok(!err.message.includes(PASSWORD) && !String(err.stack).includes(PASSWORD), `the error holds the password: ${err.message}`);
+        return err instanceof PgServerError && err.code === '28P01';
+      });
+    } finally {
+      await psqlAs(`ALTER ROLE lb PASSWORD '${PASSWORD}'`);
+    }
+  });
 });

@@ -17,9 +17,9 @@ import { Manifest, writeManifest } from '../../src/core/manifest';
 
 /*
  * encryptFile / decryptFile on real files (no VS Code, no Docker): both formats round trip,
- * contract 1 on cancel and failure, no plaintext after a wrong key, a tampered OpenSSL file is
- * caught by the manifest's plaintext sha256, the manifest never holds the secret, and the
- * OpenSSL CLI reads what Lifeboat writes.
+ * contract 1 in docs/contracts.md on cancel and failure, no plaintext after a wrong key, a tampered
+ * OpenSSL file is caught by the manifest's plaintext sha256, the manifest never holds the secret,
+ * and the OpenSSL CLI reads what Lifeboat writes.
  */
 const run = promisify(execFile);
 const PASSPHRASE = 'lifeboat-test correct horse battery staple';

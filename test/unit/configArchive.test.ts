@@ -108,7 +108,7 @@ describe('archiveConfig', () => {
       mtime: manifest.entries.find((e) => e.type === 'symlink')!.mtime, target: '001_init.py',
     });
     assert.equal(manifest.entries.length, 11);
-    // Secrets stay out of the manifest (contract 8): only hashes.
+    // Secrets stay out of the manifest (contract 8 in docs/contracts.md): only hashes.
     assert.doesNotMatch(JSON.stringify(manifest), /hunter2/);
 
     const last = phases.at(-1)!;

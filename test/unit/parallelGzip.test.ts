@@ -62,6 +62,36 @@ describe('ParallelGzip', () => {
     assert.ok(ours.length <= single.length * 1.02, `${ours.length} vs ${single.length}`);
   });
 
+  it('holds back its writer while its reader does not read (contract 10 in docs/contracts.md)', async () => {
+    // Incompressible blocks, so the output is as large as the input and fills the readable side.
+    const block = randomBytes(64 * 1024);
+    // Finite, so that a ParallelGzip that buffers everything fails here instead of using up memory.
+    const offered = 64 * 1024 * 1024;
+    let pulled = 0;
+    const source = new Readable({
+      read() {
+        pulled += block.length;
+        this.push(pulled <= offered ? block : null);
+      },
+    });
+    const gzip = new ParallelGzip({ blockSize: 256 * 1024, concurrency: 2 });
+    // A reader that never finishes a write: everything upstream must stall.
+    const stuck = new Writable({ highWaterMark: 16 * 1024, write() {} });
+    const done = pipeline(source, gzip, stuck).catch(() => undefined);
+    // Let the thread pool settle: the pull stops growing once every buffer is full.
+    let before = -1;
+    for (let i = 0; i < 50 && pulled !== before; i++) {
+      before = pulled;
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    assert.equal(pulled, before, 'the source was still being read after 2 s');
+    // The readable side holds 1 MiB, two blocks are in flight and one is being filled.
+    assert.ok(pulled < 4 * 1024 * 1024, `ParallelGzip read ${(pulled / 1048576).toFixed(1)} MiB from a stalled pipeline`);
+    source.destroy();
+    stuck.destroy();
+    await done;
+  });
+
   it('makes a valid gzip file of empty input', async () => {
     const gz = await compress(Buffer.alloc(0), 1);
     assert.equal(gunzipSync(gz).length, 0);

@@ -10,7 +10,7 @@ import { showMarkdown } from '../showMarkdown';
 /**
  * "Lifeboat: Preview Cleanup…": what lifeboat.retention.* keeps and deletes and why, shown
  * first; then a modal; then only the previewed files go, and only if a fresh plan still agrees
- * (contract 6). Resolves to the result, or undefined when nothing was deleted.
+ * (contract 6 in docs/contracts.md). Resolves to the result, or undefined when nothing was deleted.
  */
 export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const settings = lb.stacks.settings;

@@ -18,9 +18,9 @@ const STATUS_LABEL: Record<FileComparison['status'], string> = {
 
 /**
  * "Lifeboat: Restore Config…" (Scenario 3 with its review step): the archive is extracted to a
- * private staging folder under contract 9, every file is compared with the workspace copy (a
- * diff editor one click away), and only the chosen files are applied, each replaced file kept
- * as `.bak`. Resolves to the paths applied.
+ * private staging folder under contract 9 in docs/contracts.md, every file is compared with the
+ * workspace copy (a diff editor one click away), and only the chosen files are applied, each
+ * replaced file kept as `.bak`. Resolves to the paths applied.
  */
 export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string[]> {
   const folder = lb.stacks.folder;

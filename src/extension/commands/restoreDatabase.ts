@@ -14,7 +14,7 @@ import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Restore Database…": dry run into a scratch database, then a modal naming what is
- * replaced, then the user types the database name (contract 4), then the swap.
+ * replaced, then the user types the database name (contract 4 in docs/contracts.md), then the swap.
  * An encrypted backup is decrypted on the fly into the dry run; no plaintext copy is written.
  * Resolves to the pre-restore database's name, or undefined when nothing was replaced.
  */

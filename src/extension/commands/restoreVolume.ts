@@ -15,10 +15,11 @@ import { pickBackup } from './pickBackup';
 import { plainText } from '../../core/plainText';
 
 /**
- * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names
- * the volume and the containers that stop; the current content is kept aside before anything
- * is replaced (contract 3, optionally also as a kept snapshot file); a failure puts it back. A
- * volume that no longer exists is offered to be made again from what its snapshot recorded.
+ * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names the
+ * volume and the containers that stop; the current content is kept aside before anything is
+ * replaced (contract 3 in docs/contracts.md, optionally also as a kept snapshot file); a failure
+ * puts it back. A volume that no longer exists is offered to be made again from what its snapshot
+ * recorded.
  */
 export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the volume snapshot to restore', (e) => e.kind === 'volume');
