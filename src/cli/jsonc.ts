@@ -1,16 +1,19 @@
-import { Node, ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { Node, ParseError, ParseErrorCode, parseTree, printParseErrorCode } from 'jsonc-parser';
 
 /**
  * Parses VS Code's settings.json dialect (comments, trailing commas) with Microsoft's
  * jsonc-parser, the parser VS Code itself uses. A byte order mark, which some Windows editors
- * put first, is skipped as VS Code skips it. Any error throws, with the line and column an
+ * put first, is skipped as VS Code skips it. Any other error throws, with the line and column an
  * editor shows for it in the file as written.
  */
 export function parseJsonc(text: string): unknown {
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const body = bom ? text.slice(1) : text;
-  const errors: ParseError[] = [];
-  const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const found: ParseError[] = [];
+  const root = parseTree(body, found, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  // A block comment left open at the end runs to the end of the file; VS Code reads the settings
+  // before it, so the command line must too.
+  const errors = found.filter((e) => e.error !== ParseErrorCode.UnexpectedEndOfComment);
   if (errors.length || !root) {
     const first = errors[0];
     const where = first ? ` at ${lineColumn(body, first.offset)}` : '';
