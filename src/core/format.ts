@@ -130,3 +130,19 @@ export function freshnessSummary(newest: Date | undefined, maxAgeHours: number, 
     maxAgeHours,
   };
 }
+
+/**
+ * Paths in a notification, short: relative to the workspace folder when inside it, else from
+ * the home folder as "~/…". The log keeps them whole; a notification has a line or two.
+ */
+export function shortenPaths(text: string, workspace: string | undefined, home: string | undefined): string {
+  let out = text;
+  const strip = (base: string, by: string) => {
+    const root = base.replace(/\/+$/, '');
+    if (root.length < 2) return;
+    out = out.split(`${root}/`).join(by);
+  };
+  if (workspace) strip(workspace, '');
+  if (home) strip(home, '~/');
+  return out;
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatTime, formatUntil, formatWhen, freshness } from '../../src/core/format';
+import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatTime, formatUntil, formatWhen, freshness, shortenPaths } from '../../src/core/format';
 
 describe('format', () => {
   it('formatDuration says a span in its coarsest useful unit, tenths under ten seconds, never 0 s', () => {
@@ -70,5 +70,12 @@ describe('format', () => {
     assert.equal(freshness(ago(23.9), 24, now), 'fresh');
     assert.equal(freshness(ago(24.1), 24, now), 'stale');
     assert.equal(freshness(ago(49), 24, now), 'old');
+  });
+
+  it('shortenPaths: relative to the workspace in a notification, "~/" outside it', () => {
+    const text = 'No backups in /home/dev/sms/backups/database; the key /home/dev/keys/age.txt; /etc/passwd';
+    assert.equal(shortenPaths(text, '/home/dev/sms', '/home/dev'), 'No backups in backups/database; the key ~/keys/age.txt; /etc/passwd');
+    assert.equal(shortenPaths('/home/dev/smsx/a', '/home/dev/sms/', undefined), '/home/dev/smsx/a', 'a folder whose name only starts the same is not inside');
+    assert.equal(shortenPaths('/a/b', '/', '/'), '/a/b', 'the root folder shortens nothing');
   });
 });
