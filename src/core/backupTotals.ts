@@ -1,5 +1,6 @@
 import { plaintextPath, type BackupEntry } from './catalog';
 import type { BackupKind } from './naming';
+import { formatCountOf } from './format';
 
 export const KINDS: BackupKind[] = ['database', 'config', 'volume'];
 
@@ -64,7 +65,7 @@ export function describeFailed(f: FailedBackups): { newest?: string; all?: strin
   }
   if (f.failed.length) {
     const per = KINDS.map((k) => [k, f.failed.filter((e) => e.kind === k).length] as const).filter(([, n]) => n > 0);
-    out.all = `${f.failed.length} backup${f.failed.length === 1 ? '' : 's'} failed verification (${per.map(([k, n]) => `${n} ${k}`).join(', ')})`;
+    out.all = `${formatCountOf(f.failed.length, 'backup')} failed verification (${per.map(([k, n]) => `${n} ${k}`).join(', ')})`;
   }
   return out;
 }
@@ -79,7 +80,7 @@ export function describeBackupCount(entries: BackupEntry[]): string {
   const failed = entries.filter((e) => e.state === 'failed').length;
   const copies = entries.filter((e) => e.state !== 'failed' && paths.has(plaintextPath(e) ?? '')).length;
   const usable = entries.length - failed - copies;
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const plural = (n: number, one: string, many: string) => formatCountOf(n, one, many);
   const extra = [failed ? `${failed} failed` : '', copies ? plural(copies, 'encrypted copy', 'encrypted copies') : ''].filter(Boolean).join(', ');
   return `${plural(usable, 'backup', 'backups')}${extra ? ` (${extra})` : ''}`;
 }

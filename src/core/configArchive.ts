@@ -18,6 +18,7 @@ import { KIND_FOLDERS, partialName, timestamp } from './naming';
 import { ParallelGzip } from './parallelGzip';
 import { OperationOptions, noProgress } from './progress';
 import { toolVersion } from './version';
+import { formatBytes, formatCount, formatCountOf } from './format';
 
 /** The runbook's monthly config archive. */
 export const DEFAULT_CONFIG_PATHS: readonly string[] = [
@@ -137,7 +138,7 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
     const name = await freeName(dir, opts.now ?? (() => new Date()));
     const finalPath = join(dir, name);
     partial = join(dir, partialName(name));
-    log.info(`Archiving ${plan.items.length} config entries (${plan.totalBytes} bytes) to ${finalPath}`);
+    log.info(`Archiving ${formatCountOf(plan.items.length, 'config entry', 'config entries')} (${formatBytes(plan.totalBytes)}) to ${finalPath}`);
 
     const written = await writeArchive(plan, partial, opts);
     await fsyncPath(partial);
@@ -164,7 +165,7 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
     } catch (err) {
       log.warn(`Config archive kept, but its manifest could not be written: ${(err as Error).message}`);
     }
-    log.info(`Config archive complete: ${name} (${written.fileBytes} bytes, ${written.entries.length} entries)`);
+    log.info(`Config archive complete: ${name} (${formatBytes(written.fileBytes)}, ${formatCountOf(written.entries.length, 'entry', 'entries')})`);
     return { path: finalPath, manifest, missing: plan.missing, skipped: plan.skipped };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -333,7 +334,7 @@ async function writeArchive(plan: Plan, partial: string, opts: ConfigArchiveOpti
   let filesDone = 0;
   let bytesDone = 0;
   const report = (extra = 0) =>
-    progress({ phase: `Archiving config (${filesDone}/${plan.files} files)`, bytes: bytesDone + extra, total: plan.totalBytes });
+    progress({ phase: `Archiving config (${formatCount(filesDone)} of ${formatCountOf(plan.files, 'file')})`, bytes: bytesDone + extra, total: plan.totalBytes });
   report();
   try {
     for (const item of plan.items) {

@@ -15,6 +15,7 @@ import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts } f
 import { createScratchDatabase, dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
 import { OtherSession, otherSessions } from './otherSessions';
+import { formatCount } from './format';
 
 export interface DryRunSummary {
   file: string;
@@ -255,11 +256,11 @@ async function alembicHead(target: PsqlTarget): Promise<string[] | undefined> {
 function compareCounts(inDump: Record<string, number>, restored: Record<string, number>, inManifest?: Record<string, number>): void {
   const diffs: string[] = [];
   for (const [table, n] of Object.entries(inDump)) {
-    if (restored[table] !== n) diffs.push(`${table}: ${n} in the dump, ${restored[table] ?? 'missing'} restored`);
+    if (restored[table] !== n) diffs.push(`${table}: ${formatCount(n)} in the dump, ${restored[table] === undefined ? 'missing' : formatCount(restored[table])} restored`);
   }
   if (inManifest) {
     for (const [table, n] of Object.entries(inManifest)) {
-      if (inDump[table] !== n) diffs.push(`${table}: ${n} recorded at backup time, ${inDump[table] ?? 'missing'} in the file`);
+      if (inDump[table] !== n) diffs.push(`${table}: ${formatCount(n)} recorded at backup time, ${inDump[table] === undefined ? 'missing' : formatCount(inDump[table])} in the file`);
     }
   }
   if (diffs.length) {

@@ -1,4 +1,30 @@
-/** Human-readable sizes and ages for the tree, the status bar and messages. */
+import type { CronZone } from './cron';
+
+/**
+ * The one formatter for what people read: sizes, counts, times, ages and durations, shared by
+ * the tree, tooltips, toasts, the status bar, the reports and the command line so that the
+ * same fact reads the same everywhere.
+ */
+
+/** "26,242": grouped the same way in every message, whatever the machine's locale. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** "1 backup", "26,242 rows": a count with its noun, the plural taken when it is not one. */
+export function formatCountOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
+/**
+ * A moment as people read it: "2026-11-27 19:46 UTC", never a raw ISO string. Takes the ISO
+ * text that manifests and reports store as well; `seconds` where two times can share a minute.
+ */
+export function formatTime(t: Date | string, seconds = false): string {
+  const d = typeof t === 'string' ? new Date(t) : t;
+  if (Number.isNaN(d.getTime())) return String(t);
+  return `${d.toISOString().replace('T', ' ').slice(0, seconds ? 19 : 16)} UTC`;
+}
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -41,18 +67,31 @@ export function formatWhen(t: Date, now: Date = new Date(), seconds = false): st
   return `${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]}${year} ${time}`;
 }
 
-/** Short age for the status bar: `5m`, `3h`, `2d`. */
-export function formatShortAge(from: Date, now: Date = new Date()): string {
-  const minutes = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 60000));
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h`;
-  return `${Math.floor(hours / 24)}d`;
+/** "in 15 h", "in 3 days": how far off a moment to come is, in the units of formatAge. */
+export function formatUntil(t: Date, now: Date = new Date()): string {
+  const minutes = Math.max(0, Math.round((t.getTime() - now.getTime()) / 60000));
+  if (minutes < 1) return 'now';
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `in ${hours} h`;
+  return `in ${Math.round(hours / 24)} days`;
 }
 
-/** A span of time in the coarsest unit that still says something: `8 s`, `3 min`, `2 h`. */
+const RUN_TIME_PARTS: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+
+/** "Fri 27 Nov 02:00 UTC", in the schedule's own zone so it reads like the cron expression. */
+export function formatRunTime(t: Date, zone: CronZone): string {
+  const opts: Intl.DateTimeFormatOptions = zone === 'local' ? RUN_TIME_PARTS : { ...RUN_TIME_PARTS, timeZone: zone };
+  return `${new Intl.DateTimeFormat('en-GB', opts).format(t).replace(',', '')}${zone === 'local' ? '' : ` ${zone}`}`;
+}
+
+/**
+ * A span of time in the coarsest unit that still says something: `1.4 s`, `8 s`, `3 min`,
+ * `2 h`; tenths only under ten seconds, where they are the difference between fast and slow.
+ */
 export function formatDuration(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (ms < 9_950) return `${Math.max(0.1, Math.round(ms / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
@@ -90,4 +129,20 @@ export function freshnessSummary(newest: Date | undefined, maxAgeHours: number, 
     ageHours: newest ? Math.round(((now.getTime() - newest.getTime()) / 3_600_000) * 10) / 10 : undefined,
     maxAgeHours,
   };
+}
+
+/**
+ * Paths in a notification, short: relative to the workspace folder when inside it, else from
+ * the home folder as "~/…". The log keeps them whole; a notification has a line or two.
+ */
+export function shortenPaths(text: string, workspace: string | undefined, home: string | undefined): string {
+  let out = text;
+  const strip = (base: string, by: string) => {
+    const root = base.replace(/\/+$/, '');
+    if (root.length < 2) return;
+    out = out.split(`${root}/`).join(by);
+  };
+  if (workspace) strip(workspace, '');
+  if (home) strip(home, '~/');
+  return out;
 }

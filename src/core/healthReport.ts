@@ -1,6 +1,6 @@
 import { KINDS, KindTotals, describeFailed, failedBackups, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
-import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
+import { FreshnessSummary, formatAge, formatBytes, formatCount, formatTime, freshnessSummary } from './format';
 import type { BackupKind } from './naming';
 import type { VerifyResult } from './verify';
 
@@ -107,12 +107,12 @@ const ICON = { ok: '✅', warning: '⚠️', failing: '❌' } as const;
 
 export function renderHealthMarkdown(r: HealthReport): string {
   const lines: string[] = [];
-  lines.push(`# Backup health: ${ICON[r.status]} ${r.status}`, '', `Generated ${r.generatedAt.replace('T', ' ').slice(0, 19)} UTC`, '');
+  lines.push(`# Backup health: ${ICON[r.status]} ${r.status}`, '', `Generated ${formatTime(r.generatedAt)}`, '');
   const f = r.freshness;
   lines.push('## Freshness', '');
   lines.push(
     f.newest
-      ? `${f.state === 'fresh' ? '✅' : '⚠️'} Newest database backup: ${f.newest.replace('T', ' ').slice(0, 19)} UTC, ${f.ageHours} h old (limit ${f.maxAgeHours} h).`
+      ? `${f.state === 'fresh' ? '✅' : '⚠️'} Newest database backup: ${formatTime(f.newest)}, ${formatAge(new Date(f.newest), new Date(r.generatedAt))} (limit ${f.maxAgeHours} h).`
       : '❌ No database backup at all.',
     '',
   );
@@ -124,7 +124,7 @@ export function renderHealthMarkdown(r: HealthReport): string {
   lines.push('## Backups', '', '| kind | count | size | oldest | newest | newest checked |', '|---|---|---|---|---|---|');
   for (const k of r.kinds) {
     const check = k.newestCheck ? `${k.newestCheck.ok ? '✅' : '❌'} ${k.newestCheck.depth}: ${k.newestCheck.detail}` : '–';
-    lines.push(`| ${k.kind} | ${k.count} | ${formatBytes(k.bytes)} | ${k.oldest?.file ?? '–'} | ${k.newest?.file ?? '–'} | ${check.replace(/\|/g, '\\|')} |`);
+    lines.push(`| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${k.oldest?.file ?? '–'} | ${k.newest?.file ?? '–'} | ${check.replace(/\|/g, '\\|')} |`);
   }
   lines.push('', `Total: ${formatBytes(r.totalBytes)}.`);
   if (r.disk) lines.push(`Free space where the backups are: ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}.`);

@@ -11,13 +11,15 @@ export function plainText(text: string): string {
 /**
  * A message and its hint as one notification line. Messages of crypto errors are fragments
  * ("wrong passphrase or key") meant to follow a prefix; run together with the hint they
- * need the full stop that turns them into a sentence.
+ * need the capital and the full stop that turn them into a sentence.
  */
 export function notificationText(message: string, hint?: string): string {
   const sentence = (s: string) => (/[.!?…:]$/.test(s) ? s : `${s}.`);
-  return [message, hint]
+  const text = [message, hint]
     .map((s) => s?.trim())
     .filter((s): s is string => !!s)
     .map((s) => plainText(sentence(s)))
     .join(' ');
+  // A fragment shown on its own starts a sentence too.
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,4 +1,4 @@
-import { formatBytes } from './format';
+import { formatBytes, formatCount, formatCountOf, formatTime } from './format';
 import { RetentionPlan, describePolicy } from './retention';
 
 /** What a cleanup would keep and delete, rule by rule and file by file, before anything is deleted. */
@@ -7,11 +7,11 @@ export function renderRetentionMarkdown(plan: RetentionPlan, backupDir: string):
   const lines = [
     '# Cleanup preview',
     '',
-    `Folder \`${backupDir}\`, ${plan.now.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
+    `Folder \`${backupDir}\`, ${formatTime(plan.now)}.`,
     '',
     plan.remove.length
-      ? `**Would delete ${plan.remove.length} of ${plan.keep.length + plan.remove.length} backups, freeing ${formatBytes(freed)}.** Nothing has been deleted yet.`
-      : `**Nothing to delete:** every one of the ${plan.keep.length} backups is kept by a rule.`,
+      ? `**Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(freed)}.** Nothing has been deleted yet.`
+      : `**Nothing to delete:** every one of the ${formatCountOf(plan.keep.length, 'backup')} is kept by a rule.`,
     '',
     'The newest backup and the newest verified backup of each kind are always kept; files that do not have Lifeboat\'s names are never touched.',
   ];

@@ -1,29 +1,13 @@
 import type { CronZone } from './cron';
+import { formatRunTime, formatUntil } from './format';
 import type { BackupKind } from './naming';
 import type { KindStatus } from './scheduler';
 
 const KIND_LABEL: Record<BackupKind, string> = { database: 'Database', config: 'Config', volume: 'Volumes' };
 
-/** "Fri 27 Nov 02:00 UTC", in the schedule's own zone so it reads like the cron expression. */
-export function formatRunTime(t: Date, zone: CronZone): string {
-  const opts: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  if (zone !== 'local') opts.timeZone = zone;
-  return `${new Intl.DateTimeFormat('en-GB', opts).format(t).replace(',', '')}${zone === 'local' ? '' : ` ${zone}`}`;
-}
-
 /** "UTC", "local time" or the zone's name, for saying which clock a schedule is read on. */
 export function zoneWords(zone: CronZone): string {
   return zone === 'local' ? 'local time' : zone;
-}
-
-/** "in 15 h", "in 3 days": how far off a next run is. */
-export function formatUntil(t: Date, now: Date): string {
-  const minutes = Math.max(0, Math.round((t.getTime() - now.getTime()) / 60000));
-  if (minutes < 1) return 'now';
-  if (minutes < 60) return `in ${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `in ${hours} h`;
-  return `in ${Math.round(hours / 24)} days`;
 }
 
 /** The tree's short word on a kind's schedule, e.g. "next Fri 27 Nov 02:00 UTC" or "running". */

@@ -1,7 +1,7 @@
 import { KindTotals, describeFailed, failedBackups, summarizeKinds } from './backupTotals';
 import type { BackupEntry } from './catalog';
 import type { DiskSpace } from './diskSpace';
-import { FreshnessSummary, formatBytes, freshnessSummary } from './format';
+import { FreshnessSummary, formatBytes, formatCount, formatCountOf, formatTime, freshnessSummary } from './format';
 import type { BackupKind } from './naming';
 
 export interface ScheduleStatus {
@@ -77,16 +77,16 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   };
 }
 
-const time = (iso?: string) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '–');
+const time = (iso?: string) => (iso ? formatTime(iso) : '–');
 
 /** Plain text for a terminal or a cron mail: aligned, no colour, no emoji. */
 export function renderStatusText(r: StatusReport): string {
   const lines = [`Backup status: ${r.status.toUpperCase()}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}`, `  Folder:       ${r.backupDir}`];
-  lines.push(`  Total size:   ${formatBytes(r.totalBytes)} in ${r.count} backup${r.count === 1 ? '' : 's'}`);
+  lines.push(`  Total size:   ${formatBytes(r.totalBytes)} in ${formatCountOf(r.count, 'backup')}`);
   if (r.disk) lines.push(`  Free space:   ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? ` (LOW: below ${formatBytes(r.disk.minFreeBytes)})` : ''}`);
   for (const k of r.kinds) {
-    const extra = [k.failed ? `${k.failed} failed` : '', k.unverified ? `${k.unverified} unverified` : ''].filter(Boolean).join(', ');
-    lines.push(`  ${k.kind.padEnd(9)} ${String(k.count).padStart(4)} backups, ${formatBytes(k.bytes).padStart(8)}; oldest ${time(k.oldest?.createdAt)}; newest ${time(k.newest?.createdAt)}${extra ? ` (${extra})` : ''}`);
+    const extra = [k.failed ? `${formatCount(k.failed)} failed` : '', k.unverified ? `${formatCount(k.unverified)} unverified` : ''].filter(Boolean).join(', ');
+    lines.push(`  ${k.kind.padEnd(9)} ${formatCount(k.count).padStart(6)} backups, ${formatBytes(k.bytes).padStart(8)}; oldest ${time(k.oldest?.createdAt)}; newest ${time(k.newest?.createdAt)}${extra ? ` (${extra})` : ''}`);
   }
   for (const s of r.schedules) lines.push(`  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`);
   return lines.join('\n') + '\n';
@@ -99,10 +99,10 @@ export function renderStatusMarkdown(r: StatusReport): string {
   const lines = [`# Backup status: ${word}`, '', `Generated ${time(r.generatedAt)} · folder \`${r.backupDir}\``, ''];
   for (const p of r.problems) lines.push(`- **${word}:** ${p}`);
   if (r.problems.length) lines.push('');
-  lines.push(`**${r.count}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
+  lines.push(`**${formatCount(r.count)}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
   if (r.disk) lines.push(`Free space: **${formatBytes(r.disk.freeBytes)}** of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? `, **below the ${formatBytes(r.disk.minFreeBytes)}** of lifeboat.storage.minFreeMB` : ''}.`);
   lines.push('', '| kind | count | size | oldest | newest | unverified | failed |', '|---|---|---|---|---|---|---|');
-  for (const k of r.kinds) lines.push(`| ${k.kind} | ${k.count} | ${formatBytes(k.bytes)} | ${time(k.oldest?.createdAt)} | ${time(k.newest?.createdAt)} | ${k.unverified} | ${k.failed} |`);
+  for (const k of r.kinds) lines.push(`| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${time(k.oldest?.createdAt)} | ${time(k.newest?.createdAt)} | ${formatCount(k.unverified)} | ${formatCount(k.failed)} |`);
   if (r.schedules.length) {
     lines.push('', '## Schedules', '', '| kind | cron | next run | last run |', '|---|---|---|---|');
     for (const s of r.schedules) lines.push(`| ${s.kind} | \`${s.cron}\` | ${time(s.next)} | ${time(s.last)}${s.lastOk === false ? ' (failed)' : ''} |`);

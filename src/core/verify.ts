@@ -18,7 +18,7 @@ import { dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { checkTarGz } from './tarCheck';
 import { checkVolumeArchive } from './volumeTarScan';
 import type { VolumeManifest } from './volumeSnapshot';
-import { formatBytes } from './format';
+import { formatBytes, formatCount, formatCountOf } from './format';
 import { toolVersion } from './version';
 
 export type VerifyDepth = 'quick' | 'full';
@@ -144,10 +144,10 @@ async function verifyDump(source: BackupSource, result: VerifyResult, opts: Veri
     const expected = check.manifest?.tables ?? check.facts.tables;
     const diffs = Object.entries(expected).filter(([t, n]) => restored[t] !== n);
     if (diffs.length) {
-      throw new LifeboatError(`The test restore does not match: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] ?? 'missing'} of ${n} rows`).join('; ')}.`);
+      throw new LifeboatError(`The test restore does not match: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`).join('; ')}.`);
     }
     const rows = Object.values(restored).reduce((a, b) => a + b, 0);
-    result.checks.push(`test restore into a throwaway database: ${Object.keys(restored).length} tables, ${rows} rows match`);
+    result.checks.push(`test restore into a throwaway database: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')} match`);
   } finally {
     await dropDatabase(target, scratch).catch(() => undefined);
   }
@@ -184,12 +184,12 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
     const restored = await tableRowCounts({ ...target, database: scratch });
     if (manifest?.tables) {
       const diffs = Object.entries(manifest.tables).filter(([t, n]) => restored[t] !== n);
-      if (diffs.length) throw new LifeboatError(`The test restore does not match the manifest: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] ?? 'missing'} of ${n} rows`).join('; ')}.`);
+      if (diffs.length) throw new LifeboatError(`The test restore does not match the manifest: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`).join('; ')}.`);
     } else {
       result.notes.push('no manifest row counts to compare the test restore with');
     }
     const rows = Object.values(restored).reduce((a, b) => a + b, 0);
-    result.checks.push(`test restore with pg_restore: ${Object.keys(restored).length} tables, ${rows} rows`);
+    result.checks.push(`test restore with pg_restore: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')}`);
   } finally {
     await dropDatabase(target, scratch).catch(() => undefined);
   }
@@ -201,7 +201,7 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
   if (problem) result.notes.push(problem);
   const facts = await checkTarGz(source, opts);
   read.sha256 = facts.fileSha256;
-  result.checks.push(`gzip and tar whole (${facts.entries} entries)`);
+  result.checks.push(`gzip and tar whole (${formatCountOf(facts.entries, 'entry', 'entries')})`);
   const expected = contentSha256(manifest);
   if (expected) {
     if (expected !== facts.fileSha256) {
@@ -211,7 +211,7 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
   } else {
     result.notes.push('no manifest checksum to compare');
   }
-  if (opts.depth === 'full') result.notes.push('a full verification of an archive is the same as a quick one (no test restore of a volume yet)');
+  if (opts.depth === 'full') result.notes.push('a test restore: a config archive has nothing to restore into, so every entry was read whole instead, and a restore shows each change before it makes it');
 }
 
 /**
@@ -229,7 +229,7 @@ async function verifyVolumeSnapshot(source: BackupSource, size: number, result: 
   const recordedBytes = m?.file?.sha256 ? m.file.bytes : undefined;
   if (recordedBytes !== undefined && recordedBytes !== size) {
     throw new LifeboatError(
-      `${name} is ${formatBytes(size)} (${size} bytes) but its manifest records ${formatBytes(recordedBytes)} (${recordedBytes} bytes): it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
+      `${name} is ${formatBytes(size)} (${formatCountOf(size, 'byte')}) but its manifest records ${formatBytes(recordedBytes)} (${formatCountOf(recordedBytes, 'byte')}): it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
       'Use another snapshot; this one cannot be restored as it was taken.',
     );
   }
@@ -256,14 +256,14 @@ async function verifyVolumeSnapshot(source: BackupSource, size: number, result: 
   const wrong = recorded.filter(([, want, got]) => want !== got);
   if (wrong.length) {
     throw new LifeboatError(
-      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${got} ${what} instead of ${want}`).join(', ')}.`,
+      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want ?? 0)}`).join(', ')}.`,
       'The archive was rewritten after it was made. Use another snapshot.',
     );
   }
   if (recorded.length) {
-    result.checks.push(`${facts.entries} entries, ${facts.files} files and ${formatBytes(facts.dataBytes)} of data, as the manifest records`);
+    result.checks.push(`${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')} and ${formatBytes(facts.dataBytes)} of data, as the manifest records`);
   } else {
-    result.notes.push(`${facts.entries} entries, ${facts.files} files, ${formatBytes(facts.dataBytes)} of data (no manifest counts to compare)`);
+    result.notes.push(`${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')}, ${formatBytes(facts.dataBytes)} of data (no manifest counts to compare)`);
   }
-  if (opts.depth === 'full') result.notes.push('a full verification of a volume snapshot is the same as a quick one (no test restore of a volume yet)');
+  if (opts.depth === 'full') result.notes.push('a test restore into a scratch volume: every entry was read whole and checked as a restore checks it instead');
 }

@@ -20,6 +20,7 @@ import { ParallelGzip } from './parallelGzip';
 import { OperationOptions, noProgress } from './progress';
 import { TarTruncated, VolumeRoot, VolumeTarScan } from './volumeTarScan';
 import { toolVersion } from './version';
+import { formatBytes, formatCountOf } from './format';
 
 const PROJECT = 'com.docker.compose.project';
 
@@ -258,7 +259,7 @@ async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ 
       // The snapshot itself is complete and checked; a missing manifest only costs metadata.
       log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`);
     }
-    log.info(`Snapshot complete: ${name} (${hash.bytes} bytes, ${f.entries} entries, ${f.dataBytes} bytes of files)`);
+    log.info(`Snapshot complete: ${name} (${formatBytes(hash.bytes)}, ${formatCountOf(f.entries, 'entry', 'entries')}, ${formatBytes(f.dataBytes)} of files)`);
     return { path: finalPath, manifest };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { LifeboatError } from '../core/errors';
+import { cleanupLogLine } from '../core/notices';
 import { pruneKind } from '../core/prune';
 import { BackupCatalog } from './backupCatalog';
 import { registerCommands } from './commands/registry';
@@ -50,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   schedule.prune = async (kind) => {
     const s = stacks.settings;
     const r = await pruneKind(s.backupDirectory, s.retention, kind, { lockName: await s.projectName(), logger: log });
-    if (r.removed.length) log.info(`Scheduled cleanup of ${kind} backups: deleted ${r.removed.length}, freed ${r.freedBytes} bytes.`);
+    if (r.removed.length) log.info(cleanupLogLine(kind, r.removed.length, r.freedBytes));
     if (r.failures.length) throw new LifeboatError(`Could not delete ${r.failures.map((f) => f.path).join(', ')}.`, 'See the Lifeboat log.');
   };
   tree.schedules = () => schedule.status();

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { formatBytes, formatRate } from '../core/format';
-import type { OperationOptions, ProgressUpdate } from '../core/progress';
+import { type OperationOptions, type ProgressUpdate, progressMessage } from '../core/progress';
 
 /**
  * Runs core work in a cancellable progress notification. The CancellationToken becomes the
@@ -20,13 +19,7 @@ export function runWithProgress<T>(title: string, work: (op: Required<Pick<Opera
         if (u.phase === lastPhase && now - lastShown < 200) return;
         lastShown = now;
         lastPhase = u.phase;
-        const parts = [u.phase];
-        if (u.bytes !== undefined) {
-          parts.push(u.total ? `${formatBytes(u.bytes)} of ${formatBytes(u.total)}` : formatBytes(u.bytes));
-          const rate = formatRate(u.bytes, now - started);
-          if (rate && now - started > 500) parts.push(rate);
-        }
-        progress.report({ message: parts.join(' · ') });
+        progress.report({ message: progressMessage(title, u, now - started) });
       };
       try {
         return await work({ signal: ac.signal, progress: report });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatAge, formatShortAge, freshness } from '../core/format';
+import { formatAge, freshness } from '../core/format';
 import type { KindStatus } from '../core/scheduler';
 import { scheduleLines } from '../core/scheduleText';
 import type { BackupCatalog } from './backupCatalog';
@@ -39,9 +39,9 @@ export class BackupStatusBar implements vscode.Disposable {
     const now = new Date();
     const limit = this.maxAgeHours();
     const state = freshness(newest?.createdAt, limit, now);
-    this.item.text = newest ? `$(database) ${formatShortAge(newest.createdAt, now)} ago` : '$(database) No backup';
+    this.item.text = newest ? `$(database) ${formatAge(newest.createdAt, now)}` : '$(database) No backup';
     this.item.tooltip = newest
-      ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ` (older than ${limit} hours)`}`
+      ? `Newest database backup: ${newest.fileName}, ${formatAge(newest.createdAt, now)}${state === 'fresh' ? '' : ` (older than ${limit} h)`}.`
       : 'No database backup yet. Click to open the Backups view.';
     const schedules = this.schedules() ?? [];
     if (schedules.length) this.item.tooltip += `\n\n${schedules.map((x) => scheduleLines(x, now).join('\n')).join('\n\n')}`;

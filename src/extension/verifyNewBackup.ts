@@ -1,10 +1,9 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Stack } from '../core/discovery';
 import type { OperationOptions } from '../core/progress';
 import { VerifyResult, verifyBackup } from '../core/verify';
 import type { Lifeboat } from './lifeboat';
-import { plainText } from '../core/plainText';
+import { newBackupFailedNotice } from '../core/notices';
 
 /**
  * Reads a new backup back as a restore would (lifeboat.verify.onCreate): the file is already
@@ -20,7 +19,8 @@ export async function verifyNewBackup(lb: Lifeboat, path: string, op: OperationO
 
 /** A new backup that does not read back is an error the user must see, whatever else succeeded. */
 export function reportFailedVerification(lb: Lifeboat, result: VerifyResult): void {
-  void vscode.window.showErrorMessage(plainText(`The new backup ${basename(result.path)} FAILED verification: ${result.problem}`), 'Show Log').then((p) => {
+  lb.log.error(`The new backup ${result.path} FAILED ${result.depth} verification: ${result.problem ?? 'unknown error'}`);
+  void vscode.window.showErrorMessage(newBackupFailedNotice(result), 'Show Log').then((p) => {
     if (p) lb.log.show();
   });
 }

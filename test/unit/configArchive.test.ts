@@ -112,7 +112,7 @@ describe('archiveConfig', () => {
     assert.doesNotMatch(JSON.stringify(manifest), /hunter2/);
 
     const last = phases.at(-1)!;
-    assert.match(last.phase, /7\/7 files/);
+    assert.match(last.phase, /7 of 7 files/);
     assert.equal(last.bytes, last.total);
   });
 
@@ -179,8 +179,8 @@ describe('archiveConfig', () => {
     console.log(`      3000 files archived in ${ms.toFixed(0)} ms`);
     assert.equal(res.manifest.entries.filter((e) => e.type === 'file').length, 3000);
     assert.equal(res.manifest.entries.length, 3031);
-    assert.ok(updates.some((u) => /1500\/3000 files/.test(u.phase)));
-    assert.match(updates.at(-1)!.phase, /3000\/3000 files/);
+    assert.ok(updates.some((u) => /1,500 of 3,000 files/.test(u.phase)));
+    assert.match(updates.at(-1)!.phase, /3,000 of 3,000 files/);
     assert.equal((await listTarGz(res.path)).length, 3031);
   });
 

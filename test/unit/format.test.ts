@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatDuration, formatShortAge, formatWhen, freshness } from '../../src/core/format';
+import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatTime, formatUntil, formatWhen, freshness, shortenPaths } from '../../src/core/format';
 
 describe('format', () => {
-  it('formatDuration says a span in its coarsest useful unit, never 0 s', () => {
-    assert.equal(formatDuration(0), '1 s');
-    assert.equal(formatDuration(9_600), '10 s');
+  it('formatDuration says a span in its coarsest useful unit, tenths under ten seconds, never 0 s', () => {
+    assert.equal(formatDuration(0), '0.1 s');
+    assert.equal(formatDuration(1_234), '1.2 s');
+    assert.equal(formatDuration(9_600), '9.6 s');
+    assert.equal(formatDuration(9_960), '10 s');
     assert.equal(formatDuration(59_000), '59 s');
     assert.equal(formatDuration(150_000), '3 min');
     assert.equal(formatDuration(2 * 3_600_000), '2 h');
@@ -38,8 +40,29 @@ describe('format', () => {
     assert.equal(formatAge(ago(0.5), now), '30 min ago');
     assert.equal(formatAge(ago(5), now), '5 h ago');
     assert.equal(formatAge(ago(72), now), '3 days ago');
-    assert.equal(formatShortAge(ago(30), now), '30h');
-    assert.equal(formatShortAge(ago(0.1), now), '6m');
+    assert.equal(formatAge(ago(59 / 3600), now), 'just now', 'under a minute, in the status bar as in the tree');
+  });
+
+  it('counts are grouped the same way whatever the locale', () => {
+    assert.equal(formatCount(26242), '26,242');
+    assert.equal(formatCount(999), '999');
+    assert.equal(formatCount(1_234_567), '1,234,567');
+    assert.equal(formatCountOf(1, 'backup'), '1 backup');
+    assert.equal(formatCountOf(26242, 'row'), '26,242 rows');
+    assert.equal(formatCountOf(0, 'copy', 'copies'), '0 copies');
+  });
+
+  it('times read "2026-11-27 19:46 UTC", from a Date or stored ISO text', () => {
+    assert.equal(formatTime(new Date('2026-11-27T19:46:31.123Z')), '2026-11-27 19:46 UTC');
+    assert.equal(formatTime('2026-11-27T19:46:31.123Z', true), '2026-11-27 19:46:31 UTC');
+    assert.equal(formatTime('not a time'), 'not a time', 'text that is no time is shown as it is, not as "Invalid Date"');
+  });
+
+  it('formatUntil speaks in the units of formatAge', () => {
+    assert.equal(formatUntil(new Date(now.getTime() + 20_000), now), 'now');
+    assert.equal(formatUntil(new Date(now.getTime() + 15 * 60_000), now), 'in 15 min');
+    assert.equal(formatUntil(new Date(now.getTime() + 15 * 3_600_000), now), 'in 15 h');
+    assert.equal(formatUntil(new Date(now.getTime() + 72 * 3_600_000), now), 'in 3 days');
   });
 
   it('freshness follows the runbook\'s 24 hours', () => {
@@ -47,5 +70,12 @@ describe('format', () => {
     assert.equal(freshness(ago(23.9), 24, now), 'fresh');
     assert.equal(freshness(ago(24.1), 24, now), 'stale');
     assert.equal(freshness(ago(49), 24, now), 'old');
+  });
+
+  it('shortenPaths: relative to the workspace in a notification, "~/" outside it', () => {
+    const text = 'No backups in /home/dev/sms/backups/database; the key /home/dev/keys/age.txt; /etc/passwd';
+    assert.equal(shortenPaths(text, '/home/dev/sms', '/home/dev'), 'No backups in backups/database; the key ~/keys/age.txt; /etc/passwd');
+    assert.equal(shortenPaths('/home/dev/smsx/a', '/home/dev/sms/', undefined), '/home/dev/smsx/a', 'a folder whose name only starts the same is not inside');
+    assert.equal(shortenPaths('/a/b', '/', '/'), '/a/b', 'the root folder shortens nothing');
   });
 });

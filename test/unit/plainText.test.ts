@@ -9,6 +9,7 @@ describe('notification text', () => {
     );
     assert.equal(notificationText('Done.', 'Next.'), 'Done. Next.');
     assert.equal(notificationText('Done?'), 'Done?');
+    assert.equal(notificationText('wrong passphrase or key', 'The passphrase is checked first.'), 'Wrong passphrase or key. The passphrase is checked first.');
   });
 
   it('backtick-quoted commands show in quotes, not as literal backticks', () => {

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { nextRun, parseCron } from '../../src/core/cron';
 import { ScheduleExportInput, crontabText, onCalendar, systemdText, systemdUnits } from '../../src/core/scheduleExport';
 import { DEFAULT_SCHEDULES } from '../../src/core/scheduler';
-import { formatRunTime } from '../../src/core/scheduleText';
+import { formatRunTime } from '../../src/core/format';
 
 const input = (over: Partial<ScheduleExportInput> = {}): ScheduleExportInput => ({
   folder: '/home/dev/sms',

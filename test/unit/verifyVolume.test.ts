@@ -150,7 +150,7 @@ describe('quick verify of volume snapshots against their manifest', () => {
     await putManifest(bad, { ...honest, entryCount: ENTRIES.length, fileCount: 3, dataBytes: DATA_BYTES, content: (await manifestFor(good)).content });
     const r = await verifyBackup(bad, { depth: 'quick' });
     assert.equal(r.ok, false);
-    assert.match(r.problem ?? '', /does not hold what its manifest records: 5 entries instead of 6, 2 regular files instead of 3, 20003 bytes of file data instead of 23003/);
+    assert.match(r.problem ?? '', /does not hold what its manifest records: 5 entries instead of 6, 2 regular files instead of 3, 20,003 bytes of file data instead of 23,003/);
   });
 
   it('a file whose size changed (same entries) fails on the bytes', async () => {
@@ -159,7 +159,7 @@ describe('quick verify of volume snapshots against their manifest', () => {
     await putManifest(bad, { ...(await manifestFor(bad)), dataBytes: DATA_BYTES });
     const r = await verifyBackup(bad, { depth: 'quick' });
     assert.equal(r.ok, false);
-    assert.match(r.problem ?? '', /23002 bytes of file data instead of 23003/);
+    assert.match(r.problem ?? '', /23,002 bytes of file data instead of 23,003/);
   });
 
   it('an entry a restore would refuse fails the verification (contract 9)', async () => {

@@ -1,5 +1,5 @@
 import { listBackups } from '../../core/catalog';
-import { formatBytes } from '../../core/format';
+import { formatBytes, formatCount, formatCountOf } from '../../core/format';
 import { pruneBackups } from '../../core/prune';
 import { RetentionPlan, describePolicy, planRetention } from '../../core/retention';
 import type { CliContext } from '../context';
@@ -21,8 +21,8 @@ export async function pruneCommand(ctx: CliContext, dryRun: boolean): Promise<Ex
   const lockName = await ctx.settings.projectName();
   const r = await pruneBackups(backupDir, policies, { lockName, signal: ctx.signal, logger: ctx.log });
   print(ctx, r.plan, false);
-  for (const f of r.failures) ctx.log.error(`could not delete ${f.path}: ${f.message}`);
-  if (!ctx.json) ctx.out(`Deleted ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, freed ${formatBytes(r.freedBytes)}.`);
+  for (const f of r.failures) ctx.log.error(`Could not delete ${f.path}: ${f.message}`);
+  if (!ctx.json) ctx.out(`Deleted ${formatCountOf(r.removed.length, 'backup')}, freed ${formatBytes(r.freedBytes)}.`);
   return r.failures.length ? EXIT.failed : EXIT.ok;
 }
 
@@ -45,5 +45,5 @@ function print(ctx: CliContext, plan: RetentionPlan, dryRun: boolean): void {
     ctx.out(`${s.kind}${s.subject ? ` ${s.subject}` : ''}: ${describePolicy(s.policy)}`);
     for (const d of s.decisions) ctx.out(`  ${d.keep ? 'keep  ' : dryRun ? 'would delete' : 'delete'}  ${d.entry.fileName}  (${d.reasons.join('; ')})`);
   }
-  if (dryRun) ctx.out(`Would delete ${plan.remove.length} of ${plan.keep.length + plan.remove.length}, freeing ${formatBytes(plan.remove.reduce((a, e) => a + e.bytes, 0))}. Nothing was deleted (--dry-run).`);
+  if (dryRun) ctx.out(`Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(plan.remove.reduce((a, e) => a + e.bytes, 0))}. Nothing was deleted (--dry-run).`);
 }

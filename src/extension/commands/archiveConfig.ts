@@ -1,8 +1,7 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { archiveConfig as runArchive } from '../../core/configArchive';
 import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
+import { configArchivedNotice } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
@@ -34,10 +33,9 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
   }
   const sealed = await encryptNewBackup(lb, result.path);
   const files = result.manifest.entries.filter((e) => e.type === 'file').length;
-  const parts = [`Config archived${verified ? ' and verified' : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${files} files, ${formatBytes(result.manifest.file.bytes)}).`];
-  if (result.missing.length) parts.push(`Not found, skipped: ${result.missing.join(', ')}.`);
-  if (result.skipped.length) parts.push(`Left out: ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}.`);
   for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);
-  void vscode.window.showInformationMessage(parts.join(' '));
+  void vscode.window.showInformationMessage(
+    configArchivedNotice({ path: sealed.path, verified: !!verified, encrypted: sealed.encrypted, bytes: result.manifest.file.bytes, files, missing: result.missing, skipped: result.skipped }),
+  );
   return sealed.path;
 }

@@ -1,8 +1,8 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { backupDatabase as runBackup } from '../../core/databaseBackup';
 import type { Stack } from '../../core/discovery';
-import { formatBytes, formatDuration } from '../../core/format';
+import { formatDuration } from '../../core/format';
+import { backupCreatedNotice, quote } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
@@ -23,7 +23,7 @@ export async function backupDatabase(lb: Lifeboat): Promise<string | undefined> 
   const key = `${settings.backupDirectory}\0${name}`;
   const current = running.get(key);
   if (current) {
-    void vscode.window.showInformationMessage(`A backup of ${name} is already running (started ${formatDuration(Date.now() - current.startedAt)} ago). Its result is shown when it ends.`);
+    void vscode.window.showInformationMessage(`A backup of ${quote(name)} is already running (started ${formatDuration(Date.now() - current.startedAt)} ago). Its result is shown when it ends.`);
     // Its failure is reported once, by the click that started it.
     return current.done.catch(() => undefined);
   }
@@ -55,10 +55,9 @@ async function makeBackup(lb: Lifeboat, stack: Stack): Promise<string> {
   }
   const sealed = await encryptNewBackup(lb, result.path);
   const m = result.manifest;
-  const rows = Object.values(m.tables ?? {}).reduce((a, b) => a + b, 0);
   void vscode.window
     .showInformationMessage(
-      `Backup created${verified ? ` and verified (${verified.depth})` : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(m.file.bytes)}, ${Object.keys(m.tables ?? {}).length} tables, ${rows.toLocaleString('en-US')} rows).`,
+      backupCreatedNotice({ path: sealed.path, verifiedDepth: verified?.depth, encrypted: sealed.encrypted, bytes: m.file.bytes, tables: m.tables ?? {} }),
       'Reveal in Explorer',
     )
     .then((pick) => {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { listBackups } from '../../core/catalog';
-import { formatBytes } from '../../core/format';
+import { formatBytes, formatCount, formatCountOf } from '../../core/format';
 import { PruneResult, pruneBackups } from '../../core/prune';
 import { planRetention } from '../../core/retention';
 import { renderRetentionMarkdown } from '../../core/retentionReport';
@@ -19,25 +19,25 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const plan = planRetention(await listBackups(dir), policies, new Date());
   await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir));
   if (plan.remove.length === 0) {
-    void vscode.window.showInformationMessage(`Nothing to clean up: all ${plan.keep.length} backups are kept by the retention rules.`);
+    void vscode.window.showInformationMessage(`Nothing to clean up: all ${formatCountOf(plan.keep.length, 'backup')} are kept by the retention rules.`);
     return undefined;
   }
   const bytes = plan.remove.reduce((a, e) => a + e.bytes, 0);
-  const action = `Delete ${plan.remove.length} Backup${plan.remove.length === 1 ? '' : 's'}`;
+  const action = `Delete ${formatCountOf(plan.remove.length, 'Backup')}`;
   const detail = [
-    `Frees ${formatBytes(bytes)}. ${plan.keep.length} backup${plan.keep.length === 1 ? '' : 's'} stay, including the newest verified one of each kind.`,
+    `Frees ${formatBytes(bytes)}. ${formatCountOf(plan.keep.length, 'backup')} stay, including the newest verified one of each kind.`,
     'The preview lists every file and why. Deleted files and their manifests cannot be recovered.',
   ].join('\n');
-  const choice = await lb.prompter.confirm(`Delete ${plan.remove.length} old backup${plan.remove.length === 1 ? '' : 's'}?`, detail, action, 'Keep All');
+  const choice = await lb.prompter.confirm(`Delete ${formatCountOf(plan.remove.length, 'old backup')}?`, detail, action, 'Keep All');
   if (choice !== action) return undefined;
   const lockName = await settings.projectName();
   const result = await pruneBackups(dir, policies, { only: new Set(plan.remove.map((e) => e.path)), lockName, logger: lb.log });
   lb.catalog.invalidate();
   const kept = plan.remove.length - result.removed.length - result.failures.length;
-  const parts = [`Deleted ${result.removed.length} backup${result.removed.length === 1 ? '' : 's'}, freed ${formatBytes(result.freedBytes)}.`];
-  if (kept > 0) parts.push(`${kept} stayed because the folder changed since the preview.`);
+  const parts = [`Deleted ${formatCountOf(result.removed.length, 'backup')}, freed ${formatBytes(result.freedBytes)}.`];
+  if (kept > 0) parts.push(`${formatCount(kept)} stayed because the folder changed since the preview.`);
   if (result.failures.length) {
-    parts.push(`${result.failures.length} could not be deleted (see the log).`);
+    parts.push(`${formatCount(result.failures.length)} could not be deleted (see the log).`);
     void vscode.window.showWarningMessage(parts.join(' '), 'Show Log').then((p) => p && lb.log.show());
   } else {
     void vscode.window.showInformationMessage(parts.join(' '));

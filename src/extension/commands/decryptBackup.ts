@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { quote } from '../../core/notices';
 import { CryptoError } from '../../core/crypto/cryptoError';
 import { decryptFile, describeEncryptedFile, plaintextPathOf } from '../../core/decryptFile';
 import { LifeboatError } from '../../core/errors';
@@ -54,7 +55,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   await offerToRemember(lb, key);
   lb.catalog.invalidate();
   void vscode.window.showInformationMessage(
-    `Decrypted ${name} to ${basename(result.path)} (${formatBytes(result.bytes)}${result.checkedAgainstManifest ? ', sha256 matches the manifest' : ', no manifest to compare with'}).`,
+    `Decrypted ${quote(name)} to ${quote(basename(result.path))} (${formatBytes(result.bytes)}${result.checkedAgainstManifest ? ', sha256 matches the manifest' : ', no manifest to compare with'}).`,
   );
   return result.path;
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { quote } from '../../core/notices';
 import { listSideDatabases } from '../../core/databaseSwap';
 import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
@@ -19,6 +20,6 @@ export async function dropSideDatabase(lb: Lifeboat, arg?: unknown): Promise<boo
   await dropDatabase(target, name);
   lb.log.info(`Dropped ${name}`);
   lb.catalog.invalidate();
-  void vscode.window.showInformationMessage(`Dropped ${name}.`);
+  void vscode.window.showInformationMessage(`Dropped ${quote(name)}.`);
   return true;
 }

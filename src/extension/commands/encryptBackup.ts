@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { quote } from '../../core/notices';
 import { encryptFile, removePlaintextCopy } from '../../core/encryptFile';
 import { LifeboatError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
@@ -51,7 +52,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
     lb.catalog.invalidate();
   }
   void vscode.window.showInformationMessage(
-    `Encrypted ${name} to ${basename(result.path)} (${settings.format}${proven ? ', proven to decrypt' : ''}).${choice === 'Delete Unencrypted' ? ' The unencrypted file was deleted.' : ''}`,
+    `Encrypted ${quote(name)} to ${quote(basename(result.path))} (${settings.format}${proven ? ', proven to decrypt' : ''}).${choice === 'Delete Unencrypted' ? ' The unencrypted file was deleted.' : ''}`,
   );
   return result.path;
 }

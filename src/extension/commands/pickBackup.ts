@@ -1,6 +1,6 @@
 import type { BackupEntry } from '../../core/catalog';
 import { LifeboatError } from '../../core/errors';
-import { formatAge, formatBytes } from '../../core/format';
+import { formatAge, formatBytes, formatCountOf, formatTime } from '../../core/format';
 import type { Lifeboat } from '../lifeboat';
 import type { PickItem } from '../prompter';
 
@@ -22,9 +22,9 @@ export async function pickBackup(lb: Lifeboat, placeHolder: string, filter: (e: 
   // A backup that failed verification is still offered (it may be all there is), but last.
   const ordered = [...entries.filter((e) => e.state !== 'failed'), ...entries.filter((e) => e.state === 'failed')];
   const items: PickItem<string>[] = ordered.map((e) => ({
-    label: `${e.kind === 'database' ? '$(database)' : e.kind === 'config' ? '$(settings-gear)' : '$(archive)'} ${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+    label: `${e.kind === 'database' ? '$(database)' : e.kind === 'config' ? '$(settings-gear)' : '$(archive)'} ${formatTime(e.createdAt, true)}`,
     description: `${formatAge(e.createdAt)} · ${formatBytes(e.bytes)} · ${e.encryption && e.state !== 'failed' ? '$(lock) encrypted' : STATE_LABEL[e.state]}`,
-    detail: e.manifest?.tables ? `${e.fileName} · ${Object.keys(e.manifest.tables).length} tables` : e.fileName,
+    detail: e.manifest?.tables ? `${e.fileName} · ${formatCountOf(Object.keys(e.manifest.tables).length, 'table')}` : e.fileName,
     value: e.path,
   }));
   return lb.prompter.pick(items, placeHolder);

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { waitForContainers } from '../../core/containerHealth';
+import { formatDuration } from '../../core/format';
 import { waitForHealthy } from '../../core/healthCheck';
+import { quoteList } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 
@@ -28,8 +30,8 @@ export async function restartStack(lb: Lifeboat): Promise<string[]> {
     if (!health) return '';
     op.progress({ phase: `Health check ${health.url}` });
     const r = await waitForHealthy(health, op.signal);
-    return ` ${health.url} answered ${r.status} in ${(r.ms / 1000).toFixed(1)} s.`;
+    return ` ${health.url} answered ${r.status} in ${formatDuration(r.ms)}.`;
   });
-  void vscode.window.showInformationMessage(`Restarted ${names.join(', ')}.${checked}`);
+  void vscode.window.showInformationMessage(`Restarted ${quoteList(names)}.${checked}`);
   return names;
 }

@@ -1,5 +1,7 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
+import { formatCountOf } from '../../core/format';
+import { quote } from '../../core/notices';
 import { FileComparison, applyFiles, compareWithWorkspace } from '../../core/configDiff';
 import { LifeboatError } from '../../core/errors';
 import { removeStaging, safeExtract } from '../../core/safeExtract';
@@ -33,7 +35,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     const comparisons = await compareWithWorkspace(staged.dir, workspace, staged.entries);
     const differing = comparisons.filter((c) => c.status !== 'identical');
     if (differing.length === 0) {
-      void vscode.window.showInformationMessage(`Every file in ${basename(file)} is identical to the workspace copy. Nothing to restore.`);
+      void vscode.window.showInformationMessage(`Every file in ${quote(basename(file))} is identical to the workspace copy. Nothing to restore.`);
       return [];
     }
     // What differs first: that is what a review is about.
@@ -57,11 +59,11 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     ]
       .filter(Boolean)
       .join('\n\n');
-    if ((await lb.prompter.confirm(`Restore ${chosen.length} config file(s)?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return [];
+    if ((await lb.prompter.confirm(`Restore ${formatCountOf(chosen.length, 'config file')}?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return [];
     const applied = await applyFiles(staged.dir, workspace, chosen, staged.entries);
     for (const a of applied) lb.log.info(`Config restore: ${a.action} ${a.path}${a.backup ? ` (previous copy: ${a.backup})` : ''}`);
     void vscode.window
-      .showInformationMessage(`Restored ${applied.length} config file(s). Restart the stack to use them.`, 'Restart Stack')
+      .showInformationMessage(`Restored ${formatCountOf(applied.length, 'config file')}. Restart the stack to use them.`, 'Restart Stack')
       .then((pick) => {
         if (pick) void vscode.commands.executeCommand('lifeboat.restartStack');
       });

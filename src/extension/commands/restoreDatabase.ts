@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
-import { formatBytes } from '../../core/format';
+import { formatBytes, formatCount, formatTime } from '../../core/format';
+import { databaseRestoredNotice, quote } from '../../core/notices';
 import { describeOtherSessions } from '../../core/otherSessions';
 import { readManifest, verificationState } from '../../core/manifest';
 import { plainText } from '../../core/plainText';
@@ -44,13 +45,12 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
   );
   lb.catalog.invalidate();
   if (result.status === 'declined') {
-    void vscode.window.showInformationMessage(`Restore cancelled. ${live} was not changed.`);
+    void vscode.window.showInformationMessage(`Restore cancelled. ${quote(live)} was not changed.`);
     return undefined;
   }
-  const parts = [`Restored ${live} from ${basename(file)}.`, `The previous database is kept as ${result.preRestore}.`];
-  if (result.migration) parts.push(`Migrations ran (${result.migration.argv.join(' ')}).`);
-  if (result.health) parts.push(`Health check passed in ${(result.health.ms / 1000).toFixed(1)} s.`);
-  void vscode.window.showInformationMessage(parts.join(' '));
+  void vscode.window.showInformationMessage(
+    databaseRestoredNotice({ live, file, preRestore: result.preRestore, migration: result.migration?.argv, healthMs: result.health?.ms }),
+  );
   return result.preRestore;
 }
 
@@ -61,13 +61,13 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
   const failed = entry ? entry.state === 'failed' : verificationState(manifest) === 'failed';
   if (!failed) return true;
   const last = manifest?.verifications.at(-1);
-  const why = problem ?? (last && !last.ok ? `${last.detail ?? 'it failed'} (${last.at.replace('T', ' ').slice(0, 16)} UTC)` : 'it failed');
+  const why = problem ?? (last && !last.ok ? `${last.detail ?? 'it failed'} (${formatTime(last.at)})` : 'it failed');
   const detail = `Its last check found: ${plainText(why).replace(/\.$/, '')}.\n\nThe dry run checks it again before anything is replaced, but a newer backup that passed is the safer choice.`;
   return (await lb.prompter.confirm(`${basename(file)} failed verification. Restore it anyway?`, detail, 'Restore Anyway', "Don't Restore")) === 'Restore Anyway';
 }
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
-  const rows = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const rows = (t: Record<string, number>) => formatCount(Object.values(t).reduce((a, b) => a + b, 0));
   const sessions = s.otherSessions ? describeOtherSessions(s.otherSessions, s.live).join('\n') : `Other sessions of ${s.live}, if any, will be disconnected.`;
   // Work a user is about to lose comes before everything else the modal says.
   const losesWork = s.otherSessions?.some((o) => o.inTransaction) ?? false;

@@ -5,6 +5,7 @@ import { LifeboatError } from '../../core/errors';
 import { volumeExists } from '../../core/helperContainer';
 import { waitForHealthy } from '../../core/healthCheck';
 import { parseBackupName } from '../../core/naming';
+import { volumeRecreatedNotice, volumeRestoredNotice } from '../../core/notices';
 import { restoreVolume as runRestore } from '../../core/volumeRestore';
 import type { VolumeManifest } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
@@ -12,7 +13,6 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
-import { plainText } from '../../core/plainText';
 
 /**
  * "Lifeboat: Restore Volume Snapshot…" (Scenario 2, "Complete system failure"): a modal names the
@@ -73,7 +73,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   );
   lb.catalog.invalidate();
   if (result.recreated) {
-    void vscode.window.showInformationMessage(`Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s. ${plainText(result.recreated.note)} Start the stack with "docker compose up -d".`);
+    void vscode.window.showInformationMessage(volumeRecreatedNotice({ volume, file, durationMs: result.durationMs, note: result.recreated.note }));
     return volume;
   }
   const undo = result.safety
@@ -88,10 +88,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo);
     }
   }
-  const kept = result.safety ? ` The volume as it was is kept in ${basename(result.safety.path)}.` : '';
-  void vscode.window.showInformationMessage(
-    `Restored ${volume} from ${basename(file)} in ${(result.durationMs / 1000).toFixed(1)} s; ${result.restarted.join(', ')} running again.${kept}`,
-  );
+  void vscode.window.showInformationMessage(volumeRestoredNotice({ volume, file, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }));
   return result.safety?.path ?? volume;
 }
 

@@ -1,5 +1,7 @@
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { LifeboatError, isCancelled } from '../../core/errors';
+import { shortenPaths } from '../../core/format';
 import { notificationText, plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
 
@@ -11,7 +13,8 @@ export const commandErrors: { last?: Error; text?: string } = {};
 /**
  * The one wrapper every command runs in: a cancel shows nothing, a LifeboatError shows its
  * message and hint, anything else says which command failed; every error offers the log.
- * The message is not awaited, so the command's promise settles without a click.
+ * The message is not awaited, so the command's promise settles without a click. Paths are
+ * shortened in the notification and kept whole in the log.
  */
 export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (...args: unknown[]) => Promise<unknown> {
   return async (...args: unknown[]) => {
@@ -30,10 +33,11 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
         error instanceof LifeboatError
           ? notificationText(error.message, error.hint)
           : plainText(`Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`);
-      commandErrors.text = text;
       lb.log.error(`${id}: ${text}`);
       if (!(error instanceof LifeboatError) && error.stack) lb.log.error(error.stack);
-      void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {
+      const shown = shortenPaths(text, lb.stacks.folder?.uri.fsPath, homedir());
+      commandErrors.text = shown;
+      void vscode.window.showErrorMessage(shown, 'Show Log').then((pick) => {
         if (pick) lb.log.show();
       });
       return undefined;

@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
-import { formatBytes, formatDuration } from '../../core/format';
+import { formatDuration } from '../../core/format';
+import { snapshotCreatedNotice } from '../../core/notices';
 import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { encryptNewBackup } from '../encryptNewBackup';
@@ -49,8 +49,9 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);
-  const stopped = result.stopped.length ? ` ${result.stopped.join(', ')} stopped for the copy and running again.` : stopContainers.length === 0 ? ' Copied live, nothing stopped.' : '';
-  void vscode.window.showInformationMessage(`Snapshot created${verified ? ' and verified' : ''}${sealed.encrypted ? ' and encrypted' : ''}: ${basename(sealed.path)} (${formatBytes(result.manifest.file.bytes)}).${stopped}`);
+  void vscode.window.showInformationMessage(
+    snapshotCreatedNotice({ path: sealed.path, verified: !!verified, encrypted: sealed.encrypted, bytes: result.manifest.file.bytes, stopped: result.stopped, live: stopContainers.length === 0 }),
+  );
   return sealed.path;
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { quote } from '../../core/notices';
 import { undoRestore } from '../../core/databaseRestore';
 import { describeOtherSessions, otherSessions } from '../../core/otherSessions';
 import type { Lifeboat } from '../lifeboat';
@@ -34,6 +35,6 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
     undoRestore(lb.stacks.engine, stack, copy, { ...op, logger: lb.log, backupDir: settings.backupDirectory, appServices: settings.appServices, health: settings.health }),
   );
   lb.catalog.invalidate();
-  void vscode.window.showInformationMessage(`${copy} is live again as ${live}. The database it replaced is kept as ${result.aside}.`);
+  void vscode.window.showInformationMessage(`${quote(copy)} is live again as ${quote(live)}. The database it replaced is kept as ${quote(result.aside)}.`);
   return result.aside;
 }

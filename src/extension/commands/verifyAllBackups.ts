@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/errors';
+import { formatCount, formatCountOf } from '../../core/format';
+import { verifyAllNotice } from '../../core/notices';
 import { VerifyResult, verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
@@ -14,25 +16,28 @@ export async function verifyAllBackups(lb: Lifeboat, depthArg?: unknown): Promis
     return [];
   }
   const { depth, stack } = await chooseDepth(lb, depthArg);
-  const results = await runWithProgress(`Lifeboat: Verifying ${entries.length} backups`, async (op) => {
+  const results = await runWithProgress(`Lifeboat: Verifying ${formatCountOf(entries.length, 'backup')}`, async (op) => {
     const done: VerifyResult[] = [];
     const keys = backupKeys(lb);
     for (const [i, e] of entries.entries()) {
       if (op.signal.aborted) throw new CancelledError();
-      op.progress({ phase: `${i + 1} of ${entries.length}: ${e.fileName}` });
+      op.progress({ phase: `${formatCount(i + 1)} of ${formatCount(entries.length)}: ${e.fileName}` });
       done.push(await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }));
     }
     return done;
   });
   lb.catalog.invalidate();
   const failed = results.filter((r) => !r.ok);
-  for (const r of results) lb.log.info(`${r.ok ? 'ok    ' : 'FAILED'} ${r.path}${r.problem ? `: ${r.problem}` : ''}`);
+  for (const r of results) {
+    if (r.ok) lb.log.info(`ok     ${r.path}`);
+    else lb.log.error(`FAILED ${r.path}: ${r.problem ?? 'unknown error'}`);
+  }
   if (failed.length) {
-    void vscode.window.showErrorMessage(`${failed.length} of ${results.length} backups FAILED verification: ${failed.map((r) => r.path.split('/').pop()).join(', ')}.`, 'Show Log').then((p) => {
+    void vscode.window.showErrorMessage(verifyAllNotice(results, depth), 'Show Log').then((p) => {
       if (p) lb.log.show();
     });
   } else {
-    void vscode.window.showInformationMessage(`All ${results.length} backups passed ${depth} verification.`);
+    void vscode.window.showInformationMessage(verifyAllNotice(results, depth));
   }
   return results;
 }

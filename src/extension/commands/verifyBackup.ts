@@ -9,7 +9,7 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
-import { plainText } from '../../core/plainText';
+import { verifyNotice } from '../../core/notices';
 
 const LAST_DEPTH = 'lifeboat.verify.lastDepth';
 
@@ -72,15 +72,15 @@ export async function chooseDepth(lb: Lifeboat, depthArg: unknown): Promise<{ de
 }
 
 function report(lb: Lifeboat, r: VerifyResult): void {
-  const name = basename(r.path);
-  lb.log.info(`${r.depth} verification of ${name}: ${r.ok ? 'passed' : 'FAILED'}${r.problem ? `: ${r.problem}` : ''}`);
+  // The log keeps the full path and the problem as core said it; the notification says it short.
+  if (r.ok) lb.log.info(`${r.depth} verification of ${r.path}: passed`);
+  else lb.log.error(`${r.depth} verification of ${r.path}: FAILED: ${r.problem ?? 'unknown error'}`);
   for (const c of r.checks) lb.log.info(`  ✓ ${c}`);
   for (const n of r.notes) lb.log.info(`  – not checked: ${n}`);
   if (r.ok) {
-    const notes = r.notes.length ? ` Not checked: ${r.notes.join('; ')}.` : '';
-    void vscode.window.showInformationMessage(plainText(`${name} passed ${r.depth} verification: ${r.checks.join('; ')}.${notes}`));
+    void vscode.window.showInformationMessage(verifyNotice(r));
   } else {
-    void vscode.window.showErrorMessage(plainText(`${name} FAILED verification: ${r.problem}`), 'Show Log').then((pick) => {
+    void vscode.window.showErrorMessage(verifyNotice(r), 'Show Log').then((pick) => {
       if (pick) lb.log.show();
     });
   }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackupEntry } from '../../core/catalog';
-import { formatAge, formatBytes, formatWhen } from '../../core/format';
+import { formatAge, formatBytes, formatCountOf, formatTime, formatWhen } from '../../core/format';
 
 const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
   verified: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
@@ -41,7 +41,7 @@ function description(e: BackupEntry, now: Date, original: BackupEntry | undefine
 function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${e.fileName}**\n\n`);
-  md.appendMarkdown(`Created ${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC · ${formatBytes(e.bytes)}\n\n`);
+  md.appendMarkdown(`Created ${formatTime(e.createdAt, true)} · ${formatBytes(e.bytes)}\n\n`);
   const m = e.manifest;
   if (!m) {
     md.appendMarkdown(e.manifestProblem ? `$(warning) ${e.manifestProblem}\n\n` : 'No manifest (made outside Lifeboat): no checksum or row counts to compare.\n\n');
@@ -51,12 +51,12 @@ function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.Mark
     if (src.serverVersion) md.appendMarkdown(`PostgreSQL ${src.serverVersion} · pg_dump ${src.pgDumpVersion ?? '?'}\n\n`);
     if (m.tables) {
       const rows = Object.values(m.tables).reduce((a, b) => a + b, 0);
-      md.appendMarkdown(`${Object.keys(m.tables).length} tables · ${rows.toLocaleString('en-US')} rows\n\n`);
+      md.appendMarkdown(`${formatCountOf(Object.keys(m.tables).length, 'table')} · ${formatCountOf(rows, 'row')}\n\n`);
     }
     if (m.alembicHead) md.appendMarkdown(`Alembic head \`${m.alembicHead.join(', ')}\`\n\n`);
     if (m.file.sha256) md.appendMarkdown(`sha256 \`${m.file.sha256.slice(0, 16)}…\`\n\n`);
     const last = m.verifications.at(-1);
-    md.appendMarkdown(last ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.at}${last.detail ? `: ${last.detail}` : ''}` : 'Not verified yet');
+    md.appendMarkdown(last ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.ok ? 'passed' : 'failed'} ${formatTime(last.at)}${last.detail ? `: ${last.detail}` : '.'}` : 'Not verified yet.');
   }
   if (e.encryption) md.appendMarkdown(`\n\n$(lock) Encrypted (${e.encryption})${original ? ` copy of \`${original.fileName}\`` : ''}`);
   return md;

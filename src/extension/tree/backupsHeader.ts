@@ -1,7 +1,8 @@
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { diskSpace } from '../../core/diskSpace';
 import { describeBackupCount } from '../../core/backupTotals';
-import { formatBytes } from '../../core/format';
+import { formatBytes, shortenPaths } from '../../core/format';
 import { ScheduleStatus, StatusReport, buildStatusReport } from '../../core/statusReport';
 import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
@@ -87,7 +88,7 @@ export class BackupsHeader implements vscode.Disposable {
       this.warnedLow = true;
       void vscode.window
         .showWarningMessage(
-          `Low disk space for backups: ${formatBytes(low.freeBytes)} free in ${backupDir} (lifeboat.storage.minFreeMB is ${formatBytes(low.minFreeBytes)}). New backups may not fit.`,
+          `Low disk space for backups: ${formatBytes(low.freeBytes)} free in "${shortenPaths(backupDir, this.stacks.folder?.uri.fsPath, homedir())}" (lifeboat.storage.minFreeMB is ${formatBytes(low.minFreeBytes)}). New backups may not fit.`,
           'Preview Cleanup',
           'Open Settings',
         )
