@@ -14,7 +14,7 @@ describe('health report edges', () => {
   it('a stale newest backup is a warning, marked as such', () => {
     const r = buildHealthReport({ entries: [entry('database', 30)], now, maxAgeHours: 24, checks: new Map() });
     assert.equal(r.status, 'warning');
-    assert.match(renderHealthMarkdown(r), /⚠️ Newest database backup: 2026-01-31 06:00:00 UTC, 30 h old \(limit 24 h\)\./);
+    assert.match(renderHealthMarkdown(r), /⚠️ Newest database backup: 2026-01-31 06:00 UTC, 30 h ago \(limit 24 h\)\./);
   });
 
   it('a failed check without a stated problem says "failed"; a failed backup with no detail is listed plainly', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { formatRunTime, formatUntil, scheduleDescription, scheduleLines, zoneWords } from '../../src/core/scheduleText';
+import { formatRunTime, formatUntil } from '../../src/core/format';
+import { scheduleDescription, scheduleLines, zoneWords } from '../../src/core/scheduleText';
 import type { KindStatus } from '../../src/core/scheduler';
 
 const now = new Date('2026-11-27T10:00:00Z');

@@ -1,15 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { formatShortAge } from '../../src/core/format';
 import { backupPrefix } from '../../src/core/naming';
 import { ScramClient } from '../../src/core/pgScram';
 
-describe('small edges: status-bar ages, an empty prefix, a server final without a signature', () => {
-  it('formatShortAge switches to days at 48 hours', () => {
-    const now = new Date('2026-02-10T12:00:00Z');
-    assert.equal(formatShortAge(new Date(now.getTime() - 47 * 3_600_000), now), '47h');
-    assert.equal(formatShortAge(new Date(now.getTime() - 72 * 3_600_000), now), '3d');
-  });
-
+describe('small edges: an empty prefix, a server final without a signature', () => {
   it('an empty prefix becomes "db", so a file name never starts with "_backup"', () => {
     assert.equal(backupPrefix(''), 'db');
   });
