@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
+import { isCancelled } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { describeOtherSessions } from '../../core/otherSessions';
 import { readManifest, verificationState } from '../../core/manifest';
@@ -9,6 +10,7 @@ import { plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
+import { showRestoreCancelled } from '../showRestoreCancelled';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -21,10 +23,12 @@ import { pickBackup } from './pickBackup';
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
   if (!file) return undefined;
-  if (!(await confirmFailedBackup(lb, file))) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
   const live = stack.db.database;
+  // A cancel ends the restore before the swap (after it, core undoes the swap and says so).
+  const unchanged = () => showRestoreCancelled('Database restore', `The live database "${live}" was not changed.`);
+  if (!(await confirmFailedBackup(lb, file))) return unchanged();
 
   const result = await runWithProgress(`Lifeboat: Restoring ${live} from ${basename(file)}`, (op) =>
     runRestore(lb.stacks.engine, stack, {
@@ -41,12 +45,12 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
         return confirmSwap(lb, summary, settings.appServices ?? stack.apps.map((a) => a.name));
       },
     }),
-  );
+  ).catch((err: unknown) => {
+    if (isCancelled(err)) return undefined;
+    throw err;
+  });
   lb.catalog.invalidate();
-  if (result.status === 'declined') {
-    void vscode.window.showInformationMessage(`Restore cancelled. ${live} was not changed.`);
-    return undefined;
-  }
+  if (!result || result.status === 'declined') return unchanged();
   const parts = [`Restored ${live} from ${basename(file)}.`, `The previous database is kept as ${result.preRestore}.`];
   if (result.migration) parts.push(`Migrations ran (${result.migration.argv.join(' ')}).`);
   if (result.health) parts.push(`Health check passed in ${(result.health.ms / 1000).toFixed(1)} s.`);
