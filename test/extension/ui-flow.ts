@@ -11,7 +11,7 @@
 //
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
-// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 360),
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 900),
 // LIFEBOAT_UI_STEPS=regexp (only the steps whose names match; later steps may need earlier ones).
 //
 // To add a step, write an async function (wb: Workbench) => void and add it to STEPS
@@ -21,6 +21,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { defaultWorkspace, launchBrowser, repoRoot, startCodeServer, workbenchUrl, type CodeServer } from './codeServer';
+import {
+  configRestoreCancels,
+  decryptKeepsOnEnter,
+  dropKeepsOnEnter,
+  restartKeepsOnEnter,
+  restoreDatabaseCancelsDuringDryRun,
+  restoreDatabaseKeepsOnEnter,
+  restoreVolumeCancels,
+  snapshotStopsNothingOnEnter,
+  swapBackKeepsOnEnter,
+} from './safeChoiceSteps';
 
 export interface Workbench {
   page: Page;
@@ -169,7 +180,7 @@ async function welcomeShown(wb: Workbench): Promise<void> {
 
 async function backupFromPalette(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Back Up Database');
-  const text = await waitForNotification(wb, /Backup created and verified \(quick\): sms_backup_\d{8}_\d{6}\.sql\.gz/);
+  const text = await waitForNotification(wb, /Backup created and verified \(quick\): "sms_backup_\d{8}_\d{6}\.sql\.gz/);
   console.log(`[ui] notification: ${text}`);
   const row = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /(Today|Yesterday) \d{2}:\d{2}/ }).first();
   await row.waitFor({ timeout: 15_000 });
@@ -222,7 +233,7 @@ async function restoreFromPalette(wb: Workbench): Promise<void> {
   await screenshot(wb, 'restore-type-name');
   await input.pressSequentially('b');
   await page.keyboard.press('Enter');
-  const done = await waitForNotification(wb, /Restored sms_db from/, 120_000);
+  const done = await waitForNotification(wb, /Restored "sms_db" from/, 120_000);
   console.log(`[ui] notification: ${done}`);
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Database copies' }).waitFor({ timeout: 30_000 });
   await page.mouse.move(900, 600);
@@ -241,7 +252,7 @@ async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor();
   await dialog.locator('a.monaco-button', { hasText: /^Drop$/ }).click();
-  await waitForNotification(wb, /Dropped sms_db_pre_restore_/);
+  await waitForNotification(wb, /Dropped "sms_db_pre_restore_/);
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Database copies' }).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
@@ -255,7 +266,7 @@ async function configRoundTrip(wb: Workbench): Promise<void> {
   const original = fs.readFileSync(nginx, 'utf8');
   try {
     await runCommandFromPalette(wb, 'Lifeboat: Archive Config');
-    await waitForNotification(wb, /Config archived and verified: config_\d{8}_\d{6}\.tar\.gz/);
+    await waitForNotification(wb, /Config archived and verified: "config_\d{8}_\d{6}\.tar\.gz/);
     fs.writeFileSync(nginx, original.replace('client_max_body_size', '# edited by hand\n    client_max_body_size'));
     await runCommandFromPalette(wb, 'Lifeboat: Restore Config…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: /UTC/ }).first().waitFor();
@@ -297,6 +308,23 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   await page.locator('.part.sidebar .monaco-list-row', { hasText: SEPTEMBER_1 }).first().waitFor({ timeout: 30_000 });
   await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Delete 5 old backups?' });
+  await dialog.waitFor({ timeout: 30_000 });
+  // Enter out of habit keeps them all. The preview opening beside the modal can take the
+  // keyboard focus from its buttons (Enter then does nothing; noted on issue 14): logged, and
+  // what matters, that nothing is deleted, checked. A focused button must be the safe one.
+  const focused = await focusedButton(dialog);
+  console.log(`[ui] cleanup modal: focused ${JSON.stringify(focused)}`);
+  if (focused && focused !== 'Keep All') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep All"`);
+  await page.keyboard.press('Enter');
+  if (!focused) {
+    await page.waitForTimeout(1000);
+    await page.keyboard.press('Escape');
+  }
+  await dialog.waitFor({ state: 'detached' });
+  const kept = fs.readdirSync(dir).filter((n) => n.startsWith('sms_backup_202609'));
+  if (kept.length !== 5) throw new Error(`Enter on the cleanup modal deleted old backups: ${kept.length} of 5 left`);
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
   await dialog.waitFor({ timeout: 30_000 });
   // The preview opens beside the modal; give it a moment to render.
   await page.locator('.tabs-container .tab', { hasText: 'Preview Cleanup preview.md' }).waitFor({ timeout: 30_000 });
@@ -517,8 +545,10 @@ async function snapshotAsksFirst(wb: Workbench): Promise<void> {
   await screenshot(wb, 'snapshot-asks-first');
   if (!buttons.includes('Copy Live (no downtime)')) throw new Error(`no live copy offered: ${buttons.join(', ')}`);
   if (focused !== 'Not Now') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Not Now"`);
-  await page.keyboard.press('Enter');
-  await dialog.waitFor({ state: 'detached' });
+  await snapshotStopsNothingOnEnter(wb, async () => {
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+  });
 }
 
 /** Verify on a database backup asks how thoroughly first. */
@@ -547,7 +577,7 @@ async function verifyAsksDepth(wb: Workbench): Promise<void> {
  * The text of the dialog button that has the keyboard focus. A dialog focuses its default
  * button a moment after it appears, later on a busy machine: wait for some button to have it.
  */
-async function focusedButton(dialog: ReturnType<Page['locator']>): Promise<string> {
+export async function focusedButton(dialog: ReturnType<Page['locator']>): Promise<string> {
   for (let waited = 0; ; waited += 100) {
     const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
     if (focused || waited >= 10_000) return focused;
@@ -592,7 +622,7 @@ async function engineDown(wb: Workbench): Promise<void> {
     const message = page.locator('.part.sidebar', { hasText: `Cannot reach the Docker engine at ${missing} (from the setting lifeboat.docker.host)` }).first();
     await message.waitFor({ timeout: 30_000 });
     // An empty view offers the ways out as items; a view with backups keeps them, with a notice on top.
-    await page.locator('.part.sidebar .monaco-list-row', { hasText: /Choose the Docker Engine|Docker engine not reachable/ }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: /Choose the Docker Engine|Docker engine not reachable/ }).first().waitFor({ timeout: 45_000 });
     await page.mouse.move(900, 600);
     await page.waitForTimeout(1000);
     await screenshot(wb, 'engine-unreachable');
@@ -621,16 +651,24 @@ export const STEPS: [string, Step][] = [
   ['the empty view invites a first backup', welcomeShown],
   ['back up from the palette and see it in the tree', backupFromPalette],
   ['the item tooltip shows its manifest', tooltipOnHover],
+  ['Enter on the Restore Database modal keeps the live database and says so', restoreDatabaseKeepsOnEnter],
+  ['cancel a database restore during its dry run', restoreDatabaseCancelsDuringDryRun],
   ['restore from the palette with a typed confirmation', restoreFromPalette],
+  ['Enter on the Swap Back modal leaves both databases', swapBackKeepsOnEnter],
+  ['Enter on the Drop Database Copy modal keeps the copy', dropKeepsOnEnter],
   ['drop the pre-restore copy from its context menu', dropPreRestoreCopy],
   ['archive the config, then restore a changed file after a diff', configRoundTrip],
+  ['cancel a config restore at its review and at its modal', configRestoreCancels],
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
   ['Enter on the encrypt modal keeps the unencrypted original', encryptKeepsOriginalOnEnter],
+  ['Enter on the decrypt modal keeps the existing plaintext', decryptKeepsOnEnter],
   ['the tree shows time and size first at the default side bar width', treeFitsDefaultWidth],
   ['a second Back Up Database joins the running one', backupTwiceJoins],
   ['Enter on the Delete Backup modal keeps the file', deleteKeepsOnEnter],
   ['Snapshot Volume asks before stopping the database', snapshotAsksFirst],
+  ['cancel a volume restore at its modal and at its typed name', restoreVolumeCancels],
+  ['Enter on the Restart Stack modal restarts nothing', restartKeepsOnEnter],
   ['Verify asks quick or full', verifyAsksDepth],
   ['open a disaster-recovery walkthrough', walkthrough],
   ['an unreachable engine is named with how it was chosen', engineDown],
@@ -638,7 +676,7 @@ export const STEPS: [string, Step][] = [
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 360);
+  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 900);
   const timer = setTimeout(() => {
     console.error(`[ui] timed out after ${timeoutS} s`);
     process.exit(1);

@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { formatCountOf } from '../../core/format';
 import { quote } from '../../core/notices';
 import { FileComparison, applyFiles, compareWithWorkspace } from '../../core/configDiff';
-import { LifeboatError } from '../../core/errors';
+import { LifeboatError, isCancelled } from '../../core/errors';
 import { removeStaging, safeExtract } from '../../core/safeExtract';
 import type { Lifeboat } from '../lifeboat';
 import type { PickItem } from '../prompter';
 import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
+import { showRestoreCancelled } from '../showRestoreCancelled';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -30,7 +31,18 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
   const workspace = folder.uri.fsPath;
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config');
   if (!file) return [];
-  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) }));
+  // Nothing is written into the workspace before the last modal, so every cancel leaves it as it was.
+  const unchanged = (): [] => {
+    showRestoreCancelled('Config restore', `No file in "${basename(workspace)}" was changed.`);
+    return [];
+  };
+  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
+    (err: unknown) => {
+      if (isCancelled(err)) return undefined;
+      throw err;
+    },
+  );
+  if (!staged) return unchanged();
   try {
     const comparisons = await compareWithWorkspace(staged.dir, workspace, staged.entries);
     const differing = comparisons.filter((c) => c.status !== 'identical');
@@ -51,7 +63,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
       const title = `${path} (archive ${basename(file)}) ↔ workspace`;
       void vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(join(staged.dir, path)), vscode.Uri.file(join(workspace, path)), title);
     });
-    if (!chosen || chosen.length === 0) return [];
+    if (!chosen || chosen.length === 0) return unchanged();
     const replacing = chosen.filter((p) => comparisons.find((c) => c.path === p)?.status === 'changed');
     const detail = [
       `${chosen.length} file(s) from ${basename(file)} are written into ${workspace}.`,
@@ -59,7 +71,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     ]
       .filter(Boolean)
       .join('\n\n');
-    if ((await lb.prompter.confirm(`Restore ${formatCountOf(chosen.length, 'config file')}?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return [];
+    if ((await lb.prompter.confirm(`Restore ${formatCountOf(chosen.length, 'config file')}?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return unchanged();
     const applied = await applyFiles(staged.dir, workspace, chosen, staged.entries);
     for (const a of applied) lb.log.info(`Config restore: ${a.action} ${a.path}${a.backup ? ` (previous copy: ${a.backup})` : ''}`);
     void vscode.window

@@ -2,14 +2,16 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
+import { isCancelled } from '../../core/errors';
 import { formatBytes, formatCount, formatTime } from '../../core/format';
-import { databaseRestoredNotice, quote } from '../../core/notices';
+import { databaseRestoredNotice } from '../../core/notices';
 import { describeOtherSessions } from '../../core/otherSessions';
 import { readManifest, verificationState } from '../../core/manifest';
 import { plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
+import { showRestoreCancelled } from '../showRestoreCancelled';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -22,10 +24,12 @@ import { pickBackup } from './pickBackup';
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
   if (!file) return undefined;
-  if (!(await confirmFailedBackup(lb, file))) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
   const live = stack.db.database;
+  // A cancel ends the restore before the swap (after it, core undoes the swap and says so).
+  const unchanged = () => showRestoreCancelled('Database restore', `The live database "${live}" was not changed.`);
+  if (!(await confirmFailedBackup(lb, file))) return unchanged();
 
   const result = await runWithProgress(`Lifeboat: Restoring ${live} from ${basename(file)}`, (op) =>
     runRestore(lb.stacks.engine, stack, {
@@ -42,12 +46,12 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
         return confirmSwap(lb, summary, settings.appServices ?? stack.apps.map((a) => a.name));
       },
     }),
-  );
+  ).catch((err: unknown) => {
+    if (isCancelled(err)) return undefined;
+    throw err;
+  });
   lb.catalog.invalidate();
-  if (result.status === 'declined') {
-    void vscode.window.showInformationMessage(`Restore cancelled. ${quote(live)} was not changed.`);
-    return undefined;
-  }
+  if (!result || result.status === 'declined') return unchanged();
   void vscode.window.showInformationMessage(
     databaseRestoredNotice({ live, file, preRestore: result.preRestore, migration: result.migration?.argv, healthMs: result.health?.ms }),
   );

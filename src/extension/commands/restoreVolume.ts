@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Stack } from '../../core/discovery';
-import { LifeboatError } from '../../core/errors';
+import { LifeboatError, isCancelled } from '../../core/errors';
 import { volumeExists } from '../../core/helperContainer';
 import { waitForHealthy } from '../../core/healthCheck';
 import { parseBackupName } from '../../core/naming';
@@ -11,6 +11,7 @@ import type { VolumeManifest } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
+import { showRestoreCancelled } from '../showRestoreCancelled';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
 
@@ -44,6 +45,8 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   if (!volume) throw new LifeboatError(`Cannot tell which volume ${basename(file)} belongs to.`, 'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.');
 
   const recreate = await missing(lb, volume);
+  // Core puts the current content back (or removes a volume it made) before a cancel ends the restore (contract 3).
+  const unchanged = () => showRestoreCancelled('Volume restore', recreate ? `The volume "${volume}" was not re-created.` : `The volume "${volume}" was not changed.`);
   if (recreate) {
     const how = manifest?.volumeDriver
       ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
@@ -53,7 +56,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       how,
       `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return undefined;
+    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return unchanged();
   } else {
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
@@ -62,16 +65,20 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
       `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return undefined;
-    if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return undefined;
+    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return unchanged();
+    if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return unchanged();
   }
   const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
     runRestore(lb.stacks.engine, {
       ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
       recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot, keys: backupKeys(lb),
     }),
-  );
+  ).catch((err: unknown) => {
+    if (isCancelled(err)) return undefined;
+    throw err;
+  });
   lb.catalog.invalidate();
+  if (!result) return unchanged();
   if (result.recreated) {
     void vscode.window.showInformationMessage(volumeRecreatedNotice({ volume, file, durationMs: result.durationMs, note: result.recreated.note }));
     return volume;

@@ -4,6 +4,7 @@ import { undoRestore } from '../../core/databaseRestore';
 import { describeOtherSessions, otherSessions } from '../../core/otherSessions';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
+import { showRestoreCancelled } from '../showRestoreCancelled';
 import { sideDatabaseTarget } from './sideDatabaseTarget';
 
 /** "Swap Back": a pre-restore copy becomes live again; the live one is kept aside. Resolves to its new name. */
@@ -12,6 +13,7 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
   const live = stack.db.database;
+  const unchanged = () => showRestoreCancelled('Swap back', `The live database "${live}" was not changed; "${copy}" is kept.`);
   const apps = settings.appServices ?? stack.apps.map((a) => a.name);
   // Both names are renamed, so the swap ends sessions on the copy too (someone inspecting it).
   const target = { container: lb.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: live };
@@ -29,8 +31,8 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   ]
     .filter(Boolean)
     .join('\n\n');
-  if ((await lb.prompter.confirm(`Make ${copy} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return undefined;
-  if (!(await lb.prompter.typeToConfirm(`Type ${live} to replace the live database with ${copy}.`, live))) return undefined;
+  if ((await lb.prompter.confirm(`Make ${copy} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return unchanged();
+  if (!(await lb.prompter.typeToConfirm(`Type ${live} to replace the live database with ${copy}.`, live))) return unchanged();
   const result = await runWithProgress(`Lifeboat: Swapping ${copy} back in`, (op) =>
     undoRestore(lb.stacks.engine, stack, copy, { ...op, logger: lb.log, backupDir: settings.backupDirectory, appServices: settings.appServices, health: settings.health }),
   );
