@@ -3,7 +3,9 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { recordFault } from './faultMatrix';
+import { verifyBackup } from '../../src/core/verify';
+import { snapshotVolume } from '../../src/core/volumeSnapshot';
+import { recordFault, shown } from './faultMatrix';
 import { assertPortFree, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
 import { exited, killWhen } from './killWhen';
 
@@ -47,8 +49,19 @@ function runChild(dir: string): Promise<Ran> {
   });
 }
 
-function start(dir: string): ChildProcess {
-  return spawn(process.execPath, [CHILD, 'snapshotVolume', snapshotOpts(dir)], { stdio: ['ignore', 'ignore', 'ignore'] });
+function start(dir: string, operation = 'snapshotVolume', opts = snapshotOpts(dir)): ChildProcess {
+  return spawn(process.execPath, [CHILD, operation, opts], { stdio: ['ignore', 'ignore', 'ignore'] });
+}
+
+/** Top-level names of the volume that only an interrupted restore leaves, with their entry counts. */
+async function restoreLeftovers(): Promise<Record<string, number>> {
+  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data:ro`, 'lifeboat/helper:latest', 'find', '/data', '-mindepth', '1', '-maxdepth', '2', '-path', '/data/.lifeboat-*']);
+  const counts: Record<string, number> = {};
+  for (const line of stdout.split('\n').filter(Boolean)) {
+    const m = /^\/data\/(\.lifeboat-[a-z]+)-[0-9a-f]+(\/.+)?$/.exec(line);
+    if (m) counts[m[1]] = (counts[m[1]] ?? 0) + (m[2] ? 1 : 0);
+  }
+  return counts;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -191,5 +204,91 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     child.kill('SIGKILL');
     assert.equal(await gone, 'SIGKILL');
     await afterKill('kill -9 while the snapshot streams (partial over 1 MB, database container stopped)', { partial: true });
+  });
+
+  it('volume restore: kill -9 while the snapshot is staged beside the live data: the database keeps running; the next snapshot removes the staging copy and the helper', async () => {
+    const file = join(snaps, Object.keys(older).filter((f) => f.endsWith('.tar.gz')).sort()[0]);
+    const child = start(dir, 'restoreVolume', JSON.stringify({ volume: VOL, file, backupDir: dir }));
+    // Stopped between looks, so the staging cannot run on into the swap while a look is made.
+    await killWhen(child, async () => ((await restoreLeftovers())['.lifeboat-restore'] ?? 0) >= 1 && (await running(DB)), 50);
+    const leftInVolume = await restoreLeftovers();
+    const helpersLeft = await helpers();
+    const locks = (await files(dir)).filter((f) => f.endsWith('.lock'));
+    const dbUp = await running(DB);
+    let intact = dbUp && (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
+
+    const next = await runChild(dir);
+    await waitHealthy(DB);
+    intact &&= (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
+    for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
+    const after = await restoreLeftovers();
+    const logged = next.log
+      .split('\n')
+      .filter((l) => /left by an interrupted/.test(l))
+      .map((l) => l.replace(/^\w+ /, '').replace(/lifeboat-(restore|snapshot)-[0-9a-f]{8}/g, 'lifeboat-$1-<id>').replace(/\.lifeboat-restore-[0-9a-f]+/g, '.lifeboat-restore-<id>'));
+    recordFault({
+      operation: 'volume restore',
+      fault: 'kill -9 while the snapshot is staged beside the live data (containers not stopped yet)',
+      userSees: `nothing from the killed process; the database keeps running on its data; the next snapshot of the volume (exit ${next.code}) logs: ${logged.join(' ') || 'nothing more'}`,
+      leftOnDisk: [
+        ...Object.entries(leftInVolume).map(([d, n]) => `${d}-<id> in the volume (${n} entries, a copy: removed by the next snapshot or restore)`),
+        ...helpersLeft.map(() => 'the restore\'s helper container (removed by the next snapshot or restore)'),
+        ...locks.map((l) => `${l} (naming the dead process: taken over by the next run)`),
+      ].join(', '),
+      dataLost: !intact,
+    });
+
+    assert.ok(intact, 'the database, its data and the older snapshots are as they were');
+    assert.ok(dbUp, 'the restore had not stopped the database yet');
+    assert.ok(helpersLeft.length >= 1, 'the killed restore left its helper');
+    assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
+    assert.deepEqual(after, {}, 'no staging or safety folder in the volume after the next snapshot');
+    assert.deepEqual(await helpers(), [], 'no helper container after the next snapshot');
+    assert.ok(logged.some((l) => /removed \.lifeboat-restore-<id>, left by an interrupted restore/.test(l)), next.log);
+  });
+
+  it('the helper container removed (docker rm -f) while the snapshot streams: a clear error, no partial, the database started again', async () => {
+    let saw = '';
+    const snap = snapshotVolume(docker, { volume: VOL, backupDir: dir }).then(
+      () => 'finished',
+      (err: unknown) => {
+        saw = shown(err);
+        return 'failed';
+      },
+    );
+    let size = 0;
+    for (let i = 0; i < 1500 && size < 1024 * 1024; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const p = await partialIn();
+      size = p ? (await fs.stat(join(snaps, p)).catch(() => ({ size: 0 }))).size : 0;
+    }
+    assert.ok(size >= 1024 * 1024, `the partial grew to ${size} bytes only`);
+    const killed = await helpers();
+    for (const h of killed) await run('docker', ['rm', '-f', h]);
+    const outcome = await snap;
+    await waitHealthy(DB);
+    const left = await files(snaps);
+    let intact = (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
+    for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
+    const extra = left.filter((f) => !(f in older));
+    // Docker may finish streaming an archive it has begun after the container is gone: then
+    // the snapshot must be a whole one (its tar proven complete while it was written).
+    const made = extra.filter((f) => f.endsWith('.tar.gz'));
+    const verified = made.length === 1 ? await verifyBackup(join(snaps, made[0]), { depth: 'quick' }) : undefined;
+    const stable = (t: string) => t.split(dir).join('<backups>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
+    recordFault({
+      operation: OPERATION,
+      fault: 'its helper container removed (docker rm -f) while the snapshot streams',
+      userSees: outcome === 'failed' ? stable(saw) : `nothing: Docker finished the archive it had begun; the snapshot is whole (quick verify: ${verified?.ok ? 'OK' : verified?.problem})`,
+      leftOnDisk: outcome === 'failed' ? extra.join(', ') || `nothing new; ${DB} running again` : `the new snapshot and its manifest; ${DB} running again`,
+      dataLost: !intact,
+    });
+    assert.equal(killed.length, 1, 'one helper was copying');
+    if (outcome === 'failed') assert.deepEqual(extra, [], 'no partial and no final-named file');
+    else assert.equal(verified?.ok, true, `a finished snapshot verifies: ${verified?.problem}`);
+    assert.deepEqual(extra.filter((f) => f.endsWith('.partial')), [], 'no partial');
+    assert.ok(intact, 'the database and the older snapshots are as they were');
+    assert.ok(await running(DB), 'the database runs again');
+    assert.doesNotMatch(saw, /^(Error|TypeError)\b/);
   });
 });
