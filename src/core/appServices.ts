@@ -3,13 +3,18 @@ import { LifeboatError } from './errors';
 import { runExec } from './exec';
 import type { Logger } from './logger';
 
-/** Stops the running ones among `names`; returns those it stopped, to start again later. */
-export async function stopContainers(docker: Docker, names: string[], log: Logger): Promise<string[]> {
+/**
+ * Stops the running ones among `names`; returns those it stopped, to start again later.
+ * `beforeStop` hears the list including the next one before it goes down, so a record of it
+ * outlives a kill -9 (see HeldLock.noteStopped).
+ */
+export async function stopContainers(docker: Docker, names: string[], log: Logger, beforeStop?: (stopping: string[]) => Promise<void>): Promise<string[]> {
   const stopped: string[] = [];
   for (const name of names) {
     const c = docker.getContainer(name);
     const info = await c.inspect().catch(() => undefined);
     if (!info?.State?.Running) continue;
+    await beforeStop?.([...stopped, name]);
     log.info(`Stopping ${name}`);
     await c.stop({ t: 10 });
     stopped.push(name);

@@ -5,7 +5,7 @@ import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeDecrypt } from './crypto/ageDecrypt';
 import type { X25519Identity } from './crypto/ageKeys';
-import { CryptoError, tamperedError, wrongKeyError } from './crypto/cryptoError';
+import { CryptoError, tamperedError, truncatedError, wrongKeyError } from './crypto/cryptoError';
 import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslDecrypt } from './crypto/opensslDecrypt';
 import { checkPbkdf2Iterations, type OpensslKdf } from './crypto/opensslKdf';
@@ -215,7 +215,7 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
       await pipeline(createReadStream(src), read, decryptor, plain, out, { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
-      throw prefixed(err, name);
+      throw prefixed(damagedNotKey(err, manifest, st.size, read), name);
     }
     const sha = plain.digest();
     if (expected && sha !== expected) {
@@ -249,6 +249,26 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
   } finally {
     if (partial) await removeQuietly(partial);
   }
+}
+
+/**
+ * CBC shows a cut or damaged end only as bad padding, which reads as a wrong key. When the file
+ * is not the one its manifest recorded (the whole file has been read by then, so its sha256 is
+ * known), it is the file: saying "wrong passphrase" would send the user after the wrong cause.
+ */
+function damagedNotKey(err: unknown, manifest: Manifest | undefined, size: number, read: HashStream): unknown {
+  if (!(err instanceof CryptoError && err.code === 'wrong-key') || !manifest?.file) return err;
+  if (manifest.file.bytes !== undefined && manifest.file.bytes !== size) {
+    return truncatedError(`it is ${size} bytes, where its manifest recorded ${manifest.file.bytes}`);
+  }
+  if (manifest.file.sha256 && read.bytes === size && read.digest() !== manifest.file.sha256) {
+    return new CryptoError(
+      'tampered',
+      'the file was changed or is corrupt: its sha256 differs from the one its manifest recorded, so its end does not decrypt',
+      'Nothing was kept. Use another copy of the backup.',
+    );
+  }
+  return err;
 }
 
 /** `wx`: a partial that exists belongs to a run in progress (or a crash) and is not touched. */

@@ -313,3 +313,23 @@ export async function waitForVolumeCleanup(docker: Docker, volume: string, log: 
     }
   }
 }
+
+/**
+ * Removes the helpers of `volume` that a killed Lifeboat left (kill -9 skips the `finally` that
+ * removes them): a snapshot's helper stays "Created" for good, a restore's exits after an hour
+ * and stays. Called under the volume's lock, so none of them belongs to a live operation; the
+ * detached cleanups are left alone, as they remove themselves and are waited for.
+ */
+export async function removeStaleHelpers(docker: Docker, volume: string, log: Logger): Promise<string[]> {
+  let list: Docker.ContainerInfo[];
+  try {
+    list = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL, `${HELPER_VOLUME_LABEL}=${volume}`] } });
+  } catch (err) {
+    throw engineError(err);
+  }
+  const stale = list.filter((c) => c.Labels?.[HELPER_LABEL] !== CLEANUP);
+  for (const c of stale) await removeHelper(docker.getContainer(c.Id), log);
+  const names = stale.map((c) => (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''));
+  if (names.length) log.info(`Removed the helper container${names.length > 1 ? 's' : ''} ${names.join(', ')}, left by an interrupted Lifeboat operation on ${volume}.`);
+  return names;
+}

@@ -15,7 +15,7 @@ import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import {
   VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeInBackground,
-  removeVolumeQuietly, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup,
+  removeStaleHelpers, removeVolumeQuietly, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup,
 } from './helperContainer';
 import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
@@ -162,6 +162,7 @@ async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: B
   let session: HelperSession | undefined;
   try {
     await waitForVolumeCleanup(docker, opts.volume, log);
+    await removeStaleHelpers(docker, opts.volume, log);
     const id = randomBytes(4).toString('hex');
     const dirs = { staging: `.lifeboat-restore-${id}`, aside: `.lifeboat-safety-${id}` };
     const stopAll = async () => {

@@ -8,8 +8,9 @@ import { engineDownError, isEngineDown } from './docker';
 import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
 import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
 import { HashStream } from './hashStream';
-import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
+import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, removeStaleHelpers, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
+import { startLeftStopped } from './startLeftStopped';
 import { HeldLock, acquireLock } from './lock';
 import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { assertRoomForBackup } from './storageGuard';
@@ -89,7 +90,8 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
   const facts = await inspectVolume(docker, opts.volume);
   const users = await volumeUsers(docker, opts.volume);
   const image = await resolveHelperImage(docker, opts.volume, opts.helperImage, users);
-  const toStop = opts.stopContainers === undefined || opts.stopContainers === 'auto' ? autoStop(users) : opts.stopContainers;
+  const auto = opts.stopContainers === undefined || opts.stopContainers === 'auto';
+  let toStop = auto ? autoStop(users) : (opts.stopContainers as string[]);
 
   await ensurePrivateDir(opts.backupDir);
   await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
@@ -98,11 +100,18 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
   try {
     const subject = safeSegment(opts.volume);
     await sweepStalePartials({ backupDir: opts.backupDir, dir: join(opts.backupDir, KIND_FOLDERS.volume), kind: 'volume', subject, ownLock: lock.path, logger: log });
+    await removeStaleHelpers(docker, opts.volume, log);
+    // Only a snapshot's own stops are undone here: it never changes the volume, so its
+    // containers come back on the data they left. A killed restore may have left the volume
+    // half-swapped; its leftovers are settled (or refused, with the way out) further on.
+    if (lock.previous?.operation === WRITER_OPERATION.volume && (await startLeftStopped(docker, lock, log)).length && auto) {
+      toStop = autoStop(await volumeUsers(docker, opts.volume));
+    }
     // A restore's detached removal of the previous content must not end up in the copy.
     await waitForVolumeCleanup(docker, opts.volume, log);
     // The app is down from here on: the progress says so, whoever is watching.
     if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}…` });
-    stopped = await stopContainers(docker, toStop, log);
+    stopped = await stopContainers(docker, toStop, log, (names) => lock.noteStopped(names));
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
   } finally {

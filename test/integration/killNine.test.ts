@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { HALF_WRITTEN_MS } from '../../src/core/lock';
 import { recordFault } from './faultMatrix';
+import { exited, killWhen, sleep } from './killWhen';
 import { REPO, ScratchDb, run, scratchPostgres, tempDir } from './harness';
 
 /**
@@ -37,13 +38,6 @@ function lifeboat(folder: string): Promise<Ran> {
 function start(folder: string): ChildProcess {
   return spawn(process.execPath, [CLI, 'backup', 'database', '--folder', folder, '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
-
-function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function sha256(path: string): Promise<string> {
   return createHash('sha256').update(await fs.readFile(path)).digest('hex');
@@ -140,35 +134,6 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
     assert.deepEqual(now.filter((f) => f.endsWith('.partial')), [], 'the next run removed the stale partial');
     assert.equal(now.filter((f) => f.endsWith('.sql.gz') && !(f in older)).length, 1, 'the next run made one backup');
     assert.deepEqual((await files(join(folder, 'backups'))).filter((f) => f.endsWith('.lock')), [], 'no lock after the next run');
-  }
-
-  /**
-   * Runs the child in slices of a few milliseconds, stopped (SIGSTOP) between them while
-   * `ready` looks at the files and the container, and kills it in the first stopped state that
-   * `ready` accepts: a phase a few milliseconds wide is hit exactly, not by luck of timing.
-   */
-  async function killWhen(child: ChildProcess, ready: () => Promise<boolean>, sliceMs: number): Promise<void> {
-    const gone = exited(child);
-    let done = false;
-    void gone.then(() => (done = true));
-    for (;;) {
-      await sleep(sliceMs);
-      if (done) throw new Error('the backup finished before the phase was reached');
-      child.kill('SIGSTOP');
-      // A stopped process's state is settled once the signal is delivered.
-      await sleep(5);
-      // A failing look must not leave a stopped process behind.
-      const now = await ready().catch((err: unknown) => {
-        child.kill('SIGKILL');
-        throw err;
-      });
-      if (now) {
-        child.kill('SIGKILL');
-        assert.equal(await gone, 'SIGKILL');
-        return;
-      }
-      child.kill('SIGCONT');
-    }
   }
 
   async function exists(path: string): Promise<boolean> {
