@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/discovery';
-import { engineDownError, isEngineDown } from '../core/docker';
+import { causeLines } from '../core/causeChain';
+import { toEngineError } from '../core/docker';
 import { ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
 import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
@@ -106,11 +107,10 @@ function report(err: unknown): ExitCode {
     process.stderr.write('lifeboat: cancelled; nothing partial was kept.\n');
     return EXIT.cancelled;
   }
-  if (isEngineDown(err) && !(err instanceof LifeboatError)) {
-    err = engineDownError(err);
-  }
+  err = toEngineError(err);
   if (err instanceof LifeboatError) {
     process.stderr.write(`lifeboat: error: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    for (const line of causeLines(err)) process.stderr.write(`${line}\n`);
     if (err instanceof UsageError) {
       process.stderr.write(`\n${USAGE}`);
       return EXIT.usage;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackupSource, named } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
-import { CancelledError, DamagedBackupError, LifeboatError, fsError } from './errors';
+import { CancelledError, DamagedBackupError, LifeboatError, fsError, isFsError } from './errors';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
 import { Manifest, contentSha256, readManifest } from './manifest';
@@ -144,7 +144,7 @@ export function gzipProblem(err: unknown, path: string): Error {
   if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/.test(e.message ?? '')) {
     return new LifeboatError(`${path} is truncated: its gzip stream ends early.`, 'The file was cut off (a full disk or an interrupted copy). Use another backup.');
   }
-  if (e.code && /^E[A-Z]+$/.test(e.code)) return fsError(err, 'read the backup', path);
+  if (isFsError(err)) return fsError(err, 'read the backup', path);
   return err instanceof Error ? err : new Error(String(err));
 }
 

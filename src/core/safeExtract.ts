@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
 import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
@@ -388,9 +388,8 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
   }
   if (err instanceof CryptoError) return named(err, basename(archivePath));
   if (err instanceof LifeboatError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-    if (staging) return stagingError(err as NodeJS.ErrnoException, archivePath, staging.dir, staging.entry);
+  if (isFsError(err)) {
+    if (staging) return stagingError(err, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
   return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { startContainers, stopContainers } from './appServices';
 import { waitForContainers } from './containerHealth';
-import { engineDownError, isEngineDown } from './docker';
+import { toEngineError } from './docker';
 import type { Stack } from './discovery';
 import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
 import { ensurePrivateDir } from './fsSafe';
@@ -315,10 +315,13 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
     }
     if (putError) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(putError)) throw engineDownError(putError);
-      throw new LifeboatError(
-        `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(putError as Error).message}. Nothing was changed.`,
-        'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+      throw toEngineError(putError, (err) =>
+        new LifeboatError(
+          `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}. Nothing was changed.`,
+          'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+          undefined,
+          { cause: err },
+        ),
       );
     }
     const checked = { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
@@ -538,8 +541,7 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
       await feeding;
     } catch (err) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(err)) throw engineDownError(err);
-      throw new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}`);
+      throw toEngineError(err, (e) => new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(e as Error).message}`, undefined, undefined, { cause: e }));
     }
   } finally {
     await removeHelper(helper, spec.log);

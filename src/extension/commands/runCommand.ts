@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { causeLines } from '../../core/causeChain';
 import { LifeboatError, isCancelled } from '../../core/errors';
 import { notificationText, plainText } from '../../core/plainText';
 import type { Lifeboat } from '../lifeboat';
@@ -33,6 +34,8 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
       commandErrors.text = text;
       lb.log.error(`${id}: ${text}`);
       if (!(error instanceof LifeboatError) && error.stack) lb.log.error(error.stack);
+      // The notification says what to do; the log keeps what went wrong underneath.
+      for (const line of causeLines(error)) lb.log.error(line);
       void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {
         if (pick) lb.log.show();
       });
