@@ -392,7 +392,7 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
     if (staging) return stagingError(err, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
-  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));
+  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err), err);
 }
 
 /**
@@ -425,10 +425,12 @@ function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: stri
   }
 }
 
-function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string): LifeboatError {
+function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string, cause?: unknown): LifeboatError {
   return new LifeboatError(
     `The archive ${archivePath} is truncated or corrupt (${detail}).` +
       (verb === 'extract' ? ' Nothing was kept: the staging folder was removed.' : ''),
     'Check it against its manifest (sha256), or choose another backup.',
+    undefined,
+    { cause },
   );
 }

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CronSchedule, CronZone, nextRun, parseCron, previousRun } from './cron';
-import { LifeboatError } from './errors';
+import { LifeboatError, LockedError } from './errors';
 import { ensurePrivateDir, writeFileAtomic } from './fsSafe';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
@@ -422,5 +422,5 @@ function mergeState(disk: ScheduleState, memory: ScheduleState): ScheduleState {
 }
 
 function isLocked(err: unknown): boolean {
-  return err instanceof Error && err.name === 'LockedError';
+  return err instanceof LockedError;
 }

@@ -112,10 +112,10 @@ async function loadThrough(
       } catch (err) {
         if (opts.signal?.aborted) throw new CancelledError();
         if (err instanceof PgServerError) throw loadFailed(`server error ${err.code ?? ''}`.trim(), serverText(err));
-        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.');
+        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.', undefined, { cause: err });
         if (err instanceof UnsupportedScriptError) throw err;
         if (err instanceof IncompleteScriptError) {
-          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.");
+          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.", undefined, { cause: err });
         }
         throw gzipProblem(err, file);
       }

@@ -405,6 +405,8 @@ async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Erro
     return new LifeboatError(
       `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
       `The previous content is inside the volume, in the folder ${r.aside}${kept}; move it back once the cause is fixed (see the Lifeboat log).`,
+      undefined,
+      { cause: rbErr },
     );
   }
   let health = '';

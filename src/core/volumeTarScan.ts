@@ -211,5 +211,7 @@ export function explainArchive(err: unknown, path: string, purpose: 'restore' | 
   return new LifeboatError(
     `The snapshot ${path} is truncated or corrupt (${(err as Error)?.message ?? String(err)}).${purpose === 'restore' ? ' Nothing was changed.' : ''}`,
     'Check it against its manifest (Verify Backup), or choose another snapshot.',
+    undefined,
+    { cause: err },
   );
 }

@@ -84,7 +84,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Health check ${health.url}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo);
+      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, { cause: err });
     }
   }
   const kept = result.safety ? ` The volume as it was is kept in ${basename(result.safety.path)}.` : '';
