@@ -20,9 +20,9 @@ import {
 import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
 import { WRITER_OPERATION } from './partials';
-import { Logger, silentLogger } from './logger';
+import { Logger } from './logger';
 import { readManifest } from './manifest';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, ProgressFn, WithDefaults, withDefaults } from './progress';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
 import { CheckedVolumeArchive, VolumeRoot, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
 import { settleLeftovers } from './volumeLeftovers';
@@ -97,8 +97,9 @@ export interface VolumeRestoreResult {
  * a volume that any container references, stopped ones included, and removing the project's
  * containers is not ours to do. Its driver, options and Compose labels stay as they are.
  */
-export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
+export async function restoreVolume(docker: Docker, options: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
+  const opts = withDefaults(options);
+  const log = opts.logger;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
@@ -116,9 +117,8 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   }
 }
 
-async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptions>, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
+  const { logger: log, progress } = opts;
   // 1. Who uses the volume.
   let facts: VolumeFacts;
   try {
@@ -265,6 +265,7 @@ function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined
 }
 
 interface StageSpec extends OperationOptions {
+  progress: ProgressFn;
   volume: string;
   file: string;
   manifest?: VolumeManifest;
@@ -281,7 +282,7 @@ interface StageSpec extends OperationOptions {
  * goes, and the error says nothing was changed (the live data never was).
  */
 async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVolumeArchive> {
-  const progress = spec.progress ?? noProgress;
+  const { progress } = spec;
   const target = `/data/${spec.staging}`;
   let total: number;
   try {
@@ -442,8 +443,8 @@ interface Recreate {
  * up` adopts it), checked to be empty (a volume made meanwhile by someone else is refused, not
  * overwritten), and filled. A failure removes the volume again: the state is as it was.
  */
-async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r: Recreate): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
+async function recreateAndRestore(docker: Docker, opts: WithDefaults<VolumeRestoreOptions>, r: Recreate): Promise<VolumeRestoreResult> {
+  const log = opts.logger;
   const recorded = r.manifest?.volumeDriver;
   const spec: VolumeSpec = recorded
     ? { driver: recorded.driver || 'local', options: recorded.options ?? {}, labels: recorded.labels ?? {} }
@@ -454,7 +455,7 @@ async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r:
   let created = false;
   try {
     throwIfAborted(opts.signal);
-    (opts.progress ?? noProgress)({ phase: `Creating the volume ${opts.volume}` });
+    opts.progress({ phase: `Creating the volume ${opts.volume}` });
     const facts = await createVolume(docker, opts.volume, spec);
     created = true;
     // `volume create` returns an existing volume of the same name without complaint.
@@ -501,7 +502,7 @@ interface PutSpec {
   source: BackupSource;
   root?: VolumeRoot;
   signal?: AbortSignal;
-  progress?: OperationOptions['progress'];
+  progress: ProgressFn;
   log: Logger;
   /** false: the volume is known to be empty (just created). */
   empty?: boolean;
@@ -513,7 +514,7 @@ interface PutSpec {
  * 0:0 755. The helper runs argv only (contract 7): `find … -exec rm`, `chown`, `chmod`.
  */
 async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
-  const progress = spec.progress ?? noProgress;
+  const { progress } = spec;
   throwIfAborted(spec.signal);
   if (spec.empty !== false) {
     progress({ phase: `Emptying ${spec.volume}` });
