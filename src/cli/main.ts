@@ -12,6 +12,7 @@ import { verifyCommand } from './commands/verify';
 import { createContext } from './context';
 import { EXIT, ExitCode } from './exitCodes';
 import { UsageError } from './usageError';
+import { cliHint } from './cliHint';
 import { readWorkspaceSettings } from './workspaceSettings';
 
 const USAGE = `Usage: lifeboat <command> [options]
@@ -109,7 +110,8 @@ function report(err: unknown): ExitCode {
   }
   err = toEngineError(err);
   if (err instanceof LifeboatError) {
-    process.stderr.write(`lifeboat: error: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    const hint = cliHint(err);
+    process.stderr.write(`lifeboat: error: ${err.message}\n${hint ? `  ${hint}\n` : ''}`);
     for (const line of causeLines(err)) process.stderr.write(`${line}\n`);
     if (err instanceof UsageError) {
       process.stderr.write(`\n${USAGE}`);

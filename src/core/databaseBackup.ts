@@ -106,7 +106,8 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
     if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
       throw new NoStackError(
         `The database container ${stack.db.name} no longer exists.`,
-        'Start the stack with `docker compose up -d`, then refresh the Backups view.',
+        'Start the stack with `docker compose up -d`.',
+        { ui: 'refresh-backups' },
       );
     }
     throw toEngineError(err);

@@ -1,6 +1,14 @@
-/** What an error may carry besides its words: the error it was made from (ES2022 `cause`). */
+/**
+ * A way out that only a user interface offers (a view to refresh, a command to run). Core
+ * messages are printed by the command line too, so core names the step and each front end
+ * words it where it shows the error (src/extension/uiHint.ts, src/cli/cliHint.ts).
+ */
+export type UiStep = 'refresh-backups' | 'refresh-volumes' | 'choose-volume-snapshot' | 'preview-cleanup';
+
+/** What an error may carry besides its words: the error it was made from (ES2022 `cause`), a UI step. */
 export interface LifeboatErrorOptions {
   cause?: unknown;
+  ui?: UiStep;
 }
 
 /**
@@ -9,10 +17,13 @@ export interface LifeboatErrorOptions {
  * (contract 8).
  */
 export class LifeboatError extends Error {
+  readonly ui?: UiStep;
+
   constructor(message: string, readonly hint?: string, readonly detail?: string, options?: LifeboatErrorOptions) {
     // Only an error that has a cause gets the property, so `'cause' in err` says which ones do.
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'LifeboatError';
+    if (options?.ui) this.ui = options.ui;
   }
 }
 

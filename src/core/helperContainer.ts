@@ -61,8 +61,13 @@ export async function volumeExists(docker: Docker, volume: string): Promise<bool
 
 /** The volume is gone (`docker compose down -v`, `docker volume rm`): a restore can make it again. */
 export class VolumeMissingError extends LifeboatError {
-  constructor(readonly volume: string, hint = 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`. Refresh the Volumes view.') {
-    super(`The volume ${volume} does not exist (any more).`, hint);
+  constructor(readonly volume: string, hint?: string) {
+    super(
+      `The volume ${volume} does not exist (any more).`,
+      hint ?? 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`.',
+      undefined,
+      hint === undefined ? { ui: 'refresh-volumes' } : undefined,
+    );
   }
 }
 

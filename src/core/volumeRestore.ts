@@ -106,7 +106,7 @@ export async function restoreVolume(docker: Docker, options: VolumeRestoreOption
   const { manifest: raw, problem } = await readManifest(opts.file);
   if (problem) log.warn(`${opts.file}: ${problem}`);
   if (raw && raw.kind !== 'volume') {
-    throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a file from the Volumes group.');
+    throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a volume snapshot.', undefined, { ui: 'choose-volume-snapshot' });
   }
   const manifest = raw as VolumeManifest | undefined;
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });

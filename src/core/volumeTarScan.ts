@@ -210,7 +210,7 @@ export function explainArchive(err: unknown, path: string, purpose: 'restore' | 
   if (isFsError(err)) return fsError(err, 'read the snapshot', path);
   return new LifeboatError(
     `The snapshot ${path} is truncated or corrupt (${(err as Error)?.message ?? String(err)}).${purpose === 'restore' ? ' Nothing was changed.' : ''}`,
-    'Check it against its manifest (Verify Backup), or choose another snapshot.',
+    'Verify it against its manifest, or choose another snapshot.',
     undefined,
     { cause: err },
   );

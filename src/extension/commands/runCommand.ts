@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { causeLines } from '../../core/causeChain';
 import { LifeboatError, isCancelled } from '../../core/errors';
 import { notificationText, plainText } from '../../core/plainText';
+import { uiHint } from '../uiHint';
 import type { Lifeboat } from '../lifeboat';
 
 export type CommandHandler = (lb: Lifeboat, ...args: unknown[]) => Promise<unknown>;
@@ -29,7 +30,7 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
       commandErrors.last = error;
       const text =
         error instanceof LifeboatError
-          ? notificationText(error.message, error.hint)
+          ? notificationText(error.message, uiHint(error))
           : plainText(`Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`);
       commandErrors.text = text;
       lb.log.error(`${id}: ${text}`);
