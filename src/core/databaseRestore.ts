@@ -219,6 +219,8 @@ async function swapIn(
     throw new LifeboatError(
       `${reason} The previous database is live again; the restored copy is kept as ${failed} for inspection.`,
       err instanceof LifeboatError && err.hint ? err.hint : 'See the Lifeboat log.',
+      undefined,
+      { cause: err },
     );
   } finally {
     await startContainers(docker, stopped, log);
