@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/discovery';
-import { engineDownError, isEngineDown } from '../core/docker';
+import { causeLines } from '../core/causeChain';
+import { toEngineError } from '../core/docker';
 import { ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
 import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
@@ -11,6 +12,7 @@ import { verifyCommand } from './commands/verify';
 import { createContext } from './context';
 import { EXIT, ExitCode } from './exitCodes';
 import { UsageError } from './usageError';
+import { cliHint } from './cliHint';
 import { readWorkspaceSettings } from './workspaceSettings';
 
 const USAGE = `Usage: lifeboat <command> [options]
@@ -106,11 +108,11 @@ function report(err: unknown): ExitCode {
     process.stderr.write('lifeboat: cancelled; nothing partial was kept.\n');
     return EXIT.cancelled;
   }
-  if (isEngineDown(err) && !(err instanceof LifeboatError)) {
-    err = engineDownError(err);
-  }
+  err = toEngineError(err);
   if (err instanceof LifeboatError) {
-    process.stderr.write(`lifeboat: error: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    const hint = cliHint(err);
+    process.stderr.write(`lifeboat: error: ${err.message}\n${hint ? `  ${hint}\n` : ''}`);
+    for (const line of causeLines(err)) process.stderr.write(`${line}\n`);
     if (err instanceof UsageError) {
       process.stderr.write(`\n${USAGE}`);
       return EXIT.usage;

@@ -7,7 +7,7 @@ import { OpensslDecrypt } from './crypto/opensslDecrypt';
 import type { OpensslKdf } from './crypto/opensslKdf';
 import { looksLikePlaintext } from './crypto/plaintextSniff';
 import { DecryptKey, EncryptedFileInfo, describeEncryptedFile, kdfFromFingerprint } from './decryptFile';
-import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, isCancelled, isFsError, throwIfAborted } from './errors';
 import { readHead } from './fsSafe';
 import { READ_CHUNK } from './inflate';
 import { readManifest } from './manifest';
@@ -199,9 +199,8 @@ export function isKeyProblem(err: unknown): boolean {
 
 /** Crypto errors name the file they are about. */
 export function named(err: unknown, name: string): Error {
-  if (err instanceof CryptoError) return err.message.startsWith(name) ? err : new CryptoError(err.code, `${name}: ${err.message}`, err.hint);
+  if (err instanceof CryptoError) return err.message.startsWith(name) ? err : new CryptoError(err.code, `${name}: ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError || isCancelled(err)) return err as Error;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code)) return fsError(err, 'read the backup', name);
+  if (isFsError(err)) return fsError(err, 'read the backup', name);
   return err instanceof Error ? err : new Error(String(err));
 }

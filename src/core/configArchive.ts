@@ -1,4 +1,4 @@
-import { constants, createWriteStream, promises as fs, Stats } from 'node:fs';
+import { constants, promises as fs, Stats } from 'node:fs';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,17 +6,17 @@ import * as tar from 'tar-stream';
 
 type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
 import { ArchiveGuard, UnsafeEntry } from './archiveGuard';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { AtomicFile, freeName, partialStream } from './atomicFile';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { withActualComposeFile } from './composeFiles';
-import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
 import { WRITER_OPERATION, sweepStalePartials } from './partials';
-import { silentLogger } from './logger';
-import { Manifest, writeManifest } from './manifest';
-import { KIND_FOLDERS, partialName, timestamp } from './naming';
+import { Manifest } from './manifest';
+import { KIND_FOLDERS, timestamp } from './naming';
 import { ParallelGzip } from './parallelGzip';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, WithDefaults, withDefaults } from './progress';
 import { toolVersion } from './version';
 import { formatBytes, formatCount, formatCountOf } from './format';
 
@@ -102,9 +102,9 @@ export function configArchiveName(date: Date): string {
  * docs/contracts.md). Nothing outside the workspace goes in, and nothing goes in that Lifeboat's
  * own extraction would refuse.
  */
-export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigArchiveResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+export async function archiveConfig(options: ConfigArchiveOptions): Promise<ConfigArchiveResult> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
@@ -132,19 +132,16 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
   for (const s of plan.skipped) log.warn(`Config archive: skipped ${s.path}: ${s.reason}`);
 
   const lock = await acquireLock(opts.backupDir, opts.project ?? 'config', WRITER_OPERATION.config);
-  let partial: string | undefined;
+  let file: AtomicFile | undefined;
   try {
     await sweepStalePartials({ backupDir: opts.backupDir, dir, kind: 'config', ownLock: lock.path, logger: log });
-    const name = await freeName(dir, opts.now ?? (() => new Date()));
+    const name = await freeName(dir, configArchiveName, opts.now ?? (() => new Date()), 'config archives');
     const finalPath = join(dir, name);
-    partial = join(dir, partialName(name));
+    file = new AtomicFile(finalPath);
     log.info(`Archiving ${formatCountOf(plan.items.length, 'config entry', 'config entries')} (${formatBytes(plan.totalBytes)}) to ${finalPath}`);
 
-    const written = await writeArchive(plan, partial, opts);
-    await fsyncPath(partial);
-    await fs.rename(partial, finalPath);
-    partial = undefined;
-    await fsyncDir(dir);
+    const written = await writeArchive(plan, file.partial, opts);
+    await file.commit();
 
     const manifest: ConfigManifest = {
       formatVersion: 1,
@@ -160,18 +157,14 @@ export async function archiveConfig(opts: ConfigArchiveOptions): Promise<ConfigA
       durationMs: Date.now() - started,
       verifications: [],
     };
-    try {
-      await writeManifest(finalPath, manifest);
-    } catch (err) {
-      log.warn(`Config archive kept, but its manifest could not be written: ${(err as Error).message}`);
-    }
+    await file.writeManifest(manifest, (err) => log.warn(`Config archive kept, but its manifest could not be written: ${(err as Error).message}`));
     log.info(`Config archive complete: ${name} (${formatBytes(written.fileBytes)}, ${formatCountOf(written.entries.length, 'entry', 'entries')})`);
     return { path: finalPath, manifest, missing: plan.missing, skipped: plan.skipped };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
-    if (partial) await removeQuietly(partial);
+    await file?.discard();
     await lock.release();
   }
 }
@@ -307,8 +300,8 @@ interface Written {
   tarBytes: number;
 }
 
-async function writeArchive(plan: Plan, partial: string, opts: ConfigArchiveOptions): Promise<Written> {
-  const progress = opts.progress ?? noProgress;
+async function writeArchive(plan: Plan, partial: string, opts: WithDefaults<ConfigArchiveOptions>): Promise<Written> {
+  const { progress } = opts;
   const pack = tar.pack();
   // Counts the tar's bytes without hashing them: sha256 runs on the main thread, and the
   // files' own hashes plus the archive's already cover every byte.
@@ -322,7 +315,7 @@ async function writeArchive(plan: Plan, partial: string, opts: ConfigArchiveOpti
   const fileHash = new HashStream();
   let out;
   try {
-    out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+    out = partialStream(partial);
   } catch (err) {
     throw fsError(err, 'write the config archive', partial);
   }
@@ -364,9 +357,8 @@ async function writeArchive(plan: Plan, partial: string, opts: ConfigArchiveOpti
 function explain(err: unknown, partial: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new CancelledError();
   if (err instanceof LifeboatError || err instanceof CancelledError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code)) return fsError(err, 'write the config archive', partial);
-  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`);
+  if (isFsError(err)) return fsError(err, 'write the config archive', partial);
+  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
 }
 
 function entryDone(pack: tar.Pack, header: TarHeader): Promise<void> {
@@ -445,16 +437,3 @@ function wholeSeconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
-/** A name not taken yet: two archives within one second get consecutive seconds. */
-async function freeName(dir: string, now: () => Date): Promise<string> {
-  const t = now();
-  for (let i = 0; i < 60; i++) {
-    const name = configArchiveName(new Date(t.getTime() + i * 1000));
-    try {
-      await fs.access(join(dir, name));
-    } catch {
-      return name;
-    }
-  }
-  throw new LifeboatError(`Too many config archives named for ${t.toISOString()} in ${dir}.`);
-}

@@ -1,21 +1,21 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { engineDownError, isEngineDown } from './docker';
+import { AtomicFile, freeName, partialStream } from './atomicFile';
+import { isEngineDown, toEngineError } from './docker';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
-import { CancelledError, ContainerNotRunningError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, ContainerNotRunningError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { RunningExec, runExec, startExec } from './exec';
-import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import { acquireLock } from './lock';
 import { WRITER_OPERATION, sweepStalePartials } from './partials';
-import { Logger, silentLogger } from './logger';
-import { Manifest, writeManifest } from './manifest';
-import { KIND_FOLDERS, backupPrefix, databaseBackupName, partialName } from './naming';
+import { Logger } from './logger';
+import { Manifest } from './manifest';
+import { KIND_FOLDERS, backupPrefix, databaseBackupName } from './naming';
 import { ParallelGzip } from './parallelGzip';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, WithDefaults, withDefaults } from './progress';
 import { NoStackError, type Stack } from './discovery';
 import { assertRoomForBackup } from './storageGuard';
 import { toolVersion } from './version';
@@ -40,9 +40,9 @@ export interface BackupResult {
  * pg_dump's own exit code is 0, its end marker arrived, and the data is on disk (contract 1 in
  * docs/contracts.md). Anything else removes the partial file and leaves older backups alone.
  */
-export async function backupDatabase(docker: Docker, stack: Stack, opts: DatabaseBackupOptions): Promise<BackupResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+export async function backupDatabase(docker: Docker, stack: Stack, options: DatabaseBackupOptions): Promise<BackupResult> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
@@ -55,20 +55,18 @@ export async function backupDatabase(docker: Docker, stack: Stack, opts: Databas
   const prefix = backupPrefix(opts.prefix || stack.project || stack.db.name);
   await assertRoomForBackup(opts.backupDir, 'database', prefix);
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, WRITER_OPERATION.database);
-  let partial: string | undefined;
+  let file: AtomicFile | undefined;
   try {
     await sweepStalePartials({ backupDir: opts.backupDir, dir, kind: 'database', subject: prefix, ownLock: lock.path, logger: log });
-    const name = await freeName(dir, opts.prefix || stack.project || stack.db.name, opts.now ?? (() => new Date()));
+    const namePrefix = opts.prefix || stack.project || stack.db.name;
+    const name = await freeName(dir, (t) => databaseBackupName(namePrefix, t), opts.now ?? (() => new Date()), 'backups');
     const finalPath = join(dir, name);
-    partial = join(dir, partialName(name));
+    file = new AtomicFile(finalPath);
     progress({ phase: `Dumping ${stack.db.database}`, bytes: 0 });
     log.info(`Backing up database ${stack.db.database} from ${stack.db.name} to ${finalPath}`);
 
-    const dumped = await dumpToFile(container, stack, partial, opts);
-    await fsyncPath(partial);
-    await fs.rename(partial, finalPath);
-    partial = undefined;
-    await fsyncDir(dir);
+    const dumped = await dumpToFile(container, stack, file.partial, opts);
+    await file.commit();
 
     const manifest: Manifest = {
       formatVersion: 1,
@@ -91,16 +89,11 @@ export async function backupDatabase(docker: Docker, stack: Stack, opts: Databas
       durationMs: Date.now() - started,
       verifications: [],
     };
-    try {
-      await writeManifest(finalPath, manifest);
-    } catch (err) {
-      // The backup itself is complete and checked; a missing manifest only costs metadata.
-      log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`);
-    }
+    await file.writeManifest(manifest, (err) => log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`));
     log.info(`Backup complete: ${name} (${dumped.fileBytes} bytes, ${Object.keys(dumped.facts.tables).length} tables)`);
     return { path: finalPath, manifest };
   } finally {
-    if (partial) await removeQuietly(partial);
+    await file?.discard();
     await lock.release();
   }
 }
@@ -110,14 +103,14 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   try {
     info = await container.inspect();
   } catch (err) {
-    if (isEngineDown(err)) throw engineDownError(err);
-    if ((err as { statusCode?: number }).statusCode === 404) {
+    if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
       throw new NoStackError(
         `The database container ${stack.db.name} no longer exists.`,
-        'Start the stack with `docker compose up -d`, then refresh the Backups view.',
+        'Start the stack with `docker compose up -d`.',
+        { ui: 'refresh-backups' },
       );
     }
-    throw err;
+    throw toEngineError(err);
   }
   if (!info.State?.Running || info.State.Paused || info.State.Restarting) {
     const state = info.State?.Paused ? 'paused' : info.State?.Restarting ? 'restarting' : (info.State?.Status ?? 'unknown state');
@@ -129,29 +122,14 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   return info;
 }
 
-/** A name not taken yet: two backups within one second get consecutive seconds. */
-async function freeName(dir: string, prefix: string, now: () => Date): Promise<string> {
-  const t = now();
-  for (let i = 0; i < 60; i++) {
-    const name = databaseBackupName(prefix, new Date(t.getTime() + i * 1000));
-    try {
-      await fs.access(join(dir, name));
-    } catch {
-      return name;
-    }
-  }
-  throw new LifeboatError(`Too many backups named for ${t.toISOString()} in ${dir}.`);
-}
-
 interface Dumped {
   facts: DumpFacts;
   fileBytes: number;
   fileSha256: string;
 }
 
-async function dumpToFile(container: Docker.Container, stack: Stack, partial: string, opts: DatabaseBackupOptions): Promise<Dumped> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+async function dumpToFile(container: Docker.Container, stack: Stack, partial: string, opts: WithDefaults<DatabaseBackupOptions>): Promise<Dumped> {
+  const { logger: log, progress } = opts;
   // A unique application name lets a cancel find and end exactly this pg_dump's session.
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
   let run: RunningExec;
@@ -161,15 +139,14 @@ async function dumpToFile(container: Docker.Container, stack: Stack, partial: st
       env: [`PGAPPNAME=${appName}`],
     });
   } catch (err) {
-    if (isEngineDown(err)) throw engineDownError(err);
-    throw err;
+    throw toEngineError(err);
   }
 
   const label = `Dumping ${stack.db.database}`;
   const scan = new DumpScanStream((bytes) => progress({ phase: label, bytes }));
   const gzip = new ParallelGzip({ level: opts.level ?? 6 });
   const hash = new HashStream();
-  const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+  const out = partialStream(partial);
 
   const ac = new AbortController();
   const onAbort = () => {
@@ -261,12 +238,11 @@ async function explainFailure(
 ): Promise<Error> {
   const stderr = run.stderr.text();
   if (stderr) log.tool('pg_dump', stderr);
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code) && !isEngineDown(err)) return fsError(err, 'write the backup', dirname(partial));
-  if (isEngineDown(err)) return engineDownError(err, code ?? 'error');
+  if (isEngineDown(err)) return toEngineError(err) as Error;
+  if (isFsError(err)) return fsError(err, 'write the backup', dirname(partial));
   if (!(await stillRunning(container))) return containerStopped(stack);
   if (err instanceof LifeboatError) return err;
-  return new LifeboatError(`The dump stream failed: ${(err as Error).message}`, "See the log for pg_dump's output, then retry.");
+  return new LifeboatError(`The dump stream failed: ${(err as Error).message}`, "See the log for pg_dump's output, then retry.", undefined, { cause: err });
 }
 
 function containerStopped(stack: Stack): LifeboatError {

@@ -9,8 +9,8 @@ import { CryptoError } from './crypto/cryptoError';
 import { CancelledError, DamagedBackupError, LifeboatError, throwIfAborted } from './errors';
 import { HealthResult, HealthSpec, waitForHealthy } from './healthCheck';
 import { acquireLock } from './lock';
-import { Logger, silentLogger } from './logger';
-import { OperationOptions, noProgress } from './progress';
+import { Logger } from './logger';
+import { OperationOptions, WithDefaults, withDefaults } from './progress';
 import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts } from './psql';
 import { createScratchDatabase, dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
@@ -62,13 +62,14 @@ export type RestoreResult =
  * fails, the swap is undone by itself and the restored copy kept as `<db>_failed_restore_<time>`.
  * App containers stopped here are started again whatever happens (contract 5 in docs/contracts.md).
  */
-export async function restoreDatabase(docker: Docker, stack: Stack, opts: RestoreOptions): Promise<RestoreResult> {
-  (opts.progress ?? noProgress)({ phase: 'Checking the backup' });
+export async function restoreDatabase(docker: Docker, stack: Stack, options: RestoreOptions): Promise<RestoreResult> {
+  const opts = withDefaults(options);
+  opts.progress({ phase: 'Checking the backup' });
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
   try {
     return await restoreFrom(docker, stack, source, opts);
   } catch (err) {
-    await recordRefusal(opts.file, err, opts.logger ?? silentLogger, opts.now?.() ?? new Date());
+    await recordRefusal(opts.file, err, opts.logger, opts.now?.() ?? new Date());
     throw err;
   } finally {
     source.close();
@@ -91,9 +92,8 @@ async function recordRefusal(file: string, err: unknown, log: Logger, at: Date):
   }
 }
 
-async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, opts: RestoreOptions): Promise<RestoreResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, opts: WithDefaults<RestoreOptions>): Promise<RestoreResult> {
+  const { logger: log, progress } = opts;
   const now = opts.now ?? (() => new Date());
   const live = stack.db.database;
   const container = docker.getContainer(stack.db.id);
@@ -175,10 +175,10 @@ async function swapIn(
   target: PsqlTarget,
   scratch: string,
   summary: DryRunSummary,
-  opts: RestoreOptions,
+  opts: WithDefaults<RestoreOptions>,
   log: Logger,
 ): Promise<RestoreResult> {
-  const progress = opts.progress ?? noProgress;
+  const { progress } = opts;
   const now = opts.now ?? (() => new Date());
   const live = stack.db.database;
   const apps = opts.appServices ?? stack.apps.map((a) => a.name);
@@ -220,6 +220,8 @@ async function swapIn(
     throw new LifeboatError(
       `${reason} The previous database is live again; the restored copy is kept as ${failed} for inspection.`,
       err instanceof LifeboatError && err.hint ? err.hint : 'See the Lifeboat log.',
+      undefined,
+      { cause: err },
     );
   } finally {
     await startContainers(docker, stopped, log);
@@ -287,9 +289,9 @@ export interface UndoOptions extends OperationOptions {
  * pre-restore name of its own, so an undo can itself be undone. App containers are stopped
  * around the swap and started again whatever happens.
  */
-export async function undoRestore(docker: Docker, stack: Stack, preRestore: string, opts: UndoOptions): Promise<{ aside: string; health?: HealthResult }> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+export async function undoRestore(docker: Docker, stack: Stack, preRestore: string, options: UndoOptions): Promise<{ aside: string; health?: HealthResult }> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   const live = stack.db.database;
   const target: PsqlTarget = { container: docker.getContainer(stack.db.id), user: stack.db.user, database: live };
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'swap back');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream, promises as fs } from 'node:fs';
+import { basename } from 'node:path';
 import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeDecrypt } from './crypto/ageDecrypt';
@@ -10,14 +10,13 @@ import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslDecrypt } from './crypto/opensslDecrypt';
 import { checkPbkdf2Iterations, type OpensslKdf } from './crypto/opensslKdf';
 import { looksLikePlaintext } from './crypto/plaintextSniff';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
-import { fsyncDir, fsyncPath, readHead, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { AtomicFile } from './atomicFile';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
+import { readHead } from './fsSafe';
 import { HashStream } from './hashStream';
-import { silentLogger } from './logger';
-import { Manifest, readManifest, writeManifest } from './manifest';
+import { Manifest, readManifest } from './manifest';
 import type { Encryption } from './naming';
-import { partialName } from './naming';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, withDefaults } from './progress';
 
 /**
  * The key that opens an encrypted backup: a passphrase (typed, from SecretStorage or a key
@@ -169,9 +168,9 @@ export function plaintextPathOf(path: string): string | undefined {
  * manifest's when it has one, which is the only way to catch a tampered OpenSSL (CBC) file. A wrong
  * key, a tampered or truncated file and a cancel leave no plaintext behind.
  */
-export async function decryptFile(src: string, opts: DecryptFileOptions): Promise<DecryptResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+export async function decryptFile(src: string, options: DecryptFileOptions): Promise<DecryptResult> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   throwIfAborted(opts.signal);
   const name = basename(src);
   const dest = plaintextPathOf(src);
@@ -197,20 +196,14 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
     throw prefixed(err, name);
   }
 
-  const dir = dirname(src);
-  let partial: string | undefined = join(dir, partialName(basename(dest)));
+  const file = new AtomicFile(dest);
   try {
     const phase = `Decrypting ${name}`;
     progress({ phase, bytes: 0, total: st.size });
     const read = new HashStream((bytes) => progress({ phase, bytes, total: st.size }));
     const plain = new HashStream();
-    let out;
-    try {
-      out = await openPartial(partial);
-    } catch (err) {
-      partial = undefined; // Not ours: another run's, or a leftover the user must look at.
-      throw err;
-    }
+    // A partial that exists is not ours (another run's, or a leftover the user must look at).
+    const out = await file.open();
     try {
       await pipeline(createReadStream(src), read, decryptor, plain, out, { signal: opts.signal });
     } catch (err) {
@@ -228,26 +221,19 @@ export async function decryptFile(src: string, opts: DecryptFileOptions): Promis
       );
     }
     throwIfAborted(opts.signal);
-    await fsyncPath(partial);
-    await fs.rename(partial, dest);
-    partial = undefined;
-    await fsyncDir(dir);
+    await file.commit();
     log.info(`Decrypted ${src} to ${dest} (${plain.bytes} bytes, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`);
 
     let written: Manifest | undefined;
     if (manifest) {
       written = { ...manifest, file: { name: basename(dest), bytes: plain.bytes, sha256: sha } };
       delete written.encryption;
-      try {
-        await writeManifest(dest, written);
-      } catch (err) {
-        log.warn(`Decrypted, but the manifest of ${basename(dest)} could not be written: ${(err as Error).message}`);
-        written = undefined;
-      }
+      const kept = await file.writeManifest(written, (err) => log.warn(`Decrypted, but the manifest of ${basename(dest)} could not be written: ${(err as Error).message}`));
+      if (!kept) written = undefined;
     }
     return { path: dest, format: info.format, bytes: plain.bytes, plaintextSha256: sha, checkedAgainstManifest: !!expected, manifest: written };
   } finally {
-    if (partial) await removeQuietly(partial);
+    await file.discard();
   }
 }
 
@@ -271,24 +257,6 @@ function damagedNotKey(err: unknown, manifest: Manifest | undefined, size: numbe
   return err;
 }
 
-/** `wx`: a partial that exists belongs to a run in progress (or a crash) and is not touched. */
-export async function openPartial(partial: string): Promise<NodeJS.WritableStream & import('node:fs').WriteStream> {
-  const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
-  await new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', reject);
-  }).catch((err) => {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new LifeboatError(
-        `${basename(partial)} already exists: another Lifeboat operation is writing this file, or an earlier one was interrupted.`,
-        `If none is running, delete ${partial} and retry.`,
-      );
-    }
-    throw fsError(err, 'write', partial);
-  });
-  return out;
-}
-
 async function exists(path: string): Promise<boolean> {
   return fs.access(path).then(
     () => true,
@@ -298,9 +266,8 @@ async function exists(path: string): Promise<boolean> {
 
 /** Crypto errors are lower case for a prefix; file errors name their path; anything else is wrapped. */
 function prefixed(err: unknown, name: string): Error {
-  if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt ${name}: ${err.message}`, err.hint);
+  if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt ${name}: ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code)) return fsError(err, 'decrypt', name);
-  return new LifeboatError(`Cannot decrypt ${name}: ${(err as Error)?.message ?? String(err)}`);
+  if (isFsError(err)) return fsError(err, 'decrypt', name);
+  return new LifeboatError(`Cannot decrypt ${name}: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
 }

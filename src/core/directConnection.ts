@@ -48,7 +48,7 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   const attempts = candidates.map((c) =>
     PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs, ssl }).then(
       (conn) => ({ conn, via: `${c.host}:${c.port}` }),
-      (err: Error) => Promise.reject(new Error(`${c.host}:${c.port}: ${err.message}`)),
+      (err: Error) => Promise.reject(new Error(`${c.host}:${c.port}: ${err.message}`, { cause: err })),
     ),
   );
   try {

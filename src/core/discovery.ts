@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { LifeboatError } from './errors';
+import { LifeboatError, type LifeboatErrorOptions } from './errors';
 
 const PROJECT = 'com.docker.compose.project';
 const WORKING_DIR = 'com.docker.compose.project.working_dir';
@@ -45,8 +45,8 @@ export interface Stack {
 }
 
 export class NoStackError extends LifeboatError {
-  constructor(message: string, hint: string) {
-    super(message, hint);
+  constructor(message: string, hint: string, options?: LifeboatErrorOptions) {
+    super(message, hint, undefined, options);
     this.name = 'NoStackError';
   }
 }

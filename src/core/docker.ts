@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerEngine, describeEngine, engineHint, selectEngine } from './dockerEngine';
-import { DockerUnavailableError } from './errors';
+import { DockerUnavailableError, LifeboatError } from './errors';
 import { HostKeyVerdict, checkHostKey } from './sshHostKeys';
 
 // One engine per process (the workspace's in VS Code, the folder's on the command line): errors
@@ -149,6 +149,17 @@ function causeOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { reason?: string };
   // TLS and ssh failures carry their reason in the message, not a code.
   return e?.code && !/^ERR_/.test(e.code) ? e.code : (e?.message ?? String(err)).split('\n')[0];
+}
+
+/**
+ * What to pass on from a failed engine call: an error that means the engine is gone becomes the
+ * DockerUnavailableError users see (the original kept as its cause); any other goes to
+ * `otherwise`, which by default returns it unchanged.
+ */
+export function toEngineError(err: unknown): unknown;
+export function toEngineError<E>(err: unknown, otherwise: (err: unknown) => E): DockerUnavailableError | E;
+export function toEngineError(err: unknown, otherwise: (err: unknown) => unknown = (e) => e): unknown {
+  return isEngineDown(err) && !(err instanceof LifeboatError) ? engineDownError(err) : otherwise(err);
 }
 
 /** True for errors that mean the engine itself is gone, rather than a request that failed. */

@@ -107,6 +107,7 @@ function currentContext(configDir: string): string | undefined {
     throw new SettingsError(
       `The Docker CLI's configuration ${file} is not valid JSON (${(err as Error).message}).`,
       'Fix or remove the file (`docker context use default` rewrites it), or choose an engine with DOCKER_HOST or the setting lifeboat.docker.host.',
+      { cause: err },
     );
   }
   return typeof config.currentContext === 'string' && config.currentContext ? config.currentContext : undefined;
@@ -131,6 +132,7 @@ function fromContext(configDir: string, name: string, source: EngineSource): Doc
     throw new SettingsError(
       `The Docker context ${name} (${origin}) cannot be read: ${metaFile} is not valid JSON (${(err as Error).message}).`,
       `Recreate it (\`docker context rm ${name}\`, then \`docker context create\`), or switch with \`docker context use default\`.`,
+      { cause: err },
     );
   }
   const endpoint = meta.Endpoints?.docker;
@@ -179,7 +181,7 @@ function readSmall(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw new SettingsError(`Cannot read ${file}: ${(err as Error).message}.`, 'Check the permissions of the Docker CLI configuration.');
+    throw new SettingsError(`Cannot read ${file}: ${(err as Error).message}.`, 'Check the permissions of the Docker CLI configuration.', { cause: err });
   }
 }
 

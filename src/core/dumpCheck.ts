@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackupSource, named } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
-import { CancelledError, DamagedBackupError, LifeboatError, fsError } from './errors';
+import { CancelledError, DamagedBackupError, LifeboatError, fsError, isFsError } from './errors';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
 import { Manifest, contentSha256, readManifest } from './manifest';
@@ -139,12 +139,12 @@ export function gzipProblem(err: unknown, path: string): Error {
   if (err instanceof CryptoError) return named(err, basename(path));
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'Z_DATA_ERROR' || /incorrect header check/.test(e.message ?? '')) {
-    return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.');
+    return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.', undefined, { cause: err });
   }
   if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/.test(e.message ?? '')) {
-    return new LifeboatError(`${path} is truncated: its gzip stream ends early.`, 'The file was cut off (a full disk or an interrupted copy). Use another backup.');
+    return new LifeboatError(`${path} is truncated: its gzip stream ends early.`, 'The file was cut off (a full disk or an interrupted copy). Use another backup.', undefined, { cause: err });
   }
-  if (e.code && /^E[A-Z]+$/.test(e.code)) return fsError(err, 'read the backup', path);
+  if (isFsError(err)) return fsError(err, 'read the backup', path);
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeEncrypt } from './crypto/ageEncrypt';
@@ -8,14 +8,13 @@ import { CryptoError } from './crypto/cryptoError';
 import { detectEncryptionFormat } from './crypto/detectEncryptionFormat';
 import { OpensslEncrypt } from './crypto/opensslEncrypt';
 import { OPENSSL_DEFAULT_ITERATIONS, opensslKeyFingerprint } from './crypto/opensslKdf';
-import { DecryptKey, decryptStream, openPartial } from './decryptFile';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
-import { fsyncDir, fsyncPath, removeQuietly } from './fsSafe';
+import { AtomicFile } from './atomicFile';
+import { DecryptKey, decryptStream } from './decryptFile';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { HashStream } from './hashStream';
-import { silentLogger } from './logger';
-import { MANIFEST_VERSION, Manifest, manifestPath, readManifest, writeManifest } from './manifest';
-import { Encryption, parseBackupName, partialName } from './naming';
-import { OperationOptions, noProgress } from './progress';
+import { MANIFEST_VERSION, Manifest, manifestPath, readManifest } from './manifest';
+import { Encryption, parseBackupName } from './naming';
+import { OperationOptions, withDefaults } from './progress';
 import { toolVersion } from './version';
 
 export interface EncryptFileOptions extends OperationOptions {
@@ -81,9 +80,9 @@ function proofKey(opts: EncryptFileOptions): DecryptKey | undefined {
  * A source that does not match its own manifest's checksum is refused: encrypting would seal a
  * corrupt backup. A cancel or a failure leaves no partial file; the source is never changed.
  */
-export async function encryptFile(src: string, opts: EncryptFileOptions): Promise<EncryptResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+export async function encryptFile(src: string, options: EncryptFileOptions): Promise<EncryptResult> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   throwIfAborted(opts.signal);
   const name = basename(src);
   if (/\.(age|enc)$/.test(name)) {
@@ -104,31 +103,24 @@ export async function encryptFile(src: string, opts: EncryptFileOptions): Promis
   try {
     encryptor = encryptorFor(opts);
   } catch (err) {
-    throw err instanceof CryptoError ? new CryptoError(err.code, `Cannot encrypt ${name}: ${err.message}`, err.hint) : err;
+    throw err instanceof CryptoError ? new CryptoError(err.code, `Cannot encrypt ${name}: ${err.message}`, err.hint, { cause: err }) : err;
   }
   const { manifest: source } = await readManifest(src);
   const sourceSha = source && source.file.name === name ? source.file.sha256 : undefined;
 
-  const dir = dirname(src);
-  let partial: string | undefined = join(dir, partialName(basename(dest)));
+  const file = new AtomicFile(dest);
+  const partial = file.partial;
   try {
     const phase = `Encrypting ${name}`;
     progress({ phase, bytes: 0, total: st.size });
     const plain = new HashStream((bytes) => progress({ phase, bytes, total: st.size }));
     const sealed = new HashStream();
-    let out;
-    try {
-      out = await openPartial(partial);
-    } catch (err) {
-      partial = undefined;
-      throw err;
-    }
+    const out = await file.open();
     try {
       await pipeline(createReadStream(src), plain, encryptor, sealed, out, { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
-      const code = (err as NodeJS.ErrnoException)?.code;
-      if (code && /^E[A-Z]+$/.test(code)) throw fsError(err, 'write the encrypted file', partial);
+      if (isFsError(err)) throw fsError(err, 'write the encrypted file', partial);
       throw err;
     }
     const plaintextSha256 = plain.digest();
@@ -138,7 +130,7 @@ export async function encryptFile(src: string, opts: EncryptFileOptions): Promis
         'Verify the backup, or make a new one and encrypt that.',
       );
     }
-    await fsyncPath(partial);
+    await file.sync();
 
     // The proof: decrypt what is on disk, with the same key, and compare.
     const key = proofKey(opts);
@@ -154,6 +146,8 @@ export async function encryptFile(src: string, opts: EncryptFileOptions): Promis
         throw new LifeboatError(
           `Encrypting ${name} failed its check: the new file does not decrypt with the same key (${(err as Error).message}). Nothing was kept.`,
           'This should not happen; see the Lifeboat log, and keep the unencrypted backup.',
+          undefined,
+          { cause: err },
         );
       }
       if (check.digest() !== plaintextSha256 || check.bytes !== plain.bytes) {
@@ -167,20 +161,14 @@ export async function encryptFile(src: string, opts: EncryptFileOptions): Promis
       log.warn(`${basename(dest)}: no identity at hand for the recipients, so the round trip could not be checked.`);
     }
     throwIfAborted(opts.signal);
-    await fs.rename(partial, dest);
-    partial = undefined;
-    await fsyncDir(dir);
+    await file.commit();
 
     const manifest = encryptedManifest(source, src, st, {
       file: { name: basename(dest), bytes: sealed.bytes, sha256: sealed.digest() },
       encryption: { format: opts.format, keyFingerprint: encryptionFingerprint(opts), plaintextSha256 },
     });
-    try {
-      await writeManifest(dest, manifest);
-    } catch (err) {
-      // Without its manifest an OpenSSL file cannot be checked for tampering: say so loudly.
-      log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`);
-    }
+    // Without its manifest an OpenSSL file cannot be checked for tampering: say so loudly.
+    await file.writeManifest(manifest, (err) => log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`));
     log.info(`Encrypted ${src} to ${dest} (${opts.format}, ${sealed.bytes} bytes, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`);
 
     let removedPlaintext = false;
@@ -190,7 +178,7 @@ export async function encryptFile(src: string, opts: EncryptFileOptions): Promis
     }
     return { path: dest, manifest, proof, removedPlaintext };
   } finally {
-    if (partial) await removeQuietly(partial);
+    await file.discard();
   }
 }
 

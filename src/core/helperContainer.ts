@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { engineDownError, isEngineDown } from './docker';
+import { toEngineError } from './docker';
 import { LifeboatError } from './errors';
 import type { Logger } from './logger';
 
@@ -32,11 +32,6 @@ export interface VolumeFacts {
   labels: Record<string, string>;
 }
 
-function engineError(err: unknown): Error {
-  if (isEngineDown(err)) return engineDownError(err);
-  return err as Error;
-}
-
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number })?.statusCode;
 
 /**
@@ -49,7 +44,7 @@ export async function inspectVolume(docker: Docker, volume: string): Promise<Vol
     return { name: v.Name, driver: v.Driver, options: (v.Options ?? {}) as Record<string, string>, labels: v.Labels ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) throw new VolumeMissingError(volume);
-    throw engineError(err);
+    throw toEngineError(err);
   }
 }
 
@@ -66,8 +61,13 @@ export async function volumeExists(docker: Docker, volume: string): Promise<bool
 
 /** The volume is gone (`docker compose down -v`, `docker volume rm`): a restore can make it again. */
 export class VolumeMissingError extends LifeboatError {
-  constructor(readonly volume: string, hint = 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`. Refresh the Volumes view.') {
-    super(`The volume ${volume} does not exist (any more).`, hint);
+  constructor(readonly volume: string, hint?: string) {
+    super(
+      `The volume ${volume} does not exist (any more).`,
+      hint ?? 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`.',
+      undefined,
+      hint === undefined ? { ui: 'refresh-volumes' } : undefined,
+    );
   }
 }
 
@@ -87,10 +87,13 @@ export async function createVolume(docker: Docker, name: string, spec: VolumeSpe
   try {
     await docker.createVolume({ Name: name, Driver: spec.driver || 'local', DriverOpts: spec.options, Labels: spec.labels });
   } catch (err) {
-    if (isEngineDown(err)) throw engineError(err);
-    throw new LifeboatError(
-      `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(err as Error).message}`,
-      'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
+    throw toEngineError(err, (e) =>
+      new LifeboatError(
+        `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(e as Error).message}`,
+        'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
+        undefined,
+        { cause: e },
+      ),
     );
   }
   return inspectVolume(docker, name);
@@ -111,7 +114,7 @@ export async function volumeUsers(docker: Docker, volume: string): Promise<Volum
   try {
     list = await docker.listContainers({ all: true, filters: { volume: [volume] } });
   } catch (err) {
-    throw engineError(err);
+    throw toEngineError(err);
   }
   const users: VolumeUser[] = [];
   for (const c of list) {
@@ -175,7 +178,7 @@ async function imagePresent(docker: Docker, image: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (statusOf(err) === 404) return false;
-    throw engineError(err);
+    throw toEngineError(err);
   }
 }
 
@@ -216,7 +219,7 @@ export async function createHelper(docker: Docker, helper: HelperSpec): Promise<
     };
     return await docker.createContainer(create as Docker.ContainerCreateOptions);
   } catch (err) {
-    throw engineError(err);
+    throw toEngineError(err);
   }
 }
 
@@ -247,7 +250,7 @@ export async function runHelper(docker: Docker, spec: HelperSpec & { argv: strin
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
         );
       }
-      throw engineError(err);
+      throw toEngineError(err);
     }
     const result = (await c.wait()) as { StatusCode: number };
     if (result.StatusCode !== 0) {
@@ -291,7 +294,7 @@ export async function removeInBackground(docker: Docker, spec: { volume: string;
     await c.start();
   } catch (err) {
     await c.remove({ force: true }).catch(() => undefined);
-    throw engineError(err);
+    throw toEngineError(err);
   }
 }
 
@@ -301,7 +304,7 @@ export async function waitForVolumeCleanup(docker: Docker, volume: string, log: 
   try {
     list = await docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=${CLEANUP}`, `${HELPER_VOLUME_LABEL}=${volume}`] } });
   } catch (err) {
-    throw engineError(err);
+    throw toEngineError(err);
   }
   for (const c of list) {
     log.info(`Waiting for the removal of ${volume}'s previous content to finish`);
@@ -309,7 +312,7 @@ export async function waitForVolumeCleanup(docker: Docker, volume: string, log: 
       await docker.getContainer(c.Id).wait();
     } catch (err) {
       // Gone already (AutoRemove): finished.
-      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw engineError(err);
+      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw toEngineError(err);
     }
   }
 }
@@ -325,7 +328,7 @@ export async function removeStaleHelpers(docker: Docker, volume: string, log: Lo
   try {
     list = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL, `${HELPER_VOLUME_LABEL}=${volume}`] } });
   } catch (err) {
-    throw engineError(err);
+    throw toEngineError(err);
   }
   const stale = list.filter((c) => c.Labels?.[HELPER_LABEL] !== CLEANUP);
   for (const c of stale) await removeHelper(docker.getContainer(c.Id), log);

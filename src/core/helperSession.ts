@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { engineDownError, isEngineDown } from './docker';
+import { toEngineError } from './docker';
 import { LifeboatError } from './errors';
 import { runExec } from './exec';
 import { HELPER_SETTING, createHelper, removeHelper } from './helperContainer';
@@ -31,8 +31,7 @@ export class HelperSession {
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
         );
       }
-      if (isEngineDown(err)) throw engineDownError(err);
-      throw err;
+      throw toEngineError(err);
     }
     return new HelperSession(container, spec.image, log);
   }
@@ -43,8 +42,7 @@ export class HelperSession {
     try {
       result = await runExec(this.container, { argv, user: '0:0' }, { maxOutput: 1 << 20 });
     } catch (err) {
-      if (isEngineDown(err)) throw engineDownError(err);
-      throw err;
+      throw toEngineError(err);
     }
     if (result.exitCode !== 0) {
       const text = result.stderr.trim();

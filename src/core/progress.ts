@@ -1,4 +1,5 @@
 import { formatBytes, formatRate } from './format';
+import { Logger, silentLogger } from './logger';
 
 export interface ProgressUpdate {
   phase: string;
@@ -14,7 +15,15 @@ export const noProgress: ProgressFn = () => {};
 export interface OperationOptions {
   signal?: AbortSignal;
   progress?: ProgressFn;
-  logger?: import('./logger').Logger;
+  logger?: Logger;
+}
+
+/** Options whose logger and progress callback are set: what a public entry hands inward. */
+export type WithDefaults<T extends OperationOptions> = T & { progress: ProgressFn; logger: Logger };
+
+/** Fills in the silent logger and the ignored progress once, at a public function's entry. */
+export function withDefaults<T extends OperationOptions>(opts: T): WithDefaults<T> {
+  return { ...opts, progress: opts.progress ?? noProgress, logger: opts.logger ?? silentLogger };
 }
 
 /** "Encrypting x…" and "encrypting x" say the same: case, trailing dots and an ellipsis aside. */

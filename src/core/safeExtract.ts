@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from './fsSafe';
 import { BackupSource, KeyProvider, named, openBackupSource } from './backupSource';
 import { CryptoError } from './crypto/cryptoError';
@@ -390,12 +390,11 @@ function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', si
   }
   if (err instanceof CryptoError) return named(err, basename(archivePath));
   if (err instanceof LifeboatError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-    if (staging) return stagingError(err as NodeJS.ErrnoException, archivePath, staging.dir, staging.entry);
+  if (isFsError(err)) {
+    if (staging) return stagingError(err, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
-  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err));
+  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err), err);
 }
 
 /**
@@ -428,10 +427,12 @@ function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: stri
   }
 }
 
-function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string): LifeboatError {
+function corrupt(archivePath: string, verb: 'extract' | 'list', detail: string, cause?: unknown): LifeboatError {
   return new LifeboatError(
     `The archive ${archivePath} is truncated or corrupt (${detail}).` +
       (verb === 'extract' ? ' Nothing was kept: the staging folder was removed.' : ''),
     'Check it against its manifest (sha256), or choose another backup.',
+    undefined,
+    { cause },
   );
 }

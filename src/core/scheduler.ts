@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CronSchedule, CronZone, nextRun, parseCron, previousRun } from './cron';
-import { LifeboatError } from './errors';
+import { causeLines } from './causeChain';
+import { LifeboatError, LockedError } from './errors';
 import { ensurePrivateDir, writeFileAtomic } from './fsSafe';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
@@ -329,6 +330,7 @@ export class Scheduler {
         this.emitChange();
         const started = this.clock.now();
         this.log.info(`Schedule: ${manual ? 'running' : 'due'} ${kind} backup (${this.opts.schedules[kind]?.source ?? 'manual'}, due ${dueIso})`);
+        let causes: string[] = [];
         try {
           outcome = await this.opts.run(kind);
         } catch (err) {
@@ -341,6 +343,7 @@ export class Scheduler {
           }
           const e = err as LifeboatError;
           outcome = { ok: false, summary: 'failed', problem: [e.message, e.hint].filter(Boolean).join(' ') };
+          causes = causeLines(err);
         }
         const record: KindState = {
           since: cur.since,
@@ -364,6 +367,7 @@ export class Scheduler {
         }
         if (outcome.ok) this.log.info(`Schedule: ${kind} backup done: ${outcome.summary}`);
         else this.log.error(`Schedule: ${kind} backup FAILED: ${outcome.problem ?? outcome.summary}`);
+        for (const line of causes) this.log.error(line);
       });
     } catch (err) {
       if (!isLocked(err)) throw err;
@@ -425,5 +429,5 @@ function mergeState(disk: ScheduleState, memory: ScheduleState): ScheduleState {
 }
 
 function isLocked(err: unknown): boolean {
-  return err instanceof Error && err.name === 'LockedError';
+  return err instanceof LockedError;
 }

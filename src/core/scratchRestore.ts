@@ -10,11 +10,10 @@ import { inflater } from './inflate';
 import { CancelledError, LifeboatError } from './errors';
 import { connectDirect } from './directConnection';
 import { RunningExec, startExec } from './exec';
-import { silentLogger } from './logger';
 import { PgConnectionLost, PgServerError } from './pgConnection';
 import { IncompleteScriptError, UnsupportedScriptError } from './sqlScriptSplitter';
 import { WireScriptSink } from './wireScriptSink';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, WithDefaults, withDefaults } from './progress';
 import { PsqlTarget, maintenanceDatabase, psql } from './psql';
 
 export interface LoadTarget {
@@ -50,12 +49,13 @@ export interface LoadResult {
 export async function loadDumpIntoNewDatabase(
   target: LoadTarget,
   source: BackupSource,
-  opts: OperationOptions = {},
+  options: OperationOptions = {},
   /** Where the database was already made (createScratchDatabase ran ahead, overlapping other work). */
   created?: PsqlTarget,
 ): Promise<LoadResult> {
+  const opts = withDefaults(options);
   const admin = created ?? (await createScratchDatabase(target));
-  const log = opts.logger ?? silentLogger;
+  const log = opts.logger;
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
   if (target.transport !== 'exec') {
     const direct = await connectDirect({ container: target.container, user: target.user, database: target.database, applicationName: appName });
@@ -89,12 +89,12 @@ async function loadThrough(
   via: string,
   target: LoadTarget,
   source: BackupSource,
-  opts: OperationOptions,
+  opts: WithDefaults<OperationOptions>,
   admin: PsqlTarget,
   appName: string,
 ): Promise<LoadResult> {
   const { path: file, fileBytes } = source;
-  const progress = opts.progress ?? noProgress;
+  const { progress } = opts;
   let read = 0;
   // The file is hashed and its SQL scanned on the way in: one read proves and loads it.
   const hash = new HashStream((n) => (read = n));
@@ -112,10 +112,10 @@ async function loadThrough(
       } catch (err) {
         if (opts.signal?.aborted) throw new CancelledError();
         if (err instanceof PgServerError) throw loadFailed(`server error ${err.code ?? ''}`.trim(), serverText(err));
-        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.');
+        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.', undefined, { cause: err });
         if (err instanceof UnsupportedScriptError) throw err;
         if (err instanceof IncompleteScriptError) {
-          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.");
+          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.", undefined, { cause: err });
         }
         throw gzipProblem(err, file);
       }

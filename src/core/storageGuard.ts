@@ -22,6 +22,8 @@ export async function assertRoomForBackup(backupDir: string, kind: BackupKind, s
   if (disk.freeBytes >= needed) return;
   throw new LifeboatError(
     `Not enough free space for a new ${kind} backup in ${backupDir}: ${formatBytes(disk.freeBytes)} free, and the previous one (${previous.fileName}) took ${formatBytes(previous.bytes)}.`,
-    'Nothing was written. Run "Lifeboat: Clean Up Old Backups" to see what retention can delete, free space on that disk, or point lifeboat.backupDirectory elsewhere.',
+    'Nothing was written. See what retention can delete, free space on that disk, or point lifeboat.backupDirectory elsewhere.',
+    undefined,
+    { ui: 'preview-cleanup' },
   );
 }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { startContainers, stopContainers } from './appServices';
 import { waitForContainers } from './containerHealth';
-import { engineDownError, isEngineDown } from './docker';
+import { toEngineError } from './docker';
 import type { Stack } from './discovery';
 import { CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted } from './errors';
 import { ensurePrivateDir } from './fsSafe';
@@ -20,9 +20,9 @@ import {
 import { HelperSession } from './helperSession';
 import { acquireLock } from './lock';
 import { WRITER_OPERATION } from './partials';
-import { Logger, silentLogger } from './logger';
+import { Logger } from './logger';
 import { readManifest } from './manifest';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, ProgressFn, WithDefaults, withDefaults } from './progress';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
 import { CheckedVolumeArchive, VolumeRoot, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
 import { settleLeftovers } from './volumeLeftovers';
@@ -98,15 +98,16 @@ export interface VolumeRestoreResult {
  * a volume that any container references, stopped ones included, and removing the project's
  * containers is not ours to do. Its driver, options and Compose labels stay as they are.
  */
-export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
+export async function restoreVolume(docker: Docker, options: VolumeRestoreOptions): Promise<VolumeRestoreResult> {
+  const opts = withDefaults(options);
+  const log = opts.logger;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
   const { manifest: raw, problem } = await readManifest(opts.file);
   if (problem) log.warn(`${opts.file}: ${problem}`);
   if (raw && raw.kind !== 'volume') {
-    throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a file from the Volumes group.');
+    throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a volume snapshot.', undefined, { ui: 'choose-volume-snapshot' });
   }
   const manifest = raw as VolumeManifest | undefined;
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
@@ -117,9 +118,8 @@ export async function restoreVolume(docker: Docker, opts: VolumeRestoreOptions):
   }
 }
 
-async function restoreFrom(docker: Docker, opts: VolumeRestoreOptions, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptions>, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
+  const { logger: log, progress } = opts;
   // 1. Who uses the volume.
   let facts: VolumeFacts;
   try {
@@ -268,6 +268,7 @@ function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined
 }
 
 interface StageSpec extends OperationOptions {
+  progress: ProgressFn;
   volume: string;
   file: string;
   manifest?: VolumeManifest;
@@ -284,7 +285,7 @@ interface StageSpec extends OperationOptions {
  * goes, and the error says nothing was changed (the live data never was).
  */
 async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVolumeArchive> {
-  const progress = spec.progress ?? noProgress;
+  const { progress } = spec;
   const target = `/data/${spec.staging}`;
   let total: number;
   try {
@@ -318,10 +319,13 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
     }
     if (putError) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(putError)) throw engineDownError(putError);
-      throw new LifeboatError(
-        `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(putError as Error).message}. Nothing was changed.`,
-        'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+      throw toEngineError(putError, (err) =>
+        new LifeboatError(
+          `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}. Nothing was changed.`,
+          'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+          undefined,
+          { cause: err },
+        ),
       );
     }
     const checked = { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
@@ -405,6 +409,8 @@ async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Erro
     return new LifeboatError(
       `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
       `The previous content is inside the volume, in the folder ${r.aside}${kept}; move it back once the cause is fixed (see the Lifeboat log).`,
+      undefined,
+      { cause: rbErr },
     );
   }
   let health = '';
@@ -440,8 +446,8 @@ interface Recreate {
  * up` adopts it), checked to be empty (a volume made meanwhile by someone else is refused, not
  * overwritten), and filled. A failure removes the volume again: the state is as it was.
  */
-async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r: Recreate): Promise<VolumeRestoreResult> {
-  const log = opts.logger ?? silentLogger;
+async function recreateAndRestore(docker: Docker, opts: WithDefaults<VolumeRestoreOptions>, r: Recreate): Promise<VolumeRestoreResult> {
+  const log = opts.logger;
   const recorded = r.manifest?.volumeDriver;
   const spec: VolumeSpec = recorded
     ? { driver: recorded.driver || 'local', options: recorded.options ?? {}, labels: recorded.labels ?? {} }
@@ -452,7 +458,7 @@ async function recreateAndRestore(docker: Docker, opts: VolumeRestoreOptions, r:
   let created = false;
   try {
     throwIfAborted(opts.signal);
-    (opts.progress ?? noProgress)({ phase: `Creating the volume ${opts.volume}` });
+    opts.progress({ phase: `Creating the volume ${opts.volume}` });
     const facts = await createVolume(docker, opts.volume, spec);
     created = true;
     // `volume create` returns an existing volume of the same name without complaint.
@@ -499,7 +505,7 @@ interface PutSpec {
   source: BackupSource;
   root?: VolumeRoot;
   signal?: AbortSignal;
-  progress?: OperationOptions['progress'];
+  progress: ProgressFn;
   log: Logger;
   /** false: the volume is known to be empty (just created). */
   empty?: boolean;
@@ -511,7 +517,7 @@ interface PutSpec {
  * The helper runs argv only (contract 7 in docs/contracts.md): `find … -exec rm`, `chown`, `chmod`.
  */
 async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
-  const progress = spec.progress ?? noProgress;
+  const { progress } = spec;
   throwIfAborted(spec.signal);
   if (spec.empty !== false) {
     progress({ phase: `Emptying ${spec.volume}` });
@@ -541,8 +547,7 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
       await feeding;
     } catch (err) {
       if (spec.signal?.aborted) throw new CancelledError();
-      if (isEngineDown(err)) throw engineDownError(err);
-      throw new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}`);
+      throw toEngineError(err, (e) => new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(e as Error).message}`, undefined, undefined, { cause: e }));
     }
   } finally {
     await removeHelper(helper, spec.log);

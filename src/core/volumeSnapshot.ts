@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startContainers, stopContainers } from './appServices';
-import { engineDownError, isEngineDown } from './docker';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
-import { ensurePrivateDir, fsyncDir, fsyncPath, removeQuietly, PRIVATE_FILE } from './fsSafe';
+import { AtomicFile, freeName, partialStream } from './atomicFile';
+import { isEngineDown, toEngineError } from './docker';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
+import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, removeStaleHelpers, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
@@ -14,11 +15,11 @@ import { startLeftStopped } from './startLeftStopped';
 import { HeldLock, acquireLock } from './lock';
 import { WRITER_OPERATION, sweepStalePartials } from './partials';
 import { assertRoomForBackup } from './storageGuard';
-import { Logger, silentLogger } from './logger';
-import { Manifest, writeManifest } from './manifest';
-import { KIND_FOLDERS, partialName, safeSegment, timestamp } from './naming';
+import { Logger } from './logger';
+import { Manifest } from './manifest';
+import { KIND_FOLDERS, safeSegment, timestamp } from './naming';
 import { ParallelGzip } from './parallelGzip';
-import { OperationOptions, noProgress } from './progress';
+import { OperationOptions, WithDefaults, withDefaults } from './progress';
 import { TarTruncated, VolumeRoot, VolumeTarScan } from './volumeTarScan';
 import { toolVersion } from './version';
 import { formatBytes, formatCountOf } from './format';
@@ -84,8 +85,9 @@ export function volumeSnapshotName(volume: string, date: Date): string {
  * proof the tar is whole), the parallel gzip and a hash to a partial file, which is fsynced and
  * renamed (contract 1 in docs/contracts.md). Stopped containers are started again in a `finally`.
  */
-export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions): Promise<VolumeSnapshotResult> {
-  const log = opts.logger ?? silentLogger;
+export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOptions): Promise<VolumeSnapshotResult> {
+  const opts = withDefaults(options);
+  const { logger: log, progress } = opts;
   throwIfAborted(opts.signal);
   const facts = await inspectVolume(docker, opts.volume);
   const users = await volumeUsers(docker, opts.volume);
@@ -110,12 +112,12 @@ export async function snapshotVolume(docker: Docker, opts: VolumeSnapshotOptions
     // A restore's detached removal of the previous content must not end up in the copy.
     await waitForVolumeCleanup(docker, opts.volume, log);
     // The app is down from here on: the progress says so, whoever is watching.
-    if (toStop.length) (opts.progress ?? noProgress)({ phase: `Stopping ${toStop.join(', ')}…` });
+    if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}…` });
     stopped = await stopContainers(docker, toStop, log, (names) => lock.noteStopped(names));
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
   } finally {
-    await restartAndRelease(docker, [...stopped].reverse(), lock, log, opts.progress ?? noProgress);
+    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress);
   }
 }
 
@@ -183,11 +185,12 @@ export interface WriteSnapshotOptions extends OperationOptions {
  * The snapshot itself, without the lock or stopping anything: a restore holds the lock and
  * has stopped the containers already when it takes its safety snapshot.
  */
-export async function writeVolumeSnapshot(docker: Docker, opts: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest }> {
+export async function writeVolumeSnapshot(docker: Docker, options: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest }> {
+  const opts = withDefaults(options);
   const written = await writeOnce(docker, opts);
   if ('path' in written) return written;
   // Copies an interrupted restore left (no previous content among them): gone, then read again.
-  const log = opts.logger ?? silentLogger;
+  const log = opts.logger;
   await runHelper(docker, { volume: opts.volume, image: opts.image, readOnly: false, purpose: 'cleanup', argv: ['rm', '-rf', ...written.leftovers.map((d) => `/data/${d}`)] }, log);
   log.warn(`${opts.volume}: removed ${written.leftovers.join(', ')}, left by an interrupted restore (copies only; the live data was not touched).`);
   const again = await writeOnce(docker, opts);
@@ -195,18 +198,18 @@ export async function writeVolumeSnapshot(docker: Docker, opts: WriteSnapshotOpt
   throw new LifeboatError(`${opts.volume} still holds ${again.leftovers.join(', ')} after they were removed.`, 'Another program may be restoring into this volume; retry when it is done.');
 }
 
-async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest } | { leftovers: string[] }> {
-  const log = opts.logger ?? silentLogger;
-  const progress = opts.progress ?? noProgress;
+async function writeOnce(docker: Docker, opts: WithDefaults<WriteSnapshotOptions>): Promise<{ path: string; manifest: VolumeManifest } | { leftovers: string[] }> {
+  const { logger: log, progress } = opts;
   const started = Date.now();
   throwIfAborted(opts.signal);
 
   const dir = join(opts.backupDir, KIND_FOLDERS.volume);
   await ensurePrivateDir(opts.backupDir);
   await ensurePrivateDir(dir);
-  const name = await freeName(dir, opts.volume, opts.now ?? (() => new Date()));
+  const name = await freeName(dir, (t) => volumeSnapshotName(opts.volume, t), opts.now ?? (() => new Date()), 'snapshots');
   const finalPath = join(dir, name);
-  let partial: string | undefined = join(dir, partialName(name));
+  const file = new AtomicFile(finalPath);
+  const partial = file.partial;
   let helper: Docker.Container | undefined;
   const phase = opts.purpose === 'safety' ? `Safety snapshot of ${opts.volume}` : `Copying ${opts.volume}`;
   try {
@@ -223,7 +226,7 @@ async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ 
     const scan = new VolumeTarScan({ guard: 'note', onBytes: (bytes) => progress({ phase, bytes }) });
     const gzip = new ParallelGzip({ level: opts.level ?? 6 });
     const hash = new HashStream();
-    const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
+    const out = partialStream(partial);
     try {
       await pipeline(source, scan, gzip, hash, out, { signal: opts.signal });
     } catch (err) {
@@ -235,10 +238,7 @@ async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ 
       checkLeftovers(opts.volume, scan.facts.leftovers, opts.image);
       return { leftovers: Object.keys(scan.facts.leftovers) };
     }
-    await fsyncPath(partial);
-    await fs.rename(partial, finalPath);
-    partial = undefined;
-    await fsyncDir(dir);
+    await file.commit();
 
     const f = scan.facts;
     if (f.unsafe) log.warn(`${opts.volume}: the entry ${f.unsafe}; a restore of this snapshot will refuse it (contract 9).`);
@@ -262,41 +262,22 @@ async function writeOnce(docker: Docker, opts: WriteSnapshotOptions): Promise<{ 
       durationMs: Date.now() - started,
       verifications: [],
     };
-    try {
-      await writeManifest(finalPath, manifest);
-    } catch (err) {
-      // The snapshot itself is complete and checked; a missing manifest only costs metadata.
-      log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`);
-    }
+    await file.writeManifest(manifest, (err) => log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`));
     log.info(`Snapshot complete: ${name} (${formatBytes(hash.bytes)}, ${formatCountOf(f.entries, 'entry', 'entries')}, ${formatBytes(f.dataBytes)} of files)`);
     return { path: finalPath, manifest };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
-    if (partial) await removeQuietly(partial);
+    await file.discard();
     await removeHelper(helper, log);
   }
 }
 
-/** A name not taken yet: two snapshots within one second get consecutive seconds. */
-async function freeName(dir: string, volume: string, now: () => Date): Promise<string> {
-  const t = now();
-  for (let i = 0; i < 60; i++) {
-    const name = volumeSnapshotName(volume, new Date(t.getTime() + i * 1000));
-    try {
-      await fs.access(join(dir, name));
-    } catch {
-      return name;
-    }
-  }
-  throw new LifeboatError(`Too many snapshots named for ${t.toISOString()} in ${dir}.`);
-}
-
 function engineOr(err: unknown, what: string): Error {
-  if (isEngineDown(err)) return engineDownError(err);
-  if (err instanceof LifeboatError) return err;
-  return new LifeboatError(`${what}: ${(err as Error)?.message ?? String(err)}`, 'See the Lifeboat log, then retry.');
+  return toEngineError(err, (e) =>
+    e instanceof LifeboatError ? e : new LifeboatError(`${what}: ${(e as Error)?.message ?? String(e)}`, 'See the Lifeboat log, then retry.', undefined, { cause: e }),
+  );
 }
 
 function explainStream(err: unknown, volume: string, partial: string): Error {
@@ -304,9 +285,10 @@ function explainStream(err: unknown, volume: string, partial: string): Error {
     return new LifeboatError(
       `Docker's archive of the volume ${volume} ended early (${(err as Error).message}); the partial snapshot was removed.`,
       'Check that the Docker engine is healthy (`docker info`), then retry. Older snapshots are untouched.',
+      undefined,
+      { cause: err },
     );
   }
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code) && !isEngineDown(err)) return fsError(err, 'write the snapshot', dirname(partial));
+  if (isFsError(err) && !isEngineDown(err)) return fsError(err, 'write the snapshot', dirname(partial));
   return engineOr(err, `The snapshot of ${volume} failed`);
 }

@@ -3,7 +3,7 @@ import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, UnsafeEntry } from './archiveGuard';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from './errors';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted } from './errors';
 import { HashStream } from './hashStream';
 import { inflater } from './inflate';
 import { tarEntryFacts } from './tarEntryFacts';
@@ -211,10 +211,11 @@ export function explainArchive(err: unknown, path: string, purpose: 'restore' | 
     );
   }
   if (err instanceof LifeboatError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code && /^E[A-Z]+$/.test(code) && code !== 'ERR_STREAM_PREMATURE_CLOSE') return fsError(err, 'read the snapshot', path);
+  if (isFsError(err)) return fsError(err, 'read the snapshot', path);
   return new LifeboatError(
     `The snapshot ${path} is truncated or corrupt (${(err as Error)?.message ?? String(err)}).${purpose === 'restore' ? ' Nothing was changed.' : ''}`,
-    'Check it against its manifest (Verify Backup), or choose another snapshot.',
+    'Verify it against its manifest, or choose another snapshot.',
+    undefined,
+    { cause: err },
   );
 }

@@ -54,7 +54,7 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
       return kept;
     }
     const e = err as LifeboatError;
-    throw new LifeboatError(`The backup ${name} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`, e.hint);
+    throw new LifeboatError(`The backup ${name} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`, e.hint, undefined, { cause: err, ui: e.ui });
   } finally {
     lb.catalog.invalidate();
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { causeLines } from '../core/causeChain';
 import type { BackupKind } from '../core/naming';
 import { stackBackup, stackBackupOptions, stackVerify } from '../core/backupJob';
 import { scheduledJob } from '../core/scheduledJob';
@@ -86,6 +87,7 @@ export class ScheduleService implements vscode.Disposable {
       await scheduler.start();
     } catch (err) {
       this.log.error(`Schedule: ${(err as Error).message}`);
+      for (const line of causeLines(err)) this.log.error(line);
     }
     this.changed.fire();
   }

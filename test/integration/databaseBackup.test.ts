@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/databaseBackup';
 import { connectDocker } from '../../src/core/docker';
 import { CancelledError, DockerUnavailableError, LifeboatError, LockedError } from '../../src/core/errors';
+import { cliHint } from '../../src/cli/cliHint';
+import { uiHint } from '../../src/extension/uiHint';
 import { recordFault, shown } from './faultMatrix';
 import { readManifest } from '../../src/core/manifest';
 import type { Stack } from '../../src/core/discovery';
@@ -326,7 +328,11 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       await recordSmall('storage too full for the previous backup\'s size', mnt, before);
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(err.message, /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/);
-        assert.match(err.hint ?? '', /Nothing was written.*Clean Up Old Backups/);
+        assert.match(err.hint ?? '', /Nothing was written.*See what retention can delete/);
+        // The command is the extension's to name (uiHint), not core's: the command line prints this too.
+        assert.equal(err.ui, 'preview-cleanup');
+        assert.match(uiHint(err) ?? '', /Nothing was written.*Clean Up Old Backups/);
+        assert.match(cliHint(err) ?? '', /lifeboat prune --dry-run/);
         return true;
       });
       assert.deepEqual(await snapshotFiles(mnt), before);

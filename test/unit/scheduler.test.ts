@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCron } from '../../src/core/cron';
-import { LockedError } from '../../src/core/errors';
+import { LifeboatError, LockedError } from '../../src/core/errors';
+import type { Logger } from '../../src/core/logger';
 import type { BackupKind } from '../../src/core/naming';
 import { scheduleDescription, scheduleLines } from '../../src/core/scheduleText';
 import { FakeClock } from './fakeClock';
@@ -24,7 +25,7 @@ const utc = (s: string) => new Date(`${s}Z`).getTime();
 interface Harness {
   clock: FakeClock;
   runs: { kind: BackupKind; at: string }[];
-  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number; zone?: 'UTC' | 'local' }): Scheduler;
+  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number; zone?: 'UTC' | 'local'; logger?: Logger }): Scheduler;
 }
 
 describe('Scheduler (injected clock)', () => {
@@ -51,6 +52,7 @@ describe('Scheduler (injected clock)', () => {
           zone: opts.zone ?? 'UTC',
           clock,
           tickMs: opts.tickMs ?? MIN,
+          logger: opts.logger,
           run:
             opts.job ??
             (async (kind) => {
@@ -243,6 +245,23 @@ describe('Scheduler (injected clock)', () => {
     assert.equal(retried?.ok, true);
     assert.equal(h.runs.length, 2);
     assert.equal(s.status()[0].last?.outcome, 'ok');
+  });
+
+  it("logs a failed run's cause chain under its FAILED line", async () => {
+    await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
+    const lines: string[] = [];
+    const logger: Logger = { info: () => {}, warn: () => {}, error: (m) => lines.push(m), tool: () => {} };
+    const disk = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    h.make({
+      logger,
+      job: async () => {
+        throw new LifeboatError('The backup could not be written.', 'Free some space.', undefined, { cause: disk });
+      },
+    });
+    await schedulers[0].start();
+    const failed = lines.findIndex((l) => /database backup FAILED: The backup could not be written\. Free some space\./.test(l));
+    assert.ok(failed >= 0, lines.join('\n'));
+    assert.equal(lines[failed + 1], '  caused by: ENOSPC: no space left on device, write');
   });
 
   it('postpones, not fails, a run whose backup finds the stack locked by a click, and runs it on a later tick', async () => {

@@ -93,7 +93,7 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
     await fs.writeFile(notGzip, 'not a gzip file at all');
     await assert.rejects(checkVolumeArchive(notGzip, { purpose: 'verify' }), (err: Error) => {
       assert.match(err.message, /^The snapshot .*plain\.tar\.gz is truncated or corrupt \(incorrect header check\)\.$/);
-      assert.match((err as LifeboatError).hint ?? '', /Verify Backup/);
+      assert.match((err as LifeboatError).hint ?? '', /Verify it against its manifest/);
       return true;
     });
     await assert.rejects(checkVolumeArchive(notGzip), /truncated or corrupt \(incorrect header check\)\. Nothing was changed\./);

@@ -72,6 +72,7 @@ export function parseAgeIdentityFile(text: string, source = 'the identity file')
     try {
       identities.push(parseAgeIdentity(line));
     } catch (err) {
+      // No cause: the parser's words may quote the line, which holds a secret key (contract 8).
       throw new CryptoError('bad-key', `line ${i + 1} of ${source} is not an age identity`, (err as CryptoError).hint);
     }
   }

@@ -1,4 +1,4 @@
-import { LifeboatError } from '../errors';
+import { LifeboatError, type LifeboatErrorOptions } from '../errors';
 
 /**
  * What went wrong with an encrypted file, for callers that react differently (ask for the
@@ -8,8 +8,8 @@ import { LifeboatError } from '../errors';
 export type CryptoErrorCode = 'wrong-key' | 'truncated' | 'tampered' | 'not-encrypted' | 'unsupported' | 'bad-key';
 
 export class CryptoError extends LifeboatError {
-  constructor(readonly code: CryptoErrorCode, message: string, hint?: string) {
-    super(message, hint);
+  constructor(readonly code: CryptoErrorCode, message: string, hint?: string, options?: LifeboatErrorOptions) {
+    super(message, hint, undefined, options);
     this.name = 'CryptoError';
   }
 }

@@ -17,7 +17,7 @@ export async function readKeyFile(path: string): Promise<Buffer> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new LifeboatError(`The key file ${path} does not exist.`, 'Create it (e.g. `openssl rand -base64 32 > key && chmod 600 key`) or choose another key file.');
     if (code === 'EACCES' || code === 'EPERM') throw new LifeboatError(`The key file ${path} is not readable by this user (${code}).`, `Make it readable by you only: \`chmod 600 ${path}\` as its owner.`);
-    throw new LifeboatError(`Cannot read the key file ${path}: ${(err as Error).message}`);
+    throw new LifeboatError(`Cannot read the key file ${path}: ${(err as Error).message}`, undefined, undefined, { cause: err });
   }
   try {
     // fstat on the open handle: the mode checked is the mode of the file actually read.

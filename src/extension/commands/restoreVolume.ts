@@ -92,7 +92,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Health check ${health.url}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo);
+      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, { cause: err });
     }
   }
   void vscode.window.showInformationMessage(volumeRestoredNotice({ volume, file, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }));

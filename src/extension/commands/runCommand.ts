@@ -1,8 +1,10 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
+import { causeLines } from '../../core/causeChain';
 import { LifeboatError, isCancelled } from '../../core/errors';
 import { shortenPaths } from '../../core/format';
 import { notificationText, plainText } from '../../core/plainText';
+import { uiHint } from '../uiHint';
 import type { Lifeboat } from '../lifeboat';
 
 export type CommandHandler = (lb: Lifeboat, ...args: unknown[]) => Promise<unknown>;
@@ -31,10 +33,12 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
       commandErrors.last = error;
       const text =
         error instanceof LifeboatError
-          ? notificationText(error.message, error.hint)
+          ? notificationText(error.message, uiHint(error))
           : plainText(`Lifeboat: ${id.replace('lifeboat.', '')} failed: ${error.message}`);
       lb.log.error(`${id}: ${text}`);
       if (!(error instanceof LifeboatError) && error.stack) lb.log.error(error.stack);
+      // The notification says what to do; the log keeps what went wrong underneath.
+      for (const line of causeLines(error)) lb.log.error(line);
       const shown = shortenPaths(text, lb.stacks.folder?.uri.fsPath, homedir());
       commandErrors.text = shown;
       void vscode.window.showErrorMessage(shown, 'Show Log').then((pick) => {
