@@ -98,6 +98,11 @@ export function formatDuration(ms: number): string {
   return `${Math.round(minutes / 60)} h`;
 }
 
+/** An estimate ("about 4 s"): tenths of a second would claim a precision a guess does not have. */
+export function formatEstimate(ms: number): string {
+  return ms < 59_500 ? `${Math.max(1, Math.round(ms / 1000))} s` : formatDuration(ms);
+}
+
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '';
   return `${formatBytes((bytes * 1000) / ms)}/s`;

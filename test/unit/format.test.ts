@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatTime, formatUntil, formatWhen, freshness, shortenPaths } from '../../src/core/format';
+import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatEstimate, formatTime, formatUntil, formatWhen, freshness, shortenPaths } from '../../src/core/format';
 
 describe('format', () => {
   it('formatDuration says a span in its coarsest useful unit, tenths under ten seconds, never 0 s', () => {
@@ -77,5 +77,14 @@ describe('format', () => {
     assert.equal(shortenPaths(text, '/home/dev/sms', '/home/dev'), 'No backups in backups/database; the key ~/keys/age.txt; /etc/passwd');
     assert.equal(shortenPaths('/home/dev/smsx/a', '/home/dev/sms/', undefined), '/home/dev/smsx/a', 'a folder whose name only starts the same is not inside');
     assert.equal(shortenPaths('/a/b', '/', '/'), '/a/b', 'the root folder shortens nothing');
+  });
+});
+
+describe('formatEstimate', () => {
+  it('says whole seconds, at least one, and minutes past a minute', () => {
+    assert.equal(formatEstimate(3_900), '4 s');
+    assert.equal(formatEstimate(200), '1 s');
+    assert.equal(formatEstimate(59_000), '59 s');
+    assert.equal(formatEstimate(150_000), '3 min');
   });
 });

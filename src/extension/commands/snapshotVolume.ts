@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
-import { formatDuration } from '../../core/format';
+import { formatEstimate } from '../../core/format';
 import { snapshotCreatedNotice } from '../../core/notices';
 import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
@@ -65,7 +65,7 @@ async function askToStop(lb: Lifeboat, volume: string): Promise<string[] | undef
   const toStop = await containersToStop(lb.stacks.engine, volume);
   if (toStop.length === 0) return [];
   const last = await lastSnapshotDuration(lb.stacks.settings.backupDirectory, volume);
-  const howLong = last === undefined ? 'a short while' : `about ${formatDuration(last)}`;
+  const howLong = last === undefined ? 'a short while' : `about ${formatEstimate(last)}`;
   const names = toStop.join(', ');
   const chosen = await lb.prompter.confirm(
     `Stop ${names} for ${howLong} to snapshot ${volume}?`,
