@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs, truncateSync, unlinkSync } from 'node:fs';
+import { promises as fs, symlinkSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archiveConfig } from '../../src/core/configArchive';
@@ -59,6 +59,20 @@ describe('archiveConfig: files changed while they are archived (issue 13)', () =
     await assert.rejects(archiveWhile(() => unlinkSync(join(ws, 'z.conf'))), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
       assert.match(err.message, /^Cannot read the config file \(.*\/ws\/z\.conf\): ENOENT/);
+      return true;
+    });
+    assert.deepEqual(await fs.readdir(join(backupDir, 'config')), []);
+  });
+
+  it('a file swapped for a symbolic link after the plan was made is refused, naming it; the link is not followed', async () => {
+    const swap = () => {
+      unlinkSync(join(ws, 'z.conf'));
+      symlinkSync('/etc/passwd', join(ws, 'z.conf'));
+    };
+    await assert.rejects(archiveWhile(swap), (err: unknown) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.equal(err.message, 'z.conf turned into a symbolic link while it was being archived.');
+      assert.equal(err.hint, 'Retry when the files are not being changed.');
       return true;
     });
     assert.deepEqual(await fs.readdir(join(backupDir, 'config')), []);
