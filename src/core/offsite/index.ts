@@ -4,5 +4,5 @@ export { FolderDestination } from './folderDestination';
 export { parseDestination } from './parseDestination';
 export { copyOffsite, readRemoteManifest } from './copyOffsite';
 export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';
-export { offsitePathOf, offsiteCopies } from './offsiteCopies';
-export type { OffsiteCopy } from './offsiteCopies';
+export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState } from './offsiteCopies';
+export type { OffsiteCopy, OffsiteState } from './offsiteCopies';

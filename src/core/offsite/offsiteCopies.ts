@@ -35,3 +35,25 @@ export async function offsiteCopies(destination: Destination): Promise<Map<strin
   }
   return out;
 }
+
+/** What the Backups view shows about a destination: where it is, what it holds, or why it could not be read. */
+export interface OffsiteState {
+  where: string;
+  copies: Map<string, OffsiteCopy>;
+  problem?: string;
+}
+
+/** The copies at a destination, or the reason they could not be listed (a disk that is not mounted). */
+export async function readOffsiteState(destination: Destination): Promise<OffsiteState> {
+  try {
+    await destination.check();
+    return { where: destination.describe(), copies: await offsiteCopies(destination) };
+  } catch (err) {
+    return { where: destination.describe(), copies: new Map(), problem: (err as Error).message };
+  }
+}
+
+/** The copy standing for a local backup, by its file name (an encrypted local file has the same name there). */
+export function offsiteCopyOf(state: OffsiteState, fileName: string): OffsiteCopy | undefined {
+  return state.copies.get(fileName);
+}
