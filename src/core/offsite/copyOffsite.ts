@@ -89,7 +89,9 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   const sent = new HashStream();
   let pending: PendingWrite | undefined;
   try {
-    pending = await destination.write(remotePath);
+    pending = await destination.write(remotePath).catch((err) => {
+      throw destinationError(err, `write the copy of "${name}"`, destination);
+    });
     const stages: (Readable | Transform | Writable)[] = [createReadStream(backup), source];
     if (encrypt) stages.push(encryptor(opts.key!));
     stages.push(sent, pending.stream);
@@ -97,7 +99,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       await pipeline(stages as unknown as [Readable, ...Transform[], Writable], { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
-      throw fsError(err, 'write the off-site copy', `${destination.describe()}/${remotePath}`);
+      throw destinationError(err, `write the copy of "${name}"`, destination);
     }
     const localSha = source.digest();
     const recorded = ownManifest?.file.sha256;
@@ -115,7 +117,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       await pipeline(await pending.readBack(), check, sink(), { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
-      throw fsError(err, 'read back the off-site copy', `${destination.describe()}/${remotePath}`);
+      throw destinationError(err, `read back the copy of "${name}"`, destination);
     }
     if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
       throw new LifeboatError(
@@ -143,6 +145,26 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   } finally {
     if (pending) await pending.abort();
   }
+}
+
+/**
+ * A file-system error at the destination, said as such: the local backup folder's advice
+ * (lifeboat.backupDirectory) would point at the wrong disk.
+ */
+function destinationError(err: unknown, action: string, destination: Destination): LifeboatError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (err instanceof LifeboatError && !code) return err;
+  const at = destination.describe();
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new LifeboatError(
+      `The off-site destination ${at} is full (${code}): could not ${action}. Nothing was left there, and the local backup is unchanged.`,
+      'Free space on that disk, or point lifeboat.offsite.destination at a larger one, then copy again.',
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new LifeboatError(`Cannot ${action}: ${at} is not writable (${code}). The local backup is unchanged.`, "Fix the folder's permissions (or mount it read-write), or point lifeboat.offsite.destination elsewhere.");
+  }
+  return new LifeboatError(`Cannot ${action} at ${at}: ${(err as Error)?.message ?? String(err)}. The local backup is unchanged.`, 'Check that the destination is reachable and retry.');
 }
 
 function usableKey(key: OffsiteKey | undefined): boolean {
@@ -200,7 +222,7 @@ async function writeSmall(destination: Destination, path: string, text: string, 
   } catch (err) {
     if (signal?.aborted) throw new CancelledError();
     if (err instanceof LifeboatError) throw err;
-    throw fsError(err, 'write the off-site manifest', `${destination.describe()}/${path}`);
+    throw destinationError(err, `write the manifest ${path}`, destination);
   } finally {
     if (!done) await pending.abort();
   }

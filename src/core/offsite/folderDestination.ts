@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError, fsError } from '../errors';
+import { LifeboatError } from '../errors';
 import { PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly } from '../fsSafe';
 import { partialName } from '../naming';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
@@ -26,7 +26,7 @@ export class FolderDestination implements Destination {
           'Mount the disk or share, or correct the setting lifeboat.offsite.destination. Lifeboat does not create it, so that an unmounted disk is not mistaken for an empty one.',
         );
       }
-      throw fsError(err, 'open the off-site folder', this.root);
+      throw folderError(err, 'open the off-site folder', this.root);
     });
     if (!st.isDirectory()) throw new LifeboatError(`The off-site destination ${this.root} is not a folder.`, 'Correct the setting lifeboat.offsite.destination.');
   }
@@ -46,7 +46,7 @@ export class FolderDestination implements Destination {
       names = await fs.readdir(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw fsError(err, 'list the off-site folder', dir);
+      throw folderError(err, 'list the off-site folder', dir);
     }
     const out: RemoteEntry[] = [];
     for (const name of names) {
@@ -64,7 +64,7 @@ export class FolderDestination implements Destination {
       return st.isFile() ? { path, bytes: st.size, modified: st.mtime } : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw fsError(err, 'read the off-site folder', this.full(path));
+      throw folderError(err, 'read the off-site folder', this.full(path));
     }
   }
 
@@ -78,7 +78,7 @@ export class FolderDestination implements Destination {
     try {
       await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     } catch (err) {
-      throw fsError(err, 'create the off-site folder', dir);
+      throw folderError(err, 'create the off-site folder', dir);
     }
     const partial = join(dir, partialName(final.slice(dir.length + sep.length)));
     // 'w', not 'wx': a partial left by a killed run is ours to replace, it never counted.
@@ -87,7 +87,7 @@ export class FolderDestination implements Destination {
       stream.once('open', () => resolve());
       stream.once('error', reject);
     }).catch((err) => {
-      throw fsError(err, 'write the off-site copy', partial);
+      throw folderError(err, 'write the off-site copy', partial);
     });
     let done = false;
     return {
@@ -120,7 +120,20 @@ async function openRead(file: string): Promise<Readable> {
     stream.once('open', () => resolve());
     stream.once('error', reject);
   }).catch((err) => {
-    throw fsError(err, 'read the off-site copy', file);
+    throw folderError(err, 'read the off-site copy', file);
   });
   return stream;
+}
+
+/** Like fsError, but the way out is the off-site setting, not the local backup folder's. */
+function folderError(err: unknown, action: string, path: string): LifeboatError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const e = new LifeboatError(
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `The off-site disk holding ${path} is full (${code}): could not ${action}.`
+      : `Cannot ${action} (${path}): ${(err as Error)?.message ?? String(err)}`,
+    'Check the disk or share behind lifeboat.offsite.destination (mounted, writable, with free space), or point the setting elsewhere.',
+  );
+  (e as { code?: string }).code = code;
+  return e;
 }
