@@ -47,7 +47,7 @@ describe('Copy Off-site in the extension host', function () {
   });
 
   after(async () => {
-    for (const key of ['backupDirectory', 'offsite.destination', 'offsite.requireEncryption', 'encryption.keyFile']) await setSetting(key, undefined);
+    for (const key of ['backupDirectory', 'offsite.destination', 'offsite.requireEncryption', 'offsite.copyNewBackups', 'encryption.keyFile']) await setSetting(key, undefined);
     await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -93,5 +93,18 @@ describe('Copy Off-site in the extension host', function () {
     assert.equal(await sha256(copy), await sha256(backup));
     const head = execFileSync('sh', ['-c', `gunzip -c "${copy}" | head -n 5`]).toString();
     assert.match(head, /^-- PostgreSQL database dump$/m);
+  });
+
+  it('copyNewBackups: Back Up Database copies the new backup once verified', async () => {
+    await setSetting('offsite.copyNewBackups', true);
+    // Backups are named by the second: the next one must not share the first one's name.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const made = (await vscode.commands.executeCommand<string>('lifeboat.backupDatabase'))!;
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.notEqual(made, backup);
+    const copy = join(nas, 'database', basename(made));
+    assert.equal(await sha256(copy), await sha256(made));
+    assert.equal(JSON.parse(await fs.readFile(`${copy}.json`, 'utf8')).file.sha256, await sha256(made));
+    assert.match(String((await item(made))?.description), / · local \+ off-site$/);
   });
 });
