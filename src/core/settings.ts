@@ -120,6 +120,25 @@ export class LifeboatSettings {
     return this.get<number>('health.maxAgeHours') ?? 24;
   }
 
+  /**
+   * `lifeboat.offsite.destination`: a folder, made absolute like the backup folder; a URL
+   * (`s3://`, `sftp://`) as written, for the off-site module to accept or refuse. Empty: none.
+   */
+  get offsiteDestination(): string | undefined {
+    const v = this.str('offsite.destination');
+    if (!v) return undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : this.path(v);
+  }
+
+  /** On unless set to false: plaintext leaves the machine only when the user allows it. */
+  get offsiteRequireEncryption(): boolean {
+    return this.get<boolean>('offsite.requireEncryption') !== false;
+  }
+
+  get offsiteCopyNewBackups(): boolean {
+    return this.get<boolean>('offsite.copyNewBackups') === true;
+  }
+
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
     const v = this.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';

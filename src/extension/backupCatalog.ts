@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { BackupEntry, listBackups } from '../core/catalog';
 import type { Logger } from '../core/logger';
+import { OffsiteState, parseDestination, readOffsiteState } from '../core/offsite';
 import type { StackService } from './stackService';
 
 /**
@@ -53,11 +54,30 @@ export class BackupCatalog implements vscode.Disposable {
     return loading;
   }
 
+  private offsiteState: Promise<OffsiteState | undefined> | undefined;
+
+  /**
+   * What the off-site destination holds, read once per listing like the folder; undefined when
+   * no destination is set. A destination that cannot be read is a state with its problem.
+   */
+  offsite(): Promise<OffsiteState | undefined> {
+    this.offsiteState ??= (async () => {
+      try {
+        const destination = parseDestination(this.stacks.settings.offsiteDestination);
+        return destination ? await readOffsiteState(destination) : undefined;
+      } catch (err) {
+        return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), problem: (err as Error).message };
+      }
+    })();
+    return this.offsiteState;
+  }
+
   /** Forget the cache (and any listing under way) and tell listeners; they reload when they next ask. */
   invalidate(): void {
     this.generation++;
     this.entries = undefined;
     this.loading = undefined;
+    this.offsiteState = undefined;
     this.changed.fire();
   }
 

@@ -6,6 +6,7 @@ import { BackupCatalog } from './backupCatalog';
 import { registerCommands } from './commands/registry';
 import { commandErrors } from './commands/runCommand';
 import type { Lifeboat } from './lifeboat';
+import { copyNewBackup } from './copyNewBackup';
 import { encryptNewBackup } from './encryptNewBackup';
 import { OutputLogger } from './outputLogger';
 import { Prompter, vscodePrompter } from './prompter';
@@ -58,8 +59,9 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   statusBar.schedules = () => schedule.status();
   header.schedules = () => (schedule.status() ?? []).map((x) => ({ kind: x.kind, cron: x.cron, next: x.next?.toISOString(), last: x.last?.lastStart, lastOk: x.last?.outcome ? x.last.outcome === 'ok' : undefined }));
   const lb: Lifeboat = { context, log, stacks, catalog, tree, header, statusBar, schedule, prompter: vscodePrompter };
-  // A scheduled backup is encrypted like one made by a click (lifeboat.encryption.encryptNewBackups).
-  schedule.afterVerify = async (file) => void (await encryptNewBackup(lb, file));
+  // A scheduled backup is encrypted and copied off-site like one made by a click
+  // (lifeboat.encryption.encryptNewBackups, lifeboat.offsite.copyNewBackups).
+  schedule.afterVerify = async (file) => await copyNewBackup(lb, (await encryptNewBackup(lb, file)).path);
 
   context.subscriptions.push(
     registerReportDocuments(),

@@ -3,6 +3,7 @@ import { archiveConfig as runArchive } from '../../core/configArchive';
 import { LifeboatError } from '../../core/errors';
 import { configArchivedNotice } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
+import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
@@ -32,6 +33,7 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);
+  await copyNewBackup(lb, sealed.path);
   const files = result.manifest.entries.filter((e) => e.type === 'file').length;
   for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);
   void vscode.window.showInformationMessage(

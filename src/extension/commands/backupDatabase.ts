@@ -4,6 +4,7 @@ import type { Stack } from '../../core/discovery';
 import { formatDuration } from '../../core/format';
 import { backupCreatedNotice, quote } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
+import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
@@ -54,6 +55,7 @@ async function makeBackup(lb: Lifeboat, stack: Stack): Promise<string> {
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);
+  await copyNewBackup(lb, sealed.path);
   const m = result.manifest;
   void vscode.window
     .showInformationMessage(

@@ -4,6 +4,7 @@ import { archiveConfig } from './archiveConfig';
 import { cleanUp } from './cleanUp';
 import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
+import { copyOffsite } from './copyOffsite';
 import { decryptBackup } from './decryptBackup';
 import { deleteBackup } from './deleteBackup';
 import { healthCheck } from './healthCheck';
@@ -40,6 +41,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.dropSideDatabase': dropSideDatabase,
   'lifeboat.encryptBackup': encryptBackup,
   'lifeboat.decryptBackup': decryptBackup,
+  'lifeboat.copyOffsite': copyOffsite,
   'lifeboat.forgetPassphrase': forgetPassphrase,
   'lifeboat.verifyBackup': verifyBackup,
   'lifeboat.verifyAllBackups': verifyAllBackups,
@@ -57,6 +59,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.verifyBackupFromExplorer': verifyBackup,
   'lifeboat.encryptBackupFromExplorer': encryptBackup,
   'lifeboat.decryptBackupFromExplorer': decryptBackup,
+  'lifeboat.copyOffsiteFromExplorer': copyOffsite,
   'lifeboat.restoreConfigFromExplorer': restoreConfig,
   'lifeboat.restoreVolumeFromExplorer': restoreVolume,
 };

@@ -4,6 +4,7 @@ import { formatEstimate } from '../../core/format';
 import { snapshotCreatedNotice } from '../../core/notices';
 import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
+import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
 import { runWithProgress } from '../runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
@@ -49,6 +50,7 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
     return result.path;
   }
   const sealed = await encryptNewBackup(lb, result.path);
+  await copyNewBackup(lb, sealed.path);
   void vscode.window.showInformationMessage(
     snapshotCreatedNotice({ path: sealed.path, verified: !!verified, encrypted: sealed.encrypted, bytes: result.manifest.file.bytes, stopped: result.stopped, live: stopContainers.length === 0 }),
   );

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BackupEntry } from '../../core/catalog';
 import { formatAge, formatBytes, formatCountOf, formatTime, formatWhen } from '../../core/format';
+import { OffsiteState, offsiteCopyOf } from '../../core/offsite';
 
 const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
   verified: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
@@ -11,17 +12,20 @@ const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
 /**
  * One backup file. Its contextValue (`backup.<kind>.<state>[.encrypted]`) drives the menus.
  * `original` is set for an encrypted copy of a listed backup: the row under that backup;
- * `seconds` when another row of the group was taken in the same minute.
+ * `seconds` when another row of the group was taken in the same minute. `offsite`, when a
+ * destination is set, says whether the backup also lives there.
  */
 export class BackupItem extends vscode.TreeItem {
-  constructor(readonly entry: BackupEntry, now: Date = new Date(), readonly original?: BackupEntry, seconds = false) {
+  constructor(readonly entry: BackupEntry, now: Date = new Date(), readonly original?: BackupEntry, seconds = false, offsite?: OffsiteState) {
     super(original ? `↳ encrypted (${entry.encryption})` : formatWhen(entry.createdAt, now, seconds), vscode.TreeItemCollapsibleState.None);
     this.id = entry.path;
     this.resourceUri = vscode.Uri.file(entry.path);
-    this.description = description(entry, now, original);
+    const place = offsite ? (offsiteCopyOf(offsite, entry.fileName) ? 'local + off-site' : 'local only') : undefined;
+    this.description = [description(entry, now, original), place].filter(Boolean).join(' · ');
     this.iconPath = entry.encryption ? new vscode.ThemeIcon('lock') : STATE_ICONS[entry.state];
     this.contextValue = `backup.${entry.kind}.${entry.state}${entry.encryption ? '.encrypted' : ''}`;
     this.tooltip = tooltip(entry, original);
+    if (offsite) this.tooltip.appendMarkdown(`\n\n${whereItLives(entry, offsite)}`);
   }
 }
 
@@ -60,4 +64,11 @@ function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.Mark
   }
   if (e.encryption) md.appendMarkdown(`\n\n$(lock) Encrypted (${e.encryption})${original ? ` copy of \`${original.fileName}\`` : ''}`);
   return md;
+}
+
+function whereItLives(e: BackupEntry, offsite: OffsiteState): string {
+  const copy = offsiteCopyOf(offsite, e.fileName);
+  if (copy) return `$(cloud) Also off-site in ${offsite.where}: \`${copy.remotePath}\` (${formatBytes(copy.bytes)}).`;
+  if (offsite.problem) return `$(warning) Off-site copies unknown: ${offsite.problem}`;
+  return `$(circle-slash) Only on this machine: no copy in ${offsite.where} yet ("Lifeboat: Copy Off-site").`;
 }

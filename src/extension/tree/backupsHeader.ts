@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { diskSpace } from '../../core/diskSpace';
 import { describeBackupCount } from '../../core/backupTotals';
 import { formatBytes, shortenPaths } from '../../core/format';
+import { quote } from '../../core/notices';
+import { offsiteCopyOf } from '../../core/offsite';
 import { ScheduleStatus, StatusReport, buildStatusReport } from '../../core/statusReport';
 import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
@@ -76,13 +78,16 @@ export class BackupsHeader implements vscode.Disposable {
     const low = report.disk?.low ? report.disk : undefined;
     // A series whose newest backup failed verification has no good copy: said before the totals.
     const failed = report.problems.find((p) => p.startsWith('the newest backup of')) ?? report.problems.find((p) => / failed verification /.test(p));
+    const notOffsite = await this.newestVerifiedNotOffsite();
     this.statusMessage = low
       ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}). Preview Cleanup frees space safely.`
       : failed
         ? `⚠ ${failed.charAt(0).toUpperCase()}${failed.slice(1)}. Verify it again or make a new backup.`
-        : report.count
-          ? totals
-          : undefined;
+        : notOffsite
+          ? notOffsite
+          : report.count
+            ? totals
+            : undefined;
     this.render();
     if (low && !this.warnedLow) {
       this.warnedLow = true;
@@ -99,6 +104,20 @@ export class BackupsHeader implements vscode.Disposable {
     }
     if (!low) this.warnedLow = false;
     return report;
+  }
+
+  /**
+   * Only when a destination is set: a warning when the newest verified database backup has no
+   * off-site copy (or the destination cannot be read), since one lost disk would take it with the data.
+   */
+  private async newestVerifiedNotOffsite(): Promise<string | undefined> {
+    const offsite = await this.catalog.offsite();
+    if (!offsite) return undefined;
+    const newest = (await this.catalog.get()).find((e) => e.kind === 'database' && e.state === 'verified');
+    if (!newest) return undefined;
+    if (offsite.problem) return `⚠ Off-site copies cannot be checked: ${offsite.problem}`;
+    if (offsiteCopyOf(offsite, newest.fileName)) return undefined;
+    return `⚠ The newest verified database backup, ${quote(newest.fileName)}, has no off-site copy. Run "Lifeboat: Copy Off-site" on it.`;
   }
 
   dispose(): void {

@@ -101,7 +101,8 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const minutes = new Map<string, number>();
       const minute = (e: BackupEntry) => formatWhen(e.createdAt, now);
       for (const { entry, original } of rows) if (!original) minutes.set(minute(entry), (minutes.get(minute(entry)) ?? 0) + 1);
-      return rows.map(({ entry, original }) => new BackupItem(entry, now, original, (minutes.get(minute(entry)) ?? 0) > 1));
+      const offsite = await this.catalog.offsite();
+      return rows.map(({ entry, original }) => new BackupItem(entry, now, original, (minutes.get(minute(entry)) ?? 0) > 1, offsite));
     }
     if (node) return [];
 

@@ -38,6 +38,9 @@ const FILES: Record<string, string> = {
   "lifeboat.encryption.recipients": ["age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq",],
   "lifeboat.health.maxAgeHours": 48,
 }`,
+  'off-site, nested': `{
+  "lifeboat": { "offsite": { "destination": "/mnt/nas/sms", "requireEncryption": false, "copyNewBackups": true } }
+}`,
   'byte order mark': `\ufeff{ "lifeboat.backupDirectory": "/srv/backups/sms", "lifeboat.storage.minFreeMB": 2048 }`,
 };
 

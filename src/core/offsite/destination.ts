@@ -1,0 +1,45 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** One object at a destination, by its path relative to the destination's root ("database/x.sql.gz"). */
+export interface RemoteEntry {
+  path: string;
+  bytes: number;
+  modified?: Date;
+}
+
+/**
+ * An object being written. Bytes go to `stream`; nothing is visible under the final name until
+ * `commit()`. A folder or SFTP destination writes a partial name and renames it; an S3 one
+ * uploads to a staging key (multipart) and copies it into place, or completes the multipart
+ * upload at commit. `readBack()` reads what was written before it counts, so a copy is checked
+ * where it landed, not where it came from. `abort()` leaves nothing behind (an S3 multipart
+ * upload is aborted, so no parts stay billed); it is safe to call more than once.
+ */
+export interface PendingWrite {
+  readonly stream: Writable;
+  readBack(): Promise<Readable>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Where off-site copies go. Paths are relative, with forward slashes, and mirror the local
+ * backup folder (`database/…`, `config/…`, `volumes/…`), so the runbook's own tools read them.
+ */
+export interface Destination {
+  /** For messages and tooltips: "the folder /mnt/nas/sms". Never holds a secret. */
+  describe(): string;
+  /**
+   * Throws a LifeboatError that says what to fix when the destination cannot be used (a folder
+   * that is not mounted, a bucket that does not exist, wrong credentials). Never creates the root.
+   */
+  check(): Promise<void>;
+  /** Objects under `prefix` (a folder such as "database/"), partial writes excluded. */
+  list(prefix: string): Promise<RemoteEntry[]>;
+  /** The object, or undefined when there is none. */
+  stat(path: string): Promise<RemoteEntry | undefined>;
+  read(path: string): Promise<Readable>;
+  write(path: string): Promise<PendingWrite>;
+  /** Removes the object; a missing one is not an error. */
+  remove(path: string): Promise<void>;
+}

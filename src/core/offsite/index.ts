@@ -1,0 +1,8 @@
+/** Off-site copies: the public API; other code imports only from here. */
+export type { Destination, PendingWrite, RemoteEntry } from './destination';
+export { FolderDestination } from './folderDestination';
+export { parseDestination } from './parseDestination';
+export { copyOffsite, readRemoteManifest } from './copyOffsite';
+export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';
+export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState } from './offsiteCopies';
+export type { OffsiteCopy, OffsiteState } from './offsiteCopies';
