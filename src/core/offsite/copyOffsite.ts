@@ -56,7 +56,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   const name = basename(backup);
   const parsed = parseBackupName(name);
   if (!parsed) {
-    throw new LifeboatError(`"${name}" is not a Lifeboat or runbook backup name, so there is no place for it off-site.`, 'Choose a backup from the Backups view or the backups folder.');
+    throw new LifeboatError(`"${name}" is not a Lifeboat or runbook backup name, so there is no place for it off-site.`, 'Choose a backup from the backup folder.');
   }
   const st = await fs.stat(backup).catch((err) => {
     throw fsError(err, 'read the backup', backup);
@@ -68,7 +68,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   if (encrypt && !usableKey(opts.key)) {
     throw new LifeboatError(
       `"${name}" is not encrypted, and the setting lifeboat.offsite.requireEncryption keeps unencrypted backups from leaving this machine. Nothing was copied.`,
-      'Set a key: lifeboat.encryption.keyFile (a passphrase file, mode 600) or lifeboat.encryption.recipients (age public keys), or run "Lifeboat: Encrypt Backup" on it first. To copy it unencrypted, turn lifeboat.offsite.requireEncryption off.',
+      'Set a key: lifeboat.encryption.keyFile (a passphrase file, mode 600) or lifeboat.encryption.recipients (age public keys), or encrypt the backup first. To copy it unencrypted, turn lifeboat.offsite.requireEncryption off.',
     );
   }
   await destination.check();
@@ -106,7 +106,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
     if (recorded && recorded !== localSha) {
       throw new LifeboatError(
         `"${name}" does not match the sha256 its manifest recorded: it changed or is corrupt since it was made. Nothing was copied.`,
-        'Verify the backup ("Lifeboat: Verify Backup"), or make a new one and copy that.',
+        'Verify the backup, or make a new one and copy that.',
       );
     }
 
