@@ -17,7 +17,7 @@ const CHILD = join(__dirname, 'coreChild.js');
 const PROJECT = 'lifeboat-it-kill9rst';
 const VOL = 'lifeboat_it_kill9rst';
 const DB = 'lifeboat-it-kill9rst-db';
-const PORT = '55493';
+const PORT = '55481';
 const PG_IMAGE = 'lifeboat/postgres:15';
 const HELPER = 'lifeboat/helper:latest';
 

@@ -13,7 +13,7 @@ import { assertPortFree, dataFingerprint, docker, psql, run, snapshotFiles, temp
 const PROJECT = 'lifeboat-it-volfull';
 const VOL = 'lifeboat_it_volfull';
 const DB = 'lifeboat-it-volfull-db';
-const PORT = '55491';
+const PORT = '55483';
 
 describe('a full disk during a volume snapshot (3 MB tmpfs as the backup folder)', function () {
   this.timeout(180_000);
