@@ -167,11 +167,20 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
     const dirs = { staging: `.lifeboat-restore-${id}`, aside: `.lifeboat-safety-${id}` };
     const stopAll = async () => {
       if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}` });
-      stopped = await stopContainers(docker, toStop, log);
+      stopped = unique([...stopped, ...(await stopContainers(docker, toStop, log, (names) => lock.noteStopped(unique([...stopped, ...names]))))]);
     };
 
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
-    await settleLeftovers(session, opts.volume, image, log);
+    // A restore killed with the containers stopped never started them: once the volume is
+    // known to hold one content whole, they are this restore's to start again (contract 5),
+    // whatever happens next. Recorded in the lock at once, should this one be killed too.
+    const leftDown = lock.previous?.stopped ?? [];
+    await settleLeftovers(session, opts.volume, image, log, leftDown);
+    if (leftDown.length) {
+      log.warn(`${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${lock.previous!.operation} (process ${lock.previous!.pid}, started ${lock.previous!.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`);
+      await lock.noteStopped(leftDown);
+      stopped = [...leftDown];
+    }
     const needed = await unpackedBytes(manifest, source).catch(() => undefined);
     if (needed) await checkRoom(session, opts.volume, needed);
 

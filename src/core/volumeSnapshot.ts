@@ -11,6 +11,7 @@ import { ensurePrivateDir } from './fsSafe';
 import { HashStream } from './hashStream';
 import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, removeStaleHelpers, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
+import { restartAfterKilledRestore } from './interruptedRestore';
 import { startLeftStopped } from './startLeftStopped';
 import { HeldLock, acquireLock } from './lock';
 import { WRITER_OPERATION, sweepStalePartials } from './partials';
@@ -105,8 +106,10 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
     await removeStaleHelpers(docker, opts.volume, log);
     // Only a snapshot's own stops are undone here: it never changes the volume, so its
     // containers come back on the data they left. A killed restore may have left the volume
-    // half-swapped; its leftovers are settled (or refused, with the way out) further on.
-    if (lock.previous?.operation === WRITER_OPERATION.volume && (await startLeftStopped(docker, lock, log)).length && auto) {
+    // half-swapped: its containers start only once its leftovers are settled (or the refusal
+    // names them, with the way out).
+    const restarted = lock.previous?.operation === WRITER_OPERATION.volume ? await startLeftStopped(docker, lock, log) : await restartAfterKilledRestore(docker, lock, opts.volume, image, log);
+    if (restarted.length && auto) {
       toStop = autoStop(await volumeUsers(docker, opts.volume));
     }
     // A restore's detached removal of the previous content must not end up in the copy.

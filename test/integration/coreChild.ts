@@ -2,6 +2,9 @@
 // extension host runs, without VS Code around it. Usage: node coreChild.js <operation> <json>.
 // The log goes to stderr line by line (a kill loses nothing already written); the result or
 // the error as the user reads it goes to stdout as one JSON line.
+import { archiveConfig } from '../../src/core/configArchive';
+import { restoreDatabase } from '../../src/core/databaseRestore';
+import { discoverStack } from '../../src/core/discovery';
 import { connectDocker } from '../../src/core/docker';
 import type { Logger } from '../../src/core/logger';
 import { restoreVolume } from '../../src/core/volumeRestore';
@@ -13,6 +16,13 @@ const log: Logger = { info: line('info'), warn: line('warn'), error: line('error
 
 const operations: Record<string, (opts: Record<string, unknown>) => Promise<unknown>> = {
   snapshotVolume: (opts) => snapshotVolume(connectDocker(), { ...(opts as { volume: string; backupDir: string }), logger: log }),
+  archiveConfig: (opts) => archiveConfig({ ...(opts as unknown as Parameters<typeof archiveConfig>[0]), logger: log }),
+  restoreDatabase: async (opts) => {
+    const { dbContainer, ...rest } = opts as { dbContainer: string; file: string; backupDir: string };
+    const docker = connectDocker();
+    const stack = await discoverStack(docker, { dbContainer });
+    return restoreDatabase(docker, stack, { ...rest, confirm: async () => true, logger: log });
+  },
   restoreVolume: (opts) => restoreVolume(connectDocker(), { ...(opts as unknown as Parameters<typeof restoreVolume>[1]), logger: log }),
 };
 

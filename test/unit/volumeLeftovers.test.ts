@@ -17,4 +17,19 @@ describe('checkLeftovers: what an interrupted volume restore left at the top of 
       return true;
     });
   });
+
+  it('names the containers a killed restore left stopped, and the command that starts them', () => {
+    assert.throws(() => checkLeftovers('sms_postgres_data', { '.lifeboat-safety-b2': 5 }, 'postgres:15', ['sms-web', 'sms-db']), (err: Error) => {
+      assert.ok(err instanceof InterruptedRestoreError);
+      assert.match(err.message, /The interrupted restore left "sms-web", "sms-db" stopped; Lifeboat does not start them on a half-swapped volume\.$/);
+      assert.match(err.hint ?? '', /Then start the containers again \(`docker start sms-web sms-db`\)\.$/);
+      return true;
+    });
+    assert.throws(() => checkLeftovers('v', { '.lifeboat-safety-b2': 5 }, 'alpine'), (err: Error) => {
+      assert.ok(err instanceof InterruptedRestoreError);
+      assert.doesNotMatch(err.message, /left .* stopped/);
+      assert.match(err.hint ?? '', /`docker compose start` in the stack's folder\): the interrupted restore may have left them stopped\.$/);
+      return true;
+    });
+  });
 });
