@@ -17,7 +17,8 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const dir = settings.backupDirectory;
   const policies = settings.retention;
   const plan = planRetention(await listBackups(dir), policies, new Date());
-  await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir));
+  // The modal that follows must keep the keyboard focus on "Keep All".
+  await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir), { preserveFocus: true });
   if (plan.remove.length === 0) {
     void vscode.window.showInformationMessage(`Nothing to clean up: all ${formatCountOf(plan.keep.length, 'backup')} are kept by the retention rules.`);
     return undefined;

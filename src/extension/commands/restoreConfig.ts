@@ -36,7 +36,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     showRestoreCancelled('Config restore', `No file in "${basename(workspace)}" was changed.`);
     return [];
   };
-  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
+  const staged = await runWithProgress(`Lifeboat: Reading ${quote(basename(file))}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
     (err: unknown) => {
       if (isCancelled(err)) return undefined;
       throw err;
