@@ -40,8 +40,11 @@ export async function showMarkdown(name: string, content: string, opts: { preser
   reports.set(uri, content);
   const doc = await vscode.workspace.openTextDocument(uri);
   const preserveFocus = opts.preserveFocus ?? false;
+  // Beside an open editor, so what the user was reading stays in view; with none open, in the
+  // editor area itself rather than next to an empty group.
+  const beside = preserveFocus && vscode.window.tabGroups.activeTabGroup.activeTab !== undefined;
   await vscode.commands.executeCommand('vscode.openWith', uri, 'vscode.markdown.preview.editor', {
-    viewColumn: preserveFocus ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
+    viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
     preserveFocus,
     preview: false,
   });
