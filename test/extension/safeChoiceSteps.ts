@@ -117,6 +117,7 @@ export async function restoreDatabaseCancelsDuringDryRun(wb: Workbench): Promise
   await progress.waitFor({ timeout: 30_000 });
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Replace the live database' });
   await page.mouse.move(900, 600);
+  await page.waitForTimeout(700); // the toast slides in; the shot caught it half out of view
   await screenshot(wb, 'restore-database-progress');
   await progress.hover();
   const cancel = progress.locator('a.monaco-button', { hasText: /^Cancel$/ });
@@ -205,7 +206,7 @@ export async function configRestoreCancels(wb: Workbench): Promise<void> {
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box', { hasText: /Restore 1 config file/ });
     await dialog.waitFor({ timeout: 30_000 });
-    await readDialog(dialog, [/Restore 1 config file/, /kept next to it as <name>\.bak/], 'the Restore Config modal');
+    await readDialog(dialog, [/Restore 1 config file/, /^The file is written from "config_\d{8}_\d{6}\.tar\.gz" into "[^"]+"\.$/m, /It replaces the workspace file, which is kept next to it as <name>\.bak\./], 'the Restore Config modal');
     await expectSafeFocus(dialog, 'Keep Workspace Files', 'the Restore Config modal');
     await screenshot(wb, 'restore-config-safe-focus');
     await enterOn(wb, dialog);

@@ -316,7 +316,7 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   // keyboard focus from its buttons, so the focused one must be "Keep All".
   await page.locator('.tabs-container .tab', { hasText: 'Cleanup preview.md' }).waitFor({ timeout: 30_000 });
   const detail = await dialog.locator('.dialog-message-detail').innerText();
-  if (!/^Frees 65 B\. 1 backup stays, including the newest verified one/.test(detail)) throw new Error(`the cleanup modal says ${JSON.stringify(detail)}`);
+  if (!/^Frees 65 B\. (1 backup stays|\d+ backups stay), including the newest verified one/.test(detail)) throw new Error(`the cleanup modal says ${JSON.stringify(detail)}`);
   const focused = await focusedButton(dialog);
   console.log(`[ui] cleanup modal: buttons ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused ${JSON.stringify(focused)}`);
   if (focused !== 'Keep All') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep All"`);
