@@ -119,7 +119,7 @@ describe('encrypt and decrypt in the extension host', function () {
     const encrypted = `${backup}.age`;
     answer({ passphrase: PASSPHRASE });
     assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);
-    assert.deepEqual(asked.confirm.map((c) => c.replace(/\d/g, '0')), ['Replace sms_backup_00000000_000000.sql.gz?']);
+    assert.deepEqual(asked.confirm.map((c) => c.replace(/\d/g, '0')), ['Replace "sms_backup_00000000_000000.sql.gz"?']);
     assert.equal(asked.passphrase.length, 0, 'no passphrase asked once the replace was declined');
 
     await fs.rm(backup);
