@@ -382,7 +382,7 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   await screenshot(wb, 'encrypt-delete-modal');
   if (focused !== 'Keep Unencrypted') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Unencrypted"`);
   await page.keyboard.press('Enter');
-  const done = await waitForNotification(wb, new RegExp(`Encrypted ${original.replace(/\./g, '\\.')} to`));
+  const done = await waitForNotification(wb, new RegExp(`Encrypted "${original.replace(/\./g, '\\.')}" to`));
   console.log(`[ui] notification: ${done}`);
   if (!fs.existsSync(path.join(dir, original))) throw new Error(`Enter on the modal deleted ${original}`);
   if (/deleted/.test(done)) throw new Error(`the notification says the original was deleted: ${done}`);
