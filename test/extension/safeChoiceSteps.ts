@@ -231,7 +231,7 @@ export async function decryptKeepsOnEnter(wb: Workbench): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Decrypt Backup…');
   await pickFirst(wb, encrypted);
-  const dialog = page.locator('.monaco-dialog-box', { hasText: `${path.basename(plain)}?` });
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Replace "${path.basename(plain)}"?` });
   await dialog.waitFor({ timeout: 30_000 });
   await readDialog(dialog, [new RegExp(`Replace "${path.basename(plain).replace(/\./g, '\\.')}"\\?`), /already exists/], 'the Decrypt Backup modal');
   await expectSafeFocus(dialog, 'Keep Existing', 'the Decrypt Backup modal');
