@@ -4,6 +4,7 @@ import { encryptFile, removePlaintextCopy } from '../core/encryptFile';
 import { LifeboatError, isCancelled } from '../core/errors';
 import { readManifest } from '../core/manifest';
 import { verifyBackup } from '../core/verify';
+import { quote } from '../core/notices';
 import type { Lifeboat } from './lifeboat';
 import { runWithProgress } from './runWithProgress';
 import { encryptionKey, encryptionSettings, offerToRemember } from './secrets';
@@ -30,7 +31,7 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
   const { manifest } = await readManifest(file);
   const last = manifest?.verifications.at(-1);
   if (!last?.ok) {
-    const check = last ? undefined : await runWithProgress(`Lifeboat: Verifying ${name}`, (op) => verifyBackup(file, { ...op, depth: 'quick', logger: lb.log }));
+    const check = last ? undefined : await runWithProgress(`Lifeboat: Verifying ${quote(name)}`, (op) => verifyBackup(file, { ...op, depth: 'quick', logger: lb.log }));
     if (!check?.ok) {
       warnKept(lb, file, `it did not pass verification${check?.problem ? ` (${check.problem})` : ''}, so it was not encrypted`);
       return kept;
@@ -45,7 +46,7 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
   lb.log.info(`Encrypting the new backup ${file} (${settings.format}) with ${key.describe}`);
   let result;
   try {
-    result = await runWithProgress(`Lifeboat: Encrypting ${name}`, (op) =>
+    result = await runWithProgress(`Lifeboat: Encrypting ${quote(name)}`, (op) =>
       encryptFile(file, { ...op, logger: lb.log, format: settings.format, passphrase: key.passphrase, recipients: key.recipients, identities: key.identities }),
     );
   } catch (err) {

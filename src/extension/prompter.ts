@@ -46,7 +46,7 @@ export const vscodePrompter: Prompter = {
       prompt,
       placeHolder: expected,
       ignoreFocusOut: true,
-      validateInput: (v) => (v === expected || v === '' ? undefined : `Type ${expected} exactly, or press Escape to cancel.`),
+      validateInput: (v) => (v === expected || v === '' ? undefined : `Type "${expected}" exactly, or press Escape to cancel.`),
     });
     return typed === expected;
   },

@@ -105,7 +105,7 @@ async function typed(lb: Lifeboat, prompt: string, choosing: boolean): Promise<C
     const strength = choosing ? passphraseStrength(passphrase) : undefined;
     if (strength?.weak) {
       const detail = `${strength.reason}\n\nAnyone who gets the encrypted file can try passphrases offline for as long as they like; a short or patterned one falls quickly.`;
-      if ((await lb.prompter.confirm('This passphrase is weak.', detail, 'Use Anyway', 'Choose Another')) !== 'Use Anyway') continue;
+      if ((await lb.prompter.confirm('Use this weak passphrase?', detail, 'Use Anyway', 'Choose Another')) !== 'Use Anyway') continue;
       lb.log.warn('A weak passphrase was used anyway (the user chose "Use Anyway").');
     }
     return { source: 'typed', passphrase, describe: 'the passphrase you typed' };

@@ -91,7 +91,7 @@ export async function restoreDatabaseKeepsOnEnter(wb: Workbench): Promise<void> 
   await pickFirst(wb, /UTC/);
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Replace the live database' });
   await dialog.waitFor({ timeout: 180_000 });
-  await readDialog(dialog, [/Replace the live database "?sms_db"? with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/], 'the Restore Database modal');
+  await readDialog(dialog, [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/], 'the Restore Database modal');
   await expectSafeFocus(dialog, 'Keep Live Database', 'the Restore Database modal');
   await screenshot(wb, 'restore-database-safe-focus');
   await enterOn(wb, dialog);
@@ -113,10 +113,11 @@ export async function restoreDatabaseCancelsDuringDryRun(wb: Workbench): Promise
   await clearNotifications(wb);
   await runCommandFromPalette(wb, 'Lifeboat: Restore Database…');
   await pickFirst(wb, /UTC/);
-  const progress = page.locator('.notification-toast .notification-list-item', { hasText: /Restoring sms_db from/ }).first();
+  const progress = page.locator('.notification-toast .notification-list-item', { hasText: /Restoring "sms_db" from "sms_backup_/ }).first();
   await progress.waitFor({ timeout: 30_000 });
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Replace the live database' });
   await page.mouse.move(900, 600);
+  await page.waitForTimeout(700); // the toast slides in; the shot caught it half out of view
   await screenshot(wb, 'restore-database-progress');
   await progress.hover();
   const cancel = progress.locator('a.monaco-button', { hasText: /^Cancel$/ });
@@ -144,7 +145,7 @@ export async function swapBackKeepsOnEnter(wb: Workbench): Promise<void> {
   const row = page.locator('.part.sidebar .monaco-list-row', { hasText: PRE_RESTORE }).first();
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'the live database again?' });
   await modalFromMenu(wb, row, 'Swap Back', dialog);
-  await readDialog(dialog, [/Make "?sms_db_pre_restore_\d{8}_\d{6}"? the live database again\?/, /renamed, not dropped/, /disconnect/], 'the Swap Back modal');
+  await readDialog(dialog, [/Make "sms_db_pre_restore_\d{8}_\d{6}" the live database again\?/, /renamed, not dropped/, /disconnect/], 'the Swap Back modal');
   await expectSafeFocus(dialog, 'Leave As Is', 'the Swap Back modal');
   await screenshot(wb, 'swap-back-safe-focus');
   await enterOn(wb, dialog);
@@ -161,7 +162,7 @@ export async function dropKeepsOnEnter(wb: Workbench): Promise<void> {
   const row = page.locator('.part.sidebar .monaco-list-row', { hasText: PRE_RESTORE }).first();
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Drop the database' });
   await modalFromMenu(wb, row, 'Drop Database Copy…', dialog);
-  await readDialog(dialog, [/Drop the database "?sms_db_pre_restore_\d{8}_\d{6}"?\?/, /deleted for good/, /"?sms_db"? is not affected/], 'the Drop Database Copy modal');
+  await readDialog(dialog, [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"?sms_db"? is not affected/], 'the Drop Database Copy modal');
   await expectSafeFocus(dialog, 'Keep Database', 'the Drop Database Copy modal');
   await screenshot(wb, 'drop-copy-safe-focus');
   await enterOn(wb, dialog);
@@ -205,7 +206,7 @@ export async function configRestoreCancels(wb: Workbench): Promise<void> {
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box', { hasText: /Restore 1 config file/ });
     await dialog.waitFor({ timeout: 30_000 });
-    await readDialog(dialog, [/Restore 1 config file/, /kept next to it as <name>\.bak/], 'the Restore Config modal');
+    await readDialog(dialog, [/Restore 1 config file/, /^The file is written from "config_\d{8}_\d{6}\.tar\.gz" into "[^"]+"\.$/m, /It replaces the workspace file, which is kept next to it as <name>\.bak\./], 'the Restore Config modal');
     await expectSafeFocus(dialog, 'Keep Workspace Files', 'the Restore Config modal');
     await screenshot(wb, 'restore-config-safe-focus');
     await enterOn(wb, dialog);
@@ -230,9 +231,9 @@ export async function decryptKeepsOnEnter(wb: Workbench): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Decrypt Backup…');
   await pickFirst(wb, encrypted);
-  const dialog = page.locator('.monaco-dialog-box', { hasText: `${path.basename(plain)}?` });
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Replace "${path.basename(plain)}"?` });
   await dialog.waitFor({ timeout: 30_000 });
-  await readDialog(dialog, [new RegExp(`Replace "?${path.basename(plain).replace(/\./g, '\\.')}"?\\?`), /already exists/], 'the Decrypt Backup modal');
+  await readDialog(dialog, [new RegExp(`Replace "${path.basename(plain).replace(/\./g, '\\.')}"\\?`), /already exists/], 'the Decrypt Backup modal');
   await expectSafeFocus(dialog, 'Keep Existing', 'the Decrypt Backup modal');
   await screenshot(wb, 'decrypt-safe-focus');
   await enterOn(wb, dialog);
@@ -267,7 +268,7 @@ export async function restoreVolumeCancels(wb: Workbench): Promise<void> {
     await page.keyboard.press('Escape');
     await clearNotifications(wb);
     await open();
-    await readDialog(dialog, [/Replace the volume "?sms_postgres_data"?\?/, /kept aside/, /sms-web, sms-db stop for the swap/], 'the Restore Volume modal');
+    await readDialog(dialog, [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /sms-web, sms-db stop for the swap/], 'the Restore Volume modal');
     await expectSafeFocus(dialog, 'Keep Volume', 'the Restore Volume modal');
     await screenshot(wb, 'restore-volume-safe-focus');
     await enterOn(wb, dialog);
@@ -296,7 +297,7 @@ export async function restartKeepsOnEnter(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Restart Stack…');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Restart the' });
   await dialog.waitFor({ timeout: 30_000 });
-  await readDialog(dialog, [/Restart the "?sms"? stack\?/, /unavailable for a few seconds/], 'the Restart Stack modal');
+  await readDialog(dialog, [/Restart the "sms" stack\?/, /unavailable for a few seconds/], 'the Restart Stack modal');
   await expectSafeFocus(dialog, "Don't Restart", 'the Restart Stack modal');
   await enterOn(wb, dialog);
   await page.waitForTimeout(2000); // a restart, were it to start, stops a container within this
@@ -312,4 +313,73 @@ export async function snapshotStopsNothingOnEnter(wb: Workbench, press: () => Pr
   await wb.page.waitForTimeout(2000); // a snapshot, were it to start, stops sms-db within this
   expectUnchanged(before.stack, stackState(), 'Enter on the Snapshot Volume modal');
   if (files() !== before.files) throw new Error(`Enter on the Snapshot Volume modal wrote a snapshot: ${files()}`);
+}
+
+/**
+ * Restore Database on a backup that failed verification (a cut-off copy of a good one, as a
+ * full disk leaves it): Enter on "… failed verification. Restore it anyway?" restores nothing,
+ * starts no dry run, and says the live database was not changed.
+ */
+export async function restoreFailedBackupKeepsOnEnter(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  const good = fs.readdirSync(dir).find((n) => /^sms_backup_\d{8}_\d{6}\.sql\.gz$/.test(n));
+  if (!good) throw new Error(`no backup in ${dir} to cut short`);
+  const stamp = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const cut = path.join(dir, `sms_backup_${stamp}_030000.sql.gz`);
+  const bytes = fs.readFileSync(path.join(dir, good));
+  fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  fs.copyFileSync(path.join(dir, `${good}.json`), `${cut}.json`);
+  try {
+    const before = stackState();
+    await page.keyboard.press('Escape');
+    await clearNotifications(wb);
+    await runCommandFromPalette(wb, 'Lifeboat: Restore Database…');
+    await pickFirst(wb, /failed verification/);
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'failed verification' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await readDialog(dialog, [new RegExp(`^"${path.basename(cut).replace(/\./g, '\\.')}" failed verification\\. Restore it anyway\\?`), /Its last check found: the file has \d+ bytes/, /newer backup that passed/], 'the failed-backup modal');
+    await expectSafeFocus(dialog, "Don't Restore", 'the failed-backup modal');
+    await screenshot(wb, 'restore-failed-backup-safe-focus');
+    await enterOn(wb, dialog);
+    await expectToast(wb, /Database restore cancelled/, [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/], 'the restore of a failed backup cancelled at its modal');
+    if (await page.locator('.notification-toast', { hasText: /Restoring "sms_db"/ }).count()) throw new Error('Enter on the failed-backup modal started the dry run');
+    expectUnchanged(before, stackState(), 'Enter on the failed-backup modal');
+  } finally {
+    fs.rmSync(cut, { force: true });
+    fs.rmSync(`${cut}.json`, { force: true });
+  }
+}
+
+/**
+ * Encrypt Backup with a weak passphrase ("abc"): Enter on "Use this weak passphrase?" asks for
+ * another one instead of encrypting; Escape there ends the command with nothing written.
+ */
+export async function weakPassphraseAsksAgainOnEnter(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
+  const files = () => fs.readdirSync(dir).sort().join(', ');
+  const original = fs.readdirSync(dir).find((n) => n.endsWith('.sql.gz'));
+  if (!original) throw new Error(`no backup in ${dir} to encrypt`);
+  const before = { files: files(), sha: sha256(path.join(dir, original)) };
+  await page.keyboard.press('Escape');
+  await runCommandFromPalette(wb, 'Lifeboat: Encrypt Backup…');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: original }).first().click({ timeout: 30_000 });
+  const title = (t: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`) });
+  for (const t of ['Lifeboat: passphrase', 'Lifeboat: passphrase (again)']) {
+    await title(t).waitFor();
+    await page.locator('.quick-input-widget input').pressSequentially('abc');
+    await page.keyboard.press('Enter');
+  }
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Use this weak passphrase?' });
+  await dialog.waitFor({ timeout: 30_000 });
+  await readDialog(dialog, [/^Use this weak passphrase\?/, /offline/], 'the weak-passphrase modal');
+  await expectSafeFocus(dialog, 'Choose Another', 'the weak-passphrase modal');
+  await screenshot(wb, 'weak-passphrase-safe-focus');
+  await enterOn(wb, dialog);
+  await title('Lifeboat: passphrase').waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(1000); // an encryption, were it to start, writes its file within this
+  if (files() !== before.files) throw new Error(`Enter on the weak-passphrase modal wrote files: ${files()}`);
+  if (sha256(path.join(dir, original)) !== before.sha) throw new Error(`Enter on the weak-passphrase modal changed ${original}`);
 }

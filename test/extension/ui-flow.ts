@@ -28,9 +28,11 @@ import {
   restartKeepsOnEnter,
   restoreDatabaseCancelsDuringDryRun,
   restoreDatabaseKeepsOnEnter,
+  restoreFailedBackupKeepsOnEnter,
   restoreVolumeCancels,
   snapshotStopsNothingOnEnter,
   swapBackKeepsOnEnter,
+  weakPassphraseAsksAgainOnEnter,
 } from './safeChoiceSteps';
 
 export interface Workbench {
@@ -190,7 +192,8 @@ async function backupFromPalette(wb: Workbench): Promise<void> {
   await screenshot(wb, 'backup-created');
   const database = wb.page.locator('.part.sidebar .monaco-list-row', { hasText: /^Database/ }).first();
   await database.waitFor();
-  const status = wb.page.locator('.part.statusbar .statusbar-item', { hasText: /0m ago/ }).first();
+  // The status bar says the newest backup's age the way the tree does.
+  const status = wb.page.locator('.part.statusbar .statusbar-item', { hasText: /just now/ }).first();
   await status.waitFor({ timeout: 10_000 });
 }
 
@@ -223,13 +226,13 @@ async function restoreFromPalette(wb: Workbench): Promise<void> {
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 120_000 });
   const text = await dialog.innerText();
-  if (!/Replace the live database sms_db/.test(text) || !/Dry run passed/.test(text)) throw new Error(`unexpected dialog: ${text}`);
+  if (!/Replace the live database "sms_db"/.test(text) || !/Dry run passed/.test(text)) throw new Error(`unexpected dialog: ${text}`);
   await screenshot(wb, 'restore-confirm');
   await dialog.locator('a.monaco-button', { hasText: 'Replace…' }).click();
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.pressSequentially('sms_d');
-  await page.locator('.quick-input-widget', { hasText: 'Type sms_db exactly' }).waitFor();
+  await page.locator('.quick-input-widget', { hasText: 'Type "sms_db" exactly' }).waitFor();
   await screenshot(wb, 'restore-type-name');
   await input.pressSequentially('b');
   await page.keyboard.press('Enter');
@@ -309,17 +312,18 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Delete 5 old backups?' });
   await dialog.waitFor({ timeout: 30_000 });
-  // Enter out of habit keeps them all. The preview opening beside the modal can take the
-  // keyboard focus from its buttons (Enter then does nothing; noted on issue 14): logged, and
-  // what matters, that nothing is deleted, checked. A focused button must be the safe one.
+  // Enter out of habit keeps them all: the preview opens beside the modal without taking the
+  // keyboard focus from its buttons, so the focused one must be "Keep All".
+  await page.locator('.tabs-container .tab', { hasText: 'Cleanup preview.md' }).waitFor({ timeout: 30_000 });
+  const detail = await dialog.locator('.dialog-message-detail').innerText();
+  if (!/^Frees 65 B\. (1 backup stays|\d+ backups stay), including the newest verified one/.test(detail)) throw new Error(`the cleanup modal says ${JSON.stringify(detail)}`);
   const focused = await focusedButton(dialog);
-  console.log(`[ui] cleanup modal: focused ${JSON.stringify(focused)}`);
-  if (focused && focused !== 'Keep All') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep All"`);
+  console.log(`[ui] cleanup modal: buttons ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused ${JSON.stringify(focused)}`);
+  if (focused !== 'Keep All') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep All"`);
+  await page.waitForTimeout(1500); // the preview renders meanwhile; it must not take the focus then either
+  const still = await focusedButton(dialog);
+  if (still !== 'Keep All') throw new Error(`once the preview rendered, the focused button is ${JSON.stringify(still)}, not "Keep All"`);
   await page.keyboard.press('Enter');
-  if (!focused) {
-    await page.waitForTimeout(1000);
-    await page.keyboard.press('Escape');
-  }
   await dialog.waitFor({ state: 'detached' });
   const kept = fs.readdirSync(dir).filter((n) => n.startsWith('sms_backup_202609'));
   if (kept.length !== 5) throw new Error(`Enter on the cleanup modal deleted old backups: ${kept.length} of 5 left`);
@@ -327,7 +331,7 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Lifeboat: Preview Cleanup…');
   await dialog.waitFor({ timeout: 30_000 });
   // The preview opens beside the modal; give it a moment to render.
-  await page.locator('.tabs-container .tab', { hasText: 'Preview Cleanup preview.md' }).waitFor({ timeout: 30_000 });
+  await page.locator('.tabs-container .tab', { hasText: 'Cleanup preview.md' }).waitFor({ timeout: 30_000 });
   await page.waitForTimeout(2000);
   await screenshot(wb, 'cleanup-preview');
   await dialog.locator('a.monaco-button', { hasText: 'Delete 5 Backups' }).click();
@@ -342,7 +346,7 @@ async function statusReport(wb: Workbench): Promise<void> {
   const { page } = wb;
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Show Backup Status');
-  await page.locator('.tabs-container .tab', { hasText: 'Preview Backup status.md' }).waitFor({ timeout: 30_000 });
+  await page.locator('.tabs-container .tab', { hasText: 'Backup status.md' }).waitFor({ timeout: 30_000 });
   await page.locator('.part.sidebar', { hasText: /\d+ backups? · [\d.]+ \w?B · [\d.]+ \w?B free/ }).first().waitFor({ timeout: 15_000 });
   await page.mouse.move(900, 600);
   await page.waitForTimeout(3000);
@@ -371,14 +375,14 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   await page.locator('.quick-input-widget input[placeholder="Remember this passphrase?"]').waitFor({ timeout: 60_000 });
   await screenshot(wb, 'encrypt-remember-pick');
   await page.keyboard.press('Enter');
-  const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete the unencrypted ${original}?` });
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete the unencrypted "${original}"?` });
   await dialog.waitFor({ timeout: 60_000 });
   const focused = await focusedButton(dialog);
   console.log(`[ui] buttons: ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused: ${JSON.stringify(focused)}`);
   await screenshot(wb, 'encrypt-delete-modal');
   if (focused !== 'Keep Unencrypted') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Unencrypted"`);
   await page.keyboard.press('Enter');
-  const done = await waitForNotification(wb, new RegExp(`Encrypted ${original.replace(/\./g, '\\.')} to`));
+  const done = await waitForNotification(wb, new RegExp(`Encrypted "${original.replace(/\./g, '\\.')}" to`));
   console.log(`[ui] notification: ${done}`);
   if (!fs.existsSync(path.join(dir, original))) throw new Error(`Enter on the modal deleted ${original}`);
   if (/deleted/.test(done)) throw new Error(`the notification says the original was deleted: ${done}`);
@@ -536,7 +540,7 @@ async function snapshotAsksFirst(wb: Workbench): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Snapshot Volume…');
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms_postgres_data' }).first().click({ timeout: 30_000 });
-  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop sms-db for' });
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop "sms-db" for' });
   await dialog.waitFor({ timeout: 30_000 });
   await page.waitForTimeout(500);
   const buttons = await dialog.locator('a.monaco-button').allInnerTexts();
@@ -653,6 +657,7 @@ export const STEPS: [string, Step][] = [
   ['the item tooltip shows its manifest', tooltipOnHover],
   ['Enter on the Restore Database modal keeps the live database and says so', restoreDatabaseKeepsOnEnter],
   ['cancel a database restore during its dry run', restoreDatabaseCancelsDuringDryRun],
+  ['Enter on the failed-backup modal of Restore Database restores nothing', restoreFailedBackupKeepsOnEnter],
   ['restore from the palette with a typed confirmation', restoreFromPalette],
   ['Enter on the Swap Back modal leaves both databases', swapBackKeepsOnEnter],
   ['Enter on the Drop Database Copy modal keeps the copy', dropKeepsOnEnter],
@@ -661,6 +666,7 @@ export const STEPS: [string, Step][] = [
   ['cancel a config restore at its review and at its modal', configRestoreCancels],
   ['preview a cleanup and delete old backups after a modal', cleanupPreview],
   ['show the backup status report', statusReport],
+  ['Enter on the weak-passphrase modal of Encrypt Backup asks for another', weakPassphraseAsksAgainOnEnter],
   ['Enter on the encrypt modal keeps the unencrypted original', encryptKeepsOriginalOnEnter],
   ['Enter on the decrypt modal keeps the existing plaintext', decryptKeepsOnEnter],
   ['the tree shows time and size first at the default side bar width', treeFitsDefaultWidth],

@@ -39,7 +39,7 @@ export async function backupDatabase(lb: Lifeboat): Promise<string | undefined> 
 
 async function makeBackup(lb: Lifeboat, stack: Stack): Promise<string> {
   const settings = lb.stacks.settings;
-  const { result, verified } = await runWithProgress(`Lifeboat: Backing up ${stack.db.database}`, async (op) => {
+  const { result, verified } = await runWithProgress(`Lifeboat: Backing up ${quote(stack.db.database)}`, async (op) => {
     const made = await runBackup(lb.stacks.engine, stack, {
       ...op,
       logger: lb.log,

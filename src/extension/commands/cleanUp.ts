@@ -17,7 +17,8 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const dir = settings.backupDirectory;
   const policies = settings.retention;
   const plan = planRetention(await listBackups(dir), policies, new Date());
-  await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir));
+  // The modal that follows must keep the keyboard focus on "Keep All".
+  await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir), { preserveFocus: true });
   if (plan.remove.length === 0) {
     void vscode.window.showInformationMessage(`Nothing to clean up: all ${formatCountOf(plan.keep.length, 'backup')} are kept by the retention rules.`);
     return undefined;
@@ -25,7 +26,7 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const bytes = plan.remove.reduce((a, e) => a + e.bytes, 0);
   const action = `Delete ${formatCountOf(plan.remove.length, 'Backup')}`;
   const detail = [
-    `Frees ${formatBytes(bytes)}. ${formatCountOf(plan.keep.length, 'backup')} stay, including the newest verified one of each kind.`,
+    `Frees ${formatBytes(bytes)}. ${formatCountOf(plan.keep.length, 'backup')} ${plan.keep.length === 1 ? 'stays' : 'stay'}, including the newest verified one of each kind.`,
     'The preview lists every file and why. Deleted files and their manifests cannot be recovered.',
   ].join('\n');
   const choice = await lb.prompter.confirm(`Delete ${formatCountOf(plan.remove.length, 'old backup')}?`, detail, action, 'Keep All');

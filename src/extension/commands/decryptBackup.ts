@@ -30,7 +30,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   const existing = await fs.stat(dest).catch(() => undefined);
   if (existing) {
     const choice = await lb.prompter.confirm(
-      `Replace ${basename(dest)}?`,
+      `Replace ${quote(basename(dest))}?`,
       `${basename(dest)} already exists (${formatBytes(existing.size)}). Decrypting ${name} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
       'Replace',
       'Keep Existing',
@@ -62,7 +62,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
 
 function run(lb: Lifeboat, file: string, key: ChosenKey, overwrite: boolean) {
   lb.log.info(`Decrypting ${file} with ${key.describe}`);
-  return runWithProgress(`Lifeboat: Decrypting ${basename(file)}`, (op) =>
+  return runWithProgress(`Lifeboat: Decrypting ${quote(basename(file))}`, (op) =>
     decryptFile(file, { ...op, logger: lb.log, key: asDecryptKey(key), overwrite }),
   );
 }

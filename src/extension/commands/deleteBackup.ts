@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { fsError } from '../../core/errors';
 import { formatAge, formatBytes } from '../../core/format';
 import { manifestPath } from '../../core/manifest';
+import { quote } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
 import { backupTarget } from './backupTarget';
 
@@ -22,7 +23,7 @@ export async function deleteBackup(lb: Lifeboat, arg?: unknown): Promise<boolean
     `${formatBytes(st.size)}, ${formatAge(entry?.createdAt ?? st.mtime)}. The file and its manifest are removed; this cannot be undone.`,
     ...warnings,
   ].join('\n');
-  const choice = await lb.prompter.confirm(`Delete ${basename(path)}?`, detail, 'Delete', 'Keep Backup');
+  const choice = await lb.prompter.confirm(`Delete ${quote(basename(path))}?`, detail, 'Delete', 'Keep Backup');
   if (choice !== 'Delete') return false;
   try {
     await fs.rm(path);

@@ -16,7 +16,7 @@ export async function dropSideDatabase(lb: Lifeboat, arg?: unknown): Promise<boo
   const side = (await listSideDatabases(target, stack.db.database)).find((d) => d.name === name);
   if (!side) throw new LifeboatError(`${name} is not a copy Lifeboat kept beside ${stack.db.database}.`, 'Refresh the Backups view.');
   const detail = `${formatBytes(side.bytes)}. Its data is deleted for good; the live database ${stack.db.database} is not affected.`;
-  if ((await lb.prompter.confirm(`Drop the database ${name}?`, detail, 'Drop', 'Keep Database')) !== 'Drop') return false;
+  if ((await lb.prompter.confirm(`Drop the database ${quote(name)}?`, detail, 'Drop', 'Keep Database')) !== 'Drop') return false;
   await dropDatabase(target, name);
   lb.log.info(`Dropped ${name}`);
   lb.catalog.invalidate();

@@ -25,7 +25,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (!key) return undefined;
   lb.log.info(`Encrypting ${file} (${settings.format}) with ${key.describe}`);
 
-  const result = await runWithProgress(`Lifeboat: Encrypting ${name}`, (op) =>
+  const result = await runWithProgress(`Lifeboat: Encrypting ${quote(name)}`, (op) =>
     encryptFile(file, {
       ...op,
       logger: lb.log,
@@ -45,7 +45,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
       : `${basename(result.path)} was written, but no identity file was at hand to prove that it decrypts (set lifeboat.encryption.identityFile).`,
     `Deleting ${name} and its manifest leaves only the encrypted copy: without ${key.source === 'recipients' ? 'an identity of its recipients' : 'the passphrase'} it cannot be restored. This cannot be undone.`,
   ].join('\n\n');
-  const choice = await lb.prompter.confirm(`Delete the unencrypted ${name}?`, detail, 'Delete Unencrypted', 'Keep Unencrypted');
+  const choice = await lb.prompter.confirm(`Delete the unencrypted ${quote(name)}?`, detail, 'Delete Unencrypted', 'Keep Unencrypted');
   if (choice === 'Delete Unencrypted') {
     await removePlaintextCopy(file);
     lb.log.info(`Deleted the unencrypted ${file}`);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { waitForContainers } from '../../core/containerHealth';
 import { formatDuration } from '../../core/format';
 import { waitForHealthy } from '../../core/healthCheck';
-import { quoteList } from '../../core/notices';
+import { quote, quoteList } from '../../core/notices';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../runWithProgress';
 
@@ -11,9 +11,9 @@ export async function restartStack(lb: Lifeboat): Promise<string[]> {
   const stack = await lb.stacks.discover();
   const names = [...stack.apps.map((a) => a.name), stack.db.name];
   const detail = `${names.join(', ')} restart. The app is unavailable for a few seconds.`;
-  if ((await lb.prompter.confirm(`Restart the ${stack.project ?? stack.db.name} stack?`, detail, 'Restart', "Don't Restart")) !== 'Restart') return [];
+  if ((await lb.prompter.confirm(`Restart the ${quote(stack.project ?? stack.db.name)} stack?`, detail, 'Restart', "Don't Restart")) !== 'Restart') return [];
   const health = lb.stacks.settings.health;
-  const checked = await runWithProgress('Lifeboat: Restarting the stack', async (op) => {
+  const checked = await runWithProgress(`Lifeboat: Restarting the ${quote(stack.project ?? stack.db.name)} stack`, async (op) => {
     for (const name of names) {
       op.progress({ phase: `Stopping ${name}` });
       await lb.stacks.engine.getContainer(name).stop({ t: 10 }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { formatCountOf } from '../../core/format';
+import { formatCount, formatCountOf } from '../../core/format';
 import { quote } from '../../core/notices';
 import { FileComparison, applyFiles, compareWithWorkspace } from '../../core/configDiff';
 import { LifeboatError, isCancelled } from '../../core/errors';
@@ -36,7 +36,7 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     showRestoreCancelled('Config restore', `No file in "${basename(workspace)}" was changed.`);
     return [];
   };
-  const staged = await runWithProgress(`Lifeboat: Reading ${basename(file)}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
+  const staged = await runWithProgress(`Lifeboat: Reading ${quote(basename(file))}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
     (err: unknown) => {
       if (isCancelled(err)) return undefined;
       throw err;
@@ -66,8 +66,12 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     if (!chosen || chosen.length === 0) return unchanged();
     const replacing = chosen.filter((p) => comparisons.find((c) => c.path === p)?.status === 'changed');
     const detail = [
-      `${chosen.length} file(s) from ${basename(file)} are written into ${workspace}.`,
-      replacing.length ? `${replacing.length} of them replace a workspace file, which is kept next to it as <name>.bak.` : '',
+      `${chosen.length === 1 ? 'The file is' : `The ${formatCount(chosen.length)} files are`} written from ${quote(basename(file))} into ${quote(workspace)}.`,
+      replacing.length === 0
+        ? ''
+        : chosen.length === 1
+          ? 'It replaces the workspace file, which is kept next to it as <name>.bak.'
+          : `${formatCountOf(replacing.length, 'of them replaces a workspace file', 'of them replace workspace files')}; each replaced file is kept next to it as <name>.bak.`,
     ]
       .filter(Boolean)
       .join('\n\n');

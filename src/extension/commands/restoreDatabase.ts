@@ -4,7 +4,7 @@ import { describeUpgrade } from '../../core/alembicPlan';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/databaseRestore';
 import { isCancelled } from '../../core/errors';
 import { formatBytes, formatCount, formatTime } from '../../core/format';
-import { databaseRestoredNotice } from '../../core/notices';
+import { databaseRestoredNotice, quote } from '../../core/notices';
 import { describeOtherSessions } from '../../core/otherSessions';
 import { readManifest, verificationState } from '../../core/manifest';
 import { plainText } from '../../core/plainText';
@@ -31,7 +31,7 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
   const unchanged = () => showRestoreCancelled('Database restore', `The live database "${live}" was not changed.`);
   if (!(await confirmFailedBackup(lb, file))) return unchanged();
 
-  const result = await runWithProgress(`Lifeboat: Restoring ${live} from ${basename(file)}`, (op) =>
+  const result = await runWithProgress(`Lifeboat: Restoring ${quote(live)} from ${quote(basename(file))}`, (op) =>
     runRestore(lb.stacks.engine, stack, {
       ...op,
       file,
@@ -67,7 +67,7 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
   const last = manifest?.verifications.at(-1);
   const why = problem ?? (last && !last.ok ? `${last.detail ?? 'it failed'} (${formatTime(last.at)})` : 'it failed');
   const detail = `Its last check found: ${plainText(why).replace(/\.$/, '')}.\n\nThe dry run checks it again before anything is replaced, but a newer backup that passed is the safer choice.`;
-  return (await lb.prompter.confirm(`${basename(file)} failed verification. Restore it anyway?`, detail, 'Restore Anyway', "Don't Restore")) === 'Restore Anyway';
+  return (await lb.prompter.confirm(`${quote(basename(file))} failed verification. Restore it anyway?`, detail, 'Restore Anyway', "Don't Restore")) === 'Restore Anyway';
 }
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
@@ -86,7 +86,7 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
   ]
     .filter(Boolean)
     .join('\n\n');
-  const choice = await lb.prompter.confirm(`Replace the live database ${s.live} with this backup?`, detail, 'Replace…', 'Keep Live Database');
+  const choice = await lb.prompter.confirm(`Replace the live database ${quote(s.live)} with this backup?`, detail, 'Replace…', 'Keep Live Database');
   if (choice !== 'Replace…') return false;
-  return lb.prompter.typeToConfirm(`Type ${s.live} to replace the live database with the restored copy.`, s.live);
+  return lb.prompter.typeToConfirm(`Type ${quote(s.live)} to replace the live database with the restored copy.`, s.live);
 }

@@ -5,7 +5,7 @@ import { LifeboatError, isCancelled } from '../../core/errors';
 import { volumeExists } from '../../core/helperContainer';
 import { waitForHealthy } from '../../core/healthCheck';
 import { parseBackupName } from '../../core/naming';
-import { volumeRecreatedNotice, volumeRestoredNotice } from '../../core/notices';
+import { quote, volumeRecreatedNotice, volumeRestoredNotice } from '../../core/notices';
 import { restoreVolume as runRestore } from '../../core/volumeRestore';
 import type { VolumeManifest } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
@@ -56,7 +56,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       how,
       `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Re-create the volume ${volume} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return unchanged();
+    if ((await lb.prompter.confirm(`Re-create the volume ${quote(volume)} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return unchanged();
   } else {
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
@@ -65,10 +65,10 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
       `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Replace the volume ${volume}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return unchanged();
-    if (!(await lb.prompter.typeToConfirm(`Type ${volume} to replace the volume.`, volume))) return unchanged();
+    if ((await lb.prompter.confirm(`Replace the volume ${quote(volume)}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return unchanged();
+    if (!(await lb.prompter.typeToConfirm(`Type ${quote(volume)} to replace the volume.`, volume))) return unchanged();
   }
-  const result = await runWithProgress(`Lifeboat: Restoring ${volume}`, (op) =>
+  const result = await runWithProgress(`Lifeboat: Restoring ${quote(volume)}`, (op) =>
     runRestore(lb.stacks.engine, {
       ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
       recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot, keys: backupKeys(lb),
@@ -90,7 +90,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   const health = settings.health;
   if (health) {
     try {
-      await runWithProgress(`Lifeboat: Health check ${health.url}`, (op) => waitForHealthy(health, op.signal));
+      await runWithProgress(`Lifeboat: Checking the app at ${quote(health.url)}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
       throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, { cause: err });
     }

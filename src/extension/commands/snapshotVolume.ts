@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { LifeboatError } from '../../core/errors';
 import { formatEstimate } from '../../core/format';
-import { snapshotCreatedNotice } from '../../core/notices';
+import { quote, quoteList, snapshotCreatedNotice } from '../../core/notices';
 import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
 import type { Lifeboat } from '../lifeboat';
 import { copyNewBackup } from '../copyNewBackup';
@@ -32,7 +32,7 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
   }
   const stopContainers = await askToStop(lb, volume);
   if (!stopContainers) return undefined;
-  const { result, verified } = await runWithProgress(`Lifeboat: Snapshotting ${volume}`, async (op) => {
+  const { result, verified } = await runWithProgress(`Lifeboat: Snapshotting ${quote(volume)}`, async (op) => {
     const made = await runSnapshot(lb.stacks.engine, {
       ...op,
       logger: lb.log,
@@ -68,9 +68,8 @@ async function askToStop(lb: Lifeboat, volume: string): Promise<string[] | undef
   if (toStop.length === 0) return [];
   const last = await lastSnapshotDuration(lb.stacks.settings.backupDirectory, volume);
   const howLong = last === undefined ? 'a short while' : `about ${formatEstimate(last)}`;
-  const names = toStop.join(', ');
   const chosen = await lb.prompter.confirm(
-    `Stop ${names} for ${howLong} to snapshot ${volume}?`,
+    `Stop ${quoteList(toStop)} for ${howLong} to snapshot ${quote(volume)}?`,
     `A database must not be copied while it writes, so ${toStop.length > 1 ? 'they stop' : 'it stops'} for the copy and ${toStop.length > 1 ? 'start' : 'starts'} again afterwards, even if the copy fails; the app is unavailable meanwhile${last === undefined ? '' : ' (estimated from the last snapshot of this volume)'}.\n\n${LIVE}: nothing stops, but a copy taken while the database writes may need crash recovery when restored.`,
     STOP,
     'Not Now',

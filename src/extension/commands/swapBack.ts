@@ -31,9 +31,9 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   ]
     .filter(Boolean)
     .join('\n\n');
-  if ((await lb.prompter.confirm(`Make ${copy} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return unchanged();
-  if (!(await lb.prompter.typeToConfirm(`Type ${live} to replace the live database with ${copy}.`, live))) return unchanged();
-  const result = await runWithProgress(`Lifeboat: Swapping ${copy} back in`, (op) =>
+  if ((await lb.prompter.confirm(`Make ${quote(copy)} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return unchanged();
+  if (!(await lb.prompter.typeToConfirm(`Type ${quote(live)} to replace the live database with ${quote(copy)}.`, live))) return unchanged();
+  const result = await runWithProgress(`Lifeboat: Swapping ${quote(copy)} back in`, (op) =>
     undoRestore(lb.stacks.engine, stack, copy, { ...op, logger: lb.log, backupDir: settings.backupDirectory, appServices: settings.appServices, health: settings.health }),
   );
   lb.catalog.invalidate();

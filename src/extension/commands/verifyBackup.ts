@@ -9,7 +9,7 @@ import { runWithProgress } from '../runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
-import { verifyNotice } from '../../core/notices';
+import { quote, verifyNotice } from '../../core/notices';
 
 const LAST_DEPTH = 'lifeboat.verify.lastDepth';
 
@@ -27,7 +27,7 @@ export async function verifyBackup(lb: Lifeboat, arg?: unknown, depthArg?: unkno
   if (asked === null) return undefined;
   const { depth, stack } = await chooseDepth(lb, asked);
   const keys = backupKeys(lb);
-  const result = await runWithProgress(`Lifeboat: Verifying ${basename(file)}`, (op) =>
+  const result = await runWithProgress(`Lifeboat: Verifying ${quote(basename(file))}`, (op) =>
     runVerify(file, { ...op, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }),
   );
   lb.catalog.invalidate();

@@ -212,7 +212,7 @@ describe('backups in the extension host', function () {
     });
     assert.equal(await vscode.commands.executeCommand('lifeboat.deleteBackup', vscode.Uri.file(target)), false);
     await fs.access(target);
-    assert.match(asked[0], /^Delete sms_backup_\d{8}_\d{6}\.sql\.gz\?/);
+    assert.match(asked[0], /^Delete "sms_backup_\d{8}_\d{6}\.sql\.gz"\?/);
     assert.match(asked[0], /cannot be undone/);
     assert.match(asked[0], /newest database backup/);
 

@@ -85,7 +85,7 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.deepEqual(asked.passphrase.map((q) => q.confirm), [true]);
     assert.deepEqual(asked.pick, ['Remember this passphrase?']);
     assert.equal(asked.confirm.length, 1);
-    assert.match(asked.confirm[0], /^Delete the unencrypted sms_backup_\d{8}_\d{6}\.sql\.gz\?$/);
+    assert.match(asked.confirm[0], /^Delete the unencrypted "sms_backup_\d{8}_\d{6}\.sql\.gz"\?$/);
     assert.equal(await sha256(backup), backupSha, 'the original is untouched');
 
     assert.equal((await fs.stat(encrypted)).mode & 0o777, 0o600);
@@ -119,7 +119,7 @@ describe('encrypt and decrypt in the extension host', function () {
     const encrypted = `${backup}.age`;
     answer({ passphrase: PASSPHRASE });
     assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);
-    assert.deepEqual(asked.confirm.map((c) => c.replace(/\d/g, '0')), ['Replace sms_backup_00000000_000000.sql.gz?']);
+    assert.deepEqual(asked.confirm.map((c) => c.replace(/\d/g, '0')), ['Replace "sms_backup_00000000_000000.sql.gz"?']);
     assert.equal(asked.passphrase.length, 0, 'no passphrase asked once the replace was declined');
 
     await fs.rm(backup);
@@ -233,7 +233,7 @@ describe('encrypt and decrypt in the extension host', function () {
       askPassphrase: async () => typed.shift(),
       confirm: async (message, _detail, action, safe) => {
         confirms.push({ message, action, safe });
-        return message === 'This passphrase is weak.' && confirms.length === 2 ? action : undefined;
+        return message === 'Use this weak passphrase?' && confirms.length === 2 ? action : undefined;
       },
       pick: (async <T>(items: PickItem<T>[], placeHolder: string) => {
         picks.push({ placeHolder, first: items[0].value, encrypted: await fs.access(`${backup}.age`).then(() => true, () => false) });
@@ -247,9 +247,9 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.deepEqual(
       confirms.map((c) => [c.message, c.action, c.safe]),
       [
-        ['This passphrase is weak.', 'Use Anyway', 'Choose Another'],
-        ['This passphrase is weak.', 'Use Anyway', 'Choose Another'],
-        [`Delete the unencrypted ${backup.split('/').pop()}?`, 'Delete Unencrypted', 'Keep Unencrypted'],
+        ['Use this weak passphrase?', 'Use Anyway', 'Choose Another'],
+        ['Use this weak passphrase?', 'Use Anyway', 'Choose Another'],
+        [`Delete the unencrypted "${backup.split('/').pop()}"?`, 'Delete Unencrypted', 'Keep Unencrypted'],
       ],
     );
     assert.deepEqual(picks, [{ placeHolder: 'Remember this passphrase?', first: false, encrypted: true }], 'asked once it worked; "this time only" comes first');

@@ -77,6 +77,6 @@ describe('backups that failed verification', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.deepEqual(offered.map((i) => i.value), [good, bad], 'the newer but failed backup comes last');
     assert.match(String(offered[1].description), /failed verification/);
-    assert.deepEqual(asked, [`${basename(bad)} failed verification. Restore it anyway?`]);
+    assert.deepEqual(asked, [`"${basename(bad)}" failed verification. Restore it anyway?`]);
   });
 });

@@ -62,7 +62,7 @@ describe('restore commands in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(await fingerprint(), before);
     assert.deepEqual(await sideDatabases(), []);
-    assert.match(asked[0], /^Replace the live database sms_db with this backup\?/);
+    assert.match(asked[0], /^Replace the live database "sms_db" with this backup\?/);
     assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
     assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
     // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).

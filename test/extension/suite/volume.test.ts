@@ -63,7 +63,7 @@ describe('volume snapshot and rollback in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(asked.length, 1);
     // No snapshot of this volume in the fresh folder yet: no history to estimate from.
-    assert.equal(asked[0].message, 'Stop sms-db for a short while to snapshot sms_postgres_data?');
+    assert.equal(asked[0].message, 'Stop "sms-db" for a short while to snapshot "sms_postgres_data"?');
     assert.match(asked[0].detail, /the app is unavailable meanwhile/);
     assert.match(asked[0].detail, /Copy Live \(no downtime\): nothing stops, but .* may need crash recovery/);
     assert.deepEqual(asked[0].buttons, ['Not Now', 'Stop and Snapshot', 'Copy Live (no downtime)']);
@@ -84,7 +84,7 @@ describe('volume snapshot and rollback in the extension host', function () {
     });
     const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.deepEqual(stopAsked, ['Stop sms-db for a short while to snapshot sms_postgres_data?']);
+    assert.deepEqual(stopAsked, ['Stop "sms-db" for a short while to snapshot "sms_postgres_data"?']);
     assert.match(snapshot ?? '', /volumes\/volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
     assert.equal((await fs.stat(snapshot!)).mode & 0o777, 0o600);
     assert.equal(await running('sms-db'), true);
@@ -103,7 +103,7 @@ describe('volume snapshot and rollback in the extension host', function () {
     });
     const restored = await vscode.commands.executeCommand<string>('lifeboat.restoreVolume', vscode.Uri.file(snapshot!));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.match(asked[0], /^Replace the volume sms_postgres_data\?/);
+    assert.match(asked[0], /^Replace the volume "sms_postgres_data"\?/);
     assert.match(asked[0], /current content is then kept aside in the volume until the containers are healthy/);
     assert.equal(restored, 'sms_postgres_data');
     await healthy('sms-db');
@@ -121,7 +121,7 @@ describe('volume snapshot and rollback in the extension host', function () {
     });
     const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', 'sms_postgres_data');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.match(asked[0], /^Stop sms-db for about \d+ s to snapshot sms_postgres_data\?$/);
+    assert.match(asked[0], /^Stop "sms-db" for about \d+ s to snapshot "sms_postgres_data"\?$/);
     assert.match(snapshot ?? '', /volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
     const manifest = JSON.parse(await fs.readFile(`${snapshot}.json`, 'utf8'));
     assert.deepEqual(manifest.stoppedContainers, []);
@@ -154,7 +154,7 @@ describe('volume snapshot and rollback in the extension host', function () {
       });
       assert.equal(await vscode.commands.executeCommand('lifeboat.restoreVolume', vscode.Uri.file(snapshot!)), undefined);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
-      assert.match(asked[0], /^Re-create the volume lifeboat_ext_gone and restore it\?/);
+      assert.match(asked[0], /^Re-create the volume "lifeboat_ext_gone" and restore it\?/);
       assert.match(asked[0], /Compose labels of volume data in project lifeboat-ext-gone/);
       assert.match(asked[0], /No safety snapshot is needed: there is nothing to lose/);
       await assert.rejects(run('docker', ['volume', 'inspect', VOL]), 'declining leaves the volume absent');
