@@ -1,8 +1,8 @@
 // One Lifeboat database backup in a process of its own, so its peak RSS is measured alone.
 // Usage: node out/bench/backupOnce.js <container> <backupDir> <level>
-import { backupDatabase } from '../src/core/databaseBackup';
+import { backupDatabase } from '../src/core/database';
 import { connectDocker } from '../src/core/docker';
-import { discoverStack } from '../src/core/discovery';
+import { discoverStack } from '../src/core/stack';
 
 async function main(): Promise<void> {
   const [container, backupDir, level] = process.argv.slice(2);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { generateAgeKeyPair } from '../src/core/crypto/ageKeys';
+import { generateAgeKeyPair } from '../src/core/crypto';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);

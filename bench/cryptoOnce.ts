@@ -4,12 +4,9 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AgeDecrypt } from '../src/core/crypto/ageDecrypt';
-import { AgeEncrypt } from '../src/core/crypto/ageEncrypt';
-import { parseAgeIdentityFile } from '../src/core/crypto/ageKeys';
-import { readKeyFile } from '../src/core/crypto/keyFile';
-import { OpensslDecrypt } from '../src/core/crypto/opensslDecrypt';
-import { OpensslEncrypt } from '../src/core/crypto/opensslEncrypt';
+import {
+  AgeDecrypt, AgeEncrypt, parseAgeIdentityFile, readKeyFile, OpensslDecrypt, OpensslEncrypt,
+} from '../src/core/crypto';
 
 async function transformFor(op: string, key: string): Promise<Transform> {
   switch (op) {

@@ -2,9 +2,9 @@
 // process of its own, so its peak RSS is measured alone. The swap is declined: the shell
 // pipeline it is compared with has no swap either.
 // Usage: node out/bench/restoreOnce.js <container> <backupDir> <file> [direct|exec]
-import { restoreDatabase } from '../src/core/databaseRestore';
+import { restoreDatabase } from '../src/core/database';
 import { connectDocker } from '../src/core/docker';
-import { discoverStack } from '../src/core/discovery';
+import { discoverStack } from '../src/core/stack';
 
 async function main(): Promise<void> {
   const [container, backupDir, file, transport] = process.argv.slice(2);

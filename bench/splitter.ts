@@ -5,7 +5,7 @@
 //   copy       a pg_dump script of COPY rows
 //   sqlline    one INSERT statement on a single line of that size
 //   dataline   one COPY row on a single line of that size
-import { SqlScriptSplitter } from '../src/core/sqlScriptSplitter';
+import { SqlScriptSplitter } from '../src/core/postgres';
 
 const CHUNK = 256 * 1024;
 const kind = process.argv[2] ?? 'inserts';

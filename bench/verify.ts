@@ -10,11 +10,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { generateAgeKeyPair } from '../src/core/crypto/ageKeys';
-import { AgeEncrypt } from '../src/core/crypto/ageEncrypt';
-import { HashStream } from '../src/core/hashStream';
-import { writeManifest } from '../src/core/manifest';
-import { ParallelGzip } from '../src/core/parallelGzip';
+import { generateAgeKeyPair, AgeEncrypt } from '../src/core/crypto';
+import { HashStream, ParallelGzip } from '../src/core/streams';
+import { writeManifest } from '../src/core/store';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);

@@ -1,7 +1,7 @@
 // One quick verification in a process of its own, so its peak RSS is measured alone.
 // Usage: node out/bench/verifyOnce.js <backup> [age identity file, for a .age backup]
 import { promises as fs } from 'node:fs';
-import { parseAgeIdentityFile } from '../src/core/crypto/ageKeys';
+import { parseAgeIdentityFile } from '../src/core/crypto';
 import { verifyBackup } from '../src/core/verify';
 
 async function main(): Promise<void> {

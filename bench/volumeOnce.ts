@@ -3,8 +3,7 @@
 //        node out-vol/bench/volumeOnce.js restore  <volume> <backupDir> <helperImage> <file>
 // Prints one JSON line: wall time, peak RSS, the file (snapshot) and the time of each phase.
 import { connectDocker } from '../src/core/docker';
-import { restoreVolume } from '../src/core/volumeRestore';
-import { snapshotVolume } from '../src/core/volumeSnapshot';
+import { restoreVolume, snapshotVolume } from '../src/core/volume';
 
 async function main(): Promise<void> {
   const [op, volume, backupDir, helperImage, file] = process.argv.slice(2);

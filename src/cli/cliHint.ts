@@ -1,4 +1,4 @@
-import type { LifeboatError, UiStep } from '../core/errors';
+import type { LifeboatError, UiStep } from '../core/common';
 
 /** The command line's way to take a step core names; steps with no command-line form add nothing. */
 const STEPS: Partial<Record<UiStep, string>> = {

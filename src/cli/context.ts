@@ -1,7 +1,6 @@
 import type Docker from 'dockerode';
-import { connectDocker } from '../core/docker';
-import { describeEngine, selectEngine } from '../core/dockerEngine';
-import type { Logger } from '../core/logger';
+import { connectDocker, describeEngine, selectEngine } from '../core/docker';
+import type { Logger } from '../core/common';
 import type { LifeboatSettings } from '../core/settings';
 
 /** What every subcommand gets: settings for the folder, output, a cancel signal. */

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NoStackError } from '../core/discovery';
-import { causeLines } from '../core/causeChain';
+import { NoStackError } from '../core/stack';
+import {
+  causeLines, ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError,
+  SettingsError, isCancelled, toolVersion,
+} from '../core/common';
 import { toEngineError } from '../core/docker';
-import { ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError, SettingsError, isCancelled } from '../core/errors';
-import { toolVersion } from '../core/version';
 import { backupCommand } from './commands/backup';
 import { pruneCommand } from './commands/prune';
 import { statusCommand } from './commands/status';

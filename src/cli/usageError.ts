@@ -1,4 +1,4 @@
-import { LifeboatError } from '../core/errors';
+import { LifeboatError } from '../core/common';
 
 /** A wrong call: exit 2 with the usage text, since retrying the same call cannot help. */
 export class UsageError extends LifeboatError {

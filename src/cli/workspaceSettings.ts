@@ -1,8 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { LifeboatError, SettingsError } from '../core/errors';
-import { settingDefaults } from '../core/settingSchema';
-import { LifeboatSettings, SettingsSource } from '../core/settings';
+import { LifeboatError, SettingsError } from '../core/common';
+import { settingDefaults, LifeboatSettings, SettingsSource } from '../core/settings';
 import { parseJsonc } from './jsonc';
 
 /** package.json's setting defaults, put in at build time so the CLI and VS Code agree on them. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { BackupEntry, listBackups } from '../core/catalog';
-import type { Logger } from '../core/logger';
+import { BackupEntry, listBackups } from '../core/store';
+import type { Logger } from '../core/common';
 import { OffsiteState, parseDestination, readOffsiteState } from '../core/offsite';
 import type { StackService } from './stackService';
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { isCancelled } from '../core/errors';
-import { readManifest, verificationState } from '../core/manifest';
+import { isCancelled } from '../core/common';
+import { readManifest, verificationState } from '../core/store';
 import { copyOffsite } from './commands/copyOffsite';
 import type { Lifeboat } from './lifeboat';
 

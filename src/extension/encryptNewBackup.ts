@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { encryptFile, removePlaintextCopy } from '../core/encryptFile';
-import { LifeboatError, isCancelled } from '../core/errors';
-import { readManifest } from '../core/manifest';
+import { encryptFile, removePlaintextCopy } from '../core/encryption';
+import { LifeboatError, isCancelled } from '../core/common';
+import { readManifest } from '../core/store';
 import { verifyBackup } from '../core/verify';
-import { quote } from '../core/notices';
+import { quote } from '../core/reports';
 import type { Lifeboat } from './lifeboat';
-import { runWithProgress } from './runWithProgress';
+import { runWithProgress } from './ui/runWithProgress';
 import { encryptionKey, encryptionSettings, offerToRemember } from './secrets';
 
 export interface NewBackupEncryption {

@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { BackupCatalog } from './backupCatalog';
 import type { OutputLogger } from './outputLogger';
-import type { Prompter } from './prompter';
+import type { Prompter } from './ui/prompter';
 import type { ScheduleService } from './scheduleService';
 import type { StackService } from './stackService';
 import type { BackupStatusBar } from './statusBar';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/common';
 
 /** The "Lifeboat" log channel: our messages plus the tools' stderr, which error messages point to. */
 export class OutputLogger implements Logger, vscode.Disposable {

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { causeLines } from '../core/causeChain';
-import type { BackupKind } from '../core/naming';
-import { stackBackup, stackBackupOptions, stackVerify } from '../core/backupJob';
-import { scheduledJob } from '../core/scheduledJob';
-import { JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules } from '../core/scheduler';
+import { causeLines } from '../core/common';
+import type { BackupKind } from '../core/store';
+import { stackBackup, stackBackupOptions, stackVerify } from '../core/jobs';
+import {
+  scheduledJob, JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules,
+} from '../core/schedule';
 import type { BackupCatalog } from './backupCatalog';
 import type { OutputLogger } from './outputLogger';
 import type { StackService } from './stackService';

@@ -1,13 +1,10 @@
 import * as path from 'node:path';
-import type { KeyProvider } from '../core/backupSource';
+import { passphraseStrength } from '../core/encryption';
+import type { KeyProvider, DecryptKey, EncryptedFileInfo } from '../core/encryption';
 import * as vscode from 'vscode';
-import { parseAgeIdentityFile, parseAgeRecipient } from '../core/crypto/ageKeys';
-import type { CryptoError as CryptoErrorType } from '../core/crypto/cryptoError';
-import { CryptoError } from '../core/crypto/cryptoError';
-import { readKeyFile } from '../core/crypto/keyFile';
-import type { DecryptKey, EncryptedFileInfo } from '../core/decryptFile';
-import type { Encryption } from '../core/naming';
-import { passphraseStrength } from '../core/passphraseStrength';
+import { parseAgeIdentityFile, parseAgeRecipient, CryptoError, readKeyFile } from '../core/crypto';
+import type { CryptoError as CryptoErrorType } from '../core/crypto';
+import type { Encryption } from '../core/store';
 import type { Lifeboat } from './lifeboat';
 
 /**

@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
-import { connectDocker, pingDocker } from '../core/docker';
-import { DockerEngine, describeEngine, selectEngine } from '../core/dockerEngine';
-import { Stack, discoverStack } from '../core/discovery';
-import { LifeboatError } from '../core/errors';
+import {
+  connectDocker, pingDocker, DockerEngine, describeEngine, selectEngine,
+} from '../core/docker';
+import { Stack, discoverStack } from '../core/stack';
+import { LifeboatError } from '../core/common';
 import { Settings } from './settings';
 
 /**

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { formatAge, freshness } from '../core/format';
-import type { KindStatus } from '../core/scheduler';
-import { scheduleLines } from '../core/scheduleText';
+import { formatAge, freshness } from '../core/common';
+import { scheduleLines } from '../core/schedule';
+import type { KindStatus } from '../core/schedule';
 import type { BackupCatalog } from './backupCatalog';
 
 /** Age of the newest database backup, coloured by the runbook's 24-hour freshness rule. */

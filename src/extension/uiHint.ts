@@ -1,4 +1,4 @@
-import type { LifeboatError, UiStep } from '../core/errors';
+import type { LifeboatError, UiStep } from '../core/common';
 
 /** How VS Code offers each step core names: the view or command that takes it. */
 const STEPS: Record<UiStep, string> = {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { Stack } from '../core/discovery';
-import type { OperationOptions } from '../core/progress';
+import type { Stack } from '../core/stack';
+import type { OperationOptions } from '../core/common';
 import { VerifyResult, verifyBackup } from '../core/verify';
 import type { Lifeboat } from './lifeboat';
-import { newBackupFailedNotice } from '../core/notices';
+import { newBackupFailedNotice } from '../core/reports';
 
 /**
  * Reads a new backup back as a restore would (lifeboat.verify.onCreate): the file is already

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { readKeyFile } from '../../src/core/crypto/keyFile';
-import { encryptFile } from '../../src/core/encryptFile';
-import { acquireLock } from '../../src/core/lock';
+import { readKeyFile } from '../../src/core/crypto';
+import { encryptFile } from '../../src/core/encryption';
+import { acquireLock } from '../../src/core/store';
 import { REPO, demoStack, tempDir } from './harness';
 
 const CLI = join(REPO, 'dist', 'cli.js');

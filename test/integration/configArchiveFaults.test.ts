@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { archiveConfig } from '../../src/core/configArchive';
-import { safeExtract } from '../../src/core/safeExtract';
+import { archiveConfig } from '../../src/core/config';
+import { safeExtract } from '../../src/core/archive';
 import { recordFault, shown } from './faultMatrix';
 import { run, tempDir } from './harness';
 

@@ -2,13 +2,12 @@
 // extension host runs, without VS Code around it. Usage: node coreChild.js <operation> <json>.
 // The log goes to stderr line by line (a kill loses nothing already written); the result or
 // the error as the user reads it goes to stdout as one JSON line.
-import { archiveConfig } from '../../src/core/configArchive';
-import { restoreDatabase } from '../../src/core/databaseRestore';
-import { discoverStack } from '../../src/core/discovery';
+import { archiveConfig } from '../../src/core/config';
+import { restoreDatabase } from '../../src/core/database';
+import { discoverStack } from '../../src/core/stack';
 import { connectDocker } from '../../src/core/docker';
-import type { Logger } from '../../src/core/logger';
-import { restoreVolume } from '../../src/core/volumeRestore';
-import { snapshotVolume } from '../../src/core/volumeSnapshot';
+import type { Logger } from '../../src/core/common';
+import { restoreVolume, snapshotVolume } from '../../src/core/volume';
 import { shown } from './faultMatrix';
 
 const line = (level: string) => (msg: string) => process.stderr.write(`${level} ${msg}\n`);

@@ -8,12 +8,9 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { AgeDecrypt } from '../../src/core/crypto/ageDecrypt';
-import { AgeEncrypt } from '../../src/core/crypto/ageEncrypt';
-import { generateAgeKeyPair } from '../../src/core/crypto/ageKeys';
-import { readKeyFile } from '../../src/core/crypto/keyFile';
-import { OpensslDecrypt } from '../../src/core/crypto/opensslDecrypt';
-import { OpensslEncrypt } from '../../src/core/crypto/opensslEncrypt';
+import {
+  AgeDecrypt, AgeEncrypt, generateAgeKeyPair, readKeyFile, OpensslDecrypt, OpensslEncrypt,
+} from '../../src/core/crypto';
 
 /*
  * Lifeboat's age and OpenSSL files against the real CLIs (age 1.1, OpenSSL 3.0), both ways.

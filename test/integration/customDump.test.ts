@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { plainSource } from '../../src/core/backupSource';
-import { customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase } from '../../src/core/customDump';
-import { listSideDatabases, sideName, swapDatabases } from '../../src/core/databaseSwap';
-import { CancelledError, LifeboatError } from '../../src/core/errors';
+import { plainSource } from '../../src/core/encryption';
+import {
+  customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase, listSideDatabases, sideName,
+  swapDatabases,
+} from '../../src/core/database';
+import { CancelledError, LifeboatError } from '../../src/core/common';
 import { databases, docker, psql, run, tempDir } from './harness';
 
 /**

@@ -2,14 +2,14 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { backupDatabase } from '../../src/core/databaseBackup';
+import { backupDatabase } from '../../src/core/database';
 import { connectDocker } from '../../src/core/docker';
-import { CancelledError, DockerUnavailableError, LifeboatError, LockedError } from '../../src/core/errors';
+import { CancelledError, DockerUnavailableError, LifeboatError, LockedError } from '../../src/core/common';
 import { cliHint } from '../../src/cli/cliHint';
 import { uiHint } from '../../src/extension/uiHint';
 import { recordFault, shown } from './faultMatrix';
-import { readManifest } from '../../src/core/manifest';
-import type { Stack } from '../../src/core/discovery';
+import { readManifest } from '../../src/core/store';
+import type { Stack } from '../../src/core/stack';
 import {
   ScratchDb, collectingLogger, demoStack, docker, psql, rowCounts, run, scratchPostgres, snapshotFiles, tempDir, waitHealthy,
 } from './harness';

@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { DryRunSummary, RestoreOptions, restoreDatabase, undoRestore } from '../../src/core/databaseRestore';
-import type { Stack } from '../../src/core/discovery';
-import { CancelledError, LifeboatError } from '../../src/core/errors';
+import {
+  backupDatabase, DryRunSummary, RestoreOptions, restoreDatabase, undoRestore,
+} from '../../src/core/database';
+import type { Stack } from '../../src/core/stack';
+import { CancelledError, LifeboatError } from '../../src/core/common';
 import { recordFault, shown } from './faultMatrix';
 import {
   ScratchDb, collectingLogger, dataFingerprint, databases, demoStack, docker, psql, rowCounts, run, scratchPostgres, tempDir, waitHealthy,

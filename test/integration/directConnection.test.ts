@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { connectDirect } from '../../src/core/directConnection';
-import { PgConnection, PgConnectionLost, PgServerError } from '../../src/core/pgConnection';
+import {
+  connectDirect, PgConnection, PgConnectionLost, PgServerError,
+} from '../../src/core/postgres';
 import { assertPortFree, docker, postgresImage, run, waitHealthy } from './harness';
 
 // The demo stack's sms-db: host networking on 55432, SCRAM-SHA-256 for TCP logins.

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { connectDirect } from '../../src/core/directConnection';
-import { PgConnection, PgServerError } from '../../src/core/pgConnection';
-import { PgSsl, PgSslError, SslMode } from '../../src/core/pgSsl';
+import {
+  connectDirect, PgConnection, PgServerError, PgSsl, PgSslError, SslMode,
+} from '../../src/core/postgres';
 import { docker, freePort, postgresImage, run, tempDir, waitHealthy } from './harness';
 
 /**

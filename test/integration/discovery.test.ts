@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { NoStackError, discoverStack } from '../../src/core/discovery';
+import { NoStackError, discoverStack } from '../../src/core/stack';
 import { docker, postgresImage, tempDir } from './harness';
 
 const HELPER = 'lifeboat/helper:latest';

@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { generateAgeKeyPair } from '../../src/core/crypto/ageKeys';
-import { CryptoError } from '../../src/core/crypto/cryptoError';
-import { readKeyFile } from '../../src/core/crypto/keyFile';
-import { decryptFile, decryptStream } from '../../src/core/decryptFile';
-import { encryptFile } from '../../src/core/encryptFile';
-import { CancelledError } from '../../src/core/errors';
-import { Manifest, writeManifest } from '../../src/core/manifest';
+import { generateAgeKeyPair, CryptoError, readKeyFile } from '../../src/core/crypto';
+import { decryptFile, decryptStream, encryptFile } from '../../src/core/encryption';
+import { CancelledError } from '../../src/core/common';
+import { Manifest, writeManifest } from '../../src/core/store';
 
 /*
  * encryptFile / decryptFile on real files (no VS Code, no Docker): both formats round trip,

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { detectAlembic, startContainers } from '../../src/core/appServices';
-import { waitForContainers } from '../../src/core/containerHealth';
-import { CancelledError, LifeboatError } from '../../src/core/errors';
-import { runExec } from '../../src/core/exec';
+import { detectAlembic, startContainers } from '../../src/core/stack';
+import { waitForContainers, runExec } from '../../src/core/docker';
+import { CancelledError, LifeboatError } from '../../src/core/common';
 import { collectingLogger, docker } from './harness';
 
 /** Commands in the demo database container (read-only: cat, head, sleep), and containers of this run's own that never start. */

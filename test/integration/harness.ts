@@ -7,8 +7,8 @@ import * as net from 'node:net';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { connectDocker } from '../../src/core/docker';
-import { Stack, discoverStack } from '../../src/core/discovery';
-import type { Logger } from '../../src/core/logger';
+import { Stack, discoverStack } from '../../src/core/stack';
+import type { Logger } from '../../src/core/common';
 
 /**
  * Shared pieces of the integration suites. They drive the real engine and real PostgreSQL

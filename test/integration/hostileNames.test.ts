@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { restoreDatabase, undoRestore } from '../../src/core/databaseRestore';
-import type { Stack } from '../../src/core/discovery';
+import { backupDatabase, restoreDatabase, undoRestore } from '../../src/core/database';
+import type { Stack } from '../../src/core/stack';
 import { verifyBackup } from '../../src/core/verify';
 import { ScratchDb, databases, docker, psql, rowCounts, run, scratchPostgres, tempDir } from './harness';
 

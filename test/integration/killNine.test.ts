@@ -3,7 +3,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { HALF_WRITTEN_MS } from '../../src/core/lock';
+import { HALF_WRITTEN_MS } from '../../src/core/store';
 import { recordFault } from './faultMatrix';
 import { exited, killWhen, sleep } from './killWhen';
 import { REPO, ScratchDb, run, scratchPostgres, tempDir } from './harness';

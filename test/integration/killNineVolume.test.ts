@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { verifyBackup } from '../../src/core/verify';
-import { snapshotVolume } from '../../src/core/volumeSnapshot';
+import { snapshotVolume } from '../../src/core/volume';
 import { recordFault, shown } from './faultMatrix';
 import { assertPortFree, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
 import { exited, killWhen } from './killWhen';

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MANIFEST_VERSION, writeManifest } from '../../src/core/manifest';
+import { MANIFEST_VERSION, writeManifest } from '../../src/core/store';
 import { FolderDestination, copyOffsite } from '../../src/core/offsite';
 import { recordFault, shown } from './faultMatrix';
 

@@ -1,10 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { DryRunSummary, restoreDatabase } from '../../src/core/databaseRestore';
-import { otherSessions } from '../../src/core/otherSessions';
-import { PgConnection } from '../../src/core/pgConnection';
-import { psql as lifeboatPsql } from '../../src/core/psql';
+import { backupDatabase, DryRunSummary, restoreDatabase } from '../../src/core/database';
+import { otherSessions, PgConnection, psql as lifeboatPsql } from '../../src/core/postgres';
 import { ScratchDb, docker, psql, scratchPostgres, tempDir } from './harness';
 
 const PORT = 55486;

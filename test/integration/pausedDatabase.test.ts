@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { ContainerNotRunningError, LifeboatError } from '../../src/core/errors';
-import { databaseBackupName } from '../../src/core/naming';
+import { backupDatabase } from '../../src/core/database';
+import { ContainerNotRunningError, LifeboatError } from '../../src/core/common';
+import { databaseBackupName } from '../../src/core/store';
 import { ScratchDb, docker, freePort, run, scratchPostgres, tempDir } from './harness';
 
 describe('database backup of a paused container, and a folder with no free name (issue 13)', function () {

@@ -6,14 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { restoreDatabase } from '../../src/core/databaseRestore';
-import { discoverStack, type Stack } from '../../src/core/discovery';
-import { connectDocker, pingDocker } from '../../src/core/docker';
-import { selectEngine } from '../../src/core/dockerEngine';
+import { backupDatabase, restoreDatabase } from '../../src/core/database';
+import { discoverStack, type Stack } from '../../src/core/stack';
+import { connectDocker, pingDocker, selectEngine } from '../../src/core/docker';
 import { verifyBackup } from '../../src/core/verify';
-import { restoreVolume } from '../../src/core/volumeRestore';
-import { snapshotVolume } from '../../src/core/volumeSnapshot';
+import { restoreVolume, snapshotVolume } from '../../src/core/volume';
 import { assertPortFree, run, tempDir, untilAnswers } from './harness';
 
 const PODMAN = '/usr/bin/podman';

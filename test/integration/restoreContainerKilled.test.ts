@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { restoreDatabase } from '../../src/core/databaseRestore';
-import { listSideDatabases } from '../../src/core/databaseSwap';
+import { backupDatabase, restoreDatabase, listSideDatabases } from '../../src/core/database';
 import { recordFault, shown } from './faultMatrix';
 import { ScratchDb, dataFingerprint, docker, run, scratchPostgres, tempDir, waitHealthy } from './harness';
 

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { restoreDatabase } from '../../src/core/databaseRestore';
-import type { Stack } from '../../src/core/discovery';
-import { LifeboatError } from '../../src/core/errors';
+import { backupDatabase, restoreDatabase } from '../../src/core/database';
+import type { Stack } from '../../src/core/stack';
+import { LifeboatError } from '../../src/core/common';
 import { dataFingerprint, databases, demoStack, docker, tempDir } from './harness';
 
 describe('database restore: a manifest whose row counts the file does not hold (issue 13)', function () {

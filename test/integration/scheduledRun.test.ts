@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Stack } from '../../src/core/discovery';
-import { readManifest } from '../../src/core/manifest';
-import type { BackupKind } from '../../src/core/naming';
-import { stackBackup, stackVerify } from '../../src/core/backupJob';
-import { scheduledJob } from '../../src/core/scheduledJob';
-import { JobOutcome, Scheduler, parseSchedules, readScheduleState } from '../../src/core/scheduler';
-import { FakeClock } from '../unit/fakeClock';
+import type { Stack } from '../../src/core/stack';
+import { readManifest } from '../../src/core/store';
+import type { BackupKind } from '../../src/core/store';
+import { stackBackup, stackVerify } from '../../src/core/jobs';
+import {
+  scheduledJob, JobOutcome, Scheduler, parseSchedules, readScheduleState,
+} from '../../src/core/schedule';
+import { FakeClock } from '../support/fakeClock';
 import { collectingLogger, demoStack, docker, tempDir } from './harness';
 
 /**

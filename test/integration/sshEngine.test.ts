@@ -7,11 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import { discoverStack } from '../../src/core/discovery';
-import { connectDocker, pingDocker } from '../../src/core/docker';
-import { selectEngine } from '../../src/core/dockerEngine';
-import { DockerUnavailableError } from '../../src/core/errors';
+import { backupDatabase } from '../../src/core/database';
+import { discoverStack } from '../../src/core/stack';
+import { connectDocker, pingDocker, selectEngine } from '../../src/core/docker';
+import { DockerUnavailableError } from '../../src/core/common';
 import { verifyBackup } from '../../src/core/verify';
 import { DEMO_DIR, demoStack, freePort, run, tempDir } from './harness';
 

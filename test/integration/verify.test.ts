@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { backupDatabase } from '../../src/core/databaseBackup';
-import type { Stack } from '../../src/core/discovery';
-import { readManifest } from '../../src/core/manifest';
+import { backupDatabase } from '../../src/core/database';
+import type { Stack } from '../../src/core/stack';
+import { readManifest } from '../../src/core/store';
 import { verifyBackup } from '../../src/core/verify';
 import { databases, demoStack, docker, tempDir } from './harness';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Stack } from '../../src/core/discovery';
+import type { Stack } from '../../src/core/stack';
 import { verifyBackup } from '../../src/core/verify';
 import { databases, demoStack, docker, tempDir } from './harness';
 

@@ -5,19 +5,17 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import type { KeyProvider } from '../../src/core/backupSource';
-import { CryptoError } from '../../src/core/crypto/cryptoError';
-import { Stack, discoverStack } from '../../src/core/discovery';
-import { encryptFile } from '../../src/core/encryptFile';
+import { encryptFile } from '../../src/core/encryption';
+import type { KeyProvider } from '../../src/core/encryption';
+import { CryptoError } from '../../src/core/crypto';
+import { Stack, discoverStack } from '../../src/core/stack';
 import { recordFault, shown } from './faultMatrix';
-import { CancelledError, LifeboatError, LockedError } from '../../src/core/errors';
-import { waitForVolumeCleanup } from '../../src/core/helperContainer';
-import { silentLogger } from '../../src/core/logger';
-import { readManifest, writeManifest } from '../../src/core/manifest';
+import { CancelledError, LifeboatError, LockedError, silentLogger } from '../../src/core/common';
+import {
+  waitForVolumeCleanup, InterruptedRestoreError, restoreVolume, VolumeManifest, snapshotVolume,
+} from '../../src/core/volume';
+import { readManifest, writeManifest } from '../../src/core/store';
 import { verifyBackup } from '../../src/core/verify';
-import { InterruptedRestoreError } from '../../src/core/volumeLeftovers';
-import { restoreVolume } from '../../src/core/volumeRestore';
-import { VolumeManifest, snapshotVolume } from '../../src/core/volumeSnapshot';
 import { assertPortFree, collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
 
 /**

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { snapshotVolume } from '../../src/core/volumeSnapshot';
+import { snapshotVolume } from '../../src/core/volume';
 import { recordFault, shown } from './faultMatrix';
 import { assertPortFree, dataFingerprint, docker, psql, run, snapshotFiles, tempDir, waitHealthy } from './harness';
 

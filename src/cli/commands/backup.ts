@@ -1,7 +1,7 @@
-import { stackBackup, stackBackupOptions, stackVerify } from '../../core/backupJob';
-import { formatBytes } from '../../core/format';
-import { readManifest } from '../../core/manifest';
-import type { BackupKind } from '../../core/naming';
+import { stackBackup, stackBackupOptions, stackVerify } from '../../core/jobs';
+import { formatBytes } from '../../core/common';
+import { readManifest } from '../../core/store';
+import type { BackupKind } from '../../core/store';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';
 import { UsageError } from '../usageError';

@@ -1,7 +1,6 @@
-import { listBackups } from '../../core/catalog';
-import { formatBytes, formatCount, formatCountOf } from '../../core/format';
-import { pruneBackups } from '../../core/prune';
-import { RetentionPlan, describePolicy, planRetention } from '../../core/retention';
+import { listBackups } from '../../core/store';
+import { formatBytes, formatCount, formatCountOf } from '../../core/common';
+import { pruneBackups, RetentionPlan, describePolicy, planRetention } from '../../core/retention';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';
 

@@ -1,7 +1,5 @@
-import { listBackups } from '../../core/catalog';
-import { diskSpace } from '../../core/diskSpace';
-import { plannedRuns } from '../../core/scheduleStatus';
-import { buildStatusReport, renderStatusText } from '../../core/statusReport';
+import { listBackups, diskSpace } from '../../core/store';
+import { plannedRuns, buildStatusReport, renderStatusText } from '../../core/reports';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';
 

@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
-import { BackupEntry, listBackups } from '../../core/catalog';
-import { Stack, discoverStack } from '../../core/discovery';
-import { isKeyProblem } from '../../core/backupSource';
-import { LifeboatError, isCancelled } from '../../core/errors';
-import { fileKeys } from '../../core/fileKeys';
-import { KINDS } from '../../core/backupTotals';
+import { BackupEntry, listBackups, KINDS } from '../../core/store';
+import { Stack, discoverStack } from '../../core/stack';
+import { isKeyProblem, fileKeys } from '../../core/encryption';
+import { LifeboatError, isCancelled } from '../../core/common';
 import { VerifyDepth, verifyBackup } from '../../core/verify';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';

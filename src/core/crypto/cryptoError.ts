@@ -1,4 +1,4 @@
-import { LifeboatError, type LifeboatErrorOptions } from '../errors';
+import { LifeboatError, type LifeboatErrorOptions } from '../common';
 
 /**
  * What went wrong with an encrypted file, for callers that react differently (ask for the

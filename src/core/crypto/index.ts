@@ -19,3 +19,11 @@ export { CryptoError } from './cryptoError';
 export type { CryptoErrorCode } from './cryptoError';
 export { detectEncryptionFormat } from './detectEncryptionFormat';
 export type { EncryptionFormat } from './detectEncryptionFormat';
+// Also used by other folders and the tests.
+export { AGE_INTRO, MAX_HEADER_BYTES, checkAgePrefix, encodeAgeHeader, parseAgeHeader, verifyAgeHeaderMac } from './ageHeader';
+export { unwrapScrypt, unwrapX25519, wrapScrypt, wrapX25519 } from './ageStanzas';
+export { decodeBase64NoPad, encodeBase64NoPad } from './base64';
+export { bech32Decode, bech32Encode } from './bech32';
+export { tamperedError, truncatedError, wrongKeyError } from './cryptoError';
+export { checkPbkdf2Iterations, evpBytesToKey } from './opensslKdf';
+export { looksLikePlaintext } from './plaintextSniff';

@@ -1,5 +1,5 @@
 import { promises as fs, constants } from 'node:fs';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../common';
 
 /**
  * Reads a passphrase from a key file such as the runbook's `/secrets/backup_key`, exactly as

@@ -2,16 +2,17 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AgeEncrypt } from '../crypto/ageEncrypt';
-import { CancelledError, LifeboatError, fsError, throwIfAborted } from '../errors';
-import { ENCRYPTED_EXTENSIONS, encryptionFingerprint } from '../encryptFile';
-import { HashStream } from '../hashStream';
-import { silentLogger } from '../logger';
-import { Manifest, MANIFEST_VERSION, contentSha256, readManifest } from '../manifest';
-import { KIND_FOLDERS, manifestName, parseBackupName } from '../naming';
-import { OperationOptions, noProgress } from '../progress';
-import { toolVersion } from '../version';
-import { OpensslEncrypt } from '../crypto/opensslEncrypt';
+import { AgeEncrypt, OpensslEncrypt } from '../crypto';
+import {
+  CancelledError, LifeboatError, fsError, throwIfAborted, silentLogger, OperationOptions,
+  noProgress, toolVersion,
+} from '../common';
+import { ENCRYPTED_EXTENSIONS, encryptionFingerprint } from '../encryption';
+import { HashStream } from '../streams';
+import {
+  Manifest, MANIFEST_VERSION, contentSha256, readManifest, KIND_FOLDERS, manifestName,
+  parseBackupName,
+} from '../store';
 import type { Destination, PendingWrite } from './destination';
 
 /** The key an unencrypted backup is encrypted with on its way off-site (as Encrypt Backup takes it). */

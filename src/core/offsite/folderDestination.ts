@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError } from '../errors';
-import { PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly } from '../fsSafe';
-import { partialName } from '../naming';
+import { LifeboatError } from '../common';
+import {
+  PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly, partialName,
+} from '../store';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
 
 /**

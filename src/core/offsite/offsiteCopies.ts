@@ -1,4 +1,4 @@
-import { KIND_FOLDERS, manifestName, parseBackupName } from '../naming';
+import { KIND_FOLDERS, manifestName, parseBackupName } from '../store';
 import type { Destination } from './destination';
 
 export interface OffsiteCopy {

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { SettingsError } from '../errors';
+import { SettingsError } from '../common';
 import type { Destination } from './destination';
 import { FolderDestination } from './folderDestination';
 

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { archiveConfig as runArchive } from '../../core/configArchive';
-import { LifeboatError } from '../../core/errors';
-import { configArchivedNotice } from '../../core/notices';
+import { archiveConfig as runArchive } from '../../core/config';
+import { LifeboatError } from '../../core/common';
+import { configArchivedNotice } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
 import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 /** "Lifeboat: Archive Config": the runbook's monthly archive of compose file, .env files, nginx config and migrations. */

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { backupDatabase as runBackup } from '../../core/databaseBackup';
-import type { Stack } from '../../core/discovery';
-import { formatDuration } from '../../core/format';
-import { backupCreatedNotice, quote } from '../../core/notices';
+import { backupDatabase as runBackup } from '../../core/database';
+import type { Stack } from '../../core/stack';
+import { formatDuration } from '../../core/common';
+import { backupCreatedNotice, quote } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
 import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 /** Backups running in this window, by backup folder and stack: a second click joins one. */

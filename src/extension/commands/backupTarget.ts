@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LifeboatError } from '../../core/errors';
+import { LifeboatError } from '../../core/common';
 import { BackupItem } from '../tree/backupItem';
 
 /** The file a backup command acts on: a tree item, an Explorer URI, or a path (tests, links). */

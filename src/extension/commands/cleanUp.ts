@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { listBackups } from '../../core/catalog';
-import { formatBytes, formatCount, formatCountOf } from '../../core/format';
-import { PruneResult, pruneBackups } from '../../core/prune';
-import { planRetention } from '../../core/retention';
-import { renderRetentionMarkdown } from '../../core/retentionReport';
+import { listBackups } from '../../core/store';
+import { formatBytes, formatCount, formatCountOf } from '../../core/common';
+import {
+  PruneResult, pruneBackups, planRetention, renderRetentionMarkdown,
+} from '../../core/retention';
 import type { Lifeboat } from '../lifeboat';
-import { showMarkdown } from '../showMarkdown';
+import { showMarkdown } from '../ui/showMarkdown';
 
 /**
  * "Lifeboat: Preview Cleanup…": what lifeboat.retention.* keeps and deletes and why, shown

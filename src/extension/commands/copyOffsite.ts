@@ -1,11 +1,10 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
-import { quote } from '../../core/notices';
+import { LifeboatError, formatBytes } from '../../core/common';
+import { quote } from '../../core/reports';
 import { CopyOffsiteResult, OffsiteKey, copyOffsite as runCopy, parseDestination } from '../../core/offsite';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { PassphraseStore, encryptionKey, encryptionSettings } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';

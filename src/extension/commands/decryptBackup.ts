@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { quote } from '../../core/notices';
-import { CryptoError } from '../../core/crypto/cryptoError';
-import { decryptFile, describeEncryptedFile, plaintextPathOf } from '../../core/decryptFile';
-import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
+import { quote } from '../../core/reports';
+import { CryptoError } from '../../core/crypto';
+import { decryptFile, describeEncryptedFile, plaintextPathOf } from '../../core/encryption';
+import { LifeboatError, formatBytes } from '../../core/common';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { ChosenKey, asDecryptKey, decryptionKey, encryptionSettings, offerToRemember } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';

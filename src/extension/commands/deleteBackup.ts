@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import { fsError } from '../../core/errors';
-import { formatAge, formatBytes } from '../../core/format';
-import { manifestPath } from '../../core/manifest';
-import { quote } from '../../core/notices';
+import { fsError, formatAge, formatBytes } from '../../core/common';
+import { manifestPath } from '../../core/store';
+import { quote } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
 import { backupTarget } from './backupTarget';
 

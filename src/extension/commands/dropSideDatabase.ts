@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
-import { quote } from '../../core/notices';
-import { listSideDatabases } from '../../core/databaseSwap';
-import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
-import { dropDatabase } from '../../core/scratchRestore';
+import { quote } from '../../core/reports';
+import { listSideDatabases, dropDatabase } from '../../core/database';
+import { LifeboatError, formatBytes } from '../../core/common';
 import type { Lifeboat } from '../lifeboat';
 import { sideDatabaseTarget } from './sideDatabaseTarget';
 

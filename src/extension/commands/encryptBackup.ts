@@ -1,11 +1,10 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { quote } from '../../core/notices';
-import { encryptFile, removePlaintextCopy } from '../../core/encryptFile';
-import { LifeboatError } from '../../core/errors';
-import { formatBytes } from '../../core/format';
+import { quote } from '../../core/reports';
+import { encryptFile, removePlaintextCopy } from '../../core/encryption';
+import { LifeboatError, formatBytes } from '../../core/common';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { encryptionKey, encryptionSettings, offerToRemember } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';

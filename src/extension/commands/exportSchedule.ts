@@ -2,8 +2,8 @@ import { constants, promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LifeboatError } from '../../core/errors';
-import { ScheduleExportInput, crontabText, systemdText } from '../../core/scheduleExport';
+import { LifeboatError } from '../../core/common';
+import { ScheduleExportInput, crontabText, systemdText } from '../../core/schedule';
 import type { Lifeboat } from '../lifeboat';
 
 type Format = 'crontab' | 'systemd';

@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError } from '../../core/errors';
-import { ensurePrivateDir, writeFileAtomic } from '../../core/fsSafe';
-import { HealthReport, buildHealthReport, renderHealthMarkdown } from '../../core/healthReport';
-import { timestamp } from '../../core/naming';
+import { CancelledError } from '../../core/common';
+import { ensurePrivateDir, writeFileAtomic, timestamp } from '../../core/store';
+import { HealthReport, buildHealthReport, renderHealthMarkdown } from '../../core/reports';
 import { VerifyResult, verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { backupKeys } from '../secrets';
 import { chooseDepth } from './verifyBackup';
 

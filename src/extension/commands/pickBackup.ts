@@ -1,8 +1,9 @@
-import type { BackupEntry } from '../../core/catalog';
-import { LifeboatError } from '../../core/errors';
-import { formatAge, formatBytes, formatCountOf, formatTime } from '../../core/format';
+import type { BackupEntry } from '../../core/store';
+import {
+  LifeboatError, formatAge, formatBytes, formatCountOf, formatTime,
+} from '../../core/common';
 import type { Lifeboat } from '../lifeboat';
-import type { PickItem } from '../prompter';
+import type { PickItem } from '../ui/prompter';
 
 const STATE_LABEL: Record<BackupEntry['state'], string> = {
   verified: '$(pass) verified',

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { waitForContainers } from '../../core/containerHealth';
-import { formatDuration } from '../../core/format';
-import { waitForHealthy } from '../../core/healthCheck';
-import { quote, quoteList } from '../../core/notices';
+import { waitForContainers } from '../../core/docker';
+import { formatDuration } from '../../core/common';
+import { waitForHealthy } from '../../core/stack';
+import { quote, quoteList } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 
 /** Restarts the project's containers (after a config restore), database last to stop and first to start, then waits for them and the app's health URL. */
 export async function restartStack(lb: Lifeboat): Promise<string[]> {

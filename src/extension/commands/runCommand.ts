@@ -1,9 +1,8 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { causeLines } from '../../core/causeChain';
-import { LifeboatError, isCancelled } from '../../core/errors';
-import { shortenPaths } from '../../core/format';
-import { notificationText, plainText } from '../../core/plainText';
+import {
+  causeLines, LifeboatError, isCancelled, shortenPaths, notificationText, plainText,
+} from '../../core/common';
 import { uiHint } from '../uiHint';
 import type { Lifeboat } from '../lifeboat';
 

@@ -1,4 +1,4 @@
-import { LifeboatError } from '../../core/errors';
+import { LifeboatError } from '../../core/common';
 import { SideDatabaseItem } from '../tree/sideDatabaseItem';
 
 /** The side database a command acts on: a tree item, or its name (tests, links). */

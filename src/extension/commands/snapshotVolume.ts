@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
-import { LifeboatError } from '../../core/errors';
-import { formatEstimate } from '../../core/format';
-import { quote, quoteList, snapshotCreatedNotice } from '../../core/notices';
-import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volumeSnapshot';
+import { LifeboatError, formatEstimate } from '../../core/common';
+import { quote, quoteList, snapshotCreatedNotice } from '../../core/reports';
+import { containersToStop, lastSnapshotDuration, snapshotVolume as runSnapshot } from '../../core/volume';
 import type { Lifeboat } from '../lifeboat';
 import { copyNewBackup } from '../copyNewBackup';
 import { encryptNewBackup } from '../encryptNewBackup';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { reportFailedVerification, verifyNewBackup } from '../verifyNewBackup';
 
 const STOP = 'Stop and Snapshot';

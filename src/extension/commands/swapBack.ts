@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { quote } from '../../core/notices';
-import { undoRestore } from '../../core/databaseRestore';
-import { describeOtherSessions, otherSessions } from '../../core/otherSessions';
+import { quote } from '../../core/reports';
+import { undoRestore } from '../../core/database';
+import { describeOtherSessions, otherSessions } from '../../core/postgres';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { showRestoreCancelled } from '../showRestoreCancelled';
 import { sideDatabaseTarget } from './sideDatabaseTarget';
 

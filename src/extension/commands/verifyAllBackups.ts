@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import { CancelledError } from '../../core/errors';
-import { formatCount, formatCountOf } from '../../core/format';
-import { verifyAllNotice } from '../../core/notices';
+import { CancelledError, formatCount, formatCountOf } from '../../core/common';
+import { verifyAllNotice } from '../../core/reports';
 import { VerifyResult, verifyBackup } from '../../core/verify';
 import type { Lifeboat } from '../lifeboat';
-import { runWithProgress } from '../runWithProgress';
+import { runWithProgress } from '../ui/runWithProgress';
 import { backupKeys } from '../secrets';
 import { chooseDepth } from './verifyBackup';
 

@@ -1,15 +1,15 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Stack } from '../../core/discovery';
+import type { Stack } from '../../core/stack';
 import { VerifyDepth, VerifyResult, verifyBackup as runVerify } from '../../core/verify';
-import { parseBackupName } from '../../core/naming';
+import { parseBackupName } from '../../core/store';
 import type { Lifeboat } from '../lifeboat';
-import type { PickItem } from '../prompter';
-import { runWithProgress } from '../runWithProgress';
+import type { PickItem } from '../ui/prompter';
+import { runWithProgress } from '../ui/runWithProgress';
 import { backupKeys } from '../secrets';
 import { backupTarget } from './backupTarget';
 import { pickBackup } from './pickBackup';
-import { quote, verifyNotice } from '../../core/notices';
+import { quote, verifyNotice } from '../../core/reports';
 
 const LAST_DEPTH = 'lifeboat.verify.lastDepth';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { BackupEntry } from '../../core/catalog';
-import { formatAge, formatBytes, formatCountOf, formatTime, formatWhen } from '../../core/format';
+import type { BackupEntry } from '../../core/store';
+import { formatAge, formatBytes, formatCountOf, formatTime, formatWhen } from '../../core/common';
 import { OffsiteState, offsiteCopyOf } from '../../core/offsite';
 
 const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {

@@ -1,11 +1,9 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { diskSpace } from '../../core/diskSpace';
-import { describeBackupCount } from '../../core/backupTotals';
-import { formatBytes, shortenPaths } from '../../core/format';
-import { quote } from '../../core/notices';
+import { diskSpace, describeBackupCount } from '../../core/store';
+import { formatBytes, shortenPaths } from '../../core/common';
+import { quote, ScheduleStatus, StatusReport, buildStatusReport } from '../../core/reports';
 import { offsiteCopyOf } from '../../core/offsite';
-import { ScheduleStatus, StatusReport, buildStatusReport } from '../../core/statusReport';
 import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { SideDatabase } from '../../core/databaseSwap';
-import { formatAge, formatBytes } from '../../core/format';
+import type { SideDatabase } from '../../core/database';
+import { formatAge, formatBytes } from '../../core/common';
 
 const ICONS: Record<SideDatabase['kind'], vscode.ThemeIcon> = {
   pre_restore: new vscode.ThemeIcon('history'),

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { PruneResult } from '../../../src/core/prune';
-import type { StatusReport } from '../../../src/core/statusReport';
+import type { PruneResult } from '../../../src/core/retention';
+import type { StatusReport } from '../../../src/core/reports';
 import type { LifeboatApi } from '../../../src/extension/extension';
 
 /** Retention preview and the status report in a real VS Code, on a real folder of backups. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
-import type { PickItem, Prompter } from '../../../src/extension/prompter';
+import type { PickItem, Prompter } from '../../../src/extension/ui/prompter';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 

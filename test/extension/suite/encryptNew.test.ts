@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
-import type { Prompter } from '../../../src/extension/prompter';
+import type { Prompter } from '../../../src/extension/ui/prompter';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 

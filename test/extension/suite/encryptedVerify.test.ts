@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { VerifyResult } from '../../../src/core/verify';
 import type { LifeboatApi } from '../../../src/extension/extension';
-import type { PickItem, Prompter } from '../../../src/extension/prompter';
+import type { PickItem, Prompter } from '../../../src/extension/ui/prompter';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 const PASSPHRASE = 'host-test: verify me encrypted';

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
-import type { PickItem, Prompter } from '../../../src/extension/prompter';
+import type { PickItem, Prompter } from '../../../src/extension/ui/prompter';
 
 /**
  * A backup that failed verification is not offered as if it were good: the restore refusal

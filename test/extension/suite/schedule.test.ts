@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
 import { until } from './until';
-import { FakeClock } from '../../unit/fakeClock';
+import { FakeClock } from '../../support/fakeClock';
 
 /** Enabling lifeboat.schedule.* in a real extension host: next and last runs in the tree and the status bar. */
 describe('schedules in the extension host', function () {

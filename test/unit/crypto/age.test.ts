@@ -1,11 +1,8 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AgeDecrypt } from '../../../src/core/crypto/ageDecrypt';
-import { AgeEncrypt } from '../../../src/core/crypto/ageEncrypt';
-import { generateAgeKeyPair } from '../../../src/core/crypto/ageKeys';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
-import { LifeboatError } from '../../../src/core/errors';
-import { replay } from '../helpers/fcRandom';
+import { AgeDecrypt, AgeEncrypt, generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
+import { LifeboatError } from '../../../src/core/common';
+import { replay } from '../../support/fcRandom';
 import { KiB64, mustRun, randomBytes, randomPieces, runTransform, sizes } from './streamHelpers';
 
 const SEALED = KiB64 + 16;

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AGE_INTRO, MAX_HEADER_BYTES, encodeAgeHeader, parseAgeHeader, verifyAgeHeaderMac } from '../../../src/core/crypto/ageHeader';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
+import {
+  AGE_INTRO, MAX_HEADER_BYTES, encodeAgeHeader, parseAgeHeader, verifyAgeHeaderMac, CryptoError,
+} from '../../../src/core/crypto';
 
 const fileKey = randomBytes(16);
 const stanza = { type: 'X25519', args: ['c2hhcmU'], body: randomBytes(32) };

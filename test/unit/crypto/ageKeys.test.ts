@@ -2,13 +2,11 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgeDecrypt } from '../../../src/core/crypto/ageDecrypt';
 import {
-  ageKeyFingerprint, ageRecipientOf, generateAgeKeyPair, parseAgeIdentityFile, parseAgeRecipient, recipientShortId,
-} from '../../../src/core/crypto/ageKeys';
-import { decodeBase64NoPad, encodeBase64NoPad } from '../../../src/core/crypto/base64';
-import { bech32Decode, bech32Encode } from '../../../src/core/crypto/bech32';
-import { detectEncryptionFormat } from '../../../src/core/crypto/detectEncryptionFormat';
+  AgeDecrypt, ageKeyFingerprint, ageRecipientOf, generateAgeKeyPair, parseAgeIdentityFile,
+  parseAgeRecipient, recipientShortId, decodeBase64NoPad, encodeBase64NoPad, bech32Decode,
+  bech32Encode, detectEncryptionFormat,
+} from '../../../src/core/crypto';
 import { createHash } from 'node:crypto';
 import { FIXTURES, mustRun, patterned, runTransform } from './streamHelpers';
 

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { generateAgeKeyPair, parseAgeIdentity, parseAgeRecipient } from '../../../src/core/crypto/ageKeys';
-import { unwrapScrypt, unwrapX25519, wrapScrypt, wrapX25519 } from '../../../src/core/crypto/ageStanzas';
-import { encodeBase64NoPad } from '../../../src/core/crypto/base64';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
+import {
+  generateAgeKeyPair, parseAgeIdentity, parseAgeRecipient, unwrapScrypt, unwrapX25519,
+  wrapScrypt, wrapX25519, encodeBase64NoPad, CryptoError,
+} from '../../../src/core/crypto';
 
 async function failsWith(code: string, run: () => unknown): Promise<void> {
   await assert.rejects(async () => run(), (err: Error) => {

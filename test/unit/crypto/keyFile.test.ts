@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKeyFile } from '../../../src/core/crypto/keyFile';
-import { LifeboatError } from '../../../src/core/errors';
+import { readKeyFile } from '../../../src/core/crypto';
+import { LifeboatError } from '../../../src/core/common';
 
 describe('readKeyFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lb-key-'));

@@ -4,11 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
-import { OpensslDecrypt, OpensslDecryptOptions } from '../../../src/core/crypto/opensslDecrypt';
-import { OpensslEncrypt } from '../../../src/core/crypto/opensslEncrypt';
-import { evpBytesToKey, opensslKeyFingerprint } from '../../../src/core/crypto/opensslKdf';
-import { looksLikePlaintext } from '../../../src/core/crypto/plaintextSniff';
+import {
+  CryptoError, OpensslDecrypt, OpensslDecryptOptions, OpensslEncrypt, evpBytesToKey,
+  opensslKeyFingerprint, looksLikePlaintext,
+} from '../../../src/core/crypto';
 import { mustRun, randomBytes, randomPieces, runTransform, sizes } from './streamHelpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'lb-openssl-'));

@@ -2,15 +2,12 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgeDecrypt } from '../../../src/core/crypto/ageDecrypt';
-import { checkAgePrefix } from '../../../src/core/crypto/ageHeader';
-import { generateAgeKeyPair, parseAgeRecipient } from '../../../src/core/crypto/ageKeys';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
-import { readKeyFile } from '../../../src/core/crypto/keyFile';
-import { OpensslDecrypt } from '../../../src/core/crypto/opensslDecrypt';
-import { OpensslEncrypt } from '../../../src/core/crypto/opensslEncrypt';
-import { LifeboatError } from '../../../src/core/errors';
-import { passphraseStrength } from '../../../src/core/passphraseStrength';
+import {
+  AgeDecrypt, checkAgePrefix, generateAgeKeyPair, parseAgeRecipient, CryptoError, readKeyFile,
+  OpensslDecrypt, OpensslEncrypt,
+} from '../../../src/core/crypto';
+import { LifeboatError } from '../../../src/core/common';
+import { passphraseStrength } from '../../../src/core/encryption';
 
 const badKey = (err: Error) => err instanceof CryptoError && err.code === 'bad-key';
 

@@ -4,14 +4,10 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openBackupSource } from '../../../src/core/backupSource';
-import { AgeDecrypt } from '../../../src/core/crypto/ageDecrypt';
-import { AgeEncrypt } from '../../../src/core/crypto/ageEncrypt';
-import { CryptoError } from '../../../src/core/crypto/cryptoError';
-import { OpensslDecrypt } from '../../../src/core/crypto/opensslDecrypt';
-import { OpensslEncrypt } from '../../../src/core/crypto/opensslEncrypt';
-import { decryptFile } from '../../../src/core/decryptFile';
-import { encryptFile } from '../../../src/core/encryptFile';
+import { openBackupSource, decryptFile, encryptFile } from '../../../src/core/encryption';
+import {
+  AgeDecrypt, AgeEncrypt, CryptoError, OpensslDecrypt, OpensslEncrypt,
+} from '../../../src/core/crypto';
 import { mustRun, runTransform } from './streamHelpers';
 
 const PASS = 'correct horse battery staple';

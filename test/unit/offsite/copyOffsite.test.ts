@@ -5,10 +5,12 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { decryptFile } from '../../../src/core/decryptFile';
-import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/errors';
-import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/manifest';
-import { FolderDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
+import { decryptFile } from '../../../src/core/encryption';
+import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/common';
+import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
+import {
+  FolderDestination, copyOffsite, offsiteCopies, parseDestination,
+} from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
 
 const NAME = 'sms_backup_20260101_020000.sql.gz';

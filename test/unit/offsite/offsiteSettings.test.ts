@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWorkspaceSettings } from '../../../src/cli/workspaceSettings';
-import { SettingsError } from '../../../src/core/errors';
+import { SettingsError } from '../../../src/core/common';
 import { FolderDestination, parseDestination } from '../../../src/core/offsite';
 
 /** The command line's reader: the extension's LifeboatSettings over a settings.json file. */

@@ -1,0 +1,3 @@
+// The "jobs" domain of src/core: what other folders, the extension, the command line and the tests use from it.
+// Other folders import only from here (scripts/check-layout.mjs).
+export { stackBackup, stackBackupOptions, stackVerify } from './backupJob';

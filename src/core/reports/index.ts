@@ -1,0 +1,8 @@
+// The "reports" domain of src/core: what other folders, the extension, the command line and the tests use from it.
+// Other folders import only from here (scripts/check-layout.mjs).
+export { buildHealthReport, renderHealthMarkdown } from './healthReport';
+export type { HealthReport } from './healthReport';
+export { backupCreatedNotice, cleanupLogLine, configArchivedNotice, databaseRestoredNotice, newBackupFailedNotice, problemAbout, quote, quoteList, snapshotCreatedNotice, verifyAllNotice, verifyNotice, volumeRecreatedNotice, volumeRestoredNotice } from './notices';
+export { plannedRuns } from './scheduleStatus';
+export { buildStatusReport, renderStatusMarkdown, renderStatusText } from './statusReport';
+export type { ScheduleStatus, StatusInput, StatusReport } from './statusReport';

@@ -1,0 +1,9 @@
+// The "volume" domain of src/core: what other folders, the extension, the command line and the tests use from it.
+// Other folders import only from here (scripts/check-layout.mjs).
+export { VolumeMissingError, volumeExists, waitForVolumeCleanup } from './helperContainer';
+export { InterruptedRestoreError, checkLeftovers } from './volumeLeftovers';
+export { restoreVolume } from './volumeRestore';
+export { unpackedBytes } from './volumeRoom';
+export { containersToStop, lastSnapshotDuration, snapshotVolume } from './volumeSnapshot';
+export type { VolumeManifest } from './volumeSnapshot';
+export { TarTruncated, VolumeTarScan, checkVolumeArchive, explainArchive } from './volumeTarScan';
