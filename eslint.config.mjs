@@ -17,19 +17,25 @@ export default tseslint.config(
     // The service layer runs outside VS Code too (tests, the command line).
     files: ['src/core/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/core must not import vscode at runtime.', allowTypeImports: true }],
-        // From src/core/<a>/x.ts, "../<b>/y" reaches into another domain; "../<b>" is its index.
-        patterns: [{ regex: '^\\.\\./[^/]+/', ...DOMAIN_INNER_FILE }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core must not import vscode at runtime.', allowTypeImports: true }],
+          // From src/core/<a>/x.ts, "../<b>/y" reaches into another domain; "../<b>" is its index.
+          patterns: [{ regex: '^\\.\\./[^/]+/', ...DOMAIN_INNER_FILE }],
+        },
+      ],
     },
   },
   {
     files: ['src/extension/**/*.ts', 'src/cli/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ regex: '(^|/)core/[^/]+/[^/]+', ...DOMAIN_INNER_FILE }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '(^|/)core/[^/]+/[^/]+', ...DOMAIN_INNER_FILE }],
+        },
+      ],
     },
   },
 );

@@ -12,7 +12,15 @@ async function main(): Promise<void> {
   const result = await backupDatabase(docker, stack, { backupDir, level: Number(level) });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   // maxRSS is in kilobytes.
-  process.stdout.write(JSON.stringify({ ms, path: result.path, bytes: result.manifest.file.bytes, sqlBytes: result.manifest.content?.bytes, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      path: result.path,
+      bytes: result.manifest.file.bytes,
+      sqlBytes: result.manifest.content?.bytes,
+      maxRssKb: process.resourceUsage().maxRSS,
+    }) + '\n',
+  );
 }
 
 main().catch((err) => {

@@ -87,7 +87,7 @@ export async function benchCrypto(file: string): Promise<void> {
     console.log(line('Lifeboat OpenSSL encrypt', bytes, oursSslEnc, sslEnc));
     console.log(line('openssl enc -pbkdf2 decrypt', bytes, sslDec));
     console.log(line('Lifeboat OpenSSL decrypt', bytes, oursSslDec, sslDec));
-    console.log('(every output decrypted back to the input\'s sha256; target: at most 2x openssl enc\'s time, peak RSS ≤ 150 MB)');
+    console.log("(every output decrypted back to the input's sha256; target: at most 2x openssl enc's time, peak RSS ≤ 150 MB)");
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -4,9 +4,7 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  AgeDecrypt, AgeEncrypt, parseAgeIdentityFile, readKeyFile, OpensslDecrypt, OpensslEncrypt,
-} from '../src/core/crypto';
+import { AgeDecrypt, AgeEncrypt, parseAgeIdentityFile, readKeyFile, OpensslDecrypt, OpensslEncrypt } from '../src/core/crypto';
 
 async function transformFor(op: string, key: string): Promise<Transform> {
   switch (op) {

@@ -15,17 +15,38 @@ const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
 const LEVEL = 6;
 
 async function exists(container: string): Promise<boolean> {
-  return run('docker', ['inspect', container]).then(() => true, () => false);
+  return run('docker', ['inspect', container]).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function ensureBenchDatabase(): Promise<void> {
   if (!(await exists(CONTAINER))) {
     console.log(`creating ${CONTAINER} (PostgreSQL on 127.0.0.1:${PORT})`);
     await run('docker', [
-      'run', '-d', '--name', CONTAINER, '--network', 'host',
-      '-e', 'POSTGRES_USER=bench', '-e', 'POSTGRES_PASSWORD=bench-only', '-e', 'POSTGRES_DB=benchdb',
-      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '--health-cmd', 'pg_isready -q -U bench -d benchdb', '--health-interval', '1s', '--health-retries', '90',
+      'run',
+      '-d',
+      '--name',
+      CONTAINER,
+      '--network',
+      'host',
+      '-e',
+      'POSTGRES_USER=bench',
+      '-e',
+      'POSTGRES_PASSWORD=bench-only',
+      '-e',
+      'POSTGRES_DB=benchdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '--health-cmd',
+      'pg_isready -q -U bench -d benchdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '90',
       'lifeboat/postgres:15',
     ]);
   } else {
@@ -53,7 +74,15 @@ interface Sample {
 async function shellBackup(dir: string, i: number): Promise<Sample> {
   const file = join(dir, `shell_${i}.sql.gz`);
   const started = process.hrtime.bigint();
-  await run('bash', ['-o', 'pipefail', '-c', `docker exec "$1" pg_dump -U bench -d benchdb | gzip -${LEVEL} > "$2"`, 'bench', CONTAINER, file]);
+  await run('bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    `docker exec "$1" pg_dump -U bench -d benchdb | gzip -${LEVEL} > "$2"`,
+    'bench',
+    CONTAINER,
+    file,
+  ]);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const bytes = (await fs.stat(file)).size;
   await fs.rm(file);
@@ -101,15 +130,28 @@ async function benchDatabaseBackup(): Promise<void> {
     }
     console.log(`  round ${i + 1}: shell ${(shell[i].ms / 1000).toFixed(2)} s, lifeboat ${(ours[i].ms / 1000).toFixed(2)} s`);
   }
-  const { stdout } = await run('bash', ['-o', 'pipefail', '-c', 'docker exec "$1" pg_dump -U bench -d benchdb | wc -c', 'bench', CONTAINER]);
+  const { stdout } = await run('bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    'docker exec "$1" pg_dump -U bench -d benchdb | wc -c',
+    'bench',
+    CONTAINER,
+  ]);
   const sqlMb = Number(stdout.trim()) / 1048576;
   const shellMs = median(shell.map((s) => s.ms));
   const oursMs = median(ours.map((s) => s.ms));
   const rss = Math.max(...ours.map((s) => s.maxRssKb ?? 0)) / 1024;
   console.log(`\ndatabase backup, ${sqlMb.toFixed(0)} MiB of SQL, gzip level ${LEVEL}, median of ${ROUNDS}:`);
-  console.log(`  runbook  docker exec pg_dump | gzip > file   ${(shellMs / 1000).toFixed(2)} s   ${(shell[0].bytes / 1048576).toFixed(1)} MiB`);
-  console.log(`  lifeboat backupDatabase                      ${(oursMs / 1000).toFixed(2)} s   ${(ours[0].bytes / 1048576).toFixed(1)} MiB   peak RSS ${rss.toFixed(0)} MiB`);
-  console.log(`  time ratio lifeboat/runbook ${(oursMs / shellMs).toFixed(2)}x   size ratio ${(ours[0].bytes / shell[0].bytes).toFixed(3)}x`);
+  console.log(
+    `  runbook  docker exec pg_dump | gzip > file   ${(shellMs / 1000).toFixed(2)} s   ${(shell[0].bytes / 1048576).toFixed(1)} MiB`,
+  );
+  console.log(
+    `  lifeboat backupDatabase                      ${(oursMs / 1000).toFixed(2)} s   ${(ours[0].bytes / 1048576).toFixed(1)} MiB   peak RSS ${rss.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  time ratio lifeboat/runbook ${(oursMs / shellMs).toFixed(2)}x   size ratio ${(ours[0].bytes / shell[0].bytes).toFixed(3)}x`,
+  );
   await fs.rm(dir, { recursive: true, force: true });
 }
 
@@ -122,9 +164,21 @@ async function shellRestore(file: string): Promise<Sample> {
   await psqlBench('postgres', 'DROP DATABASE IF EXISTS bench_shell_restore');
   await psqlBench('postgres', 'CREATE DATABASE bench_shell_restore TEMPLATE template0');
   const started = process.hrtime.bigint();
-  await run('bash', ['-o', 'pipefail', '-c', 'gunzip -c "$1" | docker exec -i "$2" psql -X -q -U bench -d bench_shell_restore > /dev/null', 'bench', file, CONTAINER], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await run(
+    'bash',
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      'gunzip -c "$1" | docker exec -i "$2" psql -X -q -U bench -d bench_shell_restore > /dev/null',
+      'bench',
+      file,
+      CONTAINER,
+    ],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   await psqlBench('postgres', 'DROP DATABASE bench_shell_restore');
   return { ms, bytes: 0 };
@@ -146,7 +200,9 @@ async function benchDatabaseRestore(): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     // Rotate who goes first so drift on the machine hits every side alike.
     for (let k = 0; k < sides.length; k++) await sides[(i + k) % sides.length]();
-    console.log(`  round ${i + 1}: shell ${(shell[i].ms / 1000).toFixed(2)} s, lifeboat ${(direct[i].ms / 1000).toFixed(2)} s (${direct[i].via}), lifeboat through psql ${(psql[i].ms / 1000).toFixed(2)} s`);
+    console.log(
+      `  round ${i + 1}: shell ${(shell[i].ms / 1000).toFixed(2)} s, lifeboat ${(direct[i].ms / 1000).toFixed(2)} s (${direct[i].via}), lifeboat through psql ${(psql[i].ms / 1000).toFixed(2)} s`,
+    );
   }
   const shellMs = median(shell.map((s) => s.ms));
   const directMs = median(direct.map((s) => s.ms));
@@ -156,8 +212,12 @@ async function benchDatabaseRestore(): Promise<void> {
   console.log(`\ndatabase restore of a ${gz.toFixed(1)} MiB .sql.gz, median of ${rounds}:`);
   console.log(`  runbook  gunzip -c | docker exec -i psql (no checks)             ${(shellMs / 1000).toFixed(2)} s`);
   console.log(`  lifeboat check + one-transaction load + row-count proof:`);
-  console.log(`           over a direct connection (the default)              ${(directMs / 1000).toFixed(2)} s   peak RSS ${rss(direct)} MiB   ${(directMs / shellMs).toFixed(2)}x`);
-  console.log(`           through psql in the container (the fallback)        ${(psqlMs / 1000).toFixed(2)} s   peak RSS ${rss(psql)} MiB   ${(psqlMs / shellMs).toFixed(2)}x`);
+  console.log(
+    `           over a direct connection (the default)              ${(directMs / 1000).toFixed(2)} s   peak RSS ${rss(direct)} MiB   ${(directMs / shellMs).toFixed(2)}x`,
+  );
+  console.log(
+    `           through psql in the container (the fallback)        ${(psqlMs / 1000).toFixed(2)} s   peak RSS ${rss(psql)} MiB   ${(psqlMs / shellMs).toFixed(2)}x`,
+  );
   console.log(`  time ratio lifeboat/runbook ${(directMs / shellMs).toFixed(2)}x`);
   await fs.rm(dir, { recursive: true, force: true });
 }

@@ -40,7 +40,8 @@ for (let round = 0; round < 3; round++) {
   let out = 0;
   const started = process.hrtime.bigint();
   for (let i = 0; i < input.length; i += CHUNK) {
-    for (const p of splitter.push(input.subarray(i, i + CHUNK))) out += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
+    for (const p of splitter.push(input.subarray(i, i + CHUNK)))
+      out += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   for (const p of splitter.end()) out += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
@@ -49,4 +50,6 @@ for (let round = 0; round < 3; round++) {
   if (out !== input.length) throw new Error(`${out} of ${input.length} bytes came out`);
 }
 const inMib = input.length / 1024 / 1024;
-console.log(`${kind}: ${inMib.toFixed(1)} MiB, best of 3 ${best.toFixed(2)} s = ${(inMib / best).toFixed(1)} MiB/s; RSS ${(before / 1024 / 1024).toFixed(0)} MiB with the input, peak ${(peak / 1024 / 1024).toFixed(0)} MiB`);
+console.log(
+  `${kind}: ${inMib.toFixed(1)} MiB, best of 3 ${best.toFixed(2)} s = ${(inMib / best).toFixed(1)} MiB/s; RSS ${(before / 1024 / 1024).toFixed(0)} MiB with the input, peak ${(peak / 1024 / 1024).toFixed(0)} MiB`,
+);

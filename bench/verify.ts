@@ -24,7 +24,10 @@ interface Sample {
   maxRssKb?: number;
 }
 
-const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
+const WORDS =
+  'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(
+    ' ',
+  );
 
 /**
  * COPY rows like a real application's tables: ids, names, e-mails, timestamps, amounts and some
@@ -38,7 +41,9 @@ function rows(start: number, n: number): string {
     const a = WORDS[(id * 7) % WORDS.length];
     const b = WORDS[(id * 13 + 5) % WORDS.length];
     const day = String(1 + (id % 28)).padStart(2, '0');
-    out.push(`${id}\t${a} ${b}\t${a}.${b}${id % 997}@example.org\t2025-0${1 + (id % 9)}-${day} 1${id % 10}:${String(id % 60).padStart(2, '0')}:00+00\t${(id % 100000) / 100}\t${token.slice(i * 12, i * 12 + 12)}\t${id % 3 === 0 ? 't' : 'f'}`);
+    out.push(
+      `${id}\t${a} ${b}\t${a}.${b}${id % 997}@example.org\t2025-0${1 + (id % 9)}-${day} 1${id % 10}:${String(id % 60).padStart(2, '0')}:00+00\t${(id % 100000) / 100}\t${token.slice(i * 12, i * 12 + 12)}\t${id % 3 === 0 ? 't' : 'f'}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -76,7 +81,9 @@ async function makeDump(file: string): Promise<void> {
 
 async function timeShell(script: string, args: string[]): Promise<Sample> {
   const started = process.hrtime.bigint();
-  const { stderr } = await run('/usr/bin/time', ['-f', '%M', 'bash', '-o', 'pipefail', '-c', script, 'bench', ...args], { maxBuffer: 1 << 20 });
+  const { stderr } = await run('/usr/bin/time', ['-f', '%M', 'bash', '-o', 'pipefail', '-c', script, 'bench', ...args], {
+    maxBuffer: 1 << 20,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   return { ms, maxRssKb: Number(stderr.trim().split('\n').at(-1)) || undefined };
 }
@@ -112,7 +119,10 @@ function line(label: string, s: Sample, reference?: Sample): string {
 async function cachedDump(): Promise<string> {
   const cache = join(tmpdir(), `lifeboat-bench-verify-${TARGET_MB}`);
   const file = join(cache, 'bench_backup_20260101_000000.sql.gz');
-  const have = await fs.access(`${file}.json`).then(() => true, () => false);
+  const have = await fs.access(`${file}.json`).then(
+    () => true,
+    () => false,
+  );
   if (have && !process.env.LIFEBOAT_BENCH_FRESH) return file;
   await fs.rm(cache, { recursive: true, force: true });
   await fs.mkdir(cache, { recursive: true, mode: 0o700 });

@@ -64,11 +64,46 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 function shellSnapshot(dir: string): Promise<number> {
-  return timed(() => docker(['run', '--rm', '--network', 'none', '-v', `${VOLUME}:/data`, '-v', `${dir}:/backup`, HELPER, 'tar', '-czf', '/backup/shell.tar.gz', '-C', '/data', '.']));
+  return timed(() =>
+    docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${VOLUME}:/data`,
+      '-v',
+      `${dir}:/backup`,
+      HELPER,
+      'tar',
+      '-czf',
+      '/backup/shell.tar.gz',
+      '-C',
+      '/data',
+      '.',
+    ]),
+  );
 }
 
 function shellRestore(dir: string): Promise<number> {
-  return timed(() => docker(['run', '--rm', '--network', 'none', '-v', `${VOLUME}:/data`, '-v', `${dir}:/backup`, HELPER, 'tar', '-xzf', '/backup/shell.tar.gz', '-C', '/data']));
+  return timed(() =>
+    docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${VOLUME}:/data`,
+      '-v',
+      `${dir}:/backup`,
+      HELPER,
+      'tar',
+      '-xzf',
+      '/backup/shell.tar.gz',
+      '-C',
+      '/data',
+    ]),
+  );
 }
 
 async function child(args: string[]): Promise<Sample> {
@@ -125,7 +160,9 @@ export async function benchVolume(): Promise<void> {
         await oursR();
         shellRest.push(await shellRestore(dir));
       }
-      console.log(`  round ${i + 1}: snapshot shell ${s(shellSnap[i])}, lifeboat ${s(oursSnap[i].ms)}; restore shell ${s(shellRest[i])}, lifeboat ${s(oursRest[i].ms)}`);
+      console.log(
+        `  round ${i + 1}: snapshot shell ${s(shellSnap[i])}, lifeboat ${s(oursSnap[i].ms)}; restore shell ${s(shellRest[i])}, lifeboat ${s(oursRest[i].ms)}`,
+      );
     }
     const shellSize = (await fs.stat(join(dir, 'shell.tar.gz'))).size;
     const oursSize = (await fs.stat(oursSnap[0].path!)).size;
@@ -140,7 +177,9 @@ export async function benchVolume(): Promise<void> {
     console.log(`            lifeboat snapshotVolume              ${s(snapOurs)}   ${mib(oursSize)}   peak RSS ${rss(oursSnap)}`);
     console.log(`            time ratio ${(snapOurs / snapShell).toFixed(2)}x   size ratio ${(oursSize / shellSize).toFixed(3)}x`);
     console.log(`  restore   runbook docker run … tar -xzf        ${s(restShell)}   (no check, no safety copy)`);
-    console.log(`            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (checked while staged; previous content kept aside until done)`);
+    console.log(
+      `            lifeboat restoreVolume               ${s(restOurs)}   peak RSS ${rss(oursRest)}   (checked while staged; previous content kept aside until done)`,
+    );
     console.log(`            time ratio ${(restOurs / restShell).toFixed(2)}x against the bare extract`);
     // Contract 3 in docs/contracts.md makes a snapshot part of every restore; the runbook's
     // equivalent is tar -czf, then tar -xzf.

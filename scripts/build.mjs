@@ -12,13 +12,25 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // The command line reads settings.json itself, so it needs the defaults VS Code takes from
 // here, and both check values against the schema, which VS Code only shows as warnings.
 // Descriptions stay out: they are for the Settings editor.
-const SCHEMA_KEYWORDS = ['type', 'default', 'enum', 'minimum', 'maximum', 'items', 'properties', 'additionalProperties', 'pattern', 'patternErrorMessage'];
+const SCHEMA_KEYWORDS = [
+  'type',
+  'default',
+  'enum',
+  'minimum',
+  'maximum',
+  'items',
+  'properties',
+  'additionalProperties',
+  'pattern',
+  'patternErrorMessage',
+];
 function schemaOf(spec) {
   const out = {};
   for (const k of SCHEMA_KEYWORDS) {
     if (!(k in spec)) continue;
     if (k === 'items') out.items = schemaOf(spec.items);
-    else if (k === 'properties') out.properties = Object.fromEntries(Object.entries(spec.properties).map(([name, p]) => [name, schemaOf(p)]));
+    else if (k === 'properties')
+      out.properties = Object.fromEntries(Object.entries(spec.properties).map(([name, p]) => [name, schemaOf(p)]));
     else out[k] = spec[k];
   }
   return out;

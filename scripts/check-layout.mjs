@@ -23,7 +23,10 @@ const problems = [];
 const graph = new Map(); // folder -> Map(folder -> first file that imports it)
 for (const file of tsFiles(CORE)) {
   const from = folderOf(file);
-  if (!from) { problems.push(`${file}: every file of src/core belongs in a domain folder.`); continue; }
+  if (!from) {
+    problems.push(`${file}: every file of src/core belongs in a domain folder.`);
+    continue;
+  }
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(SPEC)) {
     const target = posix.normalize(posix.join(posix.dirname(file), m[2]));
@@ -31,7 +34,9 @@ for (const file of tsFiles(CORE)) {
     const to = folderOf(`${target}/`);
     if (!to || to === from) continue;
     if (target !== `${CORE}/${to}` && target !== `${CORE}/${to}/index`) {
-      problems.push(`${file}: imports "${m[2]}", a file inside "${to}"; import the folder ("${posix.relative(posix.dirname(file), `${CORE}/${to}`)}") instead.`);
+      problems.push(
+        `${file}: imports "${m[2]}", a file inside "${to}"; import the folder ("${posix.relative(posix.dirname(file), `${CORE}/${to}`)}") instead.`,
+      );
     }
     if (!graph.has(from)) graph.set(from, new Map());
     if (!graph.get(from).has(to)) graph.get(from).set(to, file);
@@ -46,7 +51,9 @@ for (const dir of ['src/extension', 'src/cli', 'test', 'bench']) {
       const target = posix.normalize(posix.join(posix.dirname(file), m[2]));
       const to = folderOf(`${target}/`);
       if (to && target !== `${CORE}/${to}` && target !== `${CORE}/${to}/index`) {
-        problems.push(`${file}: imports "${m[2]}", a file inside "${to}"; import the folder ("${posix.relative(posix.dirname(file), `${CORE}/${to}`)}") instead.`);
+        problems.push(
+          `${file}: imports "${m[2]}", a file inside "${to}"; import the folder ("${posix.relative(posix.dirname(file), `${CORE}/${to}`)}") instead.`,
+        );
       }
     }
   }
@@ -69,7 +76,9 @@ function visit(n) {
 for (const n of [...graph.keys()].sort()) if (!state.has(n)) visit(n);
 for (const c of cycles) {
   const via = c.slice(0, -1).map((f, k) => `${graph.get(f).get(c[k + 1])} imports "${c[k + 1]}"`);
-  problems.push(`The folders ${c.map((f) => `"${f}"`).join(' -> ')} import each other in a cycle (${via.join('; ')}). Move the file to the lower folder, or pass what it needs in.`);
+  problems.push(
+    `The folders ${c.map((f) => `"${f}"`).join(' -> ')} import each other in a cycle (${via.join('; ')}). Move the file to the lower folder, or pass what it needs in.`,
+  );
 }
 
 if (problems.length) {

@@ -14,8 +14,22 @@ if (!existsSync('coverage/tmp')) {
 }
 execFileSync(
   'npx',
-  ['c8', 'report', '--temp-directory', 'coverage/tmp', '--report-dir', 'coverage', '--reporter=text-summary', '--reporter=json-summary', '--reporter=json',
-    '--include', 'src/core/**', '--include', 'src/cli/**', '--exclude-after-remap'],
+  [
+    'c8',
+    'report',
+    '--temp-directory',
+    'coverage/tmp',
+    '--report-dir',
+    'coverage',
+    '--reporter=text-summary',
+    '--reporter=json-summary',
+    '--reporter=json',
+    '--include',
+    'src/core/**',
+    '--include',
+    'src/cli/**',
+    '--exclude-after-remap',
+  ],
   { stdio: 'inherit' },
 );
 const summary = JSON.parse(readFileSync('coverage/coverage-summary.json', 'utf8'));
@@ -24,7 +38,8 @@ const files = Object.entries(summary)
   .map(([name, s]) => ({ name: relative(process.cwd(), name), branches: s.branches.pct, statements: s.statements.pct }))
   .sort((a, b) => a.branches - b.branches);
 console.log('Fewest branches covered:');
-for (const f of files.slice(0, 12)) console.log(`  ${String(f.branches).padStart(6)}% branches  ${String(f.statements).padStart(6)}% statements  ${f.name}`);
+for (const f of files.slice(0, 12))
+  console.log(`  ${String(f.branches).padStart(6)}% branches  ${String(f.statements).padStart(6)}% statements  ${f.name}`);
 
 const core = uncoveredBranches();
 console.log(`Uncovered branches of ${CORE} (file:line, source, reason from ${REASONS_DIR}):`);
@@ -34,8 +49,13 @@ for (const r of core.rows) {
 }
 for (const r of core.stale) console.log(`Stale reason in ${REASONS_DIR}/${r.from}: no uncovered branch on "${r.line}" in ${r.file}.`);
 const without = core.rows.filter((r) => !r.reason).length;
-console.log(`${CORE} branches: ${core.pct}% (${core.covered}/${core.total}); ${core.rows.length} lines with uncovered branches, ${without} without a reason.`);
-if (core.pct < BRANCH_TARGET) console.log(`${CORE} branch coverage is ${core.pct}%, ${(BRANCH_TARGET - core.pct).toFixed(2)} points below the target of ${BRANCH_TARGET}%.`);
+console.log(
+  `${CORE} branches: ${core.pct}% (${core.covered}/${core.total}); ${core.rows.length} lines with uncovered branches, ${without} without a reason.`,
+);
+if (core.pct < BRANCH_TARGET)
+  console.log(
+    `${CORE} branch coverage is ${core.pct}%, ${(BRANCH_TARGET - core.pct).toFixed(2)} points below the target of ${BRANCH_TARGET}%.`,
+  );
 if (core.pct < BRANCH_FLOOR) {
   console.error(`${CORE} branch coverage fell to ${core.pct}%, below the floor of ${BRANCH_FLOOR}% the suite had reached.`);
   process.exit(1);

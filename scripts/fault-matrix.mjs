@@ -33,7 +33,9 @@ const lines = [
   '',
   '| operation | fault or hostile input | what the user sees | what is left | data lost |',
   '|---|---|---|---|---|',
-  ...cases.map((c) => `| ${cell(c.operation)} | ${cell(c.fault)} | ${cell(c.userSees)} | ${cell(c.leftOnDisk)} | ${c.dataLost ? '**yes**' : 'no'} |`),
+  ...cases.map(
+    (c) => `| ${cell(c.operation)} | ${cell(c.fault)} | ${cell(c.userSees)} | ${cell(c.leftOnDisk)} | ${c.dataLost ? '**yes**' : 'no'} |`,
+  ),
   '',
 ];
 
@@ -54,7 +56,9 @@ if (existsSync('coverage/coverage-summary.json')) {
     '',
     '| file | branches | statements |',
     '|---|---|---|',
-    ...files.slice(0, 15).map((f) => `| ${f.name} | ${f.s.branches.pct}% (${f.s.branches.covered}/${f.s.branches.total}) | ${f.s.statements.pct}% |`),
+    ...files
+      .slice(0, 15)
+      .map((f) => `| ${f.name} | ${f.s.branches.pct}% (${f.s.branches.covered}/${f.s.branches.total}) | ${f.s.statements.pct}% |`),
     '',
   );
 }
@@ -69,7 +73,10 @@ if (existsSync(FINAL_JSON)) {
     '',
     '| where | source line | reason |',
     '|---|---|---|',
-    ...core.rows.map((r) => `| ${r.file}:${r.line}${r.count > 1 ? ` (${r.count})` : ''} | \`${cell(r.text).replace(/`/g, "'")}\` | ${r.reason ? cell(r.reason) : 'no reason recorded'} |`),
+    ...core.rows.map(
+      (r) =>
+        `| ${r.file}:${r.line}${r.count > 1 ? ` (${r.count})` : ''} | \`${cell(r.text).replace(/`/g, "'")}\` | ${r.reason ? cell(r.reason) : 'no reason recorded'} |`,
+    ),
     '',
   );
 }

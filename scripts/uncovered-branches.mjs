@@ -20,7 +20,9 @@ export const BRANCH_FLOOR = Number(process.env.LIFEBOAT_BRANCH_FLOOR ?? 85);
 export function readReasons(dir = REASONS_DIR) {
   const reasons = [];
   if (!existsSync(dir)) return reasons;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const entries = JSON.parse(readFileSync(join(dir, name), 'utf8'));
     if (!Array.isArray(entries)) throw new Error(`${join(dir, name)} must hold an array of {file, line, reason}.`);
     for (const e of entries) {

@@ -16,7 +16,12 @@ export interface CliContext {
   out(line: string): void;
 }
 
-export function createContext(folder: string, settings: LifeboatSettings, flags: { json: boolean; quiet: boolean; verbose: boolean }, signal: AbortSignal): CliContext {
+export function createContext(
+  folder: string,
+  settings: LifeboatSettings,
+  flags: { json: boolean; quiet: boolean; verbose: boolean },
+  signal: AbortSignal,
+): CliContext {
   let docker: Docker | undefined;
   const err = (prefix: string) => (m: string) => process.stderr.write(`${prefix}${m}\n`);
   return {

@@ -2,8 +2,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoStackError } from '../core/stack';
 import {
-  causeLines, ContainerNotRunningError, DockerUnavailableError, LifeboatError, LockedError,
-  SettingsError, isCancelled, toolVersion,
+  causeLines,
+  ContainerNotRunningError,
+  DockerUnavailableError,
+  LifeboatError,
+  LockedError,
+  SettingsError,
+  isCancelled,
+  toolVersion,
 } from '../core/common';
 import { toEngineError } from '../core/docker';
 import { backupCommand } from './commands/backup';
@@ -78,7 +84,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   process.once('SIGTERM', onSignal);
   try {
     const folder = resolve(o.folder ?? process.cwd());
-    const ctx = createContext(folder, await readWorkspaceSettings(folder), { json: !!o.json, quiet: !!o.quiet, verbose: !!o.verbose }, ac.signal);
+    const ctx = createContext(
+      folder,
+      await readWorkspaceSettings(folder),
+      { json: !!o.json, quiet: !!o.quiet, verbose: !!o.verbose },
+      ac.signal,
+    );
     switch (command) {
       case 'backup':
         return await backupCommand(ctx, rest, o.volume ?? []);
@@ -119,7 +130,8 @@ function report(err: unknown): ExitCode {
       return EXIT.usage;
     }
     if (err instanceof LockedError) return EXIT.locked;
-    if (err instanceof DockerUnavailableError || err instanceof NoStackError || err instanceof ContainerNotRunningError) return EXIT.unavailable;
+    if (err instanceof DockerUnavailableError || err instanceof NoStackError || err instanceof ContainerNotRunningError)
+      return EXIT.unavailable;
     if (err instanceof SettingsError) return EXIT.usage;
     return EXIT.failed;
   }

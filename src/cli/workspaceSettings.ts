@@ -28,14 +28,19 @@ export async function workspaceSettingsSource(folder: string): Promise<SettingsS
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LifeboatError(`Cannot read ${file}: ${(err as Error).message}`, undefined, undefined, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new LifeboatError(`Cannot read ${file}: ${(err as Error).message}`, undefined, undefined, { cause: err });
   }
   if (text !== undefined && text.trim()) {
     let parsed: unknown;
     try {
       parsed = parseJsonc(text);
     } catch (err) {
-      throw new SettingsError(`${file} is not valid JSON: ${(err as Error).message}`, 'Fix the file (VS Code marks the error when you open it), then retry.', { cause: err });
+      throw new SettingsError(
+        `${file} is not valid JSON: ${(err as Error).message}`,
+        'Fix the file (VS Code marks the error when you open it), then retry.',
+        { cause: err },
+      );
     }
     if (isObject(parsed)) values = parsed;
   }

@@ -18,7 +18,10 @@ export class BackupCatalog implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly stacks: StackService, private readonly log: Logger) {}
+  constructor(
+    private readonly stacks: StackService,
+    private readonly log: Logger,
+  ) {}
 
   get backupDir(): string {
     return this.stacks.settings.backupDirectory;

@@ -31,7 +31,9 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
   const { manifest } = await readManifest(file);
   const last = manifest?.verifications.at(-1);
   if (!last?.ok) {
-    const check = last ? undefined : await runWithProgress(`Lifeboat: Verifying ${quote(name)}`, (op) => verifyBackup(file, { ...op, depth: 'quick', logger: lb.log }));
+    const check = last
+      ? undefined
+      : await runWithProgress(`Lifeboat: Verifying ${quote(name)}`, (op) => verifyBackup(file, { ...op, depth: 'quick', logger: lb.log }));
     if (!check?.ok) {
       warnKept(lb, file, `it did not pass verification${check?.problem ? ` (${check.problem})` : ''}, so it was not encrypted`);
       return kept;
@@ -47,7 +49,14 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
   let result;
   try {
     result = await runWithProgress(`Lifeboat: Encrypting ${quote(name)}`, (op) =>
-      encryptFile(file, { ...op, logger: lb.log, format: settings.format, passphrase: key.passphrase, recipients: key.recipients, identities: key.identities }),
+      encryptFile(file, {
+        ...op,
+        logger: lb.log,
+        format: settings.format,
+        passphrase: key.passphrase,
+        recipients: key.recipients,
+        identities: key.identities,
+      }),
     );
   } catch (err) {
     if (isCancelled(err)) {
@@ -55,13 +64,22 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
       return kept;
     }
     const e = err as LifeboatError;
-    throw new LifeboatError(`The backup ${name} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`, e.hint, undefined, { cause: err, ui: e.ui });
+    throw new LifeboatError(
+      `The backup ${name} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`,
+      e.hint,
+      undefined,
+      { cause: err, ui: e.ui },
+    );
   } finally {
     lb.catalog.invalidate();
   }
   await offerToRemember(lb, key);
   if (result.proof !== 'decrypted') {
-    warnKept(lb, file, `no identity file proves that ${basename(result.path)} opens (set lifeboat.encryption.identityFile), so the unencrypted copy stays next to it`);
+    warnKept(
+      lb,
+      file,
+      `no identity file proves that ${basename(result.path)} opens (set lifeboat.encryption.identityFile), so the unencrypted copy stays next to it`,
+    );
     return { path: result.path, encrypted: true };
   }
   await removePlaintextCopy(file);

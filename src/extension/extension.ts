@@ -53,11 +53,19 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     const s = stacks.settings;
     const r = await pruneKind(s.backupDirectory, s.retention, kind, { lockName: await s.projectName(), logger: log });
     if (r.removed.length) log.info(cleanupLogLine(kind, r.removed.length, r.freedBytes));
-    if (r.failures.length) throw new LifeboatError(`Could not delete ${r.failures.map((f) => f.path).join(', ')}.`, 'See the Lifeboat log.');
+    if (r.failures.length)
+      throw new LifeboatError(`Could not delete ${r.failures.map((f) => f.path).join(', ')}.`, 'See the Lifeboat log.');
   };
   tree.schedules = () => schedule.status();
   statusBar.schedules = () => schedule.status();
-  header.schedules = () => (schedule.status() ?? []).map((x) => ({ kind: x.kind, cron: x.cron, next: x.next?.toISOString(), last: x.last?.lastStart, lastOk: x.last?.outcome ? x.last.outcome === 'ok' : undefined }));
+  header.schedules = () =>
+    (schedule.status() ?? []).map((x) => ({
+      kind: x.kind,
+      cron: x.cron,
+      next: x.next?.toISOString(),
+      last: x.last?.lastStart,
+      lastOk: x.last?.outcome ? x.last.outcome === 'ok' : undefined,
+    }));
   const lb: Lifeboat = { context, log, stacks, catalog, tree, header, statusBar, schedule, prompter: vscodePrompter };
   // A scheduled backup is encrypted and copied off-site like one made by a click
   // (lifeboat.encryption.encryptNewBackups, lifeboat.offsite.copyNewBackups).

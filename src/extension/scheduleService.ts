@@ -2,9 +2,7 @@ import * as vscode from 'vscode';
 import { causeLines } from '../core/common';
 import type { BackupKind } from '../core/store';
 import { stackBackup, stackBackupOptions, stackVerify } from '../core/jobs';
-import {
-  scheduledJob, JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules,
-} from '../core/schedule';
+import { scheduledJob, JobOutcome, KindStatus, Scheduler, SchedulerClock, parseSchedules } from '../core/schedule';
 import type { BackupCatalog } from './backupCatalog';
 import type { OutputLogger } from './outputLogger';
 import type { StackService } from './stackService';
@@ -26,7 +24,8 @@ export class ScheduleService implements vscode.Disposable {
   /** Runs for each new backup once verified, before pruning (encryption of new backups). */
   afterVerify: ((path: string) => Promise<void>) | undefined;
   /** Shows an error with actions and resolves to the one clicked; tests answer it. */
-  notify: (message: string, ...actions: string[]) => Thenable<string | undefined> = (message, ...actions) => vscode.window.showErrorMessage(message, ...actions);
+  notify: (message: string, ...actions: string[]) => Thenable<string | undefined> = (message, ...actions) =>
+    vscode.window.showErrorMessage(message, ...actions);
   /** Tests replace the clock (the wall clock and timers). */
   clock: SchedulerClock | undefined;
   /** Errors shown by the last reload (invalid expressions); read by tests. */
@@ -83,7 +82,9 @@ export class ScheduleService implements vscode.Disposable {
       scheduler.onDidChange(() => this.changed.fire()),
       scheduler.onDidFinish((kind, outcome) => this.finished(kind, outcome)),
     );
-    this.log.info(`Schedule on (${config.zone}): ${scheduler.kinds.map((k) => `${k} "${schedules[k]!.source}"`).join(', ')}; backups in ${backupDir}`);
+    this.log.info(
+      `Schedule on (${config.zone}): ${scheduler.kinds.map((k) => `${k} "${schedules[k]!.source}"`).join(', ')}; backups in ${backupDir}`,
+    );
     try {
       await scheduler.start();
     } catch (err) {
@@ -106,10 +107,12 @@ export class ScheduleService implements vscode.Disposable {
   private finished(kind: BackupKind, outcome: JobOutcome): void {
     this.catalog.invalidate();
     if (outcome.ok) return;
-    void this.notify(`Lifeboat: the scheduled ${kind} backup failed. ${outcome.problem ?? outcome.summary}`, 'Show Log', 'Retry').then((pick) => {
-      if (pick === 'Show Log') this.log.show();
-      if (pick === 'Retry') void this.retry(kind);
-    });
+    void this.notify(`Lifeboat: the scheduled ${kind} backup failed. ${outcome.problem ?? outcome.summary}`, 'Show Log', 'Retry').then(
+      (pick) => {
+        if (pick === 'Show Log') this.log.show();
+        if (pick === 'Retry') void this.retry(kind);
+      },
+    );
   }
 
   /** Once per distinct message, so each settings change does not repeat an old complaint. */

@@ -44,7 +44,10 @@ export function encryptionSettings(folder: vscode.WorkspaceFolder | undefined): 
 
 /** The passphrase remembered for one workspace in the OS keychain (VS Code's SecretStorage). */
 export class PassphraseStore {
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly scope: string) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly scope: string,
+  ) {}
 
   static of(lb: Lifeboat): PassphraseStore {
     return new PassphraseStore(lb.context.secrets, lb.stacks.folder?.uri.toString() ?? 'no-folder');
@@ -117,9 +120,15 @@ export async function encryptionKey(lb: Lifeboat, settings: EncryptionSettings, 
   if (settings.format === 'age' && settings.recipients.length) {
     settings.recipients.forEach(parseAgeRecipient);
     const identities = settings.identityFile ? await readIdentities(settings.identityFile) : undefined;
-    return { source: 'recipients', recipients: settings.recipients, identities, describe: `${settings.recipients.length} age recipient(s) from the settings` };
+    return {
+      source: 'recipients',
+      recipients: settings.recipients,
+      identities,
+      describe: `${settings.recipients.length} age recipient(s) from the settings`,
+    };
   }
-  if (settings.keyFile) return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
+  if (settings.keyFile)
+    return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
   const saved = await PassphraseStore.of(lb).get();
   if (saved) return { source: 'saved', passphrase: saved, describe: 'the passphrase saved in the OS keychain' };
   return typed(lb, `Choose a passphrase for ${fileName}. Without it, this backup cannot be restored.`, true);
@@ -145,10 +154,15 @@ export async function decryptionKey(
         'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
       );
     }
-    return { source: 'identityFile', identities: await readIdentities(settings.identityFile), describe: `the identity file ${settings.identityFile}` };
+    return {
+      source: 'identityFile',
+      identities: await readIdentities(settings.identityFile),
+      describe: `the identity file ${settings.identityFile}`,
+    };
   }
   if (!askFirst) {
-    if (settings.keyFile) return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
+    if (settings.keyFile)
+      return { source: 'keyFile', passphrase: await readKeyFile(settings.keyFile), describe: `the key file ${settings.keyFile}` };
     const saved = await PassphraseStore.of(lb).get();
     if (saved) return { source: 'saved', passphrase: saved, describe: 'the passphrase saved in the OS keychain' };
   }
@@ -171,7 +185,11 @@ export async function offerToRemember(lb: Lifeboat, key: ChosenKey): Promise<voi
   const remember = await lb.prompter.pick(
     [
       { label: 'Use it this time only', description: 'you will be asked again next time', value: false },
-      { label: '$(key) Remember in the OS keychain', description: 'for this workspace; "Lifeboat: Forget Saved Passphrase" removes it', value: true },
+      {
+        label: '$(key) Remember in the OS keychain',
+        description: 'for this workspace; "Lifeboat: Forget Saved Passphrase" removes it',
+        value: true,
+      },
     ],
     'Remember this passphrase?',
   );

@@ -1,8 +1,6 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
-import {
-  connectDocker, pingDocker, DockerEngine, describeEngine, selectEngine,
-} from '../core/docker';
+import { connectDocker, pingDocker, DockerEngine, describeEngine, selectEngine } from '../core/docker';
 import { Stack, discoverStack } from '../core/stack';
 import { LifeboatError } from '../core/common';
 import { Settings } from './settings';
@@ -49,7 +47,10 @@ export class StackService {
   /** Pings the engine and finds the stack; both fail with errors that say what to do. */
   async discover(): Promise<Stack> {
     if (!this.folder && !this.settings.discovery.dbContainer && !this.settings.discovery.composeProject) {
-      throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project (the one with compose.yaml or docker-compose.yml), then retry.');
+      throw new LifeboatError(
+        'No folder is open.',
+        'Open the folder of your Compose project (the one with compose.yaml or docker-compose.yml), then retry.',
+      );
     }
     await pingDocker(this.engine);
     return discoverStack(this.engine, this.settings.discovery);

@@ -46,7 +46,9 @@ export class BackupStatusBar implements vscode.Disposable {
     const schedules = this.schedules() ?? [];
     if (schedules.length) this.item.tooltip += `\n\n${schedules.map((x) => scheduleLines(x, now).join('\n')).join('\n\n')}`;
     this.item.backgroundColor =
-      state === 'fresh' ? undefined : new vscode.ThemeColor(state === 'stale' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
+      state === 'fresh'
+        ? undefined
+        : new vscode.ThemeColor(state === 'stale' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
     this.item.show();
   }
 

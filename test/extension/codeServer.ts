@@ -87,8 +87,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   const repo = repoRoot();
   installCodeServer();
   const port = opts.port ?? (await freePort());
-  const stateDir =
-    opts.stateDir ?? path.join(os.tmpdir(), `lifeboat-vscode-${process.pid}-${Date.now().toString(36)}`);
+  const stateDir = opts.stateDir ?? path.join(os.tmpdir(), `lifeboat-vscode-${process.pid}-${Date.now().toString(36)}`);
   const fresh = opts.fresh ?? opts.stateDir === undefined;
   if (fresh) fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true });

@@ -56,7 +56,11 @@ async function main(): Promise<number> {
   const configFile = path.join(__dirname, 'config.json');
   fs.writeFileSync(
     configFile,
-    JSON.stringify({ repo, extensionPath: unpacked.extension, workspace, grep: process.env.LIFEBOAT_TEST_GREP, node24: paths.node24, env }, null, 2),
+    JSON.stringify(
+      { repo, extensionPath: unpacked.extension, workspace, grep: process.env.LIFEBOAT_TEST_GREP, node24: paths.node24, env },
+      null,
+      2,
+    ),
   );
 
   const server = await startCodeServer({ testMode: true, verbose, env: { LIFEBOAT_TEST_CONFIG: configFile } });

@@ -19,7 +19,12 @@ function expectWording(text: string, phrases: RegExp[], what: string): void {
 /** The message and detail of a modal, checked for a question and the phrases it must hold; logged. */
 async function readDialog(dialog: Locator, phrases: RegExp[], what: string): Promise<string> {
   const message = (await dialog.locator('.dialog-message-text').innerText()).trim();
-  const detail = (await dialog.locator('.dialog-message-detail').innerText().catch(() => '')).trim();
+  const detail = (
+    await dialog
+      .locator('.dialog-message-detail')
+      .innerText()
+      .catch(() => '')
+  ).trim();
   console.log(`[ui] ${what}: ${JSON.stringify(message)} / ${JSON.stringify(detail)}`);
   if (!message.endsWith('?')) throw new Error(`${what} does not ask a question: ${JSON.stringify(message)}`);
   expectWording(`${message}\n${detail}`, phrases, what);
@@ -52,7 +57,11 @@ async function expectToast(wb: Workbench, re: RegExp, phrases: RegExp[], what: s
 /** So the next wait for a toast cannot find an old one with the same words. */
 async function clearNotifications(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Notifications: Clear All Notifications');
-  await wb.page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await wb.page
+    .locator('.notification-toast')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => undefined);
 }
 
 /**
@@ -91,11 +100,20 @@ export async function restoreDatabaseKeepsOnEnter(wb: Workbench): Promise<void> 
   await pickFirst(wb, /UTC/);
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Replace the live database' });
   await dialog.waitFor({ timeout: 180_000 });
-  await readDialog(dialog, [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/], 'the Restore Database modal');
+  await readDialog(
+    dialog,
+    [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/],
+    'the Restore Database modal',
+  );
   await expectSafeFocus(dialog, 'Keep Live Database', 'the Restore Database modal');
   await screenshot(wb, 'restore-database-safe-focus');
   await enterOn(wb, dialog);
-  await expectToast(wb, /Database restore cancelled/, [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/], 'the cancelled restore');
+  await expectToast(
+    wb,
+    /Database restore cancelled/,
+    [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/],
+    'the cancelled restore',
+  );
   await page.mouse.move(900, 600);
   await screenshot(wb, 'restore-database-cancelled');
   // The scratch copy of the dry run is dropped before the toast shows.
@@ -130,7 +148,12 @@ export async function restoreDatabaseCancelsDuringDryRun(wb: Workbench): Promise
       return 'at the modal (the dry run ended before the click)';
     });
   console.log(`[ui] cancelled ${how}`);
-  await expectToast(wb, /Database restore cancelled/, [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/], 'the cancelled restore');
+  await expectToast(
+    wb,
+    /Database restore cancelled/,
+    [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/],
+    'the cancelled restore',
+  );
   if (await dialog.count()) throw new Error('the restore asked to replace the database after it was cancelled');
   // The scratch database is dropped in the restore's finally, before the toast.
   expectUnchanged(before, stackState(), 'Cancelling a database restore');
@@ -145,11 +168,20 @@ export async function swapBackKeepsOnEnter(wb: Workbench): Promise<void> {
   const row = page.locator('.part.sidebar .monaco-list-row', { hasText: PRE_RESTORE }).first();
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'the live database again?' });
   await modalFromMenu(wb, row, 'Swap Back', dialog);
-  await readDialog(dialog, [/Make "sms_db_pre_restore_\d{8}_\d{6}" the live database again\?/, /renamed, not dropped/, /disconnect/], 'the Swap Back modal');
+  await readDialog(
+    dialog,
+    [/Make "sms_db_pre_restore_\d{8}_\d{6}" the live database again\?/, /renamed, not dropped/, /disconnect/],
+    'the Swap Back modal',
+  );
   await expectSafeFocus(dialog, 'Leave As Is', 'the Swap Back modal');
   await screenshot(wb, 'swap-back-safe-focus');
   await enterOn(wb, dialog);
-  await expectToast(wb, /Swap back cancelled/, [/^Swap back cancelled\. /, /The live database "sms_db" was not changed; "sms_db_pre_restore_\d{8}_\d{6}" is kept\.$/], 'the cancelled swap');
+  await expectToast(
+    wb,
+    /Swap back cancelled/,
+    [/^Swap back cancelled\. /, /The live database "sms_db" was not changed; "sms_db_pre_restore_\d{8}_\d{6}" is kept\.$/],
+    'the cancelled swap',
+  );
   expectUnchanged(before, stackState(), 'Enter on the Swap Back modal');
 }
 
@@ -162,7 +194,11 @@ export async function dropKeepsOnEnter(wb: Workbench): Promise<void> {
   const row = page.locator('.part.sidebar .monaco-list-row', { hasText: PRE_RESTORE }).first();
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Drop the database' });
   await modalFromMenu(wb, row, 'Drop Database Copy…', dialog);
-  await readDialog(dialog, [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"?sms_db"? is not affected/], 'the Drop Database Copy modal');
+  await readDialog(
+    dialog,
+    [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"?sms_db"? is not affected/],
+    'the Drop Database Copy modal',
+  );
   await expectSafeFocus(dialog, 'Keep Database', 'the Drop Database Copy modal');
   await screenshot(wb, 'drop-copy-safe-focus');
   await enterOn(wb, dialog);
@@ -206,7 +242,15 @@ export async function configRestoreCancels(wb: Workbench): Promise<void> {
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box', { hasText: /Restore 1 config file/ });
     await dialog.waitFor({ timeout: 30_000 });
-    await readDialog(dialog, [/Restore 1 config file/, /^The file is written from "config_\d{8}_\d{6}\.tar\.gz" into "[^"]+"\.$/m, /It replaces the workspace file, which is kept next to it as <name>\.bak\./], 'the Restore Config modal');
+    await readDialog(
+      dialog,
+      [
+        /Restore 1 config file/,
+        /^The file is written from "config_\d{8}_\d{6}\.tar\.gz" into "[^"]+"\.$/m,
+        /It replaces the workspace file, which is kept next to it as <name>\.bak\./,
+      ],
+      'the Restore Config modal',
+    );
     await expectSafeFocus(dialog, 'Keep Workspace Files', 'the Restore Config modal');
     await screenshot(wb, 'restore-config-safe-focus');
     await enterOn(wb, dialog);
@@ -233,15 +277,21 @@ export async function decryptKeepsOnEnter(wb: Workbench): Promise<void> {
   await pickFirst(wb, encrypted);
   const dialog = page.locator('.monaco-dialog-box', { hasText: `Replace "${path.basename(plain)}"?` });
   await dialog.waitFor({ timeout: 30_000 });
-  await readDialog(dialog, [new RegExp(`Replace "${path.basename(plain).replace(/\./g, '\\.')}"\\?`), /already exists/], 'the Decrypt Backup modal');
+  await readDialog(
+    dialog,
+    [new RegExp(`Replace "${path.basename(plain).replace(/\./g, '\\.')}"\\?`), /already exists/],
+    'the Decrypt Backup modal',
+  );
   await expectSafeFocus(dialog, 'Keep Existing', 'the Decrypt Backup modal');
   await screenshot(wb, 'decrypt-safe-focus');
   await enterOn(wb, dialog);
   // Enter ends the command before any passphrase is asked for.
   await page.waitForTimeout(1000);
-  if (await page.locator('.quick-input-widget input[type="password"]').isVisible()) throw new Error('Enter on the Decrypt Backup modal went on to ask for the passphrase');
+  if (await page.locator('.quick-input-widget input[type="password"]').isVisible())
+    throw new Error('Enter on the Decrypt Backup modal went on to ask for the passphrase');
   const after = { sha: sha256(plain), mtime: fs.statSync(plain).mtimeMs };
-  if (after.sha !== before.sha || after.mtime !== before.mtime) throw new Error(`Enter on the Decrypt Backup modal replaced ${path.basename(plain)}`);
+  if (after.sha !== before.sha || after.mtime !== before.mtime)
+    throw new Error(`Enter on the Decrypt Backup modal replaced ${path.basename(plain)}`);
 }
 
 /**
@@ -268,7 +318,11 @@ export async function restoreVolumeCancels(wb: Workbench): Promise<void> {
     await page.keyboard.press('Escape');
     await clearNotifications(wb);
     await open();
-    await readDialog(dialog, [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /sms-web, sms-db stop for the swap/], 'the Restore Volume modal');
+    await readDialog(
+      dialog,
+      [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /sms-web, sms-db stop for the swap/],
+      'the Restore Volume modal',
+    );
     await expectSafeFocus(dialog, 'Keep Volume', 'the Restore Volume modal');
     await screenshot(wb, 'restore-volume-safe-focus');
     await enterOn(wb, dialog);
@@ -338,12 +392,26 @@ export async function restoreFailedBackupKeepsOnEnter(wb: Workbench): Promise<vo
     await pickFirst(wb, /failed verification/);
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'failed verification' });
     await dialog.waitFor({ timeout: 30_000 });
-    await readDialog(dialog, [new RegExp(`^"${path.basename(cut).replace(/\./g, '\\.')}" failed verification\\. Restore it anyway\\?`), /Its last check found: the file has \d+ bytes/, /newer backup that passed/], 'the failed-backup modal');
+    await readDialog(
+      dialog,
+      [
+        new RegExp(`^"${path.basename(cut).replace(/\./g, '\\.')}" failed verification\\. Restore it anyway\\?`),
+        /Its last check found: the file has \d+ bytes/,
+        /newer backup that passed/,
+      ],
+      'the failed-backup modal',
+    );
     await expectSafeFocus(dialog, "Don't Restore", 'the failed-backup modal');
     await screenshot(wb, 'restore-failed-backup-safe-focus');
     await enterOn(wb, dialog);
-    await expectToast(wb, /Database restore cancelled/, [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/], 'the restore of a failed backup cancelled at its modal');
-    if (await page.locator('.notification-toast', { hasText: /Restoring "sms_db"/ }).count()) throw new Error('Enter on the failed-backup modal started the dry run');
+    await expectToast(
+      wb,
+      /Database restore cancelled/,
+      [/^Database restore cancelled\. /, /The live database "sms_db" was not changed\.$/],
+      'the restore of a failed backup cancelled at its modal',
+    );
+    if (await page.locator('.notification-toast', { hasText: /Restoring "sms_db"/ }).count())
+      throw new Error('Enter on the failed-backup modal started the dry run');
     expectUnchanged(before, stackState(), 'Enter on the failed-backup modal');
   } finally {
     fs.rmSync(cut, { force: true });
@@ -365,7 +433,8 @@ export async function weakPassphraseAsksAgainOnEnter(wb: Workbench): Promise<voi
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Encrypt Backup…');
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: original }).first().click({ timeout: 30_000 });
-  const title = (t: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`) });
+  const title = (t: string) =>
+    page.locator('.quick-input-widget .quick-input-title', { hasText: new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`) });
   for (const t of ['Lifeboat: passphrase', 'Lifeboat: passphrase (again)']) {
     await title(t).waitFor();
     await page.locator('.quick-input-widget input').pressSequentially('abc');

@@ -17,7 +17,17 @@ function docker(args: string[]): string {
 }
 
 export function stackState(): StackState {
-  const databases = docker(['exec', DB_CONTAINER, 'psql', '-U', 'sms_user', '-d', 'sms_db', '-Atc', 'SELECT datname FROM pg_database ORDER BY 1']).split('\n');
+  const databases = docker([
+    'exec',
+    DB_CONTAINER,
+    'psql',
+    '-U',
+    'sms_user',
+    '-d',
+    'sms_db',
+    '-Atc',
+    'SELECT datname FROM pg_database ORDER BY 1',
+  ]).split('\n');
   const containers: Record<string, string> = {};
   for (const name of CONTAINERS) {
     const [running, startedAt] = docker(['inspect', '-f', '{{.State.Running}} {{.State.StartedAt}}', name]).split(' ');

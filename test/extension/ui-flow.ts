@@ -101,7 +101,9 @@ export async function openWorkbench(opts: OpenOptions = {}): Promise<Workbench> 
 }
 
 export function activityBarItem(wb: Workbench, title: string) {
-  return wb.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`).first();
+  return wb.page
+    .locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`)
+    .first();
 }
 
 /** Clicks an activity-bar item (e.g. "Lifeboat") unless its container is already shown. */
@@ -109,7 +111,9 @@ export async function openViewContainer(wb: Workbench, title: string): Promise<v
   const item = activityBarItem(wb, title);
   await item.waitFor();
   const checked = await wb.page
-    .locator(`.part.activitybar .action-item.checked a[aria-label^="${title}"], .part.activitybar .action-item.checked[aria-label^="${title}"]`)
+    .locator(
+      `.part.activitybar .action-item.checked a[aria-label^="${title}"], .part.activitybar .action-item.checked[aria-label^="${title}"]`,
+    )
     .count();
   if (!checked) await item.click();
   await wb.page.locator(`.part.sidebar .title-label h2`, { hasText: new RegExp(title, 'i') }).waitFor();
@@ -120,13 +124,19 @@ export async function waitForView(wb: Workbench, name: string) {
   const header = wb.page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
   const single = wb.page.locator('.part.sidebar .title-label h2', { hasText: new RegExp(name, 'i') }).first();
   await Promise.any([header.waitFor(), single.waitFor()]);
-  return wb.page.locator('.part.sidebar .pane').filter({ has: wb.page.locator('.pane-body') }).first();
+  return wb.page
+    .locator('.part.sidebar .pane')
+    .filter({ has: wb.page.locator('.pane-body') })
+    .first();
 }
 
 /** F1, type the command title (e.g. "Lifeboat: Back Up Database"), Enter. */
 export async function runCommandFromPalette(wb: Workbench, title: string): Promise<void> {
   const { page } = wb;
-  await page.locator('.monaco-workbench').click({ position: { x: 720, y: 450 } }).catch(() => undefined);
+  await page
+    .locator('.monaco-workbench')
+    .click({ position: { x: 720, y: 450 } })
+    .catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
@@ -134,7 +144,10 @@ export async function runCommandFromPalette(wb: Workbench, title: string): Promi
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title.replace(/^.*?:\s*/, '') }).first();
   await row.waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => undefined);
+  await page
+    .locator('.quick-input-widget')
+    .waitFor({ state: 'hidden' })
+    .catch(() => undefined);
 }
 
 /** Texts of the notification toasts now on screen. */
@@ -316,9 +329,12 @@ async function cleanupPreview(wb: Workbench): Promise<void> {
   // keyboard focus from its buttons, so the focused one must be "Keep All".
   await page.locator('.tabs-container .tab', { hasText: 'Cleanup preview.md' }).waitFor({ timeout: 30_000 });
   const detail = await dialog.locator('.dialog-message-detail').innerText();
-  if (!/^Frees 65 B\. (1 backup stays|\d+ backups stay), including the newest verified one/.test(detail)) throw new Error(`the cleanup modal says ${JSON.stringify(detail)}`);
+  if (!/^Frees 65 B\. (1 backup stays|\d+ backups stay), including the newest verified one/.test(detail))
+    throw new Error(`the cleanup modal says ${JSON.stringify(detail)}`);
   const focused = await focusedButton(dialog);
-  console.log(`[ui] cleanup modal: buttons ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused ${JSON.stringify(focused)}`);
+  console.log(
+    `[ui] cleanup modal: buttons ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused ${JSON.stringify(focused)}`,
+  );
   if (focused !== 'Keep All') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep All"`);
   await page.waitForTimeout(1500); // the preview renders meanwhile; it must not take the focus then either
   const still = await focusedButton(dialog);
@@ -347,7 +363,10 @@ async function statusReport(wb: Workbench): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommandFromPalette(wb, 'Lifeboat: Show Backup Status');
   await page.locator('.tabs-container .tab', { hasText: 'Backup status.md' }).waitFor({ timeout: 30_000 });
-  await page.locator('.part.sidebar', { hasText: /\d+ backups? · [\d.]+ \w?B · [\d.]+ \w?B free/ }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.part.sidebar', { hasText: /\d+ backups? · [\d.]+ \w?B · [\d.]+ \w?B free/ })
+    .first()
+    .waitFor({ timeout: 15_000 });
   await page.mouse.move(900, 600);
   await page.waitForTimeout(3000);
   await screenshot(wb, 'status-report');
@@ -378,7 +397,9 @@ async function encryptKeepsOriginalOnEnter(wb: Workbench): Promise<void> {
   const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete the unencrypted "${original}"?` });
   await dialog.waitFor({ timeout: 60_000 });
   const focused = await focusedButton(dialog);
-  console.log(`[ui] buttons: ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused: ${JSON.stringify(focused)}`);
+  console.log(
+    `[ui] buttons: ${JSON.stringify(await dialog.locator('a.monaco-button').allInnerTexts())}, focused: ${JSON.stringify(focused)}`,
+  );
   await screenshot(wb, 'encrypt-delete-modal');
   if (focused !== 'Keep Unencrypted') throw new Error(`the focused button is ${JSON.stringify(focused)}, not "Keep Unencrypted"`);
   await page.keyboard.press('Enter');
@@ -416,7 +437,8 @@ async function cutRows(wb: Workbench): Promise<{ rows: string[]; problems: strin
       range.setEnd(textNode, Math.min(size.index + size[0].length, textNode.textContent?.length ?? 0));
       if (name.getBoundingClientRect().right > edge) problems.push(`the time is cut: ${label}`);
       else if (range.getBoundingClientRect().right > edge) problems.push(`the size is cut: ${label}`);
-      else if (overflows && !/\bsms_|encrypted/.test(label)) problems.push(`the row does not fit (${box.scrollWidth} > ${box.clientWidth} px): ${label}`);
+      else if (overflows && !/\bsms_|encrypted/.test(label))
+        problems.push(`the row does not fit (${box.scrollWidth} > ${box.clientWidth} px): ${label}`);
     }
     return { rows, problems };
   });
@@ -445,9 +467,11 @@ async function treeFitsDefaultWidth(wb: Workbench): Promise<void> {
     const { rows, problems } = await cutRows(wb);
     console.log(`[ui] side bar ${width} px; rows: ${JSON.stringify(rows)}`);
     await screenshot(wb, 'tree-default-width');
-    if (!rows.some((r) => /^Yesterday 03:00 \| 5\.1 MB · sms_postgres_data/.test(r))) throw new Error(`no volume row with its time first: ${JSON.stringify(rows)}`);
+    if (!rows.some((r) => /^Yesterday 03:00 \| 5\.1 MB · sms_postgres_data/.test(r)))
+      throw new Error(`no volume row with its time first: ${JSON.stringify(rows)}`);
     const copy = rows.findIndex((r) => r.startsWith('↳ encrypted (age)'));
-    if (copy < 1 || !/^(Today|Yesterday) /.test(rows[copy - 1])) throw new Error(`the encrypted copy is not under its original: ${JSON.stringify(rows)}`);
+    if (copy < 1 || !/^(Today|Yesterday) /.test(rows[copy - 1]))
+      throw new Error(`the encrypted copy is not under its original: ${JSON.stringify(rows)}`);
     if (problems.length) throw new Error(problems.join('\n'));
   } finally {
     fs.rmSync(snapshot, { force: true });
@@ -470,13 +494,17 @@ async function backupTwiceJoins(wb: Workbench): Promise<void> {
   await group.locator('.actions .action-label[aria-label^="Back Up Database"]').dblclick();
   const joined = await waitForNotification(wb, /already running/, 30_000);
   console.log(`[ui] second run: ${joined}`);
-  if (!/^A backup of sms is already running \(started \d+ s ago\)\. Its result is shown when it ends\.$/.test(joined)) throw new Error(`unexpected wording: ${joined}`);
+  if (!/^A backup of sms is already running \(started \d+ s ago\)\. Its result is shown when it ends\.$/.test(joined))
+    throw new Error(`unexpected wording: ${joined}`);
   const item = page.locator('.notification-toast .notification-list-item', { hasText: /already running/ }).first();
-  if (!(await item.locator('.codicon-info, .codicon-notifications-info').count())) throw new Error('the "already running" message is not an information message');
+  if (!(await item.locator('.codicon-info, .codicon-notifications-info').count()))
+    throw new Error('the "already running" message is not an information message');
   await page.mouse.move(900, 600);
   await screenshot(wb, 'backup-twice-joined');
   await waitForNotification(wb, /Backup created and verified/, 120_000);
-  const errors = await page.locator('.notification-toast .notification-list-item', { has: page.locator('.codicon-error, .codicon-notifications-error') }).allInnerTexts();
+  const errors = await page
+    .locator('.notification-toast .notification-list-item', { has: page.locator('.codicon-error, .codicon-notifications-error') })
+    .allInnerTexts();
   if (errors.length) throw new Error(`an error was shown: ${errors.join(' / ')}`);
   const made = dumps().filter((n) => !before.includes(n));
   if (made.length !== 1) throw new Error(`expected one new backup, found ${made.length}: ${made.join(', ')}`);
@@ -490,7 +518,11 @@ async function backupTwiceJoins(wb: Workbench): Promise<void> {
 async function deleteKeepsOnEnter(wb: Workbench): Promise<void> {
   const { page } = wb;
   const dir = path.join(process.env.LIFEBOAT_UI_BACKUPS!, 'database');
-  const newest = fs.readdirSync(dir).filter((n) => n.endsWith('.sql.gz')).sort().at(-1)!;
+  const newest = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.sql.gz'))
+    .sort()
+    .at(-1)!;
   await page.keyboard.press('Escape');
   const openModal = async () => {
     const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete ${newest}?` });
@@ -563,13 +595,19 @@ async function verifyAsksDepth(wb: Workbench): Promise<void> {
     await page.keyboard.press('Escape');
     await runCommandFromPalette(wb, 'Lifeboat: Verify Backup…');
     try {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/ }).first().click({ timeout: 15_000 });
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/ })
+        .first()
+        .click({ timeout: 15_000 });
       break;
     } catch (err) {
       if (attempt === 3) throw err;
     }
   }
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Verify (full test restore)' }).first().waitFor({ timeout: 30_000 });
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: 'Verify (full test restore)' })
+    .first()
+    .waitFor({ timeout: 30_000 });
   await page.mouse.move(900, 600);
   await screenshot(wb, 'verify-depth-pick');
   await page.keyboard.press('Enter');
@@ -595,11 +633,17 @@ async function walkthrough(wb: Workbench): Promise<void> {
   // Not runCommandFromPalette: "Developer: Reset Welcome Page Walkthrough Progress" ranks first for these words.
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').fill('>Welcome: Open Walkthrough');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Welcome: Open Walkthrough/ }).first().click();
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: /^Welcome: Open Walkthrough/ })
+    .first()
+    .click();
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Recover from database corruption' }).first();
   await row.waitFor({ timeout: 15_000 });
   await row.click();
-  await page.locator('.gettingStartedContainer', { hasText: 'Find a backup from before the corruption' }).first().waitFor({ timeout: 30_000 });
+  await page
+    .locator('.gettingStartedContainer', { hasText: 'Find a backup from before the corruption' })
+    .first()
+    .waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1500);
   await screenshot(wb, 'walkthrough-corruption');
 }
@@ -623,10 +667,15 @@ async function engineDown(wb: Workbench): Promise<void> {
     await openViewContainer(wb, 'Lifeboat');
     await page.waitForTimeout(1500); // VS Code reads the changed settings file
     await runCommandFromPalette(wb, 'Lifeboat: Refresh Backups');
-    const message = page.locator('.part.sidebar', { hasText: `Cannot reach the Docker engine at ${missing} (from the setting lifeboat.docker.host)` }).first();
+    const message = page
+      .locator('.part.sidebar', { hasText: `Cannot reach the Docker engine at ${missing} (from the setting lifeboat.docker.host)` })
+      .first();
     await message.waitFor({ timeout: 30_000 });
     // An empty view offers the ways out as items; a view with backups keeps them, with a notice on top.
-    await page.locator('.part.sidebar .monaco-list-row', { hasText: /Choose the Docker Engine|Docker engine not reachable/ }).first().waitFor({ timeout: 45_000 });
+    await page
+      .locator('.part.sidebar .monaco-list-row', { hasText: /Choose the Docker Engine|Docker engine not reachable/ })
+      .first()
+      .waitFor({ timeout: 45_000 });
     await page.mouse.move(900, 600);
     await page.waitForTimeout(1000);
     await screenshot(wb, 'engine-unreachable');

@@ -111,7 +111,10 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     } finally {
       await lock.release();
     }
-    assert.deepEqual((await files(join(backups, 'database'))).filter((f) => !f.startsWith('.')), []);
+    assert.deepEqual(
+      (await files(join(backups, 'database'))).filter((f) => !f.startsWith('.')),
+      [],
+    );
   });
 
   it('usage errors exit 2: unknown command, unknown kind, bad flag, bad --depth', async () => {
@@ -138,10 +141,20 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
   });
 
   it('status shows the VS Code schedule (next run from the settings) when it is on', async () => {
-    const folder = await project({ 'lifeboat.schedule.enabled': true, 'lifeboat.schedule.config': '', 'lifeboat.schedule.volume': '30 4 * * 0' });
+    const folder = await project({
+      'lifeboat.schedule.enabled': true,
+      'lifeboat.schedule.config': '',
+      'lifeboat.schedule.volume': '30 4 * * 0',
+    });
     const r = await lifeboat(['status', '--folder', folder, '--json']);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(report.schedules.map((s: { kind: string; cron: string }) => [s.kind, s.cron]), [['database', '0 2 * * *'], ['volume', '30 4 * * 0']]);
+    assert.deepEqual(
+      report.schedules.map((s: { kind: string; cron: string }) => [s.kind, s.cron]),
+      [
+        ['database', '0 2 * * *'],
+        ['volume', '30 4 * * 0'],
+      ],
+    );
     const next = new Date(report.schedules[0].next);
     assert.equal(next.getUTCHours(), 2);
     assert.ok(next.getTime() > Date.now() && next.getTime() - Date.now() <= 86_400_000);
@@ -154,7 +167,10 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     const r = await lifeboat(['status', '--folder', folder, '--json']);
     const report = JSON.parse(r.stdout);
     assert.equal(report.disk.low, true);
-    assert.ok(report.problems.some((p: string) => /low disk space/.test(p)), report.problems.join());
+    assert.ok(
+      report.problems.some((p: string) => /low disk space/.test(p)),
+      report.problems.join(),
+    );
   });
 
   it('verify reads an .age backup through lifeboat.encryption.keyFile; a wrong or missing key: exit 1, nothing recorded', async () => {
@@ -164,8 +180,13 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     const folder = await project({ 'lifeboat.encryption.keyFile': keyFile });
     assert.equal((await lifeboat(['backup', 'database', '--folder', folder, '--quiet'])).code, 0);
     const dir = join(folder, 'backups', 'database');
-    const plain = join(dir, (await files(dir)).find((f) => f.endsWith('.sql.gz'))!);
-    const sealed = (await encryptFile(plain, { format: 'age', passphrase: await readKeyFile(keyFile), workFactor: 10, removePlaintext: true })).path;
+    const plain = join(
+      dir,
+      (await files(dir)).find((f) => f.endsWith('.sql.gz'))!,
+    );
+    const sealed = (
+      await encryptFile(plain, { format: 'age', passphrase: await readKeyFile(keyFile), workFactor: 10, removePlaintext: true })
+    ).path;
 
     const ok = await lifeboat(['verify', sealed, '--folder', folder]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -244,10 +265,16 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     it('verify --depth full: a test restore of the newest database backup', async () => {
       const r = await lifeboat(['verify', '--depth', 'full', '--folder', folder, '--json']);
       assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const db = lines.find((l) => /\.sql\.gz$/.test(l.path));
       assert.equal(db.depth, 'full');
-      assert.ok(db.checks.some((c: string) => /row counts|restore/i.test(c)), db.checks.join());
+      assert.ok(
+        db.checks.some((c: string) => /row counts|restore/i.test(c)),
+        db.checks.join(),
+      );
     });
   });
 });

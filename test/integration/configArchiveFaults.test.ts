@@ -17,7 +17,9 @@ import { run, tempDir } from './harness';
  * the staging folder, the staging folder gone, the archive and the workspace unchanged.
  */
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -41,7 +43,13 @@ async function tarGz(path: string, entries: Entry[]): Promise<void> {
   const done = pipeline(pack, createGzip({ level: 9 }), createWriteStream(path));
   for (const e of entries) {
     const type = e.type ?? 'file';
-    const header = { name: e.name, type, linkname: e.linkname, mode: type === 'directory' ? 0o755 : 0o644, mtime: new Date('2024-01-01T00:00:00Z') };
+    const header = {
+      name: e.name,
+      type,
+      linkname: e.linkname,
+      mode: type === 'directory' ? 0o755 : 0o644,
+      mtime: new Date('2024-01-01T00:00:00Z'),
+    };
     if (e.zeros !== undefined) {
       const size = e.zeros;
       await new Promise<void>((resolve, reject) => {
@@ -81,10 +89,18 @@ describe('config archives: hostile archives through Restore Config, a full disk 
   });
 
   const outsideName = `lifeboat-hostile-${randomBytes(4).toString('hex')}`;
-  const hostile: { fault: string; entries: (outside: string) => Entry[]; escapes: (outside: string, staging: string) => string[]; refusal: RegExp }[] = [
+  const hostile: {
+    fault: string;
+    entries: (outside: string) => Entry[];
+    escapes: (outside: string, staging: string) => string[];
+    refusal: RegExp;
+  }[] = [
     {
       fault: 'an entry "../x" that climbs out of the staging folder',
-      entries: () => [{ name: '.env', body: 'A=1\n' }, { name: `../${outsideName}`, body: 'escaped\n' }],
+      entries: () => [
+        { name: '.env', body: 'A=1\n' },
+        { name: `../${outsideName}`, body: 'escaped\n' },
+      ],
       escapes: (_o, staging) => [join(staging, '..', outsideName)],
       refusal: /\.\./,
     },
@@ -96,13 +112,19 @@ describe('config archives: hostile archives through Restore Config, a full disk 
     },
     {
       fault: 'a symbolic link to a folder outside, then a file written through it',
-      entries: (outside) => [{ name: 'l', type: 'symlink', linkname: outside }, { name: 'l/through.txt', body: 'escaped\n' }],
+      entries: (outside) => [
+        { name: 'l', type: 'symlink', linkname: outside },
+        { name: 'l/through.txt', body: 'escaped\n' },
+      ],
       escapes: (outside) => [join(outside, 'through.txt')],
       refusal: /link/,
     },
     {
       fault: 'a gzip bomb (300 MiB of zeros in a 300 KB archive, no manifest)',
-      entries: () => [{ name: '.env', body: 'A=1\n' }, { name: 'bomb.bin', zeros: 300 * 1024 * 1024 }],
+      entries: () => [
+        { name: '.env', body: 'A=1\n' },
+        { name: 'bomb.bin', zeros: 300 * 1024 * 1024 },
+      ],
       escapes: () => [],
       refusal: /MiB|MB|too large|larger|size/i,
     },
@@ -132,7 +154,9 @@ describe('config archives: hostile archives through Restore Config, a full disk 
         operation: 'config restore',
         fault: h.fault,
         userSees: stable(saw),
-        leftOnDisk: [...escaped.map((p) => `${stable(p)} (written outside)`), ...(stagingLeft ? ['the staging folder'] : [])].join(', ') || 'nothing: the staging folder removed, nothing outside it, the archive unchanged',
+        leftOnDisk:
+          [...escaped.map((p) => `${stable(p)} (written outside)`), ...(stagingLeft ? ['the staging folder'] : [])].join(', ') ||
+          'nothing: the staging folder removed, nothing outside it, the archive unchanged',
         dataLost: !intact,
       });
 
@@ -164,11 +188,18 @@ describe('config archives: hostile archives through Restore Config, a full disk 
       await fs.writeFile(join(workspace, '.env'), 'DATABASE_URL=postgres://x\n');
       await fs.writeFile(join(workspace, 'docker-compose.yml'), 'services: {}\n');
       const backupDir = join(mnt, 'backups');
-      const older = await archiveConfig({ backupDir, workspace, paths: ['.env', 'docker-compose.yml'], now: () => new Date('2026-01-01T00:00:00Z') });
+      const older = await archiveConfig({
+        backupDir,
+        workspace,
+        paths: ['.env', 'docker-compose.yml'],
+        now: () => new Date('2026-01-01T00:00:00Z'),
+      });
       const olderSum = await sha256(older.path);
       // Random bytes do not compress: the next archive needs about 2 MB on a 1 MB disk.
       await fs.writeFile(join(workspace, 'seed.bin'), randomBytes(2 * 1024 * 1024));
-      const workspaceSums = Object.fromEntries(await Promise.all(['.env', 'docker-compose.yml', 'seed.bin'].map(async (f) => [f, await sha256(join(workspace, f))])));
+      const workspaceSums = Object.fromEntries(
+        await Promise.all(['.env', 'docker-compose.yml', 'seed.bin'].map(async (f) => [f, await sha256(join(workspace, f))])),
+      );
 
       let saw = '';
       await assert.rejects(archiveConfig({ backupDir, workspace, paths: ['.env', 'docker-compose.yml', 'seed.bin'] }), (err: Error) => {
@@ -182,13 +213,20 @@ describe('config archives: hostile archives through Restore Config, a full disk 
       recordFault({
         operation: 'config archive',
         fault: 'a full disk while writing the archive (1 MB tmpfs)',
-        userSees: saw.split(mnt).join('<tmpfs>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
+        userSees: saw
+          .split(mnt)
+          .join('<tmpfs>')
+          .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
         leftOnDisk: left.filter((f) => !expected.includes(f)).join(', ') || 'nothing new: the older archive and its manifest only',
         dataLost: !intact,
       });
       assert.ok(intact, 'the older archive and the workspace are unchanged');
       assert.deepEqual(left, expected, 'no partial, no final-named half file');
-      assert.deepEqual((await fs.readdir(backupDir)).filter((f) => f.endsWith('.lock')), [], 'no lock left');
+      assert.deepEqual(
+        (await fs.readdir(backupDir)).filter((f) => f.endsWith('.lock')),
+        [],
+        'no lock left',
+      );
       assert.match(saw, /full \(ENOSPC\)/);
     });
   });

@@ -11,7 +11,12 @@ import { restoreVolume, snapshotVolume } from '../../src/core/volume';
 import { shown } from './faultMatrix';
 
 const line = (level: string) => (msg: string) => process.stderr.write(`${level} ${msg}\n`);
-const log: Logger = { info: line('info'), warn: line('warn'), error: line('error'), tool: (tool, text) => process.stderr.write(`tool ${tool}: ${text}\n`) };
+const log: Logger = {
+  info: line('info'),
+  warn: line('warn'),
+  error: line('error'),
+  tool: (tool, text) => process.stderr.write(`tool ${tool}: ${text}\n`),
+};
 
 const operations: Record<string, (opts: Record<string, unknown>) => Promise<unknown>> = {
   snapshotVolume: (opts) => snapshotVolume(connectDocker(), { ...(opts as { volume: string; backupDir: string }), logger: log }),

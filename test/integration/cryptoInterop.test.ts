@@ -8,9 +8,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import {
-  AgeDecrypt, AgeEncrypt, generateAgeKeyPair, readKeyFile, OpensslDecrypt, OpensslEncrypt,
-} from '../../src/core/crypto';
+import { AgeDecrypt, AgeEncrypt, generateAgeKeyPair, readKeyFile, OpensslDecrypt, OpensslEncrypt } from '../../src/core/crypto';
 
 /*
  * Lifeboat's age and OpenSSL files against the real CLIs (age 1.1, OpenSSL 3.0), both ways.
@@ -35,7 +33,10 @@ async function through(src: string, dst: string, t: Transform): Promise<void> {
 /** Runs `age` with a terminal, typing the passphrase at each prompt. */
 function ageWithTerminal(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', `age ${args.join(' ')}`, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', `age ${args.join(' ')}`, '/dev/null'], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     let typed = 0;
     child.stdout.on('data', (d: Buffer) => {
@@ -61,7 +62,9 @@ describe('crypto interop with the age and openssl CLIs', function () {
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-crypto-'));
     plain = join(dir, 'backup.sql.gz');
     // Several chunks and an uneven tail; gzip so OpenSSL detection sees what a backup holds.
-    const sql = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `INSERT INTO t VALUES (${i}, '${randomBytes(24).toString('hex')}');\n`).join(''));
+    const sql = Buffer.from(
+      Array.from({ length: 40_000 }, (_, i) => `INSERT INTO t VALUES (${i}, '${randomBytes(24).toString('hex')}');\n`).join(''),
+    );
     await fs.writeFile(plain, gzipSync(sql), { mode: 0o600 });
     plainSha = await sha256(plain);
   });
@@ -113,7 +116,7 @@ describe('crypto interop with the age and openssl CLIs', function () {
       await fs.writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     });
 
-    it('the runbook\'s exact command → Lifeboat (EVP_BytesToKey-SHA-256 detected)', async () => {
+    it("the runbook's exact command → Lifeboat (EVP_BytesToKey-SHA-256 detected)", async () => {
       const enc = join(dir, 'runbook.enc');
       await run('bash', ['-c', 'openssl enc -aes-256-cbc -in "$1" -out "$2" -k "$(cat "$3")"', 'bash', plain, enc, keyFile]);
       await through(enc, join(dir, 'runbook.out'), new OpensslDecrypt({ passphrase: await readKeyFile(keyFile) }));
@@ -154,12 +157,17 @@ describe('crypto interop with the age and openssl CLIs', function () {
       const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       let bytes = 0;
       try {
-        await pipeline(source(), encrypt, decrypt, new Writable({
-          write(c: Buffer, _e, done) {
-            bytes += c.length;
-            done();
-          },
-        }));
+        await pipeline(
+          source(),
+          encrypt,
+          decrypt,
+          new Writable({
+            write(c: Buffer, _e, done) {
+              bytes += c.length;
+              done();
+            },
+          }),
+        );
       } finally {
         clearInterval(timer);
       }

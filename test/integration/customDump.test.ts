@@ -4,7 +4,11 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { plainSource } from '../../src/core/encryption';
 import {
-  customDumpFacts, isCustomFormat, loadCustomDumpIntoNewDatabase, listSideDatabases, sideName,
+  customDumpFacts,
+  isCustomFormat,
+  loadCustomDumpIntoNewDatabase,
+  listSideDatabases,
+  sideName,
   swapDatabases,
 } from '../../src/core/database';
 import { CancelledError, LifeboatError } from '../../src/core/common';
@@ -26,7 +30,12 @@ describe('custom-format archives and the database swap on a real server (sms-db)
   before(async () => {
     dir = await tempDir('customdump');
     await psql('sms-db', 'sms_user', 'postgres', `CREATE DATABASE ${db('src')}`);
-    await psql('sms-db', 'sms_user', db('src'), 'CREATE TABLE t (id int primary key, note text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 500) g');
+    await psql(
+      'sms-db',
+      'sms_user',
+      db('src'),
+      'CREATE TABLE t (id int primary key, note text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 500) g',
+    );
     archive = join(dir, 'src.dump');
     await run('bash', ['-o', 'pipefail', '-c', `docker exec sms-db pg_dump -Fc -U sms_user -d ${db('src')} > "$1"`, 'dump', archive]);
   });
@@ -38,7 +47,7 @@ describe('custom-format archives and the database swap on a real server (sms-db)
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('reads the versions from a real archive\'s table of contents', async () => {
+  it("reads the versions from a real archive's table of contents", async () => {
     assert.equal(await isCustomFormat(archive), true);
     const facts = await customDumpFacts(target(db('src')), await plainSource(archive));
     assert.equal(facts.looksLikeDump, true);
@@ -46,13 +55,18 @@ describe('custom-format archives and the database swap on a real server (sms-db)
     assert.match(facts.dumpVersion ?? '', /^15\./);
   });
 
-  it('an archive pg_restore cannot read is refused before anything is created, in pg_restore\'s words', async () => {
+  it("an archive pg_restore cannot read is refused before anything is created, in pg_restore's words", async () => {
     const bad = join(dir, 'bad.dump');
     await fs.writeFile(bad, Buffer.concat([Buffer.from('PGDMP'), randomBytes(2000)]));
     assert.equal(await isCustomFormat(bad), true);
     const before = await databases('sms-db', 'sms_user');
-    await assert.rejects(customDumpFacts(target(db('src')), await plainSource(bad)), (err: Error) =>
-      err instanceof LifeboatError && err.message.startsWith(`pg_restore cannot read ${bad}: pg_restore: error:`) && /damaged, or was made by a newer pg_dump/.test(err.hint ?? ''));
+    await assert.rejects(
+      customDumpFacts(target(db('src')), await plainSource(bad)),
+      (err: Error) =>
+        err instanceof LifeboatError &&
+        err.message.startsWith(`pg_restore cannot read ${bad}: pg_restore: error:`) &&
+        /damaged, or was made by a newer pg_dump/.test(err.hint ?? ''),
+    );
     assert.deepEqual(await databases('sms-db', 'sms_user'), before);
   });
 
@@ -67,24 +81,37 @@ describe('custom-format archives and the database swap on a real server (sms-db)
     await assert.rejects(customDumpFacts(target(db('src')), source), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
   });
 
-  it('loads an archive into a new database, with the file\'s checksum; a cancel or a vanished file stops it', async () => {
+  it("loads an archive into a new database, with the file's checksum; a cancel or a vanished file stops it", async () => {
     const { createHash } = await import('node:crypto');
     const ac = new AbortController();
     const phases: string[] = [];
-    const loaded = await loadCustomDumpIntoNewDatabase(target(db('loaded')), await plainSource(archive), { signal: ac.signal, progress: (p) => phases.push(p.phase) });
-    assert.equal(loaded.fileSha256, createHash('sha256').update(await fs.readFile(archive)).digest('hex'));
+    const loaded = await loadCustomDumpIntoNewDatabase(target(db('loaded')), await plainSource(archive), {
+      signal: ac.signal,
+      progress: (p) => phases.push(p.phase),
+    });
+    assert.equal(
+      loaded.fileSha256,
+      createHash('sha256')
+        .update(await fs.readFile(archive))
+        .digest('hex'),
+    );
     assert.equal(await psql('sms-db', 'sms_user', db('loaded'), 'SELECT count(*) FROM t'), '500');
     assert.ok(phases.includes(`Dry run: restoring into ${db('loaded')}`));
 
     ac.abort();
-    await assert.rejects(loadCustomDumpIntoNewDatabase(target(db('cancelled')), await plainSource(archive), { signal: ac.signal }), CancelledError);
+    await assert.rejects(
+      loadCustomDumpIntoNewDatabase(target(db('cancelled')), await plainSource(archive), { signal: ac.signal }),
+      CancelledError,
+    );
 
     const copy = join(dir, 'vanish.dump');
     await fs.copyFile(archive, copy);
     const source = await plainSource(copy);
     await fs.rm(copy);
-    await assert.rejects(loadCustomDumpIntoNewDatabase(target(db('vanished')), source), (err: Error) =>
-      err instanceof LifeboatError && err.message.includes(copy) && /ENOENT/.test(err.message));
+    await assert.rejects(
+      loadCustomDumpIntoNewDatabase(target(db('vanished')), source),
+      (err: Error) => err instanceof LifeboatError && err.message.includes(copy) && /ENOENT/.test(err.message),
+    );
   });
 
   it('swaps by renaming, keeping the old database aside; a missing replacement renames nothing', async () => {
@@ -98,10 +125,19 @@ describe('custom-format archives and the database swap on a real server (sms-db)
     const names = await databases('sms-db', 'sms_user');
     assert.ok(names.includes(aside) && !names.includes(db('repl')), names.join(', '));
     const side = await listSideDatabases(target('postgres'), db('live'));
-    assert.deepEqual(side.map((s) => [s.name, s.kind, s.at?.toISOString()]), [[aside, 'pre_restore', at.toISOString()]]);
+    assert.deepEqual(
+      side.map((s) => [s.name, s.kind, s.at?.toISOString()]),
+      [[aside, 'pre_restore', at.toISOString()]],
+    );
 
-    await assert.rejects(swapDatabases(target('postgres'), db('live'), db('missing'), sideName(db('live'), '_pre_restore', new Date())), (err: Error) =>
-      err instanceof LifeboatError && err.message.startsWith(`Could not swap ${db('missing')} in for ${db('live')}:`) && /does not exist/.test(err.message) && /Nothing was renamed/.test(err.hint ?? ''));
+    await assert.rejects(
+      swapDatabases(target('postgres'), db('live'), db('missing'), sideName(db('live'), '_pre_restore', new Date())),
+      (err: Error) =>
+        err instanceof LifeboatError &&
+        err.message.startsWith(`Could not swap ${db('missing')} in for ${db('live')}:`) &&
+        /does not exist/.test(err.message) &&
+        /Nothing was renamed/.test(err.hint ?? ''),
+    );
     assert.equal(await psql('sms-db', 'sms_user', db('live'), 'SELECT v FROM marker'), 'replacement', 'the live database kept its name');
   });
 });

@@ -11,11 +11,23 @@ import { recordFault, shown } from './faultMatrix';
 import { readManifest } from '../../src/core/store';
 import type { Stack } from '../../src/core/stack';
 import {
-  ScratchDb, collectingLogger, demoStack, docker, psql, rowCounts, run, scratchPostgres, snapshotFiles, tempDir, waitHealthy,
+  ScratchDb,
+  collectingLogger,
+  demoStack,
+  docker,
+  psql,
+  rowCounts,
+  run,
+  scratchPostgres,
+  snapshotFiles,
+  tempDir,
+  waitHealthy,
 } from './harness';
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function filesIn(dir: string): Promise<string[]> {
@@ -26,7 +38,17 @@ async function filesIn(dir: string): Promise<string[]> {
 async function restoreWithPsql(file: string, container: string, user: string, db: string): Promise<Record<string, number>> {
   await psql(container, user, 'postgres', `DROP DATABASE IF EXISTS ${db}`);
   await psql(container, user, 'postgres', `CREATE DATABASE ${db}`);
-  await run('bash', ['-o', 'pipefail', '-c', 'gunzip -c "$1" | docker exec -i "$2" psql -X -q -v ON_ERROR_STOP=1 -1 -U "$3" -d "$4" >/dev/null', 'restore', file, container, user, db]);
+  await run('bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    'gunzip -c "$1" | docker exec -i "$2" psql -X -q -v ON_ERROR_STOP=1 -1 -U "$3" -d "$4" >/dev/null',
+    'restore',
+    file,
+    container,
+    user,
+    db,
+  ]);
   try {
     return await rowCounts(container, user, db);
   } finally {
@@ -85,7 +107,11 @@ describe('database backup against the demo stack', function () {
     const rejected = (a.status === 'rejected' ? a : b) as PromiseRejectedResult;
     assert.ok(rejected.reason instanceof LockedError, String(rejected.reason));
     assert.match(rejected.reason.message, /has been backing up sms since \d{2}:\d{2}\.$/);
-    assert.deepEqual((await filesIn(dir)).filter((n) => n.endsWith('.lock')), [], 'lock released');
+    assert.deepEqual(
+      (await filesIn(dir)).filter((n) => n.endsWith('.lock')),
+      [],
+      'lock released',
+    );
   });
 
   it('names a wrong database or user, and keeps nothing', async () => {
@@ -165,7 +191,10 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     // Whatever a test did, the older backup is intact and nothing partial is left.
     assert.equal(await sha256(oldBackup), oldSha);
     const names = await filesIn(join(dir, 'database'));
-    assert.deepEqual(names.filter((n) => n.includes('partial') || n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      names.filter((n) => n.includes('partial') || n.endsWith('.tmp')),
+      [],
+    );
     const info = await docker.getContainer(db.container).inspect();
     if (!info.State.Running) {
       await run('docker', ['start', db.container]);
@@ -221,7 +250,12 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     const stoppedIn = Date.now() - cancelledAt;
     assert.ok(stoppedIn < 2000, `cancel took ${stoppedIn} ms`);
     assert.deepEqual(await pgDumpProcesses(), []);
-    const sessions = await psql(db.container, 'lb', 'lbdb', "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lifeboat_%'");
+    const sessions = await psql(
+      db.container,
+      'lb',
+      'lbdb',
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lifeboat_%'",
+    );
     assert.equal(sessions, '0');
     assert.deepEqual(await filesIn(join(dir, 'database')), [oldBackup.split('/').pop(), `${oldBackup.split('/').pop()}.json`]);
   });
@@ -268,7 +302,10 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     await run('docker', ['exec', '-u', 'root', db.container, 'sh', '-c', setUp]);
     let err: unknown;
     try {
-      err = await backupDatabase(docker, db.stack, { backupDir: dir }).then(() => undefined, (e: unknown) => e);
+      err = await backupDatabase(docker, db.stack, { backupDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     } finally {
       await run('docker', ['exec', '-u', 'root', db.container, 'sh', '-c', tearDown]);
     }
@@ -278,7 +315,13 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
 
   it('a stopped database container is refused before anything is written', async () => {
     await run('docker', ['stop', db.container]);
-    await record('database container stopped before the backup', await backupDatabase(docker, db.stack, { backupDir: dir }).then(() => undefined, (e: unknown) => e));
+    await record(
+      'database container stopped before the backup',
+      await backupDatabase(docker, db.stack, { backupDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir: dir }), (err: LifeboatError) => {
       assert.match(err.message, /lifeboat-it-faults is not running \(exited\)/);
       assert.match(err.hint ?? '', /docker compose up -d/);
@@ -290,10 +333,19 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     let mnt: string;
     /** One backup attempt into `folder`, recorded: the files there before must be there after, unchanged. */
     async function recordSmall(fault: string, folder: string, before: Record<string, string>): Promise<void> {
-      const err = await backupDatabase(docker, db.stack, { backupDir: folder }).then(() => undefined, (e: unknown) => e);
+      const err = await backupDatabase(docker, db.stack, { backupDir: folder }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const after = await snapshotFiles(folder);
       const lost = Object.entries(before).some(([k, v]) => after[k] !== v);
-      recordFault({ operation: 'database backup', fault, userSees: shown(err), leftOnDisk: Object.keys(after).join(', ') || 'nothing', dataLost: lost });
+      recordFault({
+        operation: 'database backup',
+        fault,
+        userSees: shown(err),
+        leftOnDisk: Object.keys(after).join(', ') || 'nothing',
+        dataLost: lost,
+      });
     }
     before(async function () {
       if (process.getuid?.() !== 0) this.skip();
@@ -325,9 +377,12 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       const older = join(mnt, 'database', `${db.stack.project || db.stack.db.name}_backup_20260101_020000.sql.gz`);
       await fs.writeFile(older, Buffer.alloc(2.5 * 1024 * 1024, 1));
       const before = await snapshotFiles(mnt);
-      await recordSmall('storage too full for the previous backup\'s size', mnt, before);
+      await recordSmall("storage too full for the previous backup's size", mnt, before);
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
-        assert.match(err.message, /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/);
+        assert.match(
+          err.message,
+          /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/,
+        );
         assert.match(err.hint ?? '', /Nothing was written.*See what retention can delete/);
         // The command is the extension's to name (uiHint), not core's: the command line prints this too.
         assert.equal(err.ui, 'preview-cleanup');

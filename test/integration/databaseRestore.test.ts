@@ -2,14 +2,23 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  backupDatabase, DryRunSummary, RestoreOptions, restoreDatabase, undoRestore,
-} from '../../src/core/database';
+import { backupDatabase, DryRunSummary, RestoreOptions, restoreDatabase, undoRestore } from '../../src/core/database';
 import type { Stack } from '../../src/core/stack';
 import { CancelledError, LifeboatError } from '../../src/core/common';
 import { recordFault, shown } from './faultMatrix';
 import {
-  ScratchDb, collectingLogger, dataFingerprint, databases, demoStack, docker, psql, rowCounts, run, scratchPostgres, tempDir, waitHealthy,
+  ScratchDb,
+  collectingLogger,
+  dataFingerprint,
+  databases,
+  demoStack,
+  docker,
+  psql,
+  rowCounts,
+  run,
+  scratchPostgres,
+  tempDir,
+  waitHealthy,
 } from './harness';
 
 const HEALTH = { url: 'http://127.0.0.1:8000/health', expect: { status: 'healthy', database: 'connected' }, timeoutMs: 60_000 };
@@ -55,7 +64,12 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
   });
 
   it('restores aside, proves, swaps, migrates, checks health, and keeps the old database', async () => {
-    await psql('sms-db', 'sms_user', 'sms_db', `INSERT INTO audit_log (action, entity, details) VALUES ('after-backup', 'test', '{"note": "added after the backup"}')`);
+    await psql(
+      'sms-db',
+      'sms_user',
+      'sms_db',
+      `INSERT INTO audit_log (action, entity, details) VALUES ('after-backup', 'test', '{"note": "added after the backup"}')`,
+    );
     const changedCounts = await rowCounts('sms-db', 'sms_user', 'sms_db');
     // What an unclean stop does to the statistics (seen on a cold CI machine): the summary must not say 0 rows.
     await psql('sms-db', 'sms_user', 'sms_db', 'SELECT pg_stat_reset()');
@@ -91,7 +105,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     assert.deepEqual(await rowCounts('sms-db', 'sms_user', pre), changedCounts);
     assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), [pre]);
     for (const p of ['Checking the backup', 'Comparing row counts', 'Health check']) {
-      assert.ok(phases.some((x) => x.startsWith(p)), `phase ${p} in ${phases.join(' / ')}`);
+      assert.ok(
+        phases.some((x) => x.startsWith(p)),
+        `phase ${p} in ${phases.join(' / ')}`,
+      );
     }
 
     // Undo: the pre-restore copy is live again, the restored one kept aside.
@@ -147,7 +164,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
 
     it('a truncated .gz', async () => {
       const whole = await fs.readFile(backup);
-      await expectUntouched({ file: await fixture('cut_backup_20260101_000000.sql.gz', whole.subarray(0, Math.floor(whole.length / 2))) }, /truncated/);
+      await expectUntouched(
+        { file: await fixture('cut_backup_20260101_000000.sql.gz', whole.subarray(0, Math.floor(whole.length / 2))) },
+        /truncated/,
+      );
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
 
@@ -156,13 +176,19 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     });
 
     it('gzip of something that is not a dump', async () => {
-      await expectUntouched({ file: await fixture('text_backup_20260101_000000.sql.gz', gzipSync('hello\nworld\n')) }, /not a pg_dump SQL script/);
+      await expectUntouched(
+        { file: await fixture('text_backup_20260101_000000.sql.gz', gzipSync('hello\nworld\n')) },
+        /not a pg_dump SQL script/,
+      );
     });
 
     it('a dump with an SQL error in the middle: nothing of it is kept', async () => {
       const at = sql.indexOf('COPY public.students');
       const broken = `${sql.slice(0, at)}SELECT no_such_function();\n${sql.slice(at)}`;
-      const err = await expectUntouched({ file: await fixture('err_backup_20260101_000000.sql.gz', gzipSync(broken)) }, /does not restore cleanly.*no_such_function/);
+      const err = await expectUntouched(
+        { file: await fixture('err_backup_20260101_000000.sql.gz', gzipSync(broken)) },
+        /does not restore cleanly.*no_such_function/,
+      );
       assert.match(err.hint ?? '', /live database was not touched/);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
@@ -170,7 +196,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     it('through psql in the container (no direct connection): an SQL error in the middle, nothing kept', async () => {
       const at = sql.indexOf('COPY public.students');
       const broken = `${sql.slice(0, at)}SELECT no_such_function();\n${sql.slice(at)}`;
-      const err = await expectUntouched({ file: await fixture('err_exec_backup_20260101_000000.sql.gz', gzipSync(broken)), transport: 'exec' }, /does not restore cleanly \(psql exit code 3\).*no_such_function/);
+      const err = await expectUntouched(
+        { file: await fixture('err_exec_backup_20260101_000000.sql.gz', gzipSync(broken)), transport: 'exec' },
+        /does not restore cleanly \(psql exit code 3\).*no_such_function/,
+      );
       assert.match(err.hint ?? '', /live database was not touched/);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
@@ -178,7 +207,12 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     it('through psql in the container: the dry run proves the same row counts as the direct connection', async () => {
       const summaries: DryRunSummary[] = [];
       for (const transport of ['exec', 'direct'] as const) {
-        const r = await restoreDatabase(docker, stack, { file: backup, backupDir: dir, transport, confirm: async (s) => (summaries.push(s), false) });
+        const r = await restoreDatabase(docker, stack, {
+          file: backup,
+          backupDir: dir,
+          transport,
+          confirm: async (s) => (summaries.push(s), false),
+        });
         assert.equal(r.status, 'declined');
       }
       assert.equal(summaries[0].loadedVia, 'psql in the container');
@@ -189,11 +223,18 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     });
 
     it('a script only psql can run (standard_conforming_strings off) goes through psql and restores', async () => {
-      const odd = sql.replace(/SET standard_conforming_strings = on;/, "SET standard_conforming_strings = off;\nSELECT 'a\\'';\nSET standard_conforming_strings = on;");
+      const odd = sql.replace(
+        /SET standard_conforming_strings = on;/,
+        "SET standard_conforming_strings = off;\nSELECT 'a\\'';\nSET standard_conforming_strings = on;",
+      );
       assert.notEqual(odd, sql);
       const before = await fp();
       let asked: DryRunSummary | undefined;
-      const r = await restoreDatabase(docker, stack, { file: await fixture('scs_backup_20260101_000000.sql.gz', gzipSync(odd)), backupDir: dir, confirm: async (s) => ((asked = s), false) });
+      const r = await restoreDatabase(docker, stack, {
+        file: await fixture('scs_backup_20260101_000000.sql.gz', gzipSync(odd)),
+        backupDir: dir,
+        confirm: async (s) => ((asked = s), false),
+      });
       assert.equal(r.status, 'declined');
       assert.equal(asked?.loadedVia, 'psql in the container');
       assert.deepEqual(asked?.tables, backupCounts);
@@ -204,7 +245,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     it('a COPY row that does not fit its table: the server stops the COPY, nothing of it is kept', async () => {
       const at = sql.indexOf('\n', sql.indexOf('COPY public.students')) + 1;
       const broken = `${sql.slice(0, at)}not\ta\trow\n${sql.slice(at)}`;
-      const err = await expectUntouched({ file: await fixture('row_backup_20260101_000000.sql.gz', gzipSync(broken)) }, /does not restore cleanly \(server error 22P02\).*invalid input syntax/);
+      const err = await expectUntouched(
+        { file: await fixture('row_backup_20260101_000000.sql.gz', gzipSync(broken)) },
+        /does not restore cleanly \(server error 22P02\).*invalid input syntax/,
+      );
       assert.match(err.detail ?? '', /CONTEXT:  COPY students, line 1/);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
@@ -221,17 +265,26 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
           `CREATE TRIGGER lifeboat_test_drop_rows BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION public.lifeboat_test_drop_rows();`,
           '',
         ].join('\n');
-        const file = await fixture(`trigger_${transport}_backup_20260101_000000.sql.gz`, gzipSync(`${sql.slice(0, at)}${trigger}${sql.slice(at)}`));
+        const file = await fixture(
+          `trigger_${transport}_backup_20260101_000000.sql.gz`,
+          gzipSync(`${sql.slice(0, at)}${trigger}${sql.slice(at)}`),
+        );
         // Declining keeps the live database whatever happens should the comparison ever let this through.
-        const err = await expectUntouched({ file, transport, confirm: async () => false }, new RegExp(`does not match the backup: ${table.replace('.', '\\.')}: ${backupCounts[table]} in the dump, 0 restored`));
+        const err = await expectUntouched(
+          { file, transport, confirm: async () => false },
+          new RegExp(`does not match the backup: ${table.replace('.', '\\.')}: ${backupCounts[table]} in the dump, 0 restored`),
+        );
         assert.match(err.hint ?? '', /live database was not touched/);
         assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
       });
     }
 
-    it('a dump cut off inside a table\'s rows, in an intact gzip (what `pg_dump | gzip` keeps when pg_dump dies)', async () => {
+    it("a dump cut off inside a table's rows, in an intact gzip (what `pg_dump | gzip` keeps when pg_dump dies)", async () => {
       const at = sql.indexOf('\n', sql.indexOf('\n', sql.indexOf('COPY public.students')) + 1) + 1;
-      const err = await expectUntouched({ file: await fixture('cutrows_backup_20260101_000000.sql.gz', gzipSync(sql.slice(0, at))) }, /incomplete dump: it ends inside the rows of a COPY/);
+      const err = await expectUntouched(
+        { file: await fixture('cutrows_backup_20260101_000000.sql.gz', gzipSync(sql.slice(0, at))) },
+        /incomplete dump: it ends inside the rows of a COPY/,
+      );
       assert.match(err.hint ?? '', /live database was not touched/);
       assert.deepEqual(await sideDatabases('sms-db', 'sms_user', 'sms_db'), []);
     });
@@ -245,7 +298,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
 
     it('a dump from a newer PostgreSQL major version', async () => {
       const newer = sql.replace(/-- Dumped by pg_dump version [^\n]+/, '-- Dumped by pg_dump version 99.1');
-      await expectUntouched({ file: await fixture('new_backup_20260101_000000.sql.gz', gzipSync(newer)) }, /pg_dump 99\.1, newer than the server/);
+      await expectUntouched(
+        { file: await fixture('new_backup_20260101_000000.sql.gz', gzipSync(newer)) },
+        /pg_dump 99\.1, newer than the server/,
+      );
     });
 
     it('a file changed after its manifest was written', async () => {
@@ -259,7 +315,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
     });
 
     it('a migration that fails: swapped back by itself, restored copy kept for inspection', async () => {
-      const err = await expectUntouched({ file: backup, migration: ['alembic', 'upgrade', 'no_such_revision'] }, /migration failed.*previous database is live again/s);
+      const err = await expectUntouched(
+        { file: backup, migration: ['alembic', 'upgrade', 'no_such_revision'] },
+        /migration failed.*previous database is live again/s,
+      );
       assert.match(err.message, /kept as sms_db_failed_restore_\d{8}_\d{6}/);
       const side = await sideDatabases('sms-db', 'sms_user', 'sms_db');
       assert.equal(side.filter((d) => d.includes('_failed_restore_')).length, 1);
@@ -339,7 +398,10 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
           assert.ok(err instanceof CancelledError, String(err));
         }
         assert.equal(await fp(), before);
-        assert.deepEqual((await sideDatabases('sms-db', 'sms_user', 'sms_db')).filter((d) => !d.includes('failed_restore')), []);
+        assert.deepEqual(
+          (await sideDatabases('sms-db', 'sms_user', 'sms_db')).filter((d) => !d.includes('failed_restore')),
+          [],
+        );
         await dropSideDatabases('sms-db', 'sms_user', 'sms_db');
       });
     }

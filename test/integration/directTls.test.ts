@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import {
-  connectDirect, PgConnection, PgServerError, PgSsl, PgSslError, SslMode,
-} from '../../src/core/postgres';
+import { connectDirect, PgConnection, PgServerError, PgSsl, PgSslError, SslMode } from '../../src/core/postgres';
 import { docker, freePort, postgresImage, run, tempDir, waitHealthy } from './harness';
 
 /**
@@ -20,13 +18,16 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
   let otherCa = '';
 
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
-  const sql = async (query: string) => (await run('docker', ['exec', NAME, 'psql', '-X', '-At', '-U', 'lb', '-d', 'lbdb', '-c', query])).stdout.trim();
+  const sql = async (query: string) =>
+    (await run('docker', ['exec', NAME, 'psql', '-X', '-At', '-U', 'lb', '-d', 'lbdb', '-c', query])).stdout.trim();
   const connect = (ssl: PgSsl, host = '127.0.0.1', applicationName = 'lifeboat_tls_test') =>
     PgConnection.connect({ host, port, user: 'lb', database: 'lbdb', password: PASSWORD, applicationName, ssl, timeoutMs: 10_000 });
 
   /** What the server itself says about the session: TLS or not, seen from pg_stat_ssl. */
   async function serverSaysTls(applicationName: string): Promise<boolean> {
-    const out = await sql(`SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '${applicationName}'`);
+    const out = await sql(
+      `SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '${applicationName}'`,
+    );
     assert.match(out, /^[tf]$/, `one session named ${applicationName}`);
     return out === 't';
   }
@@ -49,21 +50,83 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
 
   before(async () => {
     dir = await tempDir('tls');
-    await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Lifeboat test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
-    await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Some other CA', '-keyout', 'other.key', '-out', 'other.crt');
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Lifeboat test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    );
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Some other CA',
+      '-keyout',
+      'other.key',
+      '-out',
+      'other.crt',
+    );
     await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
     await fs.writeFile(join(dir, 'san.ext'), 'subjectAltName = IP:127.0.0.1\n');
-    await openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.crt');
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.crt',
+    );
     ca = await fs.readFile(join(dir, 'ca.crt'), 'utf8');
     otherCa = await fs.readFile(join(dir, 'other.crt'), 'utf8');
 
     port = await freePort();
     await run('docker', ['rm', '-f', NAME]).catch(() => undefined);
     await run('docker', [
-      'run', '-d', '--name', NAME, '--network', 'host',
-      '-e', 'POSTGRES_USER=lb', '-e', `POSTGRES_PASSWORD=${PASSWORD}`, '-e', 'POSTGRES_DB=lbdb',
-      '-e', `PGPORT=${port}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=localhost',
-      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      'run',
+      '-d',
+      '--name',
+      NAME,
+      '--network',
+      'host',
+      '-e',
+      'POSTGRES_USER=lb',
+      '-e',
+      `POSTGRES_PASSWORD=${PASSWORD}`,
+      '-e',
+      'POSTGRES_DB=lbdb',
+      '-e',
+      `PGPORT=${port}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=localhost',
+      '--health-cmd',
+      'pg_isready -q -U lb -d lbdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '60',
       await postgresImage(),
     ]);
     await waitHealthy(NAME);
@@ -104,7 +167,10 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
   it('verify-full refuses a certificate from another CA, and one for another name, saying which', async () => {
     await assert.rejects(connect({ mode: 'verify-full', ca: otherCa, caSource: '/keys/other.crt' }), (err: Error) => {
       assert.ok(err instanceof PgSslError, err.message);
-      assert.match(err.message, /certificate of the server at 127\.0\.0\.1:\d+ was not signed by the CA in "\/keys\/other\.crt" \([A-Z_]+\)/);
+      assert.match(
+        err.message,
+        /certificate of the server at 127\.0\.0\.1:\d+ was not signed by the CA in "\/keys\/other\.crt" \([A-Z_]+\)/,
+      );
       return true;
     });
     await assert.rejects(connect({ mode: 'verify-ca', ca: otherCa, caSource: 'other.crt' }), PgSslError);
@@ -125,7 +191,12 @@ describe('direct connection over TLS (a scratch PostgreSQL container with ssl=on
       }
       await assert.rejects(connect({ mode: 'disable' }), (err: Error) => err instanceof PgServerError && err.code === '28000');
       // What a restore does: the settings from libpq's variables (none here: prefer) and the container.
-      const r = await connectDirect({ container: docker.getContainer(NAME), user: 'lb', database: 'lbdb', applicationName: 'lifeboat_tls_direct' });
+      const r = await connectDirect({
+        container: docker.getContainer(NAME),
+        user: 'lb',
+        database: 'lbdb',
+        applicationName: 'lifeboat_tls_direct',
+      });
       assert.ok(r.conn, 'reason' in r ? r.reason : '');
       assert.equal(r.via, `127.0.0.1:${port}`);
       assert.equal(await serverSaysTls('lifeboat_tls_direct'), true);

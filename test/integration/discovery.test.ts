@@ -26,7 +26,16 @@ describe('discoverStack against the engine: which container is the database, and
   const gone = `/nonexistent/lbdisc${tag}`;
 
   async function create(name: string, image: string, env: string[], labels: Record<string, string>, binds: string[] = []): Promise<void> {
-    made.push(await docker.createContainer({ name, Image: image, Env: env, Labels: labels, HostConfig: { NetworkMode: 'none', Binds: binds }, Cmd: ['true'] }));
+    made.push(
+      await docker.createContainer({
+        name,
+        Image: image,
+        Env: env,
+        Labels: labels,
+        HostConfig: { NetworkMode: 'none', Binds: binds },
+        Cmd: ['true'],
+      }),
+    );
   }
 
   before(async () => {
@@ -35,7 +44,9 @@ describe('discoverStack against the engine: which container is the database, and
     const labels = (service: string) => ({ [PROJECT]: project, [WORKING_DIR]: folder, [SERVICE]: service });
     // An exporter-like sidecar that looks like PostgreSQL but names no database, and the real one.
     await create(`${project}-exporter-1`, pg, [], labels('exporter'));
-    await create(`${project}-db-1`, pg, ['POSTGRES_USER=shop', 'POSTGRES_DB=orders', 'PGDATA=/var/lib/postgresql/data'], labels('db'), [`${volume}:/var/lib/postgresql/data`]);
+    await create(`${project}-db-1`, pg, ['POSTGRES_USER=shop', 'POSTGRES_DB=orders', 'PGDATA=/var/lib/postgresql/data'], labels('db'), [
+      `${volume}:/var/lib/postgresql/data`,
+    ]);
     await create(`${project}-web-1`, HELPER, ['APP=1'], labels('web'), [`${volume}:/srv/data:ro`, `${folder}:/srv/conf:ro`]);
     // Outside any project: found only by name.
     await create(`${project}-loose`, HELPER, ['PGUSER=loner', 'PGDATABASE=lonely', 'NOEQUALS'], {});
@@ -46,7 +57,10 @@ describe('discoverStack against the engine: which container is the database, and
 
   after(async () => {
     for (const c of made) await c.remove({ force: true, v: true }).catch(() => undefined);
-    await docker.getVolume(volume).remove().catch(() => undefined);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
   });
 
   it('prefers the container that names its database over a PostgreSQL-looking sidecar, and finds shared volumes', async () => {
@@ -79,23 +93,44 @@ describe('discoverStack against the engine: which container is the database, and
     assert.equal(stack.db.database, 'lonely');
     assert.deepEqual(stack.apps, []);
     const bare = await discoverStack(docker, { dbContainer: `${project}-bare` });
-    assert.deepEqual([bare.db.user, bare.db.database], ['postgres', 'postgres'], 'PostgreSQL\'s own defaults');
+    assert.deepEqual([bare.db.user, bare.db.database], ['postgres', 'postgres'], "PostgreSQL's own defaults");
     const named = await discoverStack(docker, { dbContainer: `${project}-web-1` });
-    assert.equal(named.project, project, 'a named container brings its project\'s other containers');
+    assert.equal(named.project, project, "a named container brings its project's other containers");
     assert.equal(named.apps.length, 2);
   });
 
   it('refusals name what was looked for and the setting that fixes it', async () => {
-    await assert.rejects(discoverStack(docker, { dbContainer: `${project}-db` }), (err: Error) =>
-      err instanceof NoStackError && err.message === `No container is named "${project}-db" (setting lifeboat.database.container).` && /docker ps -a/.test(err.hint ?? ''));
-    await assert.rejects(discoverStack(docker, { composeProject: `${project}-none` }), (err: Error) =>
-      err instanceof NoStackError && err.message === `No containers of Compose project "${project}-none" were found.`);
+    await assert.rejects(
+      discoverStack(docker, { dbContainer: `${project}-db` }),
+      (err: Error) =>
+        err instanceof NoStackError &&
+        err.message === `No container is named "${project}-db" (setting lifeboat.database.container).` &&
+        /docker ps -a/.test(err.hint ?? ''),
+    );
+    await assert.rejects(
+      discoverStack(docker, { composeProject: `${project}-none` }),
+      (err: Error) => err instanceof NoStackError && err.message === `No containers of Compose project "${project}-none" were found.`,
+    );
     const elsewhere = join(folder, 'not-a-project');
-    await assert.rejects(discoverStack(docker, { folder: elsewhere }), (err: Error) =>
-      err instanceof NoStackError && err.message === `No containers of a Compose project started from ${elsewhere} were found.` && /lifeboat\.composeProject/.test(err.hint ?? ''));
-    await assert.rejects(discoverStack(docker, {}), (err: Error) => err instanceof NoStackError && err.message === 'No containers of a Compose project started from this workspace were found.');
+    await assert.rejects(
+      discoverStack(docker, { folder: elsewhere }),
+      (err: Error) =>
+        err instanceof NoStackError &&
+        err.message === `No containers of a Compose project started from ${elsewhere} were found.` &&
+        /lifeboat\.composeProject/.test(err.hint ?? ''),
+    );
+    await assert.rejects(
+      discoverStack(docker, {}),
+      (err: Error) =>
+        err instanceof NoStackError && err.message === 'No containers of a Compose project started from this workspace were found.',
+    );
     // A folder that no longer exists still matches the label Compose wrote when it started there.
-    await assert.rejects(discoverStack(docker, { folder: gone }), (err: Error) =>
-      err instanceof NoStackError && err.message === `The Compose project "${project}x" has no PostgreSQL container.` && /lifeboat\.database\.container/.test(err.hint ?? ''));
+    await assert.rejects(
+      discoverStack(docker, { folder: gone }),
+      (err: Error) =>
+        err instanceof NoStackError &&
+        err.message === `The Compose project "${project}x" has no PostgreSQL container.` &&
+        /lifeboat\.database\.container/.test(err.hint ?? ''),
+    );
   });
 });

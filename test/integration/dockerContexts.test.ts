@@ -25,12 +25,53 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, as `dockerd --tlsverify` setups use. */
 async function makeCertificates(dir: string, tag: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', `/CN=lifeboat test CA ${tag}`]);
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=lifeboat test CA ${tag}`,
+  ]);
   await fs.writeFile(join(dir, 'server.cnf'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   await fs.writeFile(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
-    await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}-key.pem`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'lifeboat'}`]);
-    await openssl(dir, ['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${who}.pem`, '-days', '2', '-extfile', `${who}.cnf`]);
+    await openssl(dir, [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${who}-key.pem`,
+      '-out',
+      `${who}.csr`,
+      '-subj',
+      `/CN=${who === 'server' ? '127.0.0.1' : 'lifeboat'}`,
+    ]);
+    await openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${who}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${who}.cnf`,
+    ]);
   }
 }
 
@@ -40,8 +81,10 @@ describe('engines chosen through Docker contexts (real docker context create, a 
   let configDir: string;
   let certs: string;
   let engine: SecondEngine;
-  const docker = (args: string[]) => run('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '', DOCKER_CONTEXT: '' } });
-  const sql = async (q: string) => (await engine.cli(['exec', `${PROJECT}-db`, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', q])).trim();
+  const docker = (args: string[]) =>
+    run('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '', DOCKER_CONTEXT: '' } });
+  const sql = async (q: string) =>
+    (await engine.cli(['exec', `${PROJECT}-db`, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', q])).trim();
 
   before(async () => {
     dir = await tempDir('contexts');
@@ -58,20 +101,55 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     await fs.mkdir(project);
     // What `docker compose up` in that folder would have made on the second engine.
     await engine.cli([
-      'run', '-d', '--name', `${PROJECT}-db`, '--network', 'host',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db', '--label', `com.docker.compose.project.working_dir=${project}`,
-      '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=second_engine_pw', '-e', 'POSTGRES_DB=appdb', '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v', `${PROJECT}_data:/var/lib/postgresql/data`, image,
+      'run',
+      '-d',
+      '--name',
+      `${PROJECT}-db`,
+      '--network',
+      'host',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '--label',
+      `com.docker.compose.project.working_dir=${project}`,
+      '-e',
+      'POSTGRES_USER=app',
+      '-e',
+      'POSTGRES_PASSWORD=second_engine_pw',
+      '-e',
+      'POSTGRES_DB=appdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v',
+      `${PROJECT}_data:/var/lib/postgresql/data`,
+      image,
     ]);
     await untilAnswers(sql, 'PostgreSQL on the second engine');
-    await sql("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1500) g");
+    await sql(
+      "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1500) g",
+    );
     await docker(['context', 'create', 'lifeboat-second', '--docker', `host=unix://${engine.socket}`]);
-    await docker(['context', 'create', 'lifeboat-tls', '--docker', `host=${engine.tcp},ca=${c('ca.pem')},cert=${c('client.pem')},key=${c('client-key.pem')}`]);
+    await docker([
+      'context',
+      'create',
+      'lifeboat-tls',
+      '--docker',
+      `host=${engine.tcp},ca=${c('ca.pem')},cert=${c('client.pem')},key=${c('client-key.pem')}`,
+    ]);
     // A client certificate from a CA the engine does not trust.
     const other = join(dir, 'other-certs');
     await makeCertificates(other, 'stranger');
     const o = (f: string) => join(other, f);
-    await docker(['context', 'create', 'lifeboat-stranger', '--docker', `host=${engine.tcp},ca=${c('ca.pem')},cert=${o('client.pem')},key=${o('client-key.pem')}`]);
+    await docker([
+      'context',
+      'create',
+      'lifeboat-stranger',
+      '--docker',
+      `host=${engine.tcp},ca=${c('ca.pem')},cert=${o('client.pem')},key=${o('client-key.pem')}`,
+    ]);
   });
   after(async () => {
     await engine?.stop();
@@ -88,9 +166,17 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     const made = await backupDatabase(client, stack, { backupDir: backups });
     const verified = await verifyBackup(made.path, { depth: 'full', docker: client, stack });
     assert.equal(verified.ok, true, verified.problem);
-    assert.ok(verified.checks.some((c) => /test restore .* rows match/.test(c)), verified.checks.join('; '));
+    assert.ok(
+      verified.checks.some((c) => /test restore .* rows match/.test(c)),
+      verified.checks.join('; '),
+    );
     await sql('DELETE FROM notes WHERE id > 500');
-    const restored = await restoreDatabase(client, stack, { file: made.path, backupDir: backups, confirm: async () => true, migration: 'none' });
+    const restored = await restoreDatabase(client, stack, {
+      file: made.path,
+      backupDir: backups,
+      confirm: async () => true,
+      migration: 'none',
+    });
     assert.equal(restored.status, 'restored');
     assert.equal(await sql('SELECT count(*) FROM notes'), '1500');
   }
@@ -138,11 +224,30 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     await fs.mkdir(project);
     const image = await postgresImage();
     await engine.cli([
-      'run', '-d', '--name', 'lbisolated-db', '--network', 'none',
-      '--label', 'com.docker.compose.project=lbisolated', '--label', 'com.docker.compose.service=db', '--label', `com.docker.compose.project.working_dir=${project}`,
-      '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_PASSWORD=isolated_pw', '-e', 'POSTGRES_DB=appdb', image,
+      'run',
+      '-d',
+      '--name',
+      'lbisolated-db',
+      '--network',
+      'none',
+      '--label',
+      'com.docker.compose.project=lbisolated',
+      '--label',
+      'com.docker.compose.service=db',
+      '--label',
+      `com.docker.compose.project.working_dir=${project}`,
+      '-e',
+      'POSTGRES_USER=app',
+      '-e',
+      'POSTGRES_PASSWORD=isolated_pw',
+      '-e',
+      'POSTGRES_DB=appdb',
+      image,
     ]);
-    const q = async (text: string) => (await engine.cli(['exec', 'lbisolated-db', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', text])).trim();
+    const q = async (text: string) =>
+      (
+        await engine.cli(['exec', 'lbisolated-db', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', text])
+      ).trim();
     await untilAnswers(q, 'the isolated PostgreSQL');
     await q('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 300) g');
     const client = connectDocker(selectEngine({ env: {}, setting: `unix://${engine.socket}` }));
@@ -151,16 +256,29 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     const made = await backupDatabase(client, stack, { backupDir: backups });
     const log = collectingLogger();
     let via: string | undefined;
-    const r = await restoreDatabase(client, stack, { file: made.path, backupDir: backups, confirm: async (summary) => ((via = summary.loadedVia), false), logger: log });
+    const r = await restoreDatabase(client, stack, {
+      file: made.path,
+      backupDir: backups,
+      confirm: async (summary) => ((via = summary.loadedVia), false),
+      logger: log,
+    });
     assert.equal(r.status, 'declined');
     assert.match(via ?? '', /psql/);
-    assert.ok(log.lines.some((l) => /Loading through psql in the container: no direct connection/.test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => /Loading through psql in the container: no direct connection/.test(l)),
+      log.lines.join('\n'),
+    );
   });
 
   it('DOCKER_HOST with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as docker-machine setups export them', async () => {
     const certPath = join(dir, 'cert-path');
     await fs.mkdir(certPath);
-    for (const [from, to] of [['ca.pem', 'ca.pem'], ['client.pem', 'cert.pem'], ['client-key.pem', 'key.pem']]) await fs.copyFile(join(certs, from), join(certPath, to));
+    for (const [from, to] of [
+      ['ca.pem', 'ca.pem'],
+      ['client.pem', 'cert.pem'],
+      ['client-key.pem', 'key.pem'],
+    ])
+      await fs.copyFile(join(certs, from), join(certPath, to));
     const client = connectDocker(selectEngine({ env: { DOCKER_HOST: engine.tcp!, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath } }));
     await pingDocker(client);
     const names = (await client.listContainers()).map((c) => c.Names[0]).sort();

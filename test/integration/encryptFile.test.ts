@@ -78,8 +78,14 @@ describe('encryptFile and decryptFile on real files', function () {
       assert.equal(enc.path, path + ext);
       assert.equal(enc.proof, 'decrypted');
       assert.equal(enc.removedPlaintext, false);
-      assert.ok([...phases].some((p) => p.startsWith('Encrypting')), [...phases].join());
-      assert.ok([...phases].some((p) => p.startsWith('Checking that')), [...phases].join());
+      assert.ok(
+        [...phases].some((p) => p.startsWith('Encrypting')),
+        [...phases].join(),
+      );
+      assert.ok(
+        [...phases].some((p) => p.startsWith('Checking that')),
+        [...phases].join(),
+      );
       assert.equal((await fs.stat(enc.path)).mode & 0o777, 0o600);
       assert.deepEqual(await listing(path), [path, path + '.json', enc.path, enc.path + '.json'].map((p) => p.split('/').pop()).sort());
 
@@ -130,7 +136,10 @@ describe('encryptFile and decryptFile on real files', function () {
       const { path, sha } = await backup(4_000_000);
       const ac = new AbortController();
       const p = encryptFile(path, {
-        format, passphrase: PASSPHRASE, ...FAST_AGE, signal: ac.signal,
+        format,
+        passphrase: PASSPHRASE,
+        ...FAST_AGE,
+        signal: ac.signal,
         progress: (u) => {
           if ((u.bytes ?? 0) > 64 * 1024) ac.abort();
         },
@@ -146,7 +155,8 @@ describe('encryptFile and decryptFile on real files', function () {
       const before = await listing(enc.path);
       const ac = new AbortController();
       const p = decryptFile(enc.path, {
-        key: { passphrase: PASSPHRASE }, signal: ac.signal,
+        key: { passphrase: PASSPHRASE },
+        signal: ac.signal,
         progress: (u) => {
           if ((u.bytes ?? 0) > 64 * 1024) ac.abort();
         },
@@ -164,7 +174,11 @@ describe('encryptFile and decryptFile on real files', function () {
       // Many wrong keys: CBC padding alone lets one in 256 through (CI caught it once).
       for (let i = 0; i < (format === 'openssl' ? 300 : 3); i++) {
         const wrong = await decryptStream(enc.path, { passphrase: `nope-${i}` });
-        await assert.rejects(pipeline(wrong, createHash('sha256')), (err) => err instanceof CryptoError && err.code === 'wrong-key', `wrong passphrase #${i} was not refused`);
+        await assert.rejects(
+          pipeline(wrong, createHash('sha256')),
+          (err) => err instanceof CryptoError && err.code === 'wrong-key',
+          `wrong passphrase #${i} was not refused`,
+        );
       }
     });
   }
@@ -178,9 +192,21 @@ describe('encryptFile and decryptFile on real files', function () {
     const text = await fs.readFile(enc.path + '.json', 'utf8');
     assert.ok(!text.includes(a.identity) && !text.includes(b.identity));
     await fs.rm(path);
-    assert.equal(JSON.parse(text).encryption.keyFingerprint, [a.recipient, b.recipient].sort().map((r) => `X25519:${r}`).join(','));
-    await assert.rejects(decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }), (err) => err instanceof CryptoError && err.code === 'wrong-key');
-    await assert.rejects(decryptFile(enc.path, { key: { identities: [generateAgeKeyPair().identity] } }), (err) => err instanceof CryptoError && err.code === 'wrong-key');
+    assert.equal(
+      JSON.parse(text).encryption.keyFingerprint,
+      [a.recipient, b.recipient]
+        .sort()
+        .map((r) => `X25519:${r}`)
+        .join(','),
+    );
+    await assert.rejects(
+      decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }),
+      (err) => err instanceof CryptoError && err.code === 'wrong-key',
+    );
+    await assert.rejects(
+      decryptFile(enc.path, { key: { identities: [generateAgeKeyPair().identity] } }),
+      (err) => err instanceof CryptoError && err.code === 'wrong-key',
+    );
     const dec = await decryptFile(enc.path, { key: { identities: [a.identity] } });
     assert.equal(await sha256(dec.path), sha);
     const unproven = await backup();
@@ -212,10 +238,16 @@ describe('encryptFile and decryptFile on real files', function () {
     flipped[flipped.length - 100] ^= 0x01;
     await fs.writeFile(enc.path, flipped);
     const before = await listing(enc.path);
-    await assert.rejects(decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }), (err) => err instanceof CryptoError && err.code === 'tampered');
+    await assert.rejects(
+      decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }),
+      (err) => err instanceof CryptoError && err.code === 'tampered',
+    );
     // A cut inside the last chunk fails its tag (tampered) or its last-chunk flag (truncated).
     await fs.writeFile(enc.path, bytes.subarray(0, bytes.length - 1000));
-    await assert.rejects(decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }), (err) => err instanceof CryptoError && ['tampered', 'truncated'].includes(err.code));
+    await assert.rejects(
+      decryptFile(enc.path, { key: { passphrase: PASSPHRASE } }),
+      (err) => err instanceof CryptoError && ['tampered', 'truncated'].includes(err.code),
+    );
     assert.deepEqual(await listing(enc.path), before);
   });
 
@@ -224,7 +256,10 @@ describe('encryptFile and decryptFile on real files', function () {
     const bytes = await fs.readFile(path);
     bytes[bytes.length - 20] ^= 0xff;
     await fs.writeFile(path, bytes);
-    await assert.rejects(encryptFile(path, { format: 'openssl', passphrase: PASSPHRASE }), /does not match the sha256 its manifest recorded/);
+    await assert.rejects(
+      encryptFile(path, { format: 'openssl', passphrase: PASSPHRASE }),
+      /does not match the sha256 its manifest recorded/,
+    );
     assert.ok(!(await listing(path)).some((f) => f.endsWith('.enc') || f.includes('partial')));
     const ok = await backup();
     const enc = await encryptFile(ok.path, { format: 'openssl', passphrase: PASSPHRASE });

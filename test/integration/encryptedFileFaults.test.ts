@@ -20,7 +20,9 @@ const PASSPHRASE = 'fault matrix test passphrase';
 const FAST_AGE = { workFactor: 10 };
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function listing(dir: string): Promise<string[]> {
@@ -78,7 +80,11 @@ describe('encrypted backups: wrong passphrase, truncated and tampered files, a f
 
   const damages = [
     { fault: 'a wrong passphrase', edit: (b: Buffer) => b, passphrase: 'not the passphrase' },
-    { fault: 'a truncated file (cut at 70%)', edit: (b: Buffer) => b.subarray(0, Math.floor(b.length * 0.7) & ~0xf), passphrase: PASSPHRASE },
+    {
+      fault: 'a truncated file (cut at 70%)',
+      edit: (b: Buffer) => b.subarray(0, Math.floor(b.length * 0.7) & ~0xf),
+      passphrase: PASSPHRASE,
+    },
     {
       fault: 'a tampered file (one byte flipped in the middle)',
       edit: (b: Buffer) => {

@@ -73,7 +73,10 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
       const r = await verifyBackup(file, { depth: 'quick', keys: keys(PASSPHRASE, asked) });
       assert.equal(r.ok, true, r.problem);
       assert.equal(asked.n, 1);
-      assert.ok(r.checks.some((c) => c.startsWith(`decrypts (${format}`)), r.checks.join('; '));
+      assert.ok(
+        r.checks.some((c) => c.startsWith(`decrypts (${format}`)),
+        r.checks.join('; '),
+      );
       assert.ok(r.checks.includes('sha256 of the decrypted content matches the manifest'), r.checks.join('; '));
       assert.ok(r.checks.some((c) => /complete pg_dump script/.test(c)));
       const { manifest } = await readManifest(file);
@@ -84,7 +87,10 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
 
   it('quick verify without a key is refused and records nothing', async () => {
     const before = (await readManifest(age)).manifest?.verifications.length;
-    await assert.rejects(verifyBackup(age, { depth: 'quick' }), (err: Error) => err instanceof CryptoError && /no key was given/.test(err.message));
+    await assert.rejects(
+      verifyBackup(age, { depth: 'quick' }),
+      (err: Error) => err instanceof CryptoError && /no key was given/.test(err.message),
+    );
     assert.equal((await readManifest(age)).manifest?.verifications.length, before);
   });
 
@@ -119,7 +125,10 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
       }),
       (err: Error) => err instanceof CancelledError,
     );
-    await assert.rejects(verifyBackup(age, { depth: 'quick', keys: { key: async () => undefined } }), (err: Error) => err instanceof CancelledError);
+    await assert.rejects(
+      verifyBackup(age, { depth: 'quick', keys: { key: async () => undefined } }),
+      (err: Error) => err instanceof CancelledError,
+    );
     assert.equal(await fs.readFile(`${age}.json`, 'utf8'), manifestBefore);
   });
 
@@ -131,7 +140,10 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
       });
       const r = await verifyBackup(bad, { depth: 'quick', keys: keys(PASSPHRASE) });
       assert.equal(r.ok, false);
-      assert.match(r.problem ?? '', format === 'age' ? /authentication failed/ : /corrupt|does not match its manifest|truncated|not a pg_dump/);
+      assert.match(
+        r.problem ?? '',
+        format === 'age' ? /authentication failed/ : /corrupt|does not match its manifest|truncated|not a pg_dump/,
+      );
       assert.equal((await readManifest(bad)).manifest?.verifications.at(-1)?.ok, false);
     });
 
@@ -158,15 +170,25 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
   it('full verify of an .age dump: a test restore from the decryption, and the throwaway database is gone', async () => {
     const r = await verifyBackup(age, { depth: 'full', docker, stack, keys: keys(PASSPHRASE) });
     assert.equal(r.ok, true, r.problem);
-    assert.ok(r.checks.some((c) => /test restore .* rows match/.test(c)), r.checks.join('; '));
-    assert.deepEqual((await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')), []);
+    assert.ok(
+      r.checks.some((c) => /test restore .* rows match/.test(c)),
+      r.checks.join('; '),
+    );
+    assert.deepEqual(
+      (await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')),
+      [],
+    );
   });
 
   it('a .tar.gz.age config archive verifies (gzip and tar whole) through its decryption', async () => {
     await fs.mkdir(join(dir, 'config'), { recursive: true, mode: 0o700 });
     const tar = join(dir, 'config', 'config_20260125_000000.tar.gz');
     const p = pack();
-    for (const [name, body] of Object.entries({ 'docker-compose.yml': 'services: {}\n', '.env': 'A=1\n', 'big.txt': 'x'.repeat(300_000) })) {
+    for (const [name, body] of Object.entries({
+      'docker-compose.yml': 'services: {}\n',
+      '.env': 'A=1\n',
+      'big.txt': 'x'.repeat(300_000),
+    })) {
       p.entry({ name, mtime: new Date('2026-01-01T00:00:00Z') }, body);
     }
     p.finalize();
@@ -176,7 +198,10 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
     const sealed = (await encryptFile(tar, { format: 'age', passphrase: PASSPHRASE, ...FAST_AGE, removePlaintext: true })).path;
     const r = await verifyBackup(sealed, { depth: 'quick', keys: keys(PASSPHRASE) });
     assert.equal(r.ok, true, r.problem);
-    assert.ok(r.checks.some((c) => /3 entries/.test(c)), r.checks.join('; '));
+    assert.ok(
+      r.checks.some((c) => /3 entries/.test(c)),
+      r.checks.join('; '),
+    );
   });
 
   it('restore dry run from an .age backup: counts proven, declined, and no plaintext in the backup folder or tmp', async () => {
@@ -208,7 +233,11 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
     assert.ok(seen);
     const { manifest } = await readManifest(age);
     assert.deepEqual(seen.tables, manifest?.tables);
-    assert.deepEqual(seen.during.filter((n) => !n.startsWith('.lifeboat-')), before, 'nothing new in the backup folder during the dry run');
+    assert.deepEqual(
+      seen.during.filter((n) => !n.startsWith('.lifeboat-')),
+      before,
+      'nothing new in the backup folder during the dry run',
+    );
     assert.deepEqual(await listing(folder), before);
     assert.deepEqual(await fs.readdir(privateTmp), [], 'nothing written to TMPDIR');
     const stem = basename(plain).replace(/\.sql\.gz$/, '');

@@ -16,8 +16,10 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
   });
 
   it('refuses output beyond its bound instead of holding it all in memory', async () => {
-    await assert.rejects(runExec(container, { argv: ['head', '-c', '100000', '/dev/zero'] }, { maxOutput: 1000 }), (err: Error) =>
-      err instanceof LifeboatError && err.message === 'Command output exceeded 1000 bytes: head');
+    await assert.rejects(
+      runExec(container, { argv: ['head', '-c', '100000', '/dev/zero'] }, { maxOutput: 1000 }),
+      (err: Error) => err instanceof LifeboatError && err.message === 'Command output exceeded 1000 bytes: head',
+    );
   });
 
   it('a cancel ends the command: before it starts, and while it runs', async () => {
@@ -35,8 +37,13 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
     const tag = randomBytes(3).toString('hex');
     const names = [`lbnone${tag}-a`, `lbnone${tag}-b`];
     const log = collectingLogger();
-    await assert.rejects(startContainers(docker, names, log), (err: Error) =>
-      err instanceof LifeboatError && err.message === `Could not start ${names.join(', ')} again.` && /Start them with docker compose start/.test(err.hint ?? ''));
+    await assert.rejects(
+      startContainers(docker, names, log),
+      (err: Error) =>
+        err instanceof LifeboatError &&
+        err.message === `Could not start ${names.join(', ')} again.` &&
+        /Start them with docker compose start/.test(err.hint ?? ''),
+    );
     assert.equal(log.lines.filter((l) => /Could not start lbnone/.test(l)).length, 2, log.lines.join('\n'));
   });
 
@@ -49,11 +56,21 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
     await waitForContainers(docker, ['sms-db'], { timeoutMs: 30_000, log });
     assert.ok(log.lines.includes('info sms-db is running'), log.lines.join('\n'));
     const name = `lbwait${randomBytes(3).toString('hex')}`;
-    const created = await docker.createContainer({ name, Image: 'lifeboat/helper:latest', Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+    const created = await docker.createContainer({
+      name,
+      Image: 'lifeboat/helper:latest',
+      Cmd: ['true'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     try {
       const started = Date.now();
-      await assert.rejects(waitForContainers(docker, [name], { timeoutMs: 30_000, log, after: 'the snapshot' }), (err: Error) =>
-        err instanceof LifeboatError && err.message === `${name} stopped (exit code 0) after the snapshot.` && err.hint === `See its output in the Lifeboat log (or \`docker logs ${name}\`).`);
+      await assert.rejects(
+        waitForContainers(docker, [name], { timeoutMs: 30_000, log, after: 'the snapshot' }),
+        (err: Error) =>
+          err instanceof LifeboatError &&
+          err.message === `${name} stopped (exit code 0) after the snapshot.` &&
+          err.hint === `See its output in the Lifeboat log (or \`docker logs ${name}\`).`,
+      );
       assert.ok(Date.now() - started < 10_000, 'no waiting out the timeout');
       const ac = new AbortController();
       ac.abort();

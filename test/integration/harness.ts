@@ -34,9 +34,13 @@ export async function tempDir(tag: string): Promise<string> {
 
 /** SQL through psql in a container; ON_ERROR_STOP so a broken fixture fails loudly. */
 export async function psql(container: string, user: string, db: string, sql: string): Promise<string> {
-  const { stdout } = await run('docker', ['exec', container, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', user, '-d', db, '-c', sql], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'docker',
+    ['exec', container, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', user, '-d', db, '-c', sql],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return stdout.trim();
 }
 
@@ -123,7 +127,13 @@ export async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use on 127.0.0.1 (the test needs it for its own PostgreSQL); stop what holds it (ss -ltnp 'sport = :${port}') and retry`) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${port} is in use on 127.0.0.1 (the test needs it for its own PostgreSQL); stop what holds it (ss -ltnp 'sport = :${port}') and retry`,
+            )
+          : err,
+      ),
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
@@ -138,10 +148,28 @@ export async function scratchPostgres(name: string, port: number, sqlBytes: numb
   await run('docker', ['rm', '-f', name]).catch(() => undefined);
   await assertPortFree(port);
   await run('docker', [
-    'run', '-d', '--name', name, '--network', 'host',
-    '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
-    '-e', `PGPORT=${port}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-    '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '-e',
+    'POSTGRES_USER=lb',
+    '-e',
+    'POSTGRES_PASSWORD=lb-test-only',
+    '-e',
+    'POSTGRES_DB=lbdb',
+    '-e',
+    `PGPORT=${port}`,
+    '-e',
+    'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+    '--health-cmd',
+    'pg_isready -q -U lb -d lbdb',
+    '--health-interval',
+    '1s',
+    '--health-retries',
+    '60',
     image,
   ]);
   await waitHealthy(name);
@@ -193,7 +221,10 @@ export async function snapshotFiles(dir: string): Promise<Record<string, string>
       const p = join(d, n);
       const st = await fs.stat(p);
       if (st.isDirectory()) await walk(p);
-      else out[p.slice(dir.length + 1)] = `${st.size}:${st.mtimeMs}:${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`;
+      else
+        out[p.slice(dir.length + 1)] = `${st.size}:${st.mtimeMs}:${createHash('sha256')
+          .update(await fs.readFile(p))
+          .digest('hex')}`;
     }
   }
   await walk(dir);

@@ -54,7 +54,14 @@ describe('names with quotes, spaces and shell characters (contract 7, a scratch 
     let preRestore = '';
     for (const transport of ['direct', 'exec'] as const) {
       await psql(db.container, 'lb', HOSTILE, `DELETE FROM ${ident(`it's "t"; $(x)`)} WHERE id > 100`);
-      const r = await restoreDatabase(docker, stack, { file: made.path, backupDir: dir, transport, confirm: async () => true, migration: 'none', appServices: [] });
+      const r = await restoreDatabase(docker, stack, {
+        file: made.path,
+        backupDir: dir,
+        transport,
+        confirm: async () => true,
+        migration: 'none',
+        appServices: [],
+      });
       assert.equal(r.status, 'restored', transport);
       if (r.status !== 'restored') return;
       // Cut to PostgreSQL's 63 bytes, so the kept copy's name ends wherever the cut falls.

@@ -28,10 +28,15 @@ interface Ran {
 
 function lifeboat(folder: string): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'backup', 'database', '--folder', folder, '--verbose'], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, 'backup', 'database', '--folder', folder, '--verbose'],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,9 @@ function start(folder: string): ChildProcess {
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function files(dir: string): Promise<string[]> {
@@ -68,7 +75,10 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
     db = await scratchPostgres(NAME, PORT, 60 * 1024 * 1024);
     folder = await tempDir('kill9');
     await fs.mkdir(join(folder, '.vscode'));
-    await fs.writeFile(join(folder, '.vscode', 'settings.json'), `{\n  // a scratch container of the test\n  "lifeboat.database.container": ${JSON.stringify(NAME)},\n}\n`);
+    await fs.writeFile(
+      join(folder, '.vscode', 'settings.json'),
+      `{\n  // a scratch container of the test\n  "lifeboat.database.container": ${JSON.stringify(NAME)},\n}\n`,
+    );
     dir = join(folder, 'backups', 'database');
     const first = await lifeboat(folder);
     assert.equal(first.code, 0, first.stderr);
@@ -82,7 +92,10 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
   async function noteOlder(): Promise<void> {
     older = {};
     for (const f of await files(dir)) if (!f.startsWith('.')) older[f] = await sha256(join(dir, f));
-    assert.ok(Object.keys(older).some((f) => f.endsWith('.sql.gz')), 'an older backup to protect');
+    assert.ok(
+      Object.keys(older).some((f) => f.endsWith('.sql.gz')),
+      'an older backup to protect',
+    );
   }
   beforeEach(noteOlder);
 
@@ -113,15 +126,25 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
     for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(dir, f)).catch(() => '')) === sum;
     const removal = next.stderr.split('\n').filter((l) => /left by an interrupted database backup/.test(l));
     // The temp folder's name changes every run; the matrix should not.
-    const stable = (text: string) => text.split(folder).join('<project>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
+    const stable = (text: string) =>
+      text
+        .split(folder)
+        .join('<project>')
+        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
     const shownLines = removal.map(stable);
     recordFault({
       operation: OPERATION,
       fault,
       userSees: `nothing from the killed process; the next run (exit ${next.code}) logs: ${shownLines.join(' ') || 'no removal'}`,
       leftOnDisk:
-        [...partials.map(stable), ...finals, ...locks.map((l) => `${l}${emptyLock ? ' (empty: taken over by a run 10 s later)' : ' (naming the dead process: taken over by the next run)'}`)].join(', ') ||
-        'nothing',
+        [
+          ...partials.map(stable),
+          ...finals,
+          ...locks.map(
+            (l) =>
+              `${l}${emptyLock ? ' (empty: taken over by a run 10 s later)' : ' (naming the dead process: taken over by the next run)'}`,
+          ),
+        ].join(', ') || 'nothing',
       dataLost: !intact,
     });
 
@@ -130,10 +153,22 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
     assert.equal(partials.length, killedWith.partialSeen ? 1 : 0, `partials left: ${partials.join(', ')}`);
     assert.deepEqual(dumps, [], 'no pg_dump left in the container');
     assert.equal(next.code, 0, next.stderr);
-    for (const p of partials) assert.ok(removal.some((l) => l.includes(join(dir, p))), `the next run names ${p} as removed:\n${next.stderr}`);
-    assert.deepEqual(now.filter((f) => f.endsWith('.partial')), [], 'the next run removed the stale partial');
+    for (const p of partials)
+      assert.ok(
+        removal.some((l) => l.includes(join(dir, p))),
+        `the next run names ${p} as removed:\n${next.stderr}`,
+      );
+    assert.deepEqual(
+      now.filter((f) => f.endsWith('.partial')),
+      [],
+      'the next run removed the stale partial',
+    );
     assert.equal(now.filter((f) => f.endsWith('.sql.gz') && !(f in older)).length, 1, 'the next run made one backup');
-    assert.deepEqual((await files(join(folder, 'backups'))).filter((f) => f.endsWith('.lock')), [], 'no lock after the next run');
+    assert.deepEqual(
+      (await files(join(folder, 'backups'))).filter((f) => f.endsWith('.lock')),
+      [],
+      'no lock after the next run',
+    );
   }
 
   async function exists(path: string): Promise<boolean> {
@@ -215,7 +250,11 @@ describe('kill -9 of `lifeboat backup database` at each phase (real processes, a
         if (!p) return false;
         // pg_dump gone from the container with the partial still there: all of its output has
         // been written out by pg_dump, and the command line has not renamed the file yet.
-        return (await fs.stat(join(dir, p))).size > 0 && (await pgDumps()).length === 0 && !(await exists(join(dir, p.slice(1, -'.partial'.length))));
+        return (
+          (await fs.stat(join(dir, p))).size > 0 &&
+          (await pgDumps()).length === 0 &&
+          !(await exists(join(dir, p.slice(1, -'.partial'.length))))
+        );
       },
       3,
     );

@@ -30,7 +30,9 @@ async function sums(dir: string): Promise<Record<string, string>> {
   for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
     const p = join(e.parentPath, e.name);
-    out[p] = createHash('sha256').update(await fs.readFile(p)).digest('hex');
+    out[p] = createHash('sha256')
+      .update(await fs.readFile(p))
+      .digest('hex');
   }
   return out;
 }
@@ -64,7 +66,11 @@ describe('kill -9 of a config archive while it writes (a process of its own)', f
     const older = await sums(configDir);
     const ws = await sums(workspace);
     const olderNames = Object.keys(older);
-    const child = spawn(process.execPath, [CHILD, 'archiveConfig', JSON.stringify({ workspace, backupDir, paths: PATHS, project: 'kill9cfg' })], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [CHILD, 'archiveConfig', JSON.stringify({ workspace, backupDir, paths: PATHS, project: 'kill9cfg' })],
+      { stdio: 'ignore' },
+    );
     const gone = exited(child);
     let partial: string | undefined;
     let size = 0;
@@ -87,12 +93,21 @@ describe('kill -9 of a config archive while it writes (a process of its own)', f
     const logged = next.log
       .split('\n')
       .filter((l) => /interrupted/.test(l))
-      .map((l) => l.replace(/^\w+ /, '').split(backupDir).join('<backups>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'));
+      .map((l) =>
+        l
+          .replace(/^\w+ /, '')
+          .split(backupDir)
+          .join('<backups>')
+          .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
+      );
     recordFault({
       operation: 'config archive',
       fault: `kill -9 while the archive is written (partial over ${Math.floor(size / (1024 * 1024))} MB)`,
       userSees: `nothing from the killed process; the next run (exit ${next.code}) logs: ${logged.join(' ') || 'nothing more'}`,
-      leftOnDisk: `${left.filter((f) => f.startsWith('.')).map((f) => f.replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS')).join(', ')} (removed by the next run)`,
+      leftOnDisk: `${left
+        .filter((f) => f.startsWith('.'))
+        .map((f) => f.replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'))
+        .join(', ')} (removed by the next run)`,
       dataLost: !intact,
     });
     assert.ok(size >= 4 * 1024 * 1024, `the partial grew to ${size} bytes only`);
@@ -100,7 +115,10 @@ describe('kill -9 of a config archive while it writes (a process of its own)', f
     assert.ok(partial && left.includes(partial), 'the killed run left its partial');
     assert.equal(next.code, 0, `${next.out}\n${next.log}`);
     assert.ok(next.log.includes(`Removed ${join(configDir, partial!)}`), next.log);
-    assert.deepEqual(now.filter((f) => f.endsWith('.partial')), []);
+    assert.deepEqual(
+      now.filter((f) => f.endsWith('.partial')),
+      [],
+    );
     assert.equal(made.length, 1, `one new archive: ${now.join(', ')}`);
     assert.equal(verified?.ok, true, verified?.problem);
     assert.ok(intact, 'the workspace and the older archive are unchanged');

@@ -40,17 +40,32 @@ describe('kill -9 of a database restore at its phases (a process of its own, a s
   });
 
   const target = () => ({ container: docker.getContainer(db.container), user: 'lb', database: 'lbdb' });
-  const child = () => spawn(process.execPath, [CHILD, 'restoreDatabase', JSON.stringify({ dbContainer: db.container, file: backup, backupDir: dir })], { stdio: 'ignore' });
+  const child = () =>
+    spawn(process.execPath, [CHILD, 'restoreDatabase', JSON.stringify({ dbContainer: db.container, file: backup, backupDir: dir })], {
+      stdio: 'ignore',
+    });
 
   it('kill -9 during the dry run: the live database whole, the scratch copy listed, the next restore works', async () => {
     const sidesBefore = await databases(db.container, 'lb');
-    await killWhen(child(), async () => {
-      const out = await psql(db.container, 'lb', 'postgres', `SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'lbdb\\_restore\\_%' AND state = 'active';`);
-      return Number(out.trim()) > 0;
-    }, 30);
+    await killWhen(
+      child(),
+      async () => {
+        const out = await psql(
+          db.container,
+          'lb',
+          'postgres',
+          `SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'lbdb\\_restore\\_%' AND state = 'active';`,
+        );
+        return Number(out.trim()) > 0;
+      },
+      30,
+    );
     const now = await dataFingerprint(db.container, 'lb', 'lbdb');
     const left = (await listSideDatabases(target(), 'lbdb')).filter((s) => !sidesBefore.includes(s.name));
-    const next = await restoreDatabase(docker, db.stack, { file: backup, backupDir: dir, confirm: yes }).then(() => undefined, (e: unknown) => e);
+    const next = await restoreDatabase(docker, db.stack, { file: backup, backupDir: dir, confirm: yes }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     recordFault({
       operation: 'database restore (own process)',
       fault: 'kill -9 during the dry run, while the scratch database loads',
@@ -59,7 +74,10 @@ describe('kill -9 of a database restore at its phases (a process of its own, a s
       dataLost: now !== live,
     });
     assert.equal(now, live, 'the live database is the old one, whole');
-    assert.ok(left.every((s) => s.kind === 'restore'), left.map((s) => s.name).join(', '));
+    assert.ok(
+      left.every((s) => s.kind === 'restore'),
+      left.map((s) => s.name).join(', '),
+    );
     assert.equal(next, undefined, shown(next));
     assert.equal(await dataFingerprint(db.container, 'lb', 'lbdb'), inBackup, 'the next restore restored the backup');
     // The next test starts from the live database again.
@@ -69,11 +87,18 @@ describe('kill -9 of a database restore at its phases (a process of its own, a s
 
   it('kill -9 just after the swap: the restored database is live, the previous one whole as _pre_restore_', async () => {
     const before = new Set(await databases(db.container, 'lb'));
-    await killWhen(child(), async () => (await databases(db.container, 'lb')).some((d) => !before.has(d) && /^lbdb_pre_restore_\d{8}_\d{6}$/.test(d)), 30);
+    await killWhen(
+      child(),
+      async () => (await databases(db.container, 'lb')).some((d) => !before.has(d) && /^lbdb_pre_restore_\d{8}_\d{6}$/.test(d)),
+      30,
+    );
     const pre = (await databases(db.container, 'lb')).find((d) => !before.has(d) && d.startsWith('lbdb_pre_restore_'))!;
     const nowLive = await dataFingerprint(db.container, 'lb', 'lbdb');
     const kept = await dataFingerprint(db.container, 'lb', pre);
-    const next = await restoreDatabase(docker, db.stack, { file: backup, backupDir: dir, confirm: yes }).then(() => undefined, (e: unknown) => e);
+    const next = await restoreDatabase(docker, db.stack, { file: backup, backupDir: dir, confirm: yes }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     recordFault({
       operation: 'database restore (own process)',
       fault: 'kill -9 just after the swap, before migrations and the health check',

@@ -55,7 +55,23 @@ function start(dir: string, operation = 'snapshotVolume', opts = snapshotOpts(di
 
 /** Top-level names of the volume that only an interrupted restore leaves, with their entry counts. */
 async function restoreLeftovers(): Promise<Record<string, number>> {
-  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data:ro`, 'lifeboat/helper:latest', 'find', '/data', '-mindepth', '1', '-maxdepth', '2', '-path', '/data/.lifeboat-*']);
+  const { stdout } = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${VOL}:/data:ro`,
+    'lifeboat/helper:latest',
+    'find',
+    '/data',
+    '-mindepth',
+    '1',
+    '-maxdepth',
+    '2',
+    '-path',
+    '/data/.lifeboat-*',
+  ]);
   const counts: Record<string, number> = {};
   for (const line of stdout.split('\n').filter(Boolean)) {
     const m = /^\/data\/(\.lifeboat-[a-z]+)-[0-9a-f]+(\/.+)?$/.exec(line);
@@ -65,7 +81,9 @@ async function restoreLeftovers(): Promise<Record<string, number>> {
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function files(dir: string): Promise<string[]> {
@@ -77,7 +95,16 @@ async function running(name: string): Promise<boolean> {
 }
 
 async function helpers(): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', 'label=io.lifeboat.helper', '--filter', `label=io.lifeboat.volume=${VOL}`, '--format', '{{.Names}}']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=io.lifeboat.helper',
+    '--filter',
+    `label=io.lifeboat.volume=${VOL}`,
+    '--format',
+    '{{.Names}}',
+  ]);
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -100,22 +127,57 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     });
     await cleanup();
     await assertPortFree(Number(PORT));
-    await run('docker', ['volume', 'create', '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', VOL]);
     await run('docker', [
-      'run', '-d', '--name', DB, '--network', 'host',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
-      '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
-      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v', `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      'volume',
+      'create',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.volume=pgdata',
+      VOL,
+    ]);
+    await run('docker', [
+      'run',
+      '-d',
+      '--name',
+      DB,
+      '--network',
+      'host',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '-e',
+      'POSTGRES_USER=lb',
+      '-e',
+      'POSTGRES_PASSWORD=lb-test-only',
+      '-e',
+      'POSTGRES_DB=lbdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v',
+      `${VOL}:/var/lib/postgresql/data`,
+      '--health-cmd',
+      'pg_isready -q -U lb -d lbdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '60',
       PG_IMAGE,
     ]);
     await waitHealthy(DB);
     // About 40 MB of rows that gzip poorly, on top of the cluster's own files: a copy long
     // enough to be caught in the middle.
-    await psql(DB, 'lb', 'lbdb', `CREATE TABLE blobs (id int PRIMARY KEY, body text);
+    await psql(
+      DB,
+      'lb',
+      'lbdb',
+      `CREATE TABLE blobs (id int PRIMARY KEY, body text);
       INSERT INTO blobs SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, 12) i) FROM generate_series(1, 100000) g;
-      CHECKPOINT;`);
+      CHECKPOINT;`,
+    );
     fingerprint = await dataFingerprint(DB, 'lb', 'lbdb');
     dir = await tempDir('kill9vol');
     snaps = join(dir, 'volumes');
@@ -132,7 +194,10 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
   beforeEach(async () => {
     older = {};
     for (const f of await files(snaps)) if (!f.startsWith('.')) older[f] = await sha256(join(snaps, f));
-    assert.ok(Object.keys(older).some((f) => f.endsWith('.tar.gz')), 'an older snapshot to protect');
+    assert.ok(
+      Object.keys(older).some((f) => f.endsWith('.tar.gz')),
+      'an older snapshot to protect',
+    );
     assert.ok(await running(DB), 'the database runs before the kill');
   });
 
@@ -155,8 +220,17 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
     intact &&= after === fingerprint;
     const now = await files(snaps);
-    const stable = (text: string) => text.split(dir).join('<backups>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS').replace(/lifeboat-snapshot-[0-9a-f]{8}/g, 'lifeboat-snapshot-<id>').replace(/process \d+, started [^)]+/g, 'process <pid>, started <time>');
-    const logged = next.log.split('\n').filter((l) => /again: stopped by an interrupted|left by an interrupted/.test(l)).map((l) => stable(l.replace(/^\w+ /, '')));
+    const stable = (text: string) =>
+      text
+        .split(dir)
+        .join('<backups>')
+        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS')
+        .replace(/lifeboat-snapshot-[0-9a-f]{8}/g, 'lifeboat-snapshot-<id>')
+        .replace(/process \d+, started [^)]+/g, 'process <pid>, started <time>');
+    const logged = next.log
+      .split('\n')
+      .filter((l) => /again: stopped by an interrupted|left by an interrupted/.test(l))
+      .map((l) => stable(l.replace(/^\w+ /, '')));
     recordFault({
       operation: OPERATION,
       fault,
@@ -176,13 +250,24 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     assert.equal(partials.length, expect.partial ? 1 : 0, `partials left: ${partials.join(', ')}`);
     assert.ok(dbDown, 'the killed run had the database stopped');
     assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
-    assert.ok(logged.some((l) => l.startsWith(`Starting ${DB} again`)), `the next run says it starts ${DB} again:\n${next.log}`);
+    assert.ok(
+      logged.some((l) => l.startsWith(`Starting ${DB} again`)),
+      `the next run says it starts ${DB} again:\n${next.log}`,
+    );
     for (const p of partials) assert.ok(next.log.includes(`Removed ${join(snaps, p)}`), `the next run names ${p} as removed:\n${next.log}`);
     assert.ok(await running(DB), 'the database runs again');
-    assert.deepEqual(now.filter((f) => f.endsWith('.partial')), [], 'no partial after the next run');
+    assert.deepEqual(
+      now.filter((f) => f.endsWith('.partial')),
+      [],
+      'no partial after the next run',
+    );
     assert.equal(now.filter((f) => f.endsWith('.tar.gz') && !(f in older)).length, 1, 'the next run made one snapshot');
     assert.deepEqual(await helpers(), [], 'no helper container after the next run');
-    assert.deepEqual((await files(dir)).filter((f) => f.endsWith('.lock')), [], 'no lock after the next run');
+    assert.deepEqual(
+      (await files(dir)).filter((f) => f.endsWith('.lock')),
+      [],
+      'no lock after the next run',
+    );
   }
 
   it('kill -9 with the database stopped, before the copy starts: the next snapshot starts it again and succeeds', async () => {
@@ -207,7 +292,12 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
   });
 
   it('volume restore: kill -9 while the snapshot is staged beside the live data: the database keeps running; the next snapshot removes the staging copy and the helper', async () => {
-    const file = join(snaps, Object.keys(older).filter((f) => f.endsWith('.tar.gz')).sort()[0]);
+    const file = join(
+      snaps,
+      Object.keys(older)
+        .filter((f) => f.endsWith('.tar.gz'))
+        .sort()[0],
+    );
     const child = start(dir, 'restoreVolume', JSON.stringify({ volume: VOL, file, backupDir: dir }));
     // Stopped between looks, so the staging cannot run on into the swap while a look is made.
     await killWhen(child, async () => ((await restoreLeftovers())['.lifeboat-restore'] ?? 0) >= 1 && (await running(DB)), 50);
@@ -225,14 +315,21 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     const logged = next.log
       .split('\n')
       .filter((l) => /left by an interrupted/.test(l))
-      .map((l) => l.replace(/^\w+ /, '').replace(/lifeboat-(restore|snapshot)-[0-9a-f]{8}/g, 'lifeboat-$1-<id>').replace(/\.lifeboat-restore-[0-9a-f]+/g, '.lifeboat-restore-<id>'));
+      .map((l) =>
+        l
+          .replace(/^\w+ /, '')
+          .replace(/lifeboat-(restore|snapshot)-[0-9a-f]{8}/g, 'lifeboat-$1-<id>')
+          .replace(/\.lifeboat-restore-[0-9a-f]+/g, '.lifeboat-restore-<id>'),
+      );
     recordFault({
       operation: 'volume restore',
       fault: 'kill -9 while the snapshot is staged beside the live data (containers not stopped yet)',
       userSees: `nothing from the killed process; the database keeps running on its data; the next snapshot of the volume (exit ${next.code}) logs: ${logged.join(' ') || 'nothing more'}`,
       leftOnDisk: [
-        ...Object.entries(leftInVolume).map(([d, n]) => `${d}-<id> in the volume (${n} entries, a copy: removed by the next snapshot or restore)`),
-        ...helpersLeft.map(() => 'the restore\'s helper container (removed by the next snapshot or restore)'),
+        ...Object.entries(leftInVolume).map(
+          ([d, n]) => `${d}-<id> in the volume (${n} entries, a copy: removed by the next snapshot or restore)`,
+        ),
+        ...helpersLeft.map(() => "the restore's helper container (removed by the next snapshot or restore)"),
         ...locks.map((l) => `${l} (naming the dead process: taken over by the next run)`),
       ].join(', '),
       dataLost: !intact,
@@ -244,7 +341,10 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
     assert.deepEqual(after, {}, 'no staging or safety folder in the volume after the next snapshot');
     assert.deepEqual(await helpers(), [], 'no helper container after the next snapshot');
-    assert.ok(logged.some((l) => /removed \.lifeboat-restore-<id>, left by an interrupted restore/.test(l)), next.log);
+    assert.ok(
+      logged.some((l) => /removed \.lifeboat-restore-<id>, left by an interrupted restore/.test(l)),
+      next.log,
+    );
   });
 
   it('the helper container removed (docker rm -f) while the snapshot streams: a clear error or a whole, verified snapshot, never a partial; the database started again', async () => {
@@ -275,18 +375,32 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     // the snapshot must be a whole one (its tar proven complete while it was written).
     const made = extra.filter((f) => f.endsWith('.tar.gz'));
     const verified = made.length === 1 ? await verifyBackup(join(snaps, made[0]), { depth: 'quick' }) : undefined;
-    const stable = (t: string) => t.split(dir).join('<backups>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
+    const stable = (t: string) =>
+      t
+        .split(dir)
+        .join('<backups>')
+        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
     recordFault({
       operation: OPERATION,
       fault: 'its helper container removed (docker rm -f) while the snapshot streams',
-      userSees: outcome === 'failed' ? stable(saw) : `nothing: Docker finished the archive it had begun; the snapshot is whole (quick verify: ${verified?.ok ? 'OK' : verified?.problem})`,
-      leftOnDisk: outcome === 'failed' ? extra.join(', ') || `nothing new; ${DB} running again` : `the new snapshot and its manifest; ${DB} running again`,
+      userSees:
+        outcome === 'failed'
+          ? stable(saw)
+          : `nothing: Docker finished the archive it had begun; the snapshot is whole (quick verify: ${verified?.ok ? 'OK' : verified?.problem})`,
+      leftOnDisk:
+        outcome === 'failed'
+          ? extra.join(', ') || `nothing new; ${DB} running again`
+          : `the new snapshot and its manifest; ${DB} running again`,
       dataLost: !intact,
     });
     assert.equal(killed.length, 1, 'one helper was copying');
     if (outcome === 'failed') assert.deepEqual(extra, [], 'no partial and no final-named file');
     else assert.equal(verified?.ok, true, `a finished snapshot verifies: ${verified?.problem}`);
-    assert.deepEqual(extra.filter((f) => f.endsWith('.partial')), [], 'no partial');
+    assert.deepEqual(
+      extra.filter((f) => f.endsWith('.partial')),
+      [],
+      'no partial',
+    );
     assert.ok(intact, 'the database and the older snapshots are as they were');
     assert.ok(await running(DB), 'the database runs again');
     assert.doesNotMatch(saw, /^(Error|TypeError)\b/);

@@ -48,7 +48,23 @@ function start(operation: string, opts: object): ChildProcess {
 
 /** The restore's folders at the top of the volume, with the number of entries each holds. */
 async function restoreFolders(): Promise<Record<string, number>> {
-  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data:ro`, HELPER, 'find', '/data', '-mindepth', '1', '-maxdepth', '2', '-path', '/data/.lifeboat-*']);
+  const { stdout } = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${VOL}:/data:ro`,
+    HELPER,
+    'find',
+    '/data',
+    '-mindepth',
+    '1',
+    '-maxdepth',
+    '2',
+    '-path',
+    '/data/.lifeboat-*',
+  ]);
   const counts: Record<string, number> = {};
   for (const line of stdout.split('\n').filter(Boolean)) {
     const m = /^\/data\/(\.lifeboat-(?:restore|safety)-[0-9a-f]+)(\/.+)?$/.exec(line);
@@ -57,11 +73,14 @@ async function restoreFolders(): Promise<Record<string, number>> {
   return counts;
 }
 
-const kind = (folders: Record<string, number>, k: 'restore' | 'safety') => Object.entries(folders).filter(([d]) => d.startsWith(`.lifeboat-${k}-`));
+const kind = (folders: Record<string, number>, k: 'restore' | 'safety') =>
+  Object.entries(folders).filter(([d]) => d.startsWith(`.lifeboat-${k}-`));
 const asideHolds = (folders: Record<string, number>) => kind(folders, 'safety').reduce((n, [, c]) => n + c, 0);
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function running(name: string): Promise<boolean> {
@@ -69,7 +88,16 @@ async function running(name: string): Promise<boolean> {
 }
 
 async function helpers(): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', 'label=io.lifeboat.helper', '--filter', `label=io.lifeboat.volume=${VOL}`, '--format', '{{.Names}}']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=io.lifeboat.helper',
+    '--filter',
+    `label=io.lifeboat.volume=${VOL}`,
+    '--format',
+    '{{.Names}}',
+  ]);
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -107,26 +135,64 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
     });
     await cleanup();
     await assertPortFree(Number(PORT));
-    await run('docker', ['volume', 'create', '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', VOL]);
     await run('docker', [
-      'run', '-d', '--name', DB, '--network', 'host',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
-      '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
-      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v', `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      'volume',
+      'create',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.volume=pgdata',
+      VOL,
+    ]);
+    await run('docker', [
+      'run',
+      '-d',
+      '--name',
+      DB,
+      '--network',
+      'host',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '-e',
+      'POSTGRES_USER=lb',
+      '-e',
+      'POSTGRES_PASSWORD=lb-test-only',
+      '-e',
+      'POSTGRES_DB=lbdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v',
+      `${VOL}:/var/lib/postgresql/data`,
+      '--health-cmd',
+      'pg_isready -q -U lb -d lbdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '60',
       PG_IMAGE,
     ]);
     await waitHealthy(DB);
-    await psql(DB, 'lb', 'lbdb', `CREATE TABLE marks (id int PRIMARY KEY, body text);
-      INSERT INTO marks SELECT g, md5(g::text) FROM generate_series(1, 20000) g; CHECKPOINT;`);
+    await psql(
+      DB,
+      'lb',
+      'lbdb',
+      `CREATE TABLE marks (id int PRIMARY KEY, body text);
+      INSERT INTO marks SELECT g, md5(g::text) FROM generate_series(1, 20000) g; CHECKPOINT;`,
+    );
     inSnapshot = await dataFingerprint(DB, 'lb', 'lbdb');
     dir = await tempDir('kill9rst');
     const first = await runChild('snapshotVolume', { volume: VOL, backupDir: dir });
     assert.equal(first.code, 0, `${JSON.stringify(first.out)}\n${first.log}`);
     await waitHealthy(DB);
     const snaps = join(dir, 'volumes');
-    snapshot = join(snaps, (await fs.readdir(snaps)).find((f) => f.endsWith('.tar.gz'))!);
+    snapshot = join(
+      snaps,
+      (await fs.readdir(snaps)).find((f) => f.endsWith('.tar.gz'))!,
+    );
     sums = {};
     for (const f of await fs.readdir(snaps)) sums[join(snaps, f)] = await sha256(join(snaps, f));
     // The live data moves on after the snapshot, so old and new content can be told apart.
@@ -148,48 +214,77 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
   const restoreOpts = () => ({ volume: VOL, file: snapshot, backupDir: dir, healthTimeoutMs: 60_000 });
 
   it('kill -9 with the containers stopped, before the swap moves anything: the next snapshot removes the copies and starts the database on its data', async () => {
-    await killWhen(start('restoreVolume', restoreOpts()), async () => {
-      if (await running(DB)) return false;
-      const f = await restoreFolders();
-      return kind(f, 'safety').length === 1 && asideHolds(f) === 0;
-    }, 20);
+    await killWhen(
+      start('restoreVolume', restoreOpts()),
+      async () => {
+        if (await running(DB)) return false;
+        const f = await restoreFolders();
+        return kind(f, 'safety').length === 1 && asideHolds(f) === 0;
+      },
+      20,
+    );
     const left = await restoreFolders();
     const dbDown = !(await running(DB));
     const next = await runChild('snapshotVolume', { volume: VOL, backupDir: dir });
     await waitHealthy(DB);
     const now = await dataFingerprint(DB, 'lb', 'lbdb');
     const intact = now === live && (await snapshotsIntact());
-    const logged = next.log.split('\n').filter((l) => /interrupted/.test(l)).map((l) => stable(l.replace(/^\w+ /, ''), dir));
+    const logged = next.log
+      .split('\n')
+      .filter((l) => /interrupted/.test(l))
+      .map((l) => stable(l.replace(/^\w+ /, ''), dir));
     recordFault({
       operation: 'volume restore',
       fault: 'kill -9 with the containers stopped, before the swap moves anything (staged copy whole, safety folder empty)',
       userSees: `nothing from the killed process; the database container stays stopped until the next snapshot or restore of the volume, whose run (exit ${next.code}) logs: ${logged.join(' ')}`,
-      leftOnDisk: `${Object.keys(left).map((d) => stable(d, dir)).join(', ')} in the volume (copies: removed by the next run), ${DB} stopped (started by the next run on its previous data)`,
+      leftOnDisk: `${Object.keys(left)
+        .map((d) => stable(d, dir))
+        .join(', ')} in the volume (copies: removed by the next run), ${DB} stopped (started by the next run on its previous data)`,
       dataLost: !intact,
     });
     assert.ok(dbDown, 'the killed restore had the database stopped');
     assert.equal(asideHolds(left), 0, 'killed before the swap moved anything');
     assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
-    assert.ok(logged.some((l) => l.startsWith(`Starting ${DB} again: stopped by an interrupted volume restore`)), next.log);
-    assert.ok(logged.some((l) => /removed .*\.lifeboat-restore-<id>.*left by an interrupted restore/.test(l)), next.log);
+    assert.ok(
+      logged.some((l) => l.startsWith(`Starting ${DB} again: stopped by an interrupted volume restore`)),
+      next.log,
+    );
+    assert.ok(
+      logged.some((l) => /removed .*\.lifeboat-restore-<id>.*left by an interrupted restore/.test(l)),
+      next.log,
+    );
     assert.ok(intact, 'the database holds its previous data whole; the snapshots are unchanged');
     assert.deepEqual(await restoreFolders(), {});
     assert.deepEqual(await helpers(), []);
   });
 
   it('kill -9 in the swap (previous content moved aside, database stopped): the next snapshot refuses, names the stopped database and how to settle; done by hand, nothing is lost', async () => {
-    await killWhen(start('restoreVolume', restoreOpts()), async () => {
-      if (await running(DB)) return false;
-      return asideHolds(await restoreFolders()) > 0;
-    }, 20);
+    await killWhen(
+      start('restoreVolume', restoreOpts()),
+      async () => {
+        if (await running(DB)) return false;
+        return asideHolds(await restoreFolders()) > 0;
+      },
+      20,
+    );
     const left = await restoreFolders();
     const next = await runChild('snapshotVolume', { volume: VOL, backupDir: dir });
     const stillDown = !(await running(DB));
     const error = next.out.error ?? '';
     // What the message says, done by hand: the previous content back up, then the container started.
     const aside = kind(left, 'safety')[0]?.[0];
-    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, HELPER, 'sh', '-c',
-      `cd /data && find . -mindepth 1 -maxdepth 1 ! -name ${aside} -exec rm -rf {} + && find ${aside} -mindepth 1 -maxdepth 1 -exec mv -t /data {} + && rmdir ${aside}`]);
+    await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${VOL}:/data`,
+      HELPER,
+      'sh',
+      '-c',
+      `cd /data && find . -mindepth 1 -maxdepth 1 ! -name ${aside} -exec rm -rf {} + && find ${aside} -mindepth 1 -maxdepth 1 -exec mv -t /data {} + && rmdir ${aside}`,
+    ]);
     await run('docker', ['start', DB]);
     await waitHealthy(DB);
     const intact = (await dataFingerprint(DB, 'lb', 'lbdb')) === live && (await snapshotsIntact());
@@ -197,7 +292,9 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
       operation: 'volume restore',
       fault: 'kill -9 in the swap, the previous content moved aside and the database container stopped',
       userSees: `nothing from the killed process; the next snapshot of the volume (exit ${next.code}) refuses: ${stable(error, dir)}`,
-      leftOnDisk: `${Object.entries(left).map(([d, n]) => `${stable(d, dir)} (${n} entries)`).join(', ')} in the volume; ${DB} stopped until the user settles the volume as the message says`,
+      leftOnDisk: `${Object.entries(left)
+        .map(([d, n]) => `${stable(d, dir)} (${n} entries)`)
+        .join(', ')} in the volume; ${DB} stopped until the user settles the volume as the message says`,
       dataLost: !intact,
     });
     assert.ok(asideHolds(left) > 0, 'killed with the previous content aside');
@@ -211,16 +308,23 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
   });
 
   it('kill -9 with the containers stopped, before the swap: the next restore removes the copies, restores and starts the database', async () => {
-    await killWhen(start('restoreVolume', restoreOpts()), async () => {
-      if (await running(DB)) return false;
-      const f = await restoreFolders();
-      return kind(f, 'safety').length === 1 && asideHolds(f) === 0;
-    }, 20);
+    await killWhen(
+      start('restoreVolume', restoreOpts()),
+      async () => {
+        if (await running(DB)) return false;
+        const f = await restoreFolders();
+        return kind(f, 'safety').length === 1 && asideHolds(f) === 0;
+      },
+      20,
+    );
     const dbDown = !(await running(DB));
     const next = await runChild('restoreVolume', restoreOpts());
     await waitHealthy(DB);
     const now = await dataFingerprint(DB, 'lb', 'lbdb');
-    const logged = next.log.split('\n').filter((l) => /interrupted/.test(l)).map((l) => stable(l.replace(/^\w+ /, ''), dir));
+    const logged = next.log
+      .split('\n')
+      .filter((l) => /interrupted/.test(l))
+      .map((l) => stable(l.replace(/^\w+ /, ''), dir));
     const intact = (now === inSnapshot || now === live) && (await snapshotsIntact());
     recordFault({
       operation: 'volume restore',
@@ -231,7 +335,10 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
     });
     assert.ok(dbDown);
     assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
-    assert.ok(logged.some((l) => l.startsWith(`${DB} was left stopped by an interrupted volume restore`)), next.log);
+    assert.ok(
+      logged.some((l) => l.startsWith(`${DB} was left stopped by an interrupted volume restore`)),
+      next.log,
+    );
     assert.equal(now, inSnapshot, 'the volume holds the restored content whole');
     assert.ok(await running(DB));
     assert.ok(intact);

@@ -37,7 +37,10 @@ describe('copy off-site to a disk that fills up (needs root to mount tmpfs)', ()
     const local = join(root, 'backups', 'database');
     await fs.mkdir(local, { recursive: true });
     const make = async (name: string, bytes: number) => {
-      const data = gzipSync(`-- PostgreSQL database dump\n${randomBytes(bytes).toString('base64')}\n-- PostgreSQL database dump complete\n`, { level: 1 });
+      const data = gzipSync(
+        `-- PostgreSQL database dump\n${randomBytes(bytes).toString('base64')}\n-- PostgreSQL database dump complete\n`,
+        { level: 1 },
+      );
       const path = join(local, name);
       await fs.writeFile(path, data);
       await writeManifest(path, {
@@ -74,7 +77,10 @@ describe('copy off-site to a disk that fills up (needs root to mount tmpfs)', ()
       leftOnDisk: `at the destination: ${left.join(', ')}; the local backup unchanged`,
       dataLost: !localIntact || !olderIntact,
     });
-    assert.match(saw, /^The off-site destination the folder .* is full \(ENOSPC\): could not write the copy of "sms_backup_20260102_000000\.sql\.gz"\. Nothing was left there, and the local backup is unchanged\./);
+    assert.match(
+      saw,
+      /^The off-site destination the folder .* is full \(ENOSPC\): could not write the copy of "sms_backup_20260102_000000\.sql\.gz"\. Nothing was left there, and the local backup is unchanged\./,
+    );
     assert.deepEqual(left, ['sms_backup_20260101_000000.sql.gz', 'sms_backup_20260101_000000.sql.gz.json']);
     assert.ok(localIntact && olderIntact);
   });

@@ -31,10 +31,19 @@ describe('other sessions a swap would disconnect (issue 14.9, a scratch containe
 
   beforeEach(async () => {
     // A developer's psql in the container, half-way through a transaction.
-    developer = spawn('docker', ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', db.container, 'psql', '-X', '-q', '-U', 'lb', '-d', 'lbdb'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    developer = spawn('docker', ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', db.container, 'psql', '-X', '-q', '-U', 'lb', '-d', 'lbdb'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     developer.stdin?.write("BEGIN;\nINSERT INTO notes (body) VALUES ('not committed yet');\n");
     // A worker outside Compose, connected over TCP and idle.
-    worker = await PgConnection.connect({ host: '127.0.0.1', port: PORT, user: 'lb', database: 'lbdb', password: 'lb-test-only', applicationName: 'idle-worker' });
+    worker = await PgConnection.connect({
+      host: '127.0.0.1',
+      port: PORT,
+      user: 'lb',
+      database: 'lbdb',
+      password: 'lb-test-only',
+      applicationName: 'idle-worker',
+    });
     await waitForState(db.container, 'dev-psql', 'idle in transaction');
   });
 
@@ -48,7 +57,7 @@ describe('other sessions a swap would disconnect (issue 14.9, a scratch containe
     await db?.remove();
   });
 
-  it('the dry run summary lists them, the transaction first; Lifeboat\'s own sessions are not listed', async () => {
+  it("the dry run summary lists them, the transaction first; Lifeboat's own sessions are not listed", async () => {
     let asked: DryRunSummary | undefined;
     const result = await restoreDatabase(docker, db.stack, {
       file: backup,
@@ -85,7 +94,14 @@ describe('other sessions a swap would disconnect (issue 14.9, a scratch containe
 
   it('Swap Back asks about both names: a session on the copy is listed with its database', async () => {
     await psql(db.container, 'lb', 'lbdb', 'CREATE DATABASE lbdb_pre_restore_20260101_000000');
-    const onCopy = await PgConnection.connect({ host: '127.0.0.1', port: PORT, user: 'lb', database: 'lbdb_pre_restore_20260101_000000', password: 'lb-test-only', applicationName: 'inspector' });
+    const onCopy = await PgConnection.connect({
+      host: '127.0.0.1',
+      port: PORT,
+      user: 'lb',
+      database: 'lbdb_pre_restore_20260101_000000',
+      password: 'lb-test-only',
+      applicationName: 'inspector',
+    });
     try {
       const target = { container: docker.getContainer(db.container), user: 'lb', database: 'lbdb' };
       const listed = await otherSessions(target, ['lbdb', 'lbdb_pre_restore_20260101_000000']);
@@ -108,6 +124,9 @@ describe('other sessions a swap would disconnect (issue 14.9, a scratch containe
     assert.equal(result.status, 'restored');
     await closed;
     assert.equal(await psql(db.container, 'lb', 'lbdb', "SELECT count(*) FROM notes WHERE body = 'not committed yet'"), '0');
-    assert.equal(await psql(db.container, 'lb', 'postgres', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dev-psql'"), '0');
+    assert.equal(
+      await psql(db.container, 'lb', 'postgres', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dev-psql'"),
+      '0',
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('database backup of a paused container, and a folder with no free name 
     try {
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir }), (err: unknown) => {
         assert.ok(err instanceof ContainerNotRunningError);
-        assert.equal(err.message, `The database container ${db.stack.db.name} is not running (paused), so there is nothing to back up from.`);
+        assert.equal(
+          err.message,
+          `The database container ${db.stack.db.name} is not running (paused), so there is nothing to back up from.`,
+        );
         assert.match(err.hint ?? '', /^Start the stack with `docker compose up -d` in its folder/);
         return true;
       });
@@ -41,7 +44,8 @@ describe('database backup of a paused container, and a folder with no free name 
     const backupDir = join(dir, 'crowded');
     const now = new Date(Date.UTC(2026, 0, 5, 1, 0, 0));
     await fs.mkdir(join(backupDir, 'database'), { recursive: true });
-    for (let i = 0; i < 60; i++) await fs.writeFile(join(backupDir, 'database', databaseBackupName('cov2', new Date(now.getTime() + i * 1000))), 'taken');
+    for (let i = 0; i < 60; i++)
+      await fs.writeFile(join(backupDir, 'database', databaseBackupName('cov2', new Date(now.getTime() + i * 1000))), 'taken');
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir, prefix: 'cov2', now: () => now }), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
       assert.equal(err.message, `Too many backups named for ${now.toISOString()} in ${join(backupDir, 'database')}.`);
@@ -49,6 +53,9 @@ describe('database backup of a paused container, and a folder with no free name 
     });
     const left = await fs.readdir(join(backupDir, 'database'));
     assert.equal(left.filter((n) => n.startsWith('cov2_backup_')).length, 60);
-    assert.deepEqual(left.filter((n) => n.includes('partial')), []);
+    assert.deepEqual(
+      left.filter((n) => n.includes('partial')),
+      [],
+    );
   });
 });

@@ -19,7 +19,21 @@ const PROJECT = 'lbpodman';
 const PORT = 55439;
 
 async function podmanSql(sql: string): Promise<string> {
-  const { stdout } = await run(PODMAN, ['exec', `${PROJECT}-db`, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', sql]);
+  const { stdout } = await run(PODMAN, [
+    'exec',
+    `${PROJECT}-db`,
+    'psql',
+    '-X',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-At',
+    '-U',
+    'app',
+    '-d',
+    'appdb',
+    '-c',
+    sql,
+  ]);
   return stdout.trim();
 }
 
@@ -37,7 +51,12 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     if (!existsSync(PODMAN)) throw new Error(`${PODMAN} is missing: scripts/env/install-system.sh installs podman`);
     dir = await tempDir('podman');
     // Podman keeps images of its own: the locally built PostgreSQL image goes over once (~15 s).
-    if ((await run(PODMAN, ['image', 'exists', IMAGE]).then(() => true, () => false)) === false) {
+    if (
+      (await run(PODMAN, ['image', 'exists', IMAGE]).then(
+        () => true,
+        () => false,
+      )) === false
+    ) {
       await run('bash', ['-o', 'pipefail', '-c', `docker save lifeboat/postgres:15 | ${PODMAN} load -q`]);
     }
     await run(PODMAN, ['rm', '-f', '-v', `${PROJECT}-db`]).catch(() => undefined);
@@ -49,7 +68,10 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     // 4096 of each is plenty for PostgreSQL and the snapshot helper.
     const conf = join(dir, 'containers.conf');
     await fs.writeFile(conf, '[containers]\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n');
-    service = spawn(PODMAN, ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore', env: { ...process.env, CONTAINERS_CONF: conf } });
+    service = spawn(PODMAN, ['system', 'service', '--time=0', `unix://${socket}`], {
+      stdio: 'ignore',
+      env: { ...process.env, CONTAINERS_CONF: conf },
+    });
     for (let i = 0; !existsSync(socket); i++) {
       if (i > 100) throw new Error('podman system service did not create its socket');
       await new Promise((r) => setTimeout(r, 100));
@@ -60,7 +82,13 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     const container = await client.createContainer({
       name: `${PROJECT}-db`,
       Image: IMAGE,
-      Env: ['POSTGRES_USER=app', 'POSTGRES_PASSWORD=podman_test_pw', 'POSTGRES_DB=appdb', `PGPORT=${PORT}`, 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1'],
+      Env: [
+        'POSTGRES_USER=app',
+        'POSTGRES_PASSWORD=podman_test_pw',
+        'POSTGRES_DB=appdb',
+        `PGPORT=${PORT}`,
+        'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      ],
       Labels: {
         'com.docker.compose.project': PROJECT,
         'com.docker.compose.service': 'db',
@@ -74,7 +102,9 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     });
     await container.start();
     await waitReady('after its first start');
-    await podmanSql("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 2500) g");
+    await podmanSql(
+      "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 2500) g",
+    );
     stack = await discoverStack(client, { folder: dir });
   });
 
@@ -95,10 +125,18 @@ describe('Podman (podman system service, its Docker-compatible API)', function (
     const made = await backupDatabase(client, stack, { backupDir: backups });
     const verified = await verifyBackup(made.path, { depth: 'full', docker: client, stack });
     assert.equal(verified.ok, true, verified.problem);
-    assert.ok(verified.checks.some((c) => /test restore .* rows match/.test(c)), verified.checks.join('; '));
+    assert.ok(
+      verified.checks.some((c) => /test restore .* rows match/.test(c)),
+      verified.checks.join('; '),
+    );
 
     await podmanSql('DELETE FROM notes WHERE id > 1000');
-    const result = await restoreDatabase(client, stack, { file: made.path, backupDir: backups, confirm: async () => true, migration: 'none' });
+    const result = await restoreDatabase(client, stack, {
+      file: made.path,
+      backupDir: backups,
+      confirm: async () => true,
+      migration: 'none',
+    });
     assert.equal(result.status, 'restored');
     assert.equal(await podmanSql('SELECT count(*) FROM notes'), '2500');
     if (result.status === 'restored') assert.match(result.preRestore, /^appdb_pre_restore_/);

@@ -14,10 +14,12 @@ import { ScratchDb, dataFingerprint, docker, run, scratchPostgres, tempDir, wait
 const yes = async () => true;
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
-describe('the database container killed during a restore\'s dry run (a scratch container)', function () {
+describe("the database container killed during a restore's dry run (a scratch container)", function () {
   this.timeout(240_000);
   let db: ScratchDb;
   let backup: string;
@@ -67,7 +69,10 @@ describe('the database container killed during a restore\'s dry run (a scratch c
     recordFault({
       operation: 'database restore',
       fault: 'the database container killed (docker kill) during the dry run',
-      userSees: shown(err).split(dir).join('<backups>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
+      userSees: shown(err)
+        .split(dir)
+        .join('<backups>')
+        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
       leftOnDisk: `live database unchanged; ${db.container} stopped (the user starts it); ${left.map((s) => `${s.name.replace(/\d{8}_\d{6}/, 'YYYYMMDD_HHMMSS')} (a scratch copy, listed beside the live database for "Drop")`).join(', ') || 'no scratch database left'}; the next restore ${restoredOk ? 'succeeds' : `fails: ${shown(next)}`}`,
       dataLost: !intact,
     });
@@ -76,7 +81,10 @@ describe('the database container killed during a restore\'s dry run (a scratch c
     assert.doesNotMatch(shown(err), /^(Error|TypeError)\b|undefined/);
     assert.equal(running, false);
     assert.ok(intact, 'the live database and the backup are as they were');
-    assert.ok(left.every((s) => s.kind === 'restore'), `only scratch copies are left: ${left.map((s) => s.name).join(', ')}`);
+    assert.ok(
+      left.every((s) => s.kind === 'restore'),
+      `only scratch copies are left: ${left.map((s) => s.name).join(', ')}`,
+    );
     assert.ok(restoredOk, shown(next));
   });
 });

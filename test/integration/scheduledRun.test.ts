@@ -5,9 +5,7 @@ import type { Stack } from '../../src/core/stack';
 import { readManifest } from '../../src/core/store';
 import type { BackupKind } from '../../src/core/store';
 import { stackBackup, stackVerify } from '../../src/core/jobs';
-import {
-  scheduledJob, JobOutcome, Scheduler, parseSchedules, readScheduleState,
-} from '../../src/core/schedule';
+import { scheduledJob, JobOutcome, Scheduler, parseSchedules, readScheduleState } from '../../src/core/schedule';
 import { FakeClock } from '../support/fakeClock';
 import { collectingLogger, demoStack, docker, tempDir } from './harness';
 
@@ -55,7 +53,14 @@ describe('scheduled runs against the demo stack', function () {
       },
       logger: log,
     });
-    const s = new Scheduler({ backupDir: dir, schedules: parseSchedules({ database: '* * * * *' }).schedules, zone: 'UTC', clock, run: job, logger: log });
+    const s = new Scheduler({
+      backupDir: dir,
+      schedules: parseSchedules({ database: '* * * * *' }).schedules,
+      zone: 'UTC',
+      clock,
+      run: job,
+      logger: log,
+    });
     schedulers.push(s);
     return s;
   }
@@ -73,7 +78,11 @@ describe('scheduled runs against the demo stack', function () {
       }
     };
     const finished: JobOutcome[] = [];
-    const s = scheduler(() => Promise.resolve(stack), pruned, () => void watch());
+    const s = scheduler(
+      () => Promise.resolve(stack),
+      pruned,
+      () => void watch(),
+    );
     s.onDidFinish((_k, o) => finished.push(o));
     await s.start();
     assert.equal(finished.length, 0, 'nothing runs at start');

@@ -26,11 +26,17 @@ export async function startSecondEngine(dir: string, tls?: ServerTls): Promise<S
   // Short paths: a unix socket path must stay under 108 bytes.
   const socket = join(dir, 'd.sock');
   const args = [
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'x'),
-    '--pidfile', join(dir, 'dockerd.pid'),
-    '--bridge=none', '--iptables=false', '--ip6tables=false',
-    '-H', `unix://${socket}`,
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'x'),
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '--bridge=none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '-H',
+    `unix://${socket}`,
   ];
   let tcp: string | undefined;
   if (tls) {
@@ -41,7 +47,14 @@ export async function startSecondEngine(dir: string, tls?: ServerTls): Promise<S
   const daemon: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', log.fd, log.fd] });
   const cli = async (a: string[]) => (await run('docker', ['-H', `unix://${socket}`, ...a], { maxBuffer: 16 * 1024 * 1024 })).stdout;
   for (let i = 0; ; i++) {
-    if (existsSync(socket) && (await cli(['version', '--format', '{{.Server.Version}}']).then(() => true, () => false))) break;
+    if (
+      existsSync(socket) &&
+      (await cli(['version', '--format', '{{.Server.Version}}']).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
     if (daemon.exitCode !== null || i > 150) {
       await log.close();
       throw new Error(`the second dockerd did not start: ${await fs.readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '')}`);

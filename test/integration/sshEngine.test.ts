@@ -19,7 +19,12 @@ const USER = 'lifeboat-ssh';
 
 /** The server-side account: a plain user whose only power is the docker group, as on a real box. */
 async function ensureUser(): Promise<void> {
-  if (!(await run('id', ['-u', USER]).then(() => true, () => false))) {
+  if (
+    !(await run('id', ['-u', USER]).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await run('useradd', ['--create-home', '--shell', '/bin/bash', '--groups', 'docker', USER]);
   }
   // No password, but not locked ("!"): without PAM, sshd refuses key logins to locked accounts.
@@ -79,7 +84,15 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     let log = '';
     sshd.stderr!.on('data', (b: Buffer) => (log += b.toString()));
     for (let i = 0; ; i++) {
-      const up = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false)));
+      const up = await new Promise<boolean>((r) =>
+        net
+          .connect(port, '127.0.0.1')
+          .on('connect', function (this: net.Socket) {
+            this.destroy();
+            r(true);
+          })
+          .on('error', () => r(false)),
+      );
       if (up) break;
       if (i > 100 || sshd.exitCode !== null) throw new Error(`sshd did not start: ${log}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -135,7 +148,10 @@ describe('an ssh:// engine (OpenSSH on 127.0.0.1, docker system dial-stdio)', fu
     const made = await backupDatabase(client, stack, { backupDir: join(dir, 'backups') });
     const verified = await verifyBackup(made.path, { depth: 'full', docker: client, stack });
     assert.equal(verified.ok, true, verified.problem);
-    assert.ok(verified.checks.some((c) => /test restore .* rows match/.test(c)), verified.checks.join('; '));
+    assert.ok(
+      verified.checks.some((c) => /test restore .* rows match/.test(c)),
+      verified.checks.join('; '),
+    );
   });
 
   it('a key the server does not accept: refused, naming the engine', async () => {

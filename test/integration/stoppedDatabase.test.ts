@@ -49,8 +49,16 @@ describe('the command line with a stopped database container (dist/cli.js)', fun
       ),
     );
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, new RegExp(`lifeboat: error: The database container ${project}-db-1 is not running \\(created\\), so there is nothing to back up from\\.`));
-    assert.match(r.stderr, /Start the stack with `docker compose up -d` in its folder \(or only the database: `docker compose start db`\), then retry\./);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `lifeboat: error: The database container ${project}-db-1 is not running \\(created\\), so there is nothing to back up from\\.`,
+      ),
+    );
+    assert.match(
+      r.stderr,
+      /Start the stack with `docker compose up -d` in its folder \(or only the database: `docker compose start db`\), then retry\./,
+    );
     assert.deepEqual(await fs.readdir(join(folder, 'backups', 'database')).catch(() => []), [], 'no backup and no partial file');
   });
 });

@@ -42,8 +42,14 @@ describe('verify against the demo stack', function () {
   it('full: a test restore with matching row counts, and the throwaway database is gone', async () => {
     const r = await verifyBackup(good, { depth: 'full', docker, stack });
     assert.equal(r.ok, true, r.problem);
-    assert.ok(r.checks.some((c) => /test restore .* rows match/.test(c)), r.checks.join('; '));
-    assert.deepEqual((await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')), []);
+    assert.ok(
+      r.checks.some((c) => /test restore .* rows match/.test(c)),
+      r.checks.join('; '),
+    );
+    assert.deepEqual(
+      (await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')),
+      [],
+    );
   });
 
   it('a flipped byte fails, and the failure is recorded (the tree shows it)', async () => {
@@ -68,7 +74,10 @@ describe('verify against the demo stack', function () {
     assert.equal(r.ok, false);
     assert.match(r.problem ?? '', /does not restore cleanly/);
     assert.ok(r.notes.some((n) => /no manifest/.test(n)));
-    assert.deepEqual((await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')), []);
+    assert.deepEqual(
+      (await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')),
+      [],
+    );
   });
 
   it('archives: a whole .tar.gz passes, a truncated one fails', async () => {

@@ -54,19 +54,31 @@ describe('full verify: a dump the server refuses (issue 13)', function () {
     );
     const r = await verifyBackup(file, { depth: 'full', docker, stack });
     assert.equal(r.ok, false);
-    assert.match(r.problem ?? '', /^The backup does not restore cleanly \(server error 42704\): ERROR: {2}role "cov2_ghost_owner" does not exist/);
+    assert.match(
+      r.problem ?? '',
+      /^The backup does not restore cleanly \(server error 42704\): ERROR: {2}role "cov2_ghost_owner" does not exist/,
+    );
     assert.deepEqual(await scratchLeft(), []);
   });
 
-  it('a dump with a row the column type refuses fails on the server\'s error and its context', async () => {
+  it("a dump with a row the column type refuses fails on the server's error and its context", async () => {
     const file = join(dir, 'sms_backup_20260104_000000.sql.gz');
     await fs.writeFile(
       file,
-      dump(['CREATE TABLE public.cov2_pets (id integer, name text);', 'COPY public.cov2_pets (id, name) FROM stdin;', '1\tRex', 'two\tFelix', '\\.']),
+      dump([
+        'CREATE TABLE public.cov2_pets (id integer, name text);',
+        'COPY public.cov2_pets (id, name) FROM stdin;',
+        '1\tRex',
+        'two\tFelix',
+        '\\.',
+      ]),
     );
     const r = await verifyBackup(file, { depth: 'full', docker, stack });
     assert.equal(r.ok, false);
-    assert.match(r.problem ?? '', /^The backup does not restore cleanly \(server error 22P02\): ERROR: {2}invalid input syntax for type integer: "two"/);
+    assert.match(
+      r.problem ?? '',
+      /^The backup does not restore cleanly \(server error 22P02\): ERROR: {2}invalid input syntax for type integer: "two"/,
+    );
     assert.deepEqual(await scratchLeft(), []);
   });
 });

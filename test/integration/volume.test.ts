@@ -11,9 +11,7 @@ import { CryptoError } from '../../src/core/crypto';
 import { Stack, discoverStack } from '../../src/core/stack';
 import { recordFault, shown } from './faultMatrix';
 import { CancelledError, LifeboatError, LockedError, silentLogger } from '../../src/core/common';
-import {
-  waitForVolumeCleanup, InterruptedRestoreError, restoreVolume, VolumeManifest, snapshotVolume,
-} from '../../src/core/volume';
+import { waitForVolumeCleanup, InterruptedRestoreError, restoreVolume, VolumeManifest, snapshotVolume } from '../../src/core/volume';
 import { readManifest, writeManifest } from '../../src/core/store';
 import { verifyBackup } from '../../src/core/verify';
 import { assertPortFree, collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
@@ -35,7 +33,9 @@ const HELPER = 'lifeboat/helper:latest';
 const PG_IMAGE = 'lifeboat/postgres:15';
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 async function startedAt(name: string): Promise<string> {
@@ -48,14 +48,33 @@ async function running(name: string): Promise<boolean> {
 
 /** `stat` of a path in a volume, through a throwaway helper (uid:gid:octal mode). */
 async function statInVolume(volume: string, path = '/data'): Promise<string> {
-  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, HELPER, 'stat', '-c', '%u:%g:%a', path]);
+  const { stdout } = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${volume}:/data`,
+    HELPER,
+    'stat',
+    '-c',
+    '%u:%g:%a',
+    path,
+  ]);
   return stdout.trim();
 }
 
 async function helpersLeft(): Promise<string[]> {
   // A restore's detached removal of the previous content removes itself when done.
   for (const v of [VOL, PLAIN]) await waitForVolumeCleanup(docker, v, silentLogger);
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', 'label=io.lifeboat.helper', '--format', '{{.Names}} {{.Label "io.lifeboat.volume"}}']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=io.lifeboat.helper',
+    '--format',
+    '{{.Names}} {{.Label "io.lifeboat.volume"}}',
+  ]);
   return stdout.split('\n').filter((l) => l.includes('lifeboat_it_vol'));
 }
 
@@ -87,8 +106,13 @@ async function tarGz(path: string, entries: FixtureEntry[]): Promise<void> {
   for (const e of entries) {
     const type = e.type ?? 'file';
     const header = {
-      name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
-      uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: new Date('2024-01-01T00:00:00Z'),
+      name: e.name,
+      type,
+      linkname: e.linkname,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      mtime: new Date('2024-01-01T00:00:00Z'),
     };
     await new Promise<void>((resolve, reject) => {
       if (type === 'file') pack.entry(header, e.body ?? '', (err) => (err ? reject(err) : resolve()));
@@ -120,12 +144,34 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   async function startDb(): Promise<void> {
     await assertPortFree(Number(PORT));
     await run('docker', [
-      'run', '-d', '--name', DB, '--network', 'host',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
-      '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
-      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v', `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      'run',
+      '-d',
+      '--name',
+      DB,
+      '--network',
+      'host',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '-e',
+      'POSTGRES_USER=lb',
+      '-e',
+      'POSTGRES_PASSWORD=lb-test-only',
+      '-e',
+      'POSTGRES_DB=lbdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v',
+      `${VOL}:/var/lib/postgresql/data`,
+      '--health-cmd',
+      'pg_isready -q -U lb -d lbdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '60',
       PG_IMAGE,
     ]);
   }
@@ -133,17 +179,28 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   before(async () => {
     await cleanup();
     await run('docker', [
-      'volume', 'create',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.volume=pgdata', '--label', 'com.docker.compose.version=1.29.2',
+      'volume',
+      'create',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.volume=pgdata',
+      '--label',
+      'com.docker.compose.version=1.29.2',
       VOL,
     ]);
     await startDb();
     await waitHealthy(DB);
-    await psql(DB, 'lb', 'lbdb', `CREATE TABLE items (id int PRIMARY KEY, name text);
+    await psql(
+      DB,
+      'lb',
+      'lbdb',
+      `CREATE TABLE items (id int PRIMARY KEY, name text);
       INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;
       CREATE TABLE notes (id serial PRIMARY KEY, body text);
       INSERT INTO notes (body) SELECT md5(g::text) FROM generate_series(1, 300) g;
-      CHECKPOINT;`);
+      CHECKPOINT;`,
+    );
     stack = await discoverStack(docker, { composeProject: PROJECT });
     assert.equal(stack.db.name, DB);
     dir = await tempDir('vol');
@@ -169,8 +226,15 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const name = result.path.split('/').pop()!;
     assert.deepEqual(await listing(dir), [name, `${name}.json`]);
     assert.deepEqual(result.stopped, [DB], 'a PostgreSQL volume is copied with the database stopped');
-    assert.deepEqual([...phases].map((p) => p.replace(/ .*/, '')), ['Stopping', 'Copying', 'Starting'], 'the progress says when the database stops and starts again');
-    assert.deepEqual([...phases].filter((p) => !p.startsWith('Copying')), [`Stopping ${DB}…`, `Starting ${DB}…`]);
+    assert.deepEqual(
+      [...phases].map((p) => p.replace(/ .*/, '')),
+      ['Stopping', 'Copying', 'Starting'],
+      'the progress says when the database stops and starts again',
+    );
+    assert.deepEqual(
+      [...phases].filter((p) => !p.startsWith('Copying')),
+      [`Stopping ${DB}…`, `Starting ${DB}…`],
+    );
 
     const m = (await readManifest(result.path)).manifest as VolumeManifest;
     assert.equal(m.kind, 'volume');
@@ -204,7 +268,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(r.ok, true, r.problem);
     const m = (await readManifest(snapshot)).manifest as VolumeManifest;
     assert.ok(r.checks.includes('sha256 matches the manifest'));
-    assert.ok(r.checks.some((c) => c.startsWith(`${m.entryCount} entries, ${m.fileCount} files`)), r.checks.join('; '));
+    assert.ok(
+      r.checks.some((c) => c.startsWith(`${m.entryCount} entries, ${m.fileCount} files`)),
+      r.checks.join('; '),
+    );
     // A copy cut short, with the same manifest, fails and says so.
     const full = await fs.readFile(snapshot);
     await fs.writeFile(copy, full.subarray(0, full.length - 1000));
@@ -217,7 +284,12 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   });
 
   it('restores the snapshot: staged while the database runs, swapped, the same rows come back, the previous content removed once healthy (contract 3)', async () => {
-    await psql(DB, 'lb', 'lbdb', `DELETE FROM items WHERE id > 100; UPDATE notes SET body = 'changed'; CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);`);
+    await psql(
+      DB,
+      'lb',
+      'lbdb',
+      `DELETE FROM items WHERE id > 100; UPDATE notes SET body = 'changed'; CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);`,
+    );
     const changed = await dataFingerprint(DB, 'lb', 'lbdb');
     assert.notEqual(changed, original);
     const labelsBefore = (await docker.getVolume(VOL).inspect()).Labels;
@@ -227,8 +299,15 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const log = collectingLogger();
     const phases: string[] = [];
     const result = await restoreVolume(docker, {
-      volume: VOL, file: snapshot, backupDir: dir, stack, logger: log, healthTimeoutMs: 120_000,
-      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      logger: log,
+      healthTimeoutMs: 120_000,
+      progress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
     });
 
     await waitHealthy(DB);
@@ -242,7 +321,11 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     // The previous content is removed in the background; a snapshot right away waits for that.
     const next = await snapshotVolume(docker, { volume: VOL, backupDir: dir, stopContainers: [] });
     const { stdout } = await run('tar', ['-tzf', next.path], { maxBuffer: 64 * 1024 * 1024 });
-    assert.deepEqual(stdout.split('\n').filter((n) => n.startsWith('./.lifeboat-')), [], 'the snapshot holds none of the previous content');
+    assert.deepEqual(
+      stdout.split('\n').filter((n) => n.startsWith('./.lifeboat-')),
+      [],
+      'the snapshot holds none of the previous content',
+    );
     await fs.rm(next.path);
     await fs.rm(`${next.path}.json`);
     assert.deepEqual((await docker.getVolume(VOL).inspect()).Labels, labelsBefore, 'Compose labels kept');
@@ -257,15 +340,25 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const changed = await dataFingerprint(DB, 'lb', 'lbdb');
     const phases: string[] = [];
     const result = await restoreVolume(docker, {
-      volume: VOL, file: snapshot, backupDir: dir, stack, healthTimeoutMs: 120_000, keepSafetySnapshot: true,
-      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      healthTimeoutMs: 120_000,
+      keepSafetySnapshot: true,
+      progress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
     });
     await waitHealthy(DB);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), original);
     assert.ok(result.safety);
     assert.equal(result.safety.manifest.purpose, 'safety');
     assert.equal(result.safety.manifest.file.sha256, await sha256(result.safety.path));
-    assert.ok(phases.findIndex((p) => p.startsWith('Safety snapshot')) < phases.findIndex((p) => p.startsWith('Swapping')), phases.join(' | '));
+    assert.ok(
+      phases.findIndex((p) => p.startsWith('Safety snapshot')) < phases.findIndex((p) => p.startsWith('Swapping')),
+      phases.join(' | '),
+    );
 
     // The safety snapshot holds the changed data: restoring it brings the change back.
     await restoreVolume(docker, { volume: VOL, file: result.safety.path, backupDir: dir, stack, healthTimeoutMs: 120_000 });
@@ -318,7 +411,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const cut = join(dir, 'truncated.tar.gz');
     const full = await fs.readFile(snapshot);
     await fs.writeFile(cut, full.subarray(0, Math.floor(full.length / 2)));
-    await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: cut, backupDir: dir, stack }), /truncated or corrupt.*Nothing was changed/);
+    await assertUntouched(
+      () => restoreVolume(docker, { volume: VOL, file: cut, backupDir: dir, stack }),
+      /truncated or corrupt.*Nothing was changed/,
+    );
   });
 
   it('refuses a snapshot whose bytes no longer match its manifest', async () => {
@@ -328,15 +424,48 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await fs.writeFile(bad, full);
     const { manifest } = await readManifest(snapshot);
     await writeManifest(bad, manifest!);
-    await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: bad, backupDir: dir, stack }), /corrupt|does not match its manifest/);
+    await assertUntouched(
+      () => restoreVolume(docker, { volume: VOL, file: bad, backupDir: dir, stack }),
+      /corrupt|does not match its manifest/,
+    );
   });
 
   for (const [label, entries] of [
-    ['a ".." entry', [{ name: './', type: 'directory' }, { name: '../evil', body: 'x' }]],
-    ['an absolute path', [{ name: './', type: 'directory' }, { name: '/etc/evil', body: 'x' }]],
-    ['a symbolic link leaving the volume', [{ name: './', type: 'directory' }, { name: 'up', type: 'symlink', linkname: '../../etc' }]],
-    ['an absolute symbolic link', [{ name: './', type: 'directory' }, { name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }]],
-    ['a file written through a link in the same archive', [{ name: 'l', type: 'symlink', linkname: '.' }, { name: 'l/x', body: 'x' }]],
+    [
+      'a ".." entry',
+      [
+        { name: './', type: 'directory' },
+        { name: '../evil', body: 'x' },
+      ],
+    ],
+    [
+      'an absolute path',
+      [
+        { name: './', type: 'directory' },
+        { name: '/etc/evil', body: 'x' },
+      ],
+    ],
+    [
+      'a symbolic link leaving the volume',
+      [
+        { name: './', type: 'directory' },
+        { name: 'up', type: 'symlink', linkname: '../../etc' },
+      ],
+    ],
+    [
+      'an absolute symbolic link',
+      [
+        { name: './', type: 'directory' },
+        { name: 'passwd', type: 'symlink', linkname: '/etc/passwd' },
+      ],
+    ],
+    [
+      'a file written through a link in the same archive',
+      [
+        { name: 'l', type: 'symlink', linkname: '.' },
+        { name: 'l/x', body: 'x' },
+      ],
+    ],
   ] as [string, FixtureEntry[]][]) {
     it(`refuses an archive with ${label} (contract 9), touching nothing`, async () => {
       const file = join(dir, `unsafe-${label.replace(/\W+/g, '_')}.tar.gz`);
@@ -350,7 +479,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const rootBefore = await statInVolume(VOL);
     // A valid tar whose PG_VERSION makes the entrypoint skip initdb, and PostgreSQL then fails.
     const file = join(dir, 'broken-pgdata.tar.gz');
-    await tarGz(file, [{ name: './', type: 'directory', mode: 0o700, uid: 100, gid: 100 }, { name: './PG_VERSION', body: '15\n', uid: 100, gid: 100 }]);
+    await tarGz(file, [
+      { name: './', type: 'directory', mode: 0o700, uid: 100, gid: 100 },
+      { name: './PG_VERSION', body: '15\n', uid: 100, gid: 100 },
+    ]);
     const log = collectingLogger();
     const filesBefore = await listing(dir);
     await assert.rejects(
@@ -358,7 +490,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
         assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
-        assert.match(err.message, /The volume is as it was: its previous content, kept aside, was put back and lifeboat-it-vol is running again/);
+        assert.match(
+          err.message,
+          /The volume is as it was: its previous content, kept aside, was put back and lifeboat-it-vol is running again/,
+        );
         return true;
       },
     );
@@ -368,7 +503,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const added = (await listing(dir)).filter((f) => !filesBefore.includes(f));
     assert.deepEqual(added, [], 'the previous content was kept in the volume, not in a file');
     assert.deepEqual(await lifeboatLeftovers(VOL), []);
-    assert.ok(log.lines.some((l) => l.startsWith(DB)), 'the container\'s own output is in the log');
+    assert.ok(
+      log.lines.some((l) => l.startsWith(DB)),
+      "the container's own output is in the log",
+    );
     assert.deepEqual(await helpersLeft(), []);
   });
 
@@ -378,7 +516,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       /lifeboat\/no-such-helper:never is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
     );
     await run('docker', ['volume', 'create', UNUSED]);
-    await assert.rejects(snapshotVolume(docker, { volume: UNUSED, backupDir: dir }), /No helper image for the volume lifeboat_it_vol_unused.*lifeboat\.volumes\.helperImage/);
+    await assert.rejects(
+      snapshotVolume(docker, { volume: UNUSED, backupDir: dir }),
+      /No helper image for the volume lifeboat_it_vol_unused.*lifeboat\.volumes\.helperImage/,
+    );
     await assertUntouched(
       () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, helperImage: 'lifeboat/no-such-helper:never' }),
       /lifeboat\.volumes\.helperImage/,
@@ -387,7 +528,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   });
 
   it('says so clearly when the volume no longer exists, and re-creates it only when asked', async () => {
-    await assert.rejects(snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }), /The volume lifeboat_it_vol_gone does not exist/);
+    await assert.rejects(
+      snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }),
+      /The volume lifeboat_it_vol_gone does not exist/,
+    );
     await assert.rejects(
       restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: snapshot, backupDir: dir, helperImage: HELPER }),
       (err: Error) => {
@@ -413,7 +557,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('refuses a volume used by a running container outside the project, naming it', async () => {
     await run('docker', ['run', '-d', '--name', OUTSIDER, '--network', 'none', '-v', `${VOL}:/data:ro`, HELPER, 'sleep', '600']);
     try {
-      const err = await assertUntouched(() => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack }), /lifeboat-it-vol-outsider/);
+      const err = await assertUntouched(
+        () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack }),
+        /lifeboat-it-vol-outsider/,
+      );
       assert.match(err.message, /outside the Compose project lifeboat-it-volproj\. Nothing was changed/);
       assert.ok(await running(OUTSIDER), 'the outsider was not stopped either');
     } finally {
@@ -443,9 +590,16 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const files = await listing(dir);
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     const err = await snapshotVolume(docker, {
-      volume: VOL, backupDir: dir, signal: ac.signal,
-      progress: (p) => { if ((p.bytes ?? 0) > 1_000_000) ac.abort(); },
-    }).then(() => undefined, (e: unknown) => e);
+      volume: VOL,
+      backupDir: dir,
+      signal: ac.signal,
+      progress: (p) => {
+        if ((p.bytes ?? 0) > 1_000_000) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await record('cancel while the snapshot streams', err, before, 'volume snapshot');
     assert.ok(err instanceof CancelledError, String(err));
     assert.deepEqual(await listing(dir), files);
@@ -460,9 +614,18 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const start = await startedAt(DB);
     const ac = new AbortController();
     const err = await restoreVolume(docker, {
-      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
-      progress: (p) => { if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort(); },
-    }).then(() => undefined, (e: unknown) => e);
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      signal: ac.signal,
+      progress: (p) => {
+        if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await record('cancel while the archive is staged', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     assert.equal(await startedAt(DB), start, 'the database was not stopped');
@@ -479,9 +642,18 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.notEqual(before, original);
     const ac = new AbortController();
     const err = await restoreVolume(docker, {
-      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal,
-      progress: (p) => { if (p.phase.startsWith('Waiting for health checks')) ac.abort(); },
-    }).then(() => undefined, (e: unknown) => e);
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      signal: ac.signal,
+      progress: (p) => {
+        if (p.phase.startsWith('Waiting for health checks')) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await record('cancel while it waits for the health checks', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
@@ -498,9 +670,19 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const ac = new AbortController();
     const files = await listing(dir);
     const err = await restoreVolume(docker, {
-      volume: VOL, file: snapshot, backupDir: dir, stack, signal: ac.signal, keepSafetySnapshot: true,
-      progress: (p) => { if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort(); },
-    }).then(() => undefined, (e: unknown) => e);
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      signal: ac.signal,
+      keepSafetySnapshot: true,
+      progress: (p) => {
+        if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await record('cancel during its safety snapshot', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
@@ -509,7 +691,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.deepEqual(await helpersLeft(), []);
   });
 
-  it('round-trips a plain volume with no container: owners, modes, links and the root\'s owner and mode', async () => {
+  it("round-trips a plain volume with no container: owners, modes, links and the root's owner and mode", async () => {
     await run('docker', ['volume', 'create', PLAIN]);
     const seed = [
       'mkdir -p /data/sub/deep && echo one > /data/a.txt && echo two > /data/sub/deep/b.txt',
@@ -523,26 +705,78 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.deepEqual(snap.manifest.volumeRoot, { uid: 1234, gid: 5678, mode: 0o2750 });
     assert.equal(snap.manifest.fileCount, 2);
 
-    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'rm -rf /data/sub && echo new > /data/extra && chown 0:0 /data && chmod 777 /data']);
+    await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${PLAIN}:/data`,
+      HELPER,
+      'sh',
+      '-c',
+      'rm -rf /data/sub && echo new > /data/extra && chown 0:0 /data && chmod 777 /data',
+    ]);
     const result = await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER });
     assert.deepEqual(result.restarted, []);
     assert.equal(await statInVolume(PLAIN), '1234:5678:2750');
     assert.equal(await statInVolume(PLAIN, '/data/a.txt'), '1234:5678:640');
-    const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'ls -A /data; cat /data/link; readlink /data/link']);
+    const { stdout } = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${PLAIN}:/data`,
+      HELPER,
+      'sh',
+      '-c',
+      'ls -A /data; cat /data/link; readlink /data/link',
+    ]);
     assert.equal(stdout, 'a.txt\nlink\nsub\ntwo\nsub/deep/b.txt\n', 'extra file gone, link back');
   });
   it('restores an encrypted snapshot (.age) from its decryption; a wrong passphrase changes nothing', async () => {
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
     const sealed = (await encryptFile(snap.path, { format: 'age', passphrase: 'volume pass', workFactor: 10, removePlaintext: true })).path;
-    const contents = async () => (await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'cd /data && find . | sort && cat a.txt 2>/dev/null; true'])).stdout;
+    const contents = async () =>
+      (
+        await run('docker', [
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-v',
+          `${PLAIN}:/data`,
+          HELPER,
+          'sh',
+          '-c',
+          'cd /data && find . | sort && cat a.txt 2>/dev/null; true',
+        ])
+      ).stdout;
     const original = await contents();
-    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'rm /data/a.txt && echo later > /data/later.txt']);
+    await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${PLAIN}:/data`,
+      HELPER,
+      'sh',
+      '-c',
+      'rm /data/a.txt && echo later > /data/later.txt',
+    ]);
     const changed = await contents();
     assert.notEqual(changed, original);
     const files = await listing(dir);
-    const keys = (passphrase: string): KeyProvider => ({ key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }) });
+    const keys = (passphrase: string): KeyProvider => ({
+      key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }),
+    });
 
-    await assert.rejects(restoreVolume(docker, { volume: PLAIN, file: sealed, backupDir: dir, helperImage: HELPER, keys: keys('not it') }), (err: Error) => err instanceof CryptoError && err.code === 'wrong-key');
+    await assert.rejects(
+      restoreVolume(docker, { volume: PLAIN, file: sealed, backupDir: dir, helperImage: HELPER, keys: keys('not it') }),
+      (err: Error) => err instanceof CryptoError && err.code === 'wrong-key',
+    );
     assert.equal(await contents(), changed, 'a wrong passphrase changes nothing');
     assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
 
@@ -554,22 +788,33 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   });
 
   it("an interrupted restore's copies are removed; previous content it kept aside is never snapshotted or restored over", async () => {
-    const inVolume = (script: string) => run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', script]);
+    const inVolume = (script: string) =>
+      run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', script]);
     const everything = async () => (await inVolume('cd /data && find . | sort && cat a.txt 2>/dev/null; true')).stdout;
     // What a restore stopped while staging leaves: an unpacked copy and an empty safety folder.
-    await inVolume('mkdir -p /data/.lifeboat-restore-dead1/sub && echo junk > /data/.lifeboat-restore-dead1/sub/x && mkdir /data/.lifeboat-safety-dead1');
+    await inVolume(
+      'mkdir -p /data/.lifeboat-restore-dead1/sub && echo junk > /data/.lifeboat-restore-dead1/sub/x && mkdir /data/.lifeboat-safety-dead1',
+    );
     const log = collectingLogger();
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER, logger: log });
     assert.deepEqual(await lifeboatLeftovers(PLAIN), [], 'the copies are gone');
     const { stdout: names } = await run('tar', ['-tzf', snap.path]);
     assert.doesNotMatch(names, /\.lifeboat-/, 'and not in the snapshot');
-    assert.ok(log.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead1, \.lifeboat-safety-dead1, left by an interrupted restore/.test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead1, \.lifeboat-safety-dead1, left by an interrupted restore/.test(l)),
+      log.lines.join('\n'),
+    );
 
     // What a restore stopped mid-swap leaves: the previous content kept aside.
-    await inVolume('mkdir /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2 && echo previous > /data/.lifeboat-safety-dead2/a.txt');
+    await inVolume(
+      'mkdir /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2 && echo previous > /data/.lifeboat-safety-dead2/a.txt',
+    );
     const before = await everything();
     const files = await listing(dir);
-    const interrupted = (err: Error) => err instanceof InterruptedRestoreError && /\.lifeboat-safety-dead2 \(1 entry\)/.test(err.message) && /Nothing was changed/.test(err.message);
+    const interrupted = (err: Error) =>
+      err instanceof InterruptedRestoreError &&
+      /\.lifeboat-safety-dead2 \(1 entry\)/.test(err.message) &&
+      /Nothing was changed/.test(err.message);
     await assert.rejects(snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER }), interrupted);
     assert.deepEqual(await listing(dir), files, 'no snapshot written');
     await assert.rejects(restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER }), interrupted);
@@ -582,7 +827,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const restoreLog = collectingLogger();
     await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER, logger: restoreLog });
     assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
-    assert.ok(restoreLog.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead3, left by an interrupted restore/.test(l)), restoreLog.lines.join('\n'));
+    assert.ok(
+      restoreLog.lines.some((l) => /^warn .*removed \.lifeboat-restore-dead3, left by an interrupted restore/.test(l)),
+      restoreLog.lines.join('\n'),
+    );
     await fs.rm(snap.path);
     await fs.rm(`${snap.path}.json`);
   });
@@ -592,7 +840,19 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const HOLDER = 'lifeboat-it-vol-holder';
     await run('docker', ['rm', '-f', HOLDER]).catch(() => undefined);
     await run('docker', ['volume', 'rm', '-f', SMALL]).catch(() => undefined);
-    await run('docker', ['volume', 'create', '--driver', 'local', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=4m', SMALL]);
+    await run('docker', [
+      'volume',
+      'create',
+      '--driver',
+      'local',
+      '--opt',
+      'type=tmpfs',
+      '--opt',
+      'device=tmpfs',
+      '--opt',
+      'o=size=4m',
+      SMALL,
+    ]);
     // A tmpfs volume keeps its content only while mounted: a container holds it through the test.
     await run('docker', ['run', '-d', '--name', HOLDER, '--network', 'none', '-v', `${SMALL}:/data`, HELPER, 'sleep', '600']);
     const inHolder = async (script: string) => (await run('docker', ['exec', HOLDER, 'sh', '-c', script])).stdout;
@@ -612,7 +872,11 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     } finally {
       await run('docker', ['rm', '-f', HOLDER]).catch(() => undefined);
       await run('docker', ['volume', 'rm', '-f', SMALL]).catch(() => undefined);
-      if (snapPath) await fs.rm(snapPath).then(() => fs.rm(`${snapPath}.json`), () => undefined);
+      if (snapPath)
+        await fs.rm(snapPath).then(
+          () => fs.rm(`${snapPath}.json`),
+          () => undefined,
+        );
     }
   });
 
@@ -632,15 +896,24 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const phases: string[] = [];
     // No helperImage: no container mounts a lost volume, so the image the snapshot was read with is used.
     const result = await restoreVolume(docker, {
-      volume: VOL, file: snap.path, backupDir: dir, recreateMissing: true, logger: log,
-      progress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); },
+      volume: VOL,
+      file: snap.path,
+      backupDir: dir,
+      recreateMissing: true,
+      logger: log,
+      progress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
     });
     assert.equal(result.safety, undefined);
     assert.ok(result.recreated);
     assert.equal(result.recreated.fromManifest, true);
     assert.match(result.recreated.note, /No safety snapshot was taken: there was nothing to lose/);
     assert.deepEqual(result.restarted, []);
-    assert.ok(phases.some((p) => p.startsWith('Creating the volume')), phases.join(' | '));
+    assert.ok(
+      phases.some((p) => p.startsWith('Creating the volume')),
+      phases.join(' | '),
+    );
     assert.ok(!phases.some((p) => p.startsWith('Safety snapshot') || p.startsWith('Emptying')), phases.join(' | '));
     assert.deepEqual(await listing(dir), files, 'no safety snapshot written');
 
@@ -660,12 +933,29 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('re-creates a lost volume from a snapshot without a manifest (a runbook one): local driver, no labels, and says so', async () => {
     await run('docker', ['volume', 'rm', '-f', PLAIN]);
     await run('docker', ['volume', 'create', PLAIN]);
-    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', 'echo kept > /data/k.txt && chown 42:43 /data']);
+    await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${PLAIN}:/data`,
+      HELPER,
+      'sh',
+      '-c',
+      'echo kept > /data/k.txt && chown 42:43 /data',
+    ]);
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
     const runbook = join(dir, 'volume_lifeboat_it_vol_plain_20240101_000000.tar.gz');
     await fs.copyFile(snap.path, runbook);
     await run('docker', ['volume', 'rm', PLAIN]);
-    const result = await restoreVolume(docker, { volume: PLAIN, file: runbook, backupDir: dir, helperImage: HELPER, recreateMissing: true });
+    const result = await restoreVolume(docker, {
+      volume: PLAIN,
+      file: runbook,
+      backupDir: dir,
+      helperImage: HELPER,
+      recreateMissing: true,
+    });
     assert.equal(result.recreated?.fromManifest, false);
     assert.match(result.recreated?.note ?? '', /local driver and no labels/);
     const v = await docker.getVolume(PLAIN).inspect();

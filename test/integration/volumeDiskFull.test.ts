@@ -30,17 +30,44 @@ describe('a full disk during a volume snapshot (3 MB tmpfs as the backup folder)
     await assertPortFree(Number(PORT));
     await run('docker', ['volume', 'create', '--label', `com.docker.compose.project=${PROJECT}`, VOL]);
     await run('docker', [
-      'run', '-d', '--name', DB, '--network', 'host',
-      '--label', `com.docker.compose.project=${PROJECT}`, '--label', 'com.docker.compose.service=db',
-      '-e', 'POSTGRES_USER=lb', '-e', 'POSTGRES_PASSWORD=lb-test-only', '-e', 'POSTGRES_DB=lbdb',
-      '-e', `PGPORT=${PORT}`, '-e', 'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v', `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd', 'pg_isready -q -U lb -d lbdb', '--health-interval', '1s', '--health-retries', '60',
+      'run',
+      '-d',
+      '--name',
+      DB,
+      '--network',
+      'host',
+      '--label',
+      `com.docker.compose.project=${PROJECT}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '-e',
+      'POSTGRES_USER=lb',
+      '-e',
+      'POSTGRES_PASSWORD=lb-test-only',
+      '-e',
+      'POSTGRES_DB=lbdb',
+      '-e',
+      `PGPORT=${PORT}`,
+      '-e',
+      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+      '-v',
+      `${VOL}:/var/lib/postgresql/data`,
+      '--health-cmd',
+      'pg_isready -q -U lb -d lbdb',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '60',
       'lifeboat/postgres:15',
     ]);
     await waitHealthy(DB);
-    await psql(DB, 'lb', 'lbdb', `CREATE TABLE blobs (id int PRIMARY KEY, body text);
-      INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 100000) g; CHECKPOINT;`);
+    await psql(
+      DB,
+      'lb',
+      'lbdb',
+      `CREATE TABLE blobs (id int PRIMARY KEY, body text);
+      INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 100000) g; CHECKPOINT;`,
+    );
     mnt = await tempDir('volfull');
     await run('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
   });
@@ -58,14 +85,20 @@ describe('a full disk during a volume snapshot (3 MB tmpfs as the backup folder)
     await fs.mkdir(join(mnt, 'volumes'), { recursive: true, mode: 0o700 });
     await fs.writeFile(join(mnt, 'volumes', `volume_${VOL}_20260101_020000.tar.gz`), Buffer.alloc(64 * 1024, 1));
     const before = await snapshotFiles(mnt);
-    const err = await snapshotVolume(docker, { volume: VOL, backupDir: mnt }).then(() => undefined, (e: unknown) => e);
+    const err = await snapshotVolume(docker, { volume: VOL, backupDir: mnt }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitHealthy(DB);
     const after = await snapshotFiles(mnt);
     const intact = Object.entries(before).every(([k, v]) => after[k] === v) && (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
     recordFault({
       operation: 'volume snapshot',
       fault: 'a full disk while the snapshot is written (3 MB tmpfs)',
-      userSees: shown(err).split(mnt).join('<tmpfs>').replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
+      userSees: shown(err)
+        .split(mnt)
+        .join('<tmpfs>')
+        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
       leftOnDisk: `${Object.keys(after).join(', ') || 'nothing'}; ${DB} running again`,
       dataLost: !intact,
     });

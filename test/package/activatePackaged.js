@@ -6,7 +6,16 @@ const path = require('node:path');
 const ext = require(path.join(process.argv[2], 'dist', 'extension.js'));
 const subscriptions = [];
 const context = new Proxy(
-  { subscriptions, extensionPath: process.argv[2], secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => ({ dispose() {} }) } },
+  {
+    subscriptions,
+    extensionPath: process.argv[2],
+    secrets: {
+      get: async () => undefined,
+      store: async () => undefined,
+      delete: async () => undefined,
+      onDidChange: () => ({ dispose() {} }),
+    },
+  },
   { get: (t, k) => (k in t ? t[k] : undefined) },
 );
 const api = ext.activate(context);

@@ -117,7 +117,7 @@ describe('the packaged extension and command line, outside the checkout', functi
     assert.ok(got.subscriptions > 0);
   });
 
-  it('the README\'s install command for servers puts a working `lifeboat` on PATH', async () => {
+  it("the README's install command for servers puts a working `lifeboat` on PATH", async () => {
     assert.ok(fs.existsSync(CLI_TGZ), `${CLI_TGZ} is missing: run npm run package`);
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const command = `npm install -g ./lifeboat-cli-${pkg.version}.tgz`;

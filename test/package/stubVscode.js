@@ -21,20 +21,67 @@ function anything() {
   });
 }
 class Disposable {
-  constructor(fn) { this.fn = fn; }
-  static from(...items) { return new Disposable(() => items.forEach((d) => d.dispose())); }
-  dispose() { if (this.fn) this.fn(); }
+  constructor(fn) {
+    this.fn = fn;
+  }
+  static from(...items) {
+    return new Disposable(() => items.forEach((d) => d.dispose()));
+  }
+  dispose() {
+    if (this.fn) this.fn();
+  }
 }
 class EventEmitter {
-  constructor() { this.listeners = []; this.event = (l) => { this.listeners.push(l); return new Disposable(); }; }
-  fire(e) { this.listeners.forEach((l) => l(e)); }
-  dispose() { this.listeners = []; }
+  constructor() {
+    this.listeners = [];
+    this.event = (l) => {
+      this.listeners.push(l);
+      return new Disposable();
+    };
+  }
+  fire(e) {
+    this.listeners.forEach((l) => l(e));
+  }
+  dispose() {
+    this.listeners = [];
+  }
 }
-class TreeItem { constructor(label, state) { this.label = label; this.collapsibleState = state; } }
-class ThemeIcon { constructor(id, color) { this.id = id; this.color = color; } }
-class ThemeColor { constructor(id) { this.id = id; } }
-class MarkdownString { constructor(v = '') { this.value = v; } appendMarkdown(s) { this.value += s; return this; } appendText(s) { this.value += s; return this; } }
-class RelativePattern { constructor(base, pattern) { this.base = base; this.pattern = pattern; } }
+class TreeItem {
+  constructor(label, state) {
+    this.label = label;
+    this.collapsibleState = state;
+  }
+}
+class ThemeIcon {
+  constructor(id, color) {
+    this.id = id;
+    this.color = color;
+  }
+}
+class ThemeColor {
+  constructor(id) {
+    this.id = id;
+  }
+}
+class MarkdownString {
+  constructor(v = '') {
+    this.value = v;
+  }
+  appendMarkdown(s) {
+    this.value += s;
+    return this;
+  }
+  appendText(s) {
+    this.value += s;
+    return this;
+  }
+}
+class RelativePattern {
+  constructor(base, pattern) {
+    this.base = base;
+    this.pattern = pattern;
+  }
+}
 const event = () => new Disposable();
 
 // The bundle copies the module's own properties (esbuild's __toESM): every namespace the
@@ -47,20 +94,35 @@ const vscode = new Proxy(
     extensions: anything(),
     Uri: anything(),
     l10n: anything(),
-    Disposable, EventEmitter, TreeItem, ThemeIcon, ThemeColor, MarkdownString, RelativePattern,
+    Disposable,
+    EventEmitter,
+    TreeItem,
+    ThemeIcon,
+    ThemeColor,
+    MarkdownString,
+    RelativePattern,
     TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
-    commands: new Proxy({
-      registerCommand: (id) => { registered.push(id); return new Disposable(); },
-    }, { get: (t, k) => (k in t ? t[k] : anything()) }),
-    workspace: new Proxy({
-      workspaceFolders: undefined,
-      onDidChangeConfiguration: event,
-      onDidChangeWorkspaceFolders: event,
-      getConfiguration: () => ({ get: (_k, d) => d, has: () => false, inspect: () => undefined, update: async () => undefined }),
-    }, { get: (t, k) => (k in t ? t[k] : anything()) }),
+    commands: new Proxy(
+      {
+        registerCommand: (id) => {
+          registered.push(id);
+          return new Disposable();
+        },
+      },
+      { get: (t, k) => (k in t ? t[k] : anything()) },
+    ),
+    workspace: new Proxy(
+      {
+        workspaceFolders: undefined,
+        onDidChangeConfiguration: event,
+        onDidChangeWorkspaceFolders: event,
+        getConfiguration: () => ({ get: (_k, d) => d, has: () => false, inspect: () => undefined, update: async () => undefined }),
+      },
+      { get: (t, k) => (k in t ? t[k] : anything()) },
+    ),
   },
   { get: (t, k) => (k in t ? t[k] : anything()) },
 );

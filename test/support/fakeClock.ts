@@ -8,7 +8,10 @@ import type { SchedulerClock } from '../../src/core/schedule';
 export class FakeClock implements SchedulerClock {
   private timers: { id: number; at: number; fn: () => void }[] = [];
   private ids = 0;
-  constructor(public t: number, private readonly settle: () => Promise<void>) {}
+  constructor(
+    public t: number,
+    private readonly settle: () => Promise<void>,
+  ) {}
   now(): Date {
     return new Date(this.t);
   }

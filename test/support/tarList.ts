@@ -19,7 +19,13 @@ export async function listTarGz(path: string): Promise<TarEntry[]> {
   for await (const e of ex) {
     const chunks: Buffer[] = [];
     for await (const c of e) chunks.push(c as Buffer);
-    out.push({ name: e.header.name, type: e.header.type ?? 'file', mode: e.header.mode ?? 0, mtime: e.header.mtime?.getTime() ?? 0, data: Buffer.concat(chunks) });
+    out.push({
+      name: e.header.name,
+      type: e.header.type ?? 'file',
+      mode: e.header.mode ?? 0,
+      mtime: e.header.mtime?.getTime() ?? 0,
+      data: Buffer.concat(chunks),
+    });
   }
   await done;
   return out;

@@ -15,7 +15,8 @@ const KINDS: BackupKind[] = ['database', 'config', 'volume'];
  */
 export async function backupCommand(ctx: CliContext, args: string[], volumes: string[]): Promise<ExitCode> {
   const kind = args[0] as BackupKind;
-  if (!KINDS.includes(kind) || args.length > 1) throw new UsageError(`backup needs one of: ${KINDS.join(', ')}.`, 'Example: lifeboat backup database --folder ~/sms');
+  if (!KINDS.includes(kind) || args.length > 1)
+    throw new UsageError(`backup needs one of: ${KINDS.join(', ')}.`, 'Example: lifeboat backup database --folder ~/sms');
   const opts = stackBackupOptions(ctx.settings, ctx.docker(), { logger: ctx.log, signal: ctx.signal, volumes });
   const paths = await stackBackup(opts)(kind);
   const depth = ctx.settings.verifyOnCreate;
@@ -24,7 +25,11 @@ export async function backupCommand(ctx: CliContext, args: string[], volumes: st
   for (const path of paths) {
     const v = depth === 'off' ? undefined : await verify(path, depth);
     const bytes = (await readManifest(path)).manifest?.file.bytes ?? 0;
-    const check = v ? (v.ok ? `verified (${v.depth})` : `FAILED verification (${v.depth}): ${v.problem}`) : 'not verified (lifeboat.verify.onCreate is off)';
+    const check = v
+      ? v.ok
+        ? `verified (${v.depth})`
+        : `FAILED verification (${v.depth}): ${v.problem}`
+      : 'not verified (lifeboat.verify.onCreate is off)';
     if (v && !v.ok) {
       failed = true;
       ctx.log.error(`${path}: ${check}`);

@@ -42,7 +42,11 @@ function print(ctx: CliContext, plan: RetentionPlan, dryRun: boolean): void {
   }
   for (const s of plan.series) {
     ctx.out(`${s.kind}${s.subject ? ` ${s.subject}` : ''}: ${describePolicy(s.policy)}`);
-    for (const d of s.decisions) ctx.out(`  ${d.keep ? 'keep  ' : dryRun ? 'would delete' : 'delete'}  ${d.entry.fileName}  (${d.reasons.join('; ')})`);
+    for (const d of s.decisions)
+      ctx.out(`  ${d.keep ? 'keep  ' : dryRun ? 'would delete' : 'delete'}  ${d.entry.fileName}  (${d.reasons.join('; ')})`);
   }
-  if (dryRun) ctx.out(`Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(plan.remove.reduce((a, e) => a + e.bytes, 0))}. Nothing was deleted (--dry-run).`);
+  if (dryRun)
+    ctx.out(
+      `Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(plan.remove.reduce((a, e) => a + e.bytes, 0))}. Nothing was deleted (--dry-run).`,
+    );
 }

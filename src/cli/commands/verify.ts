@@ -20,12 +20,15 @@ export async function verifyCommand(ctx: CliContext, files: string[], all: boole
   if (files.length) paths = files.map((f) => resolve(f));
   else {
     const entries = await listBackups(backupDir);
-    paths = (all ? entries : KINDS.map((k) => entries.find((e: BackupEntry) => e.kind === k)).filter((e): e is BackupEntry => !!e)).map((e) => e.path);
+    paths = (all ? entries : KINDS.map((k) => entries.find((e: BackupEntry) => e.kind === k)).filter((e): e is BackupEntry => !!e)).map(
+      (e) => e.path,
+    );
     if (paths.length === 0) throw new LifeboatError(`No backups in ${backupDir}.`, 'Make one with: lifeboat backup database');
   }
   // The test restore needs the database container; a quick check needs nothing but the file.
   let stack: Stack | undefined;
-  if (depth === 'full' && paths.some((p) => /\.(sql\.gz|dump)(\.(age|enc))?$/.test(p))) stack = await discoverStack(ctx.docker(), ctx.settings.discovery);
+  if (depth === 'full' && paths.some((p) => /\.(sql\.gz|dump)(\.(age|enc))?$/.test(p)))
+    stack = await discoverStack(ctx.docker(), ctx.settings.discovery);
   let failed = 0;
   const keys = fileKeys(ctx.settings.encryptionKeyFiles);
   for (const path of paths) {
@@ -35,11 +38,19 @@ export async function verifyCommand(ctx: CliContext, files: string[], all: boole
     } catch (err) {
       if (isCancelled(err) || !isKeyProblem(err)) throw err;
       const e = err as LifeboatError;
-      r = { path, depth, ok: false, checks: [] as string[], notes: [] as string[], problem: `not verified, the key does not open it: ${e.message}${e.hint ? ` ${e.hint}` : ''}` };
+      r = {
+        path,
+        depth,
+        ok: false,
+        checks: [] as string[],
+        notes: [] as string[],
+        problem: `not verified, the key does not open it: ${e.message}${e.hint ? ` ${e.hint}` : ''}`,
+      };
     }
     if (!r.ok) failed++;
     if (ctx.json) ctx.out(JSON.stringify({ path, ok: r.ok, depth: r.depth, checks: r.checks, notes: r.notes, problem: r.problem ?? null }));
-    else if (r.ok) ctx.out(`OK      ${path} (${r.depth}: ${r.checks.join('; ')})${r.notes.length ? ` [not checked: ${r.notes.join('; ')}]` : ''}`);
+    else if (r.ok)
+      ctx.out(`OK      ${path} (${r.depth}: ${r.checks.join('; ')})${r.notes.length ? ` [not checked: ${r.notes.join('; ')}]` : ''}`);
     if (!r.ok) {
       if (!ctx.json) ctx.out(`FAILED  ${path} (${r.depth}): ${r.problem}`);
       ctx.log.error(`${path} failed verification: ${r.problem}`);

@@ -8,7 +8,10 @@ export type GuardedType = 'file' | 'directory' | 'symlink' | 'link';
 
 /** Why an entry was refused; callers turn it into a LifeboatError with their own wording. */
 export class UnsafeEntry extends Error {
-  constructor(readonly entry: string, readonly reason: string) {
+  constructor(
+    readonly entry: string,
+    readonly reason: string,
+  ) {
     super(`"${shortName(entry)}" ${reason}`);
     this.name = 'UnsafeEntry';
   }
@@ -72,13 +75,20 @@ function tooLong(path: string, what: string): string | undefined {
 function tooDeep(parts: string[], what: string): string | undefined {
   if (parts.length > MAX_DEPTH) return `has a ${what} ${parts.length} levels deep, more than the ${MAX_DEPTH} Lifeboat restores`;
   const long = parts.find((p) => Buffer.byteLength(p) > MAX_NAME_BYTES);
-  if (long !== undefined) return `has a ${what} with a component of ${Buffer.byteLength(long)} bytes, longer than the ${MAX_NAME_BYTES} a file name can hold`;
+  if (long !== undefined)
+    return `has a ${what} with a component of ${Buffer.byteLength(long)} bytes, longer than the ${MAX_NAME_BYTES} a file name can hold`;
   return undefined;
 }
 
 /** tooLong, then tooDeep: the limits alone, for a path that is not split otherwise. */
 function pathLimit(path: string, what: string): string | undefined {
-  return tooLong(path, what) ?? tooDeep(path.split('/').filter((p) => p !== '' && p !== '.'), what);
+  return (
+    tooLong(path, what) ??
+    tooDeep(
+      path.split('/').filter((p) => p !== '' && p !== '.'),
+      what,
+    )
+  );
 }
 
 /**
@@ -142,7 +152,10 @@ export class ArchiveGuard {
     // Old tars mark a folder by the slash alone: GNU tar makes a folder of a file entry named
     // `a/`, tar-stream a file `a`. Both readings cannot be the archive's.
     if (type !== 'directory' && /\/\.?$/.test(name)) {
-      throw new UnsafeEntry(name, `is a ${type === 'file' ? 'file' : type === 'symlink' ? 'symbolic link' : 'hard link'} whose name ends in "/", which names a folder`);
+      throw new UnsafeEntry(
+        name,
+        `is a ${type === 'file' ? 'file' : type === 'symlink' ? 'symbolic link' : 'hard link'} whose name ends in "/", which names a folder`,
+      );
     }
     const comps = archivePathComponents(name);
     if (typeof comps === 'string') throw new UnsafeEntry(name, comps);
@@ -176,7 +189,7 @@ export class ArchiveGuard {
       target = linkname ?? '';
       walkedHere = this.checkSymlinkTarget(name, comps, target);
       if (this.walked.has(keyOf(path)) || walkedHere.includes(keyOf(path))) {
-        throw new UnsafeEntry(name, 'is a symbolic link on the path of another link\'s target, which it would redirect');
+        throw new UnsafeEntry(name, "is a symbolic link on the path of another link's target, which it would redirect");
       }
     } else if (type === 'link') {
       const limit = pathLimit(linkname ?? '', 'link target');
@@ -225,7 +238,10 @@ export class ArchiveGuard {
       if (i === parts.length - 1) return;
       const key = keyOf(stack.join('/'));
       if (this.known.get(key) === 'symlink') {
-        throw new UnsafeEntry(name, `is a symbolic link whose target "${shortName(target)}" goes through another link ("${shortName(stack.join('/'))}")`);
+        throw new UnsafeEntry(
+          name,
+          `is a symbolic link whose target "${shortName(target)}" goes through another link ("${shortName(stack.join('/'))}")`,
+        );
       }
       walked.push(key);
     });

@@ -7,8 +7,15 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
 import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, formatBytes, silentLogger,
-  OperationOptions, noProgress,
+  CancelledError,
+  LifeboatError,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  formatBytes,
+  silentLogger,
+  OperationOptions,
+  noProgress,
 } from '../common';
 import { PRIVATE_DIR, PRIVATE_FILE, readManifest } from '../store';
 import { BackupSource, KeyProvider, named, openBackupSource } from '../encryption';
@@ -146,7 +153,8 @@ async function stagingBudget(archivePath: string, cap: number): Promise<StagingB
   const perEntry = new Map<string, number>();
   for (const e of recorded as { path?: unknown; size?: unknown }[]) {
     // A manifest that cannot be read as sizes gives no limit of its own; the cap still holds.
-    if (typeof e?.path !== 'string' || typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) return { total: cap, source: 'cap' };
+    if (typeof e?.path !== 'string' || typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0)
+      return { total: cap, source: 'cap' };
     perEntry.set(e.path, e.size);
   }
   return { total: [...perEntry.values()].reduce((a, n) => a + n, 0), perEntry, source: 'manifest' };
@@ -178,7 +186,11 @@ class StagingWriter {
   private limitFor(rel: string, declared: number, archivePath: string): number {
     const recorded = this.budget.perEntry?.get(rel);
     if (this.budget.perEntry && recorded !== undefined && declared > recorded) {
-      throw tooLarge(archivePath, `the entry "${shortName(rel)}" holds ${formatBytes(declared)}, more than the ${formatBytes(recorded)} its manifest records`, this.budget);
+      throw tooLarge(
+        archivePath,
+        `the entry "${shortName(rel)}" holds ${formatBytes(declared)}, more than the ${formatBytes(recorded)} its manifest records`,
+        this.budget,
+      );
     }
     const left = this.budget.total - this.staged;
     if (declared > left) {
@@ -199,7 +211,14 @@ class StagingWriter {
       transform: (chunk: Buffer, _enc, done) => {
         seen += chunk.length;
         this.staged += chunk.length;
-        if (seen > limit) return done(tooLarge(archivePath, `the entry "${shortName(rel)}" holds more data than its header or the limit of ${formatBytes(limit)} allows`, this.budget));
+        if (seen > limit)
+          return done(
+            tooLarge(
+              archivePath,
+              `the entry "${shortName(rel)}" holds more data than its header or the limit of ${formatBytes(limit)} allows`,
+              this.budget,
+            ),
+          );
         done(null, chunk);
       },
     });
@@ -215,7 +234,15 @@ class StagingWriter {
     for (const rel of rels) await fs.mkdir(join(this.root, rel), { mode: PRIVATE_DIR });
   }
 
-  async file(rel: string, declared: number, archivePath: string, replaces: boolean, source: NodeJS.ReadableStream, mtime: Date, signal?: AbortSignal): Promise<string> {
+  async file(
+    rel: string,
+    declared: number,
+    archivePath: string,
+    replaces: boolean,
+    source: NodeJS.ReadableStream,
+    mtime: Date,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const limit = this.limitFor(rel, declared, archivePath);
     const abs = join(this.root, rel);
     // A replaced path may be hard-linked elsewhere in staging: unlink, never write through.
@@ -263,7 +290,13 @@ export interface Scanned {
  * (private, and removed after the review) are ever plaintext on disk. The source is closed at the
  * end unless `close` is false.
  */
-async function scanArchive(source: BackupSource, opts: OperationOptions, writer: StagingWriter | undefined, verb: 'extract' | 'list', close = true): Promise<Scanned> {
+async function scanArchive(
+  source: BackupSource,
+  opts: OperationOptions,
+  writer: StagingWriter | undefined,
+  verb: 'extract' | 'list',
+  close = true,
+): Promise<Scanned> {
   const archivePath = source.path;
   const progress = opts.progress ?? noProgress;
   const log = opts.logger ?? silentLogger;
@@ -308,7 +341,7 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
       const record: ArchiveEntry = {
         path: checked.path,
         type: checked.type,
-        size: checked.type === 'file' ? h.size ?? 0 : 0,
+        size: checked.type === 'file' ? (h.size ?? 0) : 0,
         mode: (h.mode ?? 0) & 0o7777,
         mtime: h.mtime ?? new Date(0),
         target: checked.target,
@@ -326,7 +359,8 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
       if (writer) await writer.parents(checked.newParents);
       switch (checked.type) {
         case 'file':
-          if (writer) record.sha256 = await writer.file(checked.path, record.size, archivePath, checked.existed, body!, record.mtime, opts.signal);
+          if (writer)
+            record.sha256 = await writer.file(checked.path, record.size, archivePath, checked.existed, body!, record.mtime, opts.signal);
           else {
             const hash = new HashStream();
             // The hash must be drained: a Transform with no reader stalls after 16 KiB.
@@ -353,7 +387,7 @@ async function scanArchive(source: BackupSource, opts: OperationOptions, writer:
     }
     writing = undefined;
     await feed;
-    writing = 'the folders\' modification times';
+    writing = "the folders' modification times";
     await writer?.finish();
   } catch (err) {
     extract.destroy();
@@ -377,7 +411,13 @@ function roundUp512(n: number): number {
   return Math.ceil(n / 512) * 512;
 }
 
-function explain(err: unknown, archivePath: string, verb: 'extract' | 'list', signal?: AbortSignal, staging?: { dir: string; entry: string }): Error {
+function explain(
+  err: unknown,
+  archivePath: string,
+  verb: 'extract' | 'list',
+  signal?: AbortSignal,
+  staging?: { dir: string; entry: string },
+): Error {
   if (signal?.aborted || err instanceof CancelledError) return new CancelledError();
   if (err instanceof UnsafeEntry) {
     return new LifeboatError(

@@ -105,7 +105,8 @@ function parseField(text: string, spec: FieldSpec, fail: (why: string) => never)
     if (extra !== undefined) fail(`"${item}" in the ${spec.name} field has two steps`);
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) fail(`the step "${stepText}" in the ${spec.name} field is not a positive number`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
+        fail(`the step "${stepText}" in the ${spec.name} field is not a positive number`);
       step = Number(stepText);
     }
     let lo: number;
@@ -114,7 +115,10 @@ function parseField(text: string, spec: FieldSpec, fail: (why: string) => never)
       lo = spec.min;
       hi = spec.name === 'day of week' ? 6 : spec.max;
     } else {
-      if (range === '') fail(`"${item}" in the ${spec.name} field has a step but nothing to step over: write "*${item}" for every ${stepText}${ordinal(Number(stepText))} ${spec.name}`);
+      if (range === '')
+        fail(
+          `"${item}" in the ${spec.name} field has a step but nothing to step over: write "*${item}" for every ${stepText}${ordinal(Number(stepText))} ${spec.name}`,
+        );
       const ends = range.split('-');
       if (ends.length > 2) fail(`"${range}" in the ${spec.name} field is not a range`);
       if (ends[0] === '') fail(`"${range}" in the ${spec.name} field: numbers cannot be negative (${spec.min}–${spec.max})`);
@@ -139,7 +143,10 @@ function value(text: string, spec: FieldSpec, fail: (why: string) => never): num
     n = Number(text);
   } else {
     const i = spec.names?.indexOf(text.toLowerCase() as never) ?? -1;
-    if (i < 0) fail(`"${text}" is not a valid ${spec.name}${spec.names ? ` (a number or ${spec.names[0].toUpperCase()}–${spec.names.at(-1)!.toUpperCase()})` : ''}`);
+    if (i < 0)
+      fail(
+        `"${text}" is not a valid ${spec.name}${spec.names ? ` (a number or ${spec.names[0].toUpperCase()}–${spec.names.at(-1)!.toUpperCase()})` : ''}`,
+      );
     n = i + (spec.name === 'month' ? 1 : 0);
   }
   if (n < spec.min || n > spec.max) fail(`${text} is out of range for the ${spec.name} (${spec.min}–${spec.max})`);
@@ -169,14 +176,23 @@ const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 function zoneFormat(zone: string): Intl.DateTimeFormat {
   let f = zoneFormats.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
     zoneFormats.set(zone, f);
   }
   return f;
 }
 
 function wallOf(t: Date, zone: CronZone): Wall {
-  if (zone === 'UTC') return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes() };
+  if (zone === 'UTC')
+    return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes() };
   if (zone === 'local') return { y: t.getFullYear(), mo: t.getMonth() + 1, d: t.getDate(), h: t.getHours(), mi: t.getMinutes() };
   const w: Wall = { y: 0, mo: 0, d: 0, h: 0, mi: 0 };
   for (const p of zoneFormat(zone).formatToParts(t)) {

@@ -19,7 +19,12 @@ export interface LifeboatErrorOptions {
 export class LifeboatError extends Error {
   readonly ui?: UiStep;
 
-  constructor(message: string, readonly hint?: string, readonly detail?: string, options?: LifeboatErrorOptions) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly detail?: string,
+    options?: LifeboatErrorOptions,
+  ) {
     // Only an error that has a cause gets the property, so `'cause' in err` says which ones do.
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'LifeboatError';
@@ -116,7 +121,7 @@ export function fsError(err: unknown, action: string, path: string): LifeboatErr
     case 'EROFS':
       return new LifeboatError(
         `Cannot ${action}: ${path} is not writable (${code}).`,
-        'Fix the folder\'s permissions or choose another folder in the setting lifeboat.backupDirectory.',
+        "Fix the folder's permissions or choose another folder in the setting lifeboat.backupDirectory.",
         undefined,
         { cause: err },
       );
@@ -129,6 +134,8 @@ export function fsError(err: unknown, action: string, path: string): LifeboatErr
         { cause: err },
       );
     default:
-      return new LifeboatError(`Cannot ${action} (${path}): ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
+      return new LifeboatError(`Cannot ${action} (${path}): ${(err as Error)?.message ?? String(err)}`, undefined, undefined, {
+        cause: err,
+      });
   }
 }

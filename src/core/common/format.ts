@@ -23,7 +23,10 @@ export function formatCountOf(n: number, singular: string, plural = `${singular}
 export function formatTime(t: Date | string, seconds = false): string {
   const d = typeof t === 'string' ? new Date(t) : t;
   if (Number.isNaN(d.getTime())) return String(t);
-  return `${d.toISOString().replace('T', ' ').slice(0, seconds ? 19 : 16)} UTC`;
+  return `${d
+    .toISOString()
+    .replace('T', ' ')
+    .slice(0, seconds ? 19 : 16)} UTC`;
 }
 
 export function formatBytes(bytes: number): string {
@@ -77,7 +80,14 @@ export function formatUntil(t: Date, now: Date = new Date()): string {
   return `in ${Math.round(hours / 24)} days`;
 }
 
-const RUN_TIME_PARTS: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const RUN_TIME_PARTS: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
 
 /** "Fri 27 Nov 02:00 UTC", in the schedule's own zone so it reads like the cron expression. */
 export function formatRunTime(t: Date, zone: CronZone): string {

@@ -3,9 +3,35 @@
 export { causeChain, causeLines } from './causeChain';
 export { nextRun, parseCron, previousRun } from './cron';
 export type { CronSchedule, CronZone } from './cron';
-export { CancelledError, ContainerNotRunningError, DamagedBackupError, DockerUnavailableError, LifeboatError, LockedError, SettingsError, fsError, isCancelled, isFsError, throwIfAborted } from './errors';
+export {
+  CancelledError,
+  ContainerNotRunningError,
+  DamagedBackupError,
+  DockerUnavailableError,
+  LifeboatError,
+  LockedError,
+  SettingsError,
+  fsError,
+  isCancelled,
+  isFsError,
+  throwIfAborted,
+} from './errors';
 export type { LifeboatErrorOptions, UiStep } from './errors';
-export { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatEstimate, formatRunTime, formatTime, formatUntil, formatWhen, freshness, freshnessSummary, shortenPaths } from './format';
+export {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatCountOf,
+  formatDuration,
+  formatEstimate,
+  formatRunTime,
+  formatTime,
+  formatUntil,
+  formatWhen,
+  freshness,
+  freshnessSummary,
+  shortenPaths,
+} from './format';
 export type { FreshnessSummary } from './format';
 export { silentLogger } from './logger';
 export type { Logger } from './logger';

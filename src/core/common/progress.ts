@@ -28,7 +28,11 @@ export function withDefaults<T extends OperationOptions>(opts: T): WithDefaults<
 
 /** "Encrypting x…" and "encrypting x" say the same: case, trailing dots and an ellipsis aside. */
 function sameWords(a: string, b: string): boolean {
-  const norm = (s: string) => s.replace(/[.…\s]+$/, '').trim().toLowerCase();
+  const norm = (s: string) =>
+    s
+      .replace(/[.…\s]+$/, '')
+      .trim()
+      .toLowerCase();
   return norm(a) === norm(b);
 }
 

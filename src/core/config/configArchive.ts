@@ -7,12 +7,30 @@ import * as tar from 'tar-stream';
 type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
 import { ArchiveGuard, UnsafeEntry } from '../archive';
 import {
-  AtomicFile, freeName, partialStream, ensurePrivateDir, acquireLock, WRITER_OPERATION,
-  sweepStalePartials, Manifest, KIND_FOLDERS, timestamp,
+  AtomicFile,
+  freeName,
+  partialStream,
+  ensurePrivateDir,
+  acquireLock,
+  WRITER_OPERATION,
+  sweepStalePartials,
+  Manifest,
+  KIND_FOLDERS,
+  timestamp,
 } from '../store';
 import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions,
-  WithDefaults, withDefaults, toolVersion, formatBytes, formatCount, formatCountOf,
+  CancelledError,
+  LifeboatError,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  OperationOptions,
+  WithDefaults,
+  withDefaults,
+  toolVersion,
+  formatBytes,
+  formatCount,
+  formatCountOf,
 } from '../common';
 import { withActualComposeFile } from '../stack';
 import { HashStream, ParallelGzip } from '../streams';
@@ -135,7 +153,9 @@ export async function archiveConfig(options: ConfigArchiveOptions): Promise<Conf
     const name = await freeName(dir, configArchiveName, opts.now ?? (() => new Date()), 'config archives');
     const finalPath = join(dir, name);
     file = new AtomicFile(finalPath);
-    log.info(`Archiving ${formatCountOf(plan.items.length, 'config entry', 'config entries')} (${formatBytes(plan.totalBytes)}) to ${finalPath}`);
+    log.info(
+      `Archiving ${formatCountOf(plan.items.length, 'config entry', 'config entries')} (${formatBytes(plan.totalBytes)}) to ${finalPath}`,
+    );
 
     const written = await writeArchive(plan, file.partial, opts);
     await file.commit();
@@ -154,8 +174,12 @@ export async function archiveConfig(options: ConfigArchiveOptions): Promise<Conf
       durationMs: Date.now() - started,
       verifications: [],
     };
-    await file.writeManifest(manifest, (err) => log.warn(`Config archive kept, but its manifest could not be written: ${(err as Error).message}`));
-    log.info(`Config archive complete: ${name} (${formatBytes(written.fileBytes)}, ${formatCountOf(written.entries.length, 'entry', 'entries')})`);
+    await file.writeManifest(manifest, (err) =>
+      log.warn(`Config archive kept, but its manifest could not be written: ${(err as Error).message}`),
+    );
+    log.info(
+      `Config archive complete: ${name} (${formatBytes(written.fileBytes)}, ${formatCountOf(written.entries.length, 'entry', 'entries')})`,
+    );
     return { path: finalPath, manifest, missing: plan.missing, skipped: plan.skipped };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -324,7 +348,11 @@ async function writeArchive(plan: Plan, partial: string, opts: WithDefaults<Conf
   let filesDone = 0;
   let bytesDone = 0;
   const report = (extra = 0) =>
-    progress({ phase: `Archiving config (${formatCount(filesDone)} of ${formatCountOf(plan.files, 'file')})`, bytes: bytesDone + extra, total: plan.totalBytes });
+    progress({
+      phase: `Archiving config (${formatCount(filesDone)} of ${formatCountOf(plan.files, 'file')})`,
+      bytes: bytesDone + extra,
+      total: plan.totalBytes,
+    });
   report();
   try {
     for (const item of plan.items) {
@@ -355,7 +383,9 @@ function explain(err: unknown, partial: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new CancelledError();
   if (err instanceof LifeboatError || err instanceof CancelledError) return err;
   if (isFsError(err)) return fsError(err, 'write the config archive', partial);
-  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
+  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, {
+    cause: err,
+  });
 }
 
 function entryDone(pack: tar.Pack, header: TarHeader): Promise<void> {
@@ -388,7 +418,10 @@ async function addEntry(pack: tar.Pack, item: Planned, report: (extra: number) =
     handle = await fs.open(item.abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new LifeboatError(`${item.rel} turned into a symbolic link while it was being archived.`, 'Retry when the files are not being changed.');
+      throw new LifeboatError(
+        `${item.rel} turned into a symbolic link while it was being archived.`,
+        'Retry when the files are not being changed.',
+      );
     }
     throw fsError(err, 'read the config file', item.abs);
   }
@@ -433,4 +466,3 @@ async function addEntry(pack: tar.Pack, item: Planned, report: (extra: number) =
 function wholeSeconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
-

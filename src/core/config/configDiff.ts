@@ -4,9 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { archivePathComponents } from '../archive';
 import type { ArchiveEntry } from '../archive';
-import {
-  CancelledError, LifeboatError, fsError, throwIfAborted, OperationOptions, noProgress,
-} from '../common';
+import { CancelledError, LifeboatError, fsError, throwIfAborted, OperationOptions, noProgress } from '../common';
 import { fsyncDir, fsyncPath, PRIVATE_FILE } from '../store';
 import { HashStream } from '../streams';
 
@@ -101,7 +99,9 @@ export async function applyFiles(
   for (const raw of paths) {
     const comps = archivePathComponents(raw);
     if (typeof comps === 'string' || comps.length === 0) {
-      throw new LifeboatError(`Refused to apply "${raw}": it ${typeof comps === 'string' ? comps : 'is empty'}; only paths inside the workspace are restored.`);
+      throw new LifeboatError(
+        `Refused to apply "${raw}": it ${typeof comps === 'string' ? comps : 'is empty'}; only paths inside the workspace are restored.`,
+      );
     }
     const entry = byPath.get(comps.join('/'));
     if (!entry || entry.type === 'directory') {
@@ -110,7 +110,10 @@ export async function applyFiles(
     const dest = await workspacePath(ws, entry.path);
     const st = await lstatOrUndefined(dest);
     if (st?.isDirectory()) {
-      throw new LifeboatError(`Refused to apply "${entry.path}": the workspace has a folder of that name, which a file would replace.`, 'Move the folder away first if the archived file should replace it.');
+      throw new LifeboatError(
+        `Refused to apply "${entry.path}": the workspace has a folder of that name, which a file would replace.`,
+        'Move the folder away first if the archived file should replace it.',
+      );
     }
     plan.push({ entry, dest });
   }
@@ -123,7 +126,9 @@ export async function applyFiles(
       applied.push(await applyOne(stagingDir, ws, entry, dest, opts.signal));
     } catch (err) {
       if (opts.signal?.aborted || err instanceof CancelledError) throw new CancelledError();
-      const done = applied.length ? ` ${applied.length} file(s) were applied before it: ${applied.map((a) => a.path).join(', ')}.` : ' No file was changed.';
+      const done = applied.length
+        ? ` ${applied.length} file(s) were applied before it: ${applied.map((a) => a.path).join(', ')}.`
+        : ' No file was changed.';
       const cause = err instanceof LifeboatError ? err.message : fsError(err, `restore ${entry.path}`, dest).message;
       throw new LifeboatError(`${cause}${done}`, 'Each replaced file was kept as a .bak next to it.');
     }
@@ -174,7 +179,10 @@ async function copyStaged(src: string, tmp: string, entry: ArchiveEntry, signal?
     await out.close().catch(() => undefined);
   }
   if (entry.sha256 && hash.digest() !== entry.sha256) {
-    throw new LifeboatError(`The staged copy of ${entry.path} no longer matches the archive (it was changed after extraction).`, 'Extract the archive again, then retry.');
+    throw new LifeboatError(
+      `The staged copy of ${entry.path} no longer matches the archive (it was changed after extraction).`,
+      'Extract the archive again, then retry.',
+    );
   }
   // Synced while still 0600 and readable; the archived mode (maybe read-only) comes last.
   await fsyncPath(tmp);
@@ -223,7 +231,9 @@ async function realWorkspace(workspace: string): Promise<string> {
 async function workspacePath(ws: string, rel: string): Promise<string> {
   const comps = archivePathComponents(rel);
   if (typeof comps === 'string' || comps.length === 0) {
-    throw new LifeboatError(`Refused "${rel}": it ${typeof comps === 'string' ? comps : 'is empty'}; only paths inside the workspace are restored.`);
+    throw new LifeboatError(
+      `Refused "${rel}": it ${typeof comps === 'string' ? comps : 'is empty'}; only paths inside the workspace are restored.`,
+    );
   }
   const dest = join(ws, ...comps);
   let probe = dirname(dest);

@@ -39,7 +39,8 @@ export class AgeDecrypt extends Transform {
   constructor(private readonly opts: AgeDecryptOptions) {
     super({ readableHighWaterMark: 4 * SEALED_CHUNK });
     if ('identities' in opts) {
-      if (opts.identities.length === 0) throw new CryptoError('bad-key', 'no age identities given', 'Choose an identity file made by `age-keygen`.');
+      if (opts.identities.length === 0)
+        throw new CryptoError('bad-key', 'no age identities given', 'Choose an identity file made by `age-keygen`.');
       this.identities = opts.identities.map((i) => (typeof i === 'string' ? parseAgeIdentity(i) : i));
     }
   }
@@ -111,12 +112,15 @@ export class AgeDecrypt extends Transform {
       fileKey = Buffer.from(this.opts.fileKey);
     } else if ('passphrase' in this.opts) {
       if (types[0] !== 'scrypt') {
-        throw wrongKeyError('This file was encrypted to age recipients (public keys), not with a passphrase: decrypt it with an identity file.');
+        throw wrongKeyError(
+          'This file was encrypted to age recipients (public keys), not with a passphrase: decrypt it with an identity file.',
+        );
       }
       fileKey = await unwrapScrypt(header.stanzas[0], this.opts.passphrase);
       if (!fileKey) throw wrongKeyError('The passphrase does not match. Check the key file or the passphrase you typed.');
     } else {
-      if (types[0] === 'scrypt') throw wrongKeyError('This file was encrypted with a passphrase, not to a recipient: decrypt it with the passphrase.');
+      if (types[0] === 'scrypt')
+        throw wrongKeyError('This file was encrypted with a passphrase, not to a recipient: decrypt it with the passphrase.');
       for (const stanza of header.stanzas) {
         if (stanza.type !== 'X25519') continue;
         for (const identity of this.identities) {

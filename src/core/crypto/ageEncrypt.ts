@@ -28,9 +28,11 @@ export class AgeEncrypt extends Transform {
   constructor(private readonly opts: AgeEncryptOptions) {
     super({ readableHighWaterMark: 4 * PLAIN_CHUNK });
     if ('passphrase' in opts) {
-      if (opts.passphrase.length === 0) throw new CryptoError('bad-key', 'the passphrase is empty', 'Choose a passphrase, or use a key file.');
+      if (opts.passphrase.length === 0)
+        throw new CryptoError('bad-key', 'the passphrase is empty', 'Choose a passphrase, or use a key file.');
     } else {
-      if (opts.recipients.length === 0) throw new CryptoError('bad-key', 'no age recipients given', 'Add at least one `age1…` recipient to the settings.');
+      if (opts.recipients.length === 0)
+        throw new CryptoError('bad-key', 'no age recipients given', 'Add at least one `age1…` recipient to the settings.');
       this.recipients = opts.recipients.map(parseAgeRecipient);
     }
   }
@@ -41,9 +43,10 @@ export class AgeEncrypt extends Transform {
 
   private async prepare(): Promise<void> {
     const fileKey = randomBytes(FILE_KEY_BYTES);
-    const stanzas = 'passphrase' in this.opts
-      ? [await wrapScrypt(fileKey, this.opts.passphrase, this.opts.workFactor ?? DEFAULT_SCRYPT_LOG_N)]
-      : this.recipients.map((r) => wrapX25519(fileKey, r));
+    const stanzas =
+      'passphrase' in this.opts
+        ? [await wrapScrypt(fileKey, this.opts.passphrase, this.opts.workFactor ?? DEFAULT_SCRYPT_LOG_N)]
+        : this.recipients.map((r) => wrapX25519(fileKey, r));
     const nonce = randomBytes(PAYLOAD_NONCE_BYTES);
     this.header = Buffer.concat([encodeAgeHeader(stanzas, fileKey), nonce]);
     this.key = payloadKey(fileKey, nonce);

@@ -36,7 +36,9 @@ export function notAgeError(): CryptoError {
 }
 
 function headerMac(fileKey: Uint8Array, macInput: Uint8Array): Buffer {
-  return createHmac('sha256', hkdfSha256(fileKey, Buffer.alloc(0), 'header')).update(macInput).digest();
+  return createHmac('sha256', hkdfSha256(fileKey, Buffer.alloc(0), 'header'))
+    .update(macInput)
+    .digest();
 }
 
 export function encodeAgeHeader(stanzas: AgeStanza[], fileKey: Uint8Array): Buffer {
@@ -64,7 +66,11 @@ export function checkAgePrefix(head: Buffer): void {
   if (head.subarray(0, n).equals(INTRO.subarray(0, n))) return;
   const a = Math.min(head.length, ARMOR.length);
   if (a > 0 && head.subarray(0, a).equals(ARMOR.subarray(0, a))) {
-    throw new CryptoError('unsupported', 'ASCII-armored age files are not supported', 'Convert it with `age -d` and re-encrypt without `-a`.');
+    throw new CryptoError(
+      'unsupported',
+      'ASCII-armored age files are not supported',
+      'Convert it with `age -d` and re-encrypt without `-a`.',
+    );
   }
   throw notAgeError();
 }
@@ -82,7 +88,12 @@ export function parseAgeHeader(buf: Buffer, ended: boolean): AgeHeader | undefin
   const macAt = buf.indexOf(MAC_LINE);
   const eol = macAt < 0 ? -1 : buf.indexOf(0x0a, macAt + MAC_LINE.length);
   if (eol < 0) {
-    if (buf.length > MAX_HEADER_BYTES) throw new CryptoError('unsupported', 'the age header is larger than 1 MiB', 'This is not a file Lifeboat or the age CLI would write.');
+    if (buf.length > MAX_HEADER_BYTES)
+      throw new CryptoError(
+        'unsupported',
+        'the age header is larger than 1 MiB',
+        'This is not a file Lifeboat or the age CLI would write.',
+      );
     if (ended) throw buf.length < INTRO.length ? notAgeError() : truncatedError('the file ends inside its age header');
     return undefined;
   }

@@ -77,7 +77,11 @@ export function parseAgeIdentityFile(text: string, source = 'the identity file')
     }
   }
   if (identities.length === 0) {
-    throw new CryptoError('bad-key', `${source} holds no age identity`, 'Create one with `age-keygen -o key.txt` and point Lifeboat at it.');
+    throw new CryptoError(
+      'bad-key',
+      `${source} holds no age identity`,
+      'Create one with `age-keygen -o key.txt` and point Lifeboat at it.',
+    );
   }
   return identities;
 }
@@ -89,7 +93,10 @@ export function parseAgeIdentityFile(text: string, source = 'the identity file')
  */
 export function ageKeyFingerprint(key: { passphrase: unknown } | { recipients: readonly string[] }): string {
   if ('passphrase' in key) return 'scrypt';
-  return [...new Set(key.recipients.map((r) => r.trim()))].sort().map((r) => `X25519:${r}`).join(',');
+  return [...new Set(key.recipients.map((r) => r.trim()))]
+    .sort()
+    .map((r) => `X25519:${r}`)
+    .join(',');
 }
 
 /** A short stable id for one public recipient, where the full `age1…` string is too long. */

@@ -26,7 +26,8 @@ export function wrapX25519(fileKey: Uint8Array, recipient: Uint8Array): AgeStanz
   const { privateKey } = generateKeyPairSync('x25519');
   const share = rawPublicKey(privateKey);
   const shared = x25519(privateKey, recipient);
-  if (!shared) throw new CryptoError('bad-key', 'the age recipient is not a usable X25519 public key', 'Use a recipient printed by `age-keygen`.');
+  if (!shared)
+    throw new CryptoError('bad-key', 'the age recipient is not a usable X25519 public key', 'Use a recipient printed by `age-keygen`.');
   const key = hkdfSha256(shared, Buffer.concat([share, recipient]), X25519_INFO);
   return { type: 'X25519', args: [encodeBase64NoPad(share)], body: sealChaCha(key, ZERO_NONCE, fileKey) };
 }

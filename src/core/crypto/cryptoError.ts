@@ -8,7 +8,12 @@ import { LifeboatError, type LifeboatErrorOptions } from '../common';
 export type CryptoErrorCode = 'wrong-key' | 'truncated' | 'tampered' | 'not-encrypted' | 'unsupported' | 'bad-key';
 
 export class CryptoError extends LifeboatError {
-  constructor(readonly code: CryptoErrorCode, message: string, hint?: string, options?: LifeboatErrorOptions) {
+  constructor(
+    readonly code: CryptoErrorCode,
+    message: string,
+    hint?: string,
+    options?: LifeboatErrorOptions,
+  ) {
     super(message, hint, undefined, options);
     this.name = 'CryptoError';
   }

@@ -4,7 +4,13 @@ export type { AgeEncryptOptions } from './ageEncrypt';
 export { AgeDecrypt } from './ageDecrypt';
 export type { AgeDecryptOptions } from './ageDecrypt';
 export {
-  generateAgeKeyPair, parseAgeRecipient, parseAgeIdentity, parseAgeIdentityFile, ageRecipientOf, ageKeyFingerprint, recipientShortId,
+  generateAgeKeyPair,
+  parseAgeRecipient,
+  parseAgeIdentity,
+  parseAgeIdentityFile,
+  ageRecipientOf,
+  ageKeyFingerprint,
+  recipientShortId,
 } from './ageKeys';
 export type { AgeKeyPair, X25519Identity } from './ageKeys';
 export { DEFAULT_SCRYPT_LOG_N, MAX_SCRYPT_LOG_N } from './ageStanzas';

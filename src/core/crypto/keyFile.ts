@@ -15,14 +15,23 @@ export async function readKeyFile(path: string): Promise<Buffer> {
     handle = await fs.open(path, constants.O_RDONLY);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LifeboatError(`The key file ${path} does not exist.`, 'Create it (e.g. `openssl rand -base64 32 > key && chmod 600 key`) or choose another key file.');
-    if (code === 'EACCES' || code === 'EPERM') throw new LifeboatError(`The key file ${path} is not readable by this user (${code}).`, `Make it readable by you only: \`chmod 600 ${path}\` as its owner.`);
+    if (code === 'ENOENT')
+      throw new LifeboatError(
+        `The key file ${path} does not exist.`,
+        'Create it (e.g. `openssl rand -base64 32 > key && chmod 600 key`) or choose another key file.',
+      );
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new LifeboatError(
+        `The key file ${path} is not readable by this user (${code}).`,
+        `Make it readable by you only: \`chmod 600 ${path}\` as its owner.`,
+      );
     throw new LifeboatError(`Cannot read the key file ${path}: ${(err as Error).message}`, undefined, undefined, { cause: err });
   }
   try {
     // fstat on the open handle: the mode checked is the mode of the file actually read.
     const st = await handle.stat();
-    if (!st.isFile()) throw new LifeboatError(`The key file ${path} is not a regular file.`, 'Point Lifeboat at the file that holds the key.');
+    if (!st.isFile())
+      throw new LifeboatError(`The key file ${path} is not a regular file.`, 'Point Lifeboat at the file that holds the key.');
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
       throw new LifeboatError(
         `The key file ${path} is readable or writable by other users (mode ${(st.mode & 0o777).toString(8).padStart(3, '0')}).`,

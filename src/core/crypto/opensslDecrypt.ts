@@ -2,7 +2,14 @@ import { createDecipheriv, Decipher } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { CryptoError, truncatedError } from './cryptoError';
 import {
-  checkPbkdf2Iterations, deriveOpensslKeyIv, KeyIv, OPENSSL_DEFAULT_ITERATIONS, OPENSSL_HEADER_BYTES, OPENSSL_MAGIC, OpensslKdf, passphraseBytes,
+  checkPbkdf2Iterations,
+  deriveOpensslKeyIv,
+  KeyIv,
+  OPENSSL_DEFAULT_ITERATIONS,
+  OPENSSL_HEADER_BYTES,
+  OPENSSL_MAGIC,
+  OpensslKdf,
+  passphraseBytes,
 } from './opensslKdf';
 import { looksLikePlaintext } from './plaintextSniff';
 
@@ -56,7 +63,8 @@ export class OpensslDecrypt extends Transform {
 
   constructor(private readonly opts: OpensslDecryptOptions) {
     super();
-    if (opts.passphrase.length === 0) throw new CryptoError('bad-key', 'the passphrase is empty', 'Give the passphrase the file was encrypted with.');
+    if (opts.passphrase.length === 0)
+      throw new CryptoError('bad-key', 'the passphrase is empty', 'Give the passphrase the file was encrypted with.');
     if (opts.iterations !== undefined) checkPbkdf2Iterations(opts.iterations, 'asked for');
     this.detected = opts.keyProven === true;
   }

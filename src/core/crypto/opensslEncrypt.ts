@@ -1,7 +1,14 @@
 import { Cipher, createCipheriv, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { CryptoError } from './cryptoError';
-import { OPENSSL_DEFAULT_ITERATIONS, OPENSSL_MAGIC, OPENSSL_SALT_BYTES, checkPbkdf2Iterations, opensslPbkdf2, passphraseBytes } from './opensslKdf';
+import {
+  OPENSSL_DEFAULT_ITERATIONS,
+  OPENSSL_MAGIC,
+  OPENSSL_SALT_BYTES,
+  checkPbkdf2Iterations,
+  opensslPbkdf2,
+  passphraseBytes,
+} from './opensslKdf';
 
 export interface OpensslEncryptOptions {
   passphrase: string | Uint8Array;
@@ -23,7 +30,8 @@ export class OpensslEncrypt extends Transform {
   constructor(opts: OpensslEncryptOptions) {
     // Checked before super(): it schedules _construct, which would derive a key from what the
     // constructor then refused, and fail again where nobody listens.
-    if (opts.passphrase.length === 0) throw new CryptoError('bad-key', 'the passphrase is empty', 'Choose a passphrase, or use a key file.');
+    if (opts.passphrase.length === 0)
+      throw new CryptoError('bad-key', 'the passphrase is empty', 'Choose a passphrase, or use a key file.');
     checkPbkdf2Iterations(opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS, 'asked for');
     super();
     this.opts = opts;

@@ -66,7 +66,12 @@ export function opensslPbkdf2(passphrase: Uint8Array, salt: Uint8Array, iteratio
   });
 }
 
-export async function deriveOpensslKeyIv(kdf: OpensslKdf, passphrase: Uint8Array, salt: Uint8Array, iterations = OPENSSL_DEFAULT_ITERATIONS): Promise<KeyIv> {
+export async function deriveOpensslKeyIv(
+  kdf: OpensslKdf,
+  passphrase: Uint8Array,
+  salt: Uint8Array,
+  iterations = OPENSSL_DEFAULT_ITERATIONS,
+): Promise<KeyIv> {
   return kdf === 'pbkdf2' ? opensslPbkdf2(passphrase, salt, iterations) : evpBytesToKey(kdf, passphrase, salt);
 }
 

@@ -57,7 +57,10 @@ export async function customDumpFacts(target: LoadTarget, source: BackupSource, 
   const exitCode = await run.exitCode();
   const toc = Buffer.concat(chunks).toString('utf8');
   if (exitCode !== 0) {
-    throw new LifeboatError(`pg_restore cannot read ${path}: ${run.stderr.text().split('\n').filter(Boolean).at(-1) ?? `exit code ${exitCode}`}`, 'The archive is damaged, or was made by a newer pg_dump than this server has. The live database was not touched.');
+    throw new LifeboatError(
+      `pg_restore cannot read ${path}: ${run.stderr.text().split('\n').filter(Boolean).at(-1) ?? `exit code ${exitCode}`}`,
+      'The archive is damaged, or was made by a newer pg_dump than this server has. The live database was not touched.',
+    );
   }
   const facts: DumpFacts = { looksLikeDump: true, complete: true, tables: {}, copies: [], alembicHeads: [], bytes: 0 };
   facts.serverVersion = toc.match(/Dumped from database version: (.+)/)?.[1]?.trim();
@@ -70,7 +73,11 @@ export async function customDumpFacts(target: LoadTarget, source: BackupSource, 
  * Loads a custom-format archive into a new database with pg_restore, stopping at the first
  * error inside one transaction: the `-Fc` counterpart of the plain-SQL psql load.
  */
-export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, source: BackupSource, opts: OperationOptions = {}): Promise<{ fileSha256: string }> {
+export async function loadCustomDumpIntoNewDatabase(
+  target: LoadTarget,
+  source: BackupSource,
+  opts: OperationOptions = {},
+): Promise<{ fileSha256: string }> {
   const { path: file, fileBytes } = source;
   const progress = opts.progress ?? noProgress;
   const admin = { container: target.container, user: target.user, database: await maintenanceDatabase({ ...target }) };
@@ -101,7 +108,11 @@ export async function loadCustomDumpIntoNewDatabase(target: LoadTarget, source: 
   if (exitCode !== 0) {
     const stderr = run.stderr.text();
     const first = stderr.split('\n').find((l) => /error/i.test(l)) ?? `exit code ${exitCode}`;
-    throw new LifeboatError(`The backup does not restore cleanly (pg_restore exit code ${exitCode}): ${first.trim()}`, 'The live database was not touched. See the Lifeboat log.', stderr);
+    throw new LifeboatError(
+      `The backup does not restore cleanly (pg_restore exit code ${exitCode}): ${first.trim()}`,
+      'The live database was not touched. See the Lifeboat log.',
+      stderr,
+    );
   }
   return { fileSha256: hash.digest() };
 }

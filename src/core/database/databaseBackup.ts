@@ -3,15 +3,33 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  AtomicFile, freeName, partialStream, ensurePrivateDir, acquireLock, WRITER_OPERATION,
-  sweepStalePartials, Manifest, KIND_FOLDERS, backupPrefix, databaseBackupName,
+  AtomicFile,
+  freeName,
+  partialStream,
+  ensurePrivateDir,
+  acquireLock,
+  WRITER_OPERATION,
+  sweepStalePartials,
+  Manifest,
+  KIND_FOLDERS,
+  backupPrefix,
+  databaseBackupName,
   assertRoomForBackup,
 } from '../store';
 import { isEngineDown, toEngineError, RunningExec, runExec, startExec } from '../docker';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
 import {
-  CancelledError, ContainerNotRunningError, LifeboatError, fsError, isFsError, throwIfAborted,
-  Logger, OperationOptions, WithDefaults, withDefaults, toolVersion,
+  CancelledError,
+  ContainerNotRunningError,
+  LifeboatError,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  Logger,
+  OperationOptions,
+  WithDefaults,
+  withDefaults,
+  toolVersion,
 } from '../common';
 import { HashStream, ParallelGzip } from '../streams';
 import { NoStackError, type Stack } from '../stack';
@@ -100,11 +118,9 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
     info = await container.inspect();
   } catch (err) {
     if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
-      throw new NoStackError(
-        `The database container ${stack.db.name} no longer exists.`,
-        'Start the stack with `docker compose up -d`.',
-        { ui: 'refresh-backups' },
-      );
+      throw new NoStackError(`The database container ${stack.db.name} no longer exists.`, 'Start the stack with `docker compose up -d`.', {
+        ui: 'refresh-backups',
+      });
     }
     throw toEngineError(err);
   }
@@ -124,7 +140,12 @@ interface Dumped {
   fileSha256: string;
 }
 
-async function dumpToFile(container: Docker.Container, stack: Stack, partial: string, opts: WithDefaults<DatabaseBackupOptions>): Promise<Dumped> {
+async function dumpToFile(
+  container: Docker.Container,
+  stack: Stack,
+  partial: string,
+  opts: WithDefaults<DatabaseBackupOptions>,
+): Promise<Dumped> {
   const { logger: log, progress } = opts;
   // A unique application name lets a cancel find and end exactly this pg_dump's session.
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
@@ -185,7 +206,15 @@ async function stopDump(container: Docker.Container, stack: Stack, appName: stri
   try {
     await runExec(container, {
       argv: [
-        'psql', '--no-password', '-X', '-At', '-U', stack.db.user, '-d', stack.db.database, '-c',
+        'psql',
+        '--no-password',
+        '-X',
+        '-At',
+        '-U',
+        stack.db.user,
+        '-d',
+        stack.db.database,
+        '-c',
         // appName is our own hex token, never user input.
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${appName}'`,
       ],
@@ -238,7 +267,12 @@ async function explainFailure(
   if (isFsError(err)) return fsError(err, 'write the backup', dirname(partial));
   if (!(await stillRunning(container))) return containerStopped(stack);
   if (err instanceof LifeboatError) return err;
-  return new LifeboatError(`The dump stream failed: ${(err as Error).message}`, "See the log for pg_dump's output, then retry.", undefined, { cause: err });
+  return new LifeboatError(
+    `The dump stream failed: ${(err as Error).message}`,
+    "See the log for pg_dump's output, then retry.",
+    undefined,
+    { cause: err },
+  );
 }
 
 function containerStopped(stack: Stack): LifeboatError {
@@ -250,7 +284,10 @@ function containerStopped(stack: Stack): LifeboatError {
 
 async function pgDumpFailed(exitCode: number, stderr: string, container: Docker.Container, stack: Stack): Promise<Error> {
   if (!(await stillRunningAfterKill(container, exitCode))) return containerStopped(stack);
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines.find((l) => /error|fatal/i.test(l)) ?? lines.at(-1) ?? 'no error output';
   let hint = "See the Lifeboat log for pg_dump's full output.";
   if (/database ".*" does not exist/.test(stderr)) {
@@ -258,7 +295,8 @@ async function pgDumpFailed(exitCode: number, stderr: string, container: Docker.
   } else if (/role ".*" does not exist/.test(stderr)) {
     hint = `Check the database user (setting lifeboat.database.user; empty means the container's POSTGRES_USER). Tried "${stack.db.user}".`;
   } else if (/password authentication failed|no password supplied/.test(stderr)) {
-    hint = 'pg_dump runs inside the container over its local socket; the server must allow that user locally (trust or peer in pg_hba.conf).';
+    hint =
+      'pg_dump runs inside the container over its local socket; the server must allow that user locally (trust or peer in pg_hba.conf).';
   } else if (/terminating connection|server closed the connection/.test(stderr)) {
     hint = "The server ended pg_dump's session (a restart or an administrator). Retry when the database is up.";
   }

@@ -1,7 +1,13 @@
 import type Docker from 'dockerode';
 import {
-  MigrationResult, detectAlembic, runMigration, startContainers, stopContainers, HealthResult,
-  HealthSpec, waitForHealthy,
+  MigrationResult,
+  detectAlembic,
+  runMigration,
+  startContainers,
+  stopContainers,
+  HealthResult,
+  HealthSpec,
+  waitForHealthy,
 } from '../stack';
 import type { Stack } from '../stack';
 import { BackupSource, KeyProvider, openBackupSource } from '../encryption';
@@ -10,13 +16,17 @@ import { DumpCheck, DumpHead, checkServerVersion, peekDump, validateDump } from 
 import { readManifest, recordVerification, acquireLock } from '../store';
 import { CryptoError } from '../crypto';
 import {
-  CancelledError, DamagedBackupError, LifeboatError, throwIfAborted, Logger, OperationOptions,
-  WithDefaults, withDefaults, formatCount,
+  CancelledError,
+  DamagedBackupError,
+  LifeboatError,
+  throwIfAborted,
+  Logger,
+  OperationOptions,
+  WithDefaults,
+  withDefaults,
+  formatCount,
 } from '../common';
-import {
-  PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts, OtherSession,
-  otherSessions,
-} from '../postgres';
+import { PsqlTarget, estimatedRowCounts, psql, serverVersion, tableRowCounts, OtherSession, otherSessions } from '../postgres';
 import { createScratchDatabase, dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
 import { sideName, swapDatabases } from './databaseSwap';
 
@@ -84,12 +94,18 @@ export async function restoreDatabase(docker: Docker, stack: Stack, options: Res
  * manifest, so the Backups view stops showing it as verified and pickers offer it last.
  */
 async function recordRefusal(file: string, err: unknown, log: Logger, at: Date): Promise<void> {
-  const damaged = err instanceof DamagedBackupError || (err instanceof CryptoError && (err.code === 'tampered' || err.code === 'truncated'));
+  const damaged =
+    err instanceof DamagedBackupError || (err instanceof CryptoError && (err.code === 'tampered' || err.code === 'truncated'));
   if (!damaged) return;
   const { manifest } = await readManifest(file);
   if (!manifest) return; // Nothing claims it is good; the error says what is wrong.
   try {
-    await recordVerification(file, manifest, { at: at.toISOString(), depth: 'full', ok: false, detail: `restore refused: ${(err as Error).message}` });
+    await recordVerification(file, manifest, {
+      at: at.toISOString(),
+      depth: 'full',
+      ok: false,
+      detail: `restore refused: ${(err as Error).message}`,
+    });
   } catch (e) {
     log.warn(`Could not record the failed check in the manifest of ${file}: ${(e as Error).message}`);
   }
@@ -129,9 +145,17 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
       : await loadDumpIntoNewDatabase(into, source, opts, await created);
     if ('via' in loaded) log.info(`Dry run loaded through ${loaded.via}.`);
     validateDump(opts.file, loaded.facts, loaded.fileSha256, head.manifest);
-    const check: DumpCheck = { path: opts.file, facts: loaded.facts, fileBytes: head.fileBytes, fileSha256: loaded.fileSha256, manifest: head.manifest, notes: head.notes };
+    const check: DumpCheck = {
+      path: opts.file,
+      facts: loaded.facts,
+      fileBytes: head.fileBytes,
+      fileSha256: loaded.fileSha256,
+      manifest: head.manifest,
+      notes: head.notes,
+    };
     progress({ phase: 'Comparing row counts' });
-    const restored = ('serverCounts' in loaded && loaded.serverCounts) || (await tableRowCounts({ ...target, database: scratch }, opts.signal));
+    const restored =
+      ('serverCounts' in loaded && loaded.serverCounts) || (await tableRowCounts({ ...target, database: scratch }, opts.signal));
     const [liveTables, liveAlembicHead] = await liveInfo;
     // A custom archive carries no row counts of its own: its manifest's, when it has one, are the proof.
     compareCounts(custom ? (head.manifest?.tables ?? restored) : check.facts.tables, restored, check.manifest?.tables);
@@ -261,11 +285,17 @@ async function alembicHead(target: PsqlTarget): Promise<string[] | undefined> {
 function compareCounts(inDump: Record<string, number>, restored: Record<string, number>, inManifest?: Record<string, number>): void {
   const diffs: string[] = [];
   for (const [table, n] of Object.entries(inDump)) {
-    if (restored[table] !== n) diffs.push(`${table}: ${formatCount(n)} in the dump, ${restored[table] === undefined ? 'missing' : formatCount(restored[table])} restored`);
+    if (restored[table] !== n)
+      diffs.push(
+        `${table}: ${formatCount(n)} in the dump, ${restored[table] === undefined ? 'missing' : formatCount(restored[table])} restored`,
+      );
   }
   if (inManifest) {
     for (const [table, n] of Object.entries(inManifest)) {
-      if (inDump[table] !== n) diffs.push(`${table}: ${formatCount(n)} recorded at backup time, ${inDump[table] === undefined ? 'missing' : formatCount(inDump[table])} in the file`);
+      if (inDump[table] !== n)
+        diffs.push(
+          `${table}: ${formatCount(n)} recorded at backup time, ${inDump[table] === undefined ? 'missing' : formatCount(inDump[table])} in the file`,
+        );
     }
   }
   if (diffs.length) {
@@ -292,7 +322,12 @@ export interface UndoOptions extends OperationOptions {
  * pre-restore name of its own, so an undo can itself be undone. App containers are stopped
  * around the swap and started again whatever happens.
  */
-export async function undoRestore(docker: Docker, stack: Stack, preRestore: string, options: UndoOptions): Promise<{ aside: string; health?: HealthResult }> {
+export async function undoRestore(
+  docker: Docker,
+  stack: Stack,
+  preRestore: string,
+  options: UndoOptions,
+): Promise<{ aside: string; health?: HealthResult }> {
   const opts = withDefaults(options);
   const { logger: log, progress } = opts;
   const live = stack.db.database;

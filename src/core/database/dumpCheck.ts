@@ -5,10 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackupSource, named } from '../encryption';
 import { CryptoError } from '../crypto';
 import { DumpFacts, DumpScanStream, majorVersion } from './dumpScanner';
-import {
-  CancelledError, DamagedBackupError, LifeboatError, fsError, isFsError, OperationOptions,
-  noProgress,
-} from '../common';
+import { CancelledError, DamagedBackupError, LifeboatError, fsError, isFsError, OperationOptions, noProgress } from '../common';
 import { HashStream, inflater } from '../streams';
 import { Manifest, contentSha256, readManifest } from '../store';
 
@@ -76,7 +73,10 @@ export function validateDump(path: string, facts: DumpFacts, fileSha256: string,
     );
   }
   if (!facts.looksLikeDump) {
-    throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
+    throw new LifeboatError(
+      `${path} holds gzip data, but not a pg_dump SQL script.`,
+      'Choose a database backup (.sql.gz made by pg_dump).',
+    );
   }
   if (facts.unterminatedCopy || !facts.complete) {
     throw new DamagedBackupError(
@@ -115,10 +115,14 @@ export async function peekDump(source: BackupSource, opts: OperationOptions = {}
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     // A truncated file shows up in the full read; here only the head matters.
-    if (!enough.signal.aborted && (err instanceof CryptoError || !/unexpected end of file/.test((err as Error).message ?? ''))) throw gzipProblem(err, path);
+    if (!enough.signal.aborted && (err instanceof CryptoError || !/unexpected end of file/.test((err as Error).message ?? '')))
+      throw gzipProblem(err, path);
   }
   if (!scan.facts.looksLikeDump) {
-    throw new LifeboatError(`${path} holds gzip data, but not a pg_dump SQL script.`, 'Choose a database backup (.sql.gz made by pg_dump).');
+    throw new LifeboatError(
+      `${path} holds gzip data, but not a pg_dump SQL script.`,
+      'Choose a database backup (.sql.gz made by pg_dump).',
+    );
   }
   return { facts: scan.facts, fileBytes, manifest, notes };
 }
@@ -140,10 +144,20 @@ export function gzipProblem(err: unknown, path: string): Error {
   if (err instanceof CryptoError) return named(err, basename(path));
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'Z_DATA_ERROR' || /incorrect header check/.test(e.message ?? '')) {
-    return new LifeboatError(`${path} is not a gzip file, or is corrupt (${e.message}).`, 'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.', undefined, { cause: err });
+    return new LifeboatError(
+      `${path} is not a gzip file, or is corrupt (${e.message}).`,
+      'Choose a .sql.gz made by Lifeboat or by `pg_dump | gzip`.',
+      undefined,
+      { cause: err },
+    );
   }
   if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/.test(e.message ?? '')) {
-    return new LifeboatError(`${path} is truncated: its gzip stream ends early.`, 'The file was cut off (a full disk or an interrupted copy). Use another backup.', undefined, { cause: err });
+    return new LifeboatError(
+      `${path} is truncated: its gzip stream ends early.`,
+      'The file was cut off (a full disk or an interrupted copy). Use another backup.',
+      undefined,
+      { cause: err },
+    );
   }
   if (isFsError(err)) return fsError(err, 'read the backup', path);
   return err instanceof Error ? err : new Error(String(err));

@@ -71,7 +71,8 @@ export class DumpScanner {
       this.take(chunk, pos, end);
       if (nl === -1) {
         // Keep only our own copy of the partial line: the caller may reuse its buffer.
-        if (this.prefix.length > 1 || (this.prefix.length === 1 && this.prefix[0].buffer === chunk.buffer)) this.prefix = [Buffer.concat(this.prefix)];
+        if (this.prefix.length > 1 || (this.prefix.length === 1 && this.prefix[0].buffer === chunk.buffer))
+          this.prefix = [Buffer.concat(this.prefix)];
         return;
       }
       this.endLine();
@@ -92,7 +93,10 @@ export class DumpScanner {
     }
     if (to > from) {
       const rest = chunk.subarray(from, to);
-      this.tail = rest.length >= TAIL_LIMIT ? Buffer.from(rest.subarray(rest.length - TAIL_LIMIT)) : Buffer.concat([this.tail, rest]).subarray(-TAIL_LIMIT);
+      this.tail =
+        rest.length >= TAIL_LIMIT
+          ? Buffer.from(rest.subarray(rest.length - TAIL_LIMIT))
+          : Buffer.concat([this.tail, rest]).subarray(-TAIL_LIMIT);
     }
   }
 

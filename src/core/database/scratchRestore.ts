@@ -3,16 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { BackupSource } from '../encryption';
 import {
-  countsFromTags, CopyTagCollector, connectDirect, PgConnectionLost, PgServerError,
-  IncompleteScriptError, UnsupportedScriptError, WireScriptSink, PsqlTarget, maintenanceDatabase,
+  countsFromTags,
+  CopyTagCollector,
+  connectDirect,
+  PgConnectionLost,
+  PgServerError,
+  IncompleteScriptError,
+  UnsupportedScriptError,
+  WireScriptSink,
+  PsqlTarget,
+  maintenanceDatabase,
   psql,
 } from '../postgres';
 import { gzipProblem } from './dumpCheck';
 import { DumpFacts, DumpScanStream } from './dumpScanner';
 import { HashStream, inflater } from '../streams';
-import {
-  CancelledError, LifeboatError, OperationOptions, WithDefaults, withDefaults,
-} from '../common';
+import { CancelledError, LifeboatError, OperationOptions, WithDefaults, withDefaults } from '../common';
 import { RunningExec, startExec } from '../docker';
 
 export interface LoadTarget {
@@ -57,10 +63,23 @@ export async function loadDumpIntoNewDatabase(
   const log = opts.logger;
   const appName = `lifeboat_${randomBytes(6).toString('hex')}`;
   if (target.transport !== 'exec') {
-    const direct = await connectDirect({ container: target.container, user: target.user, database: target.database, applicationName: appName });
+    const direct = await connectDirect({
+      container: target.container,
+      user: target.user,
+      database: target.database,
+      applicationName: appName,
+    });
     if (direct.conn) {
       try {
-        return await loadThrough(new WireScriptSink(direct.conn), `a direct connection to ${direct.via}`, target, source, opts, admin, appName);
+        return await loadThrough(
+          new WireScriptSink(direct.conn),
+          `a direct connection to ${direct.via}`,
+          target,
+          source,
+          opts,
+          admin,
+          appName,
+        );
       } catch (err) {
         // Only what psql alone understands goes back to psql; the direct session rolled it all back.
         if (!(err instanceof UnsupportedScriptError)) throw err;
@@ -75,7 +94,20 @@ export async function loadDumpIntoNewDatabase(
     target.container,
     {
       // Not quiet: the `COPY n` tags on stdout are the server's own row counts.
-      argv: ['psql', '--no-password', '-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-U', target.user, '-d', target.database, '-f', '-'],
+      argv: [
+        'psql',
+        '--no-password',
+        '-X',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '--single-transaction',
+        '-U',
+        target.user,
+        '-d',
+        target.database,
+        '-f',
+        '-',
+      ],
       env: [`PGAPPNAME=${appName}`],
     },
     { stdin: true },
@@ -111,10 +143,21 @@ async function loadThrough(
       } catch (err) {
         if (opts.signal?.aborted) throw new CancelledError();
         if (err instanceof PgServerError) throw loadFailed(`server error ${err.code ?? ''}`.trim(), serverText(err));
-        if (err instanceof PgConnectionLost) throw new LifeboatError(`The dry run stopped: ${err.message}.`, 'Check that the database container is running, then retry. The live database was not touched.', undefined, { cause: err });
+        if (err instanceof PgConnectionLost)
+          throw new LifeboatError(
+            `The dry run stopped: ${err.message}.`,
+            'Check that the database container is running, then retry. The live database was not touched.',
+            undefined,
+            { cause: err },
+          );
         if (err instanceof UnsupportedScriptError) throw err;
         if (err instanceof IncompleteScriptError) {
-          throw new LifeboatError(`${file} is an incomplete dump: ${err.message}.`, "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.", undefined, { cause: err });
+          throw new LifeboatError(
+            `${file} is an incomplete dump: ${err.message}.`,
+            "pg_dump did not finish writing it (the runbook's `pg_dump | gzip` keeps such files). Use another backup; the live database was not touched.",
+            undefined,
+            { cause: err },
+          );
         }
         throw gzipProblem(err, file);
       }
@@ -174,7 +217,10 @@ function serverText(err: PgServerError): string {
  * `postgres` database. Resolves to where it was issued from, for dropping and cancelling.
  */
 export async function createScratchDatabase(target: LoadTarget): Promise<PsqlTarget> {
-  const create = (database: string) => psql({ container: target.container, user: target.user, database }, 'CREATE DATABASE :"db" TEMPLATE template0;', { db: target.database });
+  const create = (database: string) =>
+    psql({ container: target.container, user: target.user, database }, 'CREATE DATABASE :"db" TEMPLATE template0;', {
+      db: target.database,
+    });
   try {
     await create('postgres');
     return { container: target.container, user: target.user, database: 'postgres' };
@@ -191,11 +237,16 @@ function isBrokenPipe(err: unknown): boolean {
 }
 
 async function terminate(admin: PsqlTarget, appName: string): Promise<void> {
-  await psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :'app';", { app: appName }).catch(() => undefined);
+  await psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :'app';", { app: appName }).catch(
+    () => undefined,
+  );
 }
 
 function loadFailed(how: string, stderr: string): LifeboatError {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = lines.find((l) => /ERROR|FATAL|invalid command/.test(l)) ?? lines[0] ?? 'no error output';
   let hint = "The live database was not touched. See the Lifeboat log for psql's output.";
   const role = stderr.match(/role "([^"]+)" does not exist/);

@@ -34,7 +34,10 @@ export async function waitForContainers(docker: Docker, names: string[], opts: C
       if (!health || health === 'none' || health === 'healthy') break;
       if (health === 'unhealthy') {
         await logTail(c, name, opts.log);
-        throw new LifeboatError(`${name} reports unhealthy after ${opts.after ?? 'the restore'}.`, `See \`docker inspect ${name}\` and its logs.`);
+        throw new LifeboatError(
+          `${name} reports unhealthy after ${opts.after ?? 'the restore'}.`,
+          `See \`docker inspect ${name}\` and its logs.`,
+        );
       }
       if (Date.now() > deadline) {
         throw new LifeboatError(
@@ -52,7 +55,7 @@ async function logTail(c: Docker.Container, name: string, log: Logger): Promise<
   try {
     const buf = (await c.logs({ stdout: true, stderr: true, follow: false, tail: 30 })) as unknown as Buffer;
     const parts: Buffer[] = [];
-    for (let i = 0; i + 8 <= buf.length; ) {
+    for (let i = 0; i + 8 <= buf.length;) {
       const len = buf.readUInt32BE(i + 4);
       parts.push(buf.subarray(i + 8, i + 8 + len));
       i += 8 + len;

@@ -34,7 +34,18 @@ export function connectDocker(engine: DockerEngine = selectEngine()): Docker {
  * because dockerode merges its own reading of DOCKER_HOST under whatever is passed.
  */
 export function dockerOptions(engine: DockerEngine): Docker.DockerOptions {
-  const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined, sshOptions: undefined, agent: undefined } as const;
+  const none = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    username: undefined,
+    sshOptions: undefined,
+    agent: undefined,
+  } as const;
   const { host } = engine;
   if (host.startsWith('unix://')) return { ...none, socketPath: host.slice('unix://'.length) };
   // npipe:////./pipe/name → //./pipe/name, which Node opens as the named pipe \\.\pipe\name.

@@ -51,8 +51,10 @@ export function selectEngine(inputs: EngineInputs = {}): DockerEngine {
   const env = inputs.env ?? process.env;
   const platform = inputs.platform ?? process.platform;
   const setting = inputs.setting?.trim();
-  if (setting) return { host: checkHost(setting, 'the setting lifeboat.docker.host'), source: 'setting', tls: envTls(env, inputs, setting) };
-  if (env.DOCKER_HOST) return { host: checkHost(env.DOCKER_HOST, 'DOCKER_HOST'), source: 'DOCKER_HOST', tls: envTls(env, inputs, env.DOCKER_HOST) };
+  if (setting)
+    return { host: checkHost(setting, 'the setting lifeboat.docker.host'), source: 'setting', tls: envTls(env, inputs, setting) };
+  if (env.DOCKER_HOST)
+    return { host: checkHost(env.DOCKER_HOST, 'DOCKER_HOST'), source: 'DOCKER_HOST', tls: envTls(env, inputs, env.DOCKER_HOST) };
 
   const configDir = env.DOCKER_CONFIG || path.join(inputs.home ?? os.homedir(), '.docker');
   let name = env.DOCKER_CONTEXT;
@@ -137,7 +139,10 @@ function fromContext(configDir: string, name: string, source: EngineSource): Doc
   }
   const endpoint = meta.Endpoints?.docker;
   if (!endpoint?.Host) {
-    throw new SettingsError(`The Docker context ${name} (${origin}) names no Docker endpoint in ${metaFile}.`, `Recreate it with \`docker context create ${name} --docker host=…\`.`);
+    throw new SettingsError(
+      `The Docker context ${name} (${origin}) names no Docker endpoint in ${metaFile}.`,
+      `Recreate it with \`docker context create ${name} --docker host=…\`.`,
+    );
   }
   const host = checkHost(endpoint.Host, `the Docker context ${name}`);
   let tls: EngineTls | undefined;
@@ -157,9 +162,17 @@ function envTls(env: NodeJS.ProcessEnv, inputs: EngineInputs, host: string): Eng
   const verify = !!env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== '0';
   if (!verify && !env.DOCKER_CERT_PATH) return undefined;
   const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(inputs.home ?? os.homedir(), '.docker');
-  const tls = { ca: readPem(path.join(dir, 'ca.pem')), cert: readPem(path.join(dir, 'cert.pem')), key: readPem(path.join(dir, 'key.pem')), verify };
+  const tls = {
+    ca: readPem(path.join(dir, 'ca.pem')),
+    cert: readPem(path.join(dir, 'cert.pem')),
+    key: readPem(path.join(dir, 'key.pem')),
+    verify,
+  };
   if (verify && !tls.ca) {
-    throw new SettingsError(`DOCKER_TLS_VERIFY is set but ${path.join(dir, 'ca.pem')} is missing.`, 'Point DOCKER_CERT_PATH at the folder with ca.pem, cert.pem and key.pem.');
+    throw new SettingsError(
+      `DOCKER_TLS_VERIFY is set but ${path.join(dir, 'ca.pem')} is missing.`,
+      'Point DOCKER_CERT_PATH at the folder with ca.pem, cert.pem and key.pem.',
+    );
   }
   return tls;
 }
@@ -181,7 +194,9 @@ function readSmall(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw new SettingsError(`Cannot read ${file}: ${(err as Error).message}.`, 'Check the permissions of the Docker CLI configuration.', { cause: err });
+    throw new SettingsError(`Cannot read ${file}: ${(err as Error).message}.`, 'Check the permissions of the Docker CLI configuration.', {
+      cause: err,
+    });
   }
 }
 

@@ -3,9 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export type HostKeyVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'unknown' | 'changed'; fingerprint: string; knownHosts: string };
+export type HostKeyVerdict = { ok: true } | { ok: false; reason: 'unknown' | 'changed'; fingerprint: string; knownHosts: string };
 
 /** OpenSSH's way of writing a key's fingerprint: SHA256:<base64 of the blob's sha256, unpadded>. */
 export function fingerprint(keyBlob: Buffer): string {
@@ -33,7 +31,12 @@ function fieldMatches(field: string, name: string): boolean {
  * has changed key (possibly an attack); a host not listed is unknown. Neither is accepted here:
  * the user checks the fingerprint and adds it with ssh, which also fixes the Docker CLI.
  */
-export function checkHostKey(host: string, port: number, keyBlob: Buffer, knownHosts = path.join(os.homedir(), '.ssh', 'known_hosts')): HostKeyVerdict {
+export function checkHostKey(
+  host: string,
+  port: number,
+  keyBlob: Buffer,
+  knownHosts = path.join(os.homedir(), '.ssh', 'known_hosts'),
+): HostKeyVerdict {
   let text = '';
   try {
     text = fs.readFileSync(knownHosts, 'utf8');

@@ -73,7 +73,11 @@ export async function openBackupSource(path: string, opts: { keys?: KeyProvider;
     throw named(err, name);
   });
   if (!opts.keys) {
-    throw new CryptoError('bad-key', `${name} is encrypted, and no key was given to read it.`, 'Give the passphrase, key file or identity file it was encrypted with.');
+    throw new CryptoError(
+      'bad-key',
+      `${name} is encrypted, and no key was given to read it.`,
+      'Give the passphrase, key file or identity file it was encrypted with.',
+    );
   }
   const fileBytes = (await fs.stat(path)).size;
   const { manifest } = await readManifest(path);
@@ -101,11 +105,22 @@ export async function openBackupSource(path: string, opts: { keys?: KeyProvider;
       const head = await readStreamHead(unlocked.open(path, opts.signal));
       if (info.format === 'openssl' && !looksLikePlaintext(head)) {
         // A known derivation decrypts any key to noise; only the data tells.
-        throw new CryptoError('wrong-key', 'wrong passphrase or key', 'The first 4 KiB decrypt to noise. Check the key file or the passphrase you typed.');
+        throw new CryptoError(
+          'wrong-key',
+          'wrong passphrase or key',
+          'The first 4 KiB decrypt to noise. Check the key file or the passphrase you typed.',
+        );
       }
       unlocked.proven = true;
       await opts.keys.opened?.();
-      return { path, encryption: info.format, fileBytes, head, open: (signal) => unlocked.open(path, signal), close: () => unlocked.forget() };
+      return {
+        path,
+        encryption: info.format,
+        fileBytes,
+        head,
+        open: (signal) => unlocked.open(path, signal),
+        close: () => unlocked.forget(),
+      };
     } catch (err) {
       unlocked.forget();
       if (opts.signal?.aborted || isCancelled(err)) throw new CancelledError();
@@ -141,12 +156,18 @@ class UnlockedKey {
       this.fileKey = k;
     };
     if ('fileKey' in this.key) return new AgeDecrypt({ fileKey: this.key.fileKey, onFileKey });
-    return 'identities' in this.key ? new AgeDecrypt({ identities: this.key.identities, onFileKey }) : new AgeDecrypt({ passphrase: this.key.passphrase, onFileKey });
+    return 'identities' in this.key
+      ? new AgeDecrypt({ identities: this.key.identities, onFileKey })
+      : new AgeDecrypt({ passphrase: this.key.passphrase, onFileKey });
   }
 
   private openssl(): OpensslDecrypt {
     if (!('passphrase' in this.key)) {
-      throw new CryptoError('bad-key', 'OpenSSL files open with a passphrase, not with an age identity', 'Give the passphrase or the key file it was encrypted with.');
+      throw new CryptoError(
+        'bad-key',
+        'OpenSSL files open with a passphrase, not with an age identity',
+        'Give the passphrase or the key file it was encrypted with.',
+      );
     }
     const { passphrase, iterations } = this.key;
     return new OpensslDecrypt({
@@ -195,7 +216,8 @@ export function isKeyProblem(err: unknown): boolean {
 
 /** Crypto errors name the file they are about. */
 export function named(err: unknown, name: string): Error {
-  if (err instanceof CryptoError) return err.message.startsWith(name) ? err : new CryptoError(err.code, `${name}: ${err.message}`, err.hint, { cause: err });
+  if (err instanceof CryptoError)
+    return err.message.startsWith(name) ? err : new CryptoError(err.code, `${name}: ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError || isCancelled(err)) return err as Error;
   if (isFsError(err)) return fsError(err, 'read the backup', name);
   return err instanceof Error ? err : new Error(String(err));

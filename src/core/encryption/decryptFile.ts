@@ -4,16 +4,21 @@ import { basename } from 'node:path';
 import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  AgeDecrypt, CryptoError, tamperedError, truncatedError, wrongKeyError, detectEncryptionFormat,
-  OpensslDecrypt, checkPbkdf2Iterations, type OpensslKdf, looksLikePlaintext,
+  AgeDecrypt,
+  CryptoError,
+  tamperedError,
+  truncatedError,
+  wrongKeyError,
+  detectEncryptionFormat,
+  OpensslDecrypt,
+  checkPbkdf2Iterations,
+  type OpensslKdf,
+  looksLikePlaintext,
 } from '../crypto';
 import type { X25519Identity } from '../crypto';
 import { AtomicFile, readHead, Manifest, readManifest } from '../store';
 import type { Encryption } from '../store';
-import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions,
-  withDefaults,
-} from '../common';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults } from '../common';
 import { HashStream } from '../streams';
 
 /**
@@ -84,7 +89,11 @@ export function decryptorFor(format: Encryption, key: DecryptKey): Transform {
     return 'identities' in key ? new AgeDecrypt({ identities: key.identities }) : new AgeDecrypt({ passphrase: key.passphrase });
   }
   if (!('passphrase' in key)) {
-    throw new CryptoError('bad-key', 'OpenSSL files open with a passphrase, not with an age identity', 'Give the passphrase or the key file it was encrypted with.');
+    throw new CryptoError(
+      'bad-key',
+      'OpenSSL files open with a passphrase, not with an age identity',
+      'Give the passphrase or the key file it was encrypted with.',
+    );
   }
   return new OpensslDecrypt({ passphrase: key.passphrase, kdf: key.kdf, iterations: key.iterations });
 }
@@ -172,13 +181,20 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
   throwIfAborted(opts.signal);
   const name = basename(src);
   const dest = plaintextPathOf(src);
-  if (!dest) throw new LifeboatError(`Cannot decrypt ${name}: its name does not end in .age or .enc.`, 'Rename it to say its format (.age or .enc), then retry.');
+  if (!dest)
+    throw new LifeboatError(
+      `Cannot decrypt ${name}: its name does not end in .age or .enc.`,
+      'Rename it to say its format (.age or .enc), then retry.',
+    );
   const info = await describeEncryptedFile(src).catch((err) => {
     throw prefixed(err, name);
   });
   const st = await fs.stat(src);
   if (!opts.overwrite && (await exists(dest))) {
-    throw new LifeboatError(`Cannot decrypt ${name}: ${basename(dest)} already exists.`, 'Delete or rename it first, or confirm replacing it.');
+    throw new LifeboatError(
+      `Cannot decrypt ${name}: ${basename(dest)} already exists.`,
+      'Delete or rename it first, or confirm replacing it.',
+    );
   }
   const { manifest } = await readManifest(src);
   const expected = manifest?.encryption?.plaintextSha256;
@@ -226,10 +242,19 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
     if (manifest) {
       written = { ...manifest, file: { name: basename(dest), bytes: plain.bytes, sha256: sha } };
       delete written.encryption;
-      const kept = await file.writeManifest(written, (err) => log.warn(`Decrypted, but the manifest of ${basename(dest)} could not be written: ${(err as Error).message}`));
+      const kept = await file.writeManifest(written, (err) =>
+        log.warn(`Decrypted, but the manifest of ${basename(dest)} could not be written: ${(err as Error).message}`),
+      );
       if (!kept) written = undefined;
     }
-    return { path: dest, format: info.format, bytes: plain.bytes, plaintextSha256: sha, checkedAgainstManifest: !!expected, manifest: written };
+    return {
+      path: dest,
+      format: info.format,
+      bytes: plain.bytes,
+      plaintextSha256: sha,
+      checkedAgainstManifest: !!expected,
+      manifest: written,
+    };
   } finally {
     await file.discard();
   }

@@ -3,18 +3,18 @@ import { basename } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  AgeEncrypt, ageKeyFingerprint, type X25519Identity, CryptoError, detectEncryptionFormat,
-  OpensslEncrypt, OPENSSL_DEFAULT_ITERATIONS, opensslKeyFingerprint,
+  AgeEncrypt,
+  ageKeyFingerprint,
+  type X25519Identity,
+  CryptoError,
+  detectEncryptionFormat,
+  OpensslEncrypt,
+  OPENSSL_DEFAULT_ITERATIONS,
+  opensslKeyFingerprint,
 } from '../crypto';
-import {
-  AtomicFile, MANIFEST_VERSION, Manifest, manifestPath, readManifest, Encryption,
-  parseBackupName,
-} from '../store';
+import { AtomicFile, MANIFEST_VERSION, Manifest, manifestPath, readManifest, Encryption, parseBackupName } from '../store';
 import { DecryptKey, decryptStream } from './decryptFile';
-import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions,
-  withDefaults, toolVersion,
-} from '../common';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults, toolVersion } from '../common';
 import { HashStream } from '../streams';
 
 export interface EncryptFileOptions extends OperationOptions {
@@ -56,17 +56,23 @@ export function encryptionFingerprint(opts: Pick<EncryptFileOptions, 'format' | 
 function encryptorFor(opts: EncryptFileOptions): Transform {
   if (opts.format === 'openssl') {
     if (opts.passphrase === undefined) {
-      throw new CryptoError('bad-key', 'OpenSSL encryption needs a passphrase', 'Give a passphrase or a key file, or choose the age format for recipients.');
+      throw new CryptoError(
+        'bad-key',
+        'OpenSSL encryption needs a passphrase',
+        'Give a passphrase or a key file, or choose the age format for recipients.',
+      );
     }
     return new OpensslEncrypt({ passphrase: opts.passphrase, iterations: opts.iterations });
   }
   if (opts.recipients?.length) return new AgeEncrypt({ recipients: opts.recipients });
-  if (opts.passphrase === undefined) throw new CryptoError('bad-key', 'no passphrase or recipient given', 'Give a passphrase or a key file, or set age recipients.');
+  if (opts.passphrase === undefined)
+    throw new CryptoError('bad-key', 'no passphrase or recipient given', 'Give a passphrase or a key file, or set age recipients.');
   return new AgeEncrypt({ passphrase: opts.passphrase, workFactor: opts.workFactor });
 }
 
 function proofKey(opts: EncryptFileOptions): DecryptKey | undefined {
-  if (opts.format === 'openssl') return { passphrase: opts.passphrase!, kdf: 'pbkdf2', iterations: opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS };
+  if (opts.format === 'openssl')
+    return { passphrase: opts.passphrase!, kdf: 'pbkdf2', iterations: opts.iterations ?? OPENSSL_DEFAULT_ITERATIONS };
   if (opts.recipients?.length) return opts.identities?.length ? { identities: opts.identities } : undefined;
   return { passphrase: opts.passphrase! };
 }
@@ -93,11 +99,17 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
   });
   if (!st.isFile()) throw new LifeboatError(`${src} is not a file.`, 'Choose a backup file.');
   if (await startsEncrypted(src)) {
-    throw new LifeboatError(`${name} is already encrypted (its content is an encrypted file).`, 'Rename it to end in .age or .enc, then decrypt it.');
+    throw new LifeboatError(
+      `${name} is already encrypted (its content is an encrypted file).`,
+      'Rename it to end in .age or .enc, then decrypt it.',
+    );
   }
   const dest = src + ENCRYPTED_EXTENSIONS[opts.format];
   if (await exists(dest)) {
-    throw new LifeboatError(`Cannot encrypt ${name}: ${basename(dest)} already exists.`, 'Delete or rename the existing encrypted file first.');
+    throw new LifeboatError(
+      `Cannot encrypt ${name}: ${basename(dest)} already exists.`,
+      'Delete or rename the existing encrypted file first.',
+    );
   }
   let encryptor: Transform;
   try {
@@ -168,8 +180,12 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
       encryption: { format: opts.format, keyFingerprint: encryptionFingerprint(opts), plaintextSha256 },
     });
     // Without its manifest an OpenSSL file cannot be checked for tampering: say so loudly.
-    await file.writeManifest(manifest, (err) => log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`));
-    log.info(`Encrypted ${src} to ${dest} (${opts.format}, ${sealed.bytes} bytes, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`);
+    await file.writeManifest(manifest, (err) =>
+      log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`),
+    );
+    log.info(
+      `Encrypted ${src} to ${dest} (${opts.format}, ${sealed.bytes} bytes, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`,
+    );
 
     let removedPlaintext = false;
     if (opts.removePlaintext) {

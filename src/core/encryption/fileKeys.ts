@@ -21,7 +21,11 @@ export function fileKeys(files: KeyFiles): KeyProvider {
       const name = basename(file);
       if (info.needs === 'identity') {
         if (!files.identityFile) {
-          throw new CryptoError('bad-key', `${name} was encrypted to age recipients and no identity file is set.`, 'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).');
+          throw new CryptoError(
+            'bad-key',
+            `${name} was encrypted to age recipients and no identity file is set.`,
+            'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
+          );
         }
         const bytes = await readKeyFile(files.identityFile);
         try {
@@ -31,7 +35,11 @@ export function fileKeys(files: KeyFiles): KeyProvider {
         }
       }
       if (!files.keyFile) {
-        throw new CryptoError('bad-key', `${name} is encrypted with a passphrase and no key file is set.`, 'Set lifeboat.encryption.keyFile to a file holding the passphrase (mode 600); nothing is asked for here.');
+        throw new CryptoError(
+          'bad-key',
+          `${name} is encrypted with a passphrase and no key file is set.`,
+          'Set lifeboat.encryption.keyFile to a file holding the passphrase (mode 600); nothing is asked for here.',
+        );
       }
       return { passphrase: await readKeyFile(files.keyFile) };
     },

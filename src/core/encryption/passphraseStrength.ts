@@ -35,10 +35,19 @@ export function passphraseStrength(passphrase: string): PassphraseStrength {
   const distinct = new Set(chars).size;
   const bits = Math.round(Math.min(effective, distinct * 2) * Math.log2(Math.max(pool, 1)));
   if (chars.length < MIN_PASSPHRASE_LENGTH) {
-    return { weak: true, bits, reason: `It has ${chars.length} character${chars.length === 1 ? '' : 's'}; use at least ${MIN_PASSPHRASE_LENGTH}, for example four unrelated words.` };
+    return {
+      weak: true,
+      bits,
+      reason: `It has ${chars.length} character${chars.length === 1 ? '' : 's'}; use at least ${MIN_PASSPHRASE_LENGTH}, for example four unrelated words.`,
+    };
   }
   if (bits < MIN_PASSPHRASE_BITS) {
-    return { weak: true, bits, reason: 'It repeats characters or follows a sequence, so it is easy to guess; use four or more unrelated words, or mix in other characters.' };
+    return {
+      weak: true,
+      bits,
+      reason:
+        'It repeats characters or follows a sequence, so it is easy to guess; use four or more unrelated words, or mix in other characters.',
+    };
   }
   return { weak: false, bits };
 }

@@ -38,9 +38,15 @@ export function stackBackup(opts: StackBackupOptions): (kind: BackupKind) => Pro
   const common = { logger: opts.logger, signal: opts.signal, backupDir: opts.backupDir, level: opts.level };
   return async (kind) => {
     if (kind === 'config') {
-      if (!opts.workspace) throw new LifeboatError('A config archive needs the workspace folder.', 'Open the folder of your Compose project.');
+      if (!opts.workspace)
+        throw new LifeboatError('A config archive needs the workspace folder.', 'Open the folder of your Compose project.');
       const stack = await opts.stack().catch(() => undefined);
-      const made = await archiveConfig({ ...common, workspace: opts.workspace, paths: opts.configPaths, project: stack?.project ?? (await opts.project?.()) });
+      const made = await archiveConfig({
+        ...common,
+        workspace: opts.workspace,
+        paths: opts.configPaths,
+        project: stack?.project ?? (await opts.project?.()),
+      });
       return [made.path];
     }
     const stack = await opts.stack();
@@ -48,7 +54,11 @@ export function stackBackup(opts: StackBackupOptions): (kind: BackupKind) => Pro
       return [(await backupDatabase(opts.docker, stack, { ...common, prefix: opts.prefix })).path];
     }
     const volumes = opts.volumes?.length ? opts.volumes : stack.volumes.map((v) => v.name);
-    if (volumes.length === 0) throw new LifeboatError('The stack mounts no named volumes, so there is nothing to snapshot.', 'Clear the setting lifeboat.schedule.volume to stop scheduling volume snapshots.');
+    if (volumes.length === 0)
+      throw new LifeboatError(
+        'The stack mounts no named volumes, so there is nothing to snapshot.',
+        'Clear the setting lifeboat.schedule.volume to stop scheduling volume snapshots.',
+      );
     const paths: string[] = [];
     for (const volume of volumes) {
       const made = await snapshotVolume(opts.docker, {
@@ -64,7 +74,9 @@ export function stackBackup(opts: StackBackupOptions): (kind: BackupKind) => Pro
 }
 
 /** `ScheduledJobParts.verify` with the real verification (a full one needs the stack). */
-export function stackVerify(opts: Pick<StackBackupOptions, 'docker' | 'stack' | 'logger' | 'signal'>): (path: string, depth: VerifyDepth) => Promise<VerifyResult> {
+export function stackVerify(
+  opts: Pick<StackBackupOptions, 'docker' | 'stack' | 'logger' | 'signal'>,
+): (path: string, depth: VerifyDepth) => Promise<VerifyResult> {
   return async (path, depth) => {
     const stack = depth === 'full' ? await opts.stack() : undefined;
     return verifyBackup(path, { depth, docker: opts.docker, stack, logger: opts.logger, signal: opts.signal });

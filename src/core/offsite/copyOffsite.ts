@@ -3,16 +3,10 @@ import { basename } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeEncrypt, OpensslEncrypt } from '../crypto';
-import {
-  CancelledError, LifeboatError, fsError, throwIfAborted, silentLogger, OperationOptions,
-  noProgress, toolVersion,
-} from '../common';
+import { CancelledError, LifeboatError, fsError, throwIfAborted, silentLogger, OperationOptions, noProgress, toolVersion } from '../common';
 import { ENCRYPTED_EXTENSIONS, encryptionFingerprint } from '../encryption';
 import { HashStream } from '../streams';
-import {
-  Manifest, MANIFEST_VERSION, contentSha256, readManifest, KIND_FOLDERS, manifestName,
-  parseBackupName,
-} from '../store';
+import { Manifest, MANIFEST_VERSION, contentSha256, readManifest, KIND_FOLDERS, manifestName, parseBackupName } from '../store';
 import type { Destination, PendingWrite } from './destination';
 
 /** The key an unencrypted backup is encrypted with on its way off-site (as Encrypt Backup takes it). */
@@ -57,7 +51,10 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   const name = basename(backup);
   const parsed = parseBackupName(name);
   if (!parsed) {
-    throw new LifeboatError(`"${name}" is not a Lifeboat or runbook backup name, so there is no place for it off-site.`, 'Choose a backup from the backup folder.');
+    throw new LifeboatError(
+      `"${name}" is not a Lifeboat or runbook backup name, so there is no place for it off-site.`,
+      'Choose a backup from the backup folder.',
+    );
   }
   const st = await fs.stat(backup).catch((err) => {
     throw fsError(err, 'read the backup', backup);
@@ -81,7 +78,13 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   const already = await sameCopyThere(destination, remotePath, expectedContent, encrypt);
   if (already) {
     log.info(`${remotePath} is already at ${destination.describe()} with the same sha256; nothing was sent.`);
-    return { remotePath, bytes: already.file.bytes, sha256: already.file.sha256!, outcome: 'skipped', encrypted: encrypt || !!parsed.encryption };
+    return {
+      remotePath,
+      bytes: already.file.bytes,
+      sha256: already.file.sha256!,
+      outcome: 'skipped',
+      encrypted: encrypt || !!parsed.encryption,
+    };
   }
 
   const phase = `Copying ${name} to ${destination.describe()}`;
@@ -113,7 +116,9 @@ export async function copyOffsite(backup: string, destination: Destination, opts
 
     // Read the copy back from where it landed: what counts is what the destination holds.
     progress({ phase: `Checking the copy at ${destination.describe()}`, bytes: 0, total: sent.bytes });
-    const check = new HashStream((bytes) => progress({ phase: `Checking the copy at ${destination.describe()}`, bytes, total: sent.bytes }));
+    const check = new HashStream((bytes) =>
+      progress({ phase: `Checking the copy at ${destination.describe()}`, bytes, total: sent.bytes }),
+    );
     try {
       await pipeline(await pending.readBack(), check, sink(), { signal: opts.signal });
     } catch (err) {
@@ -132,7 +137,9 @@ export async function copyOffsite(backup: string, destination: Destination, opts
 
     const manifest = remoteManifest(ownManifest, parsed.kind, name, st, localSha, {
       file: { name: remoteName, bytes: sent.bytes, sha256: sent.digest() },
-      encryption: encrypt ? { format: opts.key!.format, keyFingerprint: encryptionFingerprint(opts.key!), plaintextSha256: localSha } : ownManifest?.encryption,
+      encryption: encrypt
+        ? { format: opts.key!.format, keyFingerprint: encryptionFingerprint(opts.key!), plaintextSha256: localSha }
+        : ownManifest?.encryption,
     });
     try {
       await writeSmall(destination, manifestName(remotePath), JSON.stringify(manifest, null, 2) + '\n', opts.signal);
@@ -141,7 +148,9 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       await destination.remove(remotePath).catch(() => undefined);
       throw err;
     }
-    log.info(`Copied ${backup} to ${destination.describe()} as ${remotePath} (${sent.bytes} bytes, sha256 ${sent.digest()}, read back and checked${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`);
+    log.info(
+      `Copied ${backup} to ${destination.describe()} as ${remotePath} (${sent.bytes} bytes, sha256 ${sent.digest()}, read back and checked${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
+    );
     return { remotePath, bytes: sent.bytes, sha256: sent.digest(), outcome: 'copied', encrypted: encrypt || !!parsed.encryption };
   } finally {
     if (pending) await pending.abort();
@@ -163,9 +172,15 @@ function destinationError(err: unknown, action: string, destination: Destination
     );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new LifeboatError(`Cannot ${action}: ${at} is not writable (${code}). The local backup is unchanged.`, "Fix the folder's permissions (or mount it read-write), or point lifeboat.offsite.destination elsewhere.");
+    return new LifeboatError(
+      `Cannot ${action}: ${at} is not writable (${code}). The local backup is unchanged.`,
+      "Fix the folder's permissions (or mount it read-write), or point lifeboat.offsite.destination elsewhere.",
+    );
   }
-  return new LifeboatError(`Cannot ${action} at ${at}: ${(err as Error)?.message ?? String(err)}. The local backup is unchanged.`, 'Check that the destination is reachable and retry.');
+  return new LifeboatError(
+    `Cannot ${action} at ${at}: ${(err as Error)?.message ?? String(err)}. The local backup is unchanged.`,
+    'Check that the destination is reachable and retry.',
+  );
 }
 
 function usableKey(key: OffsiteKey | undefined): boolean {
@@ -181,7 +196,12 @@ function encryptor(key: OffsiteKey): Transform {
 }
 
 /** The remote manifest when the copy there holds the same content, its size matching. */
-async function sameCopyThere(destination: Destination, remotePath: string, contentSha: string | undefined, encrypted: boolean): Promise<Manifest | undefined> {
+async function sameCopyThere(
+  destination: Destination,
+  remotePath: string,
+  contentSha: string | undefined,
+  encrypted: boolean,
+): Promise<Manifest | undefined> {
   if (!contentSha) return undefined;
   const entry = await destination.stat(remotePath);
   if (!entry) return undefined;
@@ -217,7 +237,11 @@ async function writeSmall(destination: Destination, path: string, text: string, 
     await pipeline(Readable.from([Buffer.from(text)]), pending.stream, { signal });
     const check = new HashStream();
     await pipeline(await pending.readBack(), check, sink(), { signal });
-    if (check.bytes !== Buffer.byteLength(text)) throw new LifeboatError(`The manifest ${path} at ${destination.describe()} did not read back whole.`, 'Check the destination disk or share and retry.');
+    if (check.bytes !== Buffer.byteLength(text))
+      throw new LifeboatError(
+        `The manifest ${path} at ${destination.describe()} did not read back whole.`,
+        'Check the destination disk or share and retry.',
+      );
     await pending.commit();
     done = true;
   } catch (err) {

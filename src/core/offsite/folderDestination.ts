@@ -2,9 +2,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../common';
-import {
-  PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly, partialName,
-} from '../store';
+import { PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly, partialName } from '../store';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
 
 /**
@@ -29,7 +27,11 @@ export class FolderDestination implements Destination {
       }
       throw folderError(err, 'open the off-site folder', this.root);
     });
-    if (!st.isDirectory()) throw new LifeboatError(`The off-site destination ${this.root} is not a folder.`, 'Correct the setting lifeboat.offsite.destination.');
+    if (!st.isDirectory())
+      throw new LifeboatError(
+        `The off-site destination ${this.root} is not a folder.`,
+        'Correct the setting lifeboat.offsite.destination.',
+      );
   }
 
   private full(path: string): string {

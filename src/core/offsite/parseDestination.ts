@@ -18,10 +18,16 @@ export function parseDestination(value: string | undefined): Destination | undef
     );
   }
   if (scheme) {
-    throw new SettingsError(`The setting lifeboat.offsite.destination is "${text}": "${scheme}://" is not a destination Lifeboat knows.`, 'Use the path of a folder (a mounted NAS or USB disk).');
+    throw new SettingsError(
+      `The setting lifeboat.offsite.destination is "${text}": "${scheme}://" is not a destination Lifeboat knows.`,
+      'Use the path of a folder (a mounted NAS or USB disk).',
+    );
   }
   if (!isAbsolute(text)) {
-    throw new SettingsError(`The setting lifeboat.offsite.destination is "${text}", which is not an absolute folder path.`, 'Use the full path of a mounted NAS or USB disk, such as "/mnt/nas/sms-backups".');
+    throw new SettingsError(
+      `The setting lifeboat.offsite.destination is "${text}", which is not an absolute folder path.`,
+      'Use the full path of a mounted NAS or USB disk, such as "/mnt/nas/sms-backups".',
+    );
   }
   return new FolderDestination(text);
 }

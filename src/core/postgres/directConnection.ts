@@ -34,7 +34,8 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   }
   const env = envOf(info);
   const port = serverPort(info, env);
-  const password = env.get('PGPASSWORD') ?? ((env.get('POSTGRES_USER') ?? 'postgres') === target.user ? env.get('POSTGRES_PASSWORD') : undefined);
+  const password =
+    env.get('PGPASSWORD') ?? ((env.get('POSTGRES_USER') ?? 'postgres') === target.user ? env.get('POSTGRES_PASSWORD') : undefined);
   let ssl: PgSsl;
   try {
     ssl = target.ssl ?? sslFromEnv(process.env, env);
@@ -46,7 +47,16 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   // All routes at once: an unreachable address (a container network behind Docker Desktop's
   // VM) costs its timeout only while the others are tried, not before them.
   const attempts = candidates.map((c) =>
-    PgConnection.connect({ host: c.host, port: c.port, user: target.user, database: target.database, password, applicationName: target.applicationName, timeoutMs, ssl }).then(
+    PgConnection.connect({
+      host: c.host,
+      port: c.port,
+      user: target.user,
+      database: target.database,
+      password,
+      applicationName: target.applicationName,
+      timeoutMs,
+      ssl,
+    }).then(
       (conn) => ({ conn, via: `${c.host}:${c.port}` }),
       (err: Error) => Promise.reject(new Error(`${c.host}:${c.port}: ${err.message}`, { cause: err })),
     ),
@@ -54,7 +64,11 @@ export async function connectDirect(target: DirectTarget, timeoutMs = 1500): Pro
   try {
     const first = await Promise.any(attempts);
     // Any other route that also got in is not needed.
-    for (const a of attempts) void a.then((r) => r.conn !== first.conn && r.conn.end(), () => undefined);
+    for (const a of attempts)
+      void a.then(
+        (r) => r.conn !== first.conn && r.conn.end(),
+        () => undefined,
+      );
     return first;
   } catch (err) {
     return { reason: (err as AggregateError).errors.map((e: Error) => e.message).join('; ') };
@@ -77,7 +91,10 @@ function envOf(info: Docker.ContainerInspectInfo): Map<string, string> {
 }
 
 /** The port the server listens on inside the container: `-p`/`-c port=` in its command, PGPORT, or 5432. */
-export function serverPort(info: Pick<Docker.ContainerInspectInfo, 'Config' | 'Args'>, env = envOf(info as Docker.ContainerInspectInfo)): number {
+export function serverPort(
+  info: Pick<Docker.ContainerInspectInfo, 'Config' | 'Args'>,
+  env = envOf(info as Docker.ContainerInspectInfo),
+): number {
   const args = [...(info.Config?.Cmd ?? []), ...(info.Args ?? [])];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -94,10 +111,14 @@ export function serverPort(info: Pick<Docker.ContainerInspectInfo, 'Config' | 'A
 }
 
 /** Where the server may be reached from here, most direct first. */
-export function routes(info: Pick<Docker.ContainerInspectInfo, 'HostConfig' | 'NetworkSettings'>, port: number): { host: string; port: number }[] {
+export function routes(
+  info: Pick<Docker.ContainerInspectInfo, 'HostConfig' | 'NetworkSettings'>,
+  port: number,
+): { host: string; port: number }[] {
   const out: { host: string; port: number }[] = [];
   if (info.HostConfig?.NetworkMode === 'host') out.push({ host: '127.0.0.1', port });
-  const bindings = (info.NetworkSettings?.Ports as Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined)?.[`${port}/tcp`] ?? [];
+  const bindings =
+    (info.NetworkSettings?.Ports as Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined)?.[`${port}/tcp`] ?? [];
   for (const b of bindings ?? []) {
     const hostPort = Number(b.HostPort);
     if (!Number.isInteger(hostPort) || hostPort <= 0) continue;

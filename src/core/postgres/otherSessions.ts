@@ -80,12 +80,19 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export function describeOtherSessions(sessions: OtherSession[], live: string, now: Date = new Date()): string[] {
   if (sessions.length === 0) return [];
-  const ordered = [...sessions].sort((a, b) => Number(b.inTransaction) - Number(a.inTransaction) || since(a).getTime() - since(b).getTime());
+  const ordered = [...sessions].sort(
+    (a, b) => Number(b.inTransaction) - Number(a.inTransaction) || since(a).getTime() - since(b).getTime(),
+  );
   const open = ordered.filter((s) => s.inTransaction).length;
   const head: string[] = [];
-  if (open) head.push(`Uncommitted work will be lost: ${open === 1 ? 'a session has a transaction open' : `${open} sessions have transactions open`}.`);
+  if (open)
+    head.push(
+      `Uncommitted work will be lost: ${open === 1 ? 'a session has a transaction open' : `${open} sessions have transactions open`}.`,
+    );
   head.push(`The swap disconnects ${sessions.length === 1 ? 'this other session' : `these ${sessions.length} other sessions`} of ${live}:`);
-  const lines = ordered.slice(0, SHOWN).map((s) => `${who(s, live)}, ${doing(s, now)} — ${s.inTransaction ? 'its uncommitted work will be lost' : 'will be disconnected'}`);
+  const lines = ordered
+    .slice(0, SHOWN)
+    .map((s) => `${who(s, live)}, ${doing(s, now)} — ${s.inTransaction ? 'its uncommitted work will be lost' : 'will be disconnected'}`);
   const rest = ordered.slice(SHOWN);
   if (rest.length) {
     const restOpen = rest.filter((s) => s.inTransaction).length;
@@ -116,7 +123,9 @@ function doing(s: OtherSession, now: Date): string {
     case 'idle':
       return `idle since ${at}`;
     default:
-      return s.state && s.connectedSince ? `${s.state}, connected since ${clock(s.connectedSince, now)}` : 'what it is doing is hidden from this database user';
+      return s.state && s.connectedSince
+        ? `${s.state}, connected since ${clock(s.connectedSince, now)}`
+        : 'what it is doing is hidden from this database user';
   }
 }
 

@@ -242,7 +242,12 @@ export class PgConnection {
 
   private async login(opts: PgConnectOptions): Promise<void> {
     const params: Buffer[] = [];
-    for (const [k, v] of Object.entries({ user: opts.user, database: opts.database, application_name: opts.applicationName ?? 'lifeboat', client_encoding: 'UTF8' })) {
+    for (const [k, v] of Object.entries({
+      user: opts.user,
+      database: opts.database,
+      application_name: opts.applicationName ?? 'lifeboat',
+      client_encoding: 'UTF8',
+    })) {
       params.push(Buffer.from(`${k}\0${v}\0`, 'utf8'));
     }
     params.push(ZERO);
@@ -278,7 +283,8 @@ export class PgConnection {
           this.socket.write(message('p', Buffer.from(`md5${outer}\0`)));
         } else if (code === 10) {
           const mechanisms = m.body.subarray(4).toString('utf8').split('\0');
-          if (!mechanisms.includes('SCRAM-SHA-256')) throw new Error(`the server offers no login Lifeboat speaks (${mechanisms.filter(Boolean).join(', ')})`);
+          if (!mechanisms.includes('SCRAM-SHA-256'))
+            throw new Error(`the server offers no login Lifeboat speaks (${mechanisms.filter(Boolean).join(', ')})`);
           scram = new ScramClient(needPassword());
           this.auth = 'SCRAM-SHA-256';
           const first = Buffer.from(scram.clientFirst(), 'utf8');
@@ -324,10 +330,13 @@ async function startTls(socket: Socket, opts: PgConnectOptions, ssl: PgSsl): Pro
   });
   // Anything after the one-byte answer came before the handshake, unprotected: refused, as
   // libpq does since CVE-2021-23214.
-  if (answer.length !== 1) throw new PgSslError(`the server at ${where} sent ${answer.length} bytes where its one-byte answer to the TLS request belongs`);
+  if (answer.length !== 1)
+    throw new PgSslError(`the server at ${where} sent ${answer.length} bytes where its one-byte answer to the TLS request belongs`);
   if (answer[0] !== 0x53) {
     if (ssl.mode === 'prefer' || ssl.mode === 'allow') return undefined;
-    throw new PgSslError(`the server at ${where} does not accept TLS connections, and sslmode "${ssl.mode}" requires one (turn ssl on in the server's postgresql.conf, or set PGSSLMODE to "prefer")`);
+    throw new PgSslError(
+      `the server at ${where} does not accept TLS connections, and sslmode "${ssl.mode}" requires one (turn ssl on in the server's postgresql.conf, or set PGSSLMODE to "prefer")`,
+    );
   }
   const verify = ssl.mode === 'verify-ca' || ssl.mode === 'verify-full';
   const tls = tlsConnect({
@@ -352,10 +361,14 @@ async function startTls(socket: Socket, opts: PgConnectOptions, ssl: PgSsl): Pro
     const e = err as NodeJS.ErrnoException & { reason?: string };
     const code = e.code ?? '';
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      throw new PgSslError(`the certificate of the server at ${where} is not for "${opts.host}" (${e.reason ?? e.message}), and sslmode "verify-full" checks the name: connect by a name the certificate holds, or set PGSSLMODE to "verify-ca"`);
+      throw new PgSslError(
+        `the certificate of the server at ${where} is not for "${opts.host}" (${e.reason ?? e.message}), and sslmode "verify-full" checks the name: connect by a name the certificate holds, or set PGSSLMODE to "verify-ca"`,
+      );
     }
     if (CHAIN_CODES.test(code)) {
-      throw new PgSslError(`the certificate of the server at ${where} was not signed by the CA in ${ssl.caSource ? `"${ssl.caSource}"` : 'the CA list'} (${code}): point PGSSLROOTCERT at the CA that signed the server's certificate`);
+      throw new PgSslError(
+        `the certificate of the server at ${where} was not signed by the CA in ${ssl.caSource ? `"${ssl.caSource}"` : 'the CA list'} (${code}): point PGSSLROOTCERT at the CA that signed the server's certificate`,
+      );
     }
     throw new PgSslError(`the TLS handshake with the server at ${where} failed (${code || e.message})`, true);
   }

@@ -28,7 +28,13 @@ export class ScramClient {
     const serverNonce = attrs.get('r');
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
-    if (!serverNonce?.startsWith(this.nonce) || serverNonce.length === this.nonce.length || !salt || !Number.isInteger(iterations) || iterations < 1) {
+    if (
+      !serverNonce?.startsWith(this.nonce) ||
+      serverNonce.length === this.nonce.length ||
+      !salt ||
+      !Number.isInteger(iterations) ||
+      iterations < 1
+    ) {
       throw new Error('the server sent an invalid SCRAM challenge');
     }
     const salted = pbkdf2Sync(this.password.normalize('NFKC'), Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
@@ -49,7 +55,8 @@ export class ScramClient {
     if (attrs.has('e')) throw new Error(`SCRAM authentication failed: ${attrs.get('e')}`);
     const got = Buffer.from(attrs.get('v') ?? '', 'base64');
     const want = this.expectedServerSignature;
-    if (!want || got.length !== want.length || !timingSafeEqual(got, want)) throw new Error('the server could not prove it knows the password (SCRAM signature mismatch)');
+    if (!want || got.length !== want.length || !timingSafeEqual(got, want))
+      throw new Error('the server could not prove it knows the password (SCRAM signature mismatch)');
   }
 }
 

@@ -33,12 +33,17 @@ export class PgSslSettingError extends Error {
 export function sslFromEnv(env: Record<string, string | undefined>, containerEnv?: Map<string, string>, home = homedir()): PgSsl {
   const rawMode = (env.PGSSLMODE ?? containerEnv?.get('PGSSLMODE') ?? '').trim();
   if (rawMode && !(SSL_MODES as readonly string[]).includes(rawMode)) {
-    throw new PgSslSettingError(`PGSSLMODE "${rawMode}" is not an sslmode libpq knows. Set it to one of ${SSL_MODES.map((m) => `"${m}"`).join(', ')}.`);
+    throw new PgSslSettingError(
+      `PGSSLMODE "${rawMode}" is not an sslmode libpq knows. Set it to one of ${SSL_MODES.map((m) => `"${m}"`).join(', ')}.`,
+    );
   }
   const rootCert = env.PGSSLROOTCERT?.trim() || undefined;
   if (rootCert === 'system') {
     const mode = (rawMode || 'verify-full') as SslMode;
-    if (mode !== 'verify-full') throw new PgSslSettingError(`PGSSLMODE "${mode}" is too weak for PGSSLROOTCERT "system": any public CA can sign a certificate for a name its holder controls. Set PGSSLMODE to "verify-full".`);
+    if (mode !== 'verify-full')
+      throw new PgSslSettingError(
+        `PGSSLMODE "${mode}" is too weak for PGSSLROOTCERT "system": any public CA can sign a certificate for a name its holder controls. Set PGSSLMODE to "verify-full".`,
+      );
     return { mode, ca: 'system', caSource: 'the system CA list' };
   }
   const mode = (rawMode || 'prefer') as SslMode;
@@ -47,13 +52,17 @@ export function sslFromEnv(env: Record<string, string | undefined>, containerEnv
   if (!verifies && mode !== 'require') return { mode };
   if (!existsSync(path)) {
     if (!verifies) return { mode };
-    throw new PgSslSettingError(`PGSSLMODE "${mode}" needs the CA certificate to check the server against, and "${path}" does not exist. Set PGSSLROOTCERT to the CA's PEM file, or PGSSLMODE to "require" to encrypt without checking.`);
+    throw new PgSslSettingError(
+      `PGSSLMODE "${mode}" needs the CA certificate to check the server against, and "${path}" does not exist. Set PGSSLROOTCERT to the CA's PEM file, or PGSSLMODE to "require" to encrypt without checking.`,
+    );
   }
   let ca: string;
   try {
     ca = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PgSslSettingError(`The CA certificate "${path}" cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Check PGSSLROOTCERT and the file's permissions.`);
+    throw new PgSslSettingError(
+      `The CA certificate "${path}" cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Check PGSSLROOTCERT and the file's permissions.`,
+    );
   }
   // libpq's compatibility rule: a root certificate on hand turns `require` into `verify-ca`.
   return { mode: mode === 'require' ? 'verify-ca' : mode, ca, caSource: path };

@@ -33,7 +33,12 @@ export async function psql(target: PsqlTarget, sql: string, vars: Record<string,
 
 /** Rows of `a|b|c` output as arrays. */
 export function rows(output: string): string[][] {
-  return output ? output.split('\n').filter(Boolean).map((l) => l.split('|')) : [];
+  return output
+    ? output
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('|'))
+    : [];
 }
 
 /**

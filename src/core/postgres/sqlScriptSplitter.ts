@@ -4,9 +4,7 @@
  */
 export type ScriptPiece =
   /** Whole statements. `copy`: the last one is a COPY FROM STDIN, whose rows come next. */
-  | { kind: 'sql'; text: Buffer; copy: boolean }
-  | { kind: 'data'; data: Buffer }
-  | { kind: 'copyEnd' };
+  { kind: 'sql'; text: Buffer; copy: boolean } | { kind: 'data'; data: Buffer } | { kind: 'copyEnd' };
 
 /** Something in the script that only psql itself can run; the caller falls back to psql. */
 export class UnsupportedScriptError extends Error {
@@ -255,7 +253,13 @@ export class SqlScriptSplitter {
             const copy = this.statementEnd();
             if (copy) {
               // The rows start on the next line; nothing but white space may follow the `;`.
-              if (buf.subarray(i + 1, end).toString('latin1').trim()) throw new UnsupportedScriptError('text after a COPY FROM STDIN on the same line');
+              if (
+                buf
+                  .subarray(i + 1, end)
+                  .toString('latin1')
+                  .trim()
+              )
+                throw new UnsupportedScriptError('text after a COPY FROM STDIN on the same line');
               this.append(buf, segment, end);
               this.flush(this.sqlBytes, true);
               this.inData = true;
@@ -303,7 +307,8 @@ export class SqlScriptSplitter {
           }
           const last = q < end ? q : end - 1;
           // The text of strings is kept: `SET standard_conforming_strings = 'off'` must be seen.
-          if (this.kind === 'set' && this.words.length < WORDS_LIMIT) this.words += buf.toString('latin1', i, Math.min(last + 1, i + WORDS_LIMIT));
+          if (this.kind === 'set' && this.words.length < WORDS_LIMIT)
+            this.words += buf.toString('latin1', i, Math.min(last + 1, i + WORDS_LIMIT));
           i = last;
           if (q < end) {
             if (buf[i + 1] === QUOTE) i++;

@@ -48,7 +48,9 @@ export function buildHealthReport(input: HealthInput): HealthReport {
     const check = newest ? input.checks.get(newest.path) : undefined;
     return {
       ...totals,
-      newestCheck: check ? { ok: check.ok, depth: check.depth, detail: check.ok ? check.checks.join('; ') : (check.problem ?? 'failed') } : undefined,
+      newestCheck: check
+        ? { ok: check.ok, depth: check.depth, detail: check.ok ? check.checks.join('; ') : (check.problem ?? 'failed') }
+        : undefined,
     };
   });
   const anomalies: Anomaly[] = [];
@@ -123,7 +125,9 @@ export function renderHealthMarkdown(r: HealthReport): string {
   lines.push('## Backups', '', '| kind | count | size | oldest | newest | newest checked |', '|---|---|---|---|---|---|');
   for (const k of r.kinds) {
     const check = k.newestCheck ? `${k.newestCheck.ok ? '✅' : '❌'} ${k.newestCheck.depth}: ${k.newestCheck.detail}` : '–';
-    lines.push(`| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${k.oldest?.file ?? '–'} | ${k.newest?.file ?? '–'} | ${check.replace(/\|/g, '\\|')} |`);
+    lines.push(
+      `| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${k.oldest?.file ?? '–'} | ${k.newest?.file ?? '–'} | ${check.replace(/\|/g, '\\|')} |`,
+    );
   }
   lines.push('', `Total: ${formatBytes(r.totalBytes)}.`);
   if (r.disk) lines.push(`Free space where the backups are: ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}.`);
@@ -132,7 +136,8 @@ export function renderHealthMarkdown(r: HealthReport): string {
   for (const a of r.anomalies) lines.push(`- ⚠️ ${a.kind} ${a.file}: ${a.message}`);
   if (r.failed.length) {
     lines.push('', '## Failed verifications', '');
-    for (const f of r.failed) lines.push(`- ❌ ${f.kind} ${f.file}${f.newestOfSeries ? ' (newest of its series)' : ''}${f.detail ? `: ${f.detail}` : ''}`);
+    for (const f of r.failed)
+      lines.push(`- ❌ ${f.kind} ${f.file}${f.newestOfSeries ? ' (newest of its series)' : ''}${f.detail ? `: ${f.detail}` : ''}`);
   }
   lines.push('');
   return lines.join('\n');

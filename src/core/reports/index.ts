@@ -2,7 +2,21 @@
 // Other folders import only from here (scripts/check-layout.mjs).
 export { buildHealthReport, renderHealthMarkdown } from './healthReport';
 export type { HealthReport } from './healthReport';
-export { backupCreatedNotice, cleanupLogLine, configArchivedNotice, databaseRestoredNotice, newBackupFailedNotice, problemAbout, quote, quoteList, snapshotCreatedNotice, verifyAllNotice, verifyNotice, volumeRecreatedNotice, volumeRestoredNotice } from './notices';
+export {
+  backupCreatedNotice,
+  cleanupLogLine,
+  configArchivedNotice,
+  databaseRestoredNotice,
+  newBackupFailedNotice,
+  problemAbout,
+  quote,
+  quoteList,
+  snapshotCreatedNotice,
+  verifyAllNotice,
+  verifyNotice,
+  volumeRecreatedNotice,
+  volumeRestoredNotice,
+} from './notices';
 export { plannedRuns } from './scheduleStatus';
 export { buildStatusReport, renderStatusMarkdown, renderStatusText } from './statusReport';
 export type { ScheduleStatus, StatusInput, StatusReport } from './statusReport';

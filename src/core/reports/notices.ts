@@ -86,7 +86,9 @@ export interface ConfigArchived {
 }
 
 export function configArchivedNotice(c: ConfigArchived): string {
-  const parts = [`${made('Config archived', c.verified ? 'plain' : undefined, c.encrypted)}: ${quote(basename(c.path))} (${formatCountOf(c.files, 'file')}, ${formatBytes(c.bytes)}).`];
+  const parts = [
+    `${made('Config archived', c.verified ? 'plain' : undefined, c.encrypted)}: ${quote(basename(c.path))} (${formatCountOf(c.files, 'file')}, ${formatBytes(c.bytes)}).`,
+  ];
   if (c.missing.length) parts.push(`Not found, skipped: ${quoteList(c.missing)}.`);
   if (c.skipped.length) parts.push(`Left out: ${c.skipped.map((s) => `${quote(s.path)} (${s.reason})`).join(', ')}.`);
   return parts.join(' ');

@@ -54,7 +54,8 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   if (state === 'none') worse('failing', 'no database backup');
   else if (state === 'old') worse('failing', `the newest database backup is older than ${input.maxAgeHours * 2} h`);
   else if (state === 'stale') worse('warning', `the newest database backup is older than ${input.maxAgeHours} h`);
-  if (low && input.disk) worse('warning', `low disk space: ${formatBytes(input.disk.freeBytes)} free, below ${formatBytes(input.minFreeBytes)}`);
+  if (low && input.disk)
+    worse('warning', `low disk space: ${formatBytes(input.disk.freeBytes)} free, below ${formatBytes(input.minFreeBytes)}`);
   for (const s of input.schedules ?? []) if (s.lastOk === false) worse('warning', `the last scheduled ${s.kind} backup failed`);
   // A failed backup is one nobody can count on; when it is the newest of its series, the
   // series' latest state has no good copy at all, which is as bad as having no backup.
@@ -79,14 +80,27 @@ const time = (iso?: string) => (iso ? formatTime(iso) : '–');
 
 /** Plain text for a terminal or a cron mail: aligned, no colour, no emoji. */
 export function renderStatusText(r: StatusReport): string {
-  const lines = [`Backup status: ${r.status.toUpperCase()}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}`, `  Folder:       ${r.backupDir}`];
+  const lines = [
+    `Backup status: ${r.status.toUpperCase()}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}`,
+    `  Folder:       ${r.backupDir}`,
+  ];
   lines.push(`  Total size:   ${formatBytes(r.totalBytes)} in ${formatCountOf(r.count, 'backup')}`);
-  if (r.disk) lines.push(`  Free space:   ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? ` (LOW: below ${formatBytes(r.disk.minFreeBytes)})` : ''}`);
+  if (r.disk)
+    lines.push(
+      `  Free space:   ${formatBytes(r.disk.freeBytes)} of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? ` (LOW: below ${formatBytes(r.disk.minFreeBytes)})` : ''}`,
+    );
   for (const k of r.kinds) {
-    const extra = [k.failed ? `${formatCount(k.failed)} failed` : '', k.unverified ? `${formatCount(k.unverified)} unverified` : ''].filter(Boolean).join(', ');
-    lines.push(`  ${k.kind.padEnd(9)} ${formatCount(k.count).padStart(6)} backups, ${formatBytes(k.bytes).padStart(8)}; oldest ${time(k.oldest?.createdAt)}; newest ${time(k.newest?.createdAt)}${extra ? ` (${extra})` : ''}`);
+    const extra = [k.failed ? `${formatCount(k.failed)} failed` : '', k.unverified ? `${formatCount(k.unverified)} unverified` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `  ${k.kind.padEnd(9)} ${formatCount(k.count).padStart(6)} backups, ${formatBytes(k.bytes).padStart(8)}; oldest ${time(k.oldest?.createdAt)}; newest ${time(k.newest?.createdAt)}${extra ? ` (${extra})` : ''}`,
+    );
   }
-  for (const s of r.schedules) lines.push(`  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`);
+  for (const s of r.schedules)
+    lines.push(
+      `  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -98,12 +112,19 @@ export function renderStatusMarkdown(r: StatusReport): string {
   for (const p of r.problems) lines.push(`- **${word}:** ${p}`);
   if (r.problems.length) lines.push('');
   lines.push(`**${formatCount(r.count)}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
-  if (r.disk) lines.push(`Free space: **${formatBytes(r.disk.freeBytes)}** of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? `, **below the ${formatBytes(r.disk.minFreeBytes)}** of lifeboat.storage.minFreeMB` : ''}.`);
+  if (r.disk)
+    lines.push(
+      `Free space: **${formatBytes(r.disk.freeBytes)}** of ${formatBytes(r.disk.totalBytes)}${r.disk.low ? `, **below the ${formatBytes(r.disk.minFreeBytes)}** of lifeboat.storage.minFreeMB` : ''}.`,
+    );
   lines.push('', '| kind | count | size | oldest | newest | unverified | failed |', '|---|---|---|---|---|---|---|');
-  for (const k of r.kinds) lines.push(`| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${time(k.oldest?.createdAt)} | ${time(k.newest?.createdAt)} | ${formatCount(k.unverified)} | ${formatCount(k.failed)} |`);
+  for (const k of r.kinds)
+    lines.push(
+      `| ${k.kind} | ${formatCount(k.count)} | ${formatBytes(k.bytes)} | ${time(k.oldest?.createdAt)} | ${time(k.newest?.createdAt)} | ${formatCount(k.unverified)} | ${formatCount(k.failed)} |`,
+    );
   if (r.schedules.length) {
     lines.push('', '## Schedules', '', '| kind | cron | next run | last run |', '|---|---|---|---|');
-    for (const s of r.schedules) lines.push(`| ${s.kind} | \`${s.cron}\` | ${time(s.next)} | ${time(s.last)}${s.lastOk === false ? ' (failed)' : ''} |`);
+    for (const s of r.schedules)
+      lines.push(`| ${s.kind} | \`${s.cron}\` | ${time(s.next)} | ${time(s.last)}${s.lastOk === false ? ' (failed)' : ''} |`);
   }
   lines.push('');
   return lines.join('\n');

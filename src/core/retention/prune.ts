@@ -36,7 +36,9 @@ export async function pruneBackups(backupDir: string, policies: RetentionPolicie
     const plan = planRetention(await listBackups(backupDir), policies, opts.now ?? new Date());
     assertPlanKeepsEnough(plan);
     const result: PruneResult = { plan, removed: [], freedBytes: 0, failures: [] };
-    const doomed = plan.remove.filter((e) => !opts.only || opts.only.has(e.path)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const doomed = plan.remove
+      .filter((e) => !opts.only || opts.only.has(e.path))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     for (const entry of doomed) {
       throwIfAborted(opts.signal);
       try {
@@ -63,13 +65,22 @@ export async function pruneBackups(backupDir: string, policies: RetentionPolicie
 export function assertPlanKeepsEnough(plan: RetentionPlan): void {
   for (const s of plan.series) {
     const kept = s.decisions.filter((d) => d.keep);
-    const newestVerified = s.decisions.map((d) => d.entry).filter((e) => e.state === 'verified').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+    const newestVerified = s.decisions
+      .map((d) => d.entry)
+      .filter((e) => e.state === 'verified')
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
     const what = `${s.kind}${s.subject ? ` (${s.subject})` : ''}`;
     if (s.decisions.length && kept.length === 0) {
-      throw new LifeboatError(`Cleanup refused: it would delete every ${what} backup.`, 'Nothing was deleted. Check the lifeboat.retention settings.');
+      throw new LifeboatError(
+        `Cleanup refused: it would delete every ${what} backup.`,
+        'Nothing was deleted. Check the lifeboat.retention settings.',
+      );
     }
     if (newestVerified && !kept.some((d) => d.entry === newestVerified)) {
-      throw new LifeboatError(`Cleanup refused: it would delete the newest verified ${what} backup.`, 'Nothing was deleted. Check the lifeboat.retention settings.');
+      throw new LifeboatError(
+        `Cleanup refused: it would delete the newest verified ${what} backup.`,
+        'Nothing was deleted. Check the lifeboat.retention settings.',
+      );
     }
   }
 }
@@ -91,7 +102,12 @@ async function removeBackupFile(backupDir: string, path: string): Promise<void> 
 }
 
 /** Retention for one kind only, the others kept whole: what a scheduled run of that kind cleans up after itself. */
-export function pruneKind(backupDir: string, policies: RetentionPolicies, kind: keyof RetentionPolicies, opts: PruneOptions = {}): Promise<PruneResult> {
+export function pruneKind(
+  backupDir: string,
+  policies: RetentionPolicies,
+  kind: keyof RetentionPolicies,
+  opts: PruneOptions = {},
+): Promise<PruneResult> {
   const only: RetentionPolicies = { database: {}, config: {}, volume: {}, [kind]: policies[kind] };
   return pruneBackups(backupDir, only, opts);
 }

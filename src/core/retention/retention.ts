@@ -112,7 +112,8 @@ function decideSeries(sorted: BackupEntry[], policy: RetentionPolicy, now: Date)
   }
   // A failed backup restores nothing: it never takes the place of a good one in a count.
   const usable = sorted.filter((e) => e.state !== 'failed');
-  if (policy.keepLast !== undefined) usable.slice(0, Math.max(0, policy.keepLast)).forEach((e, i) => keep(e, `last ${policy.keepLast} (#${i + 1})`));
+  if (policy.keepLast !== undefined)
+    usable.slice(0, Math.max(0, policy.keepLast)).forEach((e, i) => keep(e, `last ${policy.keepLast} (#${i + 1})`));
   bucketRule(usable, policy.keepDaily, 'daily', dayKey, keep);
   bucketRule(usable, policy.keepWeekly, 'weekly', weekKey, keep);
   bucketRule(usable, policy.keepMonthly, 'monthly', monthKey, keep);
@@ -124,7 +125,12 @@ function decideSeries(sorted: BackupEntry[], policy: RetentionPolicy, now: Date)
     const gone: string[] = [];
     if (entry.state === 'failed') gone.push('failed verification');
     if (maxAge !== undefined) gone.push(`older than ${maxAge} days (${ageDays(entry, now)} days)`);
-    if (policy.keepLast !== undefined || policy.keepDaily !== undefined || policy.keepWeekly !== undefined || policy.keepMonthly !== undefined) {
+    if (
+      policy.keepLast !== undefined ||
+      policy.keepDaily !== undefined ||
+      policy.keepWeekly !== undefined ||
+      policy.keepMonthly !== undefined
+    ) {
       gone.push('not among the backups the count rules keep');
     }
     return { entry, keep: false, reasons: gone };

@@ -13,12 +13,22 @@ export function renderRetentionMarkdown(plan: RetentionPlan, backupDir: string):
       ? `**Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(freed)}.** Nothing has been deleted yet.`
       : `**Nothing to delete:** every one of the ${formatCountOf(plan.keep.length, 'backup')} is kept by a rule.`,
     '',
-    'The newest backup and the newest verified backup of each kind are always kept; files that do not have Lifeboat\'s names are never touched.',
+    "The newest backup and the newest verified backup of each kind are always kept; files that do not have Lifeboat's names are never touched.",
   ];
   for (const s of plan.series) {
-    lines.push('', `## ${s.kind}${s.subject ? ` · ${s.subject}` : ''}`, '', `Rules: ${describePolicy(s.policy)}`, '', '| | backup | size | why |', '|---|---|---|---|');
+    lines.push(
+      '',
+      `## ${s.kind}${s.subject ? ` · ${s.subject}` : ''}`,
+      '',
+      `Rules: ${describePolicy(s.policy)}`,
+      '',
+      '| | backup | size | why |',
+      '|---|---|---|---|',
+    );
     for (const d of s.decisions) {
-      lines.push(`| ${d.keep ? 'keep' : '**delete**'} | ${d.entry.fileName} | ${formatBytes(d.entry.bytes)} | ${d.reasons.join('; ').replace(/\|/g, '\\|')} |`);
+      lines.push(
+        `| ${d.keep ? 'keep' : '**delete**'} | ${d.entry.fileName} | ${formatBytes(d.entry.bytes)} | ${d.reasons.join('; ').replace(/\|/g, '\\|')} |`,
+      );
     }
   }
   if (plan.series.length === 0) lines.push('', 'There are no backups in this folder.');

@@ -37,7 +37,10 @@ function commands(input: ScheduleExportInput, kind: BackupKind): string[][] {
 }
 
 function scheduled(input: ScheduleExportInput): { kind: BackupKind; schedule: CronSchedule }[] {
-  return SCHEDULE_KINDS.filter((k) => input.crons[k]?.trim()).map((kind) => ({ kind, schedule: parseCron(input.crons[kind], `lifeboat.schedule.${kind}`) }));
+  return SCHEDULE_KINDS.filter((k) => input.crons[k]?.trim()).map((kind) => ({
+    kind,
+    schedule: parseCron(input.crons[kind], `lifeboat.schedule.${kind}`),
+  }));
 }
 
 function header(input: ScheduleExportInput): string[] {
@@ -61,7 +64,7 @@ export function crontabText(input: ScheduleExportInput): string {
   if (input.zone === 'UTC') {
     lines.push(
       '# The times are UTC. cronie (Fedora, RHEL, Arch) honours CRON_TZ; Debian and Ubuntu cron ignore it and',
-      '# use the host\'s zone: there, convert the times or run the host in UTC (timedatectl set-timezone UTC).',
+      "# use the host's zone: there, convert the times or run the host in UTC (timedatectl set-timezone UTC).",
       'CRON_TZ=UTC',
     );
   } else if (input.zone !== 'local') {
@@ -81,7 +84,11 @@ export function crontabText(input: ScheduleExportInput): string {
       continue;
     }
     lines.push(`# ${kind}: ${job.schedule.source}`);
-    lines.push(`${job.schedule.source} ${commands(input, kind).map((argv) => argv.map(shellQuote).join(' ')).join(' && ')}`);
+    lines.push(
+      `${job.schedule.source} ${commands(input, kind)
+        .map((argv) => argv.map(shellQuote).join(' '))
+        .join(' && ')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -147,7 +154,10 @@ export function systemdText(input: ScheduleExportInput): string {
     `#   systemctl list-timers 'lifeboat-*'`,
   ];
   if (input.zone === 'local') out.push("# The times are in the host's local time zone.");
-  else out.push(`# The times are ${input.zone === 'UTC' ? 'UTC' : `${input.zone} time`} (the OnCalendar= lines end in ${input.zone}), whatever the host's zone.`);
+  else
+    out.push(
+      `# The times are ${input.zone === 'UTC' ? 'UTC' : `${input.zone} time`} (the OnCalendar= lines end in ${input.zone}), whatever the host's zone.`,
+    );
   for (const f of files) out.push('', `# ---- ${f.path}`, f.text.trimEnd());
   return `${out.join('\n')}\n`;
 }
@@ -187,13 +197,17 @@ function component(values: number[], min: number, max: number, width: number): s
     const progression = step > 1 && v.every((x, i) => i === 0 || x - v[i - 1] === step) && v.at(-1)! + step > max;
     if (progression) return `${pad(v[0])}/${step}`;
   }
-  return runs(v).map(([a, b]) => (a === b ? pad(a) : b === a + 1 ? `${pad(a)},${pad(b)}` : `${pad(a)}..${pad(b)}`)).join(',');
+  return runs(v)
+    .map(([a, b]) => (a === b ? pad(a) : b === a + 1 ? `${pad(a)},${pad(b)}` : `${pad(a)}..${pad(b)}`))
+    .join(',');
 }
 
 function weekdays(days: number[]): string | undefined {
   const v = [...new Set(days)].sort((a, b) => a - b);
   if (v.length === 7) return undefined;
-  return runs(v).map(([a, b]) => (a === b ? DAY_NAMES[a] : b === a + 1 ? `${DAY_NAMES[a]},${DAY_NAMES[b]}` : `${DAY_NAMES[a]}..${DAY_NAMES[b]}`)).join(',');
+  return runs(v)
+    .map(([a, b]) => (a === b ? DAY_NAMES[a] : b === a + 1 ? `${DAY_NAMES[a]},${DAY_NAMES[b]}` : `${DAY_NAMES[a]}..${DAY_NAMES[b]}`))
+    .join(',');
 }
 
 function runs(sorted: number[]): [number, number][] {

@@ -27,7 +27,11 @@ export function scheduleLines(s: KindStatus, now: Date): string[] {
   else if (s.elsewhere) lines.push(`Waiting: ${s.elsewhere}`);
   if (last?.lastStart) {
     const when = formatRunTime(new Date(last.lastStart), s.zone);
-    lines.push(last.outcome === 'ok' ? `Last run: ${when}, ok: ${last.summary ?? ''}` : `Last run: ${when}, FAILED: ${last.problem ?? last.summary ?? 'unknown error'}`);
+    lines.push(
+      last.outcome === 'ok'
+        ? `Last run: ${when}, ok: ${last.summary ?? ''}`
+        : `Last run: ${when}, FAILED: ${last.problem ?? last.summary ?? 'unknown error'}`,
+    );
   } else {
     lines.push('Last run: none yet');
   }

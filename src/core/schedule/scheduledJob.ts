@@ -52,7 +52,12 @@ export function scheduledJob(parts: ScheduledJobParts): ScheduledJob {
         } catch (err) {
           if (isCancelled(err)) throw err;
           const e = err as LifeboatError;
-          return { ok: false, summary: `${summary}; then failed`, files: paths, problem: `${[e.message, e.hint].filter(Boolean).join(' ')} Nothing was cleaned up.` };
+          return {
+            ok: false,
+            summary: `${summary}; then failed`,
+            files: paths,
+            problem: `${[e.message, e.hint].filter(Boolean).join(' ')} Nothing was cleaned up.`,
+          };
         }
       }
     }
@@ -62,7 +67,12 @@ export function scheduledJob(parts: ScheduledJobParts): ScheduledJob {
     } catch (err) {
       if (isCancelled(err)) throw err;
       const e = err as LifeboatError;
-      return { ok: false, summary: `${summary}; cleanup failed`, files: paths, problem: `The backup is made and verified, but the cleanup failed: ${[e.message, e.hint].filter(Boolean).join(' ')}` };
+      return {
+        ok: false,
+        summary: `${summary}; cleanup failed`,
+        files: paths,
+        problem: `The backup is made and verified, but the cleanup failed: ${[e.message, e.hint].filter(Boolean).join(' ')}`,
+      };
     }
     return { ok: true, summary: `${summary}, cleaned up`, files: paths };
   };

@@ -2,8 +2,16 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
-  CronSchedule, CronZone, nextRun, parseCron, previousRun, causeLines, LifeboatError,
-  LockedError, Logger, silentLogger,
+  CronSchedule,
+  CronZone,
+  nextRun,
+  parseCron,
+  previousRun,
+  causeLines,
+  LifeboatError,
+  LockedError,
+  Logger,
+  silentLogger,
 } from '../common';
 import { ensurePrivateDir, writeFileAtomic, acquireLock } from '../store';
 import type { BackupKind } from '../store';
@@ -101,7 +109,10 @@ export interface SchedulerOptions {
 }
 
 /** Parses the configured expressions; an empty one leaves its kind unscheduled. */
-export function parseSchedules(crons: Partial<Record<BackupKind, string>>): { schedules: Partial<Record<BackupKind, CronSchedule>>; errors: LifeboatError[] } {
+export function parseSchedules(crons: Partial<Record<BackupKind, string>>): {
+  schedules: Partial<Record<BackupKind, CronSchedule>>;
+  errors: LifeboatError[];
+} {
   const schedules: Partial<Record<BackupKind, CronSchedule>> = {};
   const errors: LifeboatError[] = [];
   for (const kind of SCHEDULE_KINDS) {
@@ -119,7 +130,8 @@ export function parseSchedules(crons: Partial<Record<BackupKind, string>>): { sc
 export async function readScheduleState(backupDir: string): Promise<ScheduleState> {
   try {
     const parsed = JSON.parse(await fs.readFile(join(backupDir, SCHEDULE_STATE_FILE), 'utf8')) as ScheduleState;
-    if (parsed && typeof parsed === 'object' && parsed.kinds && typeof parsed.kinds === 'object') return { formatVersion: 1, kinds: parsed.kinds };
+    if (parsed && typeof parsed === 'object' && parsed.kinds && typeof parsed.kinds === 'object')
+      return { formatVersion: 1, kinds: parsed.kinds };
   } catch {
     // Missing or unreadable: start afresh; the worst case is one catch-up run less.
   }
@@ -193,7 +205,15 @@ export class Scheduler {
       const last = this.state.kinds[kind];
       // After the clock was set back a little, the run already done is not shown as next.
       const from = last?.lastDue && new Date(last.lastDue) > now ? new Date(last.lastDue) : now;
-      return { kind, cron: s.source, zone: this.opts.zone, next: nextRun(s, from, this.opts.zone), last, running: this.running === kind, elsewhere: this.elsewhere.get(kind) };
+      return {
+        kind,
+        cron: s.source,
+        zone: this.opts.zone,
+        next: nextRun(s, from, this.opts.zone),
+        last,
+        running: this.running === kind,
+        elsewhere: this.elsewhere.get(kind),
+      };
     });
   }
 
@@ -280,7 +300,9 @@ export class Scheduler {
       const next = nextRun(s, now, this.opts.zone);
       if (new Date(baseline) > now && next && next.toISOString() < baseline) {
         setBack[kind] = (previousRun(s, now, this.opts.zone) ?? now).toISOString();
-        this.log.warn(`Schedule: the clock is behind the last ${kind} run (${baseline}); the schedule resumes from now (${now.toISOString()}).`);
+        this.log.warn(
+          `Schedule: the clock is behind the last ${kind} run (${baseline}); the schedule resumes from now (${now.toISOString()}).`,
+        );
       }
     }
     if (fresh.length === 0 && Object.keys(setBack).length === 0) return;
@@ -319,7 +341,9 @@ export class Scheduler {
         const cur = fresh.kinds[kind] ?? {};
         this.state = fresh;
         if (!manual && cur.lastDue && cur.lastDue >= dueIso) {
-          this.log.info(`Schedule: the ${kind} backup due ${dueIso} already ran (${cur.host === hostname() && cur.pid === process.pid ? 'here' : `in process ${cur.pid} on ${cur.host}`}).`);
+          this.log.info(
+            `Schedule: the ${kind} backup due ${dueIso} already ran (${cur.host === hostname() && cur.pid === process.pid ? 'here' : `in process ${cur.pid} on ${cur.host}`}).`,
+          );
           this.elsewhere.delete(kind);
           this.emitChange();
           return;
@@ -328,7 +352,9 @@ export class Scheduler {
         this.elsewhere.delete(kind);
         this.emitChange();
         const started = this.clock.now();
-        this.log.info(`Schedule: ${manual ? 'running' : 'due'} ${kind} backup (${this.opts.schedules[kind]?.source ?? 'manual'}, due ${dueIso})`);
+        this.log.info(
+          `Schedule: ${manual ? 'running' : 'due'} ${kind} backup (${this.opts.schedules[kind]?.source ?? 'manual'}, due ${dueIso})`,
+        );
         let causes: string[] = [];
         try {
           outcome = await this.opts.run(kind);
@@ -405,7 +431,10 @@ export class Scheduler {
       if (st.next) wait = Math.min(wait, Math.max(0, st.next.getTime() - now));
     }
     // A moment past the due minute, so the check's previousRun sees it.
-    this.timer = this.clock.setTimer(() => void this.check().catch((err) => this.log.error(`Schedule: ${(err as Error).message}`)), wait + 50);
+    this.timer = this.clock.setTimer(
+      () => void this.check().catch((err) => this.log.error(`Schedule: ${(err as Error).message}`)),
+      wait + 50,
+    );
   }
 
   private emitChange(): void {
@@ -422,7 +451,8 @@ function mergeState(disk: ScheduleState, memory: ScheduleState): ScheduleState {
     const mine = memory.kinds[kind];
     const theirs = disk.kinds[kind];
     if (!mine) continue;
-    if (!theirs || (mine.lastDue && (!theirs.lastDue || mine.lastDue > theirs.lastDue)) || (!theirs.lastDue && !theirs.since)) disk.kinds[kind] = mine;
+    if (!theirs || (mine.lastDue && (!theirs.lastDue || mine.lastDue > theirs.lastDue)) || (!theirs.lastDue && !theirs.since))
+      disk.kinds[kind] = mine;
   }
   return disk;
 }

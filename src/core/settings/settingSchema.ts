@@ -51,7 +51,9 @@ function mismatch(value: unknown, spec: SettingSpec, where = 'it'): string | und
     if ((spec.minimum !== undefined && value < spec.minimum) || (spec.maximum !== undefined && value > spec.maximum)) return must();
   }
   if (typeof value === 'string' && spec.pattern !== undefined && !new RegExp(spec.pattern, 'u').test(value)) {
-    return spec.patternErrorMessage ? `${where} must be: ${spec.patternErrorMessage[0].toLowerCase()}${spec.patternErrorMessage.slice(1).replace(/\.$/, '')}` : must();
+    return spec.patternErrorMessage
+      ? `${where} must be: ${spec.patternErrorMessage[0].toLowerCase()}${spec.patternErrorMessage.slice(1).replace(/\.$/, '')}`
+      : must();
   }
   if (Array.isArray(value) && spec.items) {
     for (const [i, item] of value.entries()) {
@@ -63,7 +65,8 @@ function mismatch(value: unknown, spec: SettingSpec, where = 'it'): string | und
     for (const [name, field] of Object.entries(value)) {
       const fieldSpec = spec.properties?.[name];
       if (!fieldSpec) {
-        if (spec.additionalProperties === false) return `"${name}" is not one of its fields (${Object.keys(spec.properties ?? {}).join(', ') || 'none'})`;
+        if (spec.additionalProperties === false)
+          return `"${name}" is not one of its fields (${Object.keys(spec.properties ?? {}).join(', ') || 'none'})`;
         continue;
       }
       const why = mismatch(field, fieldSpec, `"${name}"`);
@@ -116,7 +119,9 @@ function describeType(type: string, spec: SettingSpec): string {
     case 'boolean':
       return 'true or false';
     case 'array':
-      return spec.items?.type === 'string' && !spec.items.pattern ? 'a list of strings, like ["a", "b"]' : `a list whose items are each ${spec.items ? describe(spec.items) : 'any value'}`;
+      return spec.items?.type === 'string' && !spec.items.pattern
+        ? 'a list of strings, like ["a", "b"]'
+        : `a list whose items are each ${spec.items ? describe(spec.items) : 'any value'}`;
     case 'object':
       return spec.properties ? `an object with ${Object.keys(spec.properties).join(', ')}` : 'an object, like {"name": "value"}';
     case 'null':

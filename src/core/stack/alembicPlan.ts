@@ -26,7 +26,13 @@ const CANDIDATES = ['backend/alembic/versions', 'alembic/versions', 'migrations/
 export async function findMigrationsDir(workspace: string): Promise<string | undefined> {
   for (const rel of CANDIDATES) {
     const dir = join(workspace, rel);
-    if (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) return dir;
+    if (
+      await fs.stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return dir;
   }
   return undefined;
 }
@@ -91,7 +97,11 @@ export function planUpgrade(migrations: Migration[], from: string[]): UpgradePla
  * restored copy, judged from the workspace's own migration scripts. Empty when the backup has
  * no Alembic head. Without a versions folder it falls back to comparing with the live database.
  */
-export async function describeUpgrade(workspace: string | undefined, backupHead: string[] | undefined, liveHead: string[] | undefined): Promise<string> {
+export async function describeUpgrade(
+  workspace: string | undefined,
+  backupHead: string[] | undefined,
+  liveHead: string[] | undefined,
+): Promise<string> {
   if (!backupHead?.length) return '';
   const at = backupHead.join(', ');
   const dir = workspace ? await findMigrationsDir(workspace) : undefined;

@@ -8,7 +8,12 @@ import { runExec } from '../docker';
  * `beforeStop` hears the list including the next one before it goes down, so a record of it
  * outlives a kill -9 (see HeldLock.noteStopped).
  */
-export async function stopContainers(docker: Docker, names: string[], log: Logger, beforeStop?: (stopping: string[]) => Promise<void>): Promise<string[]> {
+export async function stopContainers(
+  docker: Docker,
+  names: string[],
+  log: Logger,
+  beforeStop?: (stopping: string[]) => Promise<void>,
+): Promise<string[]> {
   const stopped: string[] = [];
   for (const name of names) {
     const c = docker.getContainer(name);
@@ -41,7 +46,10 @@ export async function startContainers(docker: Docker, names: string[], log: Logg
     }
   }
   if (failed.length) {
-    throw new LifeboatError(`Could not start ${failed.join(', ')} again.`, `Start ${failed.length > 1 ? 'them' : 'it'} with docker compose start, and see the Lifeboat log.`);
+    throw new LifeboatError(
+      `Could not start ${failed.join(', ')} again.`,
+      `Start ${failed.length > 1 ? 'them' : 'it'} with docker compose start, and see the Lifeboat log.`,
+    );
   }
 }
 

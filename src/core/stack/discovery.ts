@@ -75,7 +75,9 @@ export async function discoverStack(docker: Docker, settings: DiscoverySettings)
   } else {
     members = await projectMembers(all, settings);
     if (members.length === 0) {
-      const where = settings.composeProject ? `Compose project "${settings.composeProject}"` : `a Compose project started from ${settings.folder ?? 'this workspace'}`;
+      const where = settings.composeProject
+        ? `Compose project "${settings.composeProject}"`
+        : `a Compose project started from ${settings.folder ?? 'this workspace'}`;
       throw new NoStackError(
         `No containers of ${where} were found.`,
         'Start the stack with `docker compose up -d` in the workspace folder, or set lifeboat.composeProject or lifeboat.database.container.',
@@ -153,7 +155,9 @@ export async function folderProjectName(folder: string): Promise<string> {
   } catch {
     // No .env: the folder name decides.
   }
-  return basename(resolve(folder)).toLowerCase().replace(/[^a-z0-9_-]/g, '');
+  return basename(resolve(folder))
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '');
 }
 
 function looksLikePostgres(c: Docker.ContainerInfo, info: Docker.ContainerInspectInfo): boolean {

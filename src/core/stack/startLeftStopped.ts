@@ -12,7 +12,9 @@ export async function startLeftStopped(docker: Docker, lock: HeldLock, log: Logg
   const names = lock.previous?.stopped ?? [];
   if (!names.length) return [];
   const prev = lock.previous!;
-  log.warn(`Starting ${names.join(', ')} again: stopped by an interrupted ${prev.operation} (process ${prev.pid}, started ${prev.startedAt}) that never got to start ${names.length > 1 ? 'them' : 'it'}.`);
+  log.warn(
+    `Starting ${names.join(', ')} again: stopped by an interrupted ${prev.operation} (process ${prev.pid}, started ${prev.startedAt}) that never got to start ${names.length > 1 ? 'them' : 'it'}.`,
+  );
   await startContainers(docker, names, log);
   return names;
 }

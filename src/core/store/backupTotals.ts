@@ -49,7 +49,12 @@ export function failedBackups(entries: BackupEntry[], override?: (e: BackupEntry
   for (const e of entries) {
     const key = `${e.kind}\u0000${e.subject ?? ''}`;
     const seen = newest.get(key);
-    if (!seen || e.createdAt.getTime() > seen.createdAt.getTime() || (e.createdAt.getTime() === seen.createdAt.getTime() && e.fileName.localeCompare(seen.fileName) < 0)) newest.set(key, e);
+    if (
+      !seen ||
+      e.createdAt.getTime() > seen.createdAt.getTime() ||
+      (e.createdAt.getTime() === seen.createdAt.getTime() && e.fileName.localeCompare(seen.fileName) < 0)
+    )
+      newest.set(key, e);
   }
   const failed = entries.filter(isFailed);
   const heads = new Set(newest.values());
@@ -81,6 +86,8 @@ export function describeBackupCount(entries: BackupEntry[]): string {
   const copies = entries.filter((e) => e.state !== 'failed' && paths.has(plaintextPath(e) ?? '')).length;
   const usable = entries.length - failed - copies;
   const plural = (n: number, one: string, many: string) => formatCountOf(n, one, many);
-  const extra = [failed ? `${failed} failed` : '', copies ? plural(copies, 'encrypted copy', 'encrypted copies') : ''].filter(Boolean).join(', ');
+  const extra = [failed ? `${failed} failed` : '', copies ? plural(copies, 'encrypted copy', 'encrypted copies') : '']
+    .filter(Boolean)
+    .join(', ');
   return `${plural(usable, 'backup', 'backups')}${extra ? ` (${extra})` : ''}`;
 }

@@ -10,9 +10,26 @@ export type { DiskSpace } from './diskSpace';
 export { PRIVATE_DIR, PRIVATE_FILE, ensurePrivateDir, fsyncDir, fsyncPath, readHead, removeQuietly, writeFileAtomic } from './fsSafe';
 export { HALF_WRITTEN_MS, acquireLock, liveLocks, lockedMessage } from './lock';
 export type { HeldLock } from './lock';
-export { MANIFEST_VERSION, contentSha256, manifestPath, readManifest, recordVerification, verificationState, writeManifest } from './manifest';
+export {
+  MANIFEST_VERSION,
+  contentSha256,
+  manifestPath,
+  readManifest,
+  recordVerification,
+  verificationState,
+  writeManifest,
+} from './manifest';
 export type { Manifest, VerificationRecord } from './manifest';
-export { KIND_FOLDERS, backupPrefix, databaseBackupName, manifestName, parseBackupName, partialName, safeSegment, timestamp } from './naming';
+export {
+  KIND_FOLDERS,
+  backupPrefix,
+  databaseBackupName,
+  manifestName,
+  parseBackupName,
+  partialName,
+  safeSegment,
+  timestamp,
+} from './naming';
 export type { BackupKind, Encryption } from './naming';
 export { WRITER_OPERATION, sweepStalePartials } from './partials';
 export { assertRoomForBackup } from './storageGuard';

@@ -93,9 +93,7 @@ export function parseBackupName(fileName: string): ParsedName | undefined {
 
 function parseTime(date: string, time: string | undefined): Date | undefined {
   const t = time ?? '000000';
-  const d = new Date(
-    Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +t.slice(0, 2), +t.slice(2, 4), +t.slice(4, 6)),
-  );
+  const d = new Date(Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +t.slice(0, 2), +t.slice(2, 4), +t.slice(4, 6)));
   return timestamp(d) === `${date}_${t}` ? d : undefined;
 }
 

@@ -56,7 +56,9 @@ export async function sweepStalePartials(opts: PartialSweepOptions): Promise<{ r
     return !names.includes(`${m[1]}.age`) && !names.includes(`${m[1]}.enc`);
   });
   if (candidates.length === 0) return { removed: [], bytes: 0 };
-  const others = (await liveLocks(opts.backupDir, opts.ownLock)).filter((l) => l.operation === '' || WRITERS[opts.kind].includes(l.operation));
+  const others = (await liveLocks(opts.backupDir, opts.ownLock)).filter(
+    (l) => l.operation === '' || WRITERS[opts.kind].includes(l.operation),
+  );
   if (others.length) {
     const who = others.map((l) => (l.pid ? `${l.operation}, process ${l.pid} on ${l.host}` : l.path)).join('; ');
     opts.logger.info(`Kept ${candidates.length} partial file(s) in ${opts.dir}: another Lifeboat process may be writing them (${who}).`);
@@ -74,9 +76,11 @@ export async function sweepStalePartials(opts: PartialSweepOptions): Promise<{ r
       bytes += st.size;
       opts.logger.info(`Removed ${path}, left by an interrupted ${opts.kind} backup: ${formatBytes(st.size)} freed.`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') opts.logger.warn(`Could not remove the leftover ${path}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        opts.logger.warn(`Could not remove the leftover ${path}: ${(err as Error).message}`);
     }
   }
-  if (removed.length > 1) opts.logger.info(`Removed ${removed.length} leftovers of interrupted ${opts.kind} backups: ${formatBytes(bytes)} freed.`);
+  if (removed.length > 1)
+    opts.logger.info(`Removed ${removed.length} leftovers of interrupted ${opts.kind} backups: ${formatBytes(bytes)} freed.`);
   return { removed, bytes };
 }

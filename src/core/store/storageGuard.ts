@@ -12,8 +12,15 @@ const GROWTH = 1.1;
  * it does not start. With no previous backup there is nothing to go by, and the write itself
  * reports a full disk.
  */
-export async function assertRoomForBackup(backupDir: string, kind: BackupKind, subject?: string, measure: (p: string) => Promise<DiskSpace | undefined> = diskSpace): Promise<void> {
-  const previous = (await listBackups(backupDir)).find((e) => e.kind === kind && !e.encryption && (subject === undefined || e.subject === subject));
+export async function assertRoomForBackup(
+  backupDir: string,
+  kind: BackupKind,
+  subject?: string,
+  measure: (p: string) => Promise<DiskSpace | undefined> = diskSpace,
+): Promise<void> {
+  const previous = (await listBackups(backupDir)).find(
+    (e) => e.kind === kind && !e.encryption && (subject === undefined || e.subject === subject),
+  );
   if (!previous) return;
   const disk = await measure(backupDir);
   if (!disk) return;

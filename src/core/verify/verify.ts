@@ -5,18 +5,21 @@ import type { Stack } from '../stack';
 import { pipeline } from 'node:stream/promises';
 import { BackupSource, KeyProvider, isKeyProblem, openBackupSource } from '../encryption';
 import {
-  customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase, checkDumpFile,
-  checkServerVersion, discard, validateDump, sideName, dropDatabase, loadDumpIntoNewDatabase,
+  customDumpFacts,
+  isCustomHead,
+  loadCustomDumpIntoNewDatabase,
+  checkDumpFile,
+  checkServerVersion,
+  discard,
+  validateDump,
+  sideName,
+  dropDatabase,
+  loadDumpIntoNewDatabase,
 } from '../database';
 import type { DumpFacts } from '../database';
 import { HashStream } from '../streams';
-import {
-  LifeboatError, fsError, isCancelled, OperationOptions, formatBytes, formatCount, formatCountOf,
-  toolVersion,
-} from '../common';
-import {
-  Manifest, VerificationRecord, contentSha256, readManifest, recordVerification, parseBackupName,
-} from '../store';
+import { LifeboatError, fsError, isCancelled, OperationOptions, formatBytes, formatCount, formatCountOf, toolVersion } from '../common';
+import { Manifest, VerificationRecord, contentSha256, readManifest, recordVerification, parseBackupName } from '../store';
 import { PsqlTarget, serverVersion, tableRowCounts } from '../postgres';
 import { checkTarGz } from '../archive';
 import { checkVolumeArchive } from '../volume';
@@ -118,11 +121,13 @@ interface ReadFacts {
 async function verifyDump(source: BackupSource, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
   const proven = (facts: DumpFacts, manifest: Manifest | undefined) => {
     result.checks.push('gzip stream whole');
-    if (contentSha256(manifest)) result.checks.push(manifest?.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
+    if (contentSha256(manifest))
+      result.checks.push(manifest?.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
     result.checks.push(`complete pg_dump script (${Object.keys(facts.tables).length} tables)`);
   };
   if (isCustomHead(source.head)) return verifyCustomDump(source, result, opts, read);
-  if (opts.depth === 'full' && (!opts.docker || !opts.stack)) throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
+  if (opts.depth === 'full' && (!opts.docker || !opts.stack))
+    throw new LifeboatError('A full verification needs the database container.', 'Start the stack, then retry.');
   // Quick, and the first half of full: a truncated or corrupt file fails this cheap read before
   // anything is created on the live server.
   const check = await checkDumpFile(source, opts);
@@ -133,7 +138,11 @@ async function verifyDump(source: BackupSource, result: VerifyResult, opts: Veri
     return;
   }
   const path = source.path;
-  const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
+  const target: PsqlTarget = {
+    container: opts.docker.getContainer(opts.stack.db.id),
+    user: opts.stack.db.user,
+    database: opts.stack.db.database,
+  };
   checkServerVersion(check.facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
   try {
@@ -145,10 +154,17 @@ async function verifyDump(source: BackupSource, result: VerifyResult, opts: Veri
     const expected = check.manifest?.tables ?? check.facts.tables;
     const diffs = Object.entries(expected).filter(([t, n]) => restored[t] !== n);
     if (diffs.length) {
-      throw new LifeboatError(`The test restore does not match: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`).join('; ')}.`);
+      throw new LifeboatError(
+        `The test restore does not match: ${diffs
+          .slice(0, 3)
+          .map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
+          .join('; ')}.`,
+      );
     }
     const rows = Object.values(restored).reduce((a, b) => a + b, 0);
-    result.checks.push(`test restore into a throwaway database: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')} match`);
+    result.checks.push(
+      `test restore into a throwaway database: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')} match`,
+    );
   } finally {
     await dropDatabase(target, scratch).catch(() => undefined);
   }
@@ -165,7 +181,8 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
     await pipeline(source.open(), hash, discard(), { signal: opts.signal });
     read.sha256 = hash.digest();
     if (expected) {
-      if (expected !== hash.digest()) throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
+      if (expected !== hash.digest())
+        throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
       result.checks.push('sha256 matches the manifest');
     } else {
       result.notes.push('no manifest checksum to compare');
@@ -173,7 +190,11 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
     result.notes.push('a custom-format archive is only proven by a full verification (a test restore with pg_restore)');
     return;
   }
-  const target: PsqlTarget = { container: opts.docker.getContainer(opts.stack.db.id), user: opts.stack.db.user, database: opts.stack.db.database };
+  const target: PsqlTarget = {
+    container: opts.docker.getContainer(opts.stack.db.id),
+    user: opts.stack.db.user,
+    database: opts.stack.db.database,
+  };
   const facts = await customDumpFacts(target, source, opts);
   checkServerVersion(facts, await serverVersion(target));
   const scratch = sideName(opts.stack.db.database, '_verify', (opts.now ?? (() => new Date()))());
@@ -185,12 +206,20 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
     const restored = await tableRowCounts({ ...target, database: scratch });
     if (manifest?.tables) {
       const diffs = Object.entries(manifest.tables).filter(([t, n]) => restored[t] !== n);
-      if (diffs.length) throw new LifeboatError(`The test restore does not match the manifest: ${diffs.slice(0, 3).map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`).join('; ')}.`);
+      if (diffs.length)
+        throw new LifeboatError(
+          `The test restore does not match the manifest: ${diffs
+            .slice(0, 3)
+            .map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
+            .join('; ')}.`,
+        );
     } else {
       result.notes.push('no manifest row counts to compare the test restore with');
     }
     const rows = Object.values(restored).reduce((a, b) => a + b, 0);
-    result.checks.push(`test restore with pg_restore: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')}`);
+    result.checks.push(
+      `test restore with pg_restore: ${formatCountOf(Object.keys(restored).length, 'table')}, ${formatCountOf(rows, 'row')}`,
+    );
   } finally {
     await dropDatabase(target, scratch).catch(() => undefined);
   }
@@ -206,13 +235,19 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
   const expected = contentSha256(manifest);
   if (expected) {
     if (expected !== facts.fileSha256) {
-      throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'The file changed after it was written. Use another backup.');
+      throw new LifeboatError(
+        `${basename(path)} does not match its manifest (sha256 differs).`,
+        'The file changed after it was written. Use another backup.',
+      );
     }
     result.checks.push('sha256 matches the manifest');
   } else {
     result.notes.push('no manifest checksum to compare');
   }
-  if (opts.depth === 'full') result.notes.push('a test restore: a config archive has nothing to restore into, so every entry was read whole instead, and a restore shows each change before it makes it');
+  if (opts.depth === 'full')
+    result.notes.push(
+      'a test restore: a config archive has nothing to restore into, so every entry was read whole instead, and a restore shows each change before it makes it',
+    );
 }
 
 /**
@@ -221,7 +256,13 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
  * entry against contract 9 in docs/contracts.md (what the restore will check), and the entry count,
  * file count and file bytes. The size is compared before reading: a cut-off file says so plainly.
  */
-async function verifyVolumeSnapshot(source: BackupSource, size: number, result: VerifyResult, opts: VerifyOptions, read: ReadFacts): Promise<void> {
+async function verifyVolumeSnapshot(
+  source: BackupSource,
+  size: number,
+  result: VerifyResult,
+  opts: VerifyOptions,
+  read: ReadFacts,
+): Promise<void> {
   const path = source.path;
   const { manifest: raw, problem } = await readManifest(path);
   if (problem) result.notes.push(problem);
@@ -234,14 +275,21 @@ async function verifyVolumeSnapshot(source: BackupSource, size: number, result: 
       'Use another snapshot; this one cannot be restored as it was taken.',
     );
   }
-  const facts = await checkVolumeArchive(path, { ...opts, purpose: 'verify', open: source.encryption ? (signal) => source.open(signal) : undefined });
+  const facts = await checkVolumeArchive(path, {
+    ...opts,
+    purpose: 'verify',
+    open: source.encryption ? (signal) => source.open(signal) : undefined,
+  });
   read.sha256 = facts.fileSha256;
   result.checks.push('gzip and tar whole, to the end-of-archive marker');
   result.checks.push('every entry stays inside the volume (contract 9)');
   const expected = contentSha256(raw);
   if (expected) {
     if (expected !== facts.fileSha256) {
-      throw new LifeboatError(`${name} does not match its manifest (sha256 differs): it changed after it was made.`, 'Use another snapshot.');
+      throw new LifeboatError(
+        `${name} does not match its manifest (sha256 differs): it changed after it was made.`,
+        'Use another snapshot.',
+      );
     }
     result.checks.push(source.encryption ? 'sha256 of the decrypted content matches the manifest' : 'sha256 matches the manifest');
   } else {
@@ -262,9 +310,14 @@ async function verifyVolumeSnapshot(source: BackupSource, size: number, result: 
     );
   }
   if (recorded.length) {
-    result.checks.push(`${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')} and ${formatBytes(facts.dataBytes)} of data, as the manifest records`);
+    result.checks.push(
+      `${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')} and ${formatBytes(facts.dataBytes)} of data, as the manifest records`,
+    );
   } else {
-    result.notes.push(`${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')}, ${formatBytes(facts.dataBytes)} of data (no manifest counts to compare)`);
+    result.notes.push(
+      `${formatCountOf(facts.entries, 'entry', 'entries')}, ${formatCountOf(facts.files, 'file')}, ${formatBytes(facts.dataBytes)} of data (no manifest counts to compare)`,
+    );
   }
-  if (opts.depth === 'full') result.notes.push('a test restore into a scratch volume: every entry was read whole and checked as a restore checks it instead');
+  if (opts.depth === 'full')
+    result.notes.push('a test restore into a scratch volume: every entry was read whole and checked as a restore checks it instead');
 }

@@ -61,7 +61,10 @@ export async function volumeExists(docker: Docker, volume: string): Promise<bool
 
 /** The volume is gone (`docker compose down -v`, `docker volume rm`): a restore can make it again. */
 export class VolumeMissingError extends LifeboatError {
-  constructor(readonly volume: string, hint?: string) {
+  constructor(
+    readonly volume: string,
+    hint?: string,
+  ) {
     super(
       `The volume ${volume} does not exist (any more).`,
       hint ?? 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`.',
@@ -87,13 +90,15 @@ export async function createVolume(docker: Docker, name: string, spec: VolumeSpe
   try {
     await docker.createVolume({ Name: name, Driver: spec.driver || 'local', DriverOpts: spec.options, Labels: spec.labels });
   } catch (err) {
-    throw toEngineError(err, (e) =>
-      new LifeboatError(
-        `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(e as Error).message}`,
-        'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
-        undefined,
-        { cause: e },
-      ),
+    throw toEngineError(
+      err,
+      (e) =>
+        new LifeboatError(
+          `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(e as Error).message}`,
+          'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
+          undefined,
+          { cause: e },
+        ),
     );
   }
   return inspectVolume(docker, name);
@@ -123,7 +128,10 @@ export async function volumeUsers(docker: Docker, volume: string): Promise<Volum
     if (!mount) continue;
     // Our own helpers are never users to stop or refuse for.
     if (c.Labels?.[HELPER_LABEL]) continue;
-    const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
+    const info = await docker
+      .getContainer(c.Id)
+      .inspect()
+      .catch(() => undefined);
     const env = info?.Config?.Env ?? [];
     users.push({
       id: c.Id,
@@ -289,7 +297,14 @@ const CLEANUP = 'cleanup';
  * half-removed folder.
  */
 export async function removeInBackground(docker: Docker, spec: { volume: string; image: string; paths: string[] }): Promise<void> {
-  const c = await createHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: CLEANUP, argv: ['rm', '-rf', ...spec.paths], autoRemove: true });
+  const c = await createHelper(docker, {
+    volume: spec.volume,
+    image: spec.image,
+    readOnly: false,
+    purpose: CLEANUP,
+    argv: ['rm', '-rf', ...spec.paths],
+    autoRemove: true,
+  });
   try {
     await c.start();
   } catch (err) {
@@ -302,7 +317,10 @@ export async function removeInBackground(docker: Docker, spec: { volume: string;
 export async function waitForVolumeCleanup(docker: Docker, volume: string, log: Logger): Promise<void> {
   let list: Docker.ContainerInfo[];
   try {
-    list = await docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=${CLEANUP}`, `${HELPER_VOLUME_LABEL}=${volume}`] } });
+    list = await docker.listContainers({
+      all: true,
+      filters: { label: [`${HELPER_LABEL}=${CLEANUP}`, `${HELPER_VOLUME_LABEL}=${volume}`] },
+    });
   } catch (err) {
     throw toEngineError(err);
   }
@@ -333,6 +351,9 @@ export async function removeStaleHelpers(docker: Docker, volume: string, log: Lo
   const stale = list.filter((c) => c.Labels?.[HELPER_LABEL] !== CLEANUP);
   for (const c of stale) await removeHelper(docker.getContainer(c.Id), log);
   const names = stale.map((c) => (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''));
-  if (names.length) log.info(`Removed the helper container${names.length > 1 ? 's' : ''} ${names.join(', ')}, left by an interrupted Lifeboat operation on ${volume}.`);
+  if (names.length)
+    log.info(
+      `Removed the helper container${names.length > 1 ? 's' : ''} ${names.join(', ')}, left by an interrupted Lifeboat operation on ${volume}.`,
+    );
   return names;
 }

@@ -13,8 +13,14 @@ import { settleLeftovers } from './volumeLeftovers';
  * containers left stopped and says how to settle it, and nothing is started. Returns the names
  * started again.
  */
-export async function restartAfterKilledRestore(docker: Docker, lock: HeldLock, volume: string, image: string, log: Logger): Promise<string[]> {
-  const left = lock.previous?.operation === WRITER_OPERATION.volumeRestore ? lock.previous.stopped ?? [] : [];
+export async function restartAfterKilledRestore(
+  docker: Docker,
+  lock: HeldLock,
+  volume: string,
+  image: string,
+  log: Logger,
+): Promise<string[]> {
+  const left = lock.previous?.operation === WRITER_OPERATION.volumeRestore ? (lock.previous.stopped ?? []) : [];
   if (!left.length) return [];
   const session = await HelperSession.open(docker, { volume, image, purpose: 'cleanup' }, log);
   try {

@@ -18,7 +18,7 @@ export class InterruptedRestoreError extends LifeboatError {
     const down = leftStopped.length
       ? ` The interrupted restore left ${leftStopped.map((n) => `"${n}"`).join(', ')} stopped; Lifeboat does not start ${leftStopped.length > 1 ? 'them' : 'it'} on a half-swapped volume.`
       : '';
-    const start = leftStopped.length ? `\`docker start ${leftStopped.join(' ')}\`` : '`docker compose start` in the stack\'s folder';
+    const start = leftStopped.length ? `\`docker start ${leftStopped.join(' ')}\`` : "`docker compose start` in the stack's folder";
     super(
       `The volume ${volume} still holds the previous content of an interrupted restore, kept in ${where}. Nothing was changed: Lifeboat does not snapshot or restore this volume until that is settled, so nothing in it is lost.${down}`,
       `Stop the containers that use it and look inside (\`docker run --rm -it -v ${volume}:/data ${image} sh\`). To go back to the previous content, move the volume's other top-level entries out of the way, then the entries of /data/${aside[0][0]} up into /data. To keep what is there now, delete /data/${aside[0][0]} and any .lifeboat-restore-* folder. Then start the containers again (${start})${leftStopped.length ? '' : ': the interrupted restore may have left them stopped'}.`,
@@ -28,7 +28,12 @@ export class InterruptedRestoreError extends LifeboatError {
 }
 
 /** Throws InterruptedRestoreError when any safety folder holds something. */
-export function checkLeftovers(volume: string, leftovers: Record<string, number> | undefined, image: string, leftStopped: string[] = []): void {
+export function checkLeftovers(
+  volume: string,
+  leftovers: Record<string, number> | undefined,
+  image: string,
+  leftStopped: string[] = [],
+): void {
   const aside = Object.entries(leftovers ?? {}).filter(([dir, n]) => dir.startsWith('.lifeboat-safety-') && n > 0);
   if (aside.length) throw new InterruptedRestoreError(volume, aside, image, leftStopped);
 }
@@ -38,7 +43,13 @@ export function checkLeftovers(volume: string, leftovers: Record<string, number>
  * copies (an unpacked snapshot, an empty safety folder), and refuses when previous content is
  * kept aside. Runs in the restore's own helper, under the volume's lock.
  */
-export async function settleLeftovers(session: HelperSession, volume: string, image: string, log: Logger, leftStopped: string[] = []): Promise<void> {
+export async function settleLeftovers(
+  session: HelperSession,
+  volume: string,
+  image: string,
+  log: Logger,
+  leftStopped: string[] = [],
+): Promise<void> {
   const out = await session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '2', '-path', '/data/.lifeboat-*']);
   const counts: Record<string, number> = {};
   for (const line of out.split('\n').filter(Boolean)) {

@@ -10,14 +10,35 @@ import { startContainers, stopContainers } from '../stack';
 import type { Stack } from '../stack';
 import { waitForContainers, toEngineError } from '../docker';
 import {
-  CancelledError, LifeboatError, fsError, isCancelled, throwIfAborted, Logger, OperationOptions,
-  ProgressFn, WithDefaults, withDefaults,
+  CancelledError,
+  LifeboatError,
+  fsError,
+  isCancelled,
+  throwIfAborted,
+  Logger,
+  OperationOptions,
+  ProgressFn,
+  WithDefaults,
+  withDefaults,
 } from '../common';
 import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest } from '../store';
 import { HashStream } from '../streams';
 import {
-  VolumeFacts, VolumeMissingError, VolumeSpec, VolumeUser, createHelper, createVolume, inspectVolume, removeHelper, removeInBackground,
-  removeStaleHelpers, removeVolumeQuietly, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup,
+  VolumeFacts,
+  VolumeMissingError,
+  VolumeSpec,
+  VolumeUser,
+  createHelper,
+  createVolume,
+  inspectVolume,
+  removeHelper,
+  removeInBackground,
+  removeStaleHelpers,
+  removeVolumeQuietly,
+  resolveHelperImage,
+  runHelper,
+  volumeUsers,
+  waitForVolumeCleanup,
 } from './helperContainer';
 import { HelperSession } from './helperSession';
 import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapshot } from './volumeSnapshot';
@@ -104,7 +125,12 @@ export async function restoreVolume(docker: Docker, options: VolumeRestoreOption
   const { manifest: raw, problem } = await readManifest(opts.file);
   if (problem) log.warn(`${opts.file}: ${problem}`);
   if (raw && raw.kind !== 'volume') {
-    throw new LifeboatError(`${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`, 'Choose a volume snapshot.', undefined, { ui: 'choose-volume-snapshot' });
+    throw new LifeboatError(
+      `${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`,
+      'Choose a volume snapshot.',
+      undefined,
+      { ui: 'choose-volume-snapshot' },
+    );
   }
   const manifest = raw as VolumeManifest | undefined;
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
@@ -115,7 +141,13 @@ export async function restoreVolume(docker: Docker, options: VolumeRestoreOption
   }
 }
 
-async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptions>, source: BackupSource, manifest: VolumeManifest | undefined, started: number): Promise<VolumeRestoreResult> {
+async function restoreFrom(
+  docker: Docker,
+  opts: WithDefaults<VolumeRestoreOptions>,
+  source: BackupSource,
+  manifest: VolumeManifest | undefined,
+  started: number,
+): Promise<VolumeRestoreResult> {
   const { logger: log, progress } = opts;
   // 1. Who uses the volume.
   let facts: VolumeFacts;
@@ -135,8 +167,7 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
   }
   const users = await volumeUsers(docker, opts.volume);
   const project = opts.stack?.project ?? facts.labels[PROJECT];
-  const inStack = (u: VolumeUser) =>
-    !!opts.stack && (u.id === opts.stack.db.id || opts.stack.apps.some((a) => a.id === u.id));
+  const inStack = (u: VolumeUser) => !!opts.stack && (u.id === opts.stack.db.id || opts.stack.apps.some((a) => a.id === u.id));
   const outsiders = users.filter((u) => u.running && project !== undefined && u.project !== project && !inStack(u));
   if (outsiders.length) {
     throw new LifeboatError(
@@ -164,7 +195,10 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
     const dirs = { staging: `.lifeboat-restore-${id}`, aside: `.lifeboat-safety-${id}` };
     const stopAll = async () => {
       if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}` });
-      stopped = unique([...stopped, ...(await stopContainers(docker, toStop, log, (names) => lock.noteStopped(unique([...stopped, ...names]))))]);
+      stopped = unique([
+        ...stopped,
+        ...(await stopContainers(docker, toStop, log, (names) => lock.noteStopped(unique([...stopped, ...names])))),
+      ]);
     };
 
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
@@ -174,7 +208,9 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
     const leftDown = lock.previous?.stopped ?? [];
     await settleLeftovers(session, opts.volume, image, log, leftDown);
     if (leftDown.length) {
-      log.warn(`${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${lock.previous!.operation} (process ${lock.previous!.pid}, started ${lock.previous!.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`);
+      log.warn(
+        `${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${lock.previous!.operation} (process ${lock.previous!.pid}, started ${lock.previous!.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`,
+      );
       await lock.noteStopped(leftDown);
       stopped = [...leftDown];
     }
@@ -187,8 +223,17 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
     if (opts.keepSafetySnapshot) {
       await stopAll();
       const snapOpts: WriteSnapshotOptions = {
-        volume: opts.volume, backupDir: opts.backupDir, image, facts, stopped, level: opts.safetyLevel ?? 1, now: opts.now,
-        purpose: 'safety', signal: opts.signal, progress, logger: log,
+        volume: opts.volume,
+        backupDir: opts.backupDir,
+        image,
+        facts,
+        stopped,
+        level: opts.safetyLevel ?? 1,
+        now: opts.now,
+        purpose: 'safety',
+        signal: opts.signal,
+        progress,
+        logger: log,
       };
       safety = await writeVolumeSnapshot(docker, snapOpts);
     }
@@ -217,7 +262,26 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
     // Until the staged content starts moving up, every top-level entry but ours is live data.
     let movingIn = false;
     try {
-      await session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', dirs.aside, '!', '-name', dirs.staging, '-exec', 'mv', '-t', `/data/${dirs.aside}`, '{}', '+']);
+      await session.run([
+        'find',
+        '/data',
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '!',
+        '-name',
+        dirs.aside,
+        '!',
+        '-name',
+        dirs.staging,
+        '-exec',
+        'mv',
+        '-t',
+        `/data/${dirs.aside}`,
+        '{}',
+        '+',
+      ]);
       movingIn = true;
       await session.run(['find', `/data/${dirs.staging}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
       // The root usually keeps its owner and mode from one snapshot to the next: two fewer steps while down.
@@ -228,8 +292,17 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
       await waitForContainers(docker, startOrder, { timeoutMs: opts.healthTimeoutMs ?? 120_000, signal: opts.signal, log });
     } catch (err) {
       throw await rollBack(docker, err, {
-        session, volume: opts.volume, file: opts.file, aside: dirs.aside, staging: dirs.staging, movingIn, previousRoot, safety, startOrder,
-        healthTimeoutMs: opts.healthTimeoutMs, log,
+        session,
+        volume: opts.volume,
+        file: opts.file,
+        aside: dirs.aside,
+        staging: dirs.staging,
+        movingIn,
+        previousRoot,
+        safety,
+        startOrder,
+        healthTimeoutMs: opts.healthTimeoutMs,
+        log,
       });
     }
     // Healthy: the previous content has served its purpose. Its removal frees disk space only,
@@ -257,7 +330,12 @@ async function restoreFrom(docker: Docker, opts: WithDefaults<VolumeRestoreOptio
   }
 }
 
-function checkAgainstManifest(file: string, manifest: VolumeManifest | undefined, checked: CheckedVolumeArchive, source: BackupSource): void {
+function checkAgainstManifest(
+  file: string,
+  manifest: VolumeManifest | undefined,
+  checked: CheckedVolumeArchive,
+  source: BackupSource,
+): void {
   // An encrypted snapshot was read from its decryption: its manifest's plaintext sha256 is the one to match.
   const differs = source.encryption
     ? !!manifest?.encryption?.plaintextSha256 && manifest.encryption.plaintextSha256 !== checked.fileSha256
@@ -325,13 +403,15 @@ async function stage(session: HelperSession, spec: StageSpec): Promise<CheckedVo
     }
     if (putError) {
       if (spec.signal?.aborted) throw new CancelledError();
-      throw toEngineError(putError, (err) =>
-        new LifeboatError(
-          `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}. Nothing was changed.`,
-          'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
-          undefined,
-          { cause: err },
-        ),
+      throw toEngineError(
+        putError,
+        (err) =>
+          new LifeboatError(
+            `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}. Nothing was changed.`,
+            'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
+            undefined,
+            { cause: err },
+          ),
       );
     }
     const checked = { ...scan.facts, fileBytes: hash.bytes, fileSha256: hash.digest() };
@@ -400,12 +480,13 @@ interface RollBack {
  */
 async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Error> {
   const cancelled = isCancelled(err);
-  const cause = cancelled ? 'it was cancelled' : (err as Error)?.message ?? String(err);
+  const cause = cancelled ? 'it was cancelled' : ((err as Error)?.message ?? String(err));
   r.log.error(`Restoring ${r.volume} failed (${cause}); moving its previous content back from ${r.aside}.`);
   try {
     // Containers started with the bad data may be crash-looping over the files.
     await stopContainers(docker, [...r.startOrder].reverse(), r.log);
-    if (r.movingIn) await r.session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', r.aside, '-exec', 'rm', '-rf', '{}', '+']);
+    if (r.movingIn)
+      await r.session.run(['find', '/data', '-mindepth', '1', '-maxdepth', '1', '!', '-name', r.aside, '-exec', 'rm', '-rf', '{}', '+']);
     else await r.session.run(['rm', '-rf', `/data/${r.staging}`]);
     await r.session.run(['find', `/data/${r.aside}`, '-mindepth', '1', '-maxdepth', '1', '-exec', 'mv', '-t', '/data', '{}', '+']);
     await r.session.run(['rmdir', `/data/${r.aside}`]);
@@ -475,13 +556,30 @@ async function recreateAndRestore(docker: Docker, opts: WithDefaults<VolumeResto
       if (err instanceof LifeboatError && /exit code 1\b/.test(err.message)) throw madeMeanwhile(opts.volume);
       throw err;
     }
-    await putVolume(docker, { volume: opts.volume, image, file: opts.file, source: r.source, root: r.root, signal: opts.signal, progress: opts.progress, log, empty: false });
+    await putVolume(docker, {
+      volume: opts.volume,
+      image,
+      file: opts.file,
+      source: r.source,
+      root: r.root,
+      signal: opts.signal,
+      progress: opts.progress,
+      log,
+      empty: false,
+    });
     const note = recorded
       ? `The volume ${opts.volume} did not exist; it was made again with the driver ${facts.driver} and the labels the snapshot recorded. No safety snapshot was taken: there was nothing to lose.`
       : `The volume ${opts.volume} did not exist; it was made again with the local driver and no labels (the snapshot has no manifest to say how it was made). No safety snapshot was taken: there was nothing to lose.`;
     log.info(`Restored ${opts.volume} from ${opts.file}. ${note}`);
     created = false;
-    return { volume: opts.volume, recreated: { facts, fromManifest: !!recorded, note }, restarted: [], restored: r.checked, root: r.root, durationMs: Date.now() - r.started };
+    return {
+      volume: opts.volume,
+      recreated: { facts, fromManifest: !!recorded, note },
+      restarted: [],
+      restored: r.checked,
+      root: r.root,
+      durationMs: Date.now() - r.started,
+    };
   } catch (err) {
     if (created && !(err instanceof MadeMeanwhile)) await removeVolumeQuietly(docker, opts.volume, log);
     if (opts.signal?.aborted) throw new CancelledError();
@@ -502,7 +600,6 @@ function madeMeanwhile(volume: string): LifeboatError {
 
 /** Exits 1 when /data holds anything (busybox and GNU find alike report a failed `-exec … +`). */
 const NOT_EMPTY_ARGV = ['find', '/data', '-mindepth', '1', '-maxdepth', '1', '-exec', 'false', '{}', '+'];
-
 
 interface PutSpec {
   volume: string;
@@ -553,7 +650,16 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
       await feeding;
     } catch (err) {
       if (spec.signal?.aborted) throw new CancelledError();
-      throw toEngineError(err, (e) => new LifeboatError(`Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(e as Error).message}`, undefined, undefined, { cause: e }));
+      throw toEngineError(
+        err,
+        (e) =>
+          new LifeboatError(
+            `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(e as Error).message}`,
+            undefined,
+            undefined,
+            { cause: e },
+          ),
+      );
     }
   } finally {
     await removeHelper(helper, spec.log);
@@ -565,8 +671,16 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
   }
   const { uid, gid, mode } = spec.root;
   // chown first: it clears set-id bits, which chmod then puts back.
-  await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chown', argv: ['chown', `${uid}:${gid}`, '/data'] }, spec.log);
-  await runHelper(docker, { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chmod', argv: ['chmod', mode.toString(8), '/data'] }, spec.log);
+  await runHelper(
+    docker,
+    { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chown', argv: ['chown', `${uid}:${gid}`, '/data'] },
+    spec.log,
+  );
+  await runHelper(
+    docker,
+    { volume: spec.volume, image: spec.image, readOnly: false, purpose: 'chmod', argv: ['chmod', mode.toString(8), '/data'] },
+    spec.log,
+  );
 }
 
 /** `-delete` is missing from some busybox builds; `-exec rm -rf {} +` works in busybox and GNU find alike. */

@@ -5,16 +5,49 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startContainers, stopContainers, startLeftStopped } from '../stack';
 import {
-  AtomicFile, freeName, partialStream, ensurePrivateDir, HeldLock, acquireLock, WRITER_OPERATION,
-  sweepStalePartials, assertRoomForBackup, Manifest, KIND_FOLDERS, safeSegment, timestamp,
+  AtomicFile,
+  freeName,
+  partialStream,
+  ensurePrivateDir,
+  HeldLock,
+  acquireLock,
+  WRITER_OPERATION,
+  sweepStalePartials,
+  assertRoomForBackup,
+  Manifest,
+  KIND_FOLDERS,
+  safeSegment,
+  timestamp,
 } from '../store';
 import { isEngineDown, toEngineError } from '../docker';
 import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, Logger, OperationOptions,
-  WithDefaults, withDefaults, toolVersion, formatBytes, formatCountOf,
+  CancelledError,
+  LifeboatError,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  Logger,
+  OperationOptions,
+  WithDefaults,
+  withDefaults,
+  toolVersion,
+  formatBytes,
+  formatCountOf,
 } from '../common';
 import { HashStream, ParallelGzip } from '../streams';
-import { VolumeFacts, VolumeSpec, VolumeUser, createHelper, inspectVolume, removeHelper, removeStaleHelpers, resolveHelperImage, runHelper, volumeUsers, waitForVolumeCleanup } from './helperContainer';
+import {
+  VolumeFacts,
+  VolumeSpec,
+  VolumeUser,
+  createHelper,
+  inspectVolume,
+  removeHelper,
+  removeStaleHelpers,
+  resolveHelperImage,
+  runHelper,
+  volumeUsers,
+  waitForVolumeCleanup,
+} from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
 import { restartAfterKilledRestore } from './interruptedRestore';
 import { TarTruncated, VolumeRoot, VolumeTarScan } from './volumeTarScan';
@@ -96,13 +129,23 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
   let stopped: string[] = [];
   try {
     const subject = safeSegment(opts.volume);
-    await sweepStalePartials({ backupDir: opts.backupDir, dir: join(opts.backupDir, KIND_FOLDERS.volume), kind: 'volume', subject, ownLock: lock.path, logger: log });
+    await sweepStalePartials({
+      backupDir: opts.backupDir,
+      dir: join(opts.backupDir, KIND_FOLDERS.volume),
+      kind: 'volume',
+      subject,
+      ownLock: lock.path,
+      logger: log,
+    });
     await removeStaleHelpers(docker, opts.volume, log);
     // Only a snapshot's own stops are undone here: it never changes the volume, so its
     // containers come back on the data they left. A killed restore may have left the volume
     // half-swapped: its containers start only once its leftovers are settled (or the refusal
     // names them, with the way out).
-    const restarted = lock.previous?.operation === WRITER_OPERATION.volume ? await startLeftStopped(docker, lock, log) : await restartAfterKilledRestore(docker, lock, opts.volume, image, log);
+    const restarted =
+      lock.previous?.operation === WRITER_OPERATION.volume
+        ? await startLeftStopped(docker, lock, log)
+        : await restartAfterKilledRestore(docker, lock, opts.volume, image, log);
     if (restarted.length && auto) {
       toStop = autoStop(await volumeUsers(docker, opts.volume));
     }
@@ -118,7 +161,13 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
   }
 }
 
-async function restartAndRelease(docker: Docker, names: string[], lock: HeldLock, log: Logger, progress: (u: { phase: string }) => void): Promise<void> {
+async function restartAndRelease(
+  docker: Docker,
+  names: string[],
+  lock: HeldLock,
+  log: Logger,
+  progress: (u: { phase: string }) => void,
+): Promise<void> {
   try {
     if (names.length) progress({ phase: `Starting ${names.join(', ')}…` });
     await startContainers(docker, names, log);
@@ -182,20 +231,41 @@ export interface WriteSnapshotOptions extends OperationOptions {
  * The snapshot itself, without the lock or stopping anything: a restore holds the lock and
  * has stopped the containers already when it takes its safety snapshot.
  */
-export async function writeVolumeSnapshot(docker: Docker, options: WriteSnapshotOptions): Promise<{ path: string; manifest: VolumeManifest }> {
+export async function writeVolumeSnapshot(
+  docker: Docker,
+  options: WriteSnapshotOptions,
+): Promise<{ path: string; manifest: VolumeManifest }> {
   const opts = withDefaults(options);
   const written = await writeOnce(docker, opts);
   if ('path' in written) return written;
   // Copies an interrupted restore left (no previous content among them): gone, then read again.
   const log = opts.logger;
-  await runHelper(docker, { volume: opts.volume, image: opts.image, readOnly: false, purpose: 'cleanup', argv: ['rm', '-rf', ...written.leftovers.map((d) => `/data/${d}`)] }, log);
-  log.warn(`${opts.volume}: removed ${written.leftovers.join(', ')}, left by an interrupted restore (copies only; the live data was not touched).`);
+  await runHelper(
+    docker,
+    {
+      volume: opts.volume,
+      image: opts.image,
+      readOnly: false,
+      purpose: 'cleanup',
+      argv: ['rm', '-rf', ...written.leftovers.map((d) => `/data/${d}`)],
+    },
+    log,
+  );
+  log.warn(
+    `${opts.volume}: removed ${written.leftovers.join(', ')}, left by an interrupted restore (copies only; the live data was not touched).`,
+  );
   const again = await writeOnce(docker, opts);
   if ('path' in again) return again;
-  throw new LifeboatError(`${opts.volume} still holds ${again.leftovers.join(', ')} after they were removed.`, 'Another program may be restoring into this volume; retry when it is done.');
+  throw new LifeboatError(
+    `${opts.volume} still holds ${again.leftovers.join(', ')} after they were removed.`,
+    'Another program may be restoring into this volume; retry when it is done.',
+  );
 }
 
-async function writeOnce(docker: Docker, opts: WithDefaults<WriteSnapshotOptions>): Promise<{ path: string; manifest: VolumeManifest } | { leftovers: string[] }> {
+async function writeOnce(
+  docker: Docker,
+  opts: WithDefaults<WriteSnapshotOptions>,
+): Promise<{ path: string; manifest: VolumeManifest } | { leftovers: string[] }> {
   const { logger: log, progress } = opts;
   const started = Date.now();
   throwIfAborted(opts.signal);
@@ -259,8 +329,12 @@ async function writeOnce(docker: Docker, opts: WithDefaults<WriteSnapshotOptions
       durationMs: Date.now() - started,
       verifications: [],
     };
-    await file.writeManifest(manifest, (err) => log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`));
-    log.info(`Snapshot complete: ${name} (${formatBytes(hash.bytes)}, ${formatCountOf(f.entries, 'entry', 'entries')}, ${formatBytes(f.dataBytes)} of files)`);
+    await file.writeManifest(manifest, (err) =>
+      log.warn(`Snapshot kept, but its manifest could not be written: ${(err as Error).message}`),
+    );
+    log.info(
+      `Snapshot complete: ${name} (${formatBytes(hash.bytes)}, ${formatCountOf(f.entries, 'entry', 'entries')}, ${formatBytes(f.dataBytes)} of files)`,
+    );
     return { path: finalPath, manifest };
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -273,7 +347,9 @@ async function writeOnce(docker: Docker, opts: WithDefaults<WriteSnapshotOptions
 
 function engineOr(err: unknown, what: string): Error {
   return toEngineError(err, (e) =>
-    e instanceof LifeboatError ? e : new LifeboatError(`${what}: ${(e as Error)?.message ?? String(e)}`, 'See the Lifeboat log, then retry.', undefined, { cause: e }),
+    e instanceof LifeboatError
+      ? e
+      : new LifeboatError(`${what}: ${(e as Error)?.message ?? String(e)}`, 'See the Lifeboat log, then retry.', undefined, { cause: e }),
   );
 }
 

@@ -3,10 +3,7 @@ import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, UnsafeEntry, tarEntryFacts } from '../archive';
-import {
-  CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions,
-  noProgress,
-} from '../common';
+import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, noProgress } from '../common';
 import { HashStream, inflater } from '../streams';
 
 /** Owner and permission bits of the volume's root folder, from the archive's `./` entry. */
@@ -189,7 +186,9 @@ export async function checkVolumeArchive(
   const scan = new VolumeTarScan({ guard: 'refuse' });
   const sink = new Writable({ write: (_c, _e, done) => done() });
   try {
-    await pipeline(opts.open?.(opts.signal) ?? createReadStream(path, { highWaterMark: 1 << 20 }), hash, inflater(), scan, sink, { signal: opts.signal });
+    await pipeline(opts.open?.(opts.signal) ?? createReadStream(path, { highWaterMark: 1 << 20 }), hash, inflater(), scan, sink, {
+      signal: opts.signal,
+    });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw explainArchive(err, path, opts.purpose);

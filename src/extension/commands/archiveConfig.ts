@@ -37,7 +37,15 @@ export async function archiveConfig(lb: Lifeboat): Promise<string> {
   const files = result.manifest.entries.filter((e) => e.type === 'file').length;
   for (const s of result.skipped) lb.log.warn(`Config archive left out ${s.path}: ${s.reason}`);
   void vscode.window.showInformationMessage(
-    configArchivedNotice({ path: sealed.path, verified: !!verified, encrypted: sealed.encrypted, bytes: result.manifest.file.bytes, files, missing: result.missing, skipped: result.skipped }),
+    configArchivedNotice({
+      path: sealed.path,
+      verified: !!verified,
+      encrypted: sealed.encrypted,
+      bytes: result.manifest.file.bytes,
+      files,
+      missing: result.missing,
+      skipped: result.skipped,
+    }),
   );
   return sealed.path;
 }

@@ -24,7 +24,9 @@ export async function backupDatabase(lb: Lifeboat): Promise<string | undefined> 
   const key = `${settings.backupDirectory}\0${name}`;
   const current = running.get(key);
   if (current) {
-    void vscode.window.showInformationMessage(`A backup of ${quote(name)} is already running (started ${formatDuration(Date.now() - current.startedAt)} ago). Its result is shown when it ends.`);
+    void vscode.window.showInformationMessage(
+      `A backup of ${quote(name)} is already running (started ${formatDuration(Date.now() - current.startedAt)} ago). Its result is shown when it ends.`,
+    );
     // Its failure is reported once, by the click that started it.
     return current.done.catch(() => undefined);
   }
@@ -59,7 +61,13 @@ async function makeBackup(lb: Lifeboat, stack: Stack): Promise<string> {
   const m = result.manifest;
   void vscode.window
     .showInformationMessage(
-      backupCreatedNotice({ path: sealed.path, verifiedDepth: verified?.depth, encrypted: sealed.encrypted, bytes: m.file.bytes, tables: m.tables ?? {} }),
+      backupCreatedNotice({
+        path: sealed.path,
+        verifiedDepth: verified?.depth,
+        encrypted: sealed.encrypted,
+        bytes: m.file.bytes,
+        tables: m.tables ?? {},
+      }),
       'Reveal in Explorer',
     )
     .then((pick) => {

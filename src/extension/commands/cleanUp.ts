@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import { listBackups } from '../../core/store';
 import { formatBytes, formatCount, formatCountOf } from '../../core/common';
-import {
-  PruneResult, pruneBackups, planRetention, renderRetentionMarkdown,
-} from '../../core/retention';
+import { PruneResult, pruneBackups, planRetention, renderRetentionMarkdown } from '../../core/retention';
 import type { Lifeboat } from '../lifeboat';
 import { showMarkdown } from '../ui/showMarkdown';
 
@@ -20,7 +18,9 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   // The modal that follows must keep the keyboard focus on "Keep All".
   await showMarkdown('Cleanup preview', renderRetentionMarkdown(plan, dir), { preserveFocus: true });
   if (plan.remove.length === 0) {
-    void vscode.window.showInformationMessage(`Nothing to clean up: all ${formatCountOf(plan.keep.length, 'backup')} are kept by the retention rules.`);
+    void vscode.window.showInformationMessage(
+      `Nothing to clean up: all ${formatCountOf(plan.keep.length, 'backup')} are kept by the retention rules.`,
+    );
     return undefined;
   }
   const bytes = plan.remove.reduce((a, e) => a + e.bytes, 0);

@@ -18,7 +18,8 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to encrypt', (e) => !e.encryption);
   if (!file) return undefined;
   const name = basename(file);
-  if (/\.(age|enc)$/.test(name)) throw new LifeboatError(`${name} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
+  if (/\.(age|enc)$/.test(name))
+    throw new LifeboatError(`${name} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
   const settings = encryptionSettings(lb.stacks.folder);
   const key = await encryptionKey(lb, settings, name);
   if (!key) return undefined;

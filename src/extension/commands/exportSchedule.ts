@@ -37,14 +37,18 @@ export async function exportSchedule(lb: Lifeboat, arg?: unknown): Promise<strin
     user: userInfo().username,
   };
   if (!Object.values(input.crons).some((c) => c.trim())) {
-    throw new LifeboatError('No kind of backup is scheduled: every lifeboat.schedule.* expression is empty.', 'Set lifeboat.schedule.database (for example "0 2 * * *"), then export again.');
+    throw new LifeboatError(
+      'No kind of backup is scheduled: every lifeboat.schedule.* expression is empty.',
+      'Set lifeboat.schedule.database (for example "0 2 * * *"), then export again.',
+    );
   }
   const text = format === 'crontab' ? crontabText(input) : systemdText(input);
   const languages = await vscode.languages.getLanguages();
   const wanted = format === 'crontab' ? 'shellscript' : 'ini';
   const doc = await vscode.workspace.openTextDocument({ language: languages.includes(wanted) ? wanted : 'plaintext', content: text });
   await vscode.window.showTextDocument(doc, { preview: false });
-  if (!schedule.enabled) lb.log.info('Export Schedule: lifeboat.schedule.enabled is off here; the exported schedule runs on its own once installed.');
+  if (!schedule.enabled)
+    lb.log.info('Export Schedule: lifeboat.schedule.enabled is off here; the exported schedule runs on its own once installed.');
   return text;
 }
 

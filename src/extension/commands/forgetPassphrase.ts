@@ -6,6 +6,8 @@ import { PassphraseStore } from '../secrets';
 export async function forgetPassphrase(lb: Lifeboat): Promise<boolean> {
   const had = await PassphraseStore.of(lb).forget();
   if (had) lb.log.info('The saved passphrase was removed from the OS keychain.');
-  void vscode.window.showInformationMessage(had ? 'Lifeboat forgot the saved passphrase of this workspace.' : 'No passphrase was saved for this workspace.');
+  void vscode.window.showInformationMessage(
+    had ? 'Lifeboat forgot the saved passphrase of this workspace.' : 'No passphrase was saved for this workspace.',
+  );
   return had;
 }

@@ -28,7 +28,17 @@ export async function healthCheck(lb: Lifeboat): Promise<HealthReport> {
       if (!newest) continue;
       if (op.signal.aborted) throw new CancelledError();
       op.progress({ phase: `Checking the newest ${kind} backup` });
-      checks.set(newest.path, await verifyBackup(newest.path, { signal: op.signal, depth: kind === 'database' ? depth : 'quick', docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }));
+      checks.set(
+        newest.path,
+        await verifyBackup(newest.path, {
+          signal: op.signal,
+          depth: kind === 'database' ? depth : 'quick',
+          docker: stack ? lb.stacks.engine : undefined,
+          stack,
+          logger: lb.log,
+          keys,
+        }),
+      );
     }
     const disk = await fs.statfs(dir).then(
       (s) => ({ freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize }),

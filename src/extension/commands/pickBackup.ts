@@ -1,7 +1,5 @@
 import type { BackupEntry } from '../../core/store';
-import {
-  LifeboatError, formatAge, formatBytes, formatCountOf, formatTime,
-} from '../../core/common';
+import { LifeboatError, formatAge, formatBytes, formatCountOf, formatTime } from '../../core/common';
 import type { Lifeboat } from '../lifeboat';
 import type { PickItem } from '../ui/prompter';
 
@@ -12,7 +10,11 @@ const STATE_LABEL: Record<BackupEntry['state'], string> = {
 };
 
 /** A quick pick of backups (of one kind, or all), newest first, with age, size and state. */
-export async function pickBackup(lb: Lifeboat, placeHolder: string, filter: (e: BackupEntry) => boolean = () => true): Promise<string | undefined> {
+export async function pickBackup(
+  lb: Lifeboat,
+  placeHolder: string,
+  filter: (e: BackupEntry) => boolean = () => true,
+): Promise<string | undefined> {
   const entries = (await lb.catalog.load()).filter(filter);
   if (entries.length === 0) {
     throw new LifeboatError(

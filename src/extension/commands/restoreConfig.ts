@@ -28,25 +28,29 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
   const folder = lb.stacks.folder;
   if (!folder) throw new LifeboatError('No folder is open.', 'Open the folder of your Compose project, then retry.');
   const workspace = folder.uri.fsPath;
-  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config');
+  const file = arg
+    ? backupTarget(arg).fsPath
+    : await pickBackup(lb, 'Choose the config archive to restore from', (e) => e.kind === 'config');
   if (!file) return [];
   // Nothing is written into the workspace before the last modal, so every cancel leaves it as it was.
   const unchanged = (): [] => {
     showRestoreCancelled('Config restore', `No file in "${basename(workspace)}" was changed.`);
     return [];
   };
-  const staged = await runWithProgress(`Lifeboat: Reading ${quote(basename(file))}`, (op) => safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) })).catch(
-    (err: unknown) => {
-      if (isCancelled(err)) return undefined;
-      throw err;
-    },
-  );
+  const staged = await runWithProgress(`Lifeboat: Reading ${quote(basename(file))}`, (op) =>
+    safeExtract(file, { ...op, logger: lb.log, keys: backupKeys(lb) }),
+  ).catch((err: unknown) => {
+    if (isCancelled(err)) return undefined;
+    throw err;
+  });
   if (!staged) return unchanged();
   try {
     const comparisons = await compareWithWorkspace(staged.dir, workspace, staged.entries);
     const differing = comparisons.filter((c) => c.status !== 'identical');
     if (differing.length === 0) {
-      void vscode.window.showInformationMessage(`Every file in ${quote(basename(file))} is identical to the workspace copy. Nothing to restore.`);
+      void vscode.window.showInformationMessage(
+        `Every file in ${quote(basename(file))} is identical to the workspace copy. Nothing to restore.`,
+      );
       return [];
     }
     // What differs first: that is what a review is about.
@@ -60,7 +64,12 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     }));
     const chosen = await lb.prompter.pickMany(items, `Tick the files to restore from ${basename(file)}`, (path) => {
       const title = `${path} (archive ${basename(file)}) ↔ workspace`;
-      void vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(join(staged.dir, path)), vscode.Uri.file(join(workspace, path)), title);
+      void vscode.commands.executeCommand(
+        'vscode.diff',
+        vscode.Uri.file(join(staged.dir, path)),
+        vscode.Uri.file(join(workspace, path)),
+        title,
+      );
     });
     if (!chosen || chosen.length === 0) return unchanged();
     const replacing = chosen.filter((p) => comparisons.find((c) => c.path === p)?.status === 'changed');
@@ -74,7 +83,11 @@ export async function restoreConfig(lb: Lifeboat, arg?: unknown): Promise<string
     ]
       .filter(Boolean)
       .join('\n\n');
-    if ((await lb.prompter.confirm(`Restore ${formatCountOf(chosen.length, 'config file')}?`, detail, 'Restore', 'Keep Workspace Files')) !== 'Restore') return unchanged();
+    if (
+      (await lb.prompter.confirm(`Restore ${formatCountOf(chosen.length, 'config file')}?`, detail, 'Restore', 'Keep Workspace Files')) !==
+      'Restore'
+    )
+      return unchanged();
     const applied = await applyFiles(staged.dir, workspace, chosen, staged.entries);
     for (const a of applied) lb.log.info(`Config restore: ${a.action} ${a.path}${a.backup ? ` (previous copy: ${a.backup})` : ''}`);
     void vscode.window

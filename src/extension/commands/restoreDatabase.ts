@@ -20,7 +20,9 @@ import { pickBackup } from './pickBackup';
  * Resolves to the pre-restore database's name, or undefined when nothing was replaced.
  */
 export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<string | undefined> {
-  const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
+  const file = arg
+    ? backupTarget(arg).fsPath
+    : await pickBackup(lb, 'Choose the backup to restore (the live database is kept until you drop it)', (e) => e.kind === 'database');
   if (!file) return undefined;
   const stack = await lb.stacks.discover();
   const settings = lb.stacks.settings;
@@ -65,12 +67,21 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
   const last = manifest?.verifications.at(-1);
   const why = problem ?? (last && !last.ok ? `${last.detail ?? 'it failed'} (${formatTime(last.at)})` : 'it failed');
   const detail = `Its last check found: ${plainText(why).replace(/\.$/, '')}.\n\nThe dry run checks it again before anything is replaced, but a newer backup that passed is the safer choice.`;
-  return (await lb.prompter.confirm(`${quote(basename(file))} failed verification. Restore it anyway?`, detail, 'Restore Anyway', "Don't Restore")) === 'Restore Anyway';
+  return (
+    (await lb.prompter.confirm(
+      `${quote(basename(file))} failed verification. Restore it anyway?`,
+      detail,
+      'Restore Anyway',
+      "Don't Restore",
+    )) === 'Restore Anyway'
+  );
 }
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
   const rows = (t: Record<string, number>) => formatCount(Object.values(t).reduce((a, b) => a + b, 0));
-  const sessions = s.otherSessions ? describeOtherSessions(s.otherSessions, s.live).join('\n') : `Other sessions of ${s.live}, if any, will be disconnected.`;
+  const sessions = s.otherSessions
+    ? describeOtherSessions(s.otherSessions, s.live).join('\n')
+    : `Other sessions of ${s.live}, if any, will be disconnected.`;
   // Work a user is about to lose comes before everything else the modal says.
   const losesWork = s.otherSessions?.some((o) => o.inTransaction) ?? false;
   const detail = [
@@ -79,12 +90,19 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
     `The live database now holds about ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
     apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
     losesWork ? '' : sessions,
-    lb.stacks.settings.migration === 'none' ? '' : await describeUpgrade(lb.stacks.folder?.uri.fsPath, s.backupAlembicHead, s.liveAlembicHead).catch(() => ''),
+    lb.stacks.settings.migration === 'none'
+      ? ''
+      : await describeUpgrade(lb.stacks.folder?.uri.fsPath, s.backupAlembicHead, s.liveAlembicHead).catch(() => ''),
     `Backup: ${basename(s.file)} (${formatBytes(s.check.fileBytes)}).`,
   ]
     .filter(Boolean)
     .join('\n\n');
-  const choice = await lb.prompter.confirm(`Replace the live database ${quote(s.live)} with this backup?`, detail, 'Replace…', 'Keep Live Database');
+  const choice = await lb.prompter.confirm(
+    `Replace the live database ${quote(s.live)} with this backup?`,
+    detail,
+    'Replace…',
+    'Keep Live Database',
+  );
   if (choice !== 'Replace…') return false;
   return lb.prompter.typeToConfirm(`Type ${quote(s.live)} to replace the live database with the restored copy.`, s.live);
 }

@@ -41,11 +41,19 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     manifestVolume ??
     stack?.volumes.find((v) => v.name === parsed?.subject)?.name ??
     (stack?.volumes.length === 1 ? stack.volumes[0].name : undefined);
-  if (!volume) throw new LifeboatError(`Cannot tell which volume ${basename(file)} belongs to.`, 'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.');
+  if (!volume)
+    throw new LifeboatError(
+      `Cannot tell which volume ${basename(file)} belongs to.`,
+      'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.',
+    );
 
   const recreate = await missing(lb, volume);
   // Core puts the current content back (or removes a volume it made) before a cancel ends the restore (contract 3).
-  const unchanged = () => showRestoreCancelled('Volume restore', recreate ? `The volume "${volume}" was not re-created.` : `The volume "${volume}" was not changed.`);
+  const unchanged = () =>
+    showRestoreCancelled(
+      'Volume restore',
+      recreate ? `The volume "${volume}" was not re-created.` : `The volume "${volume}" was not changed.`,
+    );
   if (recreate) {
     const how = manifest?.volumeDriver
       ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
@@ -55,7 +63,15 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       how,
       `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Re-create the volume ${quote(volume)} and restore it?`, detail, 'Re-create and Restore', 'Do Nothing')) !== 'Re-create and Restore') return unchanged();
+    if (
+      (await lb.prompter.confirm(
+        `Re-create the volume ${quote(volume)} and restore it?`,
+        detail,
+        'Re-create and Restore',
+        'Do Nothing',
+      )) !== 'Re-create and Restore'
+    )
+      return unchanged();
   } else {
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
@@ -64,13 +80,22 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
       `${containers.join(', ')} stop for the swap and start again afterwards.`,
     ].join('\n\n');
-    if ((await lb.prompter.confirm(`Replace the volume ${quote(volume)}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…') return unchanged();
+    if ((await lb.prompter.confirm(`Replace the volume ${quote(volume)}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…')
+      return unchanged();
     if (!(await lb.prompter.typeToConfirm(`Type ${quote(volume)} to replace the volume.`, volume))) return unchanged();
   }
   const result = await runWithProgress(`Lifeboat: Restoring ${quote(volume)}`, (op) =>
     runRestore(lb.stacks.engine, {
-      ...op, logger: lb.log, volume, file, backupDir: settings.backupDirectory, stack: recreate ? undefined : stack, helperImage: settings.helperImage,
-      recreateMissing: recreate, keepSafetySnapshot: settings.keepSafetySnapshot, keys: backupKeys(lb),
+      ...op,
+      logger: lb.log,
+      volume,
+      file,
+      backupDir: settings.backupDirectory,
+      stack: recreate ? undefined : stack,
+      helperImage: settings.helperImage,
+      recreateMissing: recreate,
+      keepSafetySnapshot: settings.keepSafetySnapshot,
+      keys: backupKeys(lb),
     }),
   ).catch((err: unknown) => {
     if (isCancelled(err)) return undefined;
@@ -79,7 +104,9 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
   lb.catalog.invalidate();
   if (!result) return unchanged();
   if (result.recreated) {
-    void vscode.window.showInformationMessage(volumeRecreatedNotice({ volume, file, durationMs: result.durationMs, note: result.recreated.note }));
+    void vscode.window.showInformationMessage(
+      volumeRecreatedNotice({ volume, file, durationMs: result.durationMs, note: result.recreated.note }),
+    );
     return volume;
   }
   const undo = result.safety
@@ -91,10 +118,14 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Checking the app at ${quote(health.url)}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, { cause: err });
+      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, {
+        cause: err,
+      });
     }
   }
-  void vscode.window.showInformationMessage(volumeRestoredNotice({ volume, file, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }));
+  void vscode.window.showInformationMessage(
+    volumeRestoredNotice({ volume, file, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }),
+  );
   return result.safety?.path ?? volume;
 }
 

@@ -1,8 +1,6 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import {
-  causeLines, LifeboatError, isCancelled, shortenPaths, notificationText, plainText,
-} from '../../core/common';
+import { causeLines, LifeboatError, isCancelled, shortenPaths, notificationText, plainText } from '../../core/common';
 import { uiHint } from '../uiHint';
 import type { Lifeboat } from '../lifeboat';
 

@@ -22,7 +22,11 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
   const settings = lb.stacks.settings;
   let volume = typeof arg === 'string' && arg ? arg : undefined;
   if (!volume) {
-    if (stack.volumes.length === 0) throw new LifeboatError('The stack mounts no named volumes.', 'Only named Docker volumes can be snapshotted; bind mounts are files in your workspace.');
+    if (stack.volumes.length === 0)
+      throw new LifeboatError(
+        'The stack mounts no named volumes.',
+        'Only named Docker volumes can be snapshotted; bind mounts are files in your workspace.',
+      );
     volume = await lb.prompter.pick(
       stack.volumes.map((v) => ({ label: v.name, description: `used by ${v.usedBy.join(', ')}`, value: v.name })),
       'Choose the volume to snapshot',
@@ -51,7 +55,14 @@ export async function snapshotVolume(lb: Lifeboat, arg?: unknown): Promise<strin
   const sealed = await encryptNewBackup(lb, result.path);
   await copyNewBackup(lb, sealed.path);
   void vscode.window.showInformationMessage(
-    snapshotCreatedNotice({ path: sealed.path, verified: !!verified, encrypted: sealed.encrypted, bytes: result.manifest.file.bytes, stopped: result.stopped, live: stopContainers.length === 0 }),
+    snapshotCreatedNotice({
+      path: sealed.path,
+      verified: !!verified,
+      encrypted: sealed.encrypted,
+      bytes: result.manifest.file.bytes,
+      stopped: result.stopped,
+      live: stopContainers.length === 0,
+    }),
   );
   return sealed.path;
 }

@@ -21,7 +21,9 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
     lb.log.warn(`Could not list the other sessions of ${live} and ${copy}: ${(err as Error).message}`);
     return undefined;
   });
-  const sessions = others ? describeOtherSessions(others, live).join('\n') : `Other sessions of ${live} and ${copy}, if any, will be disconnected.`;
+  const sessions = others
+    ? describeOtherSessions(others, live).join('\n')
+    : `Other sessions of ${live} and ${copy}, if any, will be disconnected.`;
   const losesWork = others?.some((o) => o.inTransaction) ?? false;
   const detail = [
     losesWork ? sessions : '',
@@ -31,12 +33,21 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   ]
     .filter(Boolean)
     .join('\n\n');
-  if ((await lb.prompter.confirm(`Make ${quote(copy)} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…') return unchanged();
+  if ((await lb.prompter.confirm(`Make ${quote(copy)} the live database again?`, detail, 'Swap…', 'Leave As Is')) !== 'Swap…')
+    return unchanged();
   if (!(await lb.prompter.typeToConfirm(`Type ${quote(live)} to replace the live database with ${quote(copy)}.`, live))) return unchanged();
   const result = await runWithProgress(`Lifeboat: Swapping ${quote(copy)} back in`, (op) =>
-    undoRestore(lb.stacks.engine, stack, copy, { ...op, logger: lb.log, backupDir: settings.backupDirectory, appServices: settings.appServices, health: settings.health }),
+    undoRestore(lb.stacks.engine, stack, copy, {
+      ...op,
+      logger: lb.log,
+      backupDir: settings.backupDirectory,
+      appServices: settings.appServices,
+      health: settings.health,
+    }),
   );
   lb.catalog.invalidate();
-  void vscode.window.showInformationMessage(`${quote(copy)} is live again as ${quote(live)}. The database it replaced is kept as ${quote(result.aside)}.`);
+  void vscode.window.showInformationMessage(
+    `${quote(copy)} is live again as ${quote(live)}. The database it replaced is kept as ${quote(result.aside)}.`,
+  );
   return result.aside;
 }

@@ -21,7 +21,9 @@ export async function verifyAllBackups(lb: Lifeboat, depthArg?: unknown): Promis
     for (const [i, e] of entries.entries()) {
       if (op.signal.aborted) throw new CancelledError();
       op.progress({ phase: `${formatCount(i + 1)} of ${formatCount(entries.length)}: ${e.fileName}` });
-      done.push(await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }));
+      done.push(
+        await verifyBackup(e.path, { signal: op.signal, depth, docker: stack ? lb.stacks.engine : undefined, stack, logger: lb.log, keys }),
+      );
     }
     return done;
   });

@@ -43,7 +43,12 @@ async function askDepth(lb: Lifeboat, file: string): Promise<VerifyDepth | undef
   if (parseBackupName(basename(file))?.kind !== 'database') return 'quick';
   const last = lb.context.workspaceState.get<VerifyDepth>(LAST_DEPTH);
   const items: PickItem<VerifyDepth>[] = [
-    { label: 'Verify (quick)', description: 'seconds', detail: 'Reads the file whole: gzip, end marker, checksum. Nothing runs on the server.', value: 'quick' },
+    {
+      label: 'Verify (quick)',
+      description: 'seconds',
+      detail: 'Reads the file whole: gzip, end marker, checksum. Nothing runs on the server.',
+      value: 'quick',
+    },
     {
       label: 'Verify (full test restore)',
       description: 'slower',

@@ -16,7 +16,13 @@ const STATE_ICONS: Record<BackupEntry['state'], vscode.ThemeIcon> = {
  * destination is set, says whether the backup also lives there.
  */
 export class BackupItem extends vscode.TreeItem {
-  constructor(readonly entry: BackupEntry, now: Date = new Date(), readonly original?: BackupEntry, seconds = false, offsite?: OffsiteState) {
+  constructor(
+    readonly entry: BackupEntry,
+    now: Date = new Date(),
+    readonly original?: BackupEntry,
+    seconds = false,
+    offsite?: OffsiteState,
+  ) {
     super(original ? `↳ encrypted (${entry.encryption})` : formatWhen(entry.createdAt, now, seconds), vscode.TreeItemCollapsibleState.None);
     this.id = entry.path;
     this.resourceUri = vscode.Uri.file(entry.path);
@@ -48,7 +54,11 @@ function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.Mark
   md.appendMarkdown(`Created ${formatTime(e.createdAt, true)} · ${formatBytes(e.bytes)}\n\n`);
   const m = e.manifest;
   if (!m) {
-    md.appendMarkdown(e.manifestProblem ? `$(warning) ${e.manifestProblem}\n\n` : 'No manifest (made outside Lifeboat): no checksum or row counts to compare.\n\n');
+    md.appendMarkdown(
+      e.manifestProblem
+        ? `$(warning) ${e.manifestProblem}\n\n`
+        : 'No manifest (made outside Lifeboat): no checksum or row counts to compare.\n\n',
+    );
   } else {
     const src = m.source;
     if (src.database) md.appendMarkdown(`Database \`${src.database}\` in \`${src.container}\`${src.image ? ` (${src.image})` : ''}\n\n`);
@@ -60,7 +70,11 @@ function tooltip(e: BackupEntry, original: BackupEntry | undefined): vscode.Mark
     if (m.alembicHead) md.appendMarkdown(`Alembic head \`${m.alembicHead.join(', ')}\`\n\n`);
     if (m.file.sha256) md.appendMarkdown(`sha256 \`${m.file.sha256.slice(0, 16)}…\`\n\n`);
     const last = m.verifications.at(-1);
-    md.appendMarkdown(last ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.ok ? 'passed' : 'failed'} ${formatTime(last.at)}${last.detail ? `: ${last.detail}` : '.'}` : 'Not verified yet.');
+    md.appendMarkdown(
+      last
+        ? `${last.ok ? '$(pass)' : '$(error)'} ${last.depth} verification ${last.ok ? 'passed' : 'failed'} ${formatTime(last.at)}${last.detail ? `: ${last.detail}` : '.'}`
+        : 'Not verified yet.',
+    );
   }
   if (e.encryption) md.appendMarkdown(`\n\n$(lock) Encrypted (${e.encryption})${original ? ` copy of \`${original.fileName}\`` : ''}`);
   return md;

@@ -75,7 +75,8 @@ export class BackupsHeader implements vscode.Disposable {
     this.view.description = totals;
     const low = report.disk?.low ? report.disk : undefined;
     // A series whose newest backup failed verification has no good copy: said before the totals.
-    const failed = report.problems.find((p) => p.startsWith('the newest backup of')) ?? report.problems.find((p) => / failed verification /.test(p));
+    const failed =
+      report.problems.find((p) => p.startsWith('the newest backup of')) ?? report.problems.find((p) => / failed verification /.test(p));
     const notOffsite = await this.newestVerifiedNotOffsite();
     this.statusMessage = low
       ? `⚠ Low disk space: ${formatBytes(low.freeBytes)} free where the backups are (below ${formatBytes(low.minFreeBytes)}). Preview Cleanup frees space safely.`

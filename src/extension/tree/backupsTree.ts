@@ -21,7 +21,14 @@ const GROUPS: { kind: BackupKind; label: string; icon: string; empty: string }[]
 ];
 
 class GroupItem extends vscode.TreeItem {
-  constructor(readonly kind: BackupKind, label: string, icon: string, readonly entries: BackupEntry[], schedule?: KindStatus, engine?: string) {
+  constructor(
+    readonly kind: BackupKind,
+    label: string,
+    icon: string,
+    readonly entries: BackupEntry[],
+    schedule?: KindStatus,
+    engine?: string,
+  ) {
     super(label, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group.${kind}`;
     this.description = schedule ? `${entries.length} · ${scheduleDescription(schedule)}` : `${entries.length}`;
@@ -46,16 +53,31 @@ class NoticeItem extends vscode.TreeItem {
 
 function engineActions(problem: string | undefined): NoticeItem[] {
   return [
-    new NoticeItem('notice.engine.retry', 'Retry', 'refresh', 'Look for the engine again (after starting it or switching with docker context use).', {
-      command: 'lifeboat.refresh',
-      title: 'Retry',
+    new NoticeItem(
+      'notice.engine.retry',
+      'Retry',
+      'refresh',
+      'Look for the engine again (after starting it or switching with docker context use).',
+      {
+        command: 'lifeboat.refresh',
+        title: 'Retry',
+      },
+    ),
+    new NoticeItem(
+      'notice.engine.choose',
+      'Choose the Docker Engine…',
+      'settings-gear',
+      `${problem ?? ''}\nEmpty: as the Docker CLI chooses (DOCKER_HOST, DOCKER_CONTEXT, the current context, then the default socket).`.trim(),
+      {
+        command: 'workbench.action.openSettings',
+        title: 'Choose the Docker Engine',
+        arguments: ['lifeboat.docker.host'],
+      },
+    ),
+    new NoticeItem('notice.engine.log', 'Show Log', 'output', 'The engine Lifeboat chose, and why, is in the log.', {
+      command: 'lifeboat.showLog',
+      title: 'Show Log',
     }),
-    new NoticeItem('notice.engine.choose', 'Choose the Docker Engine…', 'settings-gear', `${problem ?? ''}\nEmpty: as the Docker CLI chooses (DOCKER_HOST, DOCKER_CONTEXT, the current context, then the default socket).`.trim(), {
-      command: 'workbench.action.openSettings',
-      title: 'Choose the Docker Engine',
-      arguments: ['lifeboat.docker.host'],
-    }),
-    new NoticeItem('notice.engine.log', 'Show Log', 'output', 'The engine Lifeboat chose, and why, is in the log.', { command: 'lifeboat.showLog', title: 'Show Log' }),
   ];
 }
 
@@ -81,7 +103,10 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly catalog: BackupCatalog, private readonly stacks: StackService) {
+  constructor(
+    private readonly catalog: BackupCatalog,
+    private readonly stacks: StackService,
+  ) {
     this.subscription = catalog.onDidChange(() => this.changed.fire(undefined));
   }
 
@@ -121,14 +146,29 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const roots: Node[] = [];
     if (dockerProblem === 'dockerDown') {
       roots.push(
-        new NoticeItem('notice.docker', 'Docker engine not reachable', 'warning', `${this.engineProblem ?? 'The Docker engine cannot be reached.'} Backups and restores need it: start it, then refresh.`, {
-          command: 'lifeboat.refresh',
-          title: 'Refresh',
-        }),
+        new NoticeItem(
+          'notice.docker',
+          'Docker engine not reachable',
+          'warning',
+          `${this.engineProblem ?? 'The Docker engine cannot be reached.'} Backups and restores need it: start it, then refresh.`,
+          {
+            command: 'lifeboat.refresh',
+            title: 'Refresh',
+          },
+        ),
       );
     }
     for (const g of GROUPS) {
-      roots.push(new GroupItem(g.kind, g.label, g.icon, entries.filter((e) => e.kind === g.kind), schedules.find((x) => x.kind === g.kind), this.stacks.engineDescription));
+      roots.push(
+        new GroupItem(
+          g.kind,
+          g.label,
+          g.icon,
+          entries.filter((e) => e.kind === g.kind),
+          schedules.find((x) => x.kind === g.kind),
+          this.stacks.engineDescription,
+        ),
+      );
     }
     if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
     return roots;
@@ -167,7 +207,10 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private async sideDatabases(stack: Stack): Promise<SideDatabase[]> {
     if (stack.db.state !== 'running') return [];
     try {
-      return await listSideDatabases({ container: this.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: stack.db.database }, stack.db.database);
+      return await listSideDatabases(
+        { container: this.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: stack.db.database },
+        stack.db.database,
+      );
     } catch {
       return [];
     }

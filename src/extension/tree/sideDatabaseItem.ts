@@ -18,7 +18,10 @@ const EXPLAIN: Record<SideDatabase['kind'], string> = {
 
 /** A database a restore left beside the live one (contextValue `sidedb.<kind>`). */
 export class SideDatabaseItem extends vscode.TreeItem {
-  constructor(readonly side: SideDatabase, readonly live: string) {
+  constructor(
+    readonly side: SideDatabase,
+    readonly live: string,
+  ) {
     super(side.name, vscode.TreeItemCollapsibleState.None);
     this.id = `sidedb.${side.name}`;
     this.description = `${side.at ? formatAge(side.at) : ''} · ${formatBytes(side.bytes)}`;

@@ -34,7 +34,13 @@ export const vscodePrompter: Prompter = {
     // VS Code makes a modal's first button the default, focused one, so Enter takes it: that must
     // be the choice that changes nothing. A close affordance would not do, because VS Code moves
     // it out of the row and the action would become the default; its own Cancel (Escape) stays.
-    const chosen = await vscode.window.showWarningMessage(message, { modal: true, detail }, { title: safe }, { title: action }, ...alternatives.map((title) => ({ title })));
+    const chosen = await vscode.window.showWarningMessage(
+      message,
+      { modal: true, detail },
+      { title: safe },
+      { title: action },
+      ...alternatives.map((title) => ({ title })),
+    );
     return chosen && chosen.title !== safe ? chosen.title : undefined;
   },
   async warn(message, action) {

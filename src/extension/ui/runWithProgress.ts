@@ -6,7 +6,10 @@ import { type OperationOptions, type ProgressUpdate, progressMessage } from '../
  * AbortSignal core functions take; the message shows phase, bytes and rate, updated at most
  * five times a second so a fast stream does not flood the UI.
  */
-export function runWithProgress<T>(title: string, work: (op: Required<Pick<OperationOptions, 'signal' | 'progress'>>) => Promise<T>): Promise<T> {
+export function runWithProgress<T>(
+  title: string,
+  work: (op: Required<Pick<OperationOptions, 'signal' | 'progress'>>) => Promise<T>,
+): Promise<T> {
   return Promise.resolve(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const ac = new AbortController();

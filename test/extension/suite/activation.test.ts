@@ -10,7 +10,7 @@ describe('activation', () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID), `${EXTENSION_ID} not found`);
   });
 
-  it('runs from the packaged .vsix outside the checkout, where the checkout\'s node_modules cannot help it', () => {
+  it("runs from the packaged .vsix outside the checkout, where the checkout's node_modules cannot help it", () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const cfg = readTestConfig();
     assert.equal(path.resolve(ext.extensionPath), path.resolve(cfg.extensionPath));
@@ -32,7 +32,10 @@ describe('one voice', () => {
   it('every Explorer context-menu entry says "Lifeboat: …" (VS Code shows no category there) and runs a registered command', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     await ext.activate();
-    const contributes = ext.packageJSON.contributes as { commands: { command: string; title: string }[]; menus: Record<string, { command: string }[]> };
+    const contributes = ext.packageJSON.contributes as {
+      commands: { command: string; title: string }[];
+      menus: Record<string, { command: string }[]>;
+    };
     const titles = new Map(contributes.commands.map((c) => [c.command, c.title]));
     const entries = contributes.menus['explorer/context'] ?? [];
     assert.ok(entries.length > 0, 'no explorer/context entries');

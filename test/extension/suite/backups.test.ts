@@ -54,7 +54,10 @@ describe('backups in the extension host', function () {
 
     api.tree.refresh();
     const roots = await api.tree.getChildren();
-    assert.deepEqual(roots.map((r) => r.label), ['Database', 'Config', 'Volumes']);
+    assert.deepEqual(
+      roots.map((r) => r.label),
+      ['Database', 'Config', 'Volumes'],
+    );
     assert.equal(api.tree.state, 'ready');
     const items = await api.tree.getChildren(roots[0]);
     assert.equal(items.length, 1);
@@ -74,7 +77,10 @@ describe('backups in the extension host', function () {
 
   it('lists a runbook-made backup without a manifest', async () => {
     const runbookFile = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
-    await fs.copyFile((await fs.readdir(join(dir, 'database'))).map((n) => join(dir, 'database', n)).find((p) => p.endsWith('.sql.gz'))!, runbookFile);
+    await fs.copyFile(
+      (await fs.readdir(join(dir, 'database'))).map((n) => join(dir, 'database', n)).find((p) => p.endsWith('.sql.gz'))!,
+      runbookFile,
+    );
     api.tree.refresh();
     const [database] = await api.tree.getChildren();
     const items = (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n));
@@ -92,8 +98,14 @@ describe('backups in the extension host', function () {
       api.tree.refresh();
       const [group] = await api.tree.getChildren();
       const labels = (await api.tree.getChildren(group)).map((n) => String(api.tree.getTreeItem(n).label));
-      assert.deepEqual(labels.filter((l) => / 02:00/.test(l)), ['30 Jan 02:00:07', '30 Jan 02:00:00'].map((l) => l.replace('Jan', new Date().getUTCFullYear() === 2026 ? 'Jan' : 'Jan 2026')));
-      assert.ok(labels.some((l) => /^(Today|Yesterday) \d{2}:\d{2}$/.test(l)), `a backup alone in its minute keeps the short time: ${labels.join(', ')}`);
+      assert.deepEqual(
+        labels.filter((l) => / 02:00/.test(l)),
+        ['30 Jan 02:00:07', '30 Jan 02:00:00'].map((l) => l.replace('Jan', new Date().getUTCFullYear() === 2026 ? 'Jan' : 'Jan 2026')),
+      );
+      assert.ok(
+        labels.some((l) => /^(Today|Yesterday) \d{2}:\d{2}$/.test(l)),
+        `a backup alone in its minute keeps the short time: ${labels.join(', ')}`,
+      );
     } finally {
       await fs.rm(twin);
     }
@@ -142,7 +154,11 @@ describe('backups in the extension host', function () {
         },
       });
     answer(undefined);
-    assert.equal(await vscode.commands.executeCommand('lifeboat.verifyBackup', vscode.Uri.file(file)), undefined, 'dismissed: nothing verified');
+    assert.equal(
+      await vscode.commands.executeCommand('lifeboat.verifyBackup', vscode.Uri.file(file)),
+      undefined,
+      'dismissed: nothing verified',
+    );
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(offered[0].placeHolder, 'How thoroughly to verify sms_backup_20260130_020000.sql.gz?');
     assert.deepEqual(offered[0].labels, ['Verify (quick)', 'Verify (full test restore)']);
@@ -167,12 +183,18 @@ describe('backups in the extension host', function () {
   it('right-click Verify test-restores a runbook-made dump and records the result', async () => {
     const file = join(dir, 'database', 'sms_backup_20260130_020000.sql.gz');
     api.setPrompter({ pick: async (items) => items.find((i) => i.value === 'full')?.value });
-    const result = await vscode.commands.executeCommand<{ ok: boolean; depth: string; checks: string[]; notes: string[] }>('lifeboat.verifyBackup', vscode.Uri.file(file));
+    const result = await vscode.commands.executeCommand<{ ok: boolean; depth: string; checks: string[]; notes: string[] }>(
+      'lifeboat.verifyBackup',
+      vscode.Uri.file(file),
+    );
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.ok(result);
     assert.equal(result.ok, true);
     assert.equal(result.depth, 'full');
-    assert.ok(result.checks.some((c) => /test restore into a throwaway database/.test(c)), result.checks.join('; '));
+    assert.ok(
+      result.checks.some((c) => /test restore into a throwaway database/.test(c)),
+      result.checks.join('; '),
+    );
     assert.ok(result.notes.some((n) => /no manifest/.test(n)));
     const adopted = JSON.parse(await fs.readFile(`${file}.json`, 'utf8'));
     assert.ok(adopted.adoptedAt);
@@ -180,7 +202,10 @@ describe('backups in the extension host', function () {
   });
 
   it('the health check verifies the newest backup and saves a Markdown and JSON report', async () => {
-    const report = await vscode.commands.executeCommand<{ status: string; kinds: { kind: string; count: number; newestCheck?: { ok: boolean; depth: string } }[] }>('lifeboat.healthCheck');
+    const report = await vscode.commands.executeCommand<{
+      status: string;
+      kinds: { kind: string; count: number; newestCheck?: { ok: boolean; depth: string } }[];
+    }>('lifeboat.healthCheck');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.ok(report);
     assert.equal(report.status, 'ok', JSON.stringify(report));

@@ -21,7 +21,8 @@ describe('cleanup preview and status in the extension host', function () {
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-cleanup-'));
     await fs.mkdir(join(dir, 'database'));
     // Ten days of daily backups from September: all past the runbook's 30 days.
-    for (let day = 1; day <= 10; day++) await fs.writeFile(join(dir, 'database', `sms_backup_202609${String(day).padStart(2, '0')}_020000.sql.gz`), 'data');
+    for (let day = 1; day <= 10; day++)
+      await fs.writeFile(join(dir, 'database', `sms_backup_202609${String(day).padStart(2, '0')}_020000.sql.gz`), 'data');
     await fs.writeFile(join(dir, 'database', 'notes.txt'), 'not a backup');
     await set('backupDirectory', dir);
   });

@@ -36,16 +36,20 @@ describe('config archive and restore in the extension host', function () {
     await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', undefined, vscode.ConfigurationTarget.Global);
   });
 
-  it('archives the runbook\'s config paths privately, with a manifest of every file', async () => {
+  it("archives the runbook's config paths privately, with a manifest of every file", async () => {
     const path = await vscode.commands.executeCommand<string>('lifeboat.archiveConfig');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.match(path ?? '', /config\/config_\d{8}_\d{6}\.tar\.gz$/);
     assert.equal((await fs.stat(path!)).mode & 0o777, 0o600);
     const manifest = JSON.parse(await fs.readFile(`${path}.json`, 'utf8'));
     // Read back on creation (lifeboat.verify.onCreate), like a database backup.
-    assert.deepEqual(manifest.verifications.map((v: { depth: string; ok: boolean }) => [v.depth, v.ok]), [['quick', true]]);
+    assert.deepEqual(
+      manifest.verifications.map((v: { depth: string; ok: boolean }) => [v.depth, v.ok]),
+      [['quick', true]],
+    );
     const files = manifest.entries.filter((e: { type: string }) => e.type === 'file').map((e: { path: string }) => e.path);
-    for (const f of ['docker-compose.yml', '.env', '.env.production.SECURE', 'docker/nginx.conf']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
+    for (const f of ['docker-compose.yml', '.env', '.env.production.SECURE', 'docker/nginx.conf'])
+      assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
     assert.ok(files.some((f: string) => f.startsWith('backend/alembic/versions/')));
   });
 
@@ -64,8 +68,14 @@ describe('config archive and restore in the extension host', function () {
     const applied = await vscode.commands.executeCommand<string[]>('lifeboat.restoreConfig', items[0]);
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.deepEqual(applied, ['docker/nginx.conf']);
-    assert.ok(offered.some((o) => /^docker\/nginx\.conf .*changed.* picked$/.test(o)), offered.join('\n'));
-    assert.ok(offered.some((o) => /^docker-compose\.yml .*identical\s*$/.test(o)), offered.join('\n'));
+    assert.ok(
+      offered.some((o) => /^docker\/nginx\.conf .*changed.* picked$/.test(o)),
+      offered.join('\n'),
+    );
+    assert.ok(
+      offered.some((o) => /^docker-compose\.yml .*identical\s*$/.test(o)),
+      offered.join('\n'),
+    );
     assert.equal(await fs.readFile(nginx, 'utf8'), original);
     assert.match(await fs.readFile(`${nginx}.bak`, 'utf8'), /an edit made after the archive/);
   });
@@ -84,7 +94,9 @@ describe('config archive and restore in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(sealed, `${plain}.age`);
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'lifeboat.restoreConfigFromExplorer');
+    const menu = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find(
+      (m) => m.command === 'lifeboat.restoreConfigFromExplorer',
+    );
     assert.ok(new RegExp(/resourceFilename =~ \/(.+)\/$/.exec(menu?.when ?? '')![1]).test(sealed.split('/').pop()!), menu?.when);
 
     await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
@@ -110,7 +122,9 @@ describe('config archive and restore in the extension host', function () {
       for (let d = 0; d < 40; d++) {
         const sub = join(many, `d${String(d).padStart(2, '0')}`);
         await fs.mkdir(sub, { recursive: true });
-        await Promise.all(Array.from({ length: 100 }, (_, i) => fs.writeFile(join(sub, `f${String(i).padStart(3, '0')}.conf`), `key=${d}-${i}\n`)));
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) => fs.writeFile(join(sub, `f${String(i).padStart(3, '0')}.conf`), `key=${d}-${i}\n`)),
+        );
       }
       await config.update('config.paths', [rel, 'docker-compose.yml'], vscode.ConfigurationTarget.Global);
       const t0 = Date.now();

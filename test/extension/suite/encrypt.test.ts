@@ -11,7 +11,9 @@ const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 const PASSPHRASE = 'host-test passphrase: tr0ub4dor&3';
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 /**
@@ -27,7 +29,11 @@ describe('encrypt and decrypt in the extension host', function () {
   let backupSha: string;
   const config = () => vscode.workspace.getConfiguration('lifeboat');
   const setSetting = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
-  const asked: { passphrase: { prompt: string; confirm: boolean }[]; confirm: string[]; pick: string[] } = { passphrase: [], confirm: [], pick: [] };
+  const asked: { passphrase: { prompt: string; confirm: boolean }[]; confirm: string[]; pick: string[] } = {
+    passphrase: [],
+    confirm: [],
+    pick: [],
+  };
 
   /** A prompter that records every question; `passphrase` undefined fails the test if asked. */
   function answer(a: { passphrase?: string; remember?: boolean; confirm?: string; pickPath?: string }): void {
@@ -82,7 +88,10 @@ describe('encrypt and decrypt in the extension host', function () {
     const encrypted = await vscode.commands.executeCommand<string>('lifeboat.encryptBackup', vscode.Uri.file(backup));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(encrypted, `${backup}.age`);
-    assert.deepEqual(asked.passphrase.map((q) => q.confirm), [true]);
+    assert.deepEqual(
+      asked.passphrase.map((q) => q.confirm),
+      [true],
+    );
     assert.deepEqual(asked.pick, ['Remember this passphrase?']);
     assert.equal(asked.confirm.length, 1);
     assert.match(asked.confirm[0], /^Delete the unencrypted "sms_backup_\d{8}_\d{6}\.sql\.gz"\?$/);
@@ -111,7 +120,10 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.equal(item.label, '↳ encrypted (age)');
     assert.match(String(item.description), /^[\d.]+ [KMG]?B$/, 'its size: its time is that of the row above');
     assert.match(String(original.label), /^(Today|Yesterday) \d{2}:\d{2}$/);
-    assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(`Encrypted \\(age\\) copy of \`${basename(backup).replace(/\./g, '\\.')}\``));
+    assert.match(
+      (item.tooltip as vscode.MarkdownString).value,
+      new RegExp(`Encrypted \\(age\\) copy of \`${basename(backup).replace(/\./g, '\\.')}\``),
+    );
     assert.ok(!(await fs.readdir(dirname(backup))).some((n) => n.endsWith('.partial')));
   });
 
@@ -119,7 +131,10 @@ describe('encrypt and decrypt in the extension host', function () {
     const encrypted = `${backup}.age`;
     answer({ passphrase: PASSPHRASE });
     assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);
-    assert.deepEqual(asked.confirm.map((c) => c.replace(/\d/g, '0')), ['Replace "sms_backup_00000000_000000.sql.gz"?']);
+    assert.deepEqual(
+      asked.confirm.map((c) => c.replace(/\d/g, '0')),
+      ['Replace "sms_backup_00000000_000000.sql.gz"?'],
+    );
     assert.equal(asked.passphrase.length, 0, 'no passphrase asked once the replace was declined');
 
     await fs.rm(backup);
@@ -128,7 +143,10 @@ describe('encrypt and decrypt in the extension host', function () {
     const plain = await vscode.commands.executeCommand<string>('lifeboat.decryptBackup', vscode.Uri.file(encrypted));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(plain, backup);
-    assert.deepEqual(asked.passphrase.map((q) => q.confirm), [false]);
+    assert.deepEqual(
+      asked.passphrase.map((q) => q.confirm),
+      [false],
+    );
     assert.equal(await sha256(backup), backupSha);
     const m = JSON.parse(await fs.readFile(`${backup}.json`, 'utf8'));
     assert.equal(m.file.sha256, backupSha);
@@ -236,7 +254,14 @@ describe('encrypt and decrypt in the extension host', function () {
         return message === 'Use this weak passphrase?' && confirms.length === 2 ? action : undefined;
       },
       pick: (async <T>(items: PickItem<T>[], placeHolder: string) => {
-        picks.push({ placeHolder, first: items[0].value, encrypted: await fs.access(`${backup}.age`).then(() => true, () => false) });
+        picks.push({
+          placeHolder,
+          first: items[0].value,
+          encrypted: await fs.access(`${backup}.age`).then(
+            () => true,
+            () => false,
+          ),
+        });
         return items.find((i) => i.value === (false as unknown))?.value;
       }) as Prompter['pick'],
     });
@@ -252,7 +277,11 @@ describe('encrypt and decrypt in the extension host', function () {
         [`Delete the unencrypted "${backup.split('/').pop()}"?`, 'Delete Unencrypted', 'Keep Unencrypted'],
       ],
     );
-    assert.deepEqual(picks, [{ placeHolder: 'Remember this passphrase?', first: false, encrypted: true }], 'asked once it worked; "this time only" comes first');
+    assert.deepEqual(
+      picks,
+      [{ placeHolder: 'Remember this passphrase?', first: false, encrypted: true }],
+      'asked once it worked; "this time only" comes first',
+    );
   });
 
   it('Decrypt Backup offers to remember a typed passphrase only once it opened the file', async () => {
@@ -264,7 +293,13 @@ describe('encrypt and decrypt in the extension host', function () {
       askPassphrase: async () => passphrase,
       confirm: async () => undefined,
       pick: (async <T>(items: PickItem<T>[], placeHolder: string) => {
-        picks.push({ placeHolder, decrypted: await fs.access(backup).then(() => true, () => false) });
+        picks.push({
+          placeHolder,
+          decrypted: await fs.access(backup).then(
+            () => true,
+            () => false,
+          ),
+        });
         return items.find((i) => i.value === (false as unknown))?.value;
       }) as Prompter['pick'],
     });

@@ -16,7 +16,8 @@ describe('encrypt new backups (setting) in the extension host', function () {
   this.timeout(180_000);
   let api: LifeboatApi;
   let dir: string;
-  const setSetting = (key: string, value: unknown) => vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
+  const setSetting = (key: string, value: unknown) =>
+    vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
   let warnings: string[] = [];
   let passphrases = 0;
 
@@ -82,7 +83,11 @@ describe('encrypt new backups (setting) in the extension host', function () {
     assert.match(String(items[0].contextValue), /^backup\.database\.\w+\.encrypted$/);
 
     // The proof that matters: it verifies from its decryption with the same key.
-    const r = await vscode.commands.executeCommand<{ ok: boolean; problem?: string }>('lifeboat.verifyBackup', vscode.Uri.file(made!), 'quick');
+    const r = await vscode.commands.executeCommand<{ ok: boolean; problem?: string }>(
+      'lifeboat.verifyBackup',
+      vscode.Uri.file(made!),
+      'quick',
+    );
     assert.ok(r?.ok, r?.problem);
   });
 

@@ -20,7 +20,8 @@ describe('encrypted backups: verify and restore in the extension host', function
   let api: LifeboatApi;
   let dir: string;
   let sealed: string;
-  const setSetting = (key: string, value: unknown) => vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
+  const setSetting = (key: string, value: unknown) =>
+    vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
   let asked: string[] = [];
 
   function answer(passphrase: string | undefined, extra: Partial<Prompter> = {}): void {
@@ -40,7 +41,9 @@ describe('encrypted backups: verify and restore in the extension host', function
   /** The Explorer offers each command as its "Lifeboat: …"-titled twin, <command>FromExplorer. */
   function explorerRegex(command: string): RegExp {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const item = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === `${command}FromExplorer`);
+    const item = (ext.packageJSON.contributes.menus['explorer/context'] as { command: string; when: string }[]).find(
+      (m) => m.command === `${command}FromExplorer`,
+    );
     const m = /resourceFilename =~ \/(.+)\/$/.exec(item?.when ?? '');
     assert.ok(m, `no Explorer menu for ${command}`);
     return new RegExp(m[1]);

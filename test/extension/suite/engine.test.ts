@@ -28,7 +28,10 @@ describe('the Docker engine setting in the extension host', function () {
     await config().update('docker.host', 'unix:///nonexistent/lifeboat-test.sock', vscode.ConfigurationTarget.Global);
     api.tree.refresh();
     const actions = (await api.tree.getChildren()).map((n) => api.tree.getTreeItem(n));
-    assert.deepEqual(actions.map((i) => i.label), ['Retry', 'Choose the Docker Engine…', 'Show Log']);
+    assert.deepEqual(
+      actions.map((i) => i.label),
+      ['Retry', 'Choose the Docker Engine…', 'Show Log'],
+    );
     assert.deepEqual(actions[1].command?.arguments, ['lifeboat.docker.host']);
     assert.equal(api.tree.state, 'dockerDown');
     assert.match(api.tree.engineProblem ?? '', /unix:\/\/\/nonexistent\/lifeboat-test\.sock \(from the setting lifeboat\.docker\.host\)/);

@@ -43,7 +43,10 @@ describe('backups that failed verification', function () {
     await fs.writeFile(bad, gzipSync(edited));
     const before = JSON.parse(await fs.readFile(`${bad}.json`, 'utf8'));
     assert.equal(before.verifications.at(-1).ok, true, 'verified when it was made');
-    api.setPrompter({ confirm: async (m, _d, action) => (/failed verification/.test(m) ? action : undefined), typeToConfirm: async () => false });
+    api.setPrompter({
+      confirm: async (m, _d, action) => (/failed verification/.test(m) ? action : undefined),
+      typeToConfirm: async () => false,
+    });
     assert.equal(await vscode.commands.executeCommand('lifeboat.restoreDatabase', vscode.Uri.file(bad)), undefined);
     assert.match(String(api.lastError()?.message), /does not match its manifest/);
     const after = JSON.parse(await fs.readFile(`${bad}.json`, 'utf8'));
@@ -75,7 +78,11 @@ describe('backups that failed verification', function () {
     });
     assert.equal(await vscode.commands.executeCommand('lifeboat.restoreDatabase'), undefined);
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.deepEqual(offered.map((i) => i.value), [good, bad], 'the newer but failed backup comes last');
+    assert.deepEqual(
+      offered.map((i) => i.value),
+      [good, bad],
+      'the newer but failed backup comes last',
+    );
     assert.match(String(offered[1].description), /failed verification/);
     assert.deepEqual(asked, [`"${basename(bad)}" failed verification. Restore it anyway?`]);
   });

@@ -10,7 +10,9 @@ import type { LifeboatApi } from '../../../src/extension/extension';
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 /**
@@ -24,12 +26,15 @@ describe('Copy Off-site in the extension host', function () {
   let dir: string;
   let nas: string;
   let backup: string;
-  const setSetting = (key: string, value: unknown) => vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
+  const setSetting = (key: string, value: unknown) =>
+    vscode.workspace.getConfiguration('lifeboat').update(key, value, vscode.ConfigurationTarget.Global);
 
   async function item(path: string): Promise<vscode.TreeItem | undefined> {
     api.tree.refresh();
     const [database] = await api.tree.getChildren();
-    return (await api.tree.getChildren(database)).map((n) => api.tree.getTreeItem(n)).find((i) => (i.resourceUri as vscode.Uri | undefined)?.fsPath === path);
+    return (await api.tree.getChildren(database))
+      .map((n) => api.tree.getTreeItem(n))
+      .find((i) => (i.resourceUri as vscode.Uri | undefined)?.fsPath === path);
   }
 
   before(async () => {
@@ -47,19 +52,32 @@ describe('Copy Off-site in the extension host', function () {
   });
 
   after(async () => {
-    for (const key of ['backupDirectory', 'offsite.destination', 'offsite.requireEncryption', 'offsite.copyNewBackups', 'encryption.keyFile']) await setSetting(key, undefined);
+    for (const key of [
+      'backupDirectory',
+      'offsite.destination',
+      'offsite.requireEncryption',
+      'offsite.copyNewBackups',
+      'encryption.keyFile',
+    ])
+      await setSetting(key, undefined);
     await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('before any copy: the item says "local only" and the header warns', async () => {
     assert.match(String((await item(backup))?.description), / · local only$/);
     await api.header.refresh();
-    assert.equal(api.header.message, `⚠ The newest verified database backup, "${basename(backup)}", has no off-site copy. Run "Lifeboat: Copy Off-site" on it.`);
+    assert.equal(
+      api.header.message,
+      `⚠ The newest verified database backup, "${basename(backup)}", has no off-site copy. Run "Lifeboat: Copy Off-site" on it.`,
+    );
   });
 
   it('refuses an unencrypted backup without a key, saying how to set one, and writes nothing', async () => {
     await vscode.commands.executeCommand('lifeboat.copyOffsite', vscode.Uri.file(backup));
-    assert.match(String(api.lastError()?.message), /is not encrypted, and the setting lifeboat\.offsite\.requireEncryption keeps unencrypted backups from leaving this machine/);
+    assert.match(
+      String(api.lastError()?.message),
+      /is not encrypted, and the setting lifeboat\.offsite\.requireEncryption keeps unencrypted backups from leaving this machine/,
+    );
     assert.match(api.lastErrorText() ?? '', /lifeboat\.encryption\.keyFile/);
     assert.deepEqual(await fs.readdir(nas), []);
   });
@@ -68,7 +86,10 @@ describe('Copy Off-site in the extension host', function () {
     const keyFile = join(dir, 'backup_key');
     await fs.writeFile(keyFile, 'host-test off-site passphrase: c0rrect h0rse\n', { mode: 0o600 });
     await setSetting('encryption.keyFile', keyFile);
-    const result = await vscode.commands.executeCommand<{ remotePath: string; outcome: string }>('lifeboat.copyOffsite', vscode.Uri.file(backup));
+    const result = await vscode.commands.executeCommand<{ remotePath: string; outcome: string }>(
+      'lifeboat.copyOffsite',
+      vscode.Uri.file(backup),
+    );
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(result?.outcome, 'copied');
     const name = basename(backup);
@@ -79,7 +100,10 @@ describe('Copy Off-site in the extension host', function () {
     assert.equal(m.source.database, 'sms_db');
     const after = await item(backup);
     assert.match(String(after?.description), / · local \+ off-site$/);
-    assert.match((after?.tooltip as vscode.MarkdownString).value, new RegExp(`Also off-site in the folder ${nas.replace(/[/.]/g, '\\$&')}: \`database/${name.replace(/\./g, '\\.')}\\.age\``));
+    assert.match(
+      (after?.tooltip as vscode.MarkdownString).value,
+      new RegExp(`Also off-site in the folder ${nas.replace(/[/.]/g, '\\$&')}: \`database/${name.replace(/\./g, '\\.')}\\.age\``),
+    );
     await api.header.refresh();
     assert.doesNotMatch(api.header.message ?? '', /off-site/);
   });

@@ -20,7 +20,19 @@ async function fingerprint(): Promise<string> {
 }
 
 async function sideDatabases(): Promise<string[]> {
-  const { stdout } = await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'postgres', '-c', "SELECT datname FROM pg_database WHERE datname LIKE 'sms\\_db\\_%' ORDER BY 1"]);
+  const { stdout } = await run('docker', [
+    'exec',
+    'sms-db',
+    'psql',
+    '-X',
+    '-At',
+    '-U',
+    'sms_user',
+    '-d',
+    'postgres',
+    '-c',
+    "SELECT datname FROM pg_database WHERE datname LIKE 'sms\\_db\\_%' ORDER BY 1",
+  ]);
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -72,12 +84,30 @@ describe('restore commands in the extension host', function () {
   it('a psql session with an open transaction is named in the modals of Restore and Swap Back (issue 14.9)', async () => {
     const copy = 'sms_db_pre_restore_20260101_000000';
     await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `CREATE DATABASE ${copy}`]);
-    const developer = spawn('docker', ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', 'sms-db', 'psql', '-X', '-q', '-U', 'sms_user', '-d', 'sms_db'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const developer = spawn(
+      'docker',
+      ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', 'sms-db', 'psql', '-X', '-q', '-U', 'sms_user', '-d', 'sms_db'],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     try {
       developer.stdin.write('BEGIN;\nSELECT 1;\n');
       const deadline = Date.now() + 20_000;
       const state = async () =>
-        (await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'postgres', '-c', "SELECT state FROM pg_stat_activity WHERE application_name = 'dev-psql'"])).stdout.trim();
+        (
+          await run('docker', [
+            'exec',
+            'sms-db',
+            'psql',
+            '-X',
+            '-At',
+            '-U',
+            'sms_user',
+            '-d',
+            'postgres',
+            '-c',
+            "SELECT state FROM pg_stat_activity WHERE application_name = 'dev-psql'",
+          ])
+        ).stdout.trim();
       while ((await state()) !== 'idle in transaction') {
         assert.ok(Date.now() < deadline, 'the psql session never opened its transaction');
         await new Promise((r) => setTimeout(r, 200));
@@ -97,18 +127,46 @@ describe('restore commands in the extension host', function () {
       for (const detail of details) {
         const first = detail.split('\n');
         // The work that would be lost comes first.
-        assert.match(first[0], /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects (this other session|these \d+ other sessions) of sms_db:$/);
-        assert.match(first[1], /^dev-psql \(sms_user through the local socket\), idle in transaction since \d\d:\d\d — its uncommitted work will be lost$/);
+        assert.match(
+          first[0],
+          /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects (this other session|these \d+ other sessions) of sms_db:$/,
+        );
+        assert.match(
+          first[1],
+          /^dev-psql \(sms_user through the local socket\), idle in transaction since \d\d:\d\d — its uncommitted work will be lost$/,
+        );
       }
     } finally {
       developer.stdin.end();
       developer.kill();
-      await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`]);
+      await run('docker', [
+        'exec',
+        'sms-db',
+        'psql',
+        '-X',
+        '-U',
+        'sms_user',
+        '-d',
+        'postgres',
+        '-c',
+        `DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`,
+      ]);
     }
   });
 
   it('restores after the typed name, shows the pre-restore copy, swaps back and drops it', async () => {
-    await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'sms_db', '-c', "DELETE FROM enrollments WHERE id % 2 = 0"]);
+    await run('docker', [
+      'exec',
+      'sms-db',
+      'psql',
+      '-X',
+      '-U',
+      'sms_user',
+      '-d',
+      'sms_db',
+      '-c',
+      'DELETE FROM enrollments WHERE id % 2 = 0',
+    ]);
     const damaged = await fingerprint();
     const typed: string[] = [];
     api.setPrompter({

@@ -29,7 +29,16 @@ describe('schedules in the extension host', function () {
 
   after(async () => {
     api.schedule.clock = undefined;
-    for (const key of ['schedule.enabled', 'schedule.database', 'schedule.config', 'schedule.volume', 'schedule.timezone', 'database.name', 'backupDirectory']) await set(key, undefined);
+    for (const key of [
+      'schedule.enabled',
+      'schedule.database',
+      'schedule.config',
+      'schedule.volume',
+      'schedule.timezone',
+      'database.name',
+      'backupDirectory',
+    ])
+      await set(key, undefined);
     await api.schedule.idle();
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -44,7 +53,10 @@ describe('schedules in the extension host', function () {
     await set('schedule.volume', '');
     await set('schedule.enabled', true);
     const status = await until('the schedule to start', () => api.schedule.status());
-    assert.deepEqual(status.map((s) => s.kind), ['database', 'config']);
+    assert.deepEqual(
+      status.map((s) => s.kind),
+      ['database', 'config'],
+    );
     const db = status[0];
     assert.equal(db.cron, '0 2 * * *');
     assert.equal(db.zone, 'UTC');
@@ -90,7 +102,10 @@ describe('schedules in the extension host', function () {
     assert.ok(note, JSON.stringify(shown));
     assert.deepEqual(note.actions, ['Open Settings']);
     const status = await until('config still scheduled', () => api.schedule.status());
-    assert.deepEqual(status.map((s) => s.kind), ['config']);
+    assert.deepEqual(
+      status.map((s) => s.kind),
+      ['config'],
+    );
   });
 
   it('exports the schedule as systemd units and as crontab lines in an untitled editor', async () => {
@@ -110,7 +125,10 @@ describe('schedules in the extension host', function () {
     const cron = await vscode.commands.executeCommand<string>('lifeboat.exportSchedule', 'crontab');
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'shellscript');
     assert.match(cron ?? '', /^CRON_TZ=UTC$/m);
-    assert.match(cron ?? '', /^0 1 1 \* \* \S+node \S+\/dist\/cli\.js backup config --folder \S+ --quiet && \S+node \S+cli\.js prune --folder/m);
+    assert.match(
+      cron ?? '',
+      /^0 1 1 \* \* \S+node \S+\/dist\/cli\.js backup config --folder \S+ --quiet && \S+node \S+cli\.js prune --folder/m,
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -130,7 +148,9 @@ describe('schedules in the extension host', function () {
     assert.equal(files.length, 1);
     await api.statusBar.update();
     assert.match(api.statusBar.shown.tooltip, /Last run: .*, ok: \w+_backup_\d{8}_\d{6}\.sql\.gz, verified \(quick\)/);
-    const group = await until('the tree to list the scheduled backup', async () => (await api.tree.getChildren()).find((r) => r.label === 'Database' && String(r.description).startsWith('1 ·')));
+    const group = await until('the tree to list the scheduled backup', async () =>
+      (await api.tree.getChildren()).find((r) => r.label === 'Database' && String(r.description).startsWith('1 ·')),
+    );
     assert.match(String(group.tooltip), /Last run: .*ok/);
 
     // A run that fails: recorded, shown, and nothing kept.
@@ -153,7 +173,10 @@ describe('schedules in the extension host', function () {
     await set('database.name', undefined);
     await until('the schedule to restart', () => api.schedule.status()?.find((s) => s.cron === '* * * * *'));
     note.click('Retry');
-    await until('the retried backup', async () => (await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz')).length === 2);
+    await until(
+      'the retried backup',
+      async () => (await fs.readdir(join(dir, 'database'))).filter((f) => f.endsWith('.sql.gz')).length === 2,
+    );
     await api.schedule.idle();
     assert.equal(api.schedule.status()!.find((s) => s.kind === 'database')!.last?.outcome, 'ok');
     api.schedule.clock = undefined;

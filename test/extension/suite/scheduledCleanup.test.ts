@@ -29,7 +29,8 @@ describe('scheduled runs clean up after themselves', function () {
   });
 
   after(async () => {
-    for (const key of ['schedule.enabled', 'schedule.config', 'schedule.volume', 'database.container', 'backupDirectory']) await set(key, undefined);
+    for (const key of ['schedule.enabled', 'schedule.config', 'schedule.volume', 'database.container', 'backupDirectory'])
+      await set(key, undefined);
     await api.schedule.idle();
     await fs.rm(dir, { recursive: true, force: true });
   });

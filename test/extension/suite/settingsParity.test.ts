@@ -51,8 +51,11 @@ describe('settings.json read the same by VS Code and by the command line', funct
   const file = join(folder, '.vscode', 'settings.json');
   let original: string | undefined;
   const keys = Object.keys(
-    (JSON.parse(readFileSync(join(cfg.extensionPath, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, unknown> } } }).contributes.configuration
-      .properties,
+    (
+      JSON.parse(readFileSync(join(cfg.extensionPath, 'package.json'), 'utf8')) as {
+        contributes: { configuration: { properties: Record<string, unknown> } };
+      }
+    ).contributes.configuration.properties,
   ).map((k) => k.slice('lifeboat.'.length));
 
   /** Writes the file and waits until VS Code has read it (its change event for lifeboat.*). */
@@ -99,7 +102,16 @@ describe('settings.json read the same by VS Code and by the command line', funct
       }
       assert.deepEqual(differ, []);
       // The file was really read: at least one value differs from its default.
-      assert.ok(keys.some((k) => JSON.stringify(vscode.workspace.getConfiguration('lifeboat', uri).inspect(k)?.workspaceValue ?? vscode.workspace.getConfiguration('lifeboat', uri).inspect(k)?.workspaceFolderValue) !== undefined), 'VS Code read no value from the file');
+      assert.ok(
+        keys.some(
+          (k) =>
+            JSON.stringify(
+              vscode.workspace.getConfiguration('lifeboat', uri).inspect(k)?.workspaceValue ??
+                vscode.workspace.getConfiguration('lifeboat', uri).inspect(k)?.workspaceFolderValue,
+            ) !== undefined,
+        ),
+        'VS Code read no value from the file',
+      );
     });
   }
 });

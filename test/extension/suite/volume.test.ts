@@ -15,7 +15,19 @@ async function running(name: string): Promise<boolean> {
 }
 
 async function studentCount(): Promise<number> {
-  const { stdout } = await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'sms_db', '-c', 'SELECT count(*) FROM students']);
+  const { stdout } = await run('docker', [
+    'exec',
+    'sms-db',
+    'psql',
+    '-X',
+    '-At',
+    '-U',
+    'sms_user',
+    '-d',
+    'sms_db',
+    '-c',
+    'SELECT count(*) FROM students',
+  ]);
   return Number(stdout.trim());
 }
 
@@ -90,7 +102,18 @@ describe('volume snapshot and rollback in the extension host', function () {
     assert.equal(await running('sms-db'), true);
     await healthy('sms-db');
 
-    await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'sms_db', '-c', 'DELETE FROM enrollments; DELETE FROM students WHERE id > 10']);
+    await run('docker', [
+      'exec',
+      'sms-db',
+      'psql',
+      '-X',
+      '-U',
+      'sms_user',
+      '-d',
+      'sms_db',
+      '-c',
+      'DELETE FROM enrollments; DELETE FROM students WHERE id > 10',
+    ]);
     assert.equal(await studentCount(), 10);
 
     const asked: string[] = [];
@@ -136,7 +159,18 @@ describe('volume snapshot and rollback in the extension host', function () {
     await run('docker', ['volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), VOL]);
     try {
       await config.update('volumes.helperImage', 'lifeboat/helper:latest', vscode.ConfigurationTarget.Global);
-      await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, 'lifeboat/helper:latest', 'sh', '-c', 'echo precious > /data/p.txt']);
+      await run('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${VOL}:/data`,
+        'lifeboat/helper:latest',
+        'sh',
+        '-c',
+        'echo precious > /data/p.txt',
+      ]);
       const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', VOL);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
       await run('docker', ['volume', 'rm', VOL]);
@@ -166,9 +200,23 @@ describe('volume snapshot and rollback in the extension host', function () {
       assert.equal(typed, false, 'nothing is replaced, so no typed confirmation');
       const { stdout } = await run('docker', ['volume', 'inspect', '-f', '{{json .Labels}}', VOL]);
       assert.deepEqual(JSON.parse(stdout), labels);
-      const cat = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, 'lifeboat/helper:latest', 'cat', '/data/p.txt']);
+      const cat = await run('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${VOL}:/data`,
+        'lifeboat/helper:latest',
+        'cat',
+        '/data/p.txt',
+      ]);
       assert.equal(cat.stdout, 'precious\n');
-      assert.equal((await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout, dbStarted, 'the demo stack was not stopped');
+      assert.equal(
+        (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout,
+        dbStarted,
+        'the demo stack was not stopped',
+      );
     } finally {
       await config.update('volumes.helperImage', undefined, vscode.ConfigurationTarget.Global);
       await run('docker', ['volume', 'rm', '-f', VOL]).catch(() => undefined);

@@ -16,7 +16,10 @@ describe('disaster-recovery walkthroughs', () => {
     const ext = vscode.extensions.getExtension('lifeboat-dev.lifeboat')!;
     await ext.activate();
     const walkthroughs = ext.packageJSON.contributes.walkthroughs as { id: string; steps: Step[] }[];
-    assert.deepEqual(walkthroughs.map((w) => w.id), ['lifeboat.dr.corruption', 'lifeboat.dr.storageFull', 'lifeboat.dr.completeFailure']);
+    assert.deepEqual(
+      walkthroughs.map((w) => w.id),
+      ['lifeboat.dr.corruption', 'lifeboat.dr.storageFull', 'lifeboat.dr.completeFailure'],
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const w of walkthroughs) {
       assert.ok(w.steps.length >= 3, w.id);
@@ -31,5 +34,4 @@ describe('disaster-recovery walkthroughs', () => {
       }
     }
   });
-
 });

@@ -73,17 +73,29 @@ describe('safeExtract (contract 9)', () => {
     await fs.copyFile(fixture('good.tar.gz'), archive);
     const encrypted = (await encryptFile(archive, { format: 'age', passphrase: 'right', workFactor: 10, removePlaintext: true })).path;
     assert.equal(existsSync(archive), false);
-    const keys = (passphrase: string): KeyProvider => ({ key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }) });
+    const keys = (passphrase: string): KeyProvider => ({
+      key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase }),
+    });
     const refused = join(parent, 'refused');
-    await assert.rejects(safeExtract(encrypted, { stagingDir: refused, keys: keys('wrong') }), (err: Error) => err instanceof CryptoError && err.code === 'wrong-key');
+    await assert.rejects(
+      safeExtract(encrypted, { stagingDir: refused, keys: keys('wrong') }),
+      (err: Error) => err instanceof CryptoError && err.code === 'wrong-key',
+    );
     assert.equal(existsSync(refused), false, 'no staging folder for a wrong key');
     await assert.rejects(safeExtract(encrypted, { stagingDir: refused }), /no key was given/);
     const staging = join(parent, 'staging');
     const res = await safeExtract(encrypted, { stagingDir: staging, keys: keys('right') });
     assert.equal(res.entries.length, 11);
     assert.equal(await fs.readFile(join(staging, '.env'), 'utf8'), 'SECRET=1\n');
-    assert.equal(res.archiveSha256, createHash('sha256').update(await fs.readFile(fixture('good.tar.gz'))).digest('hex'), 'the hash is of the decrypted archive');
-    for (const name of await fs.readdir(root)) assert.match(name, /^(parent|config_20240102_030405\.tar\.gz\.age(\.json)?)$/, 'no decrypted copy beside it');
+    assert.equal(
+      res.archiveSha256,
+      createHash('sha256')
+        .update(await fs.readFile(fixture('good.tar.gz')))
+        .digest('hex'),
+      'the hash is of the decrypted archive',
+    );
+    for (const name of await fs.readdir(root))
+      assert.match(name, /^(parent|config_20240102_030405\.tar\.gz\.age(\.json)?)$/, 'no decrypted copy beside it');
   });
 
   it('extracts the golden archive privately: files 0600, folders 0700, mtimes and links kept', async () => {
@@ -191,23 +203,39 @@ describe('safeExtract (contract 9)', () => {
 
   describe('size cap', () => {
     const MiB = 1024 * 1024;
-    async function archive(entries: { name: string; body: Buffer }[], manifestEntries?: { path: string; type: 'file'; size: number }[]): Promise<string> {
+    async function archive(
+      entries: { name: string; body: Buffer }[],
+      manifestEntries?: { path: string; type: 'file'; size: number }[],
+    ): Promise<string> {
       const path = join(root, 'config_20240102_030405.tar.gz');
       await fs.writeFile(path, gzipSync(await packTar(entries), { level: 9 }));
       if (manifestEntries) {
-        const manifest = { formatVersion: 1, kind: 'config', createdAt: new Date(MTIME).toISOString(), verifications: [], entries: manifestEntries, missing: [] };
+        const manifest = {
+          formatVersion: 1,
+          kind: 'config',
+          createdAt: new Date(MTIME).toISOString(),
+          verifications: [],
+          entries: manifestEntries,
+          missing: [],
+        };
         await fs.writeFile(`${path}.json`, JSON.stringify(manifest));
       }
       return path;
     }
 
     it('a small gzip that expands past the cap is refused and its staging folder removed', async () => {
-      const path = await archive([{ name: 'docker-compose.yml', body: Buffer.alloc(100) }, { name: 'bomb.env', body: Buffer.alloc(3 * MiB) }]);
+      const path = await archive([
+        { name: 'docker-compose.yml', body: Buffer.alloc(100) },
+        { name: 'bomb.env', body: Buffer.alloc(3 * MiB) },
+      ]);
       assert.ok((await fs.stat(path)).size < 16 * 1024, 'the archive is a few KiB');
       const staging = join(parent, 'staging');
       await assert.rejects(safeExtract(path, { stagingDir: staging, maxBytes: MiB }), (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.match(err.message, /Refused to extract .*config_20240102_030405\.tar\.gz: its files would take more than 1\.0 MB \(at "bomb\.env", 3\.0 MB\)/);
+        assert.match(
+          err.message,
+          /Refused to extract .*config_20240102_030405\.tar\.gz: its files would take more than 1\.0 MB \(at "bomb\.env", 3\.0 MB\)/,
+        );
         assert.match(err.message, /staging folder was removed/);
         assert.match(String(err.hint), /gzip bomb/);
         return true;
@@ -221,7 +249,10 @@ describe('safeExtract (contract 9)', () => {
     });
 
     it('an entry larger than its manifest records is refused; sizes as recorded extract', async () => {
-      const entries = [{ name: 'docker-compose.yml', body: Buffer.alloc(13) }, { name: '.env', body: Buffer.alloc(2 * MiB) }];
+      const entries = [
+        { name: 'docker-compose.yml', body: Buffer.alloc(13) },
+        { name: '.env', body: Buffer.alloc(2 * MiB) },
+      ];
       const path = await archive(entries, [
         { path: 'docker-compose.yml', type: 'file', size: 13 },
         { path: '.env', type: 'file', size: 9 },
@@ -239,7 +270,11 @@ describe('safeExtract (contract 9)', () => {
         { path: '.env', type: 'file', size: 2 * MiB },
       ]);
       const res = await safeExtract(honest, { stagingDir: staging, maxBytes: MiB });
-      assert.equal((await fs.stat(join(staging, '.env'))).size, 2 * MiB, 'the manifest, not the default cap, limits an archive it describes');
+      assert.equal(
+        (await fs.stat(join(staging, '.env'))).size,
+        2 * MiB,
+        'the manifest, not the default cap, limits an archive it describes',
+      );
       await removeStaging(res.dir);
     });
   });

@@ -24,7 +24,14 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
     const path = join(root, 'config_20240102_030405.tar.gz');
     await fs.writeFile(path, gzipSync(await packTar(entries)));
     if (manifestEntries) {
-      const manifest = { formatVersion: 1, kind: 'config', createdAt: '2024-01-02T03:04:05.000Z', verifications: [], entries: manifestEntries, missing: [] };
+      const manifest = {
+        formatVersion: 1,
+        kind: 'config',
+        createdAt: '2024-01-02T03:04:05.000Z',
+        verifications: [],
+        entries: manifestEntries,
+        missing: [],
+      };
       await fs.writeFile(`${path}.json`, JSON.stringify(manifest));
     }
     return path;
@@ -39,13 +46,26 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
     const res = await safeExtract(path, { stagingDir: join(root, 'staging') });
     assert.equal(await fs.readFile(join(res.dir, 'a'), 'utf8'), 'two');
     assert.equal(await fs.readFile(join(res.dir, 'h'), 'utf8'), 'one', 'the link keeps the first content');
-    assert.deepEqual(res.entries.map((e) => [e.path, e.type, e.size]), [['a', 'file', 3], ['h', 'link', 3], ['a', 'file', 3]]);
+    assert.deepEqual(
+      res.entries.map((e) => [e.path, e.type, e.size]),
+      [
+        ['a', 'file', 3],
+        ['h', 'link', 3],
+        ['a', 'file', 3],
+      ],
+    );
     await removeStaging(res.dir);
   });
 
   it('the root entry "./" creates and lists nothing; the extraction is logged', async () => {
-    const path = await archive([{ name: './', type: 'directory' }, { name: './x', body: 'x' }]);
-    assert.deepEqual((await readArchiveEntries(path)).entries.map((e) => e.path), ['x']);
+    const path = await archive([
+      { name: './', type: 'directory' },
+      { name: './x', body: 'x' },
+    ]);
+    assert.deepEqual(
+      (await readArchiveEntries(path)).entries.map((e) => e.path),
+      ['x'],
+    );
     const infos: string[] = [];
     const logger = { info: (m: string) => infos.push(m), warn: () => undefined, error: () => undefined } as unknown as Logger;
     const res = await safeExtract(path, { stagingDir: join(root, 'staging'), logger });
@@ -54,11 +74,17 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
     await removeStaging(res.dir);
   });
 
-  it('files past the total a manifest records are refused with the manifest\'s hint, even when each entry is unlisted', async () => {
-    const path = await archive([{ name: 'a', body: 'x'.repeat(10) }, { name: 'c', body: 'y'.repeat(15) }], [
-      { path: 'a', type: 'file', size: 10 },
-      { path: 'b', type: 'file', size: 10 },
-    ]);
+  it("files past the total a manifest records are refused with the manifest's hint, even when each entry is unlisted", async () => {
+    const path = await archive(
+      [
+        { name: 'a', body: 'x'.repeat(10) },
+        { name: 'c', body: 'y'.repeat(15) },
+      ],
+      [
+        { path: 'a', type: 'file', size: 10 },
+        { path: 'b', type: 'file', size: 10 },
+      ],
+    );
     const staging = join(root, 'staging');
     await assert.rejects(safeExtract(path, { stagingDir: staging }), (err: Error) => {
       assert.ok(err instanceof LifeboatError, String(err));
@@ -88,7 +114,10 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
   }
 
   it('an encrypted archive damaged after its header fails as tampered, named, and its staging folder is removed', async () => {
-    const path = await archive([{ name: 'a', body: 'x'.repeat(200_000) }, { name: 'b', body: 'y' }]);
+    const path = await archive([
+      { name: 'a', body: 'x'.repeat(200_000) },
+      { name: 'b', body: 'y' },
+    ]);
     const encrypted = (await encryptFile(path, { format: 'age', passphrase: 'pw', workFactor: 10, removePlaintext: true })).path;
     const bytes = await fs.readFile(encrypted);
     bytes[bytes.length - 40] ^= 1;

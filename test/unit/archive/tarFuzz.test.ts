@@ -82,8 +82,12 @@ describe('tar readers under fuzzed archives (property, fast-check)', () => {
           const path = await writeTarGz(dir, 'case.tar.gz', tar);
           const heapBefore = process.memoryUsage().heapUsed;
           const out = await readAll(path, dir);
-          const verdicts = READERS.map((r) => `${r}: ${out[r].settled === 'rejected' ? (out[r] as { error: Error }).error.message : 'accepted'}`);
-          const hung = READERS.filter((r) => out[r].settled === 'rejected' && /did not settle within/.test((out[r] as { error: Error }).error.message));
+          const verdicts = READERS.map(
+            (r) => `${r}: ${out[r].settled === 'rejected' ? (out[r] as { error: Error }).error.message : 'accepted'}`,
+          );
+          const hung = READERS.filter(
+            (r) => out[r].settled === 'rejected' && /did not settle within/.test((out[r] as { error: Error }).error.message),
+          );
           assert.deepEqual(hung, [], `a reader did not settle\n${story.join('\n')}\n${verdicts.join('\n')}`);
           // Archives of at most 6 entries of 20 kB each: anything near this means a reader kept far more than it read.
           const grown = process.memoryUsage().heapUsed - heapBefore;

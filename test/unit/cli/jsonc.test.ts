@@ -26,12 +26,19 @@ describe('parseJsonc (settings.json as VS Code writes it)', () => {
   });
 
   it('a UTF-8 byte order mark first is skipped, as VS Code skips it', () => {
-    assert.deepEqual(parseJsonc('\ufeff{\n  // saved by a Windows editor\n  "lifeboat.backupDir": "D:/backups",\n}'), { 'lifeboat.backupDir': 'D:/backups' });
+    assert.deepEqual(parseJsonc('\ufeff{\n  // saved by a Windows editor\n  "lifeboat.backupDir": "D:/backups",\n}'), {
+      'lifeboat.backupDir': 'D:/backups',
+    });
   });
 
   it('an error names the line and column of the file as written, comments and all', () => {
-    const text = ['{', '  /* a block comment', '     over two lines */ "a": 1, // and a line comment', '  "b": /* here */ }', '}'].join('\n');
-    assert.throws(() => parseJsonc(text), (err: Error) => err instanceof SyntaxError && err.message === 'Value expected at line 4, column 19');
+    const text = ['{', '  /* a block comment', '     over two lines */ "a": 1, // and a line comment', '  "b": /* here */ }', '}'].join(
+      '\n',
+    );
+    assert.throws(
+      () => parseJsonc(text),
+      (err: Error) => err instanceof SyntaxError && err.message === 'Value expected at line 4, column 19',
+    );
     // The same with a byte order mark: it takes no column, as in the editor's status bar.
     assert.throws(() => parseJsonc(`\ufeff${text}`), { message: 'Value expected at line 4, column 19' });
     assert.throws(() => parseJsonc('{"a": 1 "b": 2}'), { message: 'Comma expected at line 1, column 9' });
@@ -47,7 +54,8 @@ describe('parseJsonc (settings.json as VS Code writes it)', () => {
   });
 
   it('reads plain JSON exactly as JSON.parse does (escapes, numbers, nesting, repeated keys)', () => {
-    const text = '{"s": "tab\\t \\u00e9 \\ud83d\\ude00", "n": [-1.5e3, 0, 12345678901234567890], "o": {"x": null, "y": [true, false]}, "s": "later wins"}';
+    const text =
+      '{"s": "tab\\t \\u00e9 \\ud83d\\ude00", "n": [-1.5e3, 0, 12345678901234567890], "o": {"x": null, "y": [true, false]}, "s": "later wins"}';
     assert.deepEqual(parseJsonc(text), JSON.parse(text));
   });
 });

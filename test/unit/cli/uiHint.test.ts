@@ -34,7 +34,8 @@ describe('UI wording stays out of src/core: core names the step, each front end 
   });
 
   it('no message in src/core speaks of a view, a group, the palette or a command title', async () => {
-    const ui = /Backups view|Volumes view|Volumes group|Database group|Config group|the palette|refresh the|\bclick\b|"Lifeboat: (?!Export Schedule")/i;
+    const ui =
+      /Backups view|Volumes view|Volumes group|Database group|Config group|the palette|refresh the|\bclick\b|"Lifeboat: (?!Export Schedule")/i;
     const found: string[] = [];
     for (const file of await sourcesOf(join(root, 'src', 'core'))) {
       const lines = (await fs.readFile(file, 'utf8')).split('\n');

@@ -3,9 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
-import {
-  causeChain, causeLines, DockerUnavailableError, LifeboatError, fsError,
-} from '../../../src/core/common';
+import { causeChain, causeLines, DockerUnavailableError, LifeboatError, fsError } from '../../../src/core/common';
 import { CryptoError } from '../../../src/core/crypto';
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
@@ -34,7 +32,9 @@ describe('errors keep their cause, and the log shows the chain', () => {
     const top = new LifeboatError('The backup failed.', undefined, undefined, { cause: middle });
     // The root's words are already in its wrapper's message: only its code would be new, so it is left out.
     assert.deepEqual(causeChain(top), ['The backup failed.', 'The dump stream failed: connect failed']);
-    const other = new LifeboatError('The backup failed.', undefined, undefined, { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    const other = new LifeboatError('The backup failed.', undefined, undefined, {
+      cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
+    });
     assert.deepEqual(causeChain(other), ['The backup failed.', 'refused (ECONNREFUSED)']);
     const a = new Error('a');
     const b = new Error('b', { cause: a });

@@ -1,7 +1,5 @@
 import * as assert from 'node:assert/strict';
-import {
-  CronSchedule, nextRun, parseCron, previousRun, LifeboatError,
-} from '../../../src/core/common';
+import { CronSchedule, nextRun, parseCron, previousRun, LifeboatError } from '../../../src/core/common';
 import { inBerlinTime, inTimeZone } from '../../support/timeZone';
 
 const utc = (s: string) => new Date(`${s}Z`);
@@ -57,18 +55,43 @@ describe('cron expressions', () => {
     });
 
     it('refuses bad expressions with an error naming the expression and the setting', () => {
-      const bad = ['', '* * * *', '* * * * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * 32 * *', '* * * 13 *', '* * * * 8',
-        '*/0 * * * *', '5-1 * * * *', 'a * * * *', '* * * foo *', '1,,2 * * * *', '1/2/3 * * * *', '@reboot', '0 0 30 2 *', '1-2-3 * * * *',
-        '-1 * * * *', '/5 * * * *', '5- * * * *', '* -3 * * *'];
+      const bad = [
+        '',
+        '* * * *',
+        '* * * * * *',
+        '60 * * * *',
+        '* 24 * * *',
+        '* * 0 * *',
+        '* * 32 * *',
+        '* * * 13 *',
+        '* * * * 8',
+        '*/0 * * * *',
+        '5-1 * * * *',
+        'a * * * *',
+        '* * * foo *',
+        '1,,2 * * * *',
+        '1/2/3 * * * *',
+        '@reboot',
+        '0 0 30 2 *',
+        '1-2-3 * * * *',
+        '-1 * * * *',
+        '/5 * * * *',
+        '5- * * * *',
+        '* -3 * * *',
+      ];
       for (const expr of bad) {
-        assert.throws(() => parseCron(expr, 'lifeboat.schedule.database'), (err: Error) => {
-          assert.doesNotMatch(err.message, /"" is not/, expr);
-          assert.ok(err instanceof LifeboatError, expr);
-          assert.ok(err.message.includes(`"${expr.trim()}"`), err.message);
-          assert.match(err.message, /lifeboat\.schedule\.database/);
-          assert.ok(err.hint);
-          return true;
-        }, expr);
+        assert.throws(
+          () => parseCron(expr, 'lifeboat.schedule.database'),
+          (err: Error) => {
+            assert.doesNotMatch(err.message, /"" is not/, expr);
+            assert.ok(err instanceof LifeboatError, expr);
+            assert.ok(err.message.includes(`"${expr.trim()}"`), err.message);
+            assert.match(err.message, /lifeboat\.schedule\.database/);
+            assert.ok(err.hint);
+            return true;
+          },
+          expr,
+        );
       }
     });
   });
@@ -95,7 +118,12 @@ describe('cron expressions', () => {
       // The 13th, and every Friday; 2026-11-13 is itself a Friday.
       const either = parseCron('0 0 13 * fri');
       assert.equal(either.dayOr, true);
-      assert.deepEqual(runs(either, utc('2026-11-01T00:00:00'), 4), ['2026-11-06T00:00Z', '2026-11-13T00:00Z', '2026-11-20T00:00Z', '2026-11-27T00:00Z']);
+      assert.deepEqual(runs(either, utc('2026-11-01T00:00:00'), 4), [
+        '2026-11-06T00:00Z',
+        '2026-11-13T00:00Z',
+        '2026-11-20T00:00Z',
+        '2026-11-27T00:00Z',
+      ]);
       assert.deepEqual(runs(either, utc('2026-11-28T00:00:00'), 3), ['2026-12-04T00:00Z', '2026-12-11T00:00Z', '2026-12-13T00:00Z']);
       // A star (even stepped, as in Vixie cron) makes the other field the only day rule.
       assert.deepEqual(runs(parseCron('0 0 * * fri'), utc('2026-11-01T00:00:00'), 2), ['2026-11-06T00:00Z', '2026-11-13T00:00Z']);
@@ -106,7 +134,11 @@ describe('cron expressions', () => {
     it('finds rare dates: 29 February, and the 31st only in long months', () => {
       assert.equal(iso(nextRun(parseCron('0 0 29 2 *'), utc('2026-03-01T00:00:00'))), '2028-02-29T00:00Z');
       assert.equal(iso(previousRun(parseCron('0 0 29 2 *'), utc('2026-03-01T00:00:00'))), '2024-02-29T00:00Z');
-      assert.deepEqual(runs(parseCron('30 23 31 * *'), utc('2026-01-31T23:30:00'), 3), ['2026-03-31T23:30Z', '2026-05-31T23:30Z', '2026-07-31T23:30Z']);
+      assert.deepEqual(runs(parseCron('30 23 31 * *'), utc('2026-01-31T23:30:00'), 3), [
+        '2026-03-31T23:30Z',
+        '2026-05-31T23:30Z',
+        '2026-07-31T23:30Z',
+      ]);
       // 2100 is no leap year.
       assert.equal(iso(nextRun(parseCron('0 0 29 2 *'), utc('2096-03-01T00:00:00'))), '2104-02-29T00:00Z');
       // A stepped star in the day of month ANDs with the weekday: 1 February on a Monday.
@@ -128,7 +160,11 @@ describe('cron expressions', () => {
     });
 
     it('runs every minute with * * * * *', () => {
-      assert.deepEqual(runs(parseCron('* * * * *'), utc('2026-12-31T23:58:30'), 3), ['2026-12-31T23:59Z', '2027-01-01T00:00Z', '2027-01-01T00:01Z']);
+      assert.deepEqual(runs(parseCron('* * * * *'), utc('2026-12-31T23:58:30'), 3), [
+        '2026-12-31T23:59Z',
+        '2027-01-01T00:00Z',
+        '2027-01-01T00:01Z',
+      ]);
       assert.equal(iso(previousRun(parseCron('* * * * *'), utc('2026-12-31T23:58:30'))), '2026-12-31T23:58Z');
     });
 

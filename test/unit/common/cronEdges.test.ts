@@ -2,12 +2,20 @@ import * as assert from 'node:assert/strict';
 import { SettingsError, parseCron } from '../../../src/core/common';
 
 function refused(expression: string, why: RegExp, setting?: string): void {
-  assert.throws(() => parseCron(expression, setting), (err: Error) => err instanceof SettingsError && why.test(err.message), expression);
+  assert.throws(
+    () => parseCron(expression, setting),
+    (err: Error) => err instanceof SettingsError && why.test(err.message),
+    expression,
+  );
 }
 
 describe('cron edges: the wording of refusals', () => {
   it('says how many fields there are, in the singular for one, and names the setting', () => {
-    refused('daily', /^Invalid cron expression "daily" in the setting lifeboat\.schedule\.database: it has 1 field, not 5\.$/, 'lifeboat.schedule.database');
+    refused(
+      'daily',
+      /^Invalid cron expression "daily" in the setting lifeboat\.schedule\.database: it has 1 field, not 5\.$/,
+      'lifeboat.schedule.database',
+    );
     refused('0 2 * *', /^Invalid cron expression "0 2 \* \*": it has 4 fields, not 5\.$/);
     refused(undefined as unknown as string, /: it is empty\.$/);
   });

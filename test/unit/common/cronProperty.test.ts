@@ -17,7 +17,19 @@ const WINDOW = 30 * 60; // minutes: every generated schedule runs at least this 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function referenceWall(m: number, zone: string): number {
   let format = formats.get(zone);
-  if (!format) formats.set(zone, (format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })));
+  if (!format)
+    formats.set(
+      zone,
+      (format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })),
+    );
   const parts = format.formatToParts(new Date(m * MINUTE));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) / MINUTE;
@@ -27,7 +39,12 @@ function matches(s: CronSchedule, wall: number): boolean {
   const t = new Date(wall * MINUTE);
   const dom = s.daysOfMonth.has(t.getUTCDate());
   const dow = s.daysOfWeek.has(t.getUTCDay());
-  return s.months.has(t.getUTCMonth() + 1) && (s.dayOr ? dom || dow : dom && dow) && s.hours.has(t.getUTCHours()) && s.minutes.has(t.getUTCMinutes());
+  return (
+    s.months.has(t.getUTCMonth() + 1) &&
+    (s.dayOr ? dom || dow : dom && dow) &&
+    s.hours.has(t.getUTCHours()) &&
+    s.minutes.has(t.getUTCMinutes())
+  );
 }
 
 /**
@@ -76,10 +93,29 @@ function transitions(zone: string): number[] {
 
 function randomSchedule(rand: () => number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-  const distinct = (n: number, max: number) => [...new Set(Array.from({ length: n }, () => Math.floor(rand() * max)))].sort((a, b) => a - b);
-  const minute = pick(['*', '*/15', '0', '30', '59', distinct(1 + Math.floor(rand() * 3), 60).join(','), `${Math.floor(rand() * 20)}-${40 + Math.floor(rand() * 20)}/7`]);
+  const distinct = (n: number, max: number) =>
+    [...new Set(Array.from({ length: n }, () => Math.floor(rand() * max)))].sort((a, b) => a - b);
+  const minute = pick([
+    '*',
+    '*/15',
+    '0',
+    '30',
+    '59',
+    distinct(1 + Math.floor(rand() * 3), 60).join(','),
+    `${Math.floor(rand() * 20)}-${40 + Math.floor(rand() * 20)}/7`,
+  ]);
   // Hours around the changes (00:00–03:59 local), and ones that keep the schedule dense.
-  const hour = pick(['*', '*/2', '*/3', '0-3', '1,2', '2', '1', '0,1,2,3,4,8,12,16,20', `${distinct(3, 4).join(',')},${distinct(3, 24).join(',')}`]);
+  const hour = pick([
+    '*',
+    '*/2',
+    '*/3',
+    '0-3',
+    '1,2',
+    '2',
+    '1',
+    '0,1,2,3,4,8,12,16,20',
+    `${distinct(3, 4).join(',')},${distinct(3, 24).join(',')}`,
+  ]);
   return `${minute} ${hour === '2' || hour === '1' || hour === '1,2' ? `${hour},5,9,13,17,21` : hour} * * *`;
 }
 
@@ -136,7 +172,11 @@ describe('cron nextRun and previousRun against a minute-by-minute reference (pro
         const wantPrevious = runsNear.filter((m) => m * MINUTE <= atMs).at(-1);
         assert.ok(wantNext !== undefined && wantPrevious !== undefined, `the generator made a sparse schedule: ${label}`);
         assert.equal(nextRun(s, new Date(atMs), as)?.toISOString(), new Date(wantNext * MINUTE).toISOString(), `nextRun: ${label}`);
-        assert.equal(previousRun(s, new Date(atMs), as)?.toISOString(), new Date(wantPrevious * MINUTE).toISOString(), `previousRun: ${label}`);
+        assert.equal(
+          previousRun(s, new Date(atMs), as)?.toISOString(),
+          new Date(wantPrevious * MINUTE).toISOString(),
+          `previousRun: ${label}`,
+        );
       }),
       { numRuns: 200, plugins: [fc.interruptAfterTimeLimit(10_000)], ...replay },
     );

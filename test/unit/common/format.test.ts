@@ -1,5 +1,17 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes, formatCount, formatCountOf, formatDuration, formatEstimate, formatTime, formatUntil, formatWhen, freshness, shortenPaths } from '../../../src/core/common';
+import {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatCountOf,
+  formatDuration,
+  formatEstimate,
+  formatTime,
+  formatUntil,
+  formatWhen,
+  freshness,
+  shortenPaths,
+} from '../../../src/core/common';
 
 describe('format', () => {
   it('formatDuration says a span in its coarsest useful unit, tenths under ten seconds, never 0 s', () => {
@@ -65,7 +77,7 @@ describe('format', () => {
     assert.equal(formatUntil(new Date(now.getTime() + 72 * 3_600_000), now), 'in 3 days');
   });
 
-  it('freshness follows the runbook\'s 24 hours', () => {
+  it("freshness follows the runbook's 24 hours", () => {
     assert.equal(freshness(undefined, 24, now), 'none');
     assert.equal(freshness(ago(23.9), 24, now), 'fresh');
     assert.equal(freshness(ago(24.1), 24, now), 'stale');
@@ -75,7 +87,11 @@ describe('format', () => {
   it('shortenPaths: relative to the workspace in a notification, "~/" outside it', () => {
     const text = 'No backups in /home/dev/sms/backups/database; the key /home/dev/keys/age.txt; /etc/passwd';
     assert.equal(shortenPaths(text, '/home/dev/sms', '/home/dev'), 'No backups in backups/database; the key ~/keys/age.txt; /etc/passwd');
-    assert.equal(shortenPaths('/home/dev/smsx/a', '/home/dev/sms/', undefined), '/home/dev/smsx/a', 'a folder whose name only starts the same is not inside');
+    assert.equal(
+      shortenPaths('/home/dev/smsx/a', '/home/dev/sms/', undefined),
+      '/home/dev/smsx/a',
+      'a folder whose name only starts the same is not inside',
+    );
     assert.equal(shortenPaths('/a/b', '/', '/'), '/a/b', 'the root folder shortens nothing');
   });
 });

@@ -20,7 +20,10 @@ describe('named: errors about a backup name the file', () => {
     assert.equal(named(cancel, name), cancel);
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
     assert.equal(named(abort, name), abort);
-    assert.equal(named(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }), name).message, `Cannot read the backup (${name}): EIO: i/o error`);
+    assert.equal(
+      named(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }), name).message,
+      `Cannot read the backup (${name}): EIO: i/o error`,
+    );
   });
 
   it('other errors pass as they are, and a thrown non-error becomes one', () => {

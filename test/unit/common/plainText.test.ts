@@ -9,12 +9,18 @@ describe('notification text', () => {
     );
     assert.equal(notificationText('Done.', 'Next.'), 'Done. Next.');
     assert.equal(notificationText('Done?'), 'Done?');
-    assert.equal(notificationText('wrong passphrase or key', 'The passphrase is checked first.'), 'Wrong passphrase or key. The passphrase is checked first.');
+    assert.equal(
+      notificationText('wrong passphrase or key', 'The passphrase is checked first.'),
+      'Wrong passphrase or key. The passphrase is checked first.',
+    );
   });
 
   it('backtick-quoted commands show in quotes, not as literal backticks', () => {
     assert.equal(plainText('Start it with `docker compose up -d`.'), 'Start it with "docker compose up -d".');
-    assert.equal(notificationText('Key file readable by others.', 'Run `chmod 600 /k`.'), 'Key file readable by others. Run "chmod 600 /k".');
+    assert.equal(
+      notificationText('Key file readable by others.', 'Run `chmod 600 /k`.'),
+      'Key file readable by others. Run "chmod 600 /k".',
+    );
     assert.ok(!notificationText('a `b`', 'c `d` e `f`').includes('`'));
   });
 });

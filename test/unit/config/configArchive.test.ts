@@ -4,12 +4,14 @@ import { promises as fs, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  archiveConfig, configArchiveName, ConfigManifest, DEFAULT_CONFIG_PATHS, applyFiles,
+  archiveConfig,
+  configArchiveName,
+  ConfigManifest,
+  DEFAULT_CONFIG_PATHS,
+  applyFiles,
   compareWithWorkspace,
 } from '../../../src/core/config';
-import {
-  CancelledError, LifeboatError, LockedError, ProgressUpdate,
-} from '../../../src/core/common';
+import { CancelledError, LifeboatError, LockedError, ProgressUpdate } from '../../../src/core/common';
 import { acquireLock, parseBackupName } from '../../../src/core/store';
 import { removeStaging, safeExtract } from '../../../src/core/archive';
 import { listTarGz } from '../../support/tarList';
@@ -63,24 +65,30 @@ describe('archiveConfig', () => {
     assert.deepEqual(res.skipped, []);
     assert.equal((await fs.stat(res.path)).mode & 0o777, 0o600);
     assert.equal((await fs.stat(join(backupDir, 'config'))).mode & 0o777, 0o700);
-    assert.deepEqual((await fs.readdir(join(backupDir, 'config'))).sort(), ['config_20240102_030405.tar.gz', 'config_20240102_030405.tar.gz.json']);
+    assert.deepEqual((await fs.readdir(join(backupDir, 'config'))).sort(), [
+      'config_20240102_030405.tar.gz',
+      'config_20240102_030405.tar.gz.json',
+    ]);
     // The lock is gone.
     assert.deepEqual((await fs.readdir(backupDir)).sort(), ['config']);
 
     const entries = await listTarGz(res.path);
-    assert.deepEqual(entries.map((e) => `${e.type} ${e.name}`), [
-      'file docker-compose.yml',
-      'file .env',
-      'file docker/nginx.conf',
-      'directory backend/alembic/versions/',
-      'file backend/alembic/versions/001_init.py',
-      'file backend/alembic/versions/002_users.py',
-      'directory backend/alembic/versions/emptydir/',
-      'symlink backend/alembic/versions/latest.py',
-      'directory backend/alembic/versions/sub/',
-      'file backend/alembic/versions/sub/003_deep.py',
-      'file backend/alembic/versions/sub/empty.py',
-    ]);
+    assert.deepEqual(
+      entries.map((e) => `${e.type} ${e.name}`),
+      [
+        'file docker-compose.yml',
+        'file .env',
+        'file docker/nginx.conf',
+        'directory backend/alembic/versions/',
+        'file backend/alembic/versions/001_init.py',
+        'file backend/alembic/versions/002_users.py',
+        'directory backend/alembic/versions/emptydir/',
+        'symlink backend/alembic/versions/latest.py',
+        'directory backend/alembic/versions/sub/',
+        'file backend/alembic/versions/sub/003_deep.py',
+        'file backend/alembic/versions/sub/empty.py',
+      ],
+    );
     const byName = new Map(entries.map((e) => [e.name, e]));
     assert.equal(byName.get('.env')!.mode, 0o600);
     assert.equal(byName.get('.env')!.mtime, T2.getTime());
@@ -105,10 +113,17 @@ describe('archiveConfig', () => {
       mtime: T2.toISOString(),
       sha256: createHash('sha256').update('POSTGRES_PASSWORD=hunter2\n').digest('hex'),
     });
-    assert.deepEqual(manifest.entries.find((e) => e.type === 'symlink'), {
-      path: 'backend/alembic/versions/latest.py', type: 'symlink', size: 0, mode: manifest.entries.find((e) => e.type === 'symlink')!.mode,
-      mtime: manifest.entries.find((e) => e.type === 'symlink')!.mtime, target: '001_init.py',
-    });
+    assert.deepEqual(
+      manifest.entries.find((e) => e.type === 'symlink'),
+      {
+        path: 'backend/alembic/versions/latest.py',
+        type: 'symlink',
+        size: 0,
+        mode: manifest.entries.find((e) => e.type === 'symlink')!.mode,
+        mtime: manifest.entries.find((e) => e.type === 'symlink')!.mtime,
+        target: '001_init.py',
+      },
+    );
     assert.equal(manifest.entries.length, 11);
     // Secrets stay out of the manifest (contract 8 in docs/contracts.md): only hashes.
     assert.doesNotMatch(JSON.stringify(manifest), /hunter2/);
@@ -129,7 +144,10 @@ describe('archiveConfig', () => {
     await fs.mkdir(join(root, 'outside'));
     await fs.writeFile(join(root, 'outside', 'secret.conf'), 'x');
     await fs.symlink(join(root, 'outside'), join(ws, 'elsewhere'));
-    await assert.rejects(archiveConfig({ backupDir, workspace: ws, paths: ['elsewhere/secret.conf'] }), /symbolic link that leaves the workspace/);
+    await assert.rejects(
+      archiveConfig({ backupDir, workspace: ws, paths: ['elsewhere/secret.conf'] }),
+      /symbolic link that leaves the workspace/,
+    );
     // Nothing was written.
     assert.deepEqual(await fs.readdir(join(backupDir, 'config')).catch(() => []), []);
   });
@@ -138,7 +156,10 @@ describe('archiveConfig', () => {
     await fs.symlink('/etc/passwd', join(ws, 'backend/alembic/versions/abs-link'));
     await fs.symlink('../../../../outside', join(ws, 'backend/alembic/versions/up-link'));
     const res = await archiveConfig({ backupDir, workspace: ws, now: NOW });
-    assert.deepEqual(res.skipped.map((s) => s.path), ['backend/alembic/versions/abs-link', 'backend/alembic/versions/up-link']);
+    assert.deepEqual(
+      res.skipped.map((s) => s.path),
+      ['backend/alembic/versions/abs-link', 'backend/alembic/versions/up-link'],
+    );
     assert.match(res.skipped[0].reason, /outside the folder/);
     const names = (await listTarGz(res.path)).map((e) => e.name);
     assert.ok(!names.some((n) => n.includes('abs-link') || n.includes('up-link')));
@@ -171,7 +192,9 @@ describe('archiveConfig', () => {
     for (let d = 0; d < 30; d++) {
       await fs.mkdir(join(many, `d${String(d).padStart(2, '0')}`), { recursive: true });
       await Promise.all(
-        Array.from({ length: 100 }, (_, i) => fs.writeFile(join(many, `d${String(d).padStart(2, '0')}`, `f${String(i).padStart(3, '0')}.conf`), `key=${d}-${i}\n`)),
+        Array.from({ length: 100 }, (_, i) =>
+          fs.writeFile(join(many, `d${String(d).padStart(2, '0')}`, `f${String(i).padStart(3, '0')}.conf`), `key=${d}-${i}\n`),
+        ),
       );
     }
     const updates: ProgressUpdate[] = [];
@@ -259,7 +282,10 @@ describe('archiveConfig', () => {
         assert.equal(await fs.readlink(join(staged.dir, 'backend/alembic/versions/latest.py')), '001_init.py');
         assert.equal(await fs.readFile(join(staged.dir, '.env'), 'utf8'), 'POSTGRES_PASSWORD=hunter2\n');
         const cmp = await compareWithWorkspace(staged.dir, ws, staged.entries);
-        assert.ok(cmp.every((c) => c.status === 'identical'), JSON.stringify(cmp.filter((c) => c.status !== 'identical')));
+        assert.ok(
+          cmp.every((c) => c.status === 'identical'),
+          JSON.stringify(cmp.filter((c) => c.status !== 'identical')),
+        );
         assert.equal(cmp.length, 8);
       } finally {
         await removeStaging(staged.dir);
@@ -281,14 +307,26 @@ describe('archiveConfig', () => {
         assert.equal(cmp.get('.env')!.workspaceMode, 0o644);
         assert.equal(cmp.get('docker/nginx.conf')!.status, 'new');
         assert.deepEqual([cmp.get('docker-compose.yml')!.status, cmp.get('docker-compose.yml')!.reason], ['changed', 'mode']);
-        assert.deepEqual([cmp.get('backend/alembic/versions/latest.py')!.status, cmp.get('backend/alembic/versions/latest.py')!.reason], ['changed', 'target']);
+        assert.deepEqual(
+          [cmp.get('backend/alembic/versions/latest.py')!.status, cmp.get('backend/alembic/versions/latest.py')!.reason],
+          ['changed', 'target'],
+        );
         assert.equal(cmp.get('backend/alembic/versions/001_init.py')!.status, 'identical');
 
-        const applied = await applyFiles(staged.dir, ws, ['.env', 'docker/nginx.conf', 'backend/alembic/versions/latest.py'], staged.entries);
+        const applied = await applyFiles(
+          staged.dir,
+          ws,
+          ['.env', 'docker/nginx.conf', 'backend/alembic/versions/latest.py'],
+          staged.entries,
+        );
         assert.deepEqual(applied, [
           { path: '.env', action: 'replaced', backup: join(await fs.realpath(ws), '.env.bak') },
           { path: 'docker/nginx.conf', action: 'created', backup: undefined },
-          { path: 'backend/alembic/versions/latest.py', action: 'replaced', backup: join(await fs.realpath(ws), 'backend/alembic/versions/latest.py.bak') },
+          {
+            path: 'backend/alembic/versions/latest.py',
+            action: 'replaced',
+            backup: join(await fs.realpath(ws), 'backend/alembic/versions/latest.py.bak'),
+          },
         ]);
         assert.equal(await fs.readFile(join(ws, '.env'), 'utf8'), 'POSTGRES_PASSWORD=hunter2\n');
         assert.equal(await fs.readFile(join(ws, '.env.bak'), 'utf8'), 'POSTGRES_PASSWORD=changed\n');
@@ -299,7 +337,10 @@ describe('archiveConfig', () => {
         assert.equal(await fs.readlink(join(ws, 'backend/alembic/versions/latest.py')), '001_init.py');
         assert.equal(await fs.readlink(join(ws, 'backend/alembic/versions/latest.py.bak')), '002_users.py');
         // No temporary files left.
-        assert.deepEqual((await fs.readdir(ws)).filter((n) => n.includes('lifeboat')), []);
+        assert.deepEqual(
+          (await fs.readdir(ws)).filter((n) => n.includes('lifeboat')),
+          [],
+        );
 
         // Again: .bak is taken, so .bak.1, then .bak.2.
         await fs.writeFile(join(ws, '.env'), 'second\n');

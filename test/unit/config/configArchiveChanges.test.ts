@@ -46,21 +46,27 @@ describe('archiveConfig: files changed while they are archived (issue 13)', () =
   };
 
   it('a file that shrinks while it is read fails the archive, naming the file; no archive or partial is left', async () => {
-    await assert.rejects(archiveWhile(() => truncateSync(join(ws, 'a.bin'), 1000)), (err: unknown) => {
-      assert.ok(err instanceof LifeboatError);
-      assert.equal(err.message, 'a.bin shrank while it was being archived.');
-      assert.equal(err.hint, 'Retry when the files are not being changed.');
-      return true;
-    });
+    await assert.rejects(
+      archiveWhile(() => truncateSync(join(ws, 'a.bin'), 1000)),
+      (err: unknown) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.equal(err.message, 'a.bin shrank while it was being archived.');
+        assert.equal(err.hint, 'Retry when the files are not being changed.');
+        return true;
+      },
+    );
     assert.deepEqual(await fs.readdir(join(backupDir, 'config')), []);
   });
 
   it('a file removed after the plan was made fails the archive, naming it; no archive or partial is left', async () => {
-    await assert.rejects(archiveWhile(() => unlinkSync(join(ws, 'z.conf'))), (err: unknown) => {
-      assert.ok(err instanceof LifeboatError);
-      assert.match(err.message, /^Cannot read the config file \(.*\/ws\/z\.conf\): ENOENT/);
-      return true;
-    });
+    await assert.rejects(
+      archiveWhile(() => unlinkSync(join(ws, 'z.conf'))),
+      (err: unknown) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.match(err.message, /^Cannot read the config file \(.*\/ws\/z\.conf\): ENOENT/);
+        return true;
+      },
+    );
     assert.deepEqual(await fs.readdir(join(backupDir, 'config')), []);
   });
 

@@ -35,7 +35,10 @@ describe('archiveConfig: unusual config paths', () => {
   });
 
   it('names a workspace folder that does not exist', async () => {
-    await assert.rejects(archiveConfig({ backupDir: join(root, 'b'), workspace: join(root, 'gone'), paths: ['x'] }), /^LifeboatError: Cannot read the workspace folder \(.*gone\): ENOENT/);
+    await assert.rejects(
+      archiveConfig({ backupDir: join(root, 'b'), workspace: join(root, 'gone'), paths: ['x'] }),
+      /^LifeboatError: Cannot read the workspace folder \(.*gone\): ENOENT/,
+    );
   });
 
   it('"." archives the whole workspace once, leaving out the backup folder inside it and a socket, and says why', async () => {
@@ -57,7 +60,12 @@ describe('archiveConfig: unusual config paths', () => {
   });
 
   it('a path below a file counts as missing, not as an error', async () => {
-    const res = await archiveConfig({ backupDir: join(root, 'b'), workspace: ws, paths: ['docker-compose.yml', 'docker-compose.yml/x'], now: NOW });
+    const res = await archiveConfig({
+      backupDir: join(root, 'b'),
+      workspace: ws,
+      paths: ['docker-compose.yml', 'docker-compose.yml/x'],
+      now: NOW,
+    });
     assert.deepEqual(res.missing, ['docker-compose.yml/x']);
   });
 });

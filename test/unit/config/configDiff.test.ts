@@ -38,7 +38,13 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     await fs.writeFile(join(ws, 'current'), 'a file');
     await fs.mkdir(join(ws, 'conf'));
     const cmp = await compareWithWorkspace(staging, ws, entries);
-    assert.deepEqual(cmp.map((c) => [c.path, c.status, c.reason, c.workspaceSize]), [['current', 'changed', 'type', 6], ['conf', 'changed', 'type', undefined]]);
+    assert.deepEqual(
+      cmp.map((c) => [c.path, c.status, c.reason, c.workspaceSize]),
+      [
+        ['current', 'changed', 'type', 6],
+        ['conf', 'changed', 'type', undefined],
+      ],
+    );
   });
 
   it('an entry listed without its hash is compared by hashing the staged copy', async () => {
@@ -47,19 +53,31 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     await fs.chmod(join(ws, 'same'), 0o644);
     await fs.writeFile(join(ws, 'other'), 'abd');
     const cmp = await compareWithWorkspace(staging, ws, entries);
-    assert.deepEqual(cmp.map((c) => [c.path, c.status, c.reason]), [['same', 'identical', undefined], ['other', 'changed', 'content']]);
+    assert.deepEqual(
+      cmp.map((c) => [c.path, c.status, c.reason]),
+      [
+        ['same', 'identical', undefined],
+        ['other', 'changed', 'content'],
+      ],
+    );
   });
 
   it('a path below a workspace file is new, not an error (the file is not a folder)', async () => {
     const entries = [await staged('a/b', 'x')];
     await fs.writeFile(join(ws, 'a'), 'a file where a folder was');
     const cmp = await compareWithWorkspace(staging, ws, entries);
-    assert.deepEqual(cmp.map((c) => [c.path, c.status]), [['a/b', 'new']]);
+    assert.deepEqual(
+      cmp.map((c) => [c.path, c.status]),
+      [['a/b', 'new']],
+    );
   });
 
   it('refuses an empty path, and a folder the archive holds, before writing anything', async () => {
     const entries: ArchiveEntry[] = [{ path: 'd', type: 'directory', size: 0, mode: 0o755, mtime: MTIME }, await staged('f', 'x')];
-    await assert.rejects(applyFiles(staging, ws, ['f', ''], entries), /Refused to apply "": it is empty; only paths inside the workspace are restored\./);
+    await assert.rejects(
+      applyFiles(staging, ws, ['f', ''], entries),
+      /Refused to apply "": it is empty; only paths inside the workspace are restored\./,
+    );
     await assert.rejects(applyFiles(staging, ws, ['d'], entries), /Cannot apply "d": the archive has no file or link of that name\./);
     assert.deepEqual(await fs.readdir(ws), []);
   });
@@ -69,7 +87,10 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     await fs.writeFile(join(staging, '.env'), 'SECRET=2\n');
     await assert.rejects(applyFiles(staging, ws, ['.env'], entries), (err: Error) => {
       assert.ok(err instanceof LifeboatError);
-      assert.match(err.message, /^The staged copy of \.env no longer matches the archive \(it was changed after extraction\)\. No file was changed\.$/);
+      assert.match(
+        err.message,
+        /^The staged copy of \.env no longer matches the archive \(it was changed after extraction\)\. No file was changed\.$/,
+      );
       return true;
     });
     assert.deepEqual(await fs.readdir(ws), []);
@@ -79,7 +100,10 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     const entries = [await staged('a', 'new a'), await staged('b', 'new b')];
     await fs.writeFile(join(ws, 'a'), 'old a');
     await fs.writeFile(join(staging, 'b'), 'tampered');
-    await assert.rejects(applyFiles(staging, ws, ['a', 'b'], entries), /no longer matches the archive .* 1 file\(s\) were applied before it: a\./);
+    await assert.rejects(
+      applyFiles(staging, ws, ['a', 'b'], entries),
+      /no longer matches the archive .* 1 file\(s\) were applied before it: a\./,
+    );
     assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'new a');
     assert.equal(await fs.readFile(join(ws, 'a.bak'), 'utf8'), 'old a');
     assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'a.bak']);
@@ -103,7 +127,10 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
 
   it('comparing refuses an entry whose path would leave the workspace, naming it', async () => {
     const entries: ArchiveEntry[] = [{ path: '../outside', type: 'file', size: 1, mode: 0o644, mtime: MTIME, sha256: sha('x') }];
-    await assert.rejects(compareWithWorkspace(staging, ws, entries), /^LifeboatError: Refused "\.\.\/outside": it has a "\.\." component that would leave the folder; only paths inside the workspace are restored\.$/);
+    await assert.rejects(
+      compareWithWorkspace(staging, ws, entries),
+      /^LifeboatError: Refused "\.\.\/outside": it has a "\.\." component that would leave the folder; only paths inside the workspace are restored\.$/,
+    );
     const empty: ArchiveEntry[] = [{ path: '', type: 'file', size: 1, mode: 0o644, mtime: MTIME }];
     await assert.rejects(compareWithWorkspace(staging, ws, empty), /Refused "": it is empty/);
   });

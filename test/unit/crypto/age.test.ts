@@ -61,8 +61,12 @@ describe('age encrypt/decrypt', () => {
 
   it('lets any of several recipients decrypt', async () => {
     const others = [generateAgeKeyPair(), generateAgeKeyPair()];
-    const enc = await mustRun(new AgeEncrypt({ recipients: [others[0].recipient, keys.recipient, others[1].recipient] }), Buffer.from('shared'));
-    for (const k of [keys, ...others]) assert.equal((await mustRun(new AgeDecrypt({ identities: [k.identity] }), enc)).toString(), 'shared');
+    const enc = await mustRun(
+      new AgeEncrypt({ recipients: [others[0].recipient, keys.recipient, others[1].recipient] }),
+      Buffer.from('shared'),
+    );
+    for (const k of [keys, ...others])
+      assert.equal((await mustRun(new AgeDecrypt({ identities: [k.identity] }), enc)).toString(), 'shared');
   });
 
   it('refuses a wrong passphrase, a wrong identity and the wrong kind of key', async () => {
@@ -85,7 +89,13 @@ describe('age encrypt/decrypt', () => {
   });
 
   it('says "not an age file" for other data, early and without buffering it', async () => {
-    for (const data of [Buffer.from('Salted__12345678'), Buffer.alloc(0), Buffer.from('age'), randomBytes(5 << 20), Buffer.from('age-encryption.org/v2\n')]) {
+    for (const data of [
+      Buffer.from('Salted__12345678'),
+      Buffer.alloc(0),
+      Buffer.from('age'),
+      randomBytes(5 << 20),
+      Buffer.from('age-encryption.org/v2\n'),
+    ]) {
       const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), data);
       assert.equal(codeOf(err), 'not-encrypted', `${data.subarray(0, 20)}: ${err}`);
       assert.equal(err!.message, 'not an age file');
@@ -97,7 +107,21 @@ describe('age encrypt/decrypt', () => {
     const plain = randomBytes(3 * KiB64 + 100);
     const enc = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), plain);
     const start = payloadStart(enc);
-    const edges = [0, 5, 30, 60, 100, start - 20, start - 1, start, start + 10, start + SEALED - 1, start + SEALED + 5, enc.length - 17, enc.length - 1];
+    const edges = [
+      0,
+      5,
+      30,
+      60,
+      100,
+      start - 20,
+      start - 1,
+      start,
+      start + 10,
+      start + SEALED - 1,
+      start + SEALED + 5,
+      enc.length - 17,
+      enc.length - 1,
+    ];
     // fast-check prints the seed and path of a failure; FC_SEED=<seed> FC_PATH=<path> replays it.
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: enc.length - 1 }), pieceSizes, async (at, cuts) => {
@@ -120,8 +144,24 @@ describe('age encrypt/decrypt', () => {
     const plain = randomBytes(3 * KiB64 + 100);
     const enc = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), plain);
     const start = payloadStart(enc);
-    const edges = [1, 10, 21, 22, 40, start - 30, start - 16, start - 1, start, start + 1, start + SEALED - 1, start + SEALED, start + SEALED + 1,
-      start + 2 * SEALED, start + 3 * SEALED, enc.length - 1];
+    const edges = [
+      1,
+      10,
+      21,
+      22,
+      40,
+      start - 30,
+      start - 16,
+      start - 1,
+      start,
+      start + 1,
+      start + SEALED - 1,
+      start + SEALED,
+      start + SEALED + 1,
+      start + 2 * SEALED,
+      start + 3 * SEALED,
+      enc.length - 1,
+    ];
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: enc.length - 1 }), pieceSizes, async (cut, cuts) => {
         const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), piecesOf(enc.subarray(0, cut), cuts));

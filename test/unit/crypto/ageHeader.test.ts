@@ -1,8 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  AGE_INTRO, MAX_HEADER_BYTES, encodeAgeHeader, parseAgeHeader, verifyAgeHeaderMac, CryptoError,
-} from '../../../src/core/crypto';
+import { AGE_INTRO, MAX_HEADER_BYTES, encodeAgeHeader, parseAgeHeader, verifyAgeHeaderMac, CryptoError } from '../../../src/core/crypto';
 
 const fileKey = randomBytes(16);
 const stanza = { type: 'X25519', args: ['c2hhcmU'], body: randomBytes(32) };
@@ -44,14 +42,20 @@ describe('age header parsing (hostile headers)', () => {
 
   it('refuses a header past 1 MiB without its MAC line, instead of buffering on', () => {
     const huge = Buffer.concat([Buffer.from(`${AGE_INTRO}-> X25519 a\n`), Buffer.alloc(MAX_HEADER_BYTES, 0x41)]);
-    assert.throws(() => parseAgeHeader(huge, false), (err: Error) => err instanceof CryptoError && err.code === 'unsupported' && /larger than 1 MiB/.test(err.message));
+    assert.throws(
+      () => parseAgeHeader(huge, false),
+      (err: Error) => err instanceof CryptoError && err.code === 'unsupported' && /larger than 1 MiB/.test(err.message),
+    );
   });
 
   for (const [what, edit] of [
     ['a control byte in the text', (t: string) => t.replace('X25519', 'X25\x01519')],
     ['a stanza line without its "-> "', (t: string) => t.replace('-> X25519', '>> X25519')],
     ['an empty stanza argument', (t: string) => t.replace('-> X25519 ', '-> X25519  ')],
-    ['a body line wider than 64 columns', (t: string) => t.replace(/\n([A-Za-z0-9+/]+)\n---/, (_m, b: string) => `\n${b}${'A'.repeat(70)}\n---`)],
+    [
+      'a body line wider than 64 columns',
+      (t: string) => t.replace(/\n([A-Za-z0-9+/]+)\n---/, (_m, b: string) => `\n${b}${'A'.repeat(70)}\n---`),
+    ],
     ['a body that is not base64', (t: string) => t.replace(/\n([A-Za-z0-9+/]+)\n---/, '\n!!!!\n---')],
     ['no stanza at all', (t: string) => t.replace(/-> [^]*?\n---/, '---')],
     ['a MAC line without its space', (t: string) => t.replace('--- ', '---')],

@@ -3,9 +3,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AgeDecrypt, ageKeyFingerprint, ageRecipientOf, generateAgeKeyPair, parseAgeIdentityFile,
-  parseAgeRecipient, recipientShortId, decodeBase64NoPad, encodeBase64NoPad, bech32Decode,
-  bech32Encode, detectEncryptionFormat,
+  AgeDecrypt,
+  ageKeyFingerprint,
+  ageRecipientOf,
+  generateAgeKeyPair,
+  parseAgeIdentityFile,
+  parseAgeRecipient,
+  recipientShortId,
+  decodeBase64NoPad,
+  encodeBase64NoPad,
+  bech32Decode,
+  bech32Encode,
+  detectEncryptionFormat,
 } from '../../../src/core/crypto';
 import { createHash } from 'node:crypto';
 import { FIXTURES, mustRun, patterned, runTransform } from './streamHelpers';
@@ -25,14 +34,19 @@ describe('age keys and encodings', () => {
     assert.match(identity, /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/);
     assert.match(recipient, /^age1[0-9a-z]{58}$/);
     assert.equal(ageRecipientOf(identity), recipient);
-    const fromCli = execFileSync('age-keygen', ['-y'], { input: `${identity}\n` }).toString().trim();
+    const fromCli = execFileSync('age-keygen', ['-y'], { input: `${identity}\n` })
+      .toString()
+      .trim();
     assert.equal(fromCli, recipient);
   });
 
   it('refuses mixed case, a bad checksum, other kinds of keys, and names no secret in the error', () => {
     const { identity, recipient } = generateAgeKeyPair();
     const typo = identity.slice(0, -1) + (identity.endsWith('Q') ? 'P' : 'Q');
-    assert.throws(() => parseAgeIdentityFile(`# mine\n\n${typo}\n`), (e: Error) => /line 3/.test(e.message) && !e.message.includes(typo));
+    assert.throws(
+      () => parseAgeIdentityFile(`# mine\n\n${typo}\n`),
+      (e: Error) => /line 3/.test(e.message) && !e.message.includes(typo),
+    );
     assert.throws(() => parseAgeIdentityFile('# only comments\n'), /holds no age identity/);
     assert.throws(() => parseAgeRecipient(recipient.toUpperCase()));
     // Mixed case: upper-case one letter (a digit has no case, and would leave the key valid).
@@ -68,7 +82,13 @@ describe('age keys and encodings', () => {
     const b = generateAgeKeyPair();
     assert.equal(ageKeyFingerprint({ passphrase: 'hunter2' }), 'scrypt');
     const fp = ageKeyFingerprint({ recipients: [b.recipient, a.recipient, a.recipient] });
-    assert.equal(fp, [a.recipient, b.recipient].sort().map((r) => `X25519:${r}`).join(','));
+    assert.equal(
+      fp,
+      [a.recipient, b.recipient]
+        .sort()
+        .map((r) => `X25519:${r}`)
+        .join(','),
+    );
     assert.ok(!fp.includes('AGE-SECRET'));
     assert.equal(recipientShortId(a.recipient), createHash('sha256').update(a.recipient).digest('hex').slice(0, 16));
   });

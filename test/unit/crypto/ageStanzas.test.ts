@@ -1,16 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  generateAgeKeyPair, parseAgeIdentity, parseAgeRecipient, unwrapScrypt, unwrapX25519,
-  wrapScrypt, wrapX25519, encodeBase64NoPad, CryptoError,
+  generateAgeKeyPair,
+  parseAgeIdentity,
+  parseAgeRecipient,
+  unwrapScrypt,
+  unwrapX25519,
+  wrapScrypt,
+  wrapX25519,
+  encodeBase64NoPad,
+  CryptoError,
 } from '../../../src/core/crypto';
 
 async function failsWith(code: string, run: () => unknown): Promise<void> {
-  await assert.rejects(async () => run(), (err: Error) => {
-    assert.ok(err instanceof CryptoError, String(err));
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
+  await assert.rejects(
+    async () => run(),
+    (err: Error) => {
+      assert.ok(err instanceof CryptoError, String(err));
+      assert.equal(err.code, code, err.message);
+      return true;
+    },
+  );
 }
 
 describe('age recipient stanzas (hostile stanzas)', () => {
@@ -43,7 +53,16 @@ describe('age recipient stanzas (hostile stanzas)', () => {
     assert.deepEqual(await unwrapScrypt(stanza, 'pass'), fileKey);
     assert.equal(await unwrapScrypt(stanza, 'wrong'), undefined);
     const [salt] = stanza.args;
-    for (const args of [[salt], [salt, '2', 'x'], ['!!', '2'], [encodeBase64NoPad(randomBytes(15)), '2'], [salt, '02'], [salt, '0'], [salt, '-1'], [salt, '2.5']]) {
+    for (const args of [
+      [salt],
+      [salt, '2', 'x'],
+      ['!!', '2'],
+      [encodeBase64NoPad(randomBytes(15)), '2'],
+      [salt, '02'],
+      [salt, '0'],
+      [salt, '-1'],
+      [salt, '2.5'],
+    ]) {
       await failsWith('tampered', () => unwrapScrypt({ ...stanza, args }, 'pass'));
     }
     await failsWith('tampered', () => unwrapScrypt({ ...stanza, body: Buffer.concat([stanza.body, Buffer.alloc(1)]) }, 'pass'));

@@ -57,7 +57,10 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
   it('an existing plaintext is replaced only when asked to', async () => {
     const age = (await encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 })).path;
     await fs.writeFile(src, 'an older copy');
-    await assert.rejects(decryptFile(age, { key: { passphrase: 'p' } }), new RegExp(`^LifeboatError: Cannot decrypt ${NAME}\\.age: ${NAME} already exists\\.$`));
+    await assert.rejects(
+      decryptFile(age, { key: { passphrase: 'p' } }),
+      new RegExp(`^LifeboatError: Cannot decrypt ${NAME}\\.age: ${NAME} already exists\\.$`),
+    );
     assert.equal(await fs.readFile(src, 'utf8'), 'an older copy');
     const res = await decryptFile(age, { key: { passphrase: 'p' }, overwrite: true });
     assert.equal(res.path, src);
@@ -65,7 +68,7 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
     assert.match((await fs.readFile(src)).subarray(0, 2).toString('hex'), /^1f8b$/, 'the decrypted gzip replaced the older copy');
   });
 
-  it('an OpenSSL file whose plaintext differs from the manifest\'s sha256 is refused as tampered; nothing is kept', async () => {
+  it("an OpenSSL file whose plaintext differs from the manifest's sha256 is refused as tampered; nothing is kept", async () => {
     const enc = (await encryptFile(src, { format: 'openssl', passphrase: 'correct horse' })).path;
     await fs.rm(src);
     const manifestPath = `${enc}.json`;

@@ -30,7 +30,9 @@ describe('openBackupSource for an age file opened with an identity', () => {
 
   it('tells the key provider the key worked, and reads the plaintext again from the remembered file key', async () => {
     let opened = 0;
-    const source = await openBackupSource(file, { keys: { key: async () => ({ identities: [keys.identity] }), opened: () => void opened++ } });
+    const source = await openBackupSource(file, {
+      keys: { key: async () => ({ identities: [keys.identity] }), opened: () => void opened++ },
+    });
     assert.equal(opened, 1);
     assert.equal(source.encryption, 'age');
     assert.deepEqual(await readAll(source.open()), plain);
@@ -53,7 +55,10 @@ describe('openBackupSource for an age file opened with an identity', () => {
     const ac = new AbortController();
     ac.abort();
     let asked = 0;
-    await assert.rejects(openBackupSource(file, { signal: ac.signal, keys: { key: async () => (asked++, { identities: [keys.identity] }) } }), CancelledError);
+    await assert.rejects(
+      openBackupSource(file, { signal: ac.signal, keys: { key: async () => (asked++, { identities: [keys.identity] }) } }),
+      CancelledError,
+    );
     assert.equal(asked, 0);
   });
 });

@@ -15,11 +15,20 @@ describe('readKeyFile', () => {
     return p;
   };
   /** What bash hands `openssl -k "$(cat file)"`, taken from bash itself. */
-  const bashSees = (p: string) => execFileSync('bash', ['-c', 'printf %s "$(cat "$1")"', 'bash', p], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const bashSees = (p: string) =>
+    execFileSync('bash', ['-c', 'printf %s "$(cat "$1")"', 'bash', p], { stdio: ['ignore', 'pipe', 'ignore'] });
 
   it('reads exactly what $(cat key) gives the runbook', async () => {
     const samples: Array<string | Buffer> = [
-      'secret', 'secret\n', 'secret\n\n\n', 'two\nlines\n', 'trailing space \n', 'crlf\r\n', '  lead', 'ünïcödé\n', Buffer.from([0x61, 0x00, 0x62, 0x0a]),
+      'secret',
+      'secret\n',
+      'secret\n\n\n',
+      'two\nlines\n',
+      'trailing space \n',
+      'crlf\r\n',
+      '  lead',
+      'ünïcödé\n',
+      Buffer.from([0x61, 0x00, 0x62, 0x0a]),
     ];
     for (const [i, s] of samples.entries()) {
       const p = write(`k${i}`, s);
@@ -30,7 +39,10 @@ describe('readKeyFile', () => {
   for (const mode of [0o644, 0o640, 0o604, 0o660, 0o602, 0o620]) {
     it(`refuses a key file with mode ${mode.toString(8)}, naming the path and the fix`, async () => {
       const p = write(`m${mode}`, 'secret\n', mode);
-      await assert.rejects(readKeyFile(p), (e: LifeboatError) => e.message.includes(p) && e.hint!.includes(`chmod 600 ${p}`) && !e.message.includes('secret'));
+      await assert.rejects(
+        readKeyFile(p),
+        (e: LifeboatError) => e.message.includes(p) && e.hint!.includes(`chmod 600 ${p}`) && !e.message.includes('secret'),
+      );
     });
   }
 

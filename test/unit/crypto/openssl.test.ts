@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  CryptoError, OpensslDecrypt, OpensslDecryptOptions, OpensslEncrypt, evpBytesToKey,
-  opensslKeyFingerprint, looksLikePlaintext,
+  CryptoError,
+  OpensslDecrypt,
+  OpensslDecryptOptions,
+  OpensslEncrypt,
+  evpBytesToKey,
+  opensslKeyFingerprint,
+  looksLikePlaintext,
 } from '../../../src/core/crypto';
 import { mustRun, randomBytes, randomPieces, runTransform, sizes } from './streamHelpers';
 
@@ -23,7 +28,9 @@ function opensslEnc(plain: Buffer, extra: string[], pass = PASS): Buffer {
   const src = join(dir, 'in');
   const out = join(dir, 'out.enc');
   writeFileSync(src, plain);
-  execFileSync('openssl', ['enc', '-aes-256-cbc', ...extra, '-in', src, '-out', out, '-pass', `pass:${pass}`], { stdio: ['ignore', 'ignore', 'ignore'] });
+  execFileSync('openssl', ['enc', '-aes-256-cbc', ...extra, '-in', src, '-out', out, '-pass', `pass:${pass}`], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   return readFileSync(out);
 }
 
@@ -123,7 +130,11 @@ describe('OpenSSL enc', () => {
   it('derives keys like EVP_BytesToKey (openssl -P shows them)', () => {
     const salt = Buffer.from('0102030405060708', 'hex');
     for (const md of ['md5', 'sha256'] as const) {
-      const printed = execFileSync('openssl', ['enc', '-aes-256-cbc', '-md', md, '-P', '-S', salt.toString('hex'), '-pass', `pass:${PASS}`], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      const printed = execFileSync(
+        'openssl',
+        ['enc', '-aes-256-cbc', '-md', md, '-P', '-S', salt.toString('hex'), '-pass', `pass:${PASS}`],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      ).toString();
       const { key, iv } = evpBytesToKey(md, Buffer.from(PASS), salt);
       assert.match(printed, new RegExp(`key=${key.toString('hex').toUpperCase()}`));
       assert.match(printed, new RegExp(`iv =${iv.toString('hex').toUpperCase()}`));

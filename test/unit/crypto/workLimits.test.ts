@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openBackupSource, decryptFile, encryptFile } from '../../../src/core/encryption';
-import {
-  AgeDecrypt, AgeEncrypt, CryptoError, OpensslDecrypt, OpensslEncrypt,
-} from '../../../src/core/crypto';
+import { AgeDecrypt, AgeEncrypt, CryptoError, OpensslDecrypt, OpensslEncrypt } from '../../../src/core/crypto';
 import { mustRun, runTransform } from './streamHelpers';
 
 const PASS = 'correct horse battery staple';
@@ -50,12 +48,20 @@ describe('work limits of passphrase key derivation', () => {
       const expected = (err: Error) => {
         assert.ok(err instanceof CryptoError, String(err));
         assert.equal(err.code, 'unsupported');
-        assert.ok(err.message.includes(`iteration count ${Number(iterations)} (recorded in the manifest as ${shown}) is not an integer from 1000 to 10,000,000`), err.message);
+        assert.ok(
+          err.message.includes(
+            `iteration count ${Number(iterations)} (recorded in the manifest as ${shown}) is not an integer from 1000 to 10,000,000`,
+          ),
+          err.message,
+        );
         assert.match(String(err.hint), /Lifeboat writes 10000/);
         return true;
       };
       await assert.rejects(openBackupSource(path, { keys }), (err: Error) => expected(err) && /^sms_backup_\S+\.enc: /.test(err.message));
-      await assert.rejects(decryptFile(path, { key: { passphrase: PASS } }), (err: Error) => expected(err) && /^Cannot decrypt sms_backup_\S+\.enc: /.test(err.message));
+      await assert.rejects(
+        decryptFile(path, { key: { passphrase: PASS } }),
+        (err: Error) => expected(err) && /^Cannot decrypt sms_backup_\S+\.enc: /.test(err.message),
+      );
       assert.ok(Date.now() - started < 2000, `refused in ${Date.now() - started} ms, before deriving anything`);
     });
   }
@@ -104,7 +110,9 @@ describe('work limits of passphrase key derivation', () => {
       d.end(require('fs').readFileSync(${JSON.stringify(file)}));
     `;
     const out = await new Promise<string>((resolve) =>
-      execFile('bash', ['-c', 'ulimit -v 1500000; exec "$0" -e "$1"', process.execPath, script], (_e, stdout, stderr) => resolve(stdout || stderr)),
+      execFile('bash', ['-c', 'ulimit -v 1500000; exec "$0" -e "$1"', process.execPath, script], (_e, stdout, stderr) =>
+        resolve(stdout || stderr),
+      ),
     );
     let parsed: { code?: string; message?: string; hint?: string };
     try {
@@ -114,7 +122,10 @@ describe('work limits of passphrase key derivation', () => {
       return this.skip();
     }
     assert.equal(parsed.code, 'unsupported', JSON.stringify(parsed));
-    assert.match(String(parsed.message), /^the passphrase key derivation \(scrypt, work factor 20, 1024 MiB of memory\) failed: .*malloc failure/);
+    assert.match(
+      String(parsed.message),
+      /^the passphrase key derivation \(scrypt, work factor 20, 1024 MiB of memory\) failed: .*malloc failure/,
+    );
     assert.match(String(parsed.hint), /more memory/);
   });
 });

@@ -16,7 +16,11 @@ describe('telling a pg_dump -Fc archive from a plain dump by its first bytes', (
       await fs.writeFile(join(dir, 'short.dump'), 'PGD');
       assert.equal(await isCustomFormat(join(dir, 'a.dump')), true);
       assert.equal(await isCustomFormat(join(dir, 'short.dump')), false);
-      await assert.rejects(isCustomFormat(join(dir, 'missing.dump')), (err: Error) => err instanceof LifeboatError && err.message.startsWith(`Cannot read the backup (${join(dir, 'missing.dump')}): ENOENT`));
+      await assert.rejects(
+        isCustomFormat(join(dir, 'missing.dump')),
+        (err: Error) =>
+          err instanceof LifeboatError && err.message.startsWith(`Cannot read the backup (${join(dir, 'missing.dump')}): ENOENT`),
+      );
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,8 @@ import { plainSource } from '../../../src/core/encryption';
 import { checkDumpFile, gzipProblem, peekDump } from '../../../src/core/database';
 import { CancelledError, LifeboatError } from '../../../src/core/common';
 
-const DUMP = '--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.4\n-- Dumped by pg_dump version 15.4\n\nCREATE TABLE public.t (id integer);\n\nCOPY public.t (id) FROM stdin;\n1\n2\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n';
+const DUMP =
+  '--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.4\n-- Dumped by pg_dump version 15.4\n\nCREATE TABLE public.t (id integer);\n\nCOPY public.t (id) FROM stdin;\n1\n2\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n';
 
 describe('dump check edges', () => {
   let dir: string;
@@ -34,7 +35,10 @@ describe('dump check edges', () => {
     await fs.writeFile(path, gzipSync(DUMP));
     const source = await plainSource(path);
     await fs.rm(path);
-    await assert.rejects(checkDumpFile(source), (err: Error) => err instanceof LifeboatError && err.message.startsWith(`Cannot read the backup (${path}): ENOENT`));
+    await assert.rejects(
+      checkDumpFile(source),
+      (err: Error) => err instanceof LifeboatError && err.message.startsWith(`Cannot read the backup (${path}): ENOENT`),
+    );
     await assert.rejects(peekDump(source), /Cannot read the backup/);
   });
 
@@ -57,6 +61,9 @@ describe('dump check edges', () => {
     assert.ok(odd instanceof Error);
     assert.equal(odd.message, 'a string');
     assert.match(gzipProblem(Object.assign(new Error('zlib'), { code: 'Z_BUF_ERROR' }), '/b/x').message, /is truncated/);
-    assert.match(gzipProblem(Object.assign(new Error('zlib'), { code: 'Z_DATA_ERROR' }), '/b/x').message, /not a gzip file, or is corrupt \(zlib\)/);
+    assert.match(
+      gzipProblem(Object.assign(new Error('zlib'), { code: 'Z_DATA_ERROR' }), '/b/x').message,
+      /not a gzip file, or is corrupt \(zlib\)/,
+    );
   });
 });

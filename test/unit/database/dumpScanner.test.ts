@@ -58,7 +58,17 @@ describe('DumpScanner', () => {
 
   it('counts the rows of a large COPY block exactly wherever chunks split its lines and terminator', () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => `${i}\tname ${i}\t${i % 7 === 0 ? '\\.' : 'x'}`);
-    const text = ['-- PostgreSQL database dump', 'COPY public.big (id, name, v) FROM stdin;', ...rows, '\\.', 'COPY public.after (id) FROM stdin;', '1', '\\.', '-- PostgreSQL database dump complete', ''].join('\n');
+    const text = [
+      '-- PostgreSQL database dump',
+      'COPY public.big (id, name, v) FROM stdin;',
+      ...rows,
+      '\\.',
+      'COPY public.after (id) FROM stdin;',
+      '1',
+      '\\.',
+      '-- PostgreSQL database dump complete',
+      '',
+    ].join('\n');
     for (const size of [997, 4093, 65536, 1 << 20]) {
       const f = scan(text, size);
       assert.deepEqual(f.tables, { 'public.big': 10_000, 'public.after': 1 }, `chunks of ${size}`);

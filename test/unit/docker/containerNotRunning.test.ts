@@ -14,7 +14,11 @@ function refusing(statusCode: number, message: string): Docker.Container {
 }
 
 describe('an exec into a container that does not run', () => {
-  for (const said of ['Container 0123456789ab is not running', 'Container 0123456789ab is paused, unpause the container before exec', 'Container 0123456789ab is restarting, wait until the container is running']) {
+  for (const said of [
+    'Container 0123456789ab is not running',
+    'Container 0123456789ab is paused, unpause the container before exec',
+    'Container 0123456789ab is restarting, wait until the container is running',
+  ]) {
     it(`is the stack being down, not a failed command: "${said.slice(26, 40)}…"`, async () => {
       await assert.rejects(startExec(refusing(409, said), { argv: ['pg_dump', '-U', 'x'] }), (err: Error) => {
         assert.ok(err instanceof ContainerNotRunningError, String(err));
@@ -26,6 +30,9 @@ describe('an exec into a container that does not run', () => {
   }
 
   it('leaves other refusals as they are', async () => {
-    await assert.rejects(startExec(refusing(500, 'boom'), { argv: ['psql'] }), (err: Error) => !(err instanceof ContainerNotRunningError) && /boom/.test(err.message));
+    await assert.rejects(
+      startExec(refusing(500, 'boom'), { argv: ['psql'] }),
+      (err: Error) => !(err instanceof ContainerNotRunningError) && /boom/.test(err.message),
+    );
   });
 });

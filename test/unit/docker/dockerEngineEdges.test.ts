@@ -32,8 +32,13 @@ describe('choosing the Docker engine: the less common configurations', () => {
 
   it('a context without a Docker endpoint is a settings error saying how to recreate it', async () => {
     await meta('empty', { Name: 'empty', Endpoints: {} });
-    assert.throws(() => selectEngine({ env: { DOCKER_CONTEXT: 'empty' }, home }), (err: Error) =>
-      err instanceof SettingsError && /The Docker context empty \(DOCKER_CONTEXT\) names no Docker endpoint/.test(err.message) && /docker context create empty/.test(err.hint ?? ''));
+    assert.throws(
+      () => selectEngine({ env: { DOCKER_CONTEXT: 'empty' }, home }),
+      (err: Error) =>
+        err instanceof SettingsError &&
+        /The Docker context empty \(DOCKER_CONTEXT\) names no Docker endpoint/.test(err.message) &&
+        /docker context create empty/.test(err.hint ?? ''),
+    );
   });
 
   it('a tcp context with only a CA uses it; one with no TLS files is plain', async () => {
@@ -61,7 +66,10 @@ describe('choosing the Docker engine: the less common configurations', () => {
 
   it('an unreadable config.json is a settings error, not a crash; a config path through a file counts as none', async () => {
     await fs.mkdir(join(configDir, 'config.json'));
-    assert.throws(() => selectEngine({ env: {}, home }), (err: Error) => err instanceof SettingsError && /^Cannot read .*config\.json: EISDIR/.test(err.message));
+    assert.throws(
+      () => selectEngine({ env: {}, home }),
+      (err: Error) => err instanceof SettingsError && /^Cannot read .*config\.json: EISDIR/.test(err.message),
+    );
     const file = join(home, 'a-file');
     await fs.writeFile(file, 'x');
     assert.equal(selectEngine({ env: { DOCKER_CONFIG: join(file, 'sub') }, home, platform: 'linux' }).source, 'default');

@@ -42,13 +42,16 @@ describe('checkHostKey: an SSH engine host is trusted as ssh would trust it', ()
   });
 
   it('a listed key passes, under a plain, comma-listed or hashed name, and on another port as [host]:port', async () => {
-    await fs.writeFile(file, [
-      '# comment',
-      '',
-      `nas,10.0.0.5 ssh-ed25519 ${b64(key)} me@laptop`,
-      `${hashed('hashed-host')} ssh-ed25519 ${b64(key)}`,
-      `[nas]:2222 ssh-ed25519 ${b64(key)}`,
-    ].join('\n'));
+    await fs.writeFile(
+      file,
+      [
+        '# comment',
+        '',
+        `nas,10.0.0.5 ssh-ed25519 ${b64(key)} me@laptop`,
+        `${hashed('hashed-host')} ssh-ed25519 ${b64(key)}`,
+        `[nas]:2222 ssh-ed25519 ${b64(key)}`,
+      ].join('\n'),
+    );
     assert.deepEqual(checkHostKey('nas', 22, key, file), { ok: true });
     assert.deepEqual(checkHostKey('10.0.0.5', 22, key, file), { ok: true });
     assert.deepEqual(checkHostKey('hashed-host', 22, key, file), { ok: true });
@@ -67,15 +70,18 @@ describe('checkHostKey: an SSH engine host is trusted as ssh would trust it', ()
   });
 
   it('a revoked key never passes, even when also listed; CA lines and malformed lines are skipped', async () => {
-    await fs.writeFile(file, [
-      `@revoked nas ssh-ed25519 ${b64(key)}`,
-      `nas ssh-ed25519 ${b64(key)}`,
-      `@cert-authority box ssh-ed25519 ${b64(key)}`,
-      `@revoked box ssh-ed25519 ${b64(other)}`,
-      'box ssh-ed25519',
-      `|1|bm90LWEtaGFzaA== ssh-ed25519 ${b64(key)}`,
-      `|1||| ssh-ed25519 ${b64(key)}`,
-    ].join('\n'));
+    await fs.writeFile(
+      file,
+      [
+        `@revoked nas ssh-ed25519 ${b64(key)}`,
+        `nas ssh-ed25519 ${b64(key)}`,
+        `@cert-authority box ssh-ed25519 ${b64(key)}`,
+        `@revoked box ssh-ed25519 ${b64(other)}`,
+        'box ssh-ed25519',
+        `|1|bm90LWEtaGFzaA== ssh-ed25519 ${b64(key)}`,
+        `|1||| ssh-ed25519 ${b64(key)}`,
+      ].join('\n'),
+    );
     const revoked = checkHostKey('nas', 22, key, file);
     assert.equal(!revoked.ok && revoked.reason, 'changed');
     // The CA line does not vouch for the key itself here, and a revocation of a different key does not count against it.

@@ -25,18 +25,42 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
   it('refuses a folder, a file whose content is already encrypted, and an existing output, writing nothing', async () => {
     const folder = join(root, 'folder.sql.gz');
     await fs.mkdir(folder);
-    await assert.rejects(encryptFile(folder, { format: 'age', passphrase: 'p', workFactor: 2 }), (err: Error) => err instanceof LifeboatError && err.message === `${folder} is not a file.`);
+    await assert.rejects(
+      encryptFile(folder, { format: 'age', passphrase: 'p', workFactor: 2 }),
+      (err: Error) => err instanceof LifeboatError && err.message === `${folder} is not a file.`,
+    );
     const age = (await encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 })).path;
     const disguised = join(root, 'disguised.sql.gz');
     await fs.copyFile(age, disguised);
-    await assert.rejects(encryptFile(disguised, { format: 'age', passphrase: 'p', workFactor: 2 }), /disguised\.sql\.gz is already encrypted \(its content is an encrypted file\)/);
-    await assert.rejects(encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 }), /Cannot encrypt sms_backup_20240102_030405\.sql\.gz: sms_backup_20240102_030405\.sql\.gz\.age already exists\./);
-    assert.deepEqual(await files(), ['disguised.sql.gz', 'folder.sql.gz', 'sms_backup_20240102_030405.sql.gz', 'sms_backup_20240102_030405.sql.gz.age', 'sms_backup_20240102_030405.sql.gz.age.json']);
+    await assert.rejects(
+      encryptFile(disguised, { format: 'age', passphrase: 'p', workFactor: 2 }),
+      /disguised\.sql\.gz is already encrypted \(its content is an encrypted file\)/,
+    );
+    await assert.rejects(
+      encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 }),
+      /Cannot encrypt sms_backup_20240102_030405\.sql\.gz: sms_backup_20240102_030405\.sql\.gz\.age already exists\./,
+    );
+    assert.deepEqual(await files(), [
+      'disguised.sql.gz',
+      'folder.sql.gz',
+      'sms_backup_20240102_030405.sql.gz',
+      'sms_backup_20240102_030405.sql.gz.age',
+      'sms_backup_20240102_030405.sql.gz.age.json',
+    ]);
   });
 
   it('refuses to encrypt without a key, naming the file, for both formats', async () => {
-    await assert.rejects(encryptFile(src, { format: 'openssl' }), (err: Error) => err instanceof CryptoError && err.code === 'bad-key' && /^Cannot encrypt sms_backup_20240102_030405\.sql\.gz: OpenSSL encryption needs a passphrase$/.test(err.message));
-    await assert.rejects(encryptFile(src, { format: 'age' }), (err: Error) => err instanceof CryptoError && /^Cannot encrypt .*: no passphrase or recipient given$/.test(err.message));
+    await assert.rejects(
+      encryptFile(src, { format: 'openssl' }),
+      (err: Error) =>
+        err instanceof CryptoError &&
+        err.code === 'bad-key' &&
+        /^Cannot encrypt sms_backup_20240102_030405\.sql\.gz: OpenSSL encryption needs a passphrase$/.test(err.message),
+    );
+    await assert.rejects(
+      encryptFile(src, { format: 'age' }),
+      (err: Error) => err instanceof CryptoError && /^Cannot encrypt .*: no passphrase or recipient given$/.test(err.message),
+    );
     assert.deepEqual(await files(), ['sms_backup_20240102_030405.sql.gz']);
   });
 
@@ -63,6 +87,9 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
   });
 
   it('decrypt refuses a name without .age or .enc before reading it', async () => {
-    await assert.rejects(decryptFile(src, { key: { passphrase: 'p' } }), /Cannot decrypt sms_backup_20240102_030405\.sql\.gz: its name does not end in \.age or \.enc\./);
+    await assert.rejects(
+      decryptFile(src, { key: { passphrase: 'p' } }),
+      /Cannot decrypt sms_backup_20240102_030405\.sql\.gz: its name does not end in \.age or \.enc\./,
+    );
   });
 });

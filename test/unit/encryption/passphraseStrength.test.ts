@@ -17,7 +17,12 @@ describe('passphrase strength', () => {
   });
 
   it('several unrelated words, or a long mixed string, pass', () => {
-    for (const p of ['correct horse battery staple', 'host-test passphrase: tr0ub4dor&3', 'ui flow: correct horse battery staple', 'x7$Kp2!qLm9@zR']) {
+    for (const p of [
+      'correct horse battery staple',
+      'host-test passphrase: tr0ub4dor&3',
+      'ui flow: correct horse battery staple',
+      'x7$Kp2!qLm9@zR',
+    ]) {
       const s = passphraseStrength(p);
       assert.equal(s.weak, false, `${p}: ${s.bits} bits`);
       assert.equal(s.reason, undefined);

@@ -10,7 +10,12 @@ import { readManifest } from '../../../src/core/store';
 
 // An engine nobody listens on: a test that reached Docker would fail with ENOENT, not pass.
 const nowhere = new Docker({ socketPath: '/nonexistent/docker.sock' });
-const stackWithoutVolumes: Stack = { project: 'shop', db: { id: 'x', name: 'shop-db', user: 'u', database: 'd' } as Stack['db'], apps: [], volumes: [] };
+const stackWithoutVolumes: Stack = {
+  project: 'shop',
+  db: { id: 'x', name: 'shop-db', user: 'u', database: 'd' } as Stack['db'],
+  apps: [],
+  volumes: [],
+};
 
 describe('stackBackup and stackVerify: the backups a scheduled run and the command line make', () => {
   let dir: string;
@@ -25,7 +30,11 @@ describe('stackBackup and stackVerify: the backups a scheduled run and the comma
 
   it('a config archive without a workspace folder is refused, saying to open one', async () => {
     const run = stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b') });
-    await assert.rejects(run('config'), (err: Error) => err instanceof LifeboatError && /needs the workspace folder/.test(err.message) && /Open the folder/.test(err.hint ?? ''));
+    await assert.rejects(
+      run('config'),
+      (err: Error) =>
+        err instanceof LifeboatError && /needs the workspace folder/.test(err.message) && /Open the folder/.test(err.hint ?? ''),
+    );
     await assert.rejects(fs.stat(join(dir, 'b')), /ENOENT/);
   });
 
@@ -44,20 +53,34 @@ describe('stackBackup and stackVerify: the backups a scheduled run and the comma
   });
 
   it('a config archive takes the project of the stack when it is found', async () => {
-    const run = stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, project: async () => 'not-this', backupDir: join(dir, 'b'), workspace: join(dir, 'ws') });
+    const run = stackBackup({
+      docker: nowhere,
+      stack: async () => stackWithoutVolumes,
+      project: async () => 'not-this',
+      backupDir: join(dir, 'b'),
+      workspace: join(dir, 'ws'),
+    });
     const [made] = await run('config');
     assert.equal((await readManifest(made)).manifest?.source.project, 'shop');
   });
 
   it('a volume snapshot of a stack with no named volumes says so and how to stop scheduling it', async () => {
     const run = stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b') });
-    await assert.rejects(run('volume'), (err: Error) => err instanceof LifeboatError && /mounts no named volumes/.test(err.message) && /lifeboat\.schedule\.volume/.test(err.hint ?? ''));
+    await assert.rejects(
+      run('volume'),
+      (err: Error) =>
+        err instanceof LifeboatError && /mounts no named volumes/.test(err.message) && /lifeboat\.schedule\.volume/.test(err.hint ?? ''),
+    );
     const empty = stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b'), volumes: [] });
     await assert.rejects(empty('volume'), /mounts no named volumes/);
   });
 
   it('a quick verification never looks for the stack; a full one needs it', async () => {
-    const made = (await stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b'), workspace: join(dir, 'ws') })('config'))[0];
+    const made = (
+      await stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b'), workspace: join(dir, 'ws') })(
+        'config',
+      )
+    )[0];
     let asked = 0;
     const verify = stackVerify({
       docker: nowhere,

@@ -8,9 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { decryptFile } from '../../../src/core/encryption';
 import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/common';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
-import {
-  FolderDestination, copyOffsite, offsiteCopies, parseDestination,
-} from '../../../src/core/offsite';
+import { FolderDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
 
 const NAME = 'sms_backup_20260101_020000.sql.gz';
@@ -57,7 +55,10 @@ describe('copyOffsite to a folder destination', () => {
     });
     assert.equal(result.outcome, 'copied');
     assert.equal(result.remotePath, `database/${NAME}`);
-    assert.ok(seen.some((p) => p.startsWith('Copying')) && seen.some((p) => p.startsWith('Checking the copy')), `phases: ${[...new Set(seen)].join(', ')}`);
+    assert.ok(
+      seen.some((p) => p.startsWith('Copying')) && seen.some((p) => p.startsWith('Checking the copy')),
+      `phases: ${[...new Set(seen)].join(', ')}`,
+    );
     assert.deepEqual(await remoteFiles(), [NAME, `${NAME}.json`]);
     assert.equal(sha(await fs.readFile(final())), sha(bytes));
     const m = JSON.parse(await fs.readFile(`${final()}.json`, 'utf8')) as Manifest;
@@ -108,7 +109,11 @@ describe('copyOffsite to a folder destination', () => {
         };
       }
     }
-    await assert.rejects(copyOffsite(backup, new FlakyDisk(remote), { requireEncryption: false }), (err: Error) => err instanceof LifeboatError && /does not match what was sent/.test(err.message) && /It was removed\./.test(err.message));
+    await assert.rejects(
+      copyOffsite(backup, new FlakyDisk(remote), { requireEncryption: false }),
+      (err: Error) =>
+        err instanceof LifeboatError && /does not match what was sent/.test(err.message) && /It was removed\./.test(err.message),
+    );
     assert.deepEqual(await remoteFiles(), []);
   });
 
@@ -116,7 +121,10 @@ describe('copyOffsite to a folder destination', () => {
     const changed = Buffer.from(bytes);
     changed[2000] ^= 0xff;
     await fs.writeFile(backup, changed);
-    await assert.rejects(copyOffsite(backup, new FolderDestination(remote), { requireEncryption: false }), /does not match the sha256 its manifest recorded: it changed or is corrupt since it was made\. Nothing was copied\./);
+    await assert.rejects(
+      copyOffsite(backup, new FolderDestination(remote), { requireEncryption: false }),
+      /does not match the sha256 its manifest recorded: it changed or is corrupt since it was made\. Nothing was copied\./,
+    );
     assert.deepEqual(await remoteFiles(), []);
   });
 
@@ -138,7 +146,10 @@ describe('copyOffsite to a folder destination', () => {
   it('with requireEncryption and no key, refuses and says how to set one', async () => {
     await assert.rejects(copyOffsite(backup, new FolderDestination(remote), { requireEncryption: true }), (err: Error) => {
       assert.ok(err instanceof LifeboatError);
-      assert.match(err.message, /is not encrypted, and the setting lifeboat\.offsite\.requireEncryption keeps unencrypted backups from leaving this machine\. Nothing was copied\./);
+      assert.match(
+        err.message,
+        /is not encrypted, and the setting lifeboat\.offsite\.requireEncryption keeps unencrypted backups from leaving this machine\. Nothing was copied\./,
+      );
       assert.match(err.hint ?? '', /lifeboat\.encryption\.keyFile/);
       return true;
     });
@@ -179,8 +190,14 @@ describe('parseDestination', () => {
   it('reads a folder, and says s3:// and sftp:// are not supported yet', () => {
     assert.ok(parseDestination('/mnt/nas/sms') instanceof FolderDestination);
     assert.equal(parseDestination(''), undefined);
-    assert.throws(() => parseDestination('s3://bucket/sms'), (err: Error) => err instanceof SettingsError && /S3 destinations are not supported yet\./.test(err.message));
-    assert.throws(() => parseDestination('sftp://nas/backups'), (err: Error) => err instanceof SettingsError && /SFTP destinations are not supported yet\./.test(err.message));
+    assert.throws(
+      () => parseDestination('s3://bucket/sms'),
+      (err: Error) => err instanceof SettingsError && /S3 destinations are not supported yet\./.test(err.message),
+    );
+    assert.throws(
+      () => parseDestination('sftp://nas/backups'),
+      (err: Error) => err instanceof SettingsError && /SFTP destinations are not supported yet\./.test(err.message),
+    );
     assert.throws(() => parseDestination('ftp://nas/x'), /"ftp:\/\/" is not a destination Lifeboat knows/);
     assert.throws(() => parseDestination('relative/dir'), /not an absolute folder path/);
   });

@@ -23,7 +23,11 @@ describe('lifeboat.offsite.* settings', () => {
   });
 
   it('a relative folder is taken from the workspace folder; a URL is kept as written and refused for now', async () => {
-    const { folder, settings } = await read({ 'lifeboat.offsite.destination': 'nas/sms', 'lifeboat.offsite.requireEncryption': false, 'lifeboat.offsite.copyNewBackups': true });
+    const { folder, settings } = await read({
+      'lifeboat.offsite.destination': 'nas/sms',
+      'lifeboat.offsite.requireEncryption': false,
+      'lifeboat.offsite.copyNewBackups': true,
+    });
     assert.equal(settings.offsiteDestination, join(folder, 'nas/sms'));
     assert.ok(parseDestination(settings.offsiteDestination) instanceof FolderDestination);
     assert.equal(settings.offsiteRequireEncryption, false);
@@ -35,7 +39,14 @@ describe('lifeboat.offsite.* settings', () => {
 
   it('a wrong type is a settings error naming the setting', async () => {
     const { settings } = await read({ 'lifeboat.offsite.requireEncryption': 'yes', 'lifeboat.offsite.destination': 3 });
-    assert.throws(() => settings.offsiteRequireEncryption, (err: Error) => err instanceof SettingsError && /lifeboat\.offsite\.requireEncryption is "yes": it must be true or false/.test(err.message));
-    assert.throws(() => settings.offsiteDestination, (err: Error) => err instanceof SettingsError && /lifeboat\.offsite\.destination is 3/.test(err.message));
+    assert.throws(
+      () => settings.offsiteRequireEncryption,
+      (err: Error) =>
+        err instanceof SettingsError && /lifeboat\.offsite\.requireEncryption is "yes": it must be true or false/.test(err.message),
+    );
+    assert.throws(
+      () => settings.offsiteDestination,
+      (err: Error) => err instanceof SettingsError && /lifeboat\.offsite\.destination is 3/.test(err.message),
+    );
   });
 });

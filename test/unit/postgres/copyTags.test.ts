@@ -3,9 +3,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CopyTagCollector, countsFromTags } from '../../../src/core/postgres';
 
-describe('CopyTagCollector (psql command tags as the server\'s row counts)', () => {
+describe("CopyTagCollector (psql command tags as the server's row counts)", () => {
   it('keeps only COPY tags, across chunk boundaries, and ignores look-alikes inside other output', async () => {
-    const out = 'SET\nSET\n set_config \n------------\n \n(1 row)\n\nCREATE TABLE\nALTER TABLE\nCOPY 18000\nCOPY 0\n setval \n--------\n COPY 7\n(1 row)\n\nALTER TABLE\nCOPY 123456';
+    const out =
+      'SET\nSET\n set_config \n------------\n \n(1 row)\n\nCREATE TABLE\nALTER TABLE\nCOPY 18000\nCOPY 0\n setval \n--------\n COPY 7\n(1 row)\n\nALTER TABLE\nCOPY 123456';
     // Split everywhere, including inside "COPY 18000".
     const chunks: Buffer[] = [];
     for (let i = 0; i < out.length; i += 3) chunks.push(Buffer.from(out.slice(i, i + 3)));

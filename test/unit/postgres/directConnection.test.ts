@@ -4,7 +4,13 @@ import { routes, serverPort } from '../../../src/core/postgres';
 
 type Info = Docker.ContainerInspectInfo;
 
-function info(parts: { cmd?: string[]; env?: string[]; mode?: string; ports?: Record<string, { HostIp: string; HostPort: string }[] | null>; ips?: string[] }): Info {
+function info(parts: {
+  cmd?: string[];
+  env?: string[];
+  mode?: string;
+  ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  ips?: string[];
+}): Info {
   return {
     Config: { Cmd: parts.cmd ?? ['postgres'], Env: parts.env ?? [] },
     Args: [],
@@ -31,7 +37,14 @@ describe('direct connection routes', () => {
     assert.deepEqual(
       routes(
         info({
-          ports: { '5432/tcp': [{ HostIp: '0.0.0.0', HostPort: '15432' }, { HostIp: '::', HostPort: '15432' }, { HostIp: '10.1.2.3', HostPort: '25432' }], '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
+          ports: {
+            '5432/tcp': [
+              { HostIp: '0.0.0.0', HostPort: '15432' },
+              { HostIp: '::', HostPort: '15432' },
+              { HostIp: '10.1.2.3', HostPort: '25432' },
+            ],
+            '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+          },
           ips: ['172.18.0.2'],
         }),
         5432,

@@ -28,18 +28,39 @@ function generate(r: () => number): string {
   lines.push('--', '-- PostgreSQL database dump', '--', '');
   if (r() < 0.5) lines.push(`\\restrict ${key}`, '');
   const head = lines.join(eol).length;
-  lines.push('-- Dumped from database version 15.8', '-- Dumped by pg_dump version 15.8', '', 'SET standard_conforming_strings = on;', "SELECT pg_catalog.set_config('search_path', '', false);");
+  lines.push(
+    '-- Dumped from database version 15.8',
+    '-- Dumped by pg_dump version 15.8',
+    '',
+    'SET standard_conforming_strings = on;',
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+  );
   let tables = 0;
   for (let n = 3 + int(15); n > 0; n--) {
     switch (int(7)) {
       case 0: {
         const cols = 1 + int(200);
-        lines.push(`CREATE TABLE public.t${tables} (`, ...Array.from({ length: cols }, (_, i) => `    col_${i}_${'w'.repeat(int(25))} text${i < cols - 1 ? ',' : ''}`), ');');
+        lines.push(
+          `CREATE TABLE public.t${tables} (`,
+          ...Array.from({ length: cols }, (_, i) => `    col_${i}_${'w'.repeat(int(25))} text${i < cols - 1 ? ',' : ''}`),
+          ');',
+        );
         break;
       }
       case 1: {
         const tag = pick(['$_$', '$body$']);
-        const body = Array.from({ length: 1 + int(8) }, () => pick(['BEGIN', "  RETURN 'x;y';", '  -- not a comment; really', '\\.', '  PERFORM 1; /* ; */', `  x := '${text(long())}';`, '  SELECT $1, $q$ $q$;', " it's"]));
+        const body = Array.from({ length: 1 + int(8) }, () =>
+          pick([
+            'BEGIN',
+            "  RETURN 'x;y';",
+            '  -- not a comment; really',
+            '\\.',
+            '  PERFORM 1; /* ; */',
+            `  x := '${text(long())}';`,
+            '  SELECT $1, $q$ $q$;',
+            " it's",
+          ]),
+        );
         lines.push(`CREATE FUNCTION public.f${int(100)}() RETURNS text LANGUAGE plpgsql AS ${tag}`, ...body, `END ${tag};`);
         break;
       }
@@ -58,11 +79,15 @@ function generate(r: () => number): string {
         break;
       default: {
         const alembic = r() < 0.2;
-        const name = alembic ? 'public.alembic_version' : pick([`public.t${tables}`, `public."Odd ""Name"" ${tables}"`, `"s p"."t${tables}"`]);
+        const name = alembic
+          ? 'public.alembic_version'
+          : pick([`public.t${tables}`, `public."Odd ""Name"" ${tables}"`, `"s p"."t${tables}"`]);
         tables++;
         const wide = r() < 0.3;
         const width = alembic ? 1 : 1 + int(wide ? 300 : 5);
-        const columns = alembic ? 'version_num' : Array.from({ length: width }, (_, i) => `column_name_number_${i}_${'z'.repeat(int(10))}`).join(', ');
+        const columns = alembic
+          ? 'version_num'
+          : Array.from({ length: width }, (_, i) => `column_name_number_${i}_${'z'.repeat(int(10))}`).join(', ');
         lines.push(`COPY ${name} (${columns}) FROM stdin;`);
         const rows = !wide && r() < 0.1 ? 500 + int(2000) : int(20);
         for (let i = 0; i < rows; i++) {
@@ -70,7 +95,9 @@ function generate(r: () => number): string {
             lines.push(int(1e12).toString(16).padStart(12, '0'));
             continue;
           }
-          const fields = Array.from({ length: width }, () => pick(['1', '\\N', '\\\\.', 'a\\tb', 'x\\ny', '\\\\', 'é', 'v'.repeat(int(40)), '\\.x', '.\\.']));
+          const fields = Array.from({ length: width }, () =>
+            pick(['1', '\\N', '\\\\.', 'a\\tb', 'x\\ny', '\\\\', 'é', 'v'.repeat(int(40)), '\\.x', '.\\.']),
+          );
           // Now and then one value of up to 1.7 MB: a row far longer than any chunk.
           if (r() < 0.02) fields[int(width)] = 'v'.repeat(long());
           lines.push(fields.join('\t'));
@@ -141,7 +168,7 @@ function reference(text: string): Reference {
 function cuts(length: number, r: () => number): number[] {
   const out: number[] = [];
   const max = pickMax(r);
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     i += 1 + Math.floor(r() * max);
     out.push(Math.min(i, length));
   }
@@ -217,7 +244,8 @@ const scripts: fc.Arbitrary<Case> = fc.gen().map((g) => {
   const c: Case = { text, scannerCuts: cuts(length, seeded(g)), splitterCuts: cuts(length, seeded(g)) };
   // A script may be megabytes: a failure shows its ends and its chunking, FC_SEED rebuilds the rest.
   return Object.assign(c, {
-    [fc.toStringMethod]: () => `script of ${length} bytes, ${c.scannerCuts.length} chunks to the scanner, ${c.splitterCuts.length} to the splitter:\n${JSON.stringify(text.slice(0, 300))}\n…\n${JSON.stringify(text.slice(-300))}`,
+    [fc.toStringMethod]: () =>
+      `script of ${length} bytes, ${c.scannerCuts.length} chunks to the scanner, ${c.splitterCuts.length} to the splitter:\n${JSON.stringify(text.slice(0, 300))}\n…\n${JSON.stringify(text.slice(-300))}`,
   });
 });
 

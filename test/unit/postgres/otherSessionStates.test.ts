@@ -7,7 +7,16 @@ describe('describeOtherSessions: the less common session states', () => {
   const now = new Date('2026-07-01T12:30:00Z');
   const at = (hhmm: string) => new Date(`2026-07-01T${hhmm}:00+02:00`);
   const session = (over: Partial<OtherSession>): OtherSession => ({
-    pid: 100, database: 'sms_db', application: 'psql', user: 'sms_user', client: '127.0.0.1', state: 'active', inTransaction: false, connectedSince: at('13:00'), stateSince: at('14:20'), ...over,
+    pid: 100,
+    database: 'sms_db',
+    application: 'psql',
+    user: 'sms_user',
+    client: '127.0.0.1',
+    state: 'active',
+    inTransaction: false,
+    connectedSince: at('13:00'),
+    stateSince: at('14:20'),
+    ...over,
   });
 
   it('a query outside a transaction, a fast-path call, and a session that says nothing of its times', () => {

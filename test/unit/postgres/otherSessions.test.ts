@@ -69,7 +69,12 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
 
   it('at most five sessions by name, then how many more and how many of them are in a transaction', () => {
     const many = Array.from({ length: 8 }, (_, i) =>
-      session({ pid: i, application: `worker-${i}`, stateSince: at(`10:0${i}`), ...(i === 7 ? { state: 'active', inTransaction: true, transactionSince: at('14:20') } : {}) }),
+      session({
+        pid: i,
+        application: `worker-${i}`,
+        stateSince: at(`10:0${i}`),
+        ...(i === 7 ? { state: 'active', inTransaction: true, transactionSince: at('14:20') } : {}),
+      }),
     );
     const lines = describeOtherSessions(many, 'sms_db', now);
     assert.equal(lines.length, 1 + 5 + 1);
@@ -79,7 +84,11 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
       ['worker-0', 'worker-1', 'worker-2', 'worker-3'],
     );
     assert.equal(lines[6], 'and 3 more — will be disconnected');
-    const withOpen = describeOtherSessions(many.map((s) => (s.pid >= 2 ? { ...s, inTransaction: true, transactionSince: at('14:00') } : s)), 'sms_db', now);
+    const withOpen = describeOtherSessions(
+      many.map((s) => (s.pid >= 2 ? { ...s, inTransaction: true, transactionSince: at('14:00') } : s)),
+      'sms_db',
+      now,
+    );
     assert.equal(withOpen[6], 'and 3 more (1 in a transaction) — will be disconnected');
   });
 });

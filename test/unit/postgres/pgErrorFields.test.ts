@@ -6,16 +6,35 @@ const body = (fields: [string, string][], end = '\0') => Buffer.from(fields.map(
 
 describe('ErrorResponse fields and the error built from them (issue 13)', () => {
   it('reads every field up to the final NUL', () => {
-    assert.deepEqual(errorFields(body([['S', 'FEHLER'], ['V', 'ERROR'], ['C', '42P01'], ['M', 'relation "x" does not exist']])), {
-      S: 'FEHLER',
-      V: 'ERROR',
-      C: '42P01',
-      M: 'relation "x" does not exist',
-    });
+    assert.deepEqual(
+      errorFields(
+        body([
+          ['S', 'FEHLER'],
+          ['V', 'ERROR'],
+          ['C', '42P01'],
+          ['M', 'relation "x" does not exist'],
+        ]),
+      ),
+      {
+        S: 'FEHLER',
+        V: 'ERROR',
+        C: '42P01',
+        M: 'relation "x" does not exist',
+      },
+    );
   });
 
   it('a body cut inside a field keeps the whole fields before it and drops the cut one', () => {
-    const cut = Buffer.concat([body([['S', 'ERROR'], ['C', '57P01']], ''), Buffer.from('Mterminating conn', 'utf8')]);
+    const cut = Buffer.concat([
+      body(
+        [
+          ['S', 'ERROR'],
+          ['C', '57P01'],
+        ],
+        '',
+      ),
+      Buffer.from('Mterminating conn', 'utf8'),
+    ]);
     assert.deepEqual(errorFields(cut), { S: 'ERROR', C: '57P01' });
   });
 

@@ -25,11 +25,19 @@ describe('sslFromEnv (libpq rules for PGSSLMODE and PGSSLROOTCERT)', () => {
   });
 
   it('an unknown mode is refused, naming the ones there are', () => {
-    assert.throws(() => sslFromEnv({ PGSSLMODE: 'on' }, undefined, home), (err: Error) => err instanceof PgSslSettingError && /PGSSLMODE "on" is not an sslmode libpq knows\. Set it to one of "disable", .*"verify-full"\./.test(err.message));
+    assert.throws(
+      () => sslFromEnv({ PGSSLMODE: 'on' }, undefined, home),
+      (err: Error) =>
+        err instanceof PgSslSettingError &&
+        /PGSSLMODE "on" is not an sslmode libpq knows\. Set it to one of "disable", .*"verify-full"\./.test(err.message),
+    );
   });
 
   it('verify-ca and verify-full need a root certificate, and say where they looked', () => {
-    assert.throws(() => sslFromEnv({ PGSSLMODE: 'verify-full' }, undefined, home), (err: Error) => err instanceof PgSslSettingError && err.message.includes(`"${join(home, '.postgresql', 'root.crt')}" does not exist`));
+    assert.throws(
+      () => sslFromEnv({ PGSSLMODE: 'verify-full' }, undefined, home),
+      (err: Error) => err instanceof PgSslSettingError && err.message.includes(`"${join(home, '.postgresql', 'root.crt')}" does not exist`),
+    );
     const ssl = sslFromEnv({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: pem }, undefined, home);
     assert.equal(ssl.mode, 'verify-full');
     assert.match(ssl.ca ?? '', /BEGIN CERTIFICATE/);
@@ -50,7 +58,14 @@ describe('sslFromEnv (libpq rules for PGSSLMODE and PGSSLROOTCERT)', () => {
   });
 
   it('sslrootcert=system: verify-full by default, weaker modes refused', () => {
-    assert.deepEqual(sslFromEnv({ PGSSLROOTCERT: 'system' }, undefined, home), { mode: 'verify-full', ca: 'system', caSource: 'the system CA list' });
-    assert.throws(() => sslFromEnv({ PGSSLROOTCERT: 'system', PGSSLMODE: 'require' }, undefined, home), /PGSSLMODE "require" is too weak for PGSSLROOTCERT "system"/);
+    assert.deepEqual(sslFromEnv({ PGSSLROOTCERT: 'system' }, undefined, home), {
+      mode: 'verify-full',
+      ca: 'system',
+      caSource: 'the system CA list',
+    });
+    assert.throws(
+      () => sslFromEnv({ PGSSLROOTCERT: 'system', PGSSLMODE: 'require' }, undefined, home),
+      /PGSSLMODE "require" is too weak for PGSSLROOTCERT "system"/,
+    );
   });
 });

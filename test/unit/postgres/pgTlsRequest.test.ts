@@ -29,7 +29,8 @@ describe('PgConnection TLS request (scripted answers)', () => {
   });
   afterEach(() => new Promise<void>((r) => server.close(() => r())));
 
-  const connect = (mode: SslMode) => PgConnection.connect({ host: '127.0.0.1', port, user: 'u', database: 'd', ssl: { mode }, timeoutMs: 5000 });
+  const connect = (mode: SslMode) =>
+    PgConnection.connect({ host: '127.0.0.1', port, user: 'u', database: 'd', ssl: { mode }, timeoutMs: 5000 });
   /** An ErrorResponse, so a plain login is seen to have been tried. */
   const refuseLogin = (s: Socket) => {
     const body = Buffer.from('SFATAL\0C28000\0Mplain login reached\0\0');
@@ -40,7 +41,10 @@ describe('PgConnection TLS request (scripted answers)', () => {
 
   it('refuses bytes sent after the one-byte answer, before the handshake (CVE-2021-23214)', async () => {
     script = [(s) => s.write(Buffer.from('SXXXX'))];
-    await assert.rejects(connect('require'), (err: Error) => err instanceof PgSslError && /sent 5 bytes where its one-byte answer/.test(err.message));
+    await assert.rejects(
+      connect('require'),
+      (err: Error) => err instanceof PgSslError && /sent 5 bytes where its one-byte answer/.test(err.message),
+    );
   });
 
   it('prefer: a server that says no goes on in plain TCP on the same connection', async () => {
@@ -66,7 +70,10 @@ describe('PgConnection TLS request (scripted answers)', () => {
     await assert.rejects(connect('prefer'), (err: Error) => err instanceof PgServerError && err.message.includes('plain login reached'));
     assert.deepEqual(seen, ['SSLRequest', 'startup']);
     script = [broken];
-    await assert.rejects(connect('require'), (err: Error) => err instanceof PgSslError && /TLS handshake with the server at 127\.0\.0\.1:\d+ failed/.test(err.message));
+    await assert.rejects(
+      connect('require'),
+      (err: Error) => err instanceof PgSslError && /TLS handshake with the server at 127\.0\.0\.1:\d+ failed/.test(err.message),
+    );
   });
 
   it('disable sends no TLS request at all', async () => {

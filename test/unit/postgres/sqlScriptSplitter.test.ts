@@ -117,12 +117,19 @@ describe('SqlScriptSplitter', () => {
     const row = `${Array.from({ length: 170 }, (_, i) => i).join('\t')}\n`;
     const text = `${header}${row}\\.\nSELECT 1;\n`;
     everySize(text, (events, size) => {
-      assert.deepEqual(events, [{ sql: header, copy: true }, { data: row }, { copyEnd: true }, { sql: 'SELECT 1;\n', copy: false }], `size ${size}`);
+      assert.deepEqual(
+        events,
+        [{ sql: header, copy: true }, { data: row }, { copyEnd: true }, { sql: 'SELECT 1;\n', copy: false }],
+        `size ${size}`,
+      );
     });
     // Spelled over lines and around comments, in any case, it is still one.
     const spread = `COPY public.wide (\n${columns.replace(/, /g, ',\n')}\n) from /* where */ -- the rows:\n  StdIn;\n`;
     assert.deepEqual(split(`${spread}1\n\\.\n`, 7), [{ sql: spread, copy: true }, { data: '1\n' }, { copyEnd: true }]);
-    assert.throws(() => split(`COPY public.wide (${columns}) TO stdout;\n`, 1 << 20), (err: Error) => err instanceof UnsupportedScriptError && /COPY TO STDOUT/.test(err.message));
+    assert.throws(
+      () => split(`COPY public.wide (${columns}) TO stdout;\n`, 1 << 20),
+      (err: Error) => err instanceof UnsupportedScriptError && /COPY TO STDOUT/.test(err.message),
+    );
     // Words inside quotes are not the keywords.
     const notStdin = `COPY public.t ("from stdin") FROM '/tmp/FROM STDIN';\nSELECT 1;\n`;
     assert.deepEqual(split(notStdin, 5), [{ sql: notStdin, copy: false }]);
@@ -155,7 +162,9 @@ describe('SqlScriptSplitter', () => {
       copied = 0;
       const s = new SqlScriptSplitter();
       let bytes = 0;
-      for (let i = 0; i < text.length; i += 256 * 1024) for (const p of s.push(text.subarray(i, i + 256 * 1024))) bytes += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
+      for (let i = 0; i < text.length; i += 256 * 1024)
+        for (const p of s.push(text.subarray(i, i + 256 * 1024)))
+          bytes += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
       for (const p of s.end()) bytes += p.kind === 'sql' ? p.text.length : p.kind === 'data' ? p.data.length : 3;
       assert.equal(bytes, text.length);
       return copied;
@@ -190,9 +199,18 @@ describe('SqlScriptSplitter', () => {
     }
     // A line start that may be the end of the rows is held until it is known.
     const tail = [...s.push(Buffer.from('\n\\')), ...s.push(Buffer.from('.')), ...s.push(Buffer.from('\r'))];
-    assert.deepEqual(tail.map((p) => (p.kind === 'data' ? p.data.toString() : p.kind)), ['\n']);
-    assert.deepEqual(s.push(Buffer.from('\nSELECT 1;\n')).map((p) => p.kind), ['copyEnd']);
-    assert.deepEqual(s.end().map((p) => (p.kind === 'sql' ? p.text.toString() : p.kind)), ['SELECT 1;\n']);
+    assert.deepEqual(
+      tail.map((p) => (p.kind === 'data' ? p.data.toString() : p.kind)),
+      ['\n'],
+    );
+    assert.deepEqual(
+      s.push(Buffer.from('\nSELECT 1;\n')).map((p) => p.kind),
+      ['copyEnd'],
+    );
+    assert.deepEqual(
+      s.end().map((p) => (p.kind === 'sql' ? p.text.toString() : p.kind)),
+      ['SELECT 1;\n'],
+    );
   });
 
   it('takes \\. as the last bytes of the script for the end of the rows, as the scanner and the server do', () => {
@@ -213,7 +231,11 @@ describe('SqlScriptSplitter', () => {
     ];
     for (const [text, message] of cases) {
       for (const size of [1, 4, 1 << 20]) {
-        assert.throws(() => split(text, size), (err: Error) => err instanceof UnsupportedScriptError && message.test(err.message), `${JSON.stringify(text)} at ${size}`);
+        assert.throws(
+          () => split(text, size),
+          (err: Error) => err instanceof UnsupportedScriptError && message.test(err.message),
+          `${JSON.stringify(text)} at ${size}`,
+        );
       }
     }
   });
@@ -224,7 +246,11 @@ describe('SqlScriptSplitter', () => {
       ["SELECT 'open\n", /inside a quoted string/],
     ] as [string, RegExp][]) {
       for (const size of [1, 4, 1 << 20]) {
-        assert.throws(() => split(text, size), (err: Error) => err instanceof IncompleteScriptError && message.test(err.message), `${JSON.stringify(text)} at ${size}`);
+        assert.throws(
+          () => split(text, size),
+          (err: Error) => err instanceof IncompleteScriptError && message.test(err.message),
+          `${JSON.stringify(text)} at ${size}`,
+        );
       }
     }
   });
@@ -250,8 +276,27 @@ describe('SqlScriptSplitter', () => {
     // Pieces where a cut is most likely to matter: quotes, dollar quotes, comments, COPY ends,
     // backslashes and multi-byte characters.
     const fragment = fc.constantFrom(
-      'SELECT 1;', ' ', '\n', ';', "'a;b'", "E'it\\'s;'", '$$x;$$', '$_$ ; $_$', '$a$', '-- c;\n', '/* ; /* n */ ; */', '"q;"',
-      'COPY t (a) FROM stdin;\n', '1\tä\n', '\\.\n', '\\.', '\r\n', 'é€😀', '\\connect x\n', 'BEGIN;', 'END;',
+      'SELECT 1;',
+      ' ',
+      '\n',
+      ';',
+      "'a;b'",
+      "E'it\\'s;'",
+      '$$x;$$',
+      '$_$ ; $_$',
+      '$a$',
+      '-- c;\n',
+      '/* ; /* n */ ; */',
+      '"q;"',
+      'COPY t (a) FROM stdin;\n',
+      '1\tä\n',
+      '\\.\n',
+      '\\.',
+      '\r\n',
+      'é€😀',
+      '\\connect x\n',
+      'BEGIN;',
+      'END;',
     );
 
     it('the pg_dump script comes out the same wherever the chunks are cut', () => {
@@ -267,9 +312,13 @@ describe('SqlScriptSplitter', () => {
 
     it('any script of tricky pieces: the same events, or the same refusal, wherever the chunks are cut', () => {
       fc.assert(
-        fc.property(fc.array(fragment, { maxLength: 40 }).map((xs) => xs.join('')), sizes, (text, cuts) => {
-          assert.deepEqual(outcome(text, cuts), outcome(text, [1 << 30]));
-        }),
+        fc.property(
+          fc.array(fragment, { maxLength: 40 }).map((xs) => xs.join('')),
+          sizes,
+          (text, cuts) => {
+            assert.deepEqual(outcome(text, cuts), outcome(text, [1 << 30]));
+          },
+        ),
         { numRuns: 1000, ...replay },
       );
     });

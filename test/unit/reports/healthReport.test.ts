@@ -18,7 +18,13 @@ function ok(path: string): VerifyResult {
 describe('buildHealthReport', () => {
   it('is ok with a fresh, checked database backup and steady sizes', () => {
     const entries = [entry('database', 30, 1_000_000), entry('database', 6, 1_050_000), entry('config', 100, 5000)];
-    const r = buildHealthReport({ entries, now, maxAgeHours: 24, checks: new Map([['/b/database_6.x', ok('/b/database_6.x')]]), disk: { freeBytes: 5e9, totalBytes: 1e10 } });
+    const r = buildHealthReport({
+      entries,
+      now,
+      maxAgeHours: 24,
+      checks: new Map([['/b/database_6.x', ok('/b/database_6.x')]]),
+      disk: { freeBytes: 5e9, totalBytes: 1e10 },
+    });
     assert.equal(r.status, 'ok');
     assert.equal(r.freshness.state, 'fresh');
     assert.equal(r.freshness.ageHours, 6);
@@ -40,7 +46,10 @@ describe('buildHealthReport', () => {
     ];
     const r = buildHealthReport({ entries, now, maxAgeHours: 24, checks: new Map() });
     assert.equal(r.status, 'warning');
-    assert.deepEqual(r.anomalies.map((a) => a.file), ['database_6.x']);
+    assert.deepEqual(
+      r.anomalies.map((a) => a.file),
+      ['database_6.x'],
+    );
     assert.match(renderHealthMarkdown(r), /less than half of the one before it/);
   });
 

@@ -1,7 +1,5 @@
 import * as assert from 'node:assert/strict';
-import {
-  formatAge, formatDuration, notificationText, progressMessage,
-} from '../../../src/core/common';
+import { formatAge, formatDuration, notificationText, progressMessage } from '../../../src/core/common';
 import {
   backupCreatedNotice,
   cleanupLogLine,
@@ -21,20 +19,78 @@ const dir = '/home/dev/sms/backups/database';
 const file = `${dir}/sms_backup_20261127_194631.sql.gz`;
 const snapshot = '/home/dev/sms/backups/volumes/volume_sms_postgres_data_20261127_194631.tar.gz';
 
-const passed: VerifyResult = { path: file, depth: 'full', ok: true, checks: ['gzip whole', 'test restore into a throwaway database: 12 tables, 26,242 rows match'], notes: ['no manifest checksum to compare'] };
-const truncated: VerifyResult = { path: file, depth: 'quick', ok: false, checks: [], notes: [], problem: `${file} is truncated: its gzip stream ends early.` };
-const changed: VerifyResult = { path: snapshot, depth: 'quick', ok: false, checks: [], notes: [], problem: 'volume_sms_postgres_data_20261127_194631.tar.gz does not match its manifest (sha256 differs): it changed after it was made.' };
+const passed: VerifyResult = {
+  path: file,
+  depth: 'full',
+  ok: true,
+  checks: ['gzip whole', 'test restore into a throwaway database: 12 tables, 26,242 rows match'],
+  notes: ['no manifest checksum to compare'],
+};
+const truncated: VerifyResult = {
+  path: file,
+  depth: 'quick',
+  ok: false,
+  checks: [],
+  notes: [],
+  problem: `${file} is truncated: its gzip stream ends early.`,
+};
+const changed: VerifyResult = {
+  path: snapshot,
+  depth: 'quick',
+  ok: false,
+  checks: [],
+  notes: [],
+  problem: 'volume_sms_postgres_data_20261127_194631.tar.gz does not match its manifest (sha256 differs): it changed after it was made.',
+};
 
 /** Every sentence a notification says after a command, with numbers big enough to need grouping. */
 const messages: Record<string, string> = {
-  backupCreated: backupCreatedNotice({ path: file, verifiedDepth: 'quick', encrypted: false, bytes: 5_400_000, tables: { users: 26_242, orders: 1 } }),
+  backupCreated: backupCreatedNotice({
+    path: file,
+    verifiedDepth: 'quick',
+    encrypted: false,
+    bytes: 5_400_000,
+    tables: { users: 26_242, orders: 1 },
+  }),
   backupEncrypted: backupCreatedNotice({ path: `${file}.age`, encrypted: true, bytes: 900, tables: {} }),
-  snapshotStopped: snapshotCreatedNotice({ path: snapshot, verified: true, encrypted: false, bytes: 48_000_000, stopped: ['sms-db', 'sms-web'], live: false }),
+  snapshotStopped: snapshotCreatedNotice({
+    path: snapshot,
+    verified: true,
+    encrypted: false,
+    bytes: 48_000_000,
+    stopped: ['sms-db', 'sms-web'],
+    live: false,
+  }),
   snapshotLive: snapshotCreatedNotice({ path: snapshot, verified: false, encrypted: true, bytes: 48_000_000, stopped: [], live: true }),
-  configArchived: configArchivedNotice({ path: '/w/backups/config/config_20261127_194631.tar.gz', verified: true, encrypted: false, bytes: 12_000, files: 12_345, missing: ['.env'], skipped: [{ path: 'big.bin', reason: 'larger than 256 MB' }] }),
-  volumeRestored: volumeRestoredNotice({ volume: 'sms_postgres_data', file: snapshot, durationMs: 12_345, restarted: ['sms-db', 'sms-web'], kept: `${snapshot}.safety` }),
-  volumeRecreated: volumeRecreatedNotice({ volume: 'sms_postgres_data', file: snapshot, durationMs: 1_234, note: 'It was made with the `local` driver' }),
-  databaseRestored: databaseRestoredNotice({ live: 'sms_db', file, preRestore: 'sms_db_pre_restore_20261127_194631', migration: ['alembic', 'upgrade', 'head'], healthMs: 1_500 }),
+  configArchived: configArchivedNotice({
+    path: '/w/backups/config/config_20261127_194631.tar.gz',
+    verified: true,
+    encrypted: false,
+    bytes: 12_000,
+    files: 12_345,
+    missing: ['.env'],
+    skipped: [{ path: 'big.bin', reason: 'larger than 256 MB' }],
+  }),
+  volumeRestored: volumeRestoredNotice({
+    volume: 'sms_postgres_data',
+    file: snapshot,
+    durationMs: 12_345,
+    restarted: ['sms-db', 'sms-web'],
+    kept: `${snapshot}.safety`,
+  }),
+  volumeRecreated: volumeRecreatedNotice({
+    volume: 'sms_postgres_data',
+    file: snapshot,
+    durationMs: 1_234,
+    note: 'It was made with the `local` driver',
+  }),
+  databaseRestored: databaseRestoredNotice({
+    live: 'sms_db',
+    file,
+    preRestore: 'sms_db_pre_restore_20261127_194631',
+    migration: ['alembic', 'upgrade', 'head'],
+    healthMs: 1_500,
+  }),
   verifyPassed: verifyNotice(passed),
   verifyTruncated: verifyNotice(truncated),
   verifyChanged: verifyNotice(changed),
@@ -60,7 +116,10 @@ describe('message style: what notifications say', () => {
 
   it('names are in double quotes', () => {
     assert.match(messages.backupCreated, /: "sms_backup_20261127_194631\.sql\.gz" \(/);
-    assert.match(messages.volumeRestored, /^Restored "sms_postgres_data" from "volume_sms_postgres_data_20261127_194631\.tar\.gz" in 12 s; "sms-db" and "sms-web" are running again\./);
+    assert.match(
+      messages.volumeRestored,
+      /^Restored "sms_postgres_data" from "volume_sms_postgres_data_20261127_194631\.tar\.gz" in 12 s; "sms-db" and "sms-web" are running again\./,
+    );
     assert.match(messages.databaseRestored, /kept as "sms_db_pre_restore_20261127_194631"\./);
   });
 
@@ -73,15 +132,25 @@ describe('message style: what notifications say', () => {
   it('a failure names the file once and leaves the full path to the log', () => {
     for (const text of [messages.verifyTruncated, messages.newBackupFailed, messages.verifyChanged]) {
       assert.doesNotMatch(text, /\/home\/dev/, text);
-      assert.equal(text.split('sms_backup_20261127_194631.sql.gz').length + text.split('volume_sms_postgres_data_20261127_194631.tar.gz').length - 2, 1, text);
+      assert.equal(
+        text.split('sms_backup_20261127_194631.sql.gz').length + text.split('volume_sms_postgres_data_20261127_194631.tar.gz').length - 2,
+        1,
+        text,
+      );
     }
-    assert.equal(messages.verifyTruncated, '"sms_backup_20261127_194631.sql.gz" failed quick verification: the file is truncated: its gzip stream ends early.');
+    assert.equal(
+      messages.verifyTruncated,
+      '"sms_backup_20261127_194631.sql.gz" failed quick verification: the file is truncated: its gzip stream ends early.',
+    );
     assert.equal(problemAbout(file, undefined), 'unknown error.');
   });
 
   it('Verify All names at most five failures and counts the rest', () => {
     const many = Array.from({ length: 8 }, (_, i) => ({ ...truncated, path: `${dir}/sms_backup_2026112${i}_000000.sql.gz` }));
-    assert.match(verifyAllNotice(many, 'quick'), /^8 of 8 backups failed verification: ("[^"]+", ){4}"[^"]+" and 3 more\. "Show Log" says why\.$/);
+    assert.match(
+      verifyAllNotice(many, 'quick'),
+      /^8 of 8 backups failed verification: ("[^"]+", ){4}"[^"]+" and 3 more\. "Show Log" says why\.$/,
+    );
   });
 
   it('ages and durations: "just now" under a minute, tenths only for short spans', () => {

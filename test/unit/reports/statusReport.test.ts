@@ -55,7 +55,10 @@ describe('buildStatusReport: the status a monitoring job exits on', () => {
     assert.deepEqual(low.problems, ['low disk space: 512 MB free, below 1.0 GB']);
     assert.equal(low.disk?.low, true);
     assert.match(renderStatusText(low), /Free space: +512 MB of 10 GB \(LOW: below 1.0 GB\)/);
-    assert.match(renderStatusMarkdown(low), /Free space: \*\*512 MB\*\* of 10 GB, \*\*below the 1.0 GB\*\* of lifeboat.storage.minFreeMB\./);
+    assert.match(
+      renderStatusMarkdown(low),
+      /Free space: \*\*512 MB\*\* of 10 GB, \*\*below the 1.0 GB\*\* of lifeboat.storage.minFreeMB\./,
+    );
 
     const off = buildStatusReport(input({ entries: [entry('database', 1)], disk, minFreeBytes: 0 }));
     assert.equal(off.status, 'ok');
@@ -63,7 +66,9 @@ describe('buildStatusReport: the status a monitoring job exits on', () => {
     assert.match(renderStatusText(off), /Free space: +512 MB of 10 GB\n/);
     assert.match(renderStatusMarkdown(off), /Free space: \*\*512 MB\*\* of 10 GB\.\n/);
 
-    const plenty = buildStatusReport(input({ entries: [entry('database', 1)], disk: { freeBytes: 5 * GB, totalBytes: 10 * GB }, minFreeBytes: GB }));
+    const plenty = buildStatusReport(
+      input({ entries: [entry('database', 1)], disk: { freeBytes: 5 * GB, totalBytes: 10 * GB }, minFreeBytes: GB }),
+    );
     assert.equal(plenty.status, 'ok');
   });
 
@@ -86,7 +91,12 @@ describe('buildStatusReport: the status a monitoring job exits on', () => {
   });
 
   it('counts failed and unverified backups per kind in both renderings', () => {
-    const entries = [entry('database', 1, 'verified'), entry('database', 5, 'failed'), entry('volume', 2, 'unverified'), entry('volume', 3, 'unverified')];
+    const entries = [
+      entry('database', 1, 'verified'),
+      entry('database', 5, 'failed'),
+      entry('volume', 2, 'unverified'),
+      entry('volume', 3, 'unverified'),
+    ];
     const r = buildStatusReport(input({ entries }));
     const db = r.kinds.find((k) => k.kind === 'database')!;
     const vol = r.kinds.find((k) => k.kind === 'volume')!;

@@ -22,7 +22,10 @@ function verified(name: string): Manifest {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(() => true, () => false);
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A real folder in the layout users have: ours, the runbook's, and things that are nobody's business. */
@@ -57,7 +60,11 @@ describe('pruneBackups on a real folder', () => {
     assert.equal(r.removed.length, 8);
     assert.equal(r.freedBytes, 8 * 4);
     assert.deepEqual(r.failures, []);
-    assert.equal(await exists(join(dir, 'database', 'sms_backup_20260902_020000.sql.gz.json')), false, 'manifest of a deleted backup left behind');
+    assert.equal(
+      await exists(join(dir, 'database', 'sms_backup_20260902_020000.sql.gz.json')),
+      false,
+      'manifest of a deleted backup left behind',
+    );
     assert.equal(await exists(join(dir, 'database', 'sms_backup_20260905_020000.sql.gz.json')), true);
     for (const f of foreign) assert.equal(await exists(f), true, `${f} was deleted`);
     assert.equal(await exists(join(dir, '.lifeboat-sms.lock')), false, 'lock left behind');
@@ -71,7 +78,10 @@ describe('pruneBackups on a real folder', () => {
       join(dir, 'database', 'sms_backup_20260905_020000.sql.gz'),
     ]);
     const r = await pruneBackups(dir, RUNBOOK_RETENTION, { now, only: previewed });
-    assert.deepEqual(r.removed.map((x) => x.path), [join(dir, 'database', 'sms_backup_20260901_020000.sql.gz')]);
+    assert.deepEqual(
+      r.removed.map((x) => x.path),
+      [join(dir, 'database', 'sms_backup_20260901_020000.sql.gz')],
+    );
     assert.equal(await exists(join(dir, 'database', 'sms_backup_20260905_020000.sql.gz')), true);
   });
 

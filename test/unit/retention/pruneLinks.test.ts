@@ -20,7 +20,7 @@ describe('pruneBackups and links', () => {
     await fs.rm(outside, { recursive: true, force: true });
   });
 
-  it('a symbolic link with a backup\'s name is left alone, and so is the file it points to', async () => {
+  it("a symbolic link with a backup's name is left alone, and so is the file it points to", async () => {
     const target = join(outside, 'precious.sql.gz');
     await fs.writeFile(target, 'not ours');
     const link = join(dir, 'database', 'sms_backup_20200101_020000.sql.gz');
@@ -38,7 +38,16 @@ describe('pruneBackups and links', () => {
 
 describe('assertPlanKeepsEnough: contract 6 checked on the plan itself', () => {
   const at = (d: string) => new Date(`${d}T02:00:00Z`);
-  const entry = (name: string, d: string, state: BackupEntry['state']): BackupEntry => ({ path: `/b/volumes/${name}`, fileName: name, kind: 'volume', subject: 'sms_data', createdAt: at(d), bytes: 1, mtime: at(d), state });
+  const entry = (name: string, d: string, state: BackupEntry['state']): BackupEntry => ({
+    path: `/b/volumes/${name}`,
+    fileName: name,
+    kind: 'volume',
+    subject: 'sms_data',
+    createdAt: at(d),
+    bytes: 1,
+    mtime: at(d),
+    state,
+  });
   const plan = (decisions: RetentionDecision[]): RetentionPlan => ({
     now: at('2026-01-10'),
     series: [{ kind: 'volume', subject: 'sms_data', decisions } as SeriesPlan],
@@ -49,15 +58,49 @@ describe('assertPlanKeepsEnough: contract 6 checked on the plan itself', () => {
   const newer = entry('volume_sms_data_20260105_020000.tar.gz', '2026-01-05', 'unverified');
 
   it('refuses a plan that deletes a whole series, naming it', () => {
-    assert.throws(() => assertPlanKeepsEnough(plan([{ entry: older, keep: false, reasons: [] }, { entry: newer, keep: false, reasons: [] }])), (err: Error) =>
-      err instanceof LifeboatError && err.message === 'Cleanup refused: it would delete every volume (sms_data) backup.' && /Nothing was deleted/.test(err.hint ?? ''));
+    assert.throws(
+      () =>
+        assertPlanKeepsEnough(
+          plan([
+            { entry: older, keep: false, reasons: [] },
+            { entry: newer, keep: false, reasons: [] },
+          ]),
+        ),
+      (err: Error) =>
+        err instanceof LifeboatError &&
+        err.message === 'Cleanup refused: it would delete every volume (sms_data) backup.' &&
+        /Nothing was deleted/.test(err.hint ?? ''),
+    );
   });
 
   it('refuses a plan that deletes the newest verified backup even when a newer unverified one stays', () => {
-    assert.throws(() => assertPlanKeepsEnough(plan([{ entry: older, keep: false, reasons: [] }, { entry: newer, keep: true, reasons: [] }])), /Cleanup refused: it would delete the newest verified volume \(sms_data\) backup\./);
-    assert.doesNotThrow(() => assertPlanKeepsEnough(plan([{ entry: older, keep: true, reasons: [] }, { entry: newer, keep: false, reasons: [] }])));
+    assert.throws(
+      () =>
+        assertPlanKeepsEnough(
+          plan([
+            { entry: older, keep: false, reasons: [] },
+            { entry: newer, keep: true, reasons: [] },
+          ]),
+        ),
+      /Cleanup refused: it would delete the newest verified volume \(sms_data\) backup\./,
+    );
+    assert.doesNotThrow(() =>
+      assertPlanKeepsEnough(
+        plan([
+          { entry: older, keep: true, reasons: [] },
+          { entry: newer, keep: false, reasons: [] },
+        ]),
+      ),
+    );
     assert.doesNotThrow(() => assertPlanKeepsEnough(plan([])));
     const config = { ...older, kind: 'config' as const, subject: undefined };
-    assert.throws(() => assertPlanKeepsEnough({ ...plan([]), series: [{ kind: 'config', policy: {}, decisions: [{ entry: config, keep: false, reasons: [] }] }] }), /it would delete every config backup\./);
+    assert.throws(
+      () =>
+        assertPlanKeepsEnough({
+          ...plan([]),
+          series: [{ kind: 'config', policy: {}, decisions: [{ entry: config, keep: false, reasons: [] }] }],
+        }),
+      /it would delete every config backup\./,
+    );
   });
 });

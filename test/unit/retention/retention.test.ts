@@ -2,7 +2,11 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BackupEntry } from '../../../src/core/store';
 import {
-  assertPlanKeepsEnough, RUNBOOK_RETENTION, RetentionPolicies, RetentionPolicy, planRetention,
+  assertPlanKeepsEnough,
+  RUNBOOK_RETENTION,
+  RetentionPolicies,
+  RetentionPolicy,
+  planRetention,
   weekKey,
 } from '../../../src/core/retention';
 import { replay } from '../../support/fcRandom';
@@ -10,17 +14,27 @@ import { replay } from '../../support/fcRandom';
 const now = new Date('2026-11-26T12:00:00Z');
 const DAY = 86_400_000;
 
-function entry(kind: BackupEntry['kind'], daysAgo: number, state: BackupEntry['state'] = 'unverified', subject = kind === 'database' ? 'sms' : undefined): BackupEntry {
+function entry(
+  kind: BackupEntry['kind'],
+  daysAgo: number,
+  state: BackupEntry['state'] = 'unverified',
+  subject = kind === 'database' ? 'sms' : undefined,
+): BackupEntry {
   const createdAt = new Date(now.getTime() - daysAgo * DAY);
   const fileName = `${kind}_${subject ?? ''}_${daysAgo}`;
   return { path: `/b/${fileName}`, fileName, kind, subject, createdAt, bytes: 1000, mtime: now, state };
 }
 
-const only = (kind: BackupEntry['kind'], policy: RetentionPolicy): RetentionPolicies => ({ database: {}, config: {}, volume: {}, [kind]: policy });
+const only = (kind: BackupEntry['kind'], policy: RetentionPolicy): RetentionPolicies => ({
+  database: {},
+  config: {},
+  volume: {},
+  [kind]: policy,
+});
 const names = (xs: BackupEntry[]) => xs.map((e) => e.fileName).sort();
 
 describe('planRetention', () => {
-  it('keeps the runbook\'s 30 days of daily database backups and removes the older ones, saying why', () => {
+  it("keeps the runbook's 30 days of daily database backups and removes the older ones, saying why", () => {
     const entries = Array.from({ length: 60 }, (_, i) => entry('database', i + 0.5, i === 0 ? 'verified' : 'unverified'));
     const plan = planRetention(entries, RUNBOOK_RETENTION, now);
     assert.equal(plan.keep.length, 30);
@@ -46,13 +60,24 @@ describe('planRetention', () => {
   });
 
   it('judges each volume and each database prefix on its own', () => {
-    const entries = [entry('volume', 50, 'verified', 'a'), entry('volume', 60, 'verified', 'a'), entry('volume', 70, 'verified', 'b'), entry('database', 90, 'verified', 'other')];
+    const entries = [
+      entry('volume', 50, 'verified', 'a'),
+      entry('volume', 60, 'verified', 'a'),
+      entry('volume', 70, 'verified', 'b'),
+      entry('database', 90, 'verified', 'other'),
+    ];
     const plan = planRetention(entries, RUNBOOK_RETENTION, now);
     assert.deepEqual(names(plan.keep), names([entries[0], entries[2], entries[3]]));
   });
 
-  it('keep-last skips failed backups: a broken file never takes a good one\'s place', () => {
-    const entries = [entry('database', 1, 'failed'), entry('database', 2, 'failed'), entry('database', 3, 'verified'), entry('database', 4), entry('database', 5)];
+  it("keep-last skips failed backups: a broken file never takes a good one's place", () => {
+    const entries = [
+      entry('database', 1, 'failed'),
+      entry('database', 2, 'failed'),
+      entry('database', 3, 'verified'),
+      entry('database', 4),
+      entry('database', 5),
+    ];
     const plan = planRetention(entries, only('database', { keepLast: 2 }), now);
     // The newest is kept as the newest (even failed); keep-last 2 counts the good ones.
     assert.deepEqual(names(plan.keep), names([entries[0], entries[2], entries[3]]));
@@ -63,11 +88,15 @@ describe('planRetention', () => {
   it('daily, weekly and monthly buckets keep the newest of each (UTC)', () => {
     // Two a day for 70 days, at 01:00 and 11:00 UTC (now is 12:00).
     const entries: BackupEntry[] = [];
-    for (let d = 0; d < 70; d++) for (const hoursBeforeNoon of [1, 11]) entries.push(entry('database', d + hoursBeforeNoon / 24, 'verified'));
+    for (let d = 0; d < 70; d++)
+      for (const hoursBeforeNoon of [1, 11]) entries.push(entry('database', d + hoursBeforeNoon / 24, 'verified'));
     const plan = planRetention(entries, only('database', { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }), now);
     const days = plan.keep.map((e) => e.createdAt.toISOString().slice(0, 10));
     assert.equal(new Set(days).size, days.length, 'two kept on one day');
-    assert.ok(plan.keep.every((e) => e.createdAt.getUTCHours() === 11), 'the older of a day was kept');
+    assert.ok(
+      plan.keep.every((e) => e.createdAt.getUTCHours() === 11),
+      'the older of a day was kept',
+    );
     assert.ok(days.length >= 7 && days.length <= 7 + 4 + 3, `kept ${days.join(' ')}`);
     const reasons = plan.series[0].decisions.flatMap((d) => d.reasons);
     assert.equal(reasons.filter((r) => r.startsWith('daily')).length, 7);
@@ -100,10 +129,24 @@ const KINDS: BackupEntry['kind'][] = ['database', 'config', 'volume'];
 const STATES: BackupEntry['state'][] = ['verified', 'unverified', 'failed'];
 /** A rule that is set or not (undefined), as in a user's settings. */
 const rule = (max: number) => fc.option(fc.nat({ max: max - 1 }), { nil: undefined });
-const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record({ maxAgeDays: rule(60), keepLast: rule(5), keepDaily: rule(10), keepWeekly: rule(6), keepMonthly: rule(4) });
+const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record({
+  maxAgeDays: rule(60),
+  keepLast: rule(5),
+  keepDaily: rule(10),
+  keepWeekly: rule(6),
+  keepMonthly: rule(4),
+});
 /** A folder of up to 24 backups, some a few days in the future (a clock set wrong), up to 395 days old. */
 const folderArb = fc
-  .array(fc.record({ kind: fc.constantFrom(...KINDS), daysAgo: fc.double({ min: -5, max: 395, noNaN: true }), state: fc.constantFrom(...STATES), subject: fc.constantFrom('a', 'b', undefined) }), { maxLength: 24 })
+  .array(
+    fc.record({
+      kind: fc.constantFrom(...KINDS),
+      daysAgo: fc.double({ min: -5, max: 395, noNaN: true }),
+      state: fc.constantFrom(...STATES),
+      subject: fc.constantFrom('a', 'b', undefined),
+    }),
+    { maxLength: 24 },
+  )
   .map((xs) =>
     xs.map((x, i) => {
       const e = entry(x.kind, x.daysAgo, x.state, x.subject);
@@ -115,24 +158,36 @@ describe('retention properties (2,000 folders and rule sets, fast-check)', () =>
   // fast-check prints the seed and path of a failure; FC_SEED=<seed> FC_PATH=<path> replays it.
   it('never deletes every backup of a series, nor its newest verified one, nor anything when no rule is set', () => {
     fc.assert(
-      fc.property(folderArb, fc.record({ database: policyArb, config: policyArb, volume: policyArb }), (entries, policies: RetentionPolicies) => {
-        const plan = planRetention(entries, policies, now);
-        assert.equal(plan.keep.length + plan.remove.length, entries.length);
-        assertPlanKeepsEnough(plan);
-        for (const s of plan.series) {
-          const of = s.decisions.map((d) => d.entry);
-          assert.ok(s.decisions.some((d) => d.keep), 'a series lost everything');
-          const newestVerified = of.filter((e) => e.state === 'verified').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
-          if (newestVerified) assert.ok(plan.keep.includes(newestVerified), 'newest verified removed');
-          const newest = [...of].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
-          assert.ok(plan.keep.includes(newest), 'newest removed');
-          const p = s.policy;
-          if ([p.maxAgeDays, p.keepLast, p.keepDaily, p.keepWeekly, p.keepMonthly].every((v) => v === undefined)) {
-            assert.ok(s.decisions.every((d) => d.keep), 'removed with no rule');
+      fc.property(
+        folderArb,
+        fc.record({ database: policyArb, config: policyArb, volume: policyArb }),
+        (entries, policies: RetentionPolicies) => {
+          const plan = planRetention(entries, policies, now);
+          assert.equal(plan.keep.length + plan.remove.length, entries.length);
+          assertPlanKeepsEnough(plan);
+          for (const s of plan.series) {
+            const of = s.decisions.map((d) => d.entry);
+            assert.ok(
+              s.decisions.some((d) => d.keep),
+              'a series lost everything',
+            );
+            const newestVerified = of
+              .filter((e) => e.state === 'verified')
+              .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+            if (newestVerified) assert.ok(plan.keep.includes(newestVerified), 'newest verified removed');
+            const newest = [...of].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+            assert.ok(plan.keep.includes(newest), 'newest removed');
+            const p = s.policy;
+            if ([p.maxAgeDays, p.keepLast, p.keepDaily, p.keepWeekly, p.keepMonthly].every((v) => v === undefined)) {
+              assert.ok(
+                s.decisions.every((d) => d.keep),
+                'removed with no rule',
+              );
+            }
+            for (const d of s.decisions) assert.ok(d.reasons.length > 0, 'a decision without a reason');
           }
-          for (const d of s.decisions) assert.ok(d.reasons.length > 0, 'a decision without a reason');
-        }
-      }),
+        },
+      ),
       { numRuns: 2000, ...replay },
     );
   });

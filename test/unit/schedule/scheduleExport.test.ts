@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { nextRun, parseCron, formatRunTime } from '../../../src/core/common';
-import {
-  ScheduleExportInput, crontabText, onCalendar, systemdText, systemdUnits, DEFAULT_SCHEDULES,
-} from '../../../src/core/schedule';
+import { ScheduleExportInput, crontabText, onCalendar, systemdText, systemdUnits, DEFAULT_SCHEDULES } from '../../../src/core/schedule';
 
 const input = (over: Partial<ScheduleExportInput> = {}): ScheduleExportInput => ({
   folder: '/home/dev/sms',
@@ -36,7 +34,7 @@ describe('Export Schedule', () => {
       for (const l of lines.filter((x) => x && !x.startsWith('#'))) assert.match(l, /^(CRON_TZ=UTC|(\S+ ){5}\/usr\/bin\/node )/);
     });
 
-    it('uses the host\'s zone without CRON_TZ for local time, and leaves out an unscheduled kind', () => {
+    it("uses the host's zone without CRON_TZ for local time, and leaves out an unscheduled kind", () => {
       const text = crontabText(input({ zone: 'local', crons: { ...DEFAULT_SCHEDULES, volume: '' } }));
       assert.doesNotMatch(text, /CRON_TZ/);
       assert.match(text, /host's local time zone/);
@@ -68,14 +66,17 @@ describe('Export Schedule', () => {
   describe('systemd', () => {
     it('writes a oneshot service and a persistent timer per kind, OnCalendar in UTC', () => {
       const files = systemdUnits(input());
-      assert.deepEqual(files.map((f) => f.path), [
-        '/etc/systemd/system/lifeboat-sms-database.service',
-        '/etc/systemd/system/lifeboat-sms-database.timer',
-        '/etc/systemd/system/lifeboat-sms-config.service',
-        '/etc/systemd/system/lifeboat-sms-config.timer',
-        '/etc/systemd/system/lifeboat-sms-volume.service',
-        '/etc/systemd/system/lifeboat-sms-volume.timer',
-      ]);
+      assert.deepEqual(
+        files.map((f) => f.path),
+        [
+          '/etc/systemd/system/lifeboat-sms-database.service',
+          '/etc/systemd/system/lifeboat-sms-database.timer',
+          '/etc/systemd/system/lifeboat-sms-config.service',
+          '/etc/systemd/system/lifeboat-sms-config.timer',
+          '/etc/systemd/system/lifeboat-sms-volume.service',
+          '/etc/systemd/system/lifeboat-sms-volume.timer',
+        ],
+      );
       const service = files[0].text;
       assert.match(service, /^Type=oneshot$/m);
       assert.match(service, /^User=dev$/m);
@@ -108,7 +109,18 @@ describe('Export Schedule', () => {
     // systemd itself says when each generated expression elapses: it must be when cron would run.
     const analyzer = spawnSync('systemd-analyze', ['--version']).status === 0;
     (analyzer ? it : it.skip)('elapses exactly when the cron expression runs (checked by systemd-analyze)', () => {
-      const exprs = ['0 2 * * *', '0 1 1 * *', '0 3 * * 0', '30 4 1,15 * mon-fri', '*/20 9-17 * * 1-5', '0 0 13 * fri', '15 3 */2 * *', '0 12 * 2,8 *', '0 0 29 2 *', '5 4 * * 7'];
+      const exprs = [
+        '0 2 * * *',
+        '0 1 1 * *',
+        '0 3 * * 0',
+        '30 4 1,15 * mon-fri',
+        '*/20 9-17 * * 1-5',
+        '0 0 13 * fri',
+        '15 3 */2 * *',
+        '0 12 * 2,8 *',
+        '0 0 29 2 *',
+        '5 4 * * 7',
+      ];
       const base = new Date('2026-11-01T00:00:30Z');
       for (const expr of exprs) {
         const s = parseCron(expr);
@@ -120,8 +132,12 @@ describe('Export Schedule', () => {
         }
         const theirs = new Set<string>();
         for (const cal of onCalendar(s, 'UTC')) {
-          const out = execFileSync('systemd-analyze', ['calendar', '--iterations=8', '--base-time=2026-11-01 00:00:30 UTC', cal], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', SYSTEMD_COLORS: '0' } });
-          for (const m of out.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g)) theirs.add(new Date(`${m[1].replace(' ', 'T')}Z`).toISOString());
+          const out = execFileSync('systemd-analyze', ['calendar', '--iterations=8', '--base-time=2026-11-01 00:00:30 UTC', cal], {
+            encoding: 'utf8',
+            env: { ...process.env, TZ: 'UTC', SYSTEMD_COLORS: '0' },
+          });
+          for (const m of out.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g))
+            theirs.add(new Date(`${m[1].replace(' ', 'T')}Z`).toISOString());
         }
         assert.deepEqual([...theirs].sort().slice(0, 8), mine, `${expr} → ${onCalendar(s, 'UTC').join(' | ')}`);
       }

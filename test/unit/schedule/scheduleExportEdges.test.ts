@@ -6,14 +6,26 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const input = { folder: '/srv/shop', crons: { database: '0 2 * * *', config: '', volume: '' }, node: '/usr/bin/node', cli: '/opt/lifeboat/cli.js', user: 'ops' };
+const input = {
+  folder: '/srv/shop',
+  crons: { database: '0 2 * * *', config: '', volume: '' },
+  node: '/usr/bin/node',
+  cli: '/opt/lifeboat/cli.js',
+  user: 'ops',
+};
 
 describe('schedule export edges', () => {
   it('says which clock the timers read: local, UTC or a named zone; the date defaults to today', () => {
     assert.match(systemdText({ ...input, zone: 'local' }), /# The times are in the host's local time zone\.\n/);
-    assert.match(systemdText({ ...input, zone: 'UTC' }), /# The times are UTC \(the OnCalendar= lines end in UTC\), whatever the host's zone\.\n/);
+    assert.match(
+      systemdText({ ...input, zone: 'UTC' }),
+      /# The times are UTC \(the OnCalendar= lines end in UTC\), whatever the host's zone\.\n/,
+    );
     const berlin = systemdText({ ...input, zone: 'Europe/Berlin' });
-    assert.match(berlin, /# The times are Europe\/Berlin time \(the OnCalendar= lines end in Europe\/Berlin\), whatever the host's zone\.\n/);
+    assert.match(
+      berlin,
+      /# The times are Europe\/Berlin time \(the OnCalendar= lines end in Europe\/Berlin\), whatever the host's zone\.\n/,
+    );
     assert.match(berlin, /OnCalendar=\*-\*-\* 02:00:00 Europe\/Berlin\n/);
     assert.ok(berlin.includes(`(${new Date().toISOString().slice(0, 10)})`), 'the header is dated today when no date is given');
   });
@@ -27,11 +39,17 @@ describe('schedule export edges', () => {
 
 describe('manifest edges', () => {
   const base: Manifest = {
-    formatVersion: 1, kind: 'database', createdAt: '2026-01-01T00:00:00.000Z', tool: { name: 'lifeboat', version: 't' }, source: {},
-    compression: { format: 'gzip' }, file: { name: 'x', bytes: 1, sha256: 'aaa' }, verifications: [],
+    formatVersion: 1,
+    kind: 'database',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    tool: { name: 'lifeboat', version: 't' },
+    source: {},
+    compression: { format: 'gzip' },
+    file: { name: 'x', bytes: 1, sha256: 'aaa' },
+    verifications: [],
   };
 
-  it('the content checksum: the file\'s, the plaintext\'s for an encrypted one, none when unrecorded', () => {
+  it("the content checksum: the file's, the plaintext's for an encrypted one, none when unrecorded", () => {
     assert.equal(contentSha256(undefined), undefined);
     assert.equal(contentSha256(base), 'aaa');
     assert.equal(contentSha256({ ...base, file: { ...base.file, sha256: '' } }), undefined);

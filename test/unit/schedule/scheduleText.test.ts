@@ -11,7 +11,7 @@ function status(over: Partial<KindStatus>): KindStatus {
 }
 
 describe('schedule text for the tree and tooltips', () => {
-  it('formats run times in the schedule\'s own zone and names it, except local time', () => {
+  it("formats run times in the schedule's own zone and names it, except local time", () => {
     const t = new Date('2026-11-27T02:00:00Z');
     assert.equal(formatRunTime(t, 'UTC'), 'Fri 27 Nov 02:00 UTC');
     assert.equal(formatRunTime(t, 'Asia/Tokyo'), 'Fri 27 Nov 11:00 Asia/Tokyo');
@@ -40,7 +40,11 @@ describe('schedule text for the tree and tooltips', () => {
   });
 
   it('tooltip lines: running, waiting, and each shape of last run', () => {
-    assert.deepEqual(scheduleLines(status({ kind: 'volume', zone: 'local' }), now), ['Volumes schedule: 0 2 * * * (local time)', 'Next run: never', 'Last run: none yet']);
+    assert.deepEqual(scheduleLines(status({ kind: 'volume', zone: 'local' }), now), [
+      'Volumes schedule: 0 2 * * * (local time)',
+      'Next run: never',
+      'Last run: none yet',
+    ]);
     assert.deepEqual(scheduleLines(status({ kind: 'config', running: true, next: later(90) }), now), [
       'Config schedule: 0 2 * * * (UTC)',
       'Next run: Fri 27 Nov 11:30 UTC (in 2 h)',
@@ -48,11 +52,26 @@ describe('schedule text for the tree and tooltips', () => {
       'Last run: none yet',
     ]);
     const lastStart = '2026-11-27T02:00:00Z';
-    const waiting = scheduleLines(status({ elsewhere: 'pid 7 on host a holds the lock', last: { lastStart, outcome: 'ok', summary: 'sms_backup.sql.gz, 2 MB' } }), now);
-    assert.deepEqual(waiting.slice(2), ['Waiting: pid 7 on host a holds the lock', 'Last run: Fri 27 Nov 02:00 UTC, ok: sms_backup.sql.gz, 2 MB']);
+    const waiting = scheduleLines(
+      status({ elsewhere: 'pid 7 on host a holds the lock', last: { lastStart, outcome: 'ok', summary: 'sms_backup.sql.gz, 2 MB' } }),
+      now,
+    );
+    assert.deepEqual(waiting.slice(2), [
+      'Waiting: pid 7 on host a holds the lock',
+      'Last run: Fri 27 Nov 02:00 UTC, ok: sms_backup.sql.gz, 2 MB',
+    ]);
     assert.equal(scheduleLines(status({ last: { lastStart, outcome: 'ok' } }), now)[2], 'Last run: Fri 27 Nov 02:00 UTC, ok: ');
-    assert.equal(scheduleLines(status({ last: { lastStart, outcome: 'failed', problem: 'disk full', summary: 's' } }), now)[2], 'Last run: Fri 27 Nov 02:00 UTC, FAILED: disk full');
-    assert.equal(scheduleLines(status({ last: { lastStart, outcome: 'failed', summary: 'half done' } }), now)[2], 'Last run: Fri 27 Nov 02:00 UTC, FAILED: half done');
-    assert.equal(scheduleLines(status({ last: { lastStart, outcome: 'failed' } }), now)[2], 'Last run: Fri 27 Nov 02:00 UTC, FAILED: unknown error');
+    assert.equal(
+      scheduleLines(status({ last: { lastStart, outcome: 'failed', problem: 'disk full', summary: 's' } }), now)[2],
+      'Last run: Fri 27 Nov 02:00 UTC, FAILED: disk full',
+    );
+    assert.equal(
+      scheduleLines(status({ last: { lastStart, outcome: 'failed', summary: 'half done' } }), now)[2],
+      'Last run: Fri 27 Nov 02:00 UTC, FAILED: half done',
+    );
+    assert.equal(
+      scheduleLines(status({ last: { lastStart, outcome: 'failed' } }), now)[2],
+      'Last run: Fri 27 Nov 02:00 UTC, FAILED: unknown error',
+    );
   });
 });

@@ -75,11 +75,20 @@ describe('scheduledJob (backup → verify → prune)', () => {
   it('verifies at least quickly even when verification on create is off, and fully when asked', async () => {
     await scheduledJob(parts({ depth: 'off' }))('config');
     await scheduledJob(parts({ depth: 'full' }))('database');
-    assert.deepEqual(calls.filter((c) => c.startsWith('verify')).map((c) => c.split(' ').at(-1)), ['quick', 'full']);
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('verify')).map((c) => c.split(' ').at(-1)),
+      ['quick', 'full'],
+    );
   });
 
   it('reports a failed cleanup as a failed run, with the backup kept', async () => {
-    const outcome = await scheduledJob(parts({ prune: async () => { throw new LifeboatError('Cannot delete x: EACCES.'); } }))('database');
+    const outcome = await scheduledJob(
+      parts({
+        prune: async () => {
+          throw new LifeboatError('Cannot delete x: EACCES.');
+        },
+      }),
+    )('database');
     assert.equal(outcome.ok, false);
     assert.deepEqual(outcome.files, ['/b/database/sms_backup_20261127_020000.sql.gz']);
     assert.match(outcome.problem ?? '', /made and verified, but the cleanup failed: Cannot delete x/);
@@ -90,9 +99,18 @@ describe('scheduledJob (backup → verify → prune)', () => {
       calls.push(`seal ${path}`);
     };
     await scheduledJob(parts({ afterVerify: seal }))('database');
-    assert.deepEqual(calls.map((c) => c.split(' ')[0]), ['backup', 'verify', 'seal', 'prune']);
+    assert.deepEqual(
+      calls.map((c) => c.split(' ')[0]),
+      ['backup', 'verify', 'seal', 'prune'],
+    );
     calls = [];
-    const outcome = await scheduledJob(parts({ afterVerify: async () => { throw new LifeboatError('encrypting it failed, so it is kept UNENCRYPTED'); } }))('database');
+    const outcome = await scheduledJob(
+      parts({
+        afterVerify: async () => {
+          throw new LifeboatError('encrypting it failed, so it is kept UNENCRYPTED');
+        },
+      }),
+    )('database');
     assert.equal(outcome.ok, false);
     assert.match(outcome.problem ?? '', /kept UNENCRYPTED.*Nothing was cleaned up/);
     assert.ok(!calls.some((c) => c.startsWith('prune')), calls.join('; '));

@@ -6,8 +6,14 @@ import { parseCron, LifeboatError, LockedError } from '../../../src/core/common'
 import type { Logger } from '../../../src/core/common';
 import type { BackupKind } from '../../../src/core/store';
 import {
-  scheduleDescription, scheduleLines, DEFAULT_SCHEDULES, JobOutcome, SCHEDULE_STATE_FILE,
-  Scheduler, parseSchedules, readScheduleState,
+  scheduleDescription,
+  scheduleLines,
+  DEFAULT_SCHEDULES,
+  JobOutcome,
+  SCHEDULE_STATE_FILE,
+  Scheduler,
+  parseSchedules,
+  readScheduleState,
 } from '../../../src/core/schedule';
 import { FakeClock } from '../../support/fakeClock';
 import { inBerlinTime } from '../../support/timeZone';
@@ -19,7 +25,13 @@ const utc = (s: string) => new Date(`${s}Z`).getTime();
 interface Harness {
   clock: FakeClock;
   runs: { kind: BackupKind; at: string }[];
-  make(opts?: { kinds?: Partial<Record<BackupKind, string>>; job?: (kind: BackupKind) => Promise<JobOutcome>; tickMs?: number; zone?: 'UTC' | 'local'; logger?: Logger }): Scheduler;
+  make(opts?: {
+    kinds?: Partial<Record<BackupKind, string>>;
+    job?: (kind: BackupKind) => Promise<JobOutcome>;
+    tickMs?: number;
+    zone?: 'UTC' | 'local';
+    logger?: Logger;
+  }): Scheduler;
 }
 
 describe('Scheduler (injected clock)', () => {
@@ -82,7 +94,10 @@ describe('Scheduler (injected clock)', () => {
     assert.equal(st.last?.lastDue, '2026-11-27T02:00:00.000Z');
     assert.equal(st.next?.toISOString(), '2026-11-28T02:00:00.000Z');
     await h.clock.advance(24 * HOUR);
-    assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-11-27T02:00', '2026-11-28T02:00']);
+    assert.deepEqual(
+      h.runs.map((r) => r.at.slice(0, 16)),
+      ['2026-11-27T02:00', '2026-11-28T02:00'],
+    );
   });
 
   it('runs the runbook defaults over eight days: database daily, volumes on Sunday, config on the 1st', async () => {
@@ -210,7 +225,10 @@ describe('Scheduler (injected clock)', () => {
       },
     });
     await s.start();
-    assert.deepEqual(h.runs.map((r) => r.kind), ['config']);
+    assert.deepEqual(
+      h.runs.map((r) => r.kind),
+      ['config'],
+    );
     const state = await readScheduleState(dir);
     assert.equal(state.kinds.volume?.host, 'other');
     assert.equal(state.kinds.config?.lastDue, '2026-11-01T01:00:00.000Z');
@@ -264,7 +282,10 @@ describe('Scheduler (injected clock)', () => {
     const s = h.make({
       job: async (kind) => {
         h.runs.push({ kind, at: h.clock.now().toISOString() });
-        if (busy) throw new LockedError('Another VS Code window or a scheduled run of Lifeboat (process 1) has been restoring the database of sms since 14:03.');
+        if (busy)
+          throw new LockedError(
+            'Another VS Code window or a scheduled run of Lifeboat (process 1) has been restoring the database of sms since 14:03.',
+          );
         return { ok: true, summary: 'fine' };
       },
     });
@@ -298,7 +319,10 @@ describe('Scheduler (injected clock)', () => {
       const s = h.make({ kinds: { database: '30 2 * * *' }, zone: 'local' });
       await s.start();
       await h.clock.advance(5 * HOUR); // to 05:00 CET, through 02:00–03:00 twice
-      assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-10-25T00:30']);
+      assert.deepEqual(
+        h.runs.map((r) => r.at.slice(0, 16)),
+        ['2026-10-25T00:30'],
+      );
       assert.equal(s.status()[0].next?.toISOString(), '2026-10-26T01:30:00.000Z');
     });
 
@@ -307,7 +331,10 @@ describe('Scheduler (injected clock)', () => {
       const s = h.make({ kinds: { database: '30 2 * * *' }, zone: 'local' });
       await s.start();
       await h.clock.advance(5 * HOUR);
-      assert.deepEqual(h.runs.map((r) => r.at.slice(0, 16)), ['2026-03-29T01:00']);
+      assert.deepEqual(
+        h.runs.map((r) => r.at.slice(0, 16)),
+        ['2026-03-29T01:00'],
+      );
       assert.equal(new Date(h.runs[0].at).getHours(), 3);
     });
   });
@@ -360,17 +387,28 @@ describe('schedule text for the tree and tooltips', () => {
   const now = new Date('2026-11-26T10:49:00Z');
   const base = { kind: 'database' as const, cron: '0 2 * * *', zone: 'UTC' as const, running: false };
 
-  it('says when the next run is, in the schedule\'s zone', () => {
+  it("says when the next run is, in the schedule's zone", () => {
     const s = { ...base, next: new Date('2026-11-27T02:00:00Z') };
     assert.equal(scheduleDescription(s), 'next Fri 27 Nov 02:00 UTC');
-    assert.deepEqual(scheduleLines(s, now), ['Database schedule: 0 2 * * * (UTC)', 'Next run: Fri 27 Nov 02:00 UTC (in 15 h)', 'Last run: none yet']);
+    assert.deepEqual(scheduleLines(s, now), [
+      'Database schedule: 0 2 * * * (UTC)',
+      'Next run: Fri 27 Nov 02:00 UTC (in 15 h)',
+      'Last run: none yet',
+    ]);
   });
 
   it('shows a failed last run, a run in progress and one waiting for another window', () => {
-    const failed = { ...base, next: new Date('2026-11-27T02:00:00Z'), last: { lastStart: '2026-11-26T02:00:00.000Z', outcome: 'failed' as const, problem: 'pg_dump failed' } };
+    const failed = {
+      ...base,
+      next: new Date('2026-11-27T02:00:00Z'),
+      last: { lastStart: '2026-11-26T02:00:00.000Z', outcome: 'failed' as const, problem: 'pg_dump failed' },
+    };
     assert.equal(scheduleDescription(failed), 'last run failed · next Fri 27 Nov 02:00 UTC');
     assert.equal(scheduleLines(failed, now)[2], 'Last run: Thu 26 Nov 02:00 UTC, FAILED: pg_dump failed');
     assert.equal(scheduleDescription({ ...base, running: true }), 'backing up now');
-    assert.match(scheduleLines({ ...base, elsewhere: 'Another Lifeboat operation…' }, now).join('\n'), /Waiting: Another Lifeboat operation/);
+    assert.match(
+      scheduleLines({ ...base, elsewhere: 'Another Lifeboat operation…' }, now).join('\n'),
+      /Waiting: Another Lifeboat operation/,
+    );
   });
 });

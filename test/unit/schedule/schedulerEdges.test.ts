@@ -12,7 +12,13 @@ const utc = (s: string) => new Date(`${s}Z`).getTime();
 
 function logger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`), tool: () => undefined };
+  return {
+    lines,
+    info: (m) => lines.push(`info ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+    tool: () => undefined,
+  };
 }
 
 describe('Scheduler edges: manual runs, failures in their own words, overlapping checks', () => {
@@ -31,7 +37,12 @@ describe('Scheduler edges: manual runs, failures in their own words, overlapping
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  function make(kinds: Partial<Record<BackupKind, string>>, run: (kind: BackupKind) => Promise<JobOutcome>, log = logger(), backupDir = dir): Scheduler {
+  function make(
+    kinds: Partial<Record<BackupKind, string>>,
+    run: (kind: BackupKind) => Promise<JobOutcome>,
+    log = logger(),
+    backupDir = dir,
+  ): Scheduler {
     const s = new Scheduler({ backupDir, schedules: parseSchedules(kinds).schedules, zone: 'UTC', clock, tickMs: HOUR, run, logger: log });
     schedulers.push(s);
     return s;
@@ -49,10 +60,14 @@ describe('Scheduler edges: manual runs, failures in their own words, overlapping
   it('a failure without a stated problem is logged with its summary; a thrown error with its hint', async () => {
     const log = logger();
     let mode: 'summary' | 'throw' = 'summary';
-    const s = make({ database: '0 2 * * *' }, async () => {
-      if (mode === 'summary') return { ok: false, summary: 'nothing written' };
-      throw Object.assign(new Error('The disk is full.'), { hint: 'Free some space.' });
-    }, log);
+    const s = make(
+      { database: '0 2 * * *' },
+      async () => {
+        if (mode === 'summary') return { ok: false, summary: 'nothing written' };
+        throw Object.assign(new Error('The disk is full.'), { hint: 'Free some space.' });
+      },
+      log,
+    );
     const finished: string[] = [];
     s.onDidFinish((kind, o) => finished.push(`${kind} ${o.ok}`));
     await s.runNow('database');
@@ -71,11 +86,17 @@ describe('Scheduler edges: manual runs, failures in their own words, overlapping
     const s = make({ database: '0 2 * * *' }, async () => ({ ok: true, summary: 'never' }), log, file);
     await assert.rejects(s.runNow('database'), /not-a-folder/);
     await s.start();
-    assert.ok(log.lines.some((l) => l.startsWith(`warn Schedule: could not write ${SCHEDULE_STATE_FILE}:`)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => l.startsWith(`warn Schedule: could not write ${SCHEDULE_STATE_FILE}:`)),
+      log.lines.join('\n'),
+    );
   });
 
   it('a check asked for while one runs is folded into it; change listeners hear each run and can leave', async () => {
-    await fs.writeFile(join(dir, SCHEDULE_STATE_FILE), JSON.stringify({ formatVersion: 1, kinds: { database: { since: '2026-11-20T00:00:00.000Z' } } }));
+    await fs.writeFile(
+      join(dir, SCHEDULE_STATE_FILE),
+      JSON.stringify({ formatVersion: 1, kinds: { database: { since: '2026-11-20T00:00:00.000Z' } } }),
+    );
     let runs = 0;
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
@@ -99,7 +120,13 @@ describe('Scheduler edges: manual runs, failures in their own words, overlapping
   });
 
   it('stopping between kinds leaves the later kinds for the next start', async () => {
-    await fs.writeFile(join(dir, SCHEDULE_STATE_FILE), JSON.stringify({ formatVersion: 1, kinds: { database: { since: '2026-11-20T00:00:00.000Z' }, config: { since: '2026-11-20T00:00:00.000Z' } } }));
+    await fs.writeFile(
+      join(dir, SCHEDULE_STATE_FILE),
+      JSON.stringify({
+        formatVersion: 1,
+        kinds: { database: { since: '2026-11-20T00:00:00.000Z' }, config: { since: '2026-11-20T00:00:00.000Z' } },
+      }),
+    );
     const ran: BackupKind[] = [];
     const s = make({ database: '0 2 * * *', config: '0 1 * * *' }, async (kind) => {
       ran.push(kind);

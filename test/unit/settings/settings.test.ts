@@ -43,7 +43,11 @@ describe('settings are checked against their package.json schema', () => {
   });
 
   it('lists must be lists of the right items', async () => {
-    const s = await read({ 'lifeboat.config.paths': 'docker-compose.yml', 'lifeboat.app.services': ['web', 3], 'lifeboat.app.migrationCommand': 'alembic upgrade head' });
+    const s = await read({
+      'lifeboat.config.paths': 'docker-compose.yml',
+      'lifeboat.app.services': ['web', 3],
+      'lifeboat.app.migrationCommand': 'alembic upgrade head',
+    });
     refuses(() => s.configPaths, 'config.paths', '"docker-compose.yml"', /a list of strings/);
     refuses(() => s.appServices, 'app.services', '3', /item 2/);
     refuses(() => s.migration, 'app.migrationCommand', '"alembic upgrade head"', /a list of strings.*or null/);
@@ -61,7 +65,12 @@ describe('settings are checked against their package.json schema', () => {
     refuses(() => s.health, 'app.healthExpect', '"healthy"', /an object/);
     refuses(() => s.retention, 'retention.database', '"keepLast":-1', /"keepLast" must be a whole number of 0 or more/);
     const unknownRule = await read({ 'lifeboat.retention.config': { keepYearly: 2 } });
-    refuses(() => unknownRule.retention, 'retention.config', '"keepYearly":2', /"keepYearly" is not one of its fields \(maxAgeDays, keepLast/);
+    refuses(
+      () => unknownRule.retention,
+      'retention.config',
+      '"keepYearly":2',
+      /"keepYearly" is not one of its fields \(maxAgeDays, keepLast/,
+    );
     refuses(() => s.schedule, 'schedule.enabled', '"yes"', /true or false/);
   });
 
@@ -76,7 +85,12 @@ describe('settings are checked against their package.json schema', () => {
     assert.equal((await read({ 'lifeboat.schedule.timezone': 'local' })).schedule.zone, 'local');
     assert.equal((await read({})).schedule.zone, 'UTC');
     const bad = await read({ 'lifeboat.schedule.timezone': 'Mars/Olympus_Mons' });
-    refuses(() => bad.schedule, 'schedule.timezone', '"Mars/Olympus_Mons"', /"UTC", "local" or an IANA time zone name such as "Europe\/Berlin"/);
+    refuses(
+      () => bad.schedule,
+      'schedule.timezone',
+      '"Mars/Olympus_Mons"',
+      /"UTC", "local" or an IANA time zone name such as "Europe\/Berlin"/,
+    );
   });
 
   it('valid values, and every default, pass', async () => {

@@ -43,9 +43,9 @@ function valueOfType(type: string, spec: SettingSpec): fc.Arbitrary<unknown> {
 }
 
 const KEYS = Object.keys(SETTING_SCHEMA);
-const written = fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 8 }).chain((keys) =>
-  fc.tuple(...keys.map((key) => fc.record({ key: fc.constant(key), value: valueFor(SETTING_SCHEMA[key]) }))),
-);
+const written = fc
+  .uniqueArray(fc.constantFrom(...KEYS), { maxLength: 8 })
+  .chain((keys) => fc.tuple(...keys.map((key) => fc.record({ key: fc.constant(key), value: valueFor(SETTING_SCHEMA[key]) }))));
 
 /**
  * One spelling: each key's first `depth` segments as the top-level key, the rest as nested
@@ -96,18 +96,23 @@ describe('settings.json spellings (property, fast-check)', () => {
 
   it('every spelling of the same values reads as VS Code would read them, and passes the schema', () => {
     fc.assert(
-      fc.property(written, fc.integer({ min: 1, max: 4 }), fc.record({ bom: fc.boolean(), comments: fc.boolean(), trailingComma: fc.boolean() }), (entries, depth, noise) => {
-        const tree = settingsTree(defaults, parseJsonc(asText(spell(entries, depth), noise)) as Tree);
-        const flat = settingsTree(defaults, Object.fromEntries(entries.map((e) => [e.key, e.value])));
-        for (const key of KEYS) {
-          const given = entries.find((e) => e.key === key);
-          const expected = given ? mergeOver(defaults[key], given.value) : defaults[key];
-          const got = lookUp(tree, key);
-          assert.deepEqual(JSON.parse(JSON.stringify(got ?? null)), JSON.parse(JSON.stringify(expected ?? null)), key);
-          assert.deepEqual(lookUp(flat, key), got, `${key}: flat and mixed spellings differ`);
-          checkSetting(key.slice('lifeboat.'.length), got ?? undefined);
-        }
-      }),
+      fc.property(
+        written,
+        fc.integer({ min: 1, max: 4 }),
+        fc.record({ bom: fc.boolean(), comments: fc.boolean(), trailingComma: fc.boolean() }),
+        (entries, depth, noise) => {
+          const tree = settingsTree(defaults, parseJsonc(asText(spell(entries, depth), noise)) as Tree);
+          const flat = settingsTree(defaults, Object.fromEntries(entries.map((e) => [e.key, e.value])));
+          for (const key of KEYS) {
+            const given = entries.find((e) => e.key === key);
+            const expected = given ? mergeOver(defaults[key], given.value) : defaults[key];
+            const got = lookUp(tree, key);
+            assert.deepEqual(JSON.parse(JSON.stringify(got ?? null)), JSON.parse(JSON.stringify(expected ?? null)), key);
+            assert.deepEqual(lookUp(flat, key), got, `${key}: flat and mixed spellings differ`);
+            checkSetting(key.slice('lifeboat.'.length), got ?? undefined);
+          }
+        },
+      ),
       { numRuns: 150, seed: FC_SEED },
     );
   });

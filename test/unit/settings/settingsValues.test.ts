@@ -12,7 +12,7 @@ function source(values: Record<string, unknown>): SettingsSource {
 }
 
 describe('LifeboatSettings: what each setting means once read', () => {
-  it('a source without defaults gives the runbook\'s values, not undefined or NaN', async () => {
+  it("a source without defaults gives the runbook's values, not undefined or NaN", async () => {
     const s = new LifeboatSettings(source({}), '/work/shop');
     assert.equal(s.dockerHost, undefined);
     assert.equal(s.backupDirectory, '/work/shop/backups');
@@ -31,7 +31,13 @@ describe('LifeboatSettings: what each setting means once read', () => {
     assert.equal(s.minFreeBytes, 1024 * 1024 * 1024);
     assert.deepEqual(s.retention, RUNBOOK_RETENTION);
     assert.deepEqual(s.schedule, { enabled: false, crons: { ...DEFAULT_SCHEDULES }, zone: 'UTC' });
-    assert.deepEqual(s.discovery, { folder: '/work/shop', composeProject: undefined, dbContainer: undefined, database: undefined, user: undefined });
+    assert.deepEqual(s.discovery, {
+      folder: '/work/shop',
+      composeProject: undefined,
+      dbContainer: undefined,
+      database: undefined,
+      user: undefined,
+    });
   });
 
   it('set values are trimmed and resolved: paths against the folder or home, lists and choices as given', () => {
@@ -68,7 +74,7 @@ describe('LifeboatSettings: what each setting means once read', () => {
     assert.deepEqual(s.appServices, ['sms-web']);
     assert.equal(s.migration, 'none', 'an empty command means: run no migration');
     assert.deepEqual(s.health, { url: 'http://127.0.0.1:8000/health', expect: { status: 'healthy' }, timeoutMs: 5000 });
-    assert.equal(s.configPaths, undefined, 'an empty list means the runbook\'s paths');
+    assert.equal(s.configPaths, undefined, "an empty list means the runbook's paths");
     assert.equal(s.helperImage, 'alpine:3');
     assert.equal(s.keepSafetySnapshot, true);
     assert.equal(s.volumeStopMode, 'live');
@@ -77,14 +83,26 @@ describe('LifeboatSettings: what each setting means once read', () => {
     assert.deepEqual(s.schedule.crons, { database: '', config: DEFAULT_SCHEDULES.config, volume: DEFAULT_SCHEDULES.volume });
     assert.equal(s.schedule.enabled, true);
     assert.equal(s.schedule.zone, 'UTC', 'the zone is spelled as Intl spells it');
-    assert.deepEqual(s.discovery, { folder: '/work/shop', composeProject: 'shop', dbContainer: 'shop-db', database: 'orders', user: 'clerk' });
+    assert.deepEqual(s.discovery, {
+      folder: '/work/shop',
+      composeProject: 'shop',
+      dbContainer: 'shop-db',
+      database: 'orders',
+      user: 'clerk',
+    });
   });
 
   it('a health URL with an empty expectation checks only that it answers; verify can be turned off', () => {
-    const s = new LifeboatSettings(source({ 'app.healthUrl': 'http://web/health', 'app.healthExpect': {}, 'verify.onCreate': 'off' }), undefined);
+    const s = new LifeboatSettings(
+      source({ 'app.healthUrl': 'http://web/health', 'app.healthExpect': {}, 'verify.onCreate': 'off' }),
+      undefined,
+    );
     assert.deepEqual(s.health, { url: 'http://web/health', expect: undefined, timeoutMs: 60_000 });
     assert.equal(s.verifyOnCreate, 'off');
-    const unset = new LifeboatSettings(source({ 'app.healthUrl': 'http://web/health', 'app.migrationCommand': ['flask', 'db', 'upgrade'] }), undefined);
+    const unset = new LifeboatSettings(
+      source({ 'app.healthUrl': 'http://web/health', 'app.migrationCommand': ['flask', 'db', 'upgrade'] }),
+      undefined,
+    );
     assert.deepEqual(unset.health, { url: 'http://web/health', expect: undefined, timeoutMs: 60_000 });
     assert.deepEqual(unset.migration, ['flask', 'db', 'upgrade']);
   });
@@ -105,12 +123,19 @@ describe('LifeboatSettings: what each setting means once read', () => {
     assert.deepEqual(r.database, RUNBOOK_RETENTION.database);
   });
 
-  it('the project name: the setting, else the folder\'s Compose name, else none', async () => {
+  it("the project name: the setting, else the folder's Compose name, else none", async () => {
     assert.equal(await new LifeboatSettings(source({ composeProject: 'shop' }), '/x/y').projectName(), 'shop');
     assert.equal(await new LifeboatSettings(source({}), undefined).projectName(), undefined);
     const folder = await fs.mkdtemp(join(tmpdir(), 'lb-Proj.Name-'));
     try {
-      assert.equal(await new LifeboatSettings(source({}), folder).projectName(), folder.split('/').pop()!.toLowerCase().replace(/[^a-z0-9_-]/g, ''));
+      assert.equal(
+        await new LifeboatSettings(source({}), folder).projectName(),
+        folder
+          .split('/')
+          .pop()!
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]/g, ''),
+      );
       await fs.writeFile(join(folder, '.env'), 'COMPOSE_PROJECT_NAME="stack1"\n');
       assert.equal(await new LifeboatSettings(source({}), folder).projectName(), 'stack1');
     } finally {

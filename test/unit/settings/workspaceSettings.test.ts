@@ -20,7 +20,7 @@ describe('readWorkspaceSettings (the command line reads settings.json as VS Code
       { 'lifeboat.retention.database': { keepLast: 10 } },
       { 'lifeboat.retention': { database: { keepLast: 10 } } },
       { lifeboat: { retention: { database: { keepLast: 10 } } } },
-      { 'lifeboat': { 'retention': { 'database': { keepLast: 10 } } }, 'editor.tabSize': 2 },
+      { lifeboat: { retention: { database: { keepLast: 10 } } }, 'editor.tabSize': 2 },
     ];
     for (const form of forms) {
       const settings = await read(form);
@@ -52,7 +52,13 @@ describe('readWorkspaceSettings (the command line reads settings.json as VS Code
     const settings = await read({ 'editor.tabSize': 2 });
     assert.equal(settings.compressionLevel, 6);
     assert.deepEqual(settings.retention.volume, { maxAgeDays: 28 });
-    assert.deepEqual(settings.configPaths, ['docker-compose.yml', '.env', '.env.production.SECURE', 'docker/nginx.conf', 'backend/alembic/versions/']);
+    assert.deepEqual(settings.configPaths, [
+      'docker-compose.yml',
+      '.env',
+      '.env.production.SECURE',
+      'docker/nginx.conf',
+      'backend/alembic/versions/',
+    ]);
   });
 
   it('accepts a UTF-8 byte order mark at the start of the file', async () => {

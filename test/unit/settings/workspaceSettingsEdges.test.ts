@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { settingsTree, workspaceSettingsSource } from '../../../src/cli/workspaceSettings';
 import { LifeboatError, SettingsError } from '../../../src/core/common';
 
-describe('workspace settings edges (the command line\'s reader)', () => {
+describe("workspace settings edges (the command line's reader)", () => {
   let folder: string;
   beforeEach(async () => {
     folder = await fs.mkdtemp(join(tmpdir(), 'lb-wsedge-'));
@@ -18,10 +18,19 @@ describe('workspace settings edges (the command line\'s reader)', () => {
   it('a settings file that cannot be read, or is not JSON, is an error naming the file', async () => {
     const file = join(folder, '.vscode', 'settings.json');
     await fs.mkdir(file);
-    await assert.rejects(workspaceSettingsSource(folder), (err: Error) => err instanceof LifeboatError && err.message.startsWith(`Cannot read ${file}: EISDIR`));
+    await assert.rejects(
+      workspaceSettingsSource(folder),
+      (err: Error) => err instanceof LifeboatError && err.message.startsWith(`Cannot read ${file}: EISDIR`),
+    );
     await fs.rm(file, { recursive: true });
     await fs.writeFile(file, '{ "lifeboat.backupPrefix": ');
-    await assert.rejects(workspaceSettingsSource(folder), (err: Error) => err instanceof SettingsError && err.message.startsWith(`${file} is not valid JSON`) && /VS Code marks the error/.test(err.hint ?? ''));
+    await assert.rejects(
+      workspaceSettingsSource(folder),
+      (err: Error) =>
+        err instanceof SettingsError &&
+        err.message.startsWith(`${file} is not valid JSON`) &&
+        /VS Code marks the error/.test(err.hint ?? ''),
+    );
   });
 
   it('a file that holds only whitespace, or a list, reads as no settings', async () => {
@@ -38,7 +47,10 @@ describe('workspace settings edges (the command line\'s reader)', () => {
   });
 
   it('a lookup through a plain value, or of something unset, is undefined; a value read is a copy', async () => {
-    await fs.writeFile(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'lifeboat.backupPrefix': 'shop', 'lifeboat.app.healthExpect': { status: 'ok' } }));
+    await fs.writeFile(
+      join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({ 'lifeboat.backupPrefix': 'shop', 'lifeboat.app.healthExpect': { status: 'ok' } }),
+    );
     const s = await workspaceSettingsSource(folder);
     assert.equal(s.get('backupPrefix.more'), undefined);
     assert.equal(s.get('no.such.setting'), undefined);

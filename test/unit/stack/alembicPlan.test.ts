@@ -24,7 +24,10 @@ describe('Alembic upgrade plan', () => {
       ],
     );
     assert.ok(ms.every((m) => m.message.length > 0));
-    assert.deepEqual(planUpgrade(ms, ['0002_enrollments']).toRun.map((m) => m.revision), ['0003_audit_log', '0004_student_contact']);
+    assert.deepEqual(
+      planUpgrade(ms, ['0002_enrollments']).toRun.map((m) => m.revision),
+      ['0003_audit_log', '0004_student_contact'],
+    );
     assert.deepEqual(planUpgrade(ms, ['0004_student_contact']).toRun, []);
   });
 
@@ -43,8 +46,15 @@ describe('Alembic upgrade plan', () => {
     const ms = [mig('e', ['m']), mig('m', ['c', 'd']), mig('d', ['b']), mig('c', ['b']), mig('b', ['a']), mig('a')];
     const plan = planUpgrade(ms, ['c']);
     assert.deepEqual(plan.heads, ['e']);
-    assert.deepEqual(plan.toRun.map((m) => m.revision), ['d', 'm', 'e']);
-    assert.deepEqual(planUpgrade(ms, []).toRun.map((m) => m.revision), ['a', 'b', 'c', 'd', 'm', 'e'], 'an empty database gets everything');
+    assert.deepEqual(
+      plan.toRun.map((m) => m.revision),
+      ['d', 'm', 'e'],
+    );
+    assert.deepEqual(
+      planUpgrade(ms, []).toRun.map((m) => m.revision),
+      ['a', 'b', 'c', 'd', 'm', 'e'],
+      'an empty database gets everything',
+    );
   });
 
   it('names backup revisions the workspace does not have, and plans nothing then', () => {
@@ -55,18 +65,27 @@ describe('Alembic upgrade plan', () => {
   });
 });
 
-describe('describeUpgrade (the restore modal\'s Alembic sentence)', () => {
+describe("describeUpgrade (the restore modal's Alembic sentence)", () => {
   it('lists what will run, says when nothing will, and warns about a backup the code does not know', async () => {
     assert.match(
       await describeUpgrade(DEMO, ['0002_enrollments'], ['0004_student_contact']),
       /^Alembic: the backup is at 0002_enrollments; 2 migrations from backend\/alembic\/versions will run after the swap: 0003_audit_log \(.+\), 0004_student_contact \(.+\)\.$/,
     );
-    assert.equal(await describeUpgrade(DEMO, ['0004_student_contact'], ['0004_student_contact']), "Alembic: the backup is at the workspace's newest migration (0004_student_contact); nothing to migrate.");
-    assert.match(await describeUpgrade(DEMO, ['9999_future'], ['0004_student_contact']), /backup is at 9999_future, which the workspace's migrations \(backend\/alembic\/versions\) do not have/);
+    assert.equal(
+      await describeUpgrade(DEMO, ['0004_student_contact'], ['0004_student_contact']),
+      "Alembic: the backup is at the workspace's newest migration (0004_student_contact); nothing to migrate.",
+    );
+    assert.match(
+      await describeUpgrade(DEMO, ['9999_future'], ['0004_student_contact']),
+      /backup is at 9999_future, which the workspace's migrations \(backend\/alembic\/versions\) do not have/,
+    );
   });
 
   it('without migration scripts, compares with the live database; without a backup head, says nothing', async () => {
-    assert.match(await describeUpgrade(undefined, ['a1'], ['b2']), /the backup is at a1, the live database at b2; migrations run after the swap/);
+    assert.match(
+      await describeUpgrade(undefined, ['a1'], ['b2']),
+      /the backup is at a1, the live database at b2; migrations run after the swap/,
+    );
     assert.equal(await describeUpgrade(undefined, ['a1'], ['a1']), '');
     assert.equal(await describeUpgrade(DEMO, undefined, ['0004_student_contact']), '');
   });

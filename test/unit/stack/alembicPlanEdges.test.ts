@@ -25,7 +25,10 @@ describe('Alembic plan edges: long chains, first revisions, files that are not m
     await fs.writeFile(join(versions, '0.py'), script('r0', null));
     await fs.writeFile(join(versions, 'README'), script('rX', null));
     await fs.writeFile(join(versions, '0.pyc'), 'binary');
-    assert.deepEqual((await readMigrations(versions)).map((x) => x.revision), ['r0']);
+    assert.deepEqual(
+      (await readMigrations(versions)).map((x) => x.revision),
+      ['r0'],
+    );
   });
 
   it('a merge revisited from two sides is marked applied once; more than five to run are summed up', async () => {
@@ -36,22 +39,43 @@ describe('Alembic plan edges: long chains, first revisions, files that are not m
     for (const [i, text] of files.entries()) await fs.writeFile(join(versions, `${String(i).padStart(2, '0')}.py`), text);
 
     const plan = planUpgrade(await readMigrations(versions), ['merge']);
-    assert.deepEqual(plan.toRun.map((m) => m.revision), chain);
+    assert.deepEqual(
+      plan.toRun.map((m) => m.revision),
+      chain,
+    );
     const text = await describeUpgrade(ws, ['merge'], undefined);
-    assert.equal(text, 'Alembic: the backup is at merge; 6 migrations from alembic/versions will run after the swap: c1 (step c1), c2 (step c2), c3, c4 (step c4), c5 (step c5), and 1 more.');
-    assert.equal(await describeUpgrade(ws, ['c5'], undefined), 'Alembic: the backup is at c5; 1 migration from alembic/versions will run after the swap: c6 (step c6).');
+    assert.equal(
+      text,
+      'Alembic: the backup is at merge; 6 migrations from alembic/versions will run after the swap: c1 (step c1), c2 (step c2), c3, c4 (step c4), c5 (step c5), and 1 more.',
+    );
+    assert.equal(
+      await describeUpgrade(ws, ['c5'], undefined),
+      'Alembic: the backup is at c5; 1 migration from alembic/versions will run after the swap: c6 (step c6).',
+    );
   });
 
   it('a revision whose parent script is missing still plans the rest', () => {
-    const plan = planUpgrade([{ revision: 'b', downRevisions: ['gone'], message: '', file: 'b.py' }, { revision: 'c', downRevisions: ['b'], message: '', file: 'c.py' }], ['b']);
-    assert.deepEqual(plan.toRun.map((m) => m.revision), ['c']);
+    const plan = planUpgrade(
+      [
+        { revision: 'b', downRevisions: ['gone'], message: '', file: 'b.py' },
+        { revision: 'c', downRevisions: ['b'], message: '', file: 'c.py' },
+      ],
+      ['b'],
+    );
+    assert.deepEqual(
+      plan.toRun.map((m) => m.revision),
+      ['c'],
+    );
   });
 
   it('an unreadable versions folder falls back to comparing heads', async () => {
     await fs.rm(versions, { recursive: true });
     await fs.mkdir(join(ws, 'migrations', 'versions'), { recursive: true });
     await fs.mkdir(join(ws, 'migrations', 'versions', 'x.py'));
-    assert.equal(await describeUpgrade(ws, ['a'], ['b']), 'Alembic: the backup is at a, the live database at b; migrations run after the swap.');
+    assert.equal(
+      await describeUpgrade(ws, ['a'], ['b']),
+      'Alembic: the backup is at a, the live database at b; migrations run after the swap.',
+    );
     await fs.rm(join(ws, 'migrations'), { recursive: true });
     await fs.rm(join(ws, 'alembic'), { recursive: true });
     assert.equal(await describeUpgrade(ws, ['a'], ['a']), '', 'no versions folder and the same head: nothing to say');

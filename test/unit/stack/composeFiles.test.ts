@@ -26,7 +26,7 @@ describe('Compose file names', () => {
     assert.equal(await composeFileIn(root), 'compose.yml');
   });
 
-  it('the runbook\'s docker-compose.yml in the config paths stands for the file that is there', async () => {
+  it("the runbook's docker-compose.yml in the config paths stands for the file that is there", async () => {
     await fs.writeFile(join(root, 'compose.yaml'), 'services: {}\n');
     assert.deepEqual(await withActualComposeFile(root, ['docker-compose.yml', '.env']), ['compose.yaml', '.env']);
     // Listed explicitly: kept as listed.

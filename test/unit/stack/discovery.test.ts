@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { folderProjectName } from '../../../src/core/stack';
 
 describe('folderProjectName', () => {
-  it('takes COMPOSE_PROJECT_NAME from the folder\'s .env, as Compose does', async () => {
+  it("takes COMPOSE_PROJECT_NAME from the folder's .env, as Compose does", async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'lb-proj-'));
     await fs.writeFile(join(dir, '.env'), '# stack\nPOSTGRES_USER=x\nCOMPOSE_PROJECT_NAME="sms"  # the runbook\'s\n');
     assert.equal(await folderProjectName(dir), 'sms');

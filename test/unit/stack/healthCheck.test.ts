@@ -5,7 +5,9 @@ import { CancelledError, LifeboatError } from '../../../src/core/common';
 import { waitForHealthy } from '../../../src/core/stack';
 
 /** A real HTTP server on a free local port whose answers the test sets. */
-async function server(answer: (n: number) => { status: number; body: string }): Promise<{ url: string; close: () => Promise<void>; hits: () => number }> {
+async function server(
+  answer: (n: number) => { status: number; body: string },
+): Promise<{ url: string; close: () => Promise<void>; hits: () => number }> {
   let n = 0;
   const s = http.createServer((_req, res) => {
     const a = answer(n++);
@@ -29,7 +31,11 @@ describe('waitForHealthy against a real HTTP server', () => {
   });
 
   it('retries a 503 and a non-JSON answer until the expected fields come', async () => {
-    const answers = [{ status: 503, body: 'starting' }, { status: 200, body: '<html>ok</html>' }, { status: 200, body: '{"status":"healthy","db":"up"}' }];
+    const answers = [
+      { status: 503, body: 'starting' },
+      { status: 200, body: '<html>ok</html>' },
+      { status: 200, body: '{"status":"healthy","db":"up"}' },
+    ];
     const s = await server((n) => answers[Math.min(n, 2)]);
     try {
       const r = await waitForHealthy({ url: s.url, expect: { status: 'healthy' }, timeoutMs: 10_000 });
@@ -44,9 +50,17 @@ describe('waitForHealthy against a real HTTP server', () => {
     const s = await server(() => ({ status: 500, body: 'database down' }));
     const t = await server(() => ({ status: 200, body: 'plain text' }));
     try {
-      await assert.rejects(waitForHealthy({ url: s.url, timeoutMs: 1200 }), (err: Error) =>
-        err instanceof LifeboatError && err.message.startsWith(`The health check failed: ${s.url} answered 500 database down (waited `) && /docker compose logs/.test(err.hint ?? ''));
-      await assert.rejects(waitForHealthy({ url: t.url, expect: { status: 'healthy' }, timeoutMs: 1200 }), /answered 200 but not JSON: plain text/);
+      await assert.rejects(
+        waitForHealthy({ url: s.url, timeoutMs: 1200 }),
+        (err: Error) =>
+          err instanceof LifeboatError &&
+          err.message.startsWith(`The health check failed: ${s.url} answered 500 database down (waited `) &&
+          /docker compose logs/.test(err.hint ?? ''),
+      );
+      await assert.rejects(
+        waitForHealthy({ url: t.url, expect: { status: 'healthy' }, timeoutMs: 1200 }),
+        /answered 200 but not JSON: plain text/,
+      );
     } finally {
       await s.close();
       await t.close();
@@ -57,8 +71,14 @@ describe('waitForHealthy against a real HTTP server', () => {
     const s = await server(() => ({ status: 200, body: '' }));
     const port = new URL(s.url).port;
     await s.close();
-    await assert.rejects(waitForHealthy({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 1200 }), (err: Error) => err instanceof LifeboatError && /ECONNREFUSED/.test(err.message));
-    await assert.rejects(waitForHealthy({ url: `https://127.0.0.1:${port}/health`, timeoutMs: 1200 }), (err: Error) => err instanceof LifeboatError && /ECONNREFUSED/.test(err.message));
+    await assert.rejects(
+      waitForHealthy({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 1200 }),
+      (err: Error) => err instanceof LifeboatError && /ECONNREFUSED/.test(err.message),
+    );
+    await assert.rejects(
+      waitForHealthy({ url: `https://127.0.0.1:${port}/health`, timeoutMs: 1200 }),
+      (err: Error) => err instanceof LifeboatError && /ECONNREFUSED/.test(err.message),
+    );
   });
 
   it('a cancel stops the polling', async () => {

@@ -9,7 +9,13 @@ import type { Manifest } from '../../../src/core/store';
 import { LifeboatError } from '../../../src/core/common';
 
 const manifestOf = (name: string): Manifest =>
-  ({ formatVersion: 1, kind: 'database', createdAt: '2026-01-01T00:00:00.000Z', file: { name, bytes: 3, sha256: 'x' }, verifications: [] }) as unknown as Manifest;
+  ({
+    formatVersion: 1,
+    kind: 'database',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    file: { name, bytes: 3, sha256: 'x' },
+    verifications: [],
+  }) as unknown as Manifest;
 
 describe('atomicFile: the one write protocol of every backup writer', () => {
   let dir: string;
@@ -68,7 +74,10 @@ describe('atomicFile: the one write protocol of every backup writer', () => {
     const final = join(dir, 'x.sql.gz');
     const file = new AtomicFile(final);
     await fs.writeFile(file.partial, 'abc');
-    await assert.rejects(file.writeManifest(manifestOf('x.sql.gz'), () => undefined), /comes after its data/);
+    await assert.rejects(
+      file.writeManifest(manifestOf('x.sql.gz'), () => undefined),
+      /comes after its data/,
+    );
     assert.equal(existsSync(`${final}.json`), false);
     await file.commit();
     assert.equal(await file.writeManifest(manifestOf('x.sql.gz'), () => assert.fail('should be written')), true);
@@ -123,11 +132,14 @@ describe('atomicFile: the one write protocol of every backup writer', () => {
 
     it('gives up after a minute of taken names, naming what and where', async () => {
       for (let i = 0; i < 60; i++) await fs.writeFile(join(dir, nameAt(new Date(at.getTime() + i * 1000))), '');
-      await assert.rejects(freeName(dir, nameAt, () => at, 'backups'), (err: unknown) => {
-        assert.ok(err instanceof LifeboatError);
-        assert.equal(err.message, `Too many backups named for ${at.toISOString()} in ${dir}.`);
-        return true;
-      });
+      await assert.rejects(
+        freeName(dir, nameAt, () => at, 'backups'),
+        (err: unknown) => {
+          assert.ok(err instanceof LifeboatError);
+          assert.equal(err.message, `Too many backups named for ${at.toISOString()} in ${dir}.`);
+          return true;
+        },
+      );
     });
   });
 });

@@ -3,7 +3,13 @@ import { describeFailed, failedBackups } from '../../../src/core/store';
 import type { BackupEntry } from '../../../src/core/store';
 
 const at = new Date('2026-01-05T02:00:00Z');
-function entry(fileName: string, kind: BackupEntry['kind'], subject: string | undefined, state: BackupEntry['state'], createdAt = at): BackupEntry {
+function entry(
+  fileName: string,
+  kind: BackupEntry['kind'],
+  subject: string | undefined,
+  state: BackupEntry['state'],
+  createdAt = at,
+): BackupEntry {
   return { path: `/b/${fileName}`, fileName, kind, subject, createdAt, bytes: 1, mtime: createdAt, state };
 }
 
@@ -23,7 +29,10 @@ describe('failed backups across series', () => {
   it('two backups of one series made in the same second: the first by name counts as the newest, whatever the listing order', () => {
     const early = entry('sms_backup_20260105_020000.sql.gz', 'database', 'sms', 'verified');
     const late = entry('sms_backup_20260105_020000.sql.gz.age', 'database', 'sms', 'failed');
-    for (const order of [[early, late], [late, early]]) {
+    for (const order of [
+      [early, late],
+      [late, early],
+    ]) {
       assert.deepEqual(failedBackups(order).newestOfSeries, [], 'the plain file is the newest, and it verified');
     }
   });

@@ -3,8 +3,13 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  listBackups, withEncryptedCopies, describeBackupCount, Manifest, readManifest,
-  verificationState, writeManifest,
+  listBackups,
+  withEncryptedCopies,
+  describeBackupCount,
+  Manifest,
+  readManifest,
+  verificationState,
+  writeManifest,
 } from '../../../src/core/store';
 
 function manifest(name: string, verifications: Manifest['verifications']): Manifest {
@@ -21,7 +26,7 @@ function manifest(name: string, verifications: Manifest['verifications']): Manif
 }
 
 describe('listBackups', () => {
-  it('lists ours and the runbook\'s files, newest first, and nothing else', async () => {
+  it("lists ours and the runbook's files, newest first, and nothing else", async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'lb-cat-'));
     await fs.mkdir(join(dir, 'database'));
     await fs.mkdir(join(dir, 'config'));
@@ -69,9 +74,18 @@ describe('listBackups', () => {
 
   it('the header counts restorable backups apart from failed ones and encrypted copies', async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'lb-cat-'));
-    const names = ['sms_backup_20260130_020000.sql.gz', 'sms_backup_20260130_020000.sql.gz.age', 'sms_backup_20260129_020000.sql.gz', 'sms_backup_20260128_020000.sql.gz.age'];
+    const names = [
+      'sms_backup_20260130_020000.sql.gz',
+      'sms_backup_20260130_020000.sql.gz.age',
+      'sms_backup_20260129_020000.sql.gz',
+      'sms_backup_20260128_020000.sql.gz.age',
+    ];
     for (const n of names) await fs.writeFile(join(dir, n), 'data');
-    assert.equal(describeBackupCount(await listBackups(dir)), '3 backups (1 encrypted copy)', 'an .age without its plaintext is the backup itself');
+    assert.equal(
+      describeBackupCount(await listBackups(dir)),
+      '3 backups (1 encrypted copy)',
+      'an .age without its plaintext is the backup itself',
+    );
     await writeManifest(join(dir, names[2]), manifest(names[2], [{ at: 'now', depth: 'quick', ok: false }]));
     assert.equal(describeBackupCount(await listBackups(dir)), '2 backups (1 failed, 1 encrypted copy)');
     await fs.rm(join(dir, names[1]));
@@ -124,7 +138,15 @@ describe('manifests', () => {
 
   it('takes the newest verification as the state', () => {
     assert.equal(verificationState(undefined), 'unverified');
-    assert.equal(verificationState(manifest('a', [{ at: '1', depth: 'full', ok: true }, { at: '2', depth: 'quick', ok: false }])), 'failed');
+    assert.equal(
+      verificationState(
+        manifest('a', [
+          { at: '1', depth: 'full', ok: true },
+          { at: '2', depth: 'quick', ok: false },
+        ]),
+      ),
+      'failed',
+    );
   });
 
   it('writes manifests private', async () => {

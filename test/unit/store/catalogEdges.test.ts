@@ -18,7 +18,10 @@ describe('listBackups: folders that are not what they should be', () => {
     await fs.mkdir(join(dir, 'config'));
     await fs.writeFile(join(dir, 'config', 'config_20260101_010000.tar.gz'), 'x');
     const list = await listBackups(dir);
-    assert.deepEqual(list.map((e) => e.fileName), ['config_20260101_010000.tar.gz']);
+    assert.deepEqual(
+      list.map((e) => e.fileName),
+      ['config_20260101_010000.tar.gz'],
+    );
   });
 
   it('a backup folder setting that points at a file lists nothing rather than failing', async () => {
@@ -27,7 +30,7 @@ describe('listBackups: folders that are not what they should be', () => {
     assert.deepEqual(await listBackups(file), []);
   });
 
-  it('a dangling link with a backup\'s name is not listed', async () => {
+  it("a dangling link with a backup's name is not listed", async () => {
     await fs.mkdir(join(dir, 'database'));
     await fs.symlink(join(dir, 'gone'), join(dir, 'database', 'sms_backup_20260101_020000.sql.gz'));
     assert.deepEqual(await listBackups(dir), []);

@@ -2,12 +2,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  listBackups, Manifest, writeManifest, BackupKind, databaseBackupName, timestamp,
-} from '../../../src/core/store';
-import {
-  buildHealthReport, renderHealthMarkdown, buildStatusReport, renderStatusText,
-} from '../../../src/core/reports';
+import { listBackups, Manifest, writeManifest, BackupKind, databaseBackupName, timestamp } from '../../../src/core/store';
+import { buildHealthReport, renderHealthMarkdown, buildStatusReport, renderStatusText } from '../../../src/core/reports';
 
 const now = new Date('2026-02-01T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
@@ -26,7 +22,12 @@ async function backup(dir: string, kind: BackupKind, name: string, at: Date, ver
     source: {},
     compression: { format: 'gzip' },
     file: { name, bytes: 100, sha256: '' },
-    verifications: verdicts.map((ok) => ({ at: at.toISOString(), depth: 'quick' as const, ok, detail: ok ? undefined : 'gzip: unexpected end of file' })),
+    verifications: verdicts.map((ok) => ({
+      at: at.toISOString(),
+      depth: 'quick' as const,
+      ok,
+      detail: ok ? undefined : 'gzip: unexpected end of file',
+    })),
   };
   await writeManifest(path, m);
 }
@@ -80,16 +81,24 @@ describe('failed verifications in the status and health reports', () => {
     const entries = await listBackups(dir);
     const r = buildHealthReport({ entries, now, maxAgeHours: 24, checks: new Map() });
     assert.equal(r.status, 'failing');
-    assert.deepEqual(r.failed.map((f) => [f.file, f.newestOfSeries]), [
-      [`volume_sms_data_${timestamp(hoursAgo(5))}.tar.gz`, true],
-      [`sms_backup_${timestamp(hoursAgo(30))}.sql.gz`, false],
-    ]);
+    assert.deepEqual(
+      r.failed.map((f) => [f.file, f.newestOfSeries]),
+      [
+        [`volume_sms_data_${timestamp(hoursAgo(5))}.tar.gz`, true],
+        [`sms_backup_${timestamp(hoursAgo(30))}.sql.gz`, false],
+      ],
+    );
     const md = renderHealthMarkdown(r);
     assert.match(md, /## Needs attention/);
     assert.match(md, /newest of its series\): gzip: unexpected end of file/);
 
     const volume = entries.find((e) => e.kind === 'volume')!;
-    const rechecked = buildHealthReport({ entries, now, maxAgeHours: 24, checks: new Map([[volume.path, { path: volume.path, depth: 'quick', ok: true, checks: ['gzip'], notes: [] }]]) });
+    const rechecked = buildHealthReport({
+      entries,
+      now,
+      maxAgeHours: 24,
+      checks: new Map([[volume.path, { path: volume.path, depth: 'quick', ok: true, checks: ['gzip'], notes: [] }]]),
+    });
     assert.equal(rechecked.status, 'warning');
     assert.deepEqual(rechecked.problems, ['1 backup failed verification (1 database)']);
   });

@@ -33,14 +33,20 @@ describe('acquireLock (contract 11)', () => {
     try {
       const started = new Date();
       started.setHours(14, 3, 0, 0);
-      await fs.writeFile(join(dir, '.lifeboat-sms.lock'), JSON.stringify({ pid: child.pid, host: hostname(), operation: 'database backup', startedAt: started.toISOString() }));
+      await fs.writeFile(
+        join(dir, '.lifeboat-sms.lock'),
+        JSON.stringify({ pid: child.pid, host: hostname(), operation: 'database backup', startedAt: started.toISOString() }),
+      );
       const err = await acquireLock(dir, 'sms', 'database backup').then(
         () => assert.fail('the lock was taken'),
         (e: Error) => e,
       );
       assert.ok(err instanceof LockedError);
       const expected = started.toDateString() === new Date().toDateString() ? '14:03' : /\d{4}-\d{2}-\d{2} 14:03/;
-      assert.equal(err.message.replace(/ since .*/, ''), `Another VS Code window or a scheduled run of Lifeboat (process ${child.pid}) has been backing up sms`);
+      assert.equal(
+        err.message.replace(/ since .*/, ''),
+        `Another VS Code window or a scheduled run of Lifeboat (process ${child.pid}) has been backing up sms`,
+      );
       if (typeof expected === 'string') assert.ok(err.message.endsWith(` since ${expected}.`), err.message);
       assert.doesNotMatch(err.message, /\d{4}-\d{2}-\d{2}T|on [\w.-]+,/, 'no raw ISO time or host name of this machine');
       assert.equal(err.hint, 'Wait for it to finish, then retry.');
@@ -52,7 +58,11 @@ describe('acquireLock (contract 11)', () => {
   it('says a lock of another day with its date, and one from another host with that host', () => {
     const now = new Date(2026, 2, 10, 9, 0);
     assert.equal(
-      lockedMessage('volume_sms_postgres_data', { pid: 12, host: 'nas', operation: 'volume snapshot', startedAt: new Date(2026, 2, 9, 23, 30).toISOString() }, now),
+      lockedMessage(
+        'volume_sms_postgres_data',
+        { pid: 12, host: 'nas', operation: 'volume snapshot', startedAt: new Date(2026, 2, 9, 23, 30).toISOString() },
+        now,
+      ),
       'Lifeboat on nas (process 12) has been snapshotting the volume sms_postgres_data since 2026-03-09 23:30.',
     );
   });
@@ -70,7 +80,11 @@ describe('acquireLock (contract 11)', () => {
     await first.noteStopped(['db', 'web']);
     const text = JSON.parse(await fs.readFile(first.path, 'utf8')) as { pid: number; stopped: string[] };
     assert.deepEqual(text.stopped, ['db', 'web']);
-    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.new')), [], 'no temporary file left');
+    assert.deepEqual(
+      (await fs.readdir(dir)).filter((f) => f.endsWith('.new')),
+      [],
+      'no temporary file left',
+    );
     // The same record, as a process that died with its containers down would have left it.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     await fs.writeFile(first.path, JSON.stringify({ ...text, pid: dead }));
@@ -116,7 +130,10 @@ describe('acquireLock (contract 11)', () => {
   describe('taking over a stale lock is atomic', () => {
     const staleLock = async () => {
       const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-      await fs.writeFile(join(dir, '.lifeboat-sms.lock'), JSON.stringify({ pid: dead, host: hostname(), operation: 'crashed backup', startedAt: new Date().toISOString() }));
+      await fs.writeFile(
+        join(dir, '.lifeboat-sms.lock'),
+        JSON.stringify({ pid: dead, host: hostname(), operation: 'crashed backup', startedAt: new Date().toISOString() }),
+      );
     };
 
     it('many attempts at once in one process: exactly one wins', async () => {
@@ -125,7 +142,8 @@ describe('acquireLock (contract 11)', () => {
         await fs.mkdir(dir);
         await staleLock();
         // Staggered by up to a few milliseconds, so that one attempt's clean-up can land after another's claim.
-        const attempt = (i: number) => new Promise<void>((r) => setTimeout(r, (i * 7) % 5)).then(() => acquireLock(dir, 'sms', `attempt ${i}`));
+        const attempt = (i: number) =>
+          new Promise<void>((r) => setTimeout(r, (i * 7) % 5)).then(() => acquireLock(dir, 'sms', `attempt ${i}`));
         const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => attempt(i)));
         const won = results.filter((r) => r.status === 'fulfilled');
         assert.equal(won.length, 1, `round ${round}: ${won.length} holders`);
@@ -148,14 +166,19 @@ describe('acquireLock (contract 11)', () => {
           () => { console.log('won ' + process.pid); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); },
           (err) => { console.log((err.name === 'LockedError' ? 'lost ' : 'error ') + err.message); process.exit(0); });`;
       const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
-      const lines = await Promise.all(children.map((c) => new Promise<string>((resolve) => {
-        let out = '';
-        c.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.trim());
-        });
-        c.on('exit', () => resolve(out.trim()));
-      })));
+      const lines = await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<string>((resolve) => {
+              let out = '';
+              c.stdout.on('data', (d: Buffer) => {
+                out += d.toString();
+                if (out.includes('\n')) resolve(out.trim());
+              });
+              c.on('exit', () => resolve(out.trim()));
+            }),
+        ),
+      );
       try {
         const winners = lines.filter((l) => l.startsWith('won '));
         assert.equal(winners.length, 1, lines.join('\n'));

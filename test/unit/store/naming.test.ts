@@ -8,7 +8,7 @@ describe('naming', () => {
     assert.equal(databaseBackupName('sms', new Date('2026-01-30T23:59:59.999Z')), 'sms_backup_20260130_235959.sql.gz');
   });
 
-  it('parses the runbook\'s and Lifeboat\'s names', () => {
+  it("parses the runbook's and Lifeboat's names", () => {
     const db = parseBackupName('sms_backup_20260130_020000.sql.gz');
     assert.equal(db?.kind, 'database');
     assert.equal(db?.subject, 'sms');
@@ -43,20 +43,27 @@ describe('naming', () => {
     assert.equal(safeSegment(''), 'db');
   });
 
-  it('gives distinct prefixes distinct names, refusing one that would share another\'s series', () => {
+  it("gives distinct prefixes distinct names, refusing one that would share another's series", () => {
     const at = new Date('2026-01-30T02:00:00Z');
     assert.equal(databaseBackupName('my-app', at), 'my-app_backup_20260130_020000.sql.gz');
     assert.equal(databaseBackupName('My.App_2', at), 'My.App_2_backup_20260130_020000.sql.gz');
     for (const prefix of ['my app', 'my/app', '.my-app', '-x', 'ünïcode']) {
-      assert.throws(() => databaseBackupName(prefix, at), (err: Error) => {
-        assert.ok(err instanceof SettingsError, prefix);
-        assert.ok(err.message.includes(JSON.stringify(prefix)), err.message);
-        assert.match(err.message, /letters, digits/);
-        assert.match((err as SettingsError).hint ?? '', /lifeboat\.backupPrefix/);
-        return true;
-      }, prefix);
+      assert.throws(
+        () => databaseBackupName(prefix, at),
+        (err: Error) => {
+          assert.ok(err instanceof SettingsError, prefix);
+          assert.ok(err.message.includes(JSON.stringify(prefix)), err.message);
+          assert.match(err.message, /letters, digits/);
+          assert.match((err as SettingsError).hint ?? '', /lifeboat\.backupPrefix/);
+          return true;
+        },
+        prefix,
+      );
     }
     // The hint names the prefix that continues the series the old, lossy mapping wrote.
-    assert.throws(() => databaseBackupName('my app', at), (err: SettingsError) => /"my-app"/.test(err.hint ?? ''));
+    assert.throws(
+      () => databaseBackupName('my app', at),
+      (err: SettingsError) => /"my-app"/.test(err.hint ?? ''),
+    );
   });
 });

@@ -7,7 +7,13 @@ import type { Logger } from '../../../src/core/common';
 
 function logger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`), tool: () => undefined };
+  return {
+    lines,
+    info: (m) => lines.push(`info ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+    tool: () => undefined,
+  };
 }
 
 describe('sweepStalePartials: what a run removes of its killed predecessors, and what it leaves', () => {
@@ -24,11 +30,14 @@ describe('sweepStalePartials: what a run removes of its killed predecessors, and
 
   it('a folder that does not exist has nothing to sweep', async () => {
     const log = logger();
-    assert.deepEqual(await sweepStalePartials({ backupDir, dir: join(backupDir, 'nowhere'), kind: 'volume', ownLock: '', logger: log }), { removed: [], bytes: 0 });
+    assert.deepEqual(await sweepStalePartials({ backupDir, dir: join(backupDir, 'nowhere'), kind: 'volume', ownLock: '', logger: log }), {
+      removed: [],
+      bytes: 0,
+    });
     assert.deepEqual(log.lines, []);
   });
 
-  it('removes only the series\' own plain partials, skips folders, and sums up several', async () => {
+  it("removes only the series' own plain partials, skips folders, and sums up several", async () => {
     const own = await acquireLock(backupDir, 'volume_sms_data', 'volume snapshot');
     const mine = ['.volume_sms_data_20260101_020000.tar.gz.partial', '.volume_sms_data_20260102_020000.tar.gz.partial'];
     for (const n of mine) await fs.writeFile(join(dir, n), Buffer.alloc(1024));

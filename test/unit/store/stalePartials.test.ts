@@ -13,11 +13,18 @@ import { sweepStalePartials } from '../../../src/core/store';
 
 function recorder(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`warn: ${m}`), error: (m) => lines.push(`error: ${m}`), tool: () => {} };
+  return {
+    lines,
+    info: (m) => lines.push(m),
+    warn: (m) => lines.push(`warn: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+    tool: () => {},
+  };
 }
 
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
-const lockOf = (pid: number, operation: string) => JSON.stringify({ pid, host: hostname(), operation, startedAt: new Date().toISOString() });
+const lockOf = (pid: number, operation: string) =>
+  JSON.stringify({ pid, host: hostname(), operation, startedAt: new Date().toISOString() });
 
 const stack: Stack = {
   project: 'sms',
@@ -54,7 +61,12 @@ describe('stale partial files of killed backups', () => {
     await fs.writeFile(partial, Buffer.concat([MiB, MiB]));
     await fs.writeFile(join(root, '.lifeboat-sms.lock'), lockOf(deadPid(), 'database backup'));
     // Not ours to touch: another series, an Encrypt's and a Decrypt's partials (they take no lock), a complete backup.
-    const keep = ['.other_backup_20260201_020000.sql.gz.partial', '.sms_backup_20260101_020000.sql.gz.age.partial', '.sms_backup_20260102_020000.sql.gz.partial', 'sms_backup_20260102_020000.sql.gz.age'];
+    const keep = [
+      '.other_backup_20260201_020000.sql.gz.partial',
+      '.sms_backup_20260101_020000.sql.gz.age.partial',
+      '.sms_backup_20260102_020000.sql.gz.partial',
+      'sms_backup_20260102_020000.sql.gz.age',
+    ];
     for (const k of keep) await fs.writeFile(join(db, k), 'x');
     const log = recorder();
     await assert.rejects(backupDatabase(fakeDocker, stack, { backupDir: root, logger: log }), /no engine in this test/);
@@ -70,7 +82,10 @@ describe('stale partial files of killed backups', () => {
     const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       await fs.writeFile(join(root, '.lifeboat-sms.lock'), lockOf(live.pid!, 'database backup'));
-      await assert.rejects(backupDatabase(fakeDocker, stack, { backupDir: root, logger: recorder() }), (err: Error) => err instanceof LockedError);
+      await assert.rejects(
+        backupDatabase(fakeDocker, stack, { backupDir: root, logger: recorder() }),
+        (err: Error) => err instanceof LockedError,
+      );
       assert.equal((await fs.stat(partial)).size, MiB.length);
     } finally {
       live.kill();
@@ -90,7 +105,12 @@ describe('stale partial files of killed backups', () => {
       const swept = await sweepStalePartials({ backupDir: root, dir: db, kind: 'database', subject: 'sms', ownLock: ours, logger: log });
       assert.deepEqual(swept, { removed: [], bytes: 0 });
       assert.ok(existsSync(partial));
-      assert.match(log.lines.join('\n'), new RegExp(`Kept 1 partial file\\(s\\) in .*: another Lifeboat process may be writing them \\(database backup, process ${live.pid}`));
+      assert.match(
+        log.lines.join('\n'),
+        new RegExp(
+          `Kept 1 partial file\\(s\\) in .*: another Lifeboat process may be writing them \\(database backup, process ${live.pid}`,
+        ),
+      );
       // A volume snapshot elsewhere does not write database partials.
       await fs.writeFile(join(root, '.lifeboat-sms2.lock'), lockOf(live.pid!, 'volume snapshot'));
       const again = await sweepStalePartials({ backupDir: root, dir: db, kind: 'database', subject: 'sms', ownLock: ours, logger: log });
@@ -100,7 +120,7 @@ describe('stale partial files of killed backups', () => {
     }
   });
 
-  it('the next config archive removes a killed one\'s partial', async () => {
+  it("the next config archive removes a killed one's partial", async () => {
     const ws = join(root, 'ws');
     await fs.mkdir(ws);
     await fs.writeFile(join(ws, 'docker-compose.yml'), 'services: {}\n');
@@ -110,10 +130,19 @@ describe('stale partial files of killed backups', () => {
     await fs.writeFile(partial, MiB);
     await fs.writeFile(join(root, 'backups', '.lifeboat-sms.lock'), lockOf(deadPid(), 'config archive'));
     const log = recorder();
-    const made = await archiveConfig({ backupDir: join(root, 'backups'), workspace: ws, paths: ['docker-compose.yml'], project: 'sms', logger: log });
+    const made = await archiveConfig({
+      backupDir: join(root, 'backups'),
+      workspace: ws,
+      paths: ['docker-compose.yml'],
+      project: 'sms',
+      logger: log,
+    });
     assert.equal(existsSync(partial), false);
     assert.ok(log.lines.includes(`Removed ${partial}, left by an interrupted config backup: 1.0 MB freed.`), log.lines.join('\n'));
-    assert.deepEqual((await fs.readdir(config)).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      (await fs.readdir(config)).filter((n) => n.startsWith('.')),
+      [],
+    );
     assert.ok(existsSync(made.path));
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LifeboatError } from '../../../src/core/common';
 import { assertRoomForBackup } from '../../../src/core/store';
 
-describe('assertRoomForBackup: the previous backup\'s size against the free space', () => {
+describe("assertRoomForBackup: the previous backup's size against the free space", () => {
   let dir: string;
   beforeEach(async () => {
     dir = await fs.mkdtemp(join(tmpdir(), 'lb-room-'));
@@ -19,8 +19,15 @@ describe('assertRoomForBackup: the previous backup\'s size against the free spac
   const free = (freeBytes: number) => async () => ({ freeBytes, totalBytes: 1e9 });
 
   it('refuses when the previous backup of the same series would not fit, with a tenth to spare', async () => {
-    await assert.rejects(assertRoomForBackup(dir, 'volume', 'big', free(100_000)), (err: Error) =>
-      err instanceof LifeboatError && err.message === `Not enough free space for a new volume backup in ${dir}: 98 KB free, and the previous one (volume_big_20260101_020000.tar.gz) took 98 KB.` && /See what retention can delete/.test(err.hint ?? '') && err.ui === 'preview-cleanup');
+    await assert.rejects(
+      assertRoomForBackup(dir, 'volume', 'big', free(100_000)),
+      (err: Error) =>
+        err instanceof LifeboatError &&
+        err.message ===
+          `Not enough free space for a new volume backup in ${dir}: 98 KB free, and the previous one (volume_big_20260101_020000.tar.gz) took 98 KB.` &&
+        /See what retention can delete/.test(err.hint ?? '') &&
+        err.ui === 'preview-cleanup',
+    );
     await assertRoomForBackup(dir, 'volume', 'big', free(111_000));
   });
 

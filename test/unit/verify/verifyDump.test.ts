@@ -60,7 +60,7 @@ describe('verifyBackup of a database dump (issue 14.5)', () => {
     assert.equal('sha256' in adopted.file, false, 'no checksum is recorded for a file that failed');
   });
 
-  it("adopting a runbook-made file records the sha256 computed while reading it, not an empty one", async () => {
+  it('adopting a runbook-made file records the sha256 computed while reading it, not an empty one', async () => {
     const bytes = gzipSync(dumpText());
     const file = join(dir, 'sms_backup_20260130_020000.sql.gz');
     await fs.writeFile(file, bytes);

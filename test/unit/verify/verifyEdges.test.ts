@@ -15,14 +15,22 @@ const MTIME = new Date('2024-01-01T00:00:00Z');
 async function configTarGz(path: string): Promise<void> {
   const pack = tar.pack();
   const done = pipeline(pack, createGzip(), createWriteStream(path));
-  for (const [name, body] of [['docker-compose.yml', 'services: {}\n'], ['.env', 'A=1\n']]) {
-    await new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o600, mtime: MTIME }, body, (err) => (err ? reject(err) : resolve())));
+  for (const [name, body] of [
+    ['docker-compose.yml', 'services: {}\n'],
+    ['.env', 'A=1\n'],
+  ]) {
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name, mode: 0o600, mtime: MTIME }, body, (err) => (err ? reject(err) : resolve())),
+    );
   }
   pack.finalize();
   await done;
 }
 
-const sha256 = async (path: string) => createHash('sha256').update(await fs.readFile(path)).digest('hex');
+const sha256 = async (path: string) =>
+  createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 
 /** The manifest a config archive written by Lifeboat carries, with the checksum given. */
 function configManifest(name: string, bytes: number, sha: string): object {
@@ -73,7 +81,7 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     assert.equal(recorded.verifications.at(-1)?.ok, false, 'the refusal is recorded as a failed verification');
   });
 
-  it('a config archive whose bytes differ from its manifest\'s sha256 fails, naming the file', async () => {
+  it("a config archive whose bytes differ from its manifest's sha256 fails, naming the file", async () => {
     const name = 'config_20240101_000000.tar.gz';
     const file = join(dir, name);
     await configTarGz(file);
@@ -82,7 +90,10 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     const r = await verifyBackup(file, { depth: 'quick' });
     assert.equal(r.ok, false);
     assert.equal(r.problem, `${name} does not match its manifest (sha256 differs).`);
-    assert.ok(r.checks.some((c) => /^gzip and tar whole \(2 entries\)$/.test(c)), r.checks.join('; '));
+    assert.ok(
+      r.checks.some((c) => /^gzip and tar whole \(2 entries\)$/.test(c)),
+      r.checks.join('; '),
+    );
   });
 
   it('a whole config archive passes a full verification, which says it read every entry instead of restoring', async () => {
@@ -94,7 +105,10 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     const r = await verifyBackup(file, { depth: 'full' });
     assert.equal(r.ok, true, r.problem);
     assert.ok(r.checks.includes('sha256 matches the manifest'), r.checks.join('; '));
-    assert.ok(r.notes.some((n) => n.startsWith('a test restore: a config archive has nothing to restore into')), r.notes.join('; '));
+    assert.ok(
+      r.notes.some((n) => n.startsWith('a test restore: a config archive has nothing to restore into')),
+      r.notes.join('; '),
+    );
   });
 
   it('a config archive with an unreadable manifest is still checked, and the manifest problem is noted', async () => {
@@ -103,7 +117,10 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     await fs.writeFile(`${file}.json`, '{ not json');
     const r = await verifyBackup(file, { depth: 'quick' });
     assert.equal(r.ok, true, r.problem);
-    assert.ok(r.notes.some((n) => n.startsWith('manifest is not valid JSON')), r.notes.join('; '));
+    assert.ok(
+      r.notes.some((n) => n.startsWith('manifest is not valid JSON')),
+      r.notes.join('; '),
+    );
     assert.ok(r.notes.includes('no manifest checksum to compare'), r.notes.join('; '));
   });
 
@@ -119,6 +136,9 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     const r = await verifyBackup(file, { depth: 'full' });
     assert.equal(r.ok, true, r.problem);
     assert.ok(r.notes.includes('manifest is not a Lifeboat manifest'), r.notes.join('; '));
-    assert.ok(r.notes.some((n) => n.startsWith('a test restore into a scratch volume')), r.notes.join('; '));
+    assert.ok(
+      r.notes.some((n) => n.startsWith('a test restore into a scratch volume')),
+      r.notes.join('; '),
+    );
   });
 });

@@ -25,7 +25,15 @@ async function tarGz(path: string, entries: Entry[]): Promise<void> {
   const done = pipeline(pack, createGzip(), createWriteStream(path));
   for (const e of entries) {
     const type = e.type ?? 'file';
-    const header = { name: e.name, type, linkname: e.linkname, mode: type === 'directory' ? 0o700 : 0o600, uid: 999, gid: 999, mtime: MTIME };
+    const header = {
+      name: e.name,
+      type,
+      linkname: e.linkname,
+      mode: type === 'directory' ? 0o700 : 0o600,
+      uid: 999,
+      gid: 999,
+      mtime: MTIME,
+    };
     await new Promise<void>((resolve, reject) => {
       if (type === 'file') pack.entry(header, e.body ?? '', (err) => (err ? reject(err) : resolve()));
       else pack.entry(header, (err) => (err ? reject(err) : resolve()));
@@ -92,7 +100,10 @@ describe('quick verify of volume snapshots against their manifest', () => {
     assert.equal(r.ok, true, r.problem);
     assert.ok(r.checks.includes('sha256 matches the manifest'), r.checks.join('; '));
     assert.ok(r.checks.includes('gzip and tar whole, to the end-of-archive marker'));
-    assert.ok(r.checks.some((c) => /^6 entries, 3 files and .* of data, as the manifest records$/.test(c)), r.checks.join('; '));
+    assert.ok(
+      r.checks.some((c) => /^6 entries, 3 files and .* of data, as the manifest records$/.test(c)),
+      r.checks.join('; '),
+    );
     const m = (await readManifest(good)).manifest!;
     assert.equal(m.verifications.at(-1)?.ok, true);
   });
@@ -127,7 +138,7 @@ describe('quick verify of volume snapshots against their manifest', () => {
     assert.match(r.problem ?? '', /end-of-archive marker/);
   });
 
-  it('an altered byte fails against the manifest\'s sha256', async () => {
+  it("an altered byte fails against the manifest's sha256", async () => {
     const bad = name();
     const tarBytes = Buffer.from(gunzipSync(await fs.readFile(good)));
     // Inside ./base/1's data: the archive still reads whole, only the checksum can tell.
@@ -144,18 +155,33 @@ describe('quick verify of volume snapshots against their manifest', () => {
 
   it('a rewritten archive with a matching checksum but an entry missing fails, naming the counts', async () => {
     const bad = name();
-    await tarGz(bad, ENTRIES.filter((e) => e.name !== './base/2'));
+    await tarGz(
+      bad,
+      ENTRIES.filter((e) => e.name !== './base/2'),
+    );
     // Someone re-made the archive and its checksum, but not the counts.
     const honest = await manifestFor(bad);
-    await putManifest(bad, { ...honest, entryCount: ENTRIES.length, fileCount: 3, dataBytes: DATA_BYTES, content: (await manifestFor(good)).content });
+    await putManifest(bad, {
+      ...honest,
+      entryCount: ENTRIES.length,
+      fileCount: 3,
+      dataBytes: DATA_BYTES,
+      content: (await manifestFor(good)).content,
+    });
     const r = await verifyBackup(bad, { depth: 'quick' });
     assert.equal(r.ok, false);
-    assert.match(r.problem ?? '', /does not hold what its manifest records: 5 entries instead of 6, 2 regular files instead of 3, 20,003 bytes of file data instead of 23,003/);
+    assert.match(
+      r.problem ?? '',
+      /does not hold what its manifest records: 5 entries instead of 6, 2 regular files instead of 3, 20,003 bytes of file data instead of 23,003/,
+    );
   });
 
   it('a file whose size changed (same entries) fails on the bytes', async () => {
     const bad = name();
-    await tarGz(bad, ENTRIES.map((e) => (e.name === './base/2' ? { ...e, body: 'y'.repeat(2_999) } : e)));
+    await tarGz(
+      bad,
+      ENTRIES.map((e) => (e.name === './base/2' ? { ...e, body: 'y'.repeat(2_999) } : e)),
+    );
     await putManifest(bad, { ...(await manifestFor(bad)), dataBytes: DATA_BYTES });
     const r = await verifyBackup(bad, { depth: 'quick' });
     assert.equal(r.ok, false);
@@ -177,6 +203,9 @@ describe('quick verify of volume snapshots against their manifest', () => {
     const r = await verifyBackup(plain, { depth: 'quick' });
     assert.equal(r.ok, true, r.problem);
     assert.ok(r.notes.includes('no manifest checksum to compare'));
-    assert.ok(r.notes.some((x) => /6 entries, 3 files, .* \(no manifest counts to compare\)/.test(x)), r.notes.join('; '));
+    assert.ok(
+      r.notes.some((x) => /6 entries, 3 files, .* \(no manifest counts to compare\)/.test(x)),
+      r.notes.join('; '),
+    );
   });
 });

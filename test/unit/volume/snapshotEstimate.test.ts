@@ -13,7 +13,8 @@ describe('lastSnapshotDuration (how long the next snapshot keeps containers stop
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const manifest = (name: string, body: unknown) => fs.writeFile(join(dir, 'volumes', name), typeof body === 'string' ? body : JSON.stringify(body));
+  const manifest = (name: string, body: unknown) =>
+    fs.writeFile(join(dir, 'volumes', name), typeof body === 'string' ? body : JSON.stringify(body));
 
   it('has no history without a volumes folder or a manifest of that volume', async () => {
     assert.equal(await lastSnapshotDuration(dir, 'sms_postgres_data'), undefined);
@@ -23,7 +24,7 @@ describe('lastSnapshotDuration (how long the next snapshot keeps containers stop
     assert.equal(await lastSnapshotDuration(dir, 'sms_postgres_data'), undefined);
   });
 
-  it("reads the newest manifest of the volume, encrypted ones included, skipping one it cannot read", async () => {
+  it('reads the newest manifest of the volume, encrypted ones included, skipping one it cannot read', async () => {
     await fs.mkdir(join(dir, 'volumes'));
     await manifest('volume_sms_postgres_data_20260101_020000.tar.gz.json', { durationMs: 4000 });
     await manifest('volume_sms_postgres_data_20260201_020000.tar.gz.age.json', { durationMs: 9000 });

@@ -16,7 +16,7 @@ describe('unpackedBytes: how much a volume snapshot unpacks to, before the room 
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('takes the manifest\'s tar size, else the gzip trailer\'s, and knows nothing of a tiny or encrypted file', async () => {
+  it("takes the manifest's tar size, else the gzip trailer's, and knows nothing of a tiny or encrypted file", async () => {
     const path = join(root, 'sms_postgres_data_20240102_030405.tar.gz');
     await fs.writeFile(path, gzipSync(Buffer.alloc(123_456, 7)));
     const source = await plainSource(path);

@@ -37,9 +37,18 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
     const seen: number[] = [];
     const scan = new VolumeTarScan({ guard: 'refuse', onBytes: (n) => seen.push(n) });
     assert.deepEqual(await scanThrough(scan, tar), tar);
-    assert.deepEqual(scan.facts, { entries: 5, files: 2, dataBytes: 3003, tarBytes: tar.length, root: { uid: 999, gid: 998, mode: 0o700 } });
+    assert.deepEqual(scan.facts, {
+      entries: 5,
+      files: 2,
+      dataBytes: 3003,
+      tarBytes: tar.length,
+      root: { uid: 999, gid: 998, mode: 0o700 },
+    });
     assert.equal(seen.at(-1), tar.length);
-    assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]), 'progress only grows');
+    assert.ok(
+      seen.every((n, i) => i === 0 || n > seen[i - 1]),
+      'progress only grows',
+    );
   });
 
   it('with guard "note", records the first unsafe entry and still passes the whole tar (a snapshot keeps such links)', async () => {
@@ -55,8 +64,14 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
   });
 
   it('with guard "refuse", fails the stream at the first unsafe entry; with no guard, lets it through', async () => {
-    const tar = await packTar([{ name: 'etc', type: 'symlink', linkname: '/etc' }, { name: 'f', body: 'x' }]);
-    await assert.rejects(scanThrough(new VolumeTarScan({ guard: 'refuse' }), tar), /"etc" is a symbolic link to "\/etc", outside the folder/);
+    const tar = await packTar([
+      { name: 'etc', type: 'symlink', linkname: '/etc' },
+      { name: 'f', body: 'x' },
+    ]);
+    await assert.rejects(
+      scanThrough(new VolumeTarScan({ guard: 'refuse' }), tar),
+      /"etc" is a symbolic link to "\/etc", outside the folder/,
+    );
     const open = new VolumeTarScan();
     assert.deepEqual(await scanThrough(open, tar), tar);
     assert.equal(open.facts.unsafe, undefined);
@@ -78,17 +93,23 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
   it('fails a tar cut at an entry boundary (no end-of-archive blocks), and one cut inside an entry', async () => {
     const whole = await packTar([{ name: 'f', body: Buffer.alloc(2000, 2) }]);
     const atBoundary = whole.subarray(0, 512 + 2048);
-    await assert.rejects(scanThrough(new VolumeTarScan(), atBoundary), (err: Error) => err instanceof TarTruncated && /end-of-archive marker/.test(err.message));
+    await assert.rejects(
+      scanThrough(new VolumeTarScan(), atBoundary),
+      (err: Error) => err instanceof TarTruncated && /end-of-archive marker/.test(err.message),
+    );
     await assert.rejects(scanThrough(new VolumeTarScan(), whole.subarray(0, 1000)), /Unexpected end of data/);
   });
 
-  it('fails on a header whose checksum is wrong, with the parser\'s reason', async () => {
+  it("fails on a header whose checksum is wrong, with the parser's reason", async () => {
     const bad = Buffer.concat([rawHeader({ name: 'f', size: 1 }), blocks('x'), Buffer.alloc(512, 0x41), END]);
     await assert.rejects(scanThrough(new VolumeTarScan(), bad, 512), /Invalid tar header/);
   });
 
   it('checkVolumeArchive explains a missing file, a corrupt gzip, and an unsafe entry for restore and for verify', async () => {
-    await assert.rejects(checkVolumeArchive(join(root, 'none.tar.gz')), (err: Error) => err instanceof LifeboatError && /read the snapshot/.test(err.message) && /none\.tar\.gz/.test(err.message));
+    await assert.rejects(
+      checkVolumeArchive(join(root, 'none.tar.gz')),
+      (err: Error) => err instanceof LifeboatError && /read the snapshot/.test(err.message) && /none\.tar\.gz/.test(err.message),
+    );
     const notGzip = join(root, 'plain.tar.gz');
     await fs.writeFile(notGzip, 'not a gzip file at all');
     await assert.rejects(checkVolumeArchive(notGzip, { purpose: 'verify' }), (err: Error) => {
@@ -98,11 +119,14 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
     });
     await assert.rejects(checkVolumeArchive(notGzip), /truncated or corrupt \(incorrect header check\)\. Nothing was changed\./);
     const unsafe = await writeTarGz(root, 'unsafe.tar.gz', await packTar([{ name: '../x', body: 'x' }]));
-    await assert.rejects(checkVolumeArchive(unsafe), /^LifeboatError: Refused to restore .*unsafe\.tar\.gz: the entry "\.\.\/x" has a "\.\." component.*Nothing was changed\.$/);
+    await assert.rejects(
+      checkVolumeArchive(unsafe),
+      /^LifeboatError: Refused to restore .*unsafe\.tar\.gz: the entry "\.\.\/x" has a "\.\." component.*Nothing was changed\.$/,
+    );
     await assert.rejects(checkVolumeArchive(unsafe, { purpose: 'verify' }), /holds an entry a restore would refuse: "\.\.\/x"/);
   });
 
-  it('checkVolumeArchive reads through `open` when given (an encrypted snapshot\'s plaintext), and hashes what it read', async () => {
+  it("checkVolumeArchive reads through `open` when given (an encrypted snapshot's plaintext), and hashes what it read", async () => {
     const tar = await packTar([{ name: 'f', body: 'hello' }]);
     const path = await writeTarGz(root, 'real.tar.gz', tar);
     const bytes = await fs.readFile(path);
@@ -131,6 +155,9 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
     assert.doesNotMatch(explainArchive(eacces, '/b/s.tar.gz').message, /truncated or corrupt/);
     const premature = Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
     assert.match(explainArchive(premature, '/b/s.tar.gz').message, /truncated or corrupt \(Premature close\)/);
-    assert.match(explainArchive('a string', '/b/s.tar.gz', 'verify').message, /^The snapshot \/b\/s\.tar\.gz is truncated or corrupt \(a string\)\.$/);
+    assert.match(
+      explainArchive('a string', '/b/s.tar.gz', 'verify').message,
+      /^The snapshot \/b\/s\.tar\.gz is truncated or corrupt \(a string\)\.$/,
+    );
   });
 });
