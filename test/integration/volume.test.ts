@@ -10,7 +10,7 @@ import type { KeyProvider } from '../../src/core/encryption';
 import { CryptoError } from '../../src/core/crypto';
 import { Stack, discoverStack } from '../../src/core/stack';
 import { recordFault, shown } from './faultMatrix';
-import { CancelledError, LifeboatError, LockedError, silentLogger } from '../../src/core/common';
+import { CancelledError, LifeboatError, LockedError, formatCountOf, silentLogger } from '../../src/core/common';
 import { waitForVolumeCleanup, InterruptedRestoreError, restoreVolume, VolumeManifest, snapshotVolume } from '../../src/core/volume';
 import { readManifest, writeManifest } from '../../src/core/store';
 import { verifyBackup } from '../../src/core/verify';
@@ -269,7 +269,8 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const m = (await readManifest(snapshot)).manifest as VolumeManifest;
     assert.ok(r.checks.includes('sha256 matches the manifest'));
     assert.ok(
-      r.checks.some((c) => c.startsWith(`${m.entryCount} entries, ${m.fileCount} files`)),
+      // Counts read as the user reads them ("1,234 entries"), through the one formatter.
+      r.checks.some((c) => c.startsWith(`${formatCountOf(m.entryCount, 'entry', 'entries')}, ${formatCountOf(m.fileCount, 'file')}`)),
       r.checks.join('; '),
     );
     // A copy cut short, with the same manifest, fails and says so.
