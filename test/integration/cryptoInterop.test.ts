@@ -150,6 +150,11 @@ describe('crypto interop with the age and openssl CLIs', function () {
       });
     }
 
+    // Half the data: holding the file (200 MB, twice over through encrypt and decrypt) fails it,
+    // while the heap's own swings (GC timing, c8's counters in the integration run: 65 MB seen
+    // once for age against a bound of 60) do not.
+    const FLAT_MB = 100;
+
     async function peakGrowth(encrypt: Transform, decrypt: Transform): Promise<number> {
       global.gc?.();
       const base = process.memoryUsage().rss;
@@ -178,12 +183,12 @@ describe('crypto interop with the age and openssl CLIs', function () {
     it('keeps RSS flat through age encrypt + decrypt of 200 MB', async () => {
       const k = generateAgeKeyPair();
       const growth = await peakGrowth(new AgeEncrypt({ recipients: [k.recipient] }), new AgeDecrypt({ identities: [k.identity] }));
-      assert.ok(growth < 60, `RSS grew ${growth.toFixed(1)} MB`);
+      assert.ok(growth < FLAT_MB, `RSS grew ${growth.toFixed(1)} MB`);
     });
 
     it('keeps RSS flat through OpenSSL encrypt + decrypt of 200 MB', async () => {
       const growth = await peakGrowth(new OpensslEncrypt({ passphrase: 'p' }), new OpensslDecrypt({ passphrase: 'p', kdf: 'pbkdf2' }));
-      assert.ok(growth < 60, `RSS grew ${growth.toFixed(1)} MB`);
+      assert.ok(growth < FLAT_MB, `RSS grew ${growth.toFixed(1)} MB`);
     });
   });
 });
