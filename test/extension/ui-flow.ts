@@ -494,7 +494,7 @@ async function backupTwiceJoins(wb: Workbench): Promise<void> {
   await group.locator('.actions .action-label[aria-label^="Back Up Database"]').dblclick();
   const joined = await waitForNotification(wb, /already running/, 30_000);
   console.log(`[ui] second run: ${joined}`);
-  if (!/^A backup of sms is already running \(started \d+ s ago\)\. Its result is shown when it ends\.$/.test(joined))
+  if (!/^A backup of "sms" is already running \(started [\d.]+ s ago\)\. Its result is shown when it ends\.$/.test(joined))
     throw new Error(`unexpected wording: ${joined}`);
   const item = page.locator('.notification-toast .notification-list-item', { hasText: /already running/ }).first();
   if (!(await item.locator('.codicon-info, .codicon-notifications-info').count()))
