@@ -525,7 +525,7 @@ async function deleteKeepsOnEnter(wb: Workbench): Promise<void> {
     .at(-1)!;
   await page.keyboard.press('Escape');
   const openModal = async () => {
-    const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete ${newest}?` });
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete "${newest}"?` });
     // A click on a menu that has just opened can be lost (as can the menu, when the tree redraws): try again.
     for (let attempt = 1; ; attempt++) {
       // The Database group's first row is its newest backup.
