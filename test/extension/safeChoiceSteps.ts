@@ -137,10 +137,11 @@ export async function restoreDatabaseCancelsDuringDryRun(wb: Workbench): Promise
   await page.mouse.move(900, 600);
   await page.waitForTimeout(700); // the toast slides in; the shot caught it half out of view
   await screenshot(wb, 'restore-database-progress');
-  await progress.hover();
   const cancel = progress.locator('a.monaco-button', { hasText: /^Cancel$/ });
-  const how = await cancel
-    .click({ timeout: 10_000 })
+  // The hover is part of the race too: once the modal is up it blocks the pointer.
+  const how = await progress
+    .hover({ timeout: 10_000 })
+    .then(() => cancel.click({ timeout: 10_000 }))
     .then(() => 'from the progress notification')
     .catch(async (err: Error) => {
       if (!(await dialog.count())) throw err;
