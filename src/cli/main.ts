@@ -13,6 +13,7 @@ import {
 } from '../core/common';
 import { toEngineError } from '../core/docker';
 import { backupCommand } from './commands/backup';
+import { offsiteCommand } from './commands/offsite';
 import { pruneCommand } from './commands/prune';
 import { statusCommand } from './commands/status';
 import { verifyCommand } from './commands/verify';
@@ -29,6 +30,9 @@ Commands:
   verify [FILE...]                verify files; default: the newest of each kind; --all: every backup
   prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
   status                          the backup status report; exit 1 when something needs attention
+  offsite list                    what lifeboat.offsite.destination holds, and which backups are only there
+  offsite copy [FILE...]          copy backups there (default: the newest of each kind), read back and checked
+  offsite fetch REMOTE...         bring copies back into the backup folder, checked against their manifests
 
 Options:
   --folder DIR     the project folder (its .vscode/settings.json is read); default: the current folder
@@ -101,6 +105,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
       case 'prune':
         if (rest.length) throw new UsageError('prune takes no arguments.');
         return await pruneCommand(ctx, !!o['dry-run']);
+      case 'offsite':
+        return await offsiteCommand(ctx, rest);
       case 'status':
         if (rest.length) throw new UsageError('status takes no arguments.');
         return await statusCommand(ctx);

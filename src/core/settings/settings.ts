@@ -65,6 +65,16 @@ export class LifeboatSettings {
     return { keyFile: keyFile ? this.path(keyFile) : undefined, identityFile: identityFile ? this.path(identityFile) : undefined };
   }
 
+  /** `lifeboat.encryption.format`: what new encrypted files are written in. */
+  get encryptionFormat(): 'age' | 'openssl' {
+    return this.get<string>('encryption.format') === 'openssl' ? 'openssl' : 'age';
+  }
+
+  /** `lifeboat.encryption.recipients`: age public keys; with them, nothing secret is needed to encrypt. */
+  get encryptionRecipients(): string[] {
+    return (this.get<string[]>('encryption.recipients') ?? []).map((r) => r.trim()).filter(Boolean);
+  }
+
   get backupPrefix(): string {
     return this.str('backupPrefix');
   }
