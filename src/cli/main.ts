@@ -31,14 +31,15 @@ Commands:
   prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
   status                          the backup status report; exit 1 when something needs attention
   offsite list                    what lifeboat.offsite.destination holds, and which backups are only there
-  offsite copy [FILE...]          copy backups there (default: the newest of each kind), read back and checked
-  offsite fetch REMOTE...         bring copies back into the backup folder, checked against their manifests
+  offsite copy [FILE...|--new]    copy backups there (default: the newest of each kind; --new: all not there yet)
+  offsite pull REMOTE...          bring copies back into the backup folder, checked against their manifests
 
 Options:
   --folder DIR     the project folder (its .vscode/settings.json is read); default: the current folder
   --volume NAME    backup volume: this volume only (repeatable); default: every volume of the stack
   --depth D        verify: quick (default) or full (a test restore)
   --all            verify: every backup
+  --new            offsite copy: every backup not at the destination yet
   --dry-run        prune: show, delete nothing
   --json           machine-readable output
   --quiet          print errors only (for cron)
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         volume: { type: 'string', multiple: true },
         depth: { type: 'string' },
         all: { type: 'boolean' },
+        new: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -106,7 +108,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         if (rest.length) throw new UsageError('prune takes no arguments.');
         return await pruneCommand(ctx, !!o['dry-run']);
       case 'offsite':
-        return await offsiteCommand(ctx, rest);
+        return await offsiteCommand(ctx, rest, !!o.new);
       case 'status':
         if (rest.length) throw new UsageError('status takes no arguments.');
         return await statusCommand(ctx);

@@ -1,19 +1,29 @@
 import { basename, resolve } from 'node:path';
 import { readKeyFile } from '../../core/crypto';
 import { LifeboatError, formatBytes } from '../../core/common';
-import { Destination, OffsiteKey, copyOffsite, fetchOffsite, offsitePathOf, parseDestination, remoteBackups } from '../../core/offsite';
+import {
+  Destination,
+  OffsiteKey,
+  copyOffsite,
+  fetchOffsite,
+  offsiteCopies,
+  offsitePathOf,
+  parseDestination,
+  remoteBackups,
+} from '../../core/offsite';
 import { KINDS, listBackups } from '../../core/store';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';
 import { UsageError } from '../usageError';
 
 /**
- * `lifeboat offsite list|copy [FILE...]|fetch REMOTE...`: the off-site half of the runbook
+ * `lifeboat offsite list|copy [FILE...|--new]|pull REMOTE...`: the off-site half of the runbook
  * (`aws s3 cp`) and of its "complete failure" recovery, for cron and for a new machine.
- * `copy` with no files copies the newest backup of each kind; `fetch` brings copies back into
+ * `copy` with no files copies the newest backup of each kind, with `--new` every backup not
+ * there yet (backups that failed verification stay here); `pull` brings copies back into
  * the backup folder, checked against their manifests, ready for `lifeboat verify` or a restore.
  */
-export async function offsiteCommand(ctx: CliContext, args: string[]): Promise<ExitCode> {
+export async function offsiteCommand(ctx: CliContext, args: string[], onlyNew = false): Promise<ExitCode> {
   const [action, ...rest] = args;
   const destination = parseDestination(ctx.settings.offsiteDestination);
   if (!destination) {
@@ -27,12 +37,13 @@ export async function offsiteCommand(ctx: CliContext, args: string[]): Promise<E
       if (rest.length) throw new UsageError('offsite list takes no arguments.');
       return list(ctx, destination);
     case 'copy':
-      return copy(ctx, destination, rest);
-    case 'fetch':
-      if (!rest.length) throw new UsageError('offsite fetch needs the paths to fetch, as "offsite list" prints them (database/…).');
-      return fetch(ctx, destination, rest);
+      if (onlyNew && rest.length) throw new UsageError('offsite copy takes files or --new, not both.');
+      return copy(ctx, destination, rest, onlyNew);
+    case 'pull':
+      if (!rest.length) throw new UsageError('offsite pull needs the paths to pull, as "offsite list" prints them (database/…).');
+      return pull(ctx, destination, rest);
     default:
-      throw new UsageError(action ? `Unknown offsite action "${action}".` : 'offsite needs an action: list, copy or fetch.');
+      throw new UsageError(action ? `Unknown offsite action "${action}".` : 'offsite needs an action: list, copy or pull.');
   }
 }
 
@@ -50,11 +61,19 @@ async function list(ctx: CliContext, destination: Destination): Promise<ExitCode
   return EXIT.ok;
 }
 
-async function copy(ctx: CliContext, destination: Destination, files: string[]): Promise<ExitCode> {
+async function copy(ctx: CliContext, destination: Destination, files: string[], onlyNew: boolean): Promise<ExitCode> {
   let paths = files.map((f) => resolve(f));
   if (!paths.length) {
-    const entries = await listBackups(ctx.settings.backupDirectory);
-    paths = KINDS.flatMap((k) => entries.find((e) => e.kind === k && e.state !== 'failed')?.path ?? []);
+    const entries = (await listBackups(ctx.settings.backupDirectory)).filter((e) => e.state !== 'failed');
+    if (onlyNew) {
+      await destination.check();
+      const there = await offsiteCopies(destination);
+      paths = entries.filter((e) => !there.has(e.fileName)).map((e) => e.path);
+      if (!paths.length && entries.length) {
+        ctx.out(`Every backup in ${ctx.settings.backupDirectory} is at ${destination.describe()} already.`);
+        return EXIT.ok;
+      }
+    } else paths = KINDS.flatMap((k) => entries.find((e) => e.kind === k)?.path ?? []);
     if (!paths.length)
       throw new LifeboatError(`No backups to copy in ${ctx.settings.backupDirectory}.`, 'Make one with: lifeboat backup database');
   }
@@ -72,13 +91,13 @@ async function copy(ctx: CliContext, destination: Destination, files: string[]):
   return EXIT.ok;
 }
 
-async function fetch(ctx: CliContext, destination: Destination, remotePaths: string[]): Promise<ExitCode> {
+async function pull(ctx: CliContext, destination: Destination, remotePaths: string[]): Promise<ExitCode> {
   for (const remotePath of remotePaths) {
     const r = await fetchOffsite(destination, remotePath, ctx.settings.backupDirectory, { signal: ctx.signal, logger: ctx.log });
     if (ctx.json) ctx.out(JSON.stringify({ remotePath, path: r.path, outcome: r.outcome, checked: r.checked, sha256: r.sha256 }));
     else
       ctx.out(
-        `${r.outcome === 'downloaded' ? 'FETCHED' : 'HERE   '} ${remotePath} → ${r.path}${r.checked === 'manifest' ? ' (matches its manifest)' : ' (no manifest: run lifeboat verify on it)'}`,
+        `${r.outcome === 'downloaded' ? 'PULLED ' : 'HERE   '} ${remotePath} → ${r.path}${r.checked === 'manifest' ? ' (matches its manifest)' : ' (no manifest: run lifeboat verify on it)'}`,
       );
   }
   return EXIT.ok;

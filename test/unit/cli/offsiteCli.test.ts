@@ -9,6 +9,7 @@ import { decryptFile } from '../../../src/core/encryption';
 import { MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
 
 const NAME = 'sms_backup_20260301_020000.sql.gz';
+const NAME2 = 'sms_backup_20260302_020000.sql.gz';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Runs the command line in this process, with what it prints. */
@@ -26,7 +27,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-describe('lifeboat offsite list|copy|fetch (the command line, a folder destination)', () => {
+describe('lifeboat offsite list|copy|pull (the command line, a folder destination)', () => {
   let root: string;
   let project: string;
   let nas: string;
@@ -62,7 +63,7 @@ describe('lifeboat offsite list|copy|fetch (the command line, a folder destinati
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('copy refuses plaintext without a key (exit 1, the setting named), then encrypts with the key file; list and fetch bring it back after a disk loss', async () => {
+  it('copy refuses plaintext without a key (exit 1, the setting named), then encrypts with the key file; --new sends only what is not there; list and pull bring it back after a disk loss', async () => {
     await settings({});
     const refused = await cli(['offsite', 'copy', '--folder', project]);
     assert.equal(refused.code, 1);
@@ -78,6 +79,22 @@ describe('lifeboat offsite list|copy|fetch (the command line, a folder destinati
     const again = await cli(['offsite', 'copy', '--folder', project]);
     assert.match(again.out, /^THERE /, 'the same backup is not sent twice');
 
+    const second = join(project, 'backups', 'database', NAME2);
+    await fs.writeFile(second, data);
+    const onlyNew = await cli(['offsite', 'copy', '--new', '--folder', project]);
+    assert.equal(onlyNew.code, 0, onlyNew.err);
+    assert.deepEqual(
+      onlyNew.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' → ')[0]),
+      [`COPIED  ${NAME2}`],
+    );
+    const none = await cli(['offsite', 'copy', '--new', '--folder', project]);
+    assert.match(none.out, /^Every backup in .* is at the folder .* already\.$/m);
+    await fs.rm(join(nas, 'database', `${NAME2}.enc`));
+    await fs.rm(join(nas, 'database', `${NAME2}.enc.json`));
+
     await fs.rm(join(project, 'backups'), { recursive: true });
     const listed = await cli(['offsite', 'list', '--json', '--folder', project]);
     assert.equal(listed.code, 0, listed.err);
@@ -88,9 +105,9 @@ describe('lifeboat offsite list|copy|fetch (the command line, a folder destinati
       manifest: true,
       local: false,
     });
-    const fetched = await cli(['offsite', 'fetch', `database/${NAME}.enc`, '--folder', project]);
+    const fetched = await cli(['offsite', 'pull', `database/${NAME}.enc`, '--folder', project]);
     assert.equal(fetched.code, 0, fetched.err);
-    assert.match(fetched.out, /^FETCHED database\/.*\(matches its manifest\)$/m);
+    assert.match(fetched.out, /^PULLED  database\/.*\(matches its manifest\)$/m);
     const back = join(project, 'backups', 'database', `${NAME}.enc`);
     const opened = await decryptFile(back, { key: { passphrase: 'cli off-site passphrase, long enough' } });
     assert.equal(sha(await fs.readFile(opened.path)), sha(data));
