@@ -8,3 +8,5 @@ export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState, remoteBa
 export type { OffsiteCopy, OffsiteState, RemoteBackup } from './offsiteCopies';
 export { fetchOffsite } from './fetchOffsite';
 export type { FetchOffsiteResult } from './fetchOffsite';
+export { offsiteEntries, planOffsiteRetention, pruneOffsite } from './offsiteRetention';
+export type { PruneOffsiteOptions } from './offsiteRetention';

@@ -173,6 +173,14 @@ export class LifeboatSettings {
     };
   }
 
+  /** `lifeboat.offsite.retention.*`: with no rule set (the default), every off-site copy is kept. */
+  get offsiteRetention(): RetentionPolicies {
+    const policy = (kind: keyof RetentionPolicies): RetentionPolicy => ({
+      ...(this.get<RetentionPolicy>(`offsite.retention.${kind}`) ?? {}),
+    });
+    return { database: policy('database'), config: policy('config'), volume: policy('volume') };
+  }
+
   /** Bytes; 0 turns the low-space warning off. */
   get minFreeBytes(): number {
     return (this.get<number>('storage.minFreeMB') ?? 1024) * 1024 * 1024;

@@ -125,4 +125,28 @@ describe('lifeboat offsite list|copy|pull (the command line, a folder destinatio
     assert.match(bad.err, /Unknown offsite action "push"/);
     assert.equal(existsSync(join(nas, 'database')), false);
   });
+
+  it('prune applies lifeboat.offsite.retention to the copies after the local folder; --dry-run deletes nothing; without rules copies are never pruned', async () => {
+    await fs.mkdir(join(nas, 'database'));
+    const names = ['sms_backup_20260101_020000.sql.gz', 'sms_backup_20260102_020000.sql.gz', 'sms_backup_20260103_020000.sql.gz'];
+    for (const n of names) await fs.writeFile(join(nas, 'database', n), 'x');
+    await settings({});
+    const plain = await cli(['prune', '--folder', project]);
+    assert.equal(plain.code, 0, plain.err);
+    assert.doesNotMatch(plain.out, /Off-site/);
+    assert.equal((await fs.readdir(join(nas, 'database'))).length, 3);
+
+    await settings({ 'lifeboat.offsite.retention.database': { keepLast: 1 } });
+    const preview = await cli(['prune', '--dry-run', '--folder', project]);
+    assert.equal(preview.code, 0, preview.err);
+    assert.match(preview.out, /^Off-site, the folder .*:$/m);
+    assert.match(preview.out, /would delete {2}sms_backup_20260101_020000\.sql\.gz/);
+    assert.equal((await fs.readdir(join(nas, 'database'))).length, 3);
+
+    const pruned = await cli(['prune', '--folder', project]);
+    assert.equal(pruned.code, 0, pruned.err);
+    assert.match(pruned.out, /Deleted 2 off-site copies, freed 2 B\./);
+    assert.deepEqual(await fs.readdir(join(nas, 'database')), [names[2]]);
+    assert.ok(existsSync(local()), 'the local backup stays');
+  });
 });
