@@ -15,6 +15,7 @@ import { toEngineError } from '../core/docker';
 import { backupCommand } from './commands/backup';
 import { offsiteCommand } from './commands/offsite';
 import { pruneCommand } from './commands/prune';
+import { restoreCommand } from './commands/restore';
 import { statusCommand } from './commands/status';
 import { verifyCommand } from './commands/verify';
 import { createContext } from './context';
@@ -30,6 +31,7 @@ Commands:
   verify [FILE...]                verify files; default: the newest of each kind; --all: every backup
   prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
   status                          the backup status report; exit 1 when something needs attention
+  restore database FILE           a dry run into a scratch database, proved; --replace DB then swaps it in
   offsite list                    what lifeboat.offsite.destination holds, and which backups are only there
   offsite copy [FILE...|--new]    copy backups there (default: the newest of each kind; --new: all not there yet)
   offsite pull REMOTE...          bring copies back into the backup folder, checked against their manifests
@@ -40,6 +42,7 @@ Options:
   --depth D        verify: quick (default) or full (a test restore)
   --all            verify: every backup
   --new            offsite copy: every backup not at the destination yet
+  --replace DB     restore: replace the live database DB (its name typed out) after the dry run
   --dry-run        prune: show, delete nothing
   --json           machine-readable output
   --quiet          print errors only (for cron)
@@ -62,6 +65,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         depth: { type: 'string' },
         all: { type: 'boolean' },
         new: { type: 'boolean' },
+        replace: { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -107,6 +111,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
       case 'prune':
         if (rest.length) throw new UsageError('prune takes no arguments.');
         return await pruneCommand(ctx, !!o['dry-run']);
+      case 'restore':
+        return await restoreCommand(ctx, rest, o.replace);
       case 'offsite':
         return await offsiteCommand(ctx, rest, !!o.new);
       case 'status':
