@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
-import { OffsiteBackupItem, OffsiteGroupItem } from '../../../src/extension/tree/offsiteItem';
+import type { OffsiteBackupItem } from '../../../src/extension/tree/offsiteItem';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 
@@ -134,12 +134,17 @@ describe('Copy Off-site in the extension host', function () {
     assert.match(String((await item(made))?.description), / · local \+ off-site$/);
   });
 
-  /** The Off-site group's rows, as the view shows them. */
+  /**
+   * The Off-site group's rows, as the view shows them. By contextValue, not instanceof: the
+   * extension's bundle has classes of its own.
+   */
   async function offsiteRows(): Promise<OffsiteBackupItem[]> {
     api.tree.refresh();
-    const group = (await api.tree.getChildren()).find((n) => n instanceof OffsiteGroupItem);
+    const group = (await api.tree.getChildren()).find((n) => api.tree.getTreeItem(n).contextValue === 'group.offsite');
     assert.ok(group, 'no Off-site group in the Backups view');
-    return (await api.tree.getChildren(group)).filter((n): n is OffsiteBackupItem => n instanceof OffsiteBackupItem);
+    return (await api.tree.getChildren(group)).filter((n) =>
+      /^offsite\./.test(api.tree.getTreeItem(n).contextValue ?? ''),
+    ) as OffsiteBackupItem[];
   }
 
   it('after the local backups are lost: the Off-site group lists them "off-site only", and Restore from Off-site downloads one, checks it and dry-runs it before the modal', async () => {
