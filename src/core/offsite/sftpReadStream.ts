@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
 
-const CHUNK = 64 * 1024;
+const CHUNK = 128 * 1024;
 // Reads in flight at once, answered in any order and passed on in file order.
 const WINDOW = 16;
 

@@ -3,7 +3,7 @@ import type { SFTPWrapper } from 'ssh2';
 
 // Writes in flight at once. Each waits a round trip for its answer; keeping several on the wire
 // fills the link the way scp does, while memory stays bounded (this many chunks).
-const WINDOW = 32;
+const WINDOW = 64;
 
 /**
  * A Writable onto an open SFTP file handle that keeps up to WINDOW writes in flight at their
