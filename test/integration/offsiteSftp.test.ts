@@ -170,6 +170,58 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.deepEqual(await remoteNames(), before);
   });
 
+  it('the server going down mid-copy: a clear error, nothing under the final name, and the next run completes the copy', async () => {
+    await trustServer();
+    const { path, bytes } = await backupFile('sms_backup_20260104_020000.sql.gz', 30);
+    const final = join(server.remote, 'database', 'sms_backup_20260104_020000.sql.gz');
+    let dropped: Promise<number> | undefined;
+    const err = await refusal(
+      copyOffsite(path, destination(), {
+        requireEncryption: false,
+        progress: (u) => {
+          if ((u.bytes ?? 0) > 4 * 1024 * 1024) dropped ??= server.dropConnections();
+        },
+      }),
+    );
+    assert.ok(((await dropped) ?? 0) > 0, 'no server process was there to stop');
+    assert.match(err.message, /copy of "sms_backup_20260104_020000\.sql\.gz"/);
+    assert.match(err.message, /at the SFTP folder sftp:\/\/.*: the connection to the server was lost/);
+    assert.equal(existsSync(final), false);
+    const again = await copyOffsite(path, destination(), { requireEncryption: false });
+    assert.equal(again.outcome, 'copied');
+    assert.equal(sha(await fs.readFile(final)), sha(bytes));
+    assert.deepEqual(
+      (await remoteNames()).filter((n) => n.includes('20260104')),
+      ['sms_backup_20260104_020000.sql.gz', 'sms_backup_20260104_020000.sql.gz.json'],
+    );
+  });
+
+  it('lists, stats and removes as the Destination contract says, over one shared login', async () => {
+    await trustServer();
+    const dest = destination();
+    // Overlapping requests share the connection.
+    const [names, missing, folder, root] = await Promise.all([
+      dest.list('database'),
+      dest.list('volumes'),
+      dest.stat('database'),
+      dest.list(''),
+    ]);
+    assert.ok(names.some((e) => e.path === 'database/sms_backup_20260101_020000.sql.gz' && e.bytes > 0 && e.modified instanceof Date));
+    assert.ok(!names.some((e) => e.path.includes('.partial')));
+    assert.deepEqual(missing, []);
+    assert.equal(folder, undefined, 'a folder is not an object');
+    assert.deepEqual(root, []);
+    await dest.remove('database/not-there.sql.gz');
+    await fs.writeFile(join(server.remote, 'database', 'gone.txt'), 'x');
+    if (process.getuid?.() === 0) await run('chown', [`${server.user}:`, join(server.remote, 'database', 'gone.txt')]);
+    await dest.remove('database/gone.txt');
+    assert.equal(existsSync(join(server.remote, 'database', 'gone.txt')), false);
+    await assert.rejects(dest.stat('../etc/passwd'), /leaves the destination folder/);
+    await fs.writeFile(join(server.remote, 'plain-file'), 'x');
+    const notFolder = await refusal(destination({}, join(server.remote, 'plain-file')).check());
+    assert.match(notFolder.message, /plain-file on the SFTP server 127\.0\.0\.1 is not a folder/);
+  });
+
   it('a changed host key is refused with a warning and never offered for trust', async () => {
     const impostor = (await keygen(join(server.dir, 'impostor'))).split(' ').slice(0, 2).join(' ');
     await fs.writeFile(knownHosts(), `[127.0.0.1]:${server.port} ${impostor}\n`);

@@ -26,6 +26,8 @@ export interface SftpServer {
   clientKey: string;
   /** Replaces the keys the server accepts. */
   authorize(publicKeys: string[]): Promise<void>;
+  /** Kills the server's processes for the open connections (by pid, children of this sshd), as a server going down mid-transfer. */
+  dropConnections(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,20 @@ export async function startSftpServer(): Promise<SftpServer> {
     home,
     clientKey,
     authorize,
+    dropConnections: async () => {
+      // Each connection is a privileged process and its unprivileged child, which holds the socket.
+      const pids: number[] = [];
+      for (let parents = [sshd.pid!]; parents.length;) {
+        const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', parents.join(',')]).catch(() => ({ stdout: '' }));
+        parents = stdout
+          .split('\n')
+          .map(Number)
+          .filter((p) => p > 0);
+        pids.push(...parents);
+      }
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      return pids.length;
+    },
     stop: async () => {
       if (sshd.exitCode === null) {
         sshd.kill('SIGTERM');

@@ -8,6 +8,7 @@ export type { SftpOptions } from './sftpOptions';
 export { parseSftpUrl, sftpAddress } from './sftpTarget';
 export type { SftpTarget } from './sftpTarget';
 export { HostKeyError } from './hostKeyError';
+export { sftpIdentity } from './sftpIdentity';
 export { knownHostName, trustHostKey } from './knownHosts';
 export { copyOffsite, readRemoteManifest } from './copyOffsite';
 export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';

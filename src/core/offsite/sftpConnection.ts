@@ -2,6 +2,7 @@ import { Client, type SFTPWrapper } from 'ssh2';
 import { LifeboatError } from '../common';
 import { checkHostKey, fingerprint } from '../docker';
 import { HostKeyError } from './hostKeyError';
+import { watchChannel } from './sftpChannel';
 import { defaultKnownHosts, trustHostKey } from './knownHosts';
 import { SftpIdentity, sftpIdentity } from './sftpIdentity';
 import type { SftpOptions } from './sftpOptions';
@@ -107,6 +108,7 @@ export class SftpConnection {
         client.sftp((err, sftp) => {
           if (err) return fail(err);
           settled = true;
+          watchChannel(sftp, client);
           // Later failures end this session; the next operation logs in again.
           client.removeAllListeners('error');
           client.on('error', () => undefined);

@@ -4,6 +4,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { LifeboatError } from '../common';
 import { partialName } from '../store';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
+import { sftpRequest } from './sftpChannel';
 import { SftpConnection } from './sftpConnection';
 import type { SftpOptions } from './sftpOptions';
 import { SftpReadStream } from './sftpReadStream';
@@ -61,12 +62,12 @@ export class SftpDestination implements Destination {
   async list(prefix: string): Promise<RemoteEntry[]> {
     const dir = this.full(prefix || '.');
     return this.connection.use(async (sftp) => {
-      const entries = await new Promise<{ filename: string; attrs: Stats }[]>((resolve, reject) =>
-        sftp.readdir(dir, (err, list) => (err ? reject(err) : resolve(list))),
-      ).catch((err: SftpError) => {
-        if (err.code === NO_SUCH_FILE) return [];
-        throw this.error(err, 'list the off-site folder', dir);
-      });
+      const entries = await sftpRequest<{ filename: string; attrs: Stats }[]>(sftp, (done) => sftp.readdir(dir, done)).catch(
+        (err: SftpError) => {
+          if (err.code === NO_SUCH_FILE) return [];
+          throw this.error(err, 'list the off-site folder', dir);
+        },
+      );
       return entries
         .filter((e) => !e.filename.startsWith('.') && e.attrs.isFile())
         .map((e) => ({
@@ -170,11 +171,9 @@ export class SftpDestination implements Destination {
         throw this.error(err, 'create the off-site folder', at);
       });
       if (st?.isDirectory()) continue;
-      await new Promise<void>((resolve, reject) => sftp.mkdir(at, { mode: 0o700 }, (err) => (err ? reject(err) : resolve()))).catch(
-        (err: SftpError) => {
-          throw this.error(err, 'create the off-site folder', at);
-        },
-      );
+      await sftpRequest(sftp, (done) => sftp.mkdir(at, { mode: 0o700 }, done)).catch((err: SftpError) => {
+        throw this.error(err, 'create the off-site folder', at);
+      });
     }
   }
 
@@ -210,23 +209,20 @@ export class SftpDestination implements Destination {
 }
 
 function statOf(sftp: SFTPWrapper, path: string): Promise<Stats | undefined> {
-  return new Promise((resolve, reject) =>
-    sftp.stat(path, (err, st) => {
-      if (!err) return resolve(st);
-      if ((err as SftpError).code === NO_SUCH_FILE) return resolve(undefined);
-      reject(err);
-    }),
-  );
+  return sftpRequest<Stats>(sftp, (done) => sftp.stat(path, done)).catch((err: SftpError) => {
+    if (err.code === NO_SUCH_FILE) return undefined;
+    throw err;
+  });
 }
 
 function unlink(sftp: SFTPWrapper, path: string): Promise<void> {
-  return new Promise((resolve, reject) => sftp.unlink(path, (err) => (err ? reject(err) : resolve())));
+  return sftpRequest(sftp, (done) => sftp.unlink(path, done));
 }
 
 /** Atomic and replacing with OpenSSH's posix-rename; plain SFTP rename refuses an existing target, so it goes first. */
 async function rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
-    await new Promise<void>((resolve, reject) => sftp.ext_openssh_rename(from, to, (err) => (err ? reject(err) : resolve())));
+    await sftpRequest(sftp, (done) => sftp.ext_openssh_rename(from, to, done));
     return;
   } catch (err) {
     if (!/does not support/i.test((err as Error).message)) throw err;
@@ -234,5 +230,5 @@ async function rename(sftp: SFTPWrapper, from: string, to: string): Promise<void
   await unlink(sftp, to).catch((err: SftpError) => {
     if (err.code !== NO_SUCH_FILE) throw err;
   });
-  await new Promise<void>((resolve, reject) => sftp.rename(from, to, (err) => (err ? reject(err) : resolve())));
+  await sftpRequest(sftp, (done) => sftp.rename(from, to, done));
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
+import { channelLost, requestError, sftpRequest } from './sftpChannel';
 
 const CHUNK = 128 * 1024;
 // Reads in flight at once, answered in any order and passed on in file order.
@@ -35,9 +36,7 @@ export class SftpReadStream extends Readable {
   }
 
   static open(sftp: SFTPWrapper, path: string, release: () => void): Promise<SftpReadStream> {
-    return new Promise((resolve, reject) =>
-      sftp.open(path, 'r', (err, handle) => (err ? reject(err) : resolve(new SftpReadStream(sftp, handle, release)))),
-    );
+    return sftpRequest<Buffer>(sftp, (done) => sftp.open(path, 'r', done)).then((handle) => new SftpReadStream(sftp, handle, release));
   }
 
   override _read(): void {
@@ -48,10 +47,9 @@ export class SftpReadStream extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.ended = true;
     this.queue = [];
-    this.closeHandle().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    // Not waited for: on a connection that has just dropped, no answer would ever come.
+    this.closeHandle().catch(() => undefined);
+    callback(error);
   }
 
   private pump(): void {
@@ -70,13 +68,15 @@ export class SftpReadStream extends Readable {
   }
 
   private request(): void {
+    const gone = channelLost(this.sftp);
+    if (gone) return void this.destroy(gone);
     const req: Request = { position: this.next, buffer: Buffer.allocUnsafe(CHUNK), done: false, bytes: 0 };
     this.next += CHUNK;
     this.queue.push(req);
     this.sftp.read(this.handle, req.buffer, 0, CHUNK, req.position, (err, bytes) => {
       req.done = true;
       req.bytes = bytes ?? 0;
-      if (err) req.error = err;
+      if (err) req.error = requestError(err);
       // An answer to a request dropped after a short read, or after the end, changes nothing.
       if (!this.ended && this.queue.includes(req)) this.pump();
     });
@@ -94,8 +94,8 @@ export class SftpReadStream extends Readable {
   private closeHandle(): Promise<void> {
     if (this.handleClosed) return Promise.resolve();
     this.handleClosed = true;
-    return new Promise<void>((resolve, reject) => this.sftp.close(this.handle, (err) => (err ? reject(err) : resolve()))).finally(() =>
-      this.release(),
-    );
+    // The hold on the connection ends here even when the close is never answered.
+    this.release();
+    return sftpRequest(this.sftp, (done) => this.sftp.close(this.handle, done));
   }
 }

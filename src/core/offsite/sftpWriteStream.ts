@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
+import { channelLost, requestError, sftpRequest } from './sftpChannel';
 
 // Writes in flight at once. Each waits a round trip for its answer; keeping several on the wire
 // fills the link the way scp does, while memory stays bounded (this many chunks).
@@ -28,8 +29,8 @@ export class SftpWriteStream extends Writable {
 
   /** Creates or truncates `path` (mode 600) and opens it for writing. */
   static open(sftp: SFTPWrapper, path: string): Promise<SftpWriteStream> {
-    return new Promise((resolve, reject) =>
-      sftp.open(path, 'w', { mode: 0o600 }, (err, handle) => (err ? reject(err) : resolve(new SftpWriteStream(sftp, handle)))),
+    return sftpRequest<Buffer>(sftp, (done) => sftp.open(path, 'w', { mode: 0o600 }, done)).then(
+      (handle) => new SftpWriteStream(sftp, handle),
     );
   }
 
@@ -38,6 +39,7 @@ export class SftpWriteStream extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.failure ??= channelLost(this.sftp);
     if (this.failure) return callback(this.failure);
     this.inFlight++;
     this.sftp.write(this.handle, chunk, 0, chunk.length, this.position, (err) => this.answered(err));
@@ -59,15 +61,14 @@ export class SftpWriteStream extends Writable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.failure ??= error ?? undefined;
-    this.closeHandle().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    // Not waited for: on a connection that has just dropped, no answer would ever come.
+    this.closeHandle().catch(() => undefined);
+    callback(error);
   }
 
   private answered(err: Error | null | undefined): void {
     this.inFlight--;
-    if (err) this.failure ??= err;
+    if (err) this.failure ??= requestError(err);
     const blocked = this.blocked;
     this.blocked = undefined;
     blocked?.();
@@ -80,19 +81,15 @@ export class SftpWriteStream extends Writable {
 
   /** Asks the server to put the data on its disk before the copy is read back and renamed. */
   private flush(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.sftp.ext_openssh_fsync(this.handle, (err) => (err ? reject(err) : resolve()));
-      } catch {
-        // A server without fsync@openssh.com: its close is as far as SFTP reaches.
-        resolve();
-      }
+    return sftpRequest(this.sftp, (done) => this.sftp.ext_openssh_fsync(this.handle, done)).catch((err: Error) => {
+      // A server without fsync@openssh.com (ssh2 refuses at once): its close is as far as SFTP reaches.
+      if (!/does not support/i.test(err.message)) throw err;
     });
   }
 
   private closeHandle(): Promise<void> {
     if (this.handleClosed) return Promise.resolve();
     this.handleClosed = true;
-    return new Promise((resolve, reject) => this.sftp.close(this.handle, (err) => (err ? reject(err) : resolve())));
+    return sftpRequest(this.sftp, (done) => this.sftp.close(this.handle, done));
   }
 }
