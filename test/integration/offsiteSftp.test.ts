@@ -2,8 +2,10 @@
 // here; see sftpServer.ts): copies read back with the same sha256, host keys checked against
 // known_hosts as ssh does, and logins, folders and cancels that fail say why and leave nothing.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CancelledError, LifeboatError } from '../../src/core/common';
@@ -245,6 +247,42 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       assert.match(err.hint ?? '', /authorized_keys/);
     } finally {
       await server.authorize([(await fs.readFile(`${server.clientKey}.pub`, 'utf8')).trim()]);
+    }
+  });
+
+  it('ssh-agent alone logs in; an agent without the key the server wants is refused, naming the agent', async () => {
+    await trustServer();
+    const socket = join(server.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      const home = join(server.dir, 'keyless-home');
+      await fs.mkdir(join(home, '.ssh'), { recursive: true });
+      await fs.copyFile(knownHosts(), join(home, '.ssh', 'known_hosts'));
+      process.env.HOME = home;
+      const empty = await refusal(destination({ agent: socket }).check());
+      assert.match(empty.message, new RegExp(`refused the login of "${server.user}" with the keys in ssh-agent`));
+      await run('ssh-add', ['-q', server.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      process.env.SSH_AUTH_SOCK = socket;
+      await destination().check();
+    } finally {
+      delete process.env.SSH_AUTH_SOCK;
+      process.env.HOME = server.home;
+      agent.kill('SIGTERM');
+    }
+  });
+
+  it('a server that accepts the connection but never answers: refused after the time allowed, not waited on forever', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const started = Date.now();
+      const err = await refusal((parseDestination(url(server.remote, port), { sftp: { timeoutMs: 1000 } }) as SftpDestination).check());
+      assert.match(err.message, /Cannot reach the SFTP server 127\.0\.0\.1:\d+ .*: no answer in time\./);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      silent.close();
     }
   });
 

@@ -102,7 +102,8 @@ export class SftpConnection {
         client.end();
         reject(refused ?? loginError(err, this.target, identity));
       };
-      client.once('error', fail);
+      // `on`, not `once`: after a timeout ssh2 reports the socket's end as a second error, which must not go uncaught.
+      client.on('error', fail);
       client.once('close', () => fail(new Error('The server closed the connection.')));
       client.once('ready', () => {
         client.sftp((err, sftp) => {
@@ -153,7 +154,6 @@ const SOCKET_ERRORS: Record<string, string> = {
 
 /** A failed login said in words: which server, what went wrong, what to change. */
 function loginError(err: unknown, target: SftpTarget, identity: SftpIdentity): LifeboatError {
-  if (err instanceof LifeboatError) return err;
   const e = err as NodeJS.ErrnoException & { level?: string };
   const where = sftpAddress(target);
   if (e?.level === 'client-authentication') {
