@@ -1,5 +1,5 @@
 import { Client, type SFTPWrapper } from 'ssh2';
-import { LifeboatError } from '../common';
+import { CancelledError, LifeboatError } from '../common';
 import { checkHostKey, fingerprint } from '../docker';
 import { HostKeyError } from './hostKeyError';
 import { watchChannel } from './sftpChannel';
@@ -79,7 +79,8 @@ export class SftpConnection {
       session = await this.login(identity);
     } catch (err) {
       if (!(err instanceof HostKeyError) || err.reason !== 'unknown' || !this.opts.confirmHostKey) throw err;
-      if (!(await this.opts.confirmHostKey(err))) throw err;
+      // Declining is the user's own choice, shown as nothing, like any cancel.
+      if (!(await this.opts.confirmHostKey(err))) throw new CancelledError();
       await trustHostKey(err.host, err.port, err.keyBlob, err.knownHosts);
       session = await this.login(identity);
     }

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { LifeboatError } from '../common';
+import { CancelledError, LifeboatError } from '../common';
 import { partialName } from '../store';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
 import { sftpRequest } from './sftpChannel';
@@ -178,8 +178,9 @@ export class SftpDestination implements Destination {
   }
 
   /** An SFTP failure said with the server, the path and the setting to look at. */
-  private error(err: SftpError, action: string, path: string): LifeboatError {
-    if (err instanceof LifeboatError) return err;
+  private error(err: SftpError, action: string, path: string): Error {
+    // Already said (a refused login, a host key) or the user's own cancel (the host-key question).
+    if (err instanceof LifeboatError || err instanceof CancelledError) return err;
     const on = `on the SFTP server ${this.target.host}`;
     if (err.code === PERMISSION_DENIED) {
       return new LifeboatError(
