@@ -12,6 +12,7 @@ import { CancelledError, LifeboatError } from '../../src/core/common';
 import { HostKeyError, SftpDestination, copyOffsite, offsiteCopies, parseDestination } from '../../src/core/offsite';
 import type { SftpOptions } from '../../src/core/offsite';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../src/core/store';
+import { recordFault, shown } from './faultMatrix';
 import { freePort, run } from './harness';
 import { SftpServer, keygen, startSftpServer } from './sftpServer';
 
@@ -55,6 +56,15 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.ok(err instanceof LifeboatError, `expected a refusal, got ${String(err)}`);
     return err;
   };
+  /** A message with this run's folder, port and key fingerprint replaced, as the reliability report shows it. */
+  const anonymous = (text: string) =>
+    text
+      .split(server.dir)
+      .join('<server>')
+      .split(String(server.port))
+      .join('<port>')
+      .split(server.hostFingerprint)
+      .join('SHA256:<fingerprint>');
   const remoteNames = async () => (await fs.readdir(join(server.remote, 'database')).catch(() => [] as string[])).sort();
 
   before(async () => {
@@ -191,6 +201,7 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.match(err.message, /copy of "sms_backup_20260104_020000\.sql\.gz"/);
     assert.match(err.message, /at the SFTP folder sftp:\/\/.*: the connection to the server was lost/);
     assert.equal(existsSync(final), false);
+    const leftThen = (await remoteNames()).filter((n) => n.includes('20260104'));
     const again = await copyOffsite(path, destination(), { requireEncryption: false });
     assert.equal(again.outcome, 'copied');
     assert.equal(sha(await fs.readFile(final)), sha(bytes));
@@ -198,6 +209,13 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       (await remoteNames()).filter((n) => n.includes('20260104')),
       ['sms_backup_20260104_020000.sql.gz', 'sms_backup_20260104_020000.sql.gz.json'],
     );
+    recordFault({
+      operation: 'off-site copy (SFTP)',
+      fault: "the server's processes for the connection killed mid-upload (over 4 MB sent)",
+      userSees: anonymous(shown(err)),
+      leftOnDisk: `on the server: ${leftThen.join(', ') || 'nothing'} (the next run replaced it and completed the copy); the local backup unchanged`,
+      dataLost: sha(await fs.readFile(path)) !== sha(bytes),
+    });
   });
 
   it('lists, stats and removes as the Destination contract says, over one shared login', async () => {
@@ -234,6 +252,14 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.match(err.message, /has CHANGED/);
     assert.ok(err.message.includes(server.hostFingerprint));
     assert.match(err.hint ?? '', /ssh-keygen -R/);
+    assert.equal(await fs.readFile(knownHosts(), 'utf8'), `[127.0.0.1]:${server.port} ${impostor}\n`);
+    recordFault({
+      operation: 'off-site copy (SFTP)',
+      fault: 'the server offers a host key other than the one in known_hosts',
+      userSees: anonymous(shown(err)),
+      leftOnDisk: 'nothing: no connection was made; known_hosts unchanged',
+      dataLost: false,
+    });
   });
 
   it('a key the server does not accept is refused, naming the user, the key and what to do', async () => {
