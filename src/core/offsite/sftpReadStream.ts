@@ -4,7 +4,7 @@ import { channelLost, requestError, sftpRequest } from './sftpChannel';
 
 const CHUNK = 128 * 1024;
 // Reads in flight at once, answered in any order and passed on in file order.
-const WINDOW = 16;
+const WINDOW = 32;
 
 interface Request {
   position: number;
@@ -16,7 +16,7 @@ interface Request {
 
 /**
  * A Readable over an open SFTP file handle that keeps up to WINDOW reads in flight ahead of the
- * consumer (ssh2's own stream sends one at a time), so at most WINDOW × 64 KiB wait in memory.
+ * consumer (ssh2's own stream sends one at a time), so at most WINDOW × CHUNK (4 MiB) wait in memory.
  * A short answer that is not the end of the file restarts the reads from where it stopped.
  * `release` is called once when the stream closes, however it ends.
  */
