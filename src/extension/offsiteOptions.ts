@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LifeboatError, type Logger } from '../core/common';
 import type { DestinationOptions, HostKeyError } from '../core/offsite';
+import type { Lifeboat } from './lifeboat';
 import type { Prompter } from './ui/prompter';
 
 /** What the off-site destination needs from VS Code: the key setting, the keychain, and a way to ask. */
@@ -52,6 +53,16 @@ export function offsiteOptions(deps: OffsiteDeps): DestinationOptions {
       },
     },
   };
+}
+
+/** The options of a command the user ran: it may ask about a host key or a key's passphrase. */
+export function commandOffsiteOptions(lb: Lifeboat): DestinationOptions {
+  return offsiteOptions({
+    secrets: lb.context.secrets,
+    identityFile: lb.stacks.settings.offsiteSftpIdentityFile,
+    log: lb.log,
+    prompter: lb.prompter,
+  });
 }
 
 async function confirmHostKey(prompter: Prompter, err: HostKeyError): Promise<boolean> {

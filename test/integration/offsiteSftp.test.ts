@@ -2,7 +2,7 @@
 // here; see sftpServer.ts): copies read back with the same sha256, host keys checked against
 // known_hosts as ssh does, and logins, folders and cancels that fail say why and leave nothing.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -13,7 +13,7 @@ import { HostKeyError, SftpDestination, copyOffsite, offsiteCopies, parseDestina
 import type { SftpOptions } from '../../src/core/offsite';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../src/core/store';
 import { recordFault, shown } from './faultMatrix';
-import { freePort, run } from './harness';
+import { REPO, freePort, run } from './harness';
 import { SftpServer, keygen, startSftpServer } from './sftpServer';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -242,6 +242,34 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     await fs.writeFile(join(server.remote, 'plain-file'), 'x');
     const notFolder = await refusal(destination({}, join(server.remote, 'plain-file')).check());
     assert.match(notFolder.message, /plain-file on the SFTP server 127\.0\.0\.1 is not a folder/);
+  });
+
+  it('the command line: an unknown host key is refused with its fingerprint and the ssh-keyscan command; once trusted, offsite list reads the server', async () => {
+    const folder = join(server.dir, 'cli-project');
+    await fs.mkdir(join(folder, '.vscode'), { recursive: true });
+    await fs.writeFile(
+      join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({ 'lifeboat.offsite.destination': url(), 'lifeboat.backupDirectory': join(server.dir, 'backups') }),
+    );
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [join(REPO, 'dist', 'cli.js'), ...args, '--folder', folder],
+          { env: { ...process.env } },
+          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, out: `${stdout}${stderr}` }),
+        ),
+      );
+    await fs.rm(knownHosts(), { force: true });
+    const refused = await cli(['offsite', 'list']);
+    assert.notEqual(refused.code, 0, refused.out);
+    assert.ok(refused.out.includes(server.hostFingerprint), refused.out);
+    assert.match(refused.out, new RegExp(`ssh-keyscan -p ${server.port} 127\\.0\\.0\\.1 >> ~/\\.ssh/known_hosts`));
+    assert.equal(existsSync(knownHosts()), false);
+    await trustServer();
+    const listed = await cli(['offsite', 'list']);
+    assert.equal(listed.code, 0, listed.out);
+    assert.match(listed.out, /database\/sms_backup_20260101_020000\.sql\.gz/);
   });
 
   it('a changed host key is refused with a warning and never offered for trust', async () => {

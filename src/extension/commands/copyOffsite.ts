@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { LifeboatError, formatBytes } from '../../core/common';
 import { quote } from '../../core/reports';
 import { CopyOffsiteResult, OffsiteKey, copyOffsite as runCopy, parseDestination } from '../../core/offsite';
-import { offsiteOptions } from '../offsiteOptions';
+import { commandOffsiteOptions } from '../offsiteOptions';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../ui/runWithProgress';
 import { PassphraseStore, encryptionKey, encryptionSettings } from '../secrets';
@@ -19,10 +19,7 @@ import { pickBackup } from './pickBackup';
  */
 export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffsiteResult | undefined> {
   const settings = lb.stacks.settings;
-  const destination = parseDestination(
-    settings.offsiteDestination,
-    offsiteOptions({ secrets: lb.context.secrets, identityFile: settings.offsiteSftpIdentityFile, log: lb.log, prompter: lb.prompter }),
-  );
+  const destination = parseDestination(settings.offsiteDestination, commandOffsiteOptions(lb));
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set, so there is nowhere to copy the backup to.',
