@@ -249,7 +249,7 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     await fs.mkdir(join(folder, '.vscode'), { recursive: true });
     await fs.writeFile(
       join(folder, '.vscode', 'settings.json'),
-      JSON.stringify({ 'lifeboat.offsite.destination': url(), 'lifeboat.backupDirectory': join(server.dir, 'backups') }),
+      JSON.stringify({ 'lifeboat.offsite.destination': url(), 'lifeboat.backupDirectory': join(server.dir, 'new-machine') }),
     );
     const cli = (args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve) =>
@@ -270,6 +270,15 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     const listed = await cli(['offsite', 'list']);
     assert.equal(listed.code, 0, listed.out);
     assert.match(listed.out, /database\/sms_backup_20260101_020000\.sql\.gz/);
+    // A new machine's first step: the copy comes back, checked against the manifest beside it.
+    const pulled = await cli(['offsite', 'pull', 'database/sms_backup_20260101_020000.sql.gz']);
+    assert.equal(pulled.code, 0, pulled.out);
+    assert.match(pulled.out, /PULLED .*\(matches its manifest\)/);
+    const back = join(server.dir, 'new-machine', 'database', 'sms_backup_20260101_020000.sql.gz');
+    assert.equal(
+      sha(await fs.readFile(back)),
+      sha(await fs.readFile(join(server.remote, 'database', 'sms_backup_20260101_020000.sql.gz'))),
+    );
   });
 
   it('a changed host key is refused with a warning and never offered for trust', async () => {
