@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { BackupEntry, listBackups } from '../core/store';
 import type { Logger } from '../core/common';
-import { OffsiteState, parseDestination, readOffsiteState } from '../core/offsite';
+import { DestinationOptions, OffsiteState, parseDestination, readOffsiteState } from '../core/offsite';
 import type { StackService } from './stackService';
 
 /**
@@ -21,6 +21,8 @@ export class BackupCatalog implements vscode.Disposable {
   constructor(
     private readonly stacks: StackService,
     private readonly log: Logger,
+    /** How the listing reaches the destination (an SFTP key, the keychain); it never asks anything. */
+    private readonly offsiteOptions: () => DestinationOptions = () => ({}),
   ) {}
 
   get backupDir(): string {
@@ -66,7 +68,7 @@ export class BackupCatalog implements vscode.Disposable {
   offsite(): Promise<OffsiteState | undefined> {
     this.offsiteState ??= (async () => {
       try {
-        const destination = parseDestination(this.stacks.settings.offsiteDestination);
+        const destination = parseDestination(this.stacks.settings.offsiteDestination, this.offsiteOptions());
         return destination ? await readOffsiteState(destination) : undefined;
       } catch (err) {
         return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), backups: [], problem: (err as Error).message };

@@ -14,6 +14,7 @@ import { ScheduleService } from './scheduleService';
 import { Settings } from './settings';
 import { registerReportDocuments } from './ui/showMarkdown';
 import { StackService } from './stackService';
+import { offsiteOptions } from './offsiteOptions';
 import { BackupStatusBar } from './statusBar';
 import { BackupsHeader } from './tree/backupsHeader';
 import { BackupsTree } from './tree/backupsTree';
@@ -38,7 +39,9 @@ export interface LifeboatApi {
 export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const log = new OutputLogger();
   const stacks = new StackService();
-  const catalog = new BackupCatalog(stacks, log);
+  const catalog = new BackupCatalog(stacks, log, () =>
+    offsiteOptions({ secrets: context.secrets, identityFile: stacks.settings.offsiteSftpIdentityFile, log }),
+  );
   const tree = new BackupsTree(catalog, stacks);
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);
   const view = vscode.window.createTreeView('lifeboat.backups', { treeDataProvider: tree });

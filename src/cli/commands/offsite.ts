@@ -25,7 +25,7 @@ import { UsageError } from '../usageError';
  */
 export async function offsiteCommand(ctx: CliContext, args: string[], onlyNew = false): Promise<ExitCode> {
   const [action, ...rest] = args;
-  const destination = parseDestination(ctx.settings.offsiteDestination);
+  const destination = parseDestination(ctx.settings.offsiteDestination, { sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile } });
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set.',

@@ -25,7 +25,7 @@ export async function pruneCommand(ctx: CliContext, dryRun: boolean): Promise<Ex
     failed = r.failures.length > 0;
   }
   const offsitePolicies = ctx.settings.offsiteRetention;
-  const destination = parseDestination(ctx.settings.offsiteDestination);
+  const destination = parseDestination(ctx.settings.offsiteDestination, { sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile } });
   if (!destination || !Object.values(offsitePolicies).some((p) => Object.keys(p).length > 0)) return failed ? EXIT.failed : EXIT.ok;
   if (!ctx.json) ctx.out(`Off-site, ${destination.describe()}:`);
   if (dryRun) print(ctx, await planOffsiteRetention(destination, offsitePolicies), true, destination.describe());

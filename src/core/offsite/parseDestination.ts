@@ -1,26 +1,36 @@
+import { userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { SettingsError } from '../common';
 import type { Destination } from './destination';
 import { FolderDestination } from './folderDestination';
+import { SftpDestination } from './sftpDestination';
+import type { SftpOptions } from './sftpOptions';
+import { parseSftpUrl } from './sftpTarget';
+
+/** What a destination may need besides its address: for SFTP, the key and the questions a front end can ask. */
+export interface DestinationOptions {
+  sftp?: SftpOptions;
+}
 
 /**
  * The destination named by `lifeboat.offsite.destination` (already made absolute by the
- * settings), or undefined when none is set. Only folders are supported in this version.
+ * settings), or undefined when none is set: a folder, or `sftp://user@host[:port]/path`.
  */
-export function parseDestination(value: string | undefined): Destination | undefined {
+export function parseDestination(value: string | undefined, opts: DestinationOptions = {}): Destination | undefined {
   const text = (value ?? '').trim();
   if (!text) return undefined;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (scheme === 's3' || scheme === 'sftp') {
+  if (scheme === 'sftp') return new SftpDestination(parseSftpUrl(text, userInfo().username), opts.sftp);
+  if (scheme === 's3') {
     throw new SettingsError(
-      `The setting lifeboat.offsite.destination is "${text}": ${scheme === 's3' ? 'S3' : 'SFTP'} destinations are not supported yet.`,
-      'Use a folder for now (a mounted NAS or USB disk, such as "/mnt/nas/sms-backups"); S3-compatible storage and SFTP come in a later version.',
+      `The setting lifeboat.offsite.destination is "${text}": S3 destinations are not supported yet.`,
+      'Use a folder (a mounted NAS or USB disk, such as "/mnt/nas/sms-backups") or an SFTP server (sftp://user@host/path); S3-compatible storage comes in a later version.',
     );
   }
   if (scheme) {
     throw new SettingsError(
       `The setting lifeboat.offsite.destination is "${text}": "${scheme}://" is not a destination Lifeboat knows.`,
-      'Use the path of a folder (a mounted NAS or USB disk).',
+      'Use the path of a folder (a mounted NAS or USB disk) or sftp://user@host/path.',
     );
   }
   if (!isAbsolute(text)) {

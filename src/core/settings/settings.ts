@@ -145,6 +145,12 @@ export class LifeboatSettings {
     return this.get<boolean>('offsite.requireEncryption') !== false;
   }
 
+  /** `lifeboat.offsite.sftp.identityFile`, absolute; undefined: ssh's own defaults (id_ed25519, then id_rsa). */
+  get offsiteSftpIdentityFile(): string | undefined {
+    const v = this.str('offsite.sftp.identityFile');
+    return v ? this.path(v) : undefined;
+  }
+
   get offsiteCopyNewBackups(): boolean {
     return this.get<boolean>('offsite.copyNewBackups') === true;
   }

@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatCountOf } from '../../core/common';
 import { PruneResult, RetentionPlan, RetentionPolicies, pruneBackups, planRetention, renderRetentionMarkdown } from '../../core/retention';
 import { Destination, parseDestination, planOffsiteRetention, pruneOffsite } from '../../core/offsite';
 import type { Lifeboat } from '../lifeboat';
+import { commandOffsiteOptions } from '../offsiteOptions';
 import { showMarkdown } from '../ui/showMarkdown';
 
 /**
@@ -69,7 +70,7 @@ async function offsitePlan(
   const settings = lb.stacks.settings;
   const policies = settings.offsiteRetention;
   if (!Object.values(policies).some((p) => Object.keys(p).length > 0)) return undefined;
-  const destination = parseDestination(settings.offsiteDestination);
+  const destination = parseDestination(settings.offsiteDestination, commandOffsiteOptions(lb));
   if (!destination) return undefined;
   return { destination, policies, plan: await planOffsiteRetention(destination, policies) };
 }

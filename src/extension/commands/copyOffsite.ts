@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LifeboatError, formatBytes } from '../../core/common';
 import { quote } from '../../core/reports';
 import { CopyOffsiteResult, OffsiteKey, copyOffsite as runCopy, parseDestination } from '../../core/offsite';
+import { commandOffsiteOptions } from '../offsiteOptions';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../ui/runWithProgress';
 import { PassphraseStore, encryptionKey, encryptionSettings } from '../secrets';
@@ -18,11 +19,11 @@ import { pickBackup } from './pickBackup';
  */
 export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffsiteResult | undefined> {
   const settings = lb.stacks.settings;
-  const destination = parseDestination(settings.offsiteDestination);
+  const destination = parseDestination(settings.offsiteDestination, commandOffsiteOptions(lb));
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set, so there is nowhere to copy the backup to.',
-      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups"), then retry.',
+      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups") or to an SFTP server (sftp://user@host/path), then retry.',
     );
   }
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to copy off-site');

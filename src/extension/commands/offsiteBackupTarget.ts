@@ -3,6 +3,7 @@ import { LifeboatError, formatAge, formatBytes, formatTime } from '../../core/co
 import { Destination, FetchOffsiteResult, RemoteBackup, fetchOffsite, parseDestination, remoteBackups } from '../../core/offsite';
 import type { BackupKind } from '../../core/store';
 import type { Lifeboat } from '../lifeboat';
+import { commandOffsiteOptions } from '../offsiteOptions';
 import { OffsiteBackupItem } from '../tree/offsiteItem';
 import { runWithProgress } from '../ui/runWithProgress';
 import type { PickItem } from '../ui/prompter';
@@ -11,7 +12,7 @@ const KIND_ICON: Record<BackupKind, string> = { database: '$(database)', config:
 
 /** The configured destination, or an error that says how to set one. */
 export function offsiteDestination(lb: Lifeboat): Destination {
-  const destination = parseDestination(lb.stacks.settings.offsiteDestination);
+  const destination = parseDestination(lb.stacks.settings.offsiteDestination, commandOffsiteOptions(lb));
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set, so there are no off-site backups to use.',
