@@ -2,6 +2,10 @@
 export type { Destination, PendingWrite, RemoteEntry } from './destination';
 export { FolderDestination } from './folderDestination';
 export { parseDestination } from './parseDestination';
+export type { DestinationOptions } from './parseDestination';
+export { S3Destination } from './s3Destination';
+export type { S3BackendOptions, S3Credentials } from './s3Backend';
+export type { S3Location, S3Settings } from './s3Location';
 export { copyOffsite, readRemoteManifest } from './copyOffsite';
 export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';
 export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState } from './offsiteCopies';
