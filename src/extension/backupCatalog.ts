@@ -66,8 +66,8 @@ export class BackupCatalog implements vscode.Disposable {
   offsite(): Promise<OffsiteState | undefined> {
     this.offsiteState ??= (async () => {
       try {
-        const destination = parseDestination(this.stacks.settings.offsiteDestination);
-        return destination ? await readOffsiteState(destination) : undefined;
+        const destination = parseDestination(this.stacks.settings.offsiteDestination, { s3: this.stacks.settings.offsiteS3 });
+        return destination ? await readOffsiteState(destination).finally(() => destination.close?.()) : undefined;
       } catch (err) {
         return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), problem: (err as Error).message };
       }

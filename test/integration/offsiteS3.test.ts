@@ -183,7 +183,9 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     const backup = await makeBackup(local, 'sms_backup_20260304_020000.sql.gz', 12 * MiB);
     const d = dest('bigcopy', { copyLimit: 5 * MiB });
     const result = await copyOffsite(backup.path, d, { requireEncryption: false });
-    const got = await server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'bigcopy/database/sms_backup_20260304_020000.sql.gz' }));
+    const got = await server.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'bigcopy/database/sms_backup_20260304_020000.sql.gz' }),
+    );
     assert.equal(sha(await bytesOf(got.Body as Readable)), result.sha256);
     assert.equal(result.sha256, sha(backup.data));
     assert.deepEqual(await openUploads(server), []);
@@ -195,10 +197,17 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     for (const n of names) {
       await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `layout/database/${n}`, Body: gzipSync('-- dump\n') }));
     }
-    await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'layout/database/.sms_backup_20260104_020000.sql.gz.partial', Body: 'x' }));
-    await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'layout/database/deeper/sms_backup_20260105_020000.sql.gz', Body: 'x' }));
+    await server.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'layout/database/.sms_backup_20260104_020000.sql.gz.partial', Body: 'x' }),
+    );
+    await server.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'layout/database/deeper/sms_backup_20260105_020000.sql.gz', Body: 'x' }),
+    );
     const listed = await d.list('database');
-    assert.deepEqual(listed.map((e) => e.path).sort(), names.map((n) => `database/${n}`));
+    assert.deepEqual(
+      listed.map((e) => e.path).sort(),
+      names.map((n) => `database/${n}`),
+    );
     assert.ok(listed.every((e) => e.bytes > 0 && e.modified instanceof Date));
     assert.deepEqual(await d.stat('database/nothing-here.sql.gz'), undefined);
     await d.remove('database/nothing-here.sql.gz');
@@ -206,7 +215,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     assert.equal(await d.stat(`database/${names[0]}`), undefined);
   });
 
-  it('the AWS CLI (the runbook\'s client) reads a copy Lifeboat made, and Lifeboat lists what `aws s3 cp` put', async function () {
+  it("the AWS CLI (the runbook's client) reads a copy Lifeboat made, and Lifeboat lists what `aws s3 cp` put", async function () {
     let aws: string;
     try {
       aws = execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim();
@@ -224,7 +233,11 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     const backup = await makeBackup(local, 'sms_backup_20260305_020000.sql.gz', 6 * MiB);
     await copyOffsite(backup.path, dest('interop'), { requireEncryption: false });
     const down = join(root, 'down.sql.gz');
-    execFileSync(aws, ['--endpoint-url', server.endpoint, 's3', 'cp', `s3://${BUCKET}/interop/database/sms_backup_20260305_020000.sql.gz`, down], { env });
+    execFileSync(
+      aws,
+      ['--endpoint-url', server.endpoint, 's3', 'cp', `s3://${BUCKET}/interop/database/sms_backup_20260305_020000.sql.gz`, down],
+      { env },
+    );
     assert.equal(sha(await fs.readFile(down)), sha(backup.data));
 
     const theirs = await makeBackup(root, 'sms_backup_20260306_020000.sql.gz', 1000);
@@ -232,7 +245,6 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     const listed = (await dest('interop').list('database')).map((e) => e.path);
     assert.ok(listed.includes('database/sms_backup_20260306_020000.sql.gz'), listed.join(', '));
   });
-
 });
 
 describe('S3 destinations that cannot be used: a clear error, and nothing sent (moto_server checking SigV4)', function () {
@@ -242,7 +254,10 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
   const made: S3Destination[] = [];
   /** No prefix: see startMotoS3 on the queries this server can check. */
   const dest = (extra: Partial<ConstructorParameters<typeof S3Destination>[1]> = {}, bucket = BUCKET) => {
-    const d = new S3Destination({ bucket, prefix: '' }, { endpoint: server.endpoint, forcePathStyle: true, credentials: server.allowed, ...extra });
+    const d = new S3Destination(
+      { bucket, prefix: '' },
+      { endpoint: server.endpoint, forcePathStyle: true, credentials: server.allowed, ...extra },
+    );
     made.push(d);
     return d;
   };
@@ -285,7 +300,12 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
   });
 
   it('a bucket that does not exist', async () => {
-    await expectRefusal(dest({}, 'no-such-bucket'), 'the bucket does not exist', /The bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+/, /Create the bucket/);
+    await expectRefusal(
+      dest({}, 'no-such-bucket'),
+      'the bucket does not exist',
+      /The bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+/,
+      /Create the bucket/,
+    );
   });
 
   it('a wrong secret key, and an access key the server does not know', async () => {
@@ -293,7 +313,7 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
       dest({ credentials: { ...server.allowed, secretAccessKey: 'not-the-secret' } }),
       'a wrong secret key',
       /refused the credentials \(SignatureDoesNotMatch\)/,
-      /Check the access key and secret/,
+      /Enter the access key and secret again/,
     );
     await expectRefusal(
       dest({ credentials: { accessKeyId: 'AKIANOTAKEY000000000', secretAccessKey: 'x' } }),
@@ -304,7 +324,12 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
   });
 
   it('keys the server knows but that may not use the bucket: access denied', async () => {
-    await expectRefusal(dest({ credentials: server.denied }), 'keys without permission on the bucket', /Access denied to s3:\/\/sms-backups/, /s3:PutObject/);
+    await expectRefusal(
+      dest({ credentials: server.denied }),
+      'keys without permission on the bucket',
+      /Access denied to s3:\/\/sms-backups/,
+      /s3:PutObject/,
+    );
   });
 
   it('keys from a profile in ~/.aws/credentials (lifeboat.offsite.s3.profile), through parseDestination', async () => {
@@ -341,7 +366,9 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
       /lifeboat\.offsite\.s3\.endpoint/,
     );
     for (const status of [200, 404]) {
-      const web = createServer((_req, res) => res.writeHead(status, { 'content-type': 'text/html' }).end('<html><body>Console</body></html>'));
+      const web = createServer((_req, res) =>
+        res.writeHead(status, { 'content-type': 'text/html' }).end('<html><body>Console</body></html>'),
+      );
       await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
       try {
         await expectRefusal(

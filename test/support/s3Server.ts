@@ -73,7 +73,8 @@ export async function startMotoS3(buckets: string[], checkKeys: boolean): Promis
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         // Only the credential scope matters to these unauthenticated calls: it routes them to IAM.
-        authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
       },
       body: new URLSearchParams({ Version: '2010-05-08', ...params }).toString(),
     });

@@ -6,6 +6,8 @@ export type { DestinationOptions } from './parseDestination';
 export { S3Destination } from './s3Destination';
 export type { S3BackendOptions, S3Credentials } from './s3Backend';
 export type { S3Location, S3Settings } from './s3Location';
+export { s3Error } from './s3Error';
+export type { S3ErrorContext } from './s3Error';
 export { copyOffsite, readRemoteManifest } from './copyOffsite';
 export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';
 export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState } from './offsiteCopies';

@@ -1,5 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../common';
@@ -8,6 +7,7 @@ import type { PendingWrite, RemoteEntry } from './destination';
 import { S3ErrorContext, s3Code, s3Error, s3Status } from './s3Error';
 import type { S3Location, S3Settings } from './s3Location';
 import { s3PendingWrite } from './s3PendingWrite';
+import type { S3Sdk } from './s3Sdk';
 
 /** Keys typed into VS Code, handed over from SecretStorage; otherwise the standard chain finds them. */
 export interface S3Credentials {
@@ -29,26 +29,31 @@ export interface S3BackendOptions extends S3Settings {
 const DEFAULT_PART = 8 * 1024 * 1024;
 const MAX_COPY = 5 * 1024 * 1024 * 1024;
 
-/**
- * The S3 side of S3Destination, in its own module so that the AWS SDK loads only when an S3
- * destination is used (the extension activates without it).
- */
+/** The S3 side of S3Destination, over the SDK it was handed once loaded. */
 export class S3Backend {
   private readonly client: S3Client;
   private readonly ctx: S3ErrorContext;
 
   constructor(
+    private readonly sdk: S3Sdk,
     private readonly location: S3Location,
     private readonly options: S3BackendOptions,
     where: string,
   ) {
     const region = options.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
-    this.ctx = { where, bucket: location.bucket, region, endpoint: options.endpoint, profile: options.profile, givenKeys: !!options.credentials };
-    this.client = new S3Client({
+    this.ctx = {
+      where,
+      bucket: location.bucket,
+      region,
+      endpoint: options.endpoint,
+      profile: options.profile,
+      givenKeys: !!options.credentials,
+    };
+    this.client = new sdk.S3Client({
       region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
+      credentials: options.credentials ?? sdk.fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
       // AWS answers a wrong region with a redirect the SDK can follow; other servers get a clear error.
       followRegionRedirects: !options.endpoint,
       // The copy is checked by its own sha256 read back; the SDK's newer default checksums are
@@ -63,7 +68,10 @@ export class S3Backend {
   private key(path: string): string {
     const clean = posix.normalize(path);
     if (clean.startsWith('../') || clean === '..' || posix.isAbsolute(clean)) {
-      throw new LifeboatError(`The off-site path "${path}" leaves the destination's prefix.`, 'This is a bug in Lifeboat; please report it.');
+      throw new LifeboatError(
+        `The off-site path "${path}" leaves the destination's prefix.`,
+        'This is a bug in Lifeboat; please report it.',
+      );
     }
     return this.location.prefix ? `${this.location.prefix}/${clean}` : clean;
   }
@@ -77,7 +85,11 @@ export class S3Backend {
     let answer;
     try {
       answer = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.prefix ? `${this.location.prefix}/` : undefined, MaxKeys: 1 }),
+        new this.sdk.ListObjectsV2Command({
+          Bucket: this.location.bucket,
+          Prefix: this.location.prefix ? `${this.location.prefix}/` : undefined,
+          MaxKeys: 1,
+        }),
       );
     } catch (err) {
       throw this.fail(err, `list the bucket "${this.location.bucket}"`);
@@ -85,7 +97,10 @@ export class S3Backend {
     // A web page served with 200 parses as an empty listing; S3 always names the bucket it listed.
     if (answer.Name === undefined) {
       const status = answer.$metadata.httpStatusCode ?? 200;
-      throw this.fail(Object.assign(new Error('The answer has no ListBucketResult.'), { name: 'Unknown', $metadata: { httpStatusCode: status } }), `list the bucket "${this.location.bucket}"`);
+      throw this.fail(
+        Object.assign(new Error('The answer has no ListBucketResult.'), { name: 'Unknown', $metadata: { httpStatusCode: status } }),
+        `list the bucket "${this.location.bucket}"`,
+      );
     }
   }
 
@@ -99,7 +114,7 @@ export class S3Backend {
       let page;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({
+          new this.sdk.ListObjectsV2Command({
             Bucket: this.location.bucket,
             Prefix: keyPrefix || undefined,
             Delimiter: '/',
@@ -122,7 +137,7 @@ export class S3Backend {
 
   async stat(path: string): Promise<RemoteEntry | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
       return { path, bytes: head.ContentLength ?? 0, modified: head.LastModified };
     } catch (err) {
       if (s3Status(err) === 404 && s3Code(err) !== 'NoSuchBucket') return undefined;
@@ -132,7 +147,7 @@ export class S3Backend {
 
   async read(path: string): Promise<Readable> {
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+      const got = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
       return got.Body as Readable;
     } catch (err) {
       throw this.fail(err, `download "${path}"`);
@@ -145,6 +160,7 @@ export class S3Backend {
     const staging = (dir === '.' ? '' : `${dir}/`) + partialName(posix.basename(key));
     try {
       return await s3PendingWrite({
+        sdk: this.sdk,
         client: this.client,
         bucket: this.location.bucket,
         key,
@@ -161,7 +177,7 @@ export class S3Backend {
 
   async remove(path: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+      await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
     } catch (err) {
       if (s3Status(err) === 404 && s3Code(err) !== 'NoSuchBucket') return;
       throw this.fail(err, `delete "${path}"`);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
-import type { S3Backend, S3BackendOptions } from './s3Backend';
+import { S3Backend, S3BackendOptions } from './s3Backend';
 import type { S3Location } from './s3Location';
 
 /**
@@ -31,8 +31,8 @@ export class S3Destination implements Destination {
   private load(): Promise<S3Backend> {
     this.backend ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const m = require('./s3Backend') as typeof import('./s3Backend');
-      return new m.S3Backend(this.location, this.options, this.describe());
+      const sdk = require('./s3Sdk') as typeof import('./s3Sdk');
+      return new S3Backend(sdk, this.location, this.options, this.describe());
     });
     return this.backend;
   }

@@ -12,9 +12,26 @@ export interface S3ErrorContext {
   givenKeys?: boolean;
 }
 
-const CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'InvalidClientTokenId', 'TokenRefreshRequired']);
+const CREDENTIAL_CODES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'TokenRefreshRequired',
+]);
 const REGION_CODES = new Set(['AuthorizationHeaderMalformed', 'PermanentRedirect', 'IllegalLocationConstraintException', 'InvalidRegion']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+]);
 
 interface SdkError {
   name?: string;
@@ -89,7 +106,7 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
       `The bucket "${ctx.bucket}" is not in the region "${ctx.region}"${right ? ` but in "${right}"` : ''}, or not at this endpoint (${code}): could not ${action}.`,
       right
         ? `Set lifeboat.offsite.s3.region to "${right}".`
-        : 'Set lifeboat.offsite.s3.region to the bucket\'s region, and check lifeboat.offsite.s3.endpoint (for a provider other than AWS, use the endpoint its console shows for the bucket).',
+        : "Set lifeboat.offsite.s3.region to the bucket's region, and check lifeboat.offsite.s3.endpoint (for a provider other than AWS, use the endpoint its console shows for the bucket).",
     );
   }
   if (code === 'AccessDenied' || code === 'AllAccessDisabled' || code === 'Forbidden' || status === 403) {

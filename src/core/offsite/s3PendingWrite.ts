@@ -1,22 +1,12 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  S3Client,
-  UploadPartCopyCommand,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { LifeboatError } from '../common';
 import type { PendingWrite } from './destination';
 import { s3Code } from './s3Error';
+import type { S3Sdk } from './s3Sdk';
 
 export interface S3WriteTarget {
+  sdk: S3Sdk;
   client: S3Client;
   bucket: string;
   /** The final key, and the hidden one the bytes go to until they are checked. */
@@ -40,7 +30,7 @@ export interface S3WriteTarget {
 export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
   await abortStaleUploads(t);
   const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const upload = new Upload({
+  const upload = new t.sdk.Upload({
     client: t.client,
     params: { Bucket: t.bucket, Key: t.staging, Body: body },
     partSize: t.partSize,
@@ -88,7 +78,7 @@ export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
     readBack: async () => {
       await finished;
       try {
-        const got = await t.client.send(new GetObjectCommand({ Bucket: t.bucket, Key: t.staging }));
+        const got = await t.client.send(new t.sdk.GetObjectCommand({ Bucket: t.bucket, Key: t.staging }));
         return got.Body as Readable;
       } catch (err) {
         throw t.errorOf(err, `read back "${t.key}"`);
@@ -98,8 +88,9 @@ export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
       await finished;
       try {
         if (sent > t.copyLimit) await multipartCopy(t, sent);
-        else await t.client.send(new CopyObjectCommand({ Bucket: t.bucket, Key: t.key, CopySource: copySource(t.bucket, t.staging) }));
-        const head = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }));
+        else
+          await t.client.send(new t.sdk.CopyObjectCommand({ Bucket: t.bucket, Key: t.key, CopySource: copySource(t.bucket, t.staging) }));
+        const head = await t.client.send(new t.sdk.HeadObjectCommand({ Bucket: t.bucket, Key: t.key }));
         if (head.ContentLength !== sent) {
           throw new LifeboatError(
             `The storage copied "${t.key}" into place with ${head.ContentLength} bytes instead of ${sent}.`,
@@ -110,7 +101,7 @@ export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
         throw t.errorOf(err, `put "${t.key}" in place`);
       }
       committed = true;
-      await t.client.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.staging })).catch(() => undefined);
+      await t.client.send(new t.sdk.DeleteObjectCommand({ Bucket: t.bucket, Key: t.staging })).catch(() => undefined);
     },
     abort: () => {
       aborting ??= (async () => {
@@ -120,7 +111,7 @@ export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
         // lib-storage aborts on its own failures; this covers a failed abort there and an upload it completed.
         const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
         if (uploadId && !uploaded) await abortUpload(t, uploadId);
-        await t.client.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.staging })).catch(() => undefined);
+        await t.client.send(new t.sdk.DeleteObjectCommand({ Bucket: t.bucket, Key: t.staging })).catch(() => undefined);
       })();
       return aborting;
     },
@@ -132,7 +123,7 @@ function copySource(bucket: string, key: string): string {
 }
 
 async function abortUpload(t: S3WriteTarget, uploadId: string): Promise<void> {
-  await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.staging, UploadId: uploadId })).catch((err) => {
+  await t.client.send(new t.sdk.AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.staging, UploadId: uploadId })).catch((err) => {
     if (s3Code(err) !== 'NoSuchUpload') throw t.errorOf(err, `abort the unfinished upload of "${t.key}"`);
   });
 }
@@ -145,7 +136,7 @@ async function abortUpload(t: S3WriteTarget, uploadId: string): Promise<void> {
 async function abortStaleUploads(t: S3WriteTarget): Promise<void> {
   let found;
   try {
-    found = await t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: t.staging }));
+    found = await t.client.send(new t.sdk.ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: t.staging }));
   } catch (err) {
     if (s3Code(err) === 'NotImplemented' || s3Code(err) === 'MethodNotAllowed') return;
     throw t.errorOf(err, `list unfinished uploads of "${t.key}"`);
@@ -155,13 +146,13 @@ async function abortStaleUploads(t: S3WriteTarget): Promise<void> {
 
 /** CopyObject for objects over 5 GiB: the same server-side copy in ranges, completed at once. */
 async function multipartCopy(t: S3WriteTarget, size: number): Promise<void> {
-  const { UploadId } = await t.client.send(new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key }));
+  const { UploadId } = await t.client.send(new t.sdk.CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key }));
   try {
     const parts = [];
     for (let start = 0, n = 1; start < size; start += t.copyLimit, n++) {
       const end = Math.min(start + t.copyLimit, size) - 1;
       const r = await t.client.send(
-        new UploadPartCopyCommand({
+        new t.sdk.UploadPartCopyCommand({
           Bucket: t.bucket,
           Key: t.key,
           UploadId,
@@ -172,9 +163,11 @@ async function multipartCopy(t: S3WriteTarget, size: number): Promise<void> {
       );
       parts.push({ PartNumber: n, ETag: r.CopyPartResult?.ETag });
     }
-    await t.client.send(new CompleteMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId, MultipartUpload: { Parts: parts } }));
+    await t.client.send(
+      new t.sdk.CompleteMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId, MultipartUpload: { Parts: parts } }),
+    );
   } catch (err) {
-    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId })).catch(() => undefined);
+    await t.client.send(new t.sdk.AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId })).catch(() => undefined);
     throw err;
   }
 }

@@ -18,11 +18,11 @@ import { pickBackup } from './pickBackup';
  */
 export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffsiteResult | undefined> {
   const settings = lb.stacks.settings;
-  const destination = parseDestination(settings.offsiteDestination);
+  const destination = parseDestination(settings.offsiteDestination, { s3: settings.offsiteS3 });
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set, so there is nowhere to copy the backup to.',
-      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups"), then retry.',
+      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups") or to S3-compatible storage ("s3://bucket/prefix"), then retry.',
     );
   }
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to copy off-site');
@@ -33,7 +33,7 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
 
   const result = await runWithProgress(`Lifeboat: Copying ${name} off-site`, (op) =>
     runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
-  );
+  ).finally(() => destination.close?.());
   lb.catalog.invalidate();
   const where = destination.describe();
   void vscode.window.showInformationMessage(

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { decryptFile } from '../../../src/core/encryption';
 import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/common';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
-import { FolderDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
+import { FolderDestination, S3Destination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
 
 const NAME = 'sms_backup_20260101_020000.sql.gz';
@@ -187,13 +187,10 @@ describe('copyOffsite to a folder destination', () => {
 });
 
 describe('parseDestination', () => {
-  it('reads a folder, and says s3:// and sftp:// are not supported yet', () => {
+  it('reads a folder and an s3:// location, and says sftp:// is not supported yet', () => {
     assert.ok(parseDestination('/mnt/nas/sms') instanceof FolderDestination);
     assert.equal(parseDestination(''), undefined);
-    assert.throws(
-      () => parseDestination('s3://bucket/sms'),
-      (err: Error) => err instanceof SettingsError && /S3 destinations are not supported yet\./.test(err.message),
-    );
+    assert.ok(parseDestination('s3://bucket/sms') instanceof S3Destination);
     assert.throws(
       () => parseDestination('sftp://nas/backups'),
       (err: Error) => err instanceof SettingsError && /SFTP destinations are not supported yet\./.test(err.message),
