@@ -160,6 +160,47 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     });
   });
 
+  it('the server stops in the middle of the upload: a clear error that the copy is still to make, the local backup unchanged', async () => {
+    const own = await startMotoS3([BUCKET], false);
+    const backup = await makeBackup(local, 'sms_backup_20260309_020000.sql.gz', 40 * MiB);
+    const d = new S3Destination(
+      { bucket: BUCKET, prefix: 'stopped' },
+      { endpoint: own.endpoint, forcePathStyle: true, credentials: own.allowed, partSize: 5 * MiB },
+    );
+    made.push(d);
+    let stopping: Promise<void> | undefined;
+    let saw = '';
+    try {
+      await assert.rejects(
+        copyOffsite(backup.path, d, {
+          requireEncryption: false,
+          progress: (p) => {
+            if (!stopping && (p.bytes ?? 0) > 12 * MiB) stopping = own.stop();
+          },
+        }),
+        (err: Error & { hint?: string }) => {
+          saw = shown(err);
+          assert.match(
+            err.message,
+            /Cannot reach the S3 storage at http:\/\/127\.0\.0\.1:\d+ \(E[A-Z]+\).*The local backup is unchanged; the copy is still to make\./,
+          );
+          assert.match(err.hint ?? '', /Check that the server is running/);
+          return true;
+        },
+      );
+    } finally {
+      await (stopping ?? own.stop());
+    }
+    assert.ok(stopping, 'the server was stopped during the copy');
+    recordFault({
+      operation: 'off-site copy (S3)',
+      fault: 'the S3 server stops in the middle of the multipart upload',
+      userSees: saw.replace(/http:\/\/127\.0\.0\.1:\d+/g, '<endpoint>'),
+      leftOnDisk: 'the local backup unchanged (the server and what it held are gone)',
+      dataLost: sha(await fs.readFile(backup.path)) !== sha(backup.data),
+    });
+  });
+
   it('an upload a killed run left open on the same key is aborted by the next copy, which completes', async () => {
     const backup = await makeBackup(local, 'sms_backup_20260303_020000.sql.gz', 1 * MiB);
     const d = dest('stale');

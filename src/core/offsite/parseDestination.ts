@@ -3,12 +3,12 @@ import { SettingsError } from '../common';
 import type { Destination } from './destination';
 import { FolderDestination } from './folderDestination';
 import { S3Destination } from './s3Destination';
-import type { S3Credentials } from './s3Backend';
-import { S3Settings, checkS3Endpoint, parseS3Location } from './s3Location';
+import type { S3BackendOptions } from './s3Backend';
+import { checkS3Endpoint, parseS3Location } from './s3Location';
 
 /** What a URL destination needs beyond its URL: `lifeboat.offsite.s3.*`, keys from SecretStorage. */
 export interface DestinationOptions {
-  s3?: S3Settings & { credentials?: S3Credentials };
+  s3?: S3BackendOptions;
 }
 
 /**

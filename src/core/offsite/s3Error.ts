@@ -71,11 +71,9 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
   const code = s3Code(err);
   const status = s3Status(err);
   const detail = `${code ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
-  const make = (message: string, hint: string) => {
-    const out = new LifeboatError(message, hint, detail, { cause: err });
-    (out as { code?: string }).code = code;
-    return out;
-  };
+  // No `code` on the result: copyOffsite passes a LifeboatError without one through as it is,
+  // where a file-system code would make it a folder's error.
+  const make = (message: string, hint: string) => new LifeboatError(message, hint, detail, { cause: err });
   const endpoint = ctx.endpoint ?? 'AWS';
   const profile = ctx.profile ? `the profile "${ctx.profile}"` : 'the default profile';
   const keys = ctx.givenKeys ? 'the keys saved in VS Code' : profile;

@@ -109,8 +109,10 @@ export async function s3PendingWrite(t: S3WriteTarget): Promise<PendingWrite> {
         if (!stream.destroyed) stream.destroy();
         await finished.catch(() => undefined);
         // lib-storage aborts on its own failures; this covers a failed abort there and an upload it completed.
+        // Never throws: the error that stopped the copy is the one to show. An upload that could
+        // not be aborted now (the server is down) is aborted by the next copy to this key.
         const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
-        if (uploadId && !uploaded) await abortUpload(t, uploadId);
+        if (uploadId && !uploaded) await abortUpload(t, uploadId).catch(() => undefined);
         await t.client.send(new t.sdk.DeleteObjectCommand({ Bucket: t.bucket, Key: t.staging })).catch(() => undefined);
       })();
       return aborting;
