@@ -232,6 +232,40 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     assert.deepEqual(await openUploads(server), []);
   });
 
+  it('the rest of the Destination contract: a bucket without prefix, missing objects and buckets, a path that leaves the prefix', async () => {
+    const bare = dest('');
+    const pending = await bare.write('notes.txt');
+    await new Promise<void>((resolve, reject) => pending.stream.end(Buffer.from('top level\n'), () => resolve()).once('error', reject));
+    assert.equal((await bytesOf(await pending.readBack())).toString(), 'top level\n');
+    await pending.commit();
+    await pending.abort(); // After a commit it changes nothing.
+    assert.equal((await bare.stat('notes.txt'))?.bytes, 10);
+    assert.ok((await bare.list('')).some((e) => e.path === 'notes.txt'));
+    await assert.rejects(
+      bare.read('database/none.sql.gz'),
+      /Cannot download "database\/none\.sql\.gz" at s3:\/\/sms-backups at .*NoSuchKey/,
+    );
+    await bare.remove('database/none.sql.gz');
+    await bare.remove('notes.txt');
+    assert.equal(await bare.stat('notes.txt'), undefined);
+    await assert.rejects(bare.write('../outside.txt'), /leaves the destination's prefix/);
+
+    const gone = new S3Destination(
+      { bucket: 'no-such-bucket', prefix: 'sms' },
+      { endpoint: server.endpoint, forcePathStyle: true, credentials: server.allowed },
+    );
+    made.push(gone);
+    await assert.rejects(gone.list('database'), /The bucket "no-such-bucket" does not exist/);
+    const goneRoot = new S3Destination(
+      { bucket: 'no-such-bucket', prefix: '' },
+      { endpoint: server.endpoint, forcePathStyle: true, credentials: server.allowed },
+    );
+    made.push(goneRoot);
+    await assert.rejects(goneRoot.list(''), /could not list "\/" in the bucket "no-such-bucket"/);
+    await assert.rejects(gone.remove('database/x.sql.gz'), /The bucket "no-such-bucket" does not exist/);
+    await assert.rejects(gone.write('database/x.sql.gz'), /The bucket "no-such-bucket" does not exist/);
+  });
+
   it('lists what a plain PutObject put under database/ (as `aws s3 cp` does), page after page, without staged uploads', async () => {
     const d = dest('layout', { pageSize: 2 });
     const names = ['sms_backup_20260101_020000.sql.gz', 'sms_backup_20260102_020000.sql.gz', 'sms_backup_20260103_020000.sql.gz'];
@@ -250,6 +284,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
       names.map((n) => `database/${n}`),
     );
     assert.ok(listed.every((e) => e.bytes > 0 && e.modified instanceof Date));
+    assert.deepEqual(await d.list(''), [], 'only folders at the top of the prefix');
     assert.deepEqual(await d.stat('database/nothing-here.sql.gz'), undefined);
     await d.remove('database/nothing-here.sql.gz');
     await d.remove(`database/${names[0]}`);

@@ -24,9 +24,10 @@ export interface S3Location {
  * answer names the rest.
  */
 export function parseS3Location(text: string): S3Location {
-  const m = /^s3:\/\/([^/]*)\/?(.*)$/i.exec(text.trim());
-  const bucket = m?.[1] ?? '';
-  if (!m || !/^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$/.test(bucket)) {
+  // Called for values that start with s3:// (parseDestination), which this always matches.
+  const m = /^s3:\/\/([^/]*)\/?(.*)$/i.exec(text.trim())!;
+  const bucket = m[1];
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$/.test(bucket)) {
     throw new SettingsError(
       `The setting lifeboat.offsite.destination is "${text}", which does not name an S3 bucket.`,
       'Write it as s3://bucket/prefix, for example "s3://my-backup-bucket/sms" (the runbook\'s bucket), with the bucket name as the storage shows it.',

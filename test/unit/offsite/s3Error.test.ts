@@ -56,4 +56,36 @@ describe('S3 errors said as what to change', () => {
     assert.match(e.detail!, /SignatureDoesNotMatch \(HTTP 403\)/);
     assert.match(e.hint!, /Enter the access key and secret again/);
   });
+
+  it('a network error the SDK wraps, without an endpoint setting: the connection is what to check', () => {
+    const e = s3Error(Object.assign(new Error('write failed'), { name: 'Error', cause: { code: 'ECONNRESET' } }), 'upload "x"', ctx);
+    assert.match(e.message, /Cannot reach the S3 storage at AWS \(ECONNRESET\): could not upload "x"/);
+    assert.match(e.hint!, /Check the network connection/);
+  });
+
+  it('the region from the error itself, a bucket missing at AWS, and what has no rule of its own', () => {
+    assert.match(s3Error(sdkError('PermanentRedirect', 301, { Region: 'eu-north-1' }), 'list', ctx).hint!, /"eu-north-1"/);
+    const missing = s3Error(sdkError('NoSuchBucket', 404), 'list the bucket "sms-backups"', ctx);
+    assert.equal(
+      missing.hint,
+      'Create the bucket (or ask its owner for its exact name), or correct lifeboat.offsite.destination. Lifeboat does not create buckets.',
+    );
+    const other = s3Error(sdkError('InternalError', 500, { message: 'We encountered an internal error.' }), 'list', ctx);
+    assert.match(
+      other.message,
+      /^Cannot list at s3:\/\/sms-backups\/sms: InternalError \(HTTP 500\): We encountered an internal error\.\.?$/,
+    );
+    assert.match(s3Error(Object.assign(new Error('odd'), { name: 'Error', code: 'EPROTO' }), 'list', ctx).message, /EPROTO/);
+    assert.match(s3Error(undefined, 'list', ctx).message, /Cannot list at s3:\/\/sms-backups\/sms: error/);
+  });
+
+  it('a LifeboatError passes through as it is', () => {
+    const own = s3Error(sdkError('NoSuchBucket', 404), 'list', ctx);
+    assert.equal(s3Error(own, 'upload', ctx), own);
+  });
+
+  it('keys found by the AWS chain are named by their profile', () => {
+    const e = s3Error(sdkError('InvalidAccessKeyId', 403), 'list', { ...ctx, profile: 'backups' });
+    assert.match(e.hint!, /Check the access key and secret in the profile "backups" \(~\/\.aws\/credentials\)/);
+  });
 });

@@ -37,6 +37,7 @@ describe('s3:// destinations in lifeboat.offsite.destination', () => {
       /lifeboat\.offsite\.s3\.endpoint is "nas\.local:9000", which is not an http:\/\/ or https:\/\/ URL/,
     );
     refused('s3://bucket/sms', 'ftp://nas', /not an http:\/\/ or https:\/\/ URL/);
+    refused('s3://bucket/sms', 'http://', /not an http:\/\/ or https:\/\/ URL/);
     const d = parseDestination('s3://bucket/sms', { s3: { endpoint: 'https://s3.eu-central-003.backblazeb2.com/' } }) as S3Destination;
     assert.equal(d.options.endpoint, 'https://s3.eu-central-003.backblazeb2.com');
     assert.equal(d.describe(), 's3://bucket/sms at https://s3.eu-central-003.backblazeb2.com');
