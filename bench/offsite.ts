@@ -124,7 +124,16 @@ async function main(): Promise<void> {
       if ((await sha256(join(dir, 'cli.down'))) !== expected) throw new Error("the CLI's download does not match");
     }
     if (cliUp) console.log(line('aws s3 cp file s3://… (upload only)', bytes, cliUp.ms, cliUp.maxRssKb));
-    if (up.uploadedMs) console.log(line('Lifeboat upload phase (multipart, 8 MiB parts x 4)', bytes, up.uploadedMs, undefined, cliUp?.ms));
+    if (up.uploadedMs)
+      console.log(
+        line(
+          `Lifeboat upload phase (multipart, ${process.env.LIFEBOAT_BENCH_S3_PART_MB ?? 8} MiB parts x ${process.env.LIFEBOAT_BENCH_S3_QUEUE ?? 3})`,
+          bytes,
+          up.uploadedMs,
+          undefined,
+          cliUp?.ms,
+        ),
+      );
     console.log(line('Lifeboat copy: upload, read back, put in place, manifest', bytes, up.ms, up.maxRssKb, cliUp?.ms));
     if (cliDown) console.log(line('aws s3 cp s3://… file (download)', bytes, cliDown.ms, cliDown.maxRssKb));
     console.log(line('Lifeboat download (GET, streamed to a file)', bytes, down.ms, down.maxRssKb, cliDown?.ms));
