@@ -2,7 +2,7 @@ import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, Pu
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,6 +291,43 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     assert.equal(await d.stat(`database/${names[0]}`), undefined);
   });
 
+  it('the command line (dist/cli.js with dist/offsiteS3.js) copies, lists and pulls with keys from the environment, then exits', async function () {
+    const cli = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+    if (!existsSync(join(__dirname, '..', '..', '..', 'dist', 'offsiteS3.js'))) return this.skip();
+    const folder = join(root, 'cli-project');
+    const backups = join(folder, 'backups', 'database');
+    await fs.mkdir(join(folder, '.vscode'), { recursive: true });
+    await fs.mkdir(backups, { recursive: true });
+    await fs.writeFile(
+      join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'lifeboat.offsite.destination': `s3://${BUCKET}/cli`,
+        'lifeboat.offsite.s3.endpoint': server.endpoint,
+        'lifeboat.offsite.s3.forcePathStyle': true,
+        'lifeboat.offsite.requireEncryption': false,
+      }),
+    );
+    const backup = await makeBackup(backups, 'sms_backup_20260310_020000.sql.gz', 6 * MiB);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: root,
+      AWS_ACCESS_KEY_ID: server.allowed.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: server.allowed.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const run = (args: string[]) =>
+      execFileSync(process.execPath, [cli, ...args, '--folder', folder], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.match(
+      run(['offsite', 'copy', backup.path]),
+      /COPIED\s+sms_backup_20260310_020000\.sql\.gz → database\/sms_backup_20260310_020000\.sql\.gz/,
+    );
+    assert.match(run(['offsite', 'list']), /database\/sms_backup_20260310_020000\.sql\.gz .*local \+ off-site/);
+    await fs.rm(backup.path);
+    await fs.rm(`${backup.path}.json`);
+    run(['offsite', 'pull', 'database/sms_backup_20260310_020000.sql.gz']);
+    assert.equal(sha(await fs.readFile(backup.path)), sha(backup.data));
+  });
+
   it("the AWS CLI (the runbook's client) reads a copy Lifeboat made, and Lifeboat lists what `aws s3 cp` put", async function () {
     let aws: string;
     try {
@@ -429,7 +466,10 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
       made.push(asDefault);
       await assert.rejects(asDefault.check(), /Access denied to s3:\/\/sms-backups/);
     } finally {
-      process.env = saved;
+      // Put the variables back one by one: a plain object in place of process.env would stop
+      // later changes (TZ in other tests) from reaching the process.
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
     }
   });
 
