@@ -232,7 +232,7 @@ function entry(name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // `npm run bench -- backup|restore|crypto|verify|volume|offsite-folder|sftp` runs one part.
+  // `npm run bench -- backup|restore|crypto|verify|volume|offsite|offsite-folder|sftp` runs one part.
   const only = process.argv[2];
   if (!only || only === 'backup' || only === 'restore') await ensureBenchDatabase();
   if (!only || only === 'backup') await benchDatabaseBackup();
@@ -240,6 +240,7 @@ async function main(): Promise<void> {
   if (!only || only === 'crypto') await entry('crypto.js');
   if (!only || only === 'verify') await entry('verify.js');
   if (!only || only === 'volume') await entry('volume.js');
+  if (!only || only === 'offsite') await entry('offsite.js');
   if (!only || only === 'offsite-folder') await entry('offsiteFolder.js');
   if (!only || only === 'sftp') await entry('sftp.js');
 }

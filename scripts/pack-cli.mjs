@@ -1,6 +1,7 @@
 // The command line as an npm package of its own, for servers without VS Code:
 //   npm install -g ./lifeboat-cli-<version>.tgz      → `lifeboat` on PATH
-// It holds one self-contained file (dist/cli.js bundles everything it requires), so the install
+// It holds dist/cli.js, which bundles everything it requires, and dist/offsiteS3.js (the AWS SDK,
+// loaded only for an s3:// destination), so the install
 // needs no registry. Run after `node scripts/build.mjs --release`; writes dist/lifeboat-cli-<version>.tgz.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -11,6 +12,8 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const stage = mkdtempSync(join(tmpdir(), 'lifeboat-cli-pack-'));
 try {
   copyFileSync('dist/cli.js', join(stage, 'cli.js'));
+  // The AWS SDK, required by cli.js only for an s3:// destination.
+  copyFileSync('dist/offsiteS3.js', join(stage, 'offsiteS3.js'));
   chmodSync(join(stage, 'cli.js'), 0o755);
   copyFileSync('LICENSE', join(stage, 'LICENSE'));
   writeFileSync(
@@ -26,7 +29,7 @@ try {
         description: pkg.description,
         license: pkg.license,
         bin: { lifeboat: 'cli.js' },
-        files: ['cli.js'],
+        files: ['cli.js', 'offsiteS3.js'],
         engines: { node: pkg.engines.node },
       },
       null,

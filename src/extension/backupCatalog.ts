@@ -69,7 +69,7 @@ export class BackupCatalog implements vscode.Disposable {
     this.offsiteState ??= (async () => {
       try {
         const destination = parseDestination(this.stacks.settings.offsiteDestination, this.offsiteOptions());
-        return destination ? await readOffsiteState(destination) : undefined;
+        return destination ? await readOffsiteState(destination).finally(() => destination.close?.()) : undefined;
       } catch (err) {
         return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), backups: [], problem: (err as Error).message };
       }

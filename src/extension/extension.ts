@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const log = new OutputLogger();
   const stacks = new StackService();
   const catalog = new BackupCatalog(stacks, log, () =>
-    offsiteOptions({ secrets: context.secrets, identityFile: stacks.settings.offsiteSftpIdentityFile, log }),
+    offsiteOptions({ secrets: context.secrets, identityFile: stacks.settings.offsiteSftpIdentityFile, s3: stacks.settings.offsiteS3, log }),
   );
   const tree = new BackupsTree(catalog, stacks);
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LifeboatError, type Logger } from '../core/common';
-import type { DestinationOptions, HostKeyError } from '../core/offsite';
+import type { DestinationOptions, HostKeyError, S3BackendOptions } from '../core/offsite';
 import type { Lifeboat } from './lifeboat';
 import type { Prompter } from './ui/prompter';
 
@@ -8,6 +8,8 @@ import type { Prompter } from './ui/prompter';
 export interface OffsiteDeps {
   secrets: vscode.SecretStorage;
   identityFile: string | undefined;
+  /** `lifeboat.offsite.s3.*`. */
+  s3?: S3BackendOptions;
   log: Logger;
   /** Absent for work nobody started by hand (the tree's listing): it then never asks anything. */
   prompter?: Prompter;
@@ -23,6 +25,7 @@ export function offsiteOptions(deps: OffsiteDeps): DestinationOptions {
   const { secrets, log, prompter } = deps;
   const slot = (keyFile: string) => `lifeboat.sshKeyPassphrase/${keyFile}`;
   return {
+    s3: deps.s3,
     sftp: {
       identityFile: deps.identityFile,
       confirmHostKey: prompter ? (err) => confirmHostKey(prompter, err) : undefined,
@@ -60,6 +63,7 @@ export function commandOffsiteOptions(lb: Lifeboat): DestinationOptions {
   return offsiteOptions({
     secrets: lb.context.secrets,
     identityFile: lb.stacks.settings.offsiteSftpIdentityFile,
+    s3: lb.stacks.settings.offsiteS3,
     log: lb.log,
     prompter: lb.prompter,
   });

@@ -85,6 +85,28 @@ describe('the packaged extension and command line, outside the checkout', functi
     assert.deepEqual(bareRequires(path.join(extension, 'dist', 'cli.js')), ['cpu-features']);
   });
 
+  it('the AWS SDK ships apart in offsiteS3.js, loads with plain Node, and extension.js requires it only by a relative path', async () => {
+    const sdk = path.join(extension, 'dist', 'offsiteS3.js');
+    // The SDK names one optional package only in the advice of an error message (for multi-region
+    // access points, which Lifeboat does not use); no code requires it.
+    assert.deepEqual(bareRequires(sdk), ['@aws-sdk/signature-v4-crt']);
+    const text = fs.readFileSync(sdk, 'utf8');
+    const crt = 'require("@aws-sdk/signature-v4-crt")';
+    assert.equal(text.split(`[${crt};]`).length, text.split(crt).length, 'every mention is inside the message');
+    const r = await run(
+      process.execPath,
+      [
+        '-e',
+        `const s = require(${JSON.stringify(sdk)}); console.log([typeof s.S3Client, typeof s.Upload, typeof s.fromNodeProviderChain].join())`,
+      ],
+      { cwd: root },
+    );
+    assert.equal(r.code, 0, tail(r.stderr));
+    assert.equal(r.stdout.trim(), 'function,function,function');
+    assert.equal(r.stderr, '', 'no Node version warning from the SDK');
+    assert.match(fs.readFileSync(path.join(extension, 'dist', 'extension.js'), 'utf8'), /require\("\.\/offsiteS3\.js"\)/);
+  });
+
   it('cli.js --version runs with plain Node', async () => {
     const r = await run(process.execPath, [path.join(extension, 'dist', 'cli.js'), '--version'], { cwd: root });
     assert.equal(r.code, 0, tail(r.stderr));

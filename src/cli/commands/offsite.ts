@@ -25,13 +25,31 @@ import { UsageError } from '../usageError';
  */
 export async function offsiteCommand(ctx: CliContext, args: string[], onlyNew = false): Promise<ExitCode> {
   const [action, ...rest] = args;
-  const destination = parseDestination(ctx.settings.offsiteDestination, { sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile } });
+  const destination = parseDestination(ctx.settings.offsiteDestination, {
+    s3: ctx.settings.offsiteS3,
+    sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile },
+  });
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set.',
-      'Set lifeboat.offsite.destination in .vscode/settings.json (for example "/mnt/nas/sms-backups").',
+      'Set lifeboat.offsite.destination in .vscode/settings.json (for example "/mnt/nas/sms-backups" or "s3://bucket/prefix").',
     );
   }
+  // An S3 client keeps its sockets open; the command line ends when its work does.
+  try {
+    return await runAction(ctx, destination, action, rest, onlyNew);
+  } finally {
+    await destination.close?.();
+  }
+}
+
+async function runAction(
+  ctx: CliContext,
+  destination: Destination,
+  action: string | undefined,
+  rest: string[],
+  onlyNew: boolean,
+): Promise<ExitCode> {
   switch (action) {
     case 'list':
       if (rest.length) throw new UsageError('offsite list takes no arguments.');

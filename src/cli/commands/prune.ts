@@ -25,17 +25,25 @@ export async function pruneCommand(ctx: CliContext, dryRun: boolean): Promise<Ex
     failed = r.failures.length > 0;
   }
   const offsitePolicies = ctx.settings.offsiteRetention;
-  const destination = parseDestination(ctx.settings.offsiteDestination, { sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile } });
+  const destination = parseDestination(ctx.settings.offsiteDestination, {
+    s3: ctx.settings.offsiteS3,
+    sftp: { identityFile: ctx.settings.offsiteSftpIdentityFile },
+  });
   if (!destination || !Object.values(offsitePolicies).some((p) => Object.keys(p).length > 0)) return failed ? EXIT.failed : EXIT.ok;
   if (!ctx.json) ctx.out(`Off-site, ${destination.describe()}:`);
-  if (dryRun) print(ctx, await planOffsiteRetention(destination, offsitePolicies), true, destination.describe());
-  else {
-    const r = await pruneOffsite(destination, offsitePolicies, { signal: ctx.signal, logger: ctx.log });
-    print(ctx, r.plan, false, destination.describe());
-    for (const f of r.failures) ctx.log.error(`Could not delete ${f.path} at ${destination.describe()}: ${f.message}`);
-    if (!ctx.json)
-      ctx.out(`Deleted ${formatCountOf(r.removed.length, 'off-site copy', 'off-site copies')}, freed ${formatBytes(r.freedBytes)}.`);
-    failed ||= r.failures.length > 0;
+  try {
+    if (dryRun) print(ctx, await planOffsiteRetention(destination, offsitePolicies), true, destination.describe());
+    else {
+      const r = await pruneOffsite(destination, offsitePolicies, { signal: ctx.signal, logger: ctx.log });
+      print(ctx, r.plan, false, destination.describe());
+      for (const f of r.failures) ctx.log.error(`Could not delete ${f.path} at ${destination.describe()}: ${f.message}`);
+      if (!ctx.json)
+        ctx.out(`Deleted ${formatCountOf(r.removed.length, 'off-site copy', 'off-site copies')}, freed ${formatBytes(r.freedBytes)}.`);
+      failed ||= r.failures.length > 0;
+    }
+  } finally {
+    // An S3 client keeps its sockets open; the command line ends when its work does.
+    await destination.close?.();
   }
   return failed ? EXIT.failed : EXIT.ok;
 }

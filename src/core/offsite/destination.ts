@@ -42,4 +42,6 @@ export interface Destination {
   write(path: string): Promise<PendingWrite>;
   /** Removes the object; a missing one is not an error. */
   remove(path: string): Promise<void>;
+  /** Lets go of connections (an S3 client's sockets), once the caller is done with the destination. */
+  close?(): Promise<void>;
 }

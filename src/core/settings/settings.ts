@@ -155,6 +155,16 @@ export class LifeboatSettings {
     return this.get<boolean>('offsite.copyNewBackups') === true;
   }
 
+  /** `lifeboat.offsite.s3.*`: how an `s3://` destination is reached; empty strings mean "as AWS would". */
+  get offsiteS3(): { endpoint?: string; region?: string; forcePathStyle: boolean; profile?: string } {
+    return {
+      endpoint: this.str('offsite.s3.endpoint') || undefined,
+      region: this.str('offsite.s3.region') || undefined,
+      forcePathStyle: this.get<boolean>('offsite.s3.forcePathStyle') === true,
+      profile: this.str('offsite.s3.profile') || undefined,
+    };
+  }
+
   get verifyOnCreate(): 'quick' | 'full' | 'off' {
     const v = this.get<string>('verify.onCreate');
     return v === 'full' || v === 'off' ? v : 'quick';

@@ -23,7 +23,7 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
   if (!destination) {
     throw new LifeboatError(
       'No off-site destination is set, so there is nowhere to copy the backup to.',
-      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups") or to an SFTP server (sftp://user@host/path), then retry.',
+      'Set lifeboat.offsite.destination to a folder on a mounted NAS or USB disk (for example "/mnt/nas/sms-backups"), to S3-compatible storage ("s3://bucket/prefix") or to an SFTP server ("sftp://user@host/path"), then retry.',
     );
   }
   const file = arg ? backupTarget(arg).fsPath : await pickBackup(lb, 'Choose the backup to copy off-site');
@@ -34,7 +34,7 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
 
   const result = await runWithProgress(`Lifeboat: Copying ${name} off-site`, (op) =>
     runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
-  );
+  ).finally(() => destination.close?.());
   lb.catalog.invalidate();
   const where = destination.describe();
   void vscode.window.showInformationMessage(

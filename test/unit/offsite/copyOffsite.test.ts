@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { decryptFile } from '../../../src/core/encryption';
 import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/common';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
-import { FolderDestination, SftpDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
+import { FolderDestination, S3Destination, SftpDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
 
 const NAME = 'sms_backup_20260101_020000.sql.gz';
@@ -187,12 +187,13 @@ describe('copyOffsite to a folder destination', () => {
 });
 
 describe('parseDestination', () => {
-  it('reads a folder and an sftp:// address, and says s3:// is not supported yet', () => {
+  it('reads a folder, an s3:// location and an sftp:// address; other schemes are refused', () => {
     assert.ok(parseDestination('/mnt/nas/sms') instanceof FolderDestination);
     assert.equal(parseDestination(''), undefined);
+    assert.ok(parseDestination('s3://bucket/sms') instanceof S3Destination);
     assert.throws(
-      () => parseDestination('s3://bucket/sms'),
-      (err: Error) => err instanceof SettingsError && /S3 destinations are not supported yet\./.test(err.message),
+      () => parseDestination('ftp://nas/backups'),
+      (err: Error) => err instanceof SettingsError && /"ftp:\/\/" is not a destination Lifeboat knows\./.test(err.message),
     );
     const sftp = parseDestination('sftp://backup@nas:2222/srv/backups/');
     assert.ok(sftp instanceof SftpDestination);
