@@ -59,6 +59,15 @@ async function openUploads(server: S3TestServer): Promise<string[]> {
   return (r.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
 }
 
+/**
+ * moto and the AWS CLI come with the machine image's Python, not from npm or Debian, so a machine
+ * without them skips these tests, loudly: the run's total counts them as skipped.
+ */
+function skipWithoutTool(ctx: Mocha.Context, why: string): void {
+  console.log(`    (${why}: skipped${process.env.CI ? '; CI could not run the S3 tests' : ''})`);
+  ctx.skip();
+}
+
 describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', function () {
   this.timeout(120_000);
   let server: S3TestServer;
@@ -75,11 +84,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
   };
 
   before(async function () {
-    if (!motoServerPath()) {
-      // The machine image's Python carries moto; a machine without it cannot run these.
-      console.log('    (moto_server is not installed: skipped)');
-      this.skip();
-    }
+    if (!motoServerPath()) return skipWithoutTool(this, 'moto_server is not installed');
     server = await startMotoS3([BUCKET], false);
     root = await fs.mkdtemp(join(tmpdir(), 'lb-offsite-s3-'));
     local = join(root, 'backups', 'database');
@@ -293,7 +298,8 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
 
   it('the command line (dist/cli.js with dist/offsiteS3.js) copies, lists and pulls with keys from the environment, then exits', async function () {
     const cli = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
-    if (!existsSync(join(__dirname, '..', '..', '..', 'dist', 'offsiteS3.js'))) return this.skip();
+    if (!existsSync(join(__dirname, '..', '..', '..', 'dist', 'offsiteS3.js')))
+      return skipWithoutTool(this, 'dist/offsiteS3.js is not built');
     const folder = join(root, 'cli-project');
     const backups = join(folder, 'backups', 'database');
     await fs.mkdir(join(folder, '.vscode'), { recursive: true });
@@ -333,7 +339,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     try {
       aws = execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim();
     } catch {
-      return this.skip();
+      return skipWithoutTool(this, 'the AWS CLI (aws) is not installed');
     }
     const env = {
       ...process.env,
@@ -376,10 +382,7 @@ describe('S3 destinations that cannot be used: a clear error, and nothing sent (
   };
 
   before(async function () {
-    if (!motoServerPath()) {
-      console.log('    (moto_server is not installed: skipped)');
-      this.skip();
-    }
+    if (!motoServerPath()) return skipWithoutTool(this, 'moto_server is not installed');
     server = await startMotoS3([BUCKET], true);
     root = await fs.mkdtemp(join(tmpdir(), 'lb-offsite-s3-errors-'));
   });
