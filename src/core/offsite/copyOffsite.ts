@@ -125,9 +125,10 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       if (opts.signal?.aborted) throw new CancelledError();
       throw destinationError(err, `read back the copy of "${name}"`, destination);
     }
+    // Equal digests imply equal sizes, so a mismatch always has a different sha256.
     if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
       throw new LifeboatError(
-        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${check.bytes} bytes read back, ${sent.bytes} sent; sha256 ${check.digest() === sent.digest() ? 'equal' : 'different'}). It was removed.`,
+        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${check.bytes} bytes read back, ${sent.bytes} sent, a different sha256). It was removed.`,
         'The destination disk or share may be failing or full; check it and retry.',
       );
     }
