@@ -189,4 +189,19 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     });
     assert.equal(await fs.readFile(join(ws, 'conf'), 'utf8'), 'a file, not a folder');
   });
+  it('a file whose name takes all 255 bytes a name can hold is restored, its .bak name cut short to fit', async () => {
+    // Two- and three-byte characters: the temporary and .bak names beside it are shortened by whole characters.
+    const name = 'é'.repeat(21) + '€'.repeat(71);
+    assert.equal(Buffer.byteLength(name), 255);
+    const entries = [await staged(name, 'new')];
+    await fs.writeFile(join(ws, name), 'old');
+    const [applied] = await applyFiles(staging, ws, [name], entries);
+    assert.equal(applied.action, 'replaced');
+    assert.equal(await fs.readFile(join(ws, name), 'utf8'), 'new');
+    const bak = applied.backup!;
+    assert.ok(bak.endsWith('.bak') && Buffer.byteLength(bak.split('/').pop()!) <= 255, bak);
+    assert.ok(name.startsWith(bak.split('/').pop()!.slice(0, -'.bak'.length)), bak);
+    assert.equal(await fs.readFile(bak, 'utf8'), 'old');
+    assert.deepEqual((await fs.readdir(ws)).sort(), [name, bak.split('/').pop()].sort());
+  });
 });
