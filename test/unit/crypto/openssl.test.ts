@@ -149,6 +149,13 @@ describe('OpenSSL enc', () => {
     assert.equal(noise, 0);
   });
 
+  it('text cut inside a multi-byte character is still text; bytes that are not UTF-8 are not', () => {
+    const text = Buffer.from('-- Schüler und Prüfungen: 成绩\n'.repeat(20));
+    for (let cut = 1; cut <= 3; cut++) assert.ok(looksLikePlaintext(text.subarray(0, text.lastIndexOf(0xe7) + cut)), `cut ${cut}`);
+    assert.equal(looksLikePlaintext(Buffer.from('SELECT \xff\xfe 1;', 'latin1')), false);
+    assert.equal(looksLikePlaintext(Buffer.from([0x41, 0xc3, 0x28, 0x41, 0x42, 0x43, 0x44, 0x45])), false);
+  });
+
   it('fingerprints the derivation, never the passphrase', () => {
     assert.equal(opensslKeyFingerprint('pbkdf2'), 'aes-256-cbc:pbkdf2-sha256:10000');
     assert.equal(opensslKeyFingerprint('sha256'), 'aes-256-cbc:evp-bytestokey-sha256');

@@ -170,6 +170,13 @@ describe('message style: progress lines', () => {
     assert.equal(fmt('Lifeboat: Snapshotting sms_postgres_data', 'Snapshotting sms_postgres_data…'), '');
   });
 
+  it('no rate in the first half second, when it would be a guess', () => {
+    assert.equal(
+      progressMessage('Lifeboat: Backing up sms_db', { phase: 'Dumping sms_db', bytes: 1024, total: 4096 }, 400),
+      'Dumping sms_db · 1.0 KB of 4.0 KB',
+    );
+  });
+
   it('a phase that says something new is kept, before bytes and rate', () => {
     assert.equal(fmt('Lifeboat: Snapshotting sms_postgres_data', 'Stopping sms-db…'), 'Stopping sms-db…');
     assert.equal(fmt('Lifeboat: Backing up sms_db', 'Dumping sms_db', 3 * 1024 * 1024), 'Dumping sms_db · 3.0 MB · 1.5 MB/s');
