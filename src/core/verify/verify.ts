@@ -301,11 +301,12 @@ async function verifyVolumeSnapshot(
     ['bytes of file data', m?.dataBytes, facts.dataBytes],
     ['bytes of uncompressed tar', m?.content?.bytes, facts.tarBytes],
   ];
+  // Only what the manifest recorded is compared; `want` is a number from here on.
   const recorded = counted.filter(([, want]) => typeof want === 'number');
   const wrong = recorded.filter(([, want, got]) => want !== got);
   if (wrong.length) {
     throw new LifeboatError(
-      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want ?? 0)}`).join(', ')}.`,
+      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want!)}`).join(', ')}.`,
       'The archive was rewritten after it was made. Use another snapshot.',
     );
   }
