@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import type Docker from 'dockerode';
 import { DockerUnavailableError } from '../../../src/core/common';
 import type { Logger } from '../../../src/core/common';
-import { backupDatabase } from '../../../src/core/database';
+import { backupDatabase, restoreDatabase } from '../../../src/core/database';
+import { MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
 import { connectDocker, selectEngine } from '../../../src/core/docker';
 import type { Stack } from '../../../src/core/stack';
 import { restoreVolume, snapshotVolume, volumeExists, waitForVolumeCleanup } from '../../../src/core/volume';
@@ -73,5 +75,29 @@ describe('operations against an engine that cannot be reached (DOCKER_HOST=unix:
     await fs.writeFile(file, gzipSync(Buffer.alloc(1024)));
     await assert.rejects(restoreVolume(docker, { volume: 'sms_postgres_data', file, backupDir: dir, logger: silent }), unreachable);
     assert.deepEqual(await fs.readdir(dir), ['volume_sms_postgres_data_20260101_000000.tar.gz']);
+  });
+  it('a database restore asks nothing, and records no failed verification: the engine failed, not the backup', async () => {
+    const file = join(dir, 'database', 'sms_backup_20260101_000000.sql.gz');
+    await fs.mkdir(join(dir, 'database'));
+    const data = gzipSync('--\n-- PostgreSQL database dump\n--\n\n-- PostgreSQL database dump complete\n');
+    await fs.writeFile(file, data);
+    await writeManifest(file, {
+      formatVersion: MANIFEST_VERSION,
+      kind: 'database',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      tool: { name: 'lifeboat', version: 'test' },
+      source: { project: 'sms' },
+      compression: { format: 'gzip' },
+      file: { name: 'sms_backup_20260101_000000.sql.gz', bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') },
+      verifications: [],
+    });
+    let asked = false;
+    await assert.rejects(
+      restoreDatabase(docker, stack, { file, backupDir: dir, logger: silent, confirm: async () => (asked = true) }),
+      unreachable,
+    );
+    assert.equal(asked, false);
+    assert.deepEqual((await readManifest(file)).manifest?.verifications, []);
+    assert.deepEqual((await fs.readdir(dir)).sort(), ['database']);
   });
 });
