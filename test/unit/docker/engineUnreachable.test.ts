@@ -11,6 +11,7 @@ import { backupDatabase, restoreDatabase } from '../../../src/core/database';
 import { MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
 import { connectDocker, selectEngine } from '../../../src/core/docker';
 import type { Stack } from '../../../src/core/stack';
+import { verifyBackup } from '../../../src/core/verify';
 import { restoreVolume, snapshotVolume, volumeExists, waitForVolumeCleanup } from '../../../src/core/volume';
 
 const HOST = 'unix:///nonexistent/docker.sock';
@@ -99,5 +100,11 @@ describe('operations against an engine that cannot be reached (DOCKER_HOST=unix:
     assert.equal(asked, false);
     assert.deepEqual((await readManifest(file)).manifest?.verifications, []);
     assert.deepEqual((await fs.readdir(dir)).sort(), ['database']);
+  });
+  it('a full verification is an error of this run, not a failed verification recorded against the backup', async () => {
+    const file = join(dir, 'sms_backup_20260101_000000.sql.gz');
+    await fs.writeFile(file, gzipSync('--\n-- PostgreSQL database dump\n--\n\n-- PostgreSQL database dump complete\n'));
+    await assert.rejects(verifyBackup(file, { depth: 'full', docker, stack }), unreachable);
+    assert.deepEqual(await fs.readdir(dir), ['sms_backup_20260101_000000.sql.gz'], 'no manifest records a failure');
   });
 });
