@@ -190,6 +190,8 @@ describe('parseDestination', () => {
   it('reads a folder, and says s3:// and sftp:// are not supported yet', () => {
     assert.ok(parseDestination('/mnt/nas/sms') instanceof FolderDestination);
     assert.equal(parseDestination(''), undefined);
+    assert.equal(parseDestination(undefined), undefined, 'an unset setting');
+    assert.equal(parseDestination('   '), undefined);
     assert.throws(
       () => parseDestination('s3://bucket/sms'),
       (err: Error) => err instanceof SettingsError && /S3 destinations are not supported yet\./.test(err.message),
