@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openBackupSource } from '../../../src/core/encryption';
+import { decryptStream, openBackupSource } from '../../../src/core/encryption';
 import { AgeDecrypt, AgeEncrypt, OpensslEncrypt, generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
 import { CancelledError } from '../../../src/core/common';
 import { mustRun } from './streamHelpers';
@@ -78,5 +78,30 @@ describe('openBackupSource for an age file opened with an identity', () => {
       assert.equal(err.message, 'sms_backup_20260101_000000.sql.gz.enc: OpenSSL files open with a passphrase, not with an age identity');
       return true;
     });
+  });
+  it('a cancel while the key given is tried is a cancel, and the key is not called wrong', async () => {
+    const ac = new AbortController();
+    let asked = 0;
+    await assert.rejects(
+      openBackupSource(file, {
+        signal: ac.signal,
+        keys: {
+          key: async (_f, _i, failed) => {
+            asked++;
+            if (failed) throw failed;
+            ac.abort();
+            return { identities: [keys.identity] };
+          },
+        },
+      }),
+      CancelledError,
+    );
+    assert.equal(asked, 1);
+  });
+
+  it('decryptStream opens an age file with a remembered file key', async () => {
+    let fileKey: Buffer | undefined;
+    await mustRun(new AgeDecrypt({ identities: [keys.identity], onFileKey: (k) => (fileKey = k) }), await fs.readFile(file));
+    assert.deepEqual(await readAll(await decryptStream(file, { fileKey: fileKey! })), plain);
   });
 });
