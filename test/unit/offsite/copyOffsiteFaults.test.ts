@@ -208,6 +208,21 @@ describe('copyOffsite when the destination or the backup misbehaves', () => {
     assert.deepEqual(await remoteFiles(), []);
   });
 
+  it('a cancel while the copy is read back is a cancel, and leaves no partial there', async () => {
+    const ac = new AbortController();
+    await assert.rejects(
+      copyOffsite(backup, new FolderDestination(remote), {
+        requireEncryption: false,
+        signal: ac.signal,
+        progress: (u) => {
+          if (u.phase.startsWith('Checking the copy') && (u.bytes ?? 0) > 0) ac.abort();
+        },
+      }),
+      (err: Error) => err instanceof CancelledError,
+    );
+    assert.deepEqual(await remoteFiles(), []);
+  });
+
   it('a manifest left beside the backup by another file is not trusted: the copy gets a manifest of its own', async () => {
     // The manifest next to the backup names another file (copied by hand), so its sha256 says nothing about this one.
     const other = manifestFor('sms_backup_20250101_000000.sql.gz', Buffer.from('other'));
