@@ -204,4 +204,16 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     assert.equal(await fs.readFile(bak, 'utf8'), 'old');
     assert.deepEqual((await fs.readdir(ws)).sort(), [name, bak.split('/').pop()].sort());
   });
+  it('a link loop in the workspace where a folder would be is an error naming it, and nothing is written', async () => {
+    const entries = [await staged('loop/app.ini', 'x=1')];
+    await fs.symlink('loop', join(ws, 'loop'));
+    for (const run of [() => compareWithWorkspace(staging, ws, entries), () => applyFiles(staging, ws, ['loop/app.ini'], entries)]) {
+      await assert.rejects(run(), (err: Error) => {
+        assert.ok(err instanceof LifeboatError, String(err));
+        assert.match(err.message, /^Cannot read the workspace folder \(.*\/loop\): ELOOP/);
+        return true;
+      });
+    }
+    assert.deepEqual(await fs.readdir(ws), ['loop']);
+  });
 });
