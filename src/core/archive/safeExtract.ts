@@ -131,7 +131,10 @@ async function createStaging(stagingDir: string | undefined): Promise<string> {
         'Remove it or choose another staging folder, then retry.',
       );
     }
-    throw fsError(err, 'create the staging folder', stagingDir ?? tmpdir());
+    // fsError's advice is the backup folder's; the staging folder lives in the temp folder.
+    throw new LifeboatError(fsError(err, 'create the staging folder', stagingDir ?? tmpdir()).message, STAGING_HINT, undefined, {
+      cause: err,
+    });
   }
 }
 
@@ -443,6 +446,9 @@ function explain(
  * backup folder setting has nothing to do with it: the way out is room or rights in the temp
  * folder, or, for anything else, an entry this system cannot create.
  */
+const STAGING_HINT =
+  'The staging folder is made under the system temp folder: make that writable, with free space (or point TMPDIR at one that is), then retry.';
+
 function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: string, entry: string): LifeboatError {
   const what = `"${shortName(entry)}" of ${archivePath}`;
   const gone = 'Nothing was kept: the staging folder was removed.';
