@@ -11,7 +11,7 @@ export const CORE = 'src/core/';
 // a fall while the gap to the target is printed and stays open on the issue. Raise the floor as
 // tests are added.
 export const BRANCH_TARGET = Number(process.env.LIFEBOAT_BRANCH_TARGET ?? 95);
-export const BRANCH_FLOOR = Number(process.env.LIFEBOAT_BRANCH_FLOOR ?? 92);
+export const BRANCH_FLOOR = Number(process.env.LIFEBOAT_BRANCH_FLOOR ?? 94);
 
 /**
  * Every file in REASONS_DIR holds an array of {file, line, reason}. `line` is the trimmed text

@@ -229,5 +229,43 @@ describe('config archives: hostile archives through Restore Config, a full disk 
       );
       assert.match(saw, /full \(ENOSPC\)/);
     });
+
+    it("a full disk under Restore Config's staging folder: named as the staging folder's, which is removed; the archive unchanged", async () => {
+      const workspace = join(dir, 'workspace-staging');
+      await fs.mkdir(workspace, { recursive: true });
+      await fs.writeFile(join(workspace, '.env'), 'DATABASE_URL=postgres://x\n');
+      // Random bytes: about 2 MB to stage on a 1 MB disk.
+      await fs.writeFile(join(workspace, 'seed.bin'), randomBytes(2 * 1024 * 1024));
+      const made = await archiveConfig({ backupDir: join(dir, 'backups-staging'), workspace, paths: ['.env', 'seed.bin'] });
+      const before = await sha256(made.path);
+      const stagingDir = join(mnt, 'staging');
+      let saw = '';
+      await assert.rejects(safeExtract(made.path, { stagingDir }), (err: Error) => {
+        saw = shown(err);
+        return true;
+      });
+      const intact = (await sha256(made.path)) === before;
+      recordFault({
+        operation: 'config restore',
+        fault: 'a full disk under the staging folder while the archive is staged (1 MB tmpfs)',
+        userSees: saw
+          .split(mnt)
+          .join('<tmpfs>')
+          .split(dir)
+          .join('<folder>')
+          .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS'),
+        leftOnDisk: (await exists(stagingDir)) ? 'the staging folder' : 'nothing: the staging folder was removed',
+        dataLost: !intact,
+      });
+      assert.ok(intact, 'the archive is unchanged');
+      assert.equal(await exists(stagingDir), false, 'the staging folder is gone');
+      assert.match(
+        saw,
+        new RegExp(
+          `^The disk holding the staging folder ${stagingDir} is full \\(ENOSPC\\) while extracting "seed\\.bin" of ${made.path.replace(/[.]/g, '\\.')}\\. Nothing was kept: the staging folder was removed\\.`,
+        ),
+      );
+      assert.match(saw, /TMPDIR chooses another/);
+    });
   });
 });

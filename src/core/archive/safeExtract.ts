@@ -131,7 +131,10 @@ async function createStaging(stagingDir: string | undefined): Promise<string> {
         'Remove it or choose another staging folder, then retry.',
       );
     }
-    throw fsError(err, 'create the staging folder', stagingDir ?? tmpdir());
+    // fsError's advice is the backup folder's; the staging folder lives in the temp folder.
+    throw new LifeboatError(fsError(err, 'create the staging folder', stagingDir ?? tmpdir()).message, STAGING_HINT, undefined, {
+      cause: err,
+    });
   }
 }
 
@@ -330,9 +333,10 @@ async function scanArchive(
       throwIfAborted(opts.signal);
       const h = entry.header;
       writing = h.name;
-      // tar-stream reads no data for a folder, whatever its size field says.
-      const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
-      lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size ?? 0));
+      // tar-stream reads no data for a folder, whatever its size field says. It decodes every
+      // header field (3.2.2, pinned), though its type marks them optional: hence the `!`s.
+      const dataOffset = (h as unknown as { byteOffset: number }).byteOffset;
+      lastEnd = dataOffset + (h.type === 'directory' ? 0 : roundUp512(h.size!));
       const checked = guard.checkHeader(factsOf(h));
       if (!checked) {
         entry.resume();
@@ -341,9 +345,9 @@ async function scanArchive(
       const record: ArchiveEntry = {
         path: checked.path,
         type: checked.type,
-        size: checked.type === 'file' ? (h.size ?? 0) : 0,
-        mode: (h.mode ?? 0) & 0o7777,
-        mtime: h.mtime ?? new Date(0),
+        size: checked.type === 'file' ? h.size! : 0,
+        mode: h.mode! & 0o7777,
+        mtime: h.mtime!,
         target: checked.target,
       };
       // Piped into a Node stream before the first await: a truncated archive can destroy the
@@ -377,7 +381,8 @@ async function scanArchive(
         case 'link':
           // A hard link is its target's content: same hash, same size.
           record.sha256 = hashes.get(checked.target!);
-          record.size = sizes.get(checked.target!) ?? 0;
+          // The guard accepts a hard link only to an entry earlier in the archive, whose size is recorded.
+          record.size = sizes.get(checked.target!)!;
           if (writer) await writer.hardlink(checked.path, checked.target!, checked.existed);
           break;
       }
@@ -441,6 +446,9 @@ function explain(
  * backup folder setting has nothing to do with it: the way out is room or rights in the temp
  * folder, or, for anything else, an entry this system cannot create.
  */
+const STAGING_HINT =
+  'The staging folder is made under the system temp folder: make that writable, with free space (or point TMPDIR at one that is), then retry.';
+
 function stagingError(err: NodeJS.ErrnoException, archivePath: string, dir: string, entry: string): LifeboatError {
   const what = `"${shortName(entry)}" of ${archivePath}`;
   const gone = 'Nothing was kept: the staging folder was removed.';

@@ -113,8 +113,8 @@ export function formatEstimate(ms: number): string {
   return ms < 59_500 ? `${Math.max(1, Math.round(ms / 1000))} s` : formatDuration(ms);
 }
 
+/** `ms` must be positive: progress lines show a rate only after half a second. */
 export function formatRate(bytes: number, ms: number): string {
-  if (ms <= 0) return '';
   return `${formatBytes((bytes * 1000) / ms)}/s`;
 }
 

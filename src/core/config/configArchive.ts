@@ -263,8 +263,8 @@ async function planArchive(workspace: string, configured: ConfigPath[], backupRe
       } catch (err) {
         throw fsError(err, 'read the config folder', abs);
       }
-      // Code-unit order, not the locale's: the same tree gives the same archive everywhere.
-      names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      // Code-unit order (sort's default), not the locale's: the same tree gives the same archive everywhere.
+      names.sort();
       for (const n of names) {
         const childAbs = join(abs, n);
         await visit(childAbs, join(rel, n), await lstatOrThrow(childAbs));
@@ -297,7 +297,7 @@ async function planArchive(workspace: string, configured: ConfigPath[], backupRe
     }
     if (c.rel === '') {
       // The whole workspace: archive its children, not an entry named "".
-      const names = (await fs.readdir(abs)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const names = (await fs.readdir(abs)).sort();
       for (const n of names) await visit(join(abs, n), n, await lstatOrThrow(join(abs, n)));
       continue;
     }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, promises as fs, Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { archivePathComponents } from '../archive';
+import { MAX_NAME_BYTES, archivePathComponents } from '../archive';
 import type { ArchiveEntry } from '../archive';
 import { CancelledError, LifeboatError, fsError, throwIfAborted, OperationOptions, noProgress } from '../common';
 import { fsyncDir, fsyncPath, PRIVATE_FILE } from '../store';
@@ -141,7 +141,7 @@ async function applyOne(stagingDir: string, ws: string, entry: ArchiveEntry, des
   await fs.mkdir(dir, { recursive: true });
   // mkdir may have gone through a link that appeared meanwhile: check where it landed.
   await workspacePath(ws, entry.path);
-  const tmp = join(dir, `.${basename(dest)}.lifeboat-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, withSuffix(`.${basename(dest)}`, `.lifeboat-${randomBytes(4).toString('hex')}.tmp`));
   let backup: string | undefined;
   let renamed = false;
   try {
@@ -193,7 +193,7 @@ async function copyStaged(src: string, tmp: string, entry: ArchiveEntry, signal?
 /** `<dest>.bak`, else `.bak.1`, `.bak.2`…; the exclusive create makes the choice race-free. */
 async function keepBackup(dest: string, st: Stats): Promise<string> {
   for (let n = 0; n < 1000; n++) {
-    const candidate = n === 0 ? `${dest}.bak` : `${dest}.bak.${n}`;
+    const candidate = join(dirname(dest), withSuffix(basename(dest), n === 0 ? '.bak' : `.bak.${n}`));
     try {
       if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(dest), candidate);
       else {
@@ -214,6 +214,17 @@ async function keepBackup(dest: string, st: Stats): Promise<string> {
     }
   }
   throw new LifeboatError(`Too many backup copies of ${dest} (.bak to .bak.999).`, 'Delete old .bak files, then retry.');
+}
+
+/**
+ * `name` with `suffix`, the name cut short (by whole characters) when both would pass what a
+ * file name can hold: an archived name may use all of it, and the temporary and .bak names
+ * beside it must still be creatable.
+ */
+function withSuffix(name: string, suffix: string): string {
+  const chars = [...name];
+  while (Buffer.byteLength(chars.join('')) + Buffer.byteLength(suffix) > MAX_NAME_BYTES) chars.pop();
+  return chars.join('') + suffix;
 }
 
 async function realWorkspace(workspace: string): Promise<string> {

@@ -84,7 +84,8 @@ export class AgeEncrypt extends Transform {
   }
 
   private pushSealed(): void {
-    if (this.out.length) this.push(this.out.length === 1 ? this.out[0] : Buffer.concat(this.out));
+    // Never a single buffer: each sealed chunk is a body and its tag.
+    if (this.out.length) this.push(Buffer.concat(this.out));
     this.out = [];
   }
 

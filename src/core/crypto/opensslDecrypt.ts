@@ -158,10 +158,8 @@ export class OpensslDecrypt extends Transform {
     }
     if (this.ciphertextBytes === 0) throw truncatedError('the file holds no encrypted data after its header');
     if (this.ciphertextBytes % 16 !== 0) throw truncatedError('the encrypted data is not a whole number of 16-byte AES blocks');
-    if (!this.decipher) {
-      if (this.mode !== 'detect') this.opts.onKdf?.(this.mode);
-      await this.start(await (this.mode === 'detect' ? this.detect(true) : this.derive(this.mode)));
-    }
+    // A known derivation started at the first encrypted byte; only detection can still wait here.
+    if (!this.decipher) await this.start(await this.detect(true));
     try {
       this.push(this.decipher!.final());
     } catch {

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DockerDemux, StderrTail } from './demux';
+import { toEngineError } from './docker';
 import { CancelledError, ContainerNotRunningError, LifeboatError } from '../common';
 
 export interface ExecSpec {
@@ -38,9 +39,15 @@ export async function startExec(container: Docker.Container, spec: ExecSpec, opt
       Tty: false,
     });
   } catch (err) {
-    throw notRunning(err, container.id, spec.argv[0]) ?? err;
+    // An engine that went away is said as such, not as a bare "connect ENOENT".
+    throw notRunning(err, container.id, spec.argv[0]) ?? toEngineError(err);
   }
-  const socket = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as Duplex;
+  let socket: Duplex;
+  try {
+    socket = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as Duplex;
+  } catch (err) {
+    throw toEngineError(err);
+  }
   const stderr = new StderrTail();
   const demux = new DockerDemux(stderr.push);
   const stdout = new PassThrough({ highWaterMark: 1 << 20 });

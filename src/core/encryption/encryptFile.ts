@@ -214,7 +214,8 @@ function encryptedManifest(
   st: { mtime: Date },
   fields: Pick<Manifest, 'file' | 'encryption'>,
 ): Manifest {
-  if (source) return { ...source, ...fields, verifications: source.verifications ?? [] };
+  // readManifest gives a manifest without a history an empty one.
+  if (source) return { ...source, ...fields };
   // A file made outside Lifeboat: what its name says, and what encryption adds.
   const parsed = parseBackupName(basename(src));
   return {

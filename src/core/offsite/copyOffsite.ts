@@ -125,9 +125,10 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       if (opts.signal?.aborted) throw new CancelledError();
       throw destinationError(err, `read back the copy of "${name}"`, destination);
     }
+    // Equal digests imply equal sizes, so a mismatch always has a different sha256.
     if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
       throw new LifeboatError(
-        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${check.bytes} bytes read back, ${sent.bytes} sent; sha256 ${check.digest() === sent.digest() ? 'equal' : 'different'}). It was removed.`,
+        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${check.bytes} bytes read back, ${sent.bytes} sent, a different sha256). It was removed.`,
         'The destination disk or share may be failing or full; check it and retry.',
       );
     }
@@ -135,7 +136,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
     await pending.commit();
     pending = undefined;
 
-    const manifest = remoteManifest(ownManifest, parsed.kind, name, st, localSha, {
+    const manifest = remoteManifest(ownManifest, parsed, name, st, localSha, {
       file: { name: remoteName, bytes: sent.bytes, sha256: sent.digest() },
       encryption: encrypt
         ? { format: opts.key!.format, keyFingerprint: encryptionFingerprint(opts.key!), plaintextSha256: localSha }
@@ -255,16 +256,17 @@ async function writeSmall(destination: Destination, path: string, text: string, 
 
 function remoteManifest(
   local: Manifest | undefined,
-  kind: Manifest['kind'],
+  parsed: { kind: Manifest['kind']; time: Date },
   name: string,
-  st: { size: number; mtime: Date },
+  st: { size: number },
   sha256: string,
   fields: Pick<Manifest, 'file' | 'encryption'>,
 ): Manifest {
+  // A backup name always carries its time, as the catalog dates an adopted runbook file.
   const base: Manifest = local ?? {
     formatVersion: MANIFEST_VERSION,
-    kind,
-    createdAt: (parseBackupName(name)?.time ?? st.mtime).toISOString(),
+    kind: parsed.kind,
+    createdAt: parsed.time.toISOString(),
     tool: { name: 'lifeboat', version: toolVersion },
     source: {},
     compression: { format: 'gzip' },

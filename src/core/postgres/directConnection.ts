@@ -119,7 +119,7 @@ export function routes(
   if (info.HostConfig?.NetworkMode === 'host') out.push({ host: '127.0.0.1', port });
   const bindings =
     (info.NetworkSettings?.Ports as Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined)?.[`${port}/tcp`] ?? [];
-  for (const b of bindings ?? []) {
+  for (const b of bindings) {
     const hostPort = Number(b.HostPort);
     if (!Number.isInteger(hostPort) || hostPort <= 0) continue;
     const host = !b.HostIp || b.HostIp === '0.0.0.0' ? '127.0.0.1' : b.HostIp === '::' ? '::1' : b.HostIp;

@@ -193,8 +193,9 @@ export class SqlScriptSplitter {
     }
     let i = pos;
     for (;;) {
+      // A line start is never the chunk's end: `pos` is inside the chunk, and a later one is the
+      // backslash found after a newline.
       if (lineStart) {
-        if (i === buf.length) break;
         const m = endOfData(buf, i, buf.length, false);
         if (m !== 0) {
           if (i > pos) this.out.push({ kind: 'data', data: buf.subarray(pos, i) });
@@ -474,9 +475,9 @@ export class SqlScriptSplitter {
  * At the end of the script (`final`) a `\.` with no line end counts.
  */
 function endOfData(buf: Buffer, i: number, end: number, final: boolean): number {
+  // Callers look at a line start inside the bytes they hold, so there is at least one.
   const n = end - i;
   const undecided = final ? 0 : -1;
-  if (n === 0) return undecided;
   if (buf[i] !== BACKSLASH) return 0;
   if (n === 1) return undecided;
   if (buf[i + 1] !== DOT) return 0;

@@ -57,8 +57,10 @@ export class WireScriptSink extends Writable {
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    // Ending the session before COMMIT rolls the whole script back.
-    if (!this.committing || this.pending.length) this.conn.destroy();
+    // Ending the session before COMMIT rolls the whole script back. After a failure it ends
+    // too, even when every answer (COMMIT's ROLLBACK included) came in the same read as the
+    // error: nothing else closes it, and an open session keeps the scratch database in use.
+    if (err || !this.committing || this.pending.length) this.conn.destroy();
     done(err);
   }
 

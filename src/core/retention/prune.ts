@@ -47,7 +47,7 @@ export async function pruneBackups(backupDir: string, policies: RetentionPolicie
         result.freedBytes += entry.bytes;
         log.info(`Cleanup: deleted ${entry.path}`);
       } catch (err) {
-        const message = err instanceof LifeboatError ? err.message : (err as Error).message;
+        const message = (err as Error).message;
         result.failures.push({ path: entry.path, message });
         log.warn(`Cleanup: could not delete ${entry.path}: ${message}`);
       }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { LifeboatError } from '../common';
 import { Manifest, readManifest, verificationState } from './manifest';
 import { BackupKind, Encryption, KIND_FOLDERS, parseBackupName } from './naming';
 
@@ -33,7 +34,12 @@ export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      throw err;
+      throw new LifeboatError(
+        `Cannot read the backup folder ${dir}: ${(err as Error).message}.`,
+        'Check that the setting lifeboat.backupDirectory names a folder this user can read.',
+        undefined,
+        { cause: err },
+      );
     }
     for (const fileName of names) {
       const parsed = parseBackupName(fileName);

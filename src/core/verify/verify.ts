@@ -18,7 +18,18 @@ import {
 } from '../database';
 import type { DumpFacts } from '../database';
 import { HashStream } from '../streams';
-import { LifeboatError, fsError, isCancelled, OperationOptions, formatBytes, formatCount, formatCountOf, toolVersion } from '../common';
+import {
+  ContainerNotRunningError,
+  DockerUnavailableError,
+  LifeboatError,
+  fsError,
+  isCancelled,
+  OperationOptions,
+  formatBytes,
+  formatCount,
+  formatCountOf,
+  toolVersion,
+} from '../common';
 import { Manifest, VerificationRecord, contentSha256, readManifest, recordVerification, parseBackupName } from '../store';
 import { PsqlTarget, serverVersion, tableRowCounts } from '../postgres';
 import { checkTarGz } from '../archive';
@@ -80,7 +91,10 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
     else await verifyArchive(source, result, opts, read);
     result.ok = true;
   } catch (err) {
-    if (isCancelled(err) || isKeyProblem(err)) throw err;
+    // An engine or a database container that is down says nothing about the backup: that is an
+    // error of this run, never a failed check recorded against the file.
+    if (isCancelled(err) || isKeyProblem(err) || err instanceof DockerUnavailableError || err instanceof ContainerNotRunningError)
+      throw err;
     result.problem = err instanceof LifeboatError ? err.message : (err as Error).message;
   } finally {
     source?.close();
@@ -301,11 +315,12 @@ async function verifyVolumeSnapshot(
     ['bytes of file data', m?.dataBytes, facts.dataBytes],
     ['bytes of uncompressed tar', m?.content?.bytes, facts.tarBytes],
   ];
+  // Only what the manifest recorded is compared; `want` is a number from here on.
   const recorded = counted.filter(([, want]) => typeof want === 'number');
   const wrong = recorded.filter(([, want, got]) => want !== got);
   if (wrong.length) {
     throw new LifeboatError(
-      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want ?? 0)}`).join(', ')}.`,
+      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want!)}`).join(', ')}.`,
       'The archive was rewritten after it was made. Use another snapshot.',
     );
   }

@@ -81,11 +81,12 @@ export class VolumeTarScan extends Transform {
 
   private onEntry(h: tar.Header): void {
     this.facts.entries++;
-    const dataOffset = (h as unknown as { byteOffset?: number }).byteOffset ?? 0;
-    this.lastEnd = dataOffset + (h.type === 'directory' ? 0 : Math.ceil((h.size ?? 0) / 512) * 512);
+    // tar-stream decodes every header field (3.2.2, pinned), though its type marks them optional.
+    const dataOffset = (h as unknown as { byteOffset: number }).byteOffset;
+    this.lastEnd = dataOffset + (h.type === 'directory' ? 0 : Math.ceil(h.size! / 512) * 512);
     if (h.type === 'file' || h.type === 'contiguous-file') {
       this.facts.files++;
-      this.facts.dataBytes += h.size ?? 0;
+      this.facts.dataBytes += h.size!;
     }
     const left = LEFTOVER_ENTRY.exec(h.name);
     if (left) {
@@ -94,7 +95,7 @@ export class VolumeTarScan extends Transform {
     }
     // `tar -C dir .` and Docker's getArchive of `dir/.` both name the root `./` (or `.`).
     if (h.type === 'directory' && /^\.?\/?$/.test(h.name) && !this.facts.root) {
-      this.facts.root = { uid: h.uid ?? 0, gid: h.gid ?? 0, mode: (h.mode ?? 0o755) & 0o7777 };
+      this.facts.root = { uid: h.uid!, gid: h.gid!, mode: h.mode! & 0o7777 };
     }
     if (!this.guard) return;
     try {

@@ -22,6 +22,9 @@ describe('safeExtract: a staging folder that cannot be made (issue 13)', () => {
     await assert.rejects(safeExtract(archive, { stagingDir: staging }), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
       assert.match(err.message, /^Cannot create the staging folder \(.*\/gone\/staging\): ENOENT/);
+      // The staging folder is not in the backup folder: that setting's advice would mislead.
+      assert.match(err.hint ?? '', /TMPDIR/);
+      assert.doesNotMatch(err.hint ?? '', /backupDirectory/);
       return true;
     });
     assert.equal(existsSync(join(root, 'gone')), false);
@@ -33,6 +36,7 @@ describe('safeExtract: a staging folder that cannot be made (issue 13)', () => {
     await assert.rejects(safeExtract(archive, { stagingDir: staging }), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
       assert.equal(err.message, `Cannot create the staging folder: a part of ${staging} is a file, not a folder (ENOTDIR).`);
+      assert.doesNotMatch(err.hint ?? '', /backupDirectory/);
       return true;
     });
     assert.equal(await fs.readFile(join(root, 'plain'), 'utf8'), 'keep');

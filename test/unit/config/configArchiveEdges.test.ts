@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archiveConfig } from '../../../src/core/config';
+import { archiveConfig, configArchiveName } from '../../../src/core/config';
 import { LifeboatError } from '../../../src/core/common';
 import { listTarGz } from '../../support/tarList';
 
@@ -67,5 +67,28 @@ describe('archiveConfig: unusual config paths', () => {
       now: NOW,
     });
     assert.deepEqual(res.missing, ['docker-compose.yml/x']);
+  });
+  it('when the 60 names after now are all taken, the archive is refused, saying so; nothing is added or left locked', async () => {
+    const backupDir = join(root, 'b');
+    const dir = join(backupDir, 'config');
+    await fs.mkdir(dir, { recursive: true });
+    const taken = Array.from({ length: 60 }, (_, i) => configArchiveName(new Date(NOW().getTime() + i * 1000)));
+    for (const name of taken) await fs.writeFile(join(dir, name), 'taken');
+    await assert.rejects(archiveConfig({ backupDir, workspace: ws, paths: ['docker'], now: NOW }), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.equal(err.message, `Too many config archives named for ${NOW().toISOString()} in ${dir}.`);
+      return true;
+    });
+    assert.deepEqual((await fs.readdir(dir)).sort(), taken.sort());
+    assert.deepEqual(await fs.readdir(backupDir), ['config'], 'no lock file is left');
+  });
+
+  it('a config path whose name is longer than a file name can be is an error naming it, not "missing"', async () => {
+    const long = 'n'.repeat(300);
+    await assert.rejects(archiveConfig({ backupDir: join(root, 'b'), workspace: ws, paths: [long] }), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(err.message, /^Cannot read the config path \(.*n{300}\): ENAMETOOLONG/);
+      return true;
+    });
   });
 });

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFiles, compareWithWorkspace } from '../../../src/core/config';
-import { LifeboatError } from '../../../src/core/common';
+import { CancelledError, LifeboatError } from '../../../src/core/common';
 import type { ArchiveEntry } from '../../../src/core/archive';
 
 const MTIME = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
@@ -133,5 +133,87 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     );
     const empty: ArchiveEntry[] = [{ path: '', type: 'file', size: 1, mode: 0o644, mtime: MTIME }];
     await assert.rejects(compareWithWorkspace(staging, ws, empty), /Refused "": it is empty/);
+  });
+  it('a replaced file is kept under the next free .bak name, leaving an older .bak as it was', async () => {
+    const entries = [await staged('a', 'new a')];
+    await fs.writeFile(join(ws, 'a'), 'old a');
+    await fs.writeFile(join(ws, 'a.bak'), 'older a');
+    const [applied] = await applyFiles(staging, ws, ['a'], entries);
+    assert.deepEqual(applied, { path: 'a', action: 'replaced', backup: join(await fs.realpath(ws), 'a.bak.1') });
+    assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'new a');
+    assert.equal(await fs.readFile(join(ws, 'a.bak'), 'utf8'), 'older a');
+    assert.equal(await fs.readFile(join(ws, 'a.bak.1'), 'utf8'), 'old a');
+  });
+
+  it('a cancel between files is a cancel: the files not reached are untouched', async () => {
+    const entries = [await staged('a', 'new a'), await staged('b', 'new b')];
+    await fs.writeFile(join(ws, 'b'), 'old b');
+    const ac = new AbortController();
+    await assert.rejects(
+      applyFiles(staging, ws, ['a', 'b'], entries, {
+        signal: ac.signal,
+        progress: (u) => {
+          if (u.phase.startsWith('Applying b')) ac.abort();
+        },
+      }),
+      (err: Error) => err instanceof CancelledError,
+    );
+    assert.equal(await fs.readFile(join(ws, 'b'), 'utf8'), 'old b');
+    assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'new a');
+    assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'b']);
+  });
+
+  it('a cancel while a file is copied leaves neither it nor a temporary file', async () => {
+    const entries = [await staged('a', 'new a')];
+    await fs.writeFile(join(ws, 'a'), 'old a');
+    const ac = new AbortController();
+    await assert.rejects(
+      applyFiles(staging, ws, ['a'], entries, { signal: ac.signal, progress: () => queueMicrotask(() => ac.abort()) }),
+      (err: Error) => err instanceof CancelledError,
+    );
+    assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'old a');
+    assert.deepEqual(await fs.readdir(ws), ['a']);
+  });
+
+  it('a file whose workspace folder is a file names the path and says nothing was changed', async () => {
+    const entries = [await staged('conf/app.ini', 'x=1')];
+    await fs.writeFile(join(ws, 'conf'), 'a file, not a folder');
+    await assert.rejects(applyFiles(staging, ws, ['conf/app.ini'], entries), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(
+        err.message,
+        /^Cannot restore conf\/app\.ini: a part of .*conf\/app\.ini is a file, not a folder \(EEXIST\)\. No file was changed\.$/,
+      );
+      assert.equal(err.hint, 'Each replaced file was kept as a .bak next to it.');
+      return true;
+    });
+    assert.equal(await fs.readFile(join(ws, 'conf'), 'utf8'), 'a file, not a folder');
+  });
+  it('a file whose name takes all 255 bytes a name can hold is restored, its .bak name cut short to fit', async () => {
+    // Two- and three-byte characters: the temporary and .bak names beside it are shortened by whole characters.
+    const name = 'é'.repeat(21) + '€'.repeat(71);
+    assert.equal(Buffer.byteLength(name), 255);
+    const entries = [await staged(name, 'new')];
+    await fs.writeFile(join(ws, name), 'old');
+    const [applied] = await applyFiles(staging, ws, [name], entries);
+    assert.equal(applied.action, 'replaced');
+    assert.equal(await fs.readFile(join(ws, name), 'utf8'), 'new');
+    const bak = applied.backup!;
+    assert.ok(bak.endsWith('.bak') && Buffer.byteLength(bak.split('/').pop()!) <= 255, bak);
+    assert.ok(name.startsWith(bak.split('/').pop()!.slice(0, -'.bak'.length)), bak);
+    assert.equal(await fs.readFile(bak, 'utf8'), 'old');
+    assert.deepEqual((await fs.readdir(ws)).sort(), [name, bak.split('/').pop()].sort());
+  });
+  it('a link loop in the workspace where a folder would be is an error naming it, and nothing is written', async () => {
+    const entries = [await staged('loop/app.ini', 'x=1')];
+    await fs.symlink('loop', join(ws, 'loop'));
+    for (const run of [() => compareWithWorkspace(staging, ws, entries), () => applyFiles(staging, ws, ['loop/app.ini'], entries)]) {
+      await assert.rejects(run(), (err: Error) => {
+        assert.ok(err instanceof LifeboatError, String(err));
+        assert.match(err.message, /^Cannot read the workspace folder \(.*\/loop\): ELOOP/);
+        return true;
+      });
+    }
+    assert.deepEqual(await fs.readdir(ws), ['loop']);
   });
 });

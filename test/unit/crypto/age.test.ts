@@ -1,6 +1,15 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AgeDecrypt, AgeEncrypt, generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
+import {
+  AgeDecrypt,
+  AgeEncrypt,
+  generateAgeKeyPair,
+  CryptoError,
+  encodeAgeHeader,
+  parseAgeRecipient,
+  wrapScrypt,
+  wrapX25519,
+} from '../../../src/core/crypto';
 import { LifeboatError } from '../../../src/core/common';
 import { replay } from '../../support/fcRandom';
 import { KiB64, mustRun, randomBytes, randomPieces, runTransform, sizes } from './streamHelpers';
@@ -86,6 +95,38 @@ describe('age encrypt/decrypt', () => {
       assert.equal(out.length, 0);
       assert.ok(!err.message.includes('wrong') || !err.message.includes(PASS.passphrase));
     }
+  });
+
+  it('refuses a passphrase stanza beside another recipient as tampered: the age spec allows it only alone', async () => {
+    const fileKey = randomBytes(16);
+    const header = encodeAgeHeader(
+      [await wrapScrypt(fileKey, PASS.passphrase, 2), wrapX25519(fileKey, parseAgeRecipient(keys.recipient))],
+      fileKey,
+    );
+    const file = Buffer.concat([header, randomBytes(16 + 32)]);
+    for (const decrypt of [new AgeDecrypt({ passphrase: PASS.passphrase }), new AgeDecrypt({ identities: [keys.identity] })]) {
+      const { out, err } = await runTransform(decrypt, file);
+      assert.equal(codeOf(err), 'tampered', String(err));
+      assert.equal(out.length, 0);
+    }
+  });
+
+  it('a file key remembered from one file does not open another: it says so, and gives nothing', async () => {
+    const first = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), Buffer.from('first'));
+    const second = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), Buffer.from('second'));
+    let remembered: Buffer | undefined;
+    await mustRun(new AgeDecrypt({ identities: [keys.identity], onFileKey: (k) => (remembered = k) }), first);
+    assert.equal((await mustRun(new AgeDecrypt({ fileKey: remembered! }), first)).toString(), 'first');
+    const { out, err } = await runTransform(new AgeDecrypt({ fileKey: remembered! }), second);
+    assert.equal(codeOf(err), 'wrong-key', String(err));
+    assert.equal((err as CryptoError).hint, 'The remembered file key belongs to another file.');
+    assert.equal(out.length, 0);
+  });
+
+  it('a write that completes several chunks at once comes out whole', async () => {
+    const data = randomBytes(3 * KiB64 + 5);
+    const enc = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), [data]);
+    assert.ok((await mustRun(new AgeDecrypt({ identities: [keys.identity] }), [enc])).equals(data));
   });
 
   it('says "not an age file" for other data, early and without buffering it', async () => {

@@ -68,6 +68,10 @@ describe('age keys and encodings', () => {
     const data = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
     assert.ok(bech32Decode(bech32Encode('age', data))!.data.equals(data));
     assert.equal(bech32Decode('A12UEL5l'), undefined);
+    // BIP 173's invalid vectors: human-readable parts with characters out of range, and a valid
+    // checksum over data whose 8-to-5 padding is not zero.
+    for (const invalid of ['\x201nwldj5', '\x7f1axkwrx', '\x801eym55h', 'tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3pjxtptv'])
+      assert.equal(bech32Decode(invalid), undefined, JSON.stringify(invalid));
   });
 
   it('base64 without padding, and nothing but the canonical spelling', () => {

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openBackupSource } from '../../../src/core/encryption';
-import { AgeEncrypt, generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
+import { decryptStream, openBackupSource } from '../../../src/core/encryption';
+import { AgeDecrypt, AgeEncrypt, OpensslEncrypt, generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
 import { CancelledError } from '../../../src/core/common';
 import { mustRun } from './streamHelpers';
 
@@ -60,5 +60,48 @@ describe('openBackupSource for an age file opened with an identity', () => {
       CancelledError,
     );
     assert.equal(asked, 0);
+  });
+  it('a file key the provider remembered opens the file without the identity', async () => {
+    let fileKey: Buffer | undefined;
+    await mustRun(new AgeDecrypt({ identities: [keys.identity], onFileKey: (k) => (fileKey = k) }), await fs.readFile(file));
+    const source = await openBackupSource(file, { keys: { key: async () => ({ fileKey: fileKey! }) } });
+    assert.deepEqual(await readAll(source.open()), plain);
+    source.close();
+  });
+
+  it('an OpenSSL file offered an age identity is refused as the wrong kind of key, with the file named', async () => {
+    const enc = join(dir, 'sms_backup_20260101_000000.sql.gz.enc');
+    await fs.writeFile(enc, await mustRun(new OpensslEncrypt({ passphrase: 'p' }), plain));
+    await assert.rejects(openBackupSource(enc, { keys: { key: async () => ({ identities: [keys.identity] }) } }), (err: Error) => {
+      assert.ok(err instanceof CryptoError, String(err));
+      assert.equal(err.code, 'bad-key');
+      assert.equal(err.message, 'sms_backup_20260101_000000.sql.gz.enc: OpenSSL files open with a passphrase, not with an age identity');
+      return true;
+    });
+  });
+  it('a cancel while the key given is tried is a cancel, and the key is not called wrong', async () => {
+    const ac = new AbortController();
+    let asked = 0;
+    await assert.rejects(
+      openBackupSource(file, {
+        signal: ac.signal,
+        keys: {
+          key: async (_f, _i, failed) => {
+            asked++;
+            if (failed) throw failed;
+            ac.abort();
+            return { identities: [keys.identity] };
+          },
+        },
+      }),
+      CancelledError,
+    );
+    assert.equal(asked, 1);
+  });
+
+  it('decryptStream opens an age file with a remembered file key', async () => {
+    let fileKey: Buffer | undefined;
+    await mustRun(new AgeDecrypt({ identities: [keys.identity], onFileKey: (k) => (fileKey = k) }), await fs.readFile(file));
+    assert.deepEqual(await readAll(await decryptStream(file, { fileKey: fileKey! })), plain);
   });
 });

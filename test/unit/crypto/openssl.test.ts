@@ -53,8 +53,12 @@ describe('OpenSSL enc', () => {
         const plain = gzipSync(sqlLike(size));
         const enc = opensslEnc(plain, args);
         for (const mode of [kdf, 'detect'] as const) {
-          const out = await mustRun(new OpensslDecrypt({ passphrase: PASS, kdf: mode }), randomPieces(enc, 5000));
+          // The derivation found is reported, so a second read of the file need not detect it again.
+          let reported: string | undefined;
+          const decrypt = new OpensslDecrypt({ passphrase: PASS, kdf: mode, onKdf: (k) => (reported = k) });
+          const out = await mustRun(decrypt, randomPieces(enc, 5000));
           assert.ok(out.equals(plain), `${kdf} ${mode} ${size}`);
+          assert.equal(reported, kdf, `${kdf} ${mode} ${size}`);
         }
       }
     });
@@ -147,6 +151,13 @@ describe('OpenSSL enc', () => {
     let noise = 0;
     for (let i = 0; i < 2000; i++) if (looksLikePlaintext(randomBytes(4096))) noise++;
     assert.equal(noise, 0);
+  });
+
+  it('text cut inside a multi-byte character is still text; bytes that are not UTF-8 are not', () => {
+    const text = Buffer.from('-- Schüler und Prüfungen: 成绩\n'.repeat(20));
+    for (let cut = 1; cut <= 3; cut++) assert.ok(looksLikePlaintext(text.subarray(0, text.lastIndexOf(0xe7) + cut)), `cut ${cut}`);
+    assert.equal(looksLikePlaintext(Buffer.from('SELECT \xff\xfe 1;', 'latin1')), false);
+    assert.equal(looksLikePlaintext(Buffer.from([0x41, 0xc3, 0x28, 0x41, 0x42, 0x43, 0x44, 0x45])), false);
   });
 
   it('fingerprints the derivation, never the passphrase', () => {

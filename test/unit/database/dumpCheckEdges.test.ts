@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { plainSource } from '../../../src/core/encryption';
-import { checkDumpFile, gzipProblem, peekDump } from '../../../src/core/database';
-import { CancelledError, LifeboatError } from '../../../src/core/common';
+import { checkDumpFile, gzipProblem, peekDump, validateDump } from '../../../src/core/database';
+import { CancelledError, DamagedBackupError, LifeboatError } from '../../../src/core/common';
 
 const DUMP =
   '--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.4\n-- Dumped by pg_dump version 15.4\n\nCREATE TABLE public.t (id integer);\n\nCOPY public.t (id) FROM stdin;\n1\n2\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n';
@@ -64,6 +64,62 @@ describe('dump check edges', () => {
     assert.match(
       gzipProblem(Object.assign(new Error('zlib'), { code: 'Z_DATA_ERROR' }), '/b/x').message,
       /not a gzip file, or is corrupt \(zlib\)/,
+    );
+  });
+  describe('the whole-file check refuses what a restore could not load, naming why', () => {
+    const path = () => join(dir, 'sms_backup_20260101_000000.sql.gz');
+    const refused = async (script: string, message: RegExp) => {
+      await fs.writeFile(path(), gzipSync(script));
+      await assert.rejects(checkDumpFile(await plainSource(path())), (err: Error) => {
+        assert.ok(err instanceof LifeboatError, String(err));
+        assert.match(err.message, message);
+        return true;
+      });
+    };
+
+    it('gzip data that is not a pg_dump script', () => refused('hello, world\n', /holds gzip data, but not a pg_dump SQL script\.$/));
+
+    it("a dump without pg_dump's end marker", () =>
+      refused(
+        DUMP.replace('-- PostgreSQL database dump complete', '-- nothing'),
+        /is an incomplete dump: pg_dump's end marker is missing\.$/,
+      ));
+
+    it('a dump cut off inside the data of a table', () =>
+      refused(DUMP.slice(0, DUMP.indexOf('\\.')), /is an incomplete dump: the data of public\.t is cut off\.$/));
+
+    it('a cancelled check is a cancel', async () => {
+      await fs.writeFile(path(), gzipSync(DUMP));
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(checkDumpFile(await plainSource(path()), { signal: ac.signal }), CancelledError);
+    });
+  });
+
+  it('a peek reads only the head of a large dump, and a cut-off end does not matter to it', async () => {
+    const path = join(dir, 'sms_backup_20260101_000000.sql.gz');
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${i}\n`).join('');
+    const big = gzipSync(DUMP.replace('1\n2\n', rows));
+    await fs.writeFile(path, big);
+    const head = await peekDump(await plainSource(path));
+    assert.equal(head.facts.looksLikeDump, true);
+    assert.equal(head.facts.dumpVersion, '15.4');
+    assert.ok(head.facts.bytes < Buffer.byteLength(DUMP) + rows.length, `read ${head.facts.bytes} bytes of the script`);
+    await fs.writeFile(path, big.subarray(0, 2000));
+    assert.equal((await peekDump(await plainSource(path))).facts.looksLikeDump, true);
+  });
+  it('a decrypted dump that does not match its manifest says it is the decrypted content that differs', () => {
+    const facts = { looksLikeDump: true, complete: true } as Parameters<typeof validateDump>[1];
+    const manifest = {
+      file: { name: 'x.sql.gz.age', bytes: 1, sha256: 'f'.repeat(64) },
+      encryption: { format: 'age', keyFingerprint: 'age:passphrase', plaintextSha256: 'a'.repeat(64) },
+    } as Parameters<typeof validateDump>[3];
+    assert.throws(
+      () => validateDump('/b/x.sql.gz.age', facts, 'b'.repeat(64), manifest),
+      (err: Error) =>
+        err instanceof DamagedBackupError &&
+        err.message ===
+          '/b/x.sql.gz.age does not match its manifest: its decrypted content is bbbbbbbbbbbb…, the manifest recorded aaaaaaaaaaaa….',
     );
   });
 });

@@ -123,6 +123,22 @@ describe('DumpScanner', () => {
     assert.equal(f.unterminatedCopy, 'public.users');
   });
 
+  it("reads two dumps in one file (pg_dumpall's per-database parts) as one: both headers, every table", () => {
+    const second = DUMP.replace(/public\.users/g, 'public.orders').replace('public."Odd Name"', 'public.other');
+    const f = scan(`${DUMP}\\connect shop\n${second}`, 64);
+    assert.equal(f.looksLikeDump, true);
+    assert.equal(f.complete, true);
+    assert.equal(f.tables['public.users'], 3);
+    assert.equal(f.tables['public.orders'], 3);
+  });
+
+  it("a dump whose first line is pg_dump's own warning (stderr sent along with 2>&1) is still known by its header", () => {
+    const f = scan(`pg_dump: warning: there are circular foreign-key constraints on this table:\n${DUMP}`, 64);
+    assert.equal(f.looksLikeDump, true);
+    assert.equal(f.complete, true);
+    assert.equal(f.tables['public.users'], 3);
+  });
+
   it('does not take arbitrary text for a dump', () => {
     const f = scan('hello world\nthis is not sql\n', 5);
     assert.equal(f.looksLikeDump, false);

@@ -64,6 +64,17 @@ describe('choosing the Docker engine: the less common configurations', () => {
     assert.equal(fromHome.tls?.ca?.toString(), 'HOME-CA');
   });
 
+  it("without a home given, DOCKER_TLS_VERIFY looks in the user's own ~/.docker", async () => {
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      await fs.writeFile(join(configDir, 'ca.pem'), 'USER-CA');
+      assert.equal(selectEngine({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1' } }).tls?.ca?.toString(), 'USER-CA');
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
   it('an unreadable config.json is a settings error, not a crash; a config path through a file counts as none', async () => {
     await fs.mkdir(join(configDir, 'config.json'));
     assert.throws(

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { generateAgeKeyPair, CryptoError } from '../../../src/core/crypto';
 import { decryptFile, encryptFile } from '../../../src/core/encryption';
 import { LifeboatError } from '../../../src/core/common';
+import { MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
+import type { Manifest } from '../../../src/core/store';
 import type { Logger } from '../../../src/core/common';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('encryptFile and decryptFile: what is refused before anything is written, and runbook files', () => {
   let root: string;
@@ -91,5 +96,71 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
       decryptFile(src, { key: { passphrase: 'p' } }),
       /Cannot decrypt sms_backup_20240102_030405\.sql\.gz: its name does not end in \.age or \.enc\./,
     );
+  });
+  it('a runbook volume snapshot and a hand-made .sql.gz get their kind and source from the name', async () => {
+    const snap = join(root, 'volume_sms_postgres_data_20240102_030405.tar.gz');
+    await fs.writeFile(snap, gzipSync('x'));
+    const v = await encryptFile(snap, { format: 'age', passphrase: 'p', workFactor: 2 });
+    assert.equal(v.manifest.kind, 'volume');
+    assert.deepEqual(v.manifest.source, { volume: 'sms_postgres_data' });
+    const dump = join(root, 'export.sql.gz');
+    await fs.writeFile(dump, gzipSync('-- PostgreSQL database dump\n'));
+    const d = await encryptFile(dump, { format: 'age', passphrase: 'p', workFactor: 2 });
+    assert.equal(d.manifest.kind, 'database');
+    assert.deepEqual(d.manifest.source, {});
+  });
+
+  it('refuses a name that already ends in .age or .enc, before reading it', async () => {
+    for (const name of ['x.sql.gz.age', 'x.sql.gz.enc']) {
+      await assert.rejects(encryptFile(join(root, name), { format: 'age', passphrase: 'p', workFactor: 2 }), (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.equal(err.message, `${name} is already encrypted.`);
+        assert.equal(err.hint, 'Decrypt it first if you want to encrypt it in another format.');
+        return true;
+      });
+    }
+    assert.deepEqual(await files(), ['sms_backup_20240102_030405.sql.gz']);
+  });
+
+  describe('with the manifest Lifeboat wrote for the backup', () => {
+    const data = () => fs.readFile(src);
+    const manifestOf = async (extra: Partial<Manifest> = {}): Promise<Manifest> => ({
+      formatVersion: MANIFEST_VERSION,
+      kind: 'database',
+      createdAt: '2024-01-02T03:04:05.000Z',
+      tool: { name: 'lifeboat', version: 'test' },
+      source: { project: 'sms', database: 'sms_db' },
+      compression: { format: 'gzip', level: 9 },
+      file: { name: 'sms_backup_20240102_030405.sql.gz', bytes: (await data()).length, sha256: sha256(await data()) },
+      verifications: [],
+      ...extra,
+    });
+
+    it("keeps the source's record, with a verification history even when the old manifest had none", async () => {
+      const m = await manifestOf();
+      delete (m as Partial<Manifest>).verifications;
+      await writeManifest(src, m);
+      const res = await encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 });
+      assert.equal(res.proof, 'decrypted');
+      assert.deepEqual(res.manifest.source, { project: 'sms', database: 'sms_db' });
+      assert.deepEqual(res.manifest.compression, { format: 'gzip', level: 9 });
+      assert.deepEqual(res.manifest.verifications, []);
+      assert.equal(res.manifest.encryption?.plaintextSha256, sha256(await data()));
+    });
+
+    it('refuses a backup that no longer matches its manifest, writing nothing', async () => {
+      await writeManifest(src, await manifestOf());
+      await fs.appendFile(src, 'changed');
+      await assert.rejects(encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 }), (err: Error) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.equal(
+          err.message,
+          'Cannot encrypt sms_backup_20240102_030405.sql.gz: it does not match the sha256 its manifest recorded, so it changed or is corrupt since it was made. Nothing was written.',
+        );
+        assert.equal(err.hint, 'Verify the backup, or make a new one and encrypt that.');
+        return true;
+      });
+      assert.deepEqual(await files(), ['sms_backup_20240102_030405.sql.gz', 'sms_backup_20240102_030405.sql.gz.json']);
+    });
   });
 });

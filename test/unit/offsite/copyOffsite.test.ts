@@ -191,6 +191,8 @@ describe('parseDestination', () => {
     assert.ok(parseDestination('/mnt/nas/sms') instanceof FolderDestination);
     assert.equal(parseDestination(''), undefined);
     assert.ok(parseDestination('s3://bucket/sms') instanceof S3Destination);
+    assert.equal(parseDestination(undefined), undefined, 'an unset setting');
+    assert.equal(parseDestination('   '), undefined);
     assert.throws(
       () => parseDestination('ftp://nas/backups'),
       (err: Error) => err instanceof SettingsError && /"ftp:\/\/" is not a destination Lifeboat knows\./.test(err.message),

@@ -61,4 +61,29 @@ describe('direct connection routes', () => {
   it('has nothing to try for an unpublished port on a network without an address', () => {
     assert.deepEqual(routes(info({ ports: { '5432/tcp': null }, ips: [''] }), 5432), []);
   });
+  it('reads --port=N, and a container inspected without a command, arguments or environment listens on 5432', () => {
+    assert.equal(serverPort(info({ cmd: ['postgres', '--port=6546'] })), 6546);
+    assert.equal(serverPort({} as Info), 5432);
+  });
+
+  it('skips bindings without a host port, lists a route once, and has none without network settings', () => {
+    assert.deepEqual(
+      routes(
+        info({
+          ports: {
+            '5432/tcp': [
+              { HostIp: '', HostPort: '' },
+              { HostIp: '0.0.0.0', HostPort: '0' },
+              { HostIp: '', HostPort: '15432' },
+              { HostIp: '0.0.0.0', HostPort: '15432' },
+            ],
+          },
+        }),
+        5432,
+      ),
+      [{ host: '127.0.0.1', port: 15432 }],
+    );
+    assert.deepEqual(routes({} as Info, 5432), []);
+    assert.deepEqual(routes({ NetworkSettings: {} } as Info, 5432), []);
+  });
 });

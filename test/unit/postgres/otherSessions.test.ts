@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { OtherSession, describeOtherSessions } from '../../../src/core/postgres';
+import Docker from 'dockerode';
+import { OtherSession, describeOtherSessions, otherSessions } from '../../../src/core/postgres';
 import { inBerlinTime } from '../../support/timeZone';
 
 describe('describeOtherSessions: what a swap modal says of the sessions it ends', () => {
@@ -90,5 +91,13 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
       now,
     );
     assert.equal(withOpen[6], 'and 3 more (1 in a transaction) — will be disconnected');
+  });
+});
+
+describe('otherSessions', () => {
+  it('asks the server nothing when there is no database to ask about', async () => {
+    // An engine nobody listens on: a question to the server would fail with ENOENT.
+    const container = new Docker({ socketPath: '/nonexistent/docker.sock' }).getContainer('sms-db');
+    assert.deepEqual(await otherSessions({ container, user: 'sms_user', database: 'sms_db' }, []), []);
   });
 });

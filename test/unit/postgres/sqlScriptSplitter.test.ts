@@ -147,6 +147,15 @@ describe('SqlScriptSplitter', () => {
     assert.equal(events.map((e) => ('sql' in e ? e.sql : '')).join(''), text);
   });
 
+  it('a long statement of many lines, with the next one begun on its last line, is sent cut right after its ;', () => {
+    const rows = '(1),\n'.repeat(300_000);
+    const text = `INSERT INTO t VALUES\n${rows}(2); SELECT\n1;\n`;
+    assert.deepEqual(split(text, 65536), [
+      { sql: `INSERT INTO t VALUES\n${rows}(2);`, copy: false },
+      { sql: ' SELECT\n1;\n', copy: false },
+    ]);
+  });
+
   it('copies each byte of a long line a bounded number of times, whatever its length (linear, not quadratic)', function () {
     this.timeout(60_000);
     // Counted, not timed: the old splitter joined a long line's pieces chunk by chunk with
@@ -260,6 +269,25 @@ describe('SqlScriptSplitter', () => {
     everySize(text, (events) => {
       assert.deepEqual(events, [{ sql: text, copy: false }]);
     });
+  });
+
+  it('short scripts of every tricky piece come out the same at every cut into two and three chunks', () => {
+    // Exhaustive where the property test samples: each byte boundary, and each pair of them.
+    const scripts = [
+      'SELECT "a""b;c", \'x\' FROM "t;";\nCOPY t (a) FROM stdin;\n1\n\\.\rx\n\\.\r\n',
+      'SELECT $tag$ x; $tag$, $1, $a, $$;$$;\nCOPY t (a) FROM stdin;\n\\\n\\.',
+      'COPY t (a) FROM stdin;\r\n\\x\r\n\\.\r\nSELECT 1;',
+      // A string of over 64 bytes and a quoted name, each going on past its line.
+      `INSERT INTO "two\nlines" VALUES ('${'s'.repeat(70)}\n;');`,
+    ];
+    for (const text of scripts) {
+      const whole = split(text, 1 << 20);
+      const n = Buffer.byteLength(text);
+      for (let a = 1; a < n; a++) {
+        assert.deepEqual(splitBy(text, [a, n]), whole, `cut at ${a}`);
+        for (let b = 1; a + b < n; b++) assert.deepEqual(splitBy(text, [a, b, n]), whole, `cuts at ${a} and ${a + b}`);
+      }
+    }
   });
 
   describe('chunking (property, fast-check)', () => {

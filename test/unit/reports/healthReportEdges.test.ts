@@ -11,6 +11,12 @@ function entry(kind: BackupEntry['kind'], hoursAgo: number, state: BackupEntry['
 }
 
 describe('health report edges', () => {
+  it('no database backup at all is failing, and says so', () => {
+    const r = buildHealthReport({ entries: [entry('config', 2)], now, maxAgeHours: 24, checks: new Map() });
+    assert.equal(r.status, 'failing');
+    assert.match(renderHealthMarkdown(r), /^❌ No database backup at all\.$/m);
+  });
+
   it('a stale newest backup is a warning, marked as such', () => {
     const r = buildHealthReport({ entries: [entry('database', 30)], now, maxAgeHours: 24, checks: new Map() });
     assert.equal(r.status, 'warning');

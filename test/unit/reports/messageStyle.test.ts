@@ -7,6 +7,7 @@ import {
   databaseRestoredNotice,
   newBackupFailedNotice,
   problemAbout,
+  quoteList,
   snapshotCreatedNotice,
   verifyAllNotice,
   verifyNotice,
@@ -169,8 +170,67 @@ describe('message style: progress lines', () => {
     assert.equal(fmt('Lifeboat: Snapshotting sms_postgres_data', 'Snapshotting sms_postgres_data…'), '');
   });
 
+  it('no rate in the first half second, when it would be a guess', () => {
+    assert.equal(
+      progressMessage('Lifeboat: Backing up sms_db', { phase: 'Dumping sms_db', bytes: 1024, total: 4096 }, 400),
+      'Dumping sms_db · 1.0 KB of 4.0 KB',
+    );
+  });
+
   it('a phase that says something new is kept, before bytes and rate', () => {
     assert.equal(fmt('Lifeboat: Snapshotting sms_postgres_data', 'Stopping sms-db…'), 'Stopping sms-db…');
     assert.equal(fmt('Lifeboat: Backing up sms_db', 'Dumping sms_db', 3 * 1024 * 1024), 'Dumping sms_db · 3.0 MB · 1.5 MB/s');
+  });
+});
+
+describe('message style: one thing, or none, said in the singular', () => {
+  it('lists of names: none, one, and several joined with "and"', () => {
+    assert.equal(quoteList([]), '');
+    assert.equal(quoteList(['sms-db']), '"sms-db"');
+    assert.equal(quoteList(['sms-db', 'sms-web', 'sms-worker']), '"sms-db", "sms-web" and "sms-worker"');
+  });
+
+  it('a snapshot with one container stopped, or copied with nothing stopped and not live', () => {
+    assert.equal(
+      snapshotCreatedNotice({ path: snapshot, verified: false, encrypted: false, bytes: 2048, stopped: ['sms-db'], live: false }),
+      'Snapshot created: "volume_sms_postgres_data_20261127_194631.tar.gz" (2.0 KB). "sms-db" was stopped for the copy and is running again.',
+    );
+    assert.equal(
+      snapshotCreatedNotice({ path: snapshot, verified: false, encrypted: false, bytes: 2048, stopped: [], live: false }),
+      'Snapshot created: "volume_sms_postgres_data_20261127_194631.tar.gz" (2.0 KB).',
+    );
+  });
+
+  it('a config archive not verified, with nothing missing or left out', () => {
+    assert.equal(
+      configArchivedNotice({
+        path: '/w/backups/config/config_20261127_194631.tar.gz',
+        verified: false,
+        encrypted: true,
+        bytes: 10,
+        files: 1,
+        missing: [],
+        skipped: [],
+      }),
+      'Config archived and encrypted: "config_20261127_194631.tar.gz" (1 file, 10 B).',
+    );
+  });
+
+  it('a volume restore that restarted one container, or none, and kept no safety snapshot', () => {
+    assert.equal(
+      volumeRestoredNotice({ volume: 'sms_postgres_data', file: snapshot, durationMs: 2_000, restarted: ['sms-db'] }),
+      'Restored "sms_postgres_data" from "volume_sms_postgres_data_20261127_194631.tar.gz" in 2.0 s; "sms-db" is running again.',
+    );
+    assert.equal(
+      volumeRestoredNotice({ volume: 'sms_postgres_data', file: snapshot, durationMs: 2_000, restarted: [] }),
+      'Restored "sms_postgres_data" from "volume_sms_postgres_data_20261127_194631.tar.gz" in 2.0 s.',
+    );
+  });
+
+  it('a passed verification with nothing left unchecked says no "Not checked"', () => {
+    assert.equal(
+      verifyNotice({ ...passed, depth: 'quick', checks: ['gzip whole'], notes: [] }),
+      '"sms_backup_20261127_194631.sql.gz" passed quick verification: gzip whole.',
+    );
   });
 });

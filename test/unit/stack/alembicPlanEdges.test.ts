@@ -68,6 +68,21 @@ describe('Alembic plan edges: long chains, first revisions, files that are not m
     );
   });
 
+  it('from an empty alembic_version, a chain whose first parent script is missing plans the scripts it has, oldest first', () => {
+    const plan = planUpgrade(
+      [
+        { revision: 'c', downRevisions: ['b'], message: '', file: 'c.py' },
+        { revision: 'b', downRevisions: ['gone'], message: '', file: 'b.py' },
+      ],
+      [],
+    );
+    assert.deepEqual(
+      plan.toRun.map((m) => m.revision),
+      ['b', 'c'],
+    );
+    assert.deepEqual(plan.unknown, []);
+  });
+
   it('an unreadable versions folder falls back to comparing heads', async () => {
     await fs.rm(versions, { recursive: true });
     await fs.mkdir(join(ws, 'migrations', 'versions'), { recursive: true });

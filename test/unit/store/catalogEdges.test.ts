@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LifeboatError } from '../../../src/core/common';
 import { listBackups } from '../../../src/core/store';
 
 describe('listBackups: folders that are not what they should be', () => {
@@ -28,6 +29,17 @@ describe('listBackups: folders that are not what they should be', () => {
     const file = join(dir, 'backups');
     await fs.writeFile(file, 'x');
     assert.deepEqual(await listBackups(file), []);
+  });
+
+  it('a backup folder that is a link loop is an error naming the folder and the setting, not a bare ELOOP', async () => {
+    const loop = join(dir, 'backups');
+    await fs.symlink(loop, loop);
+    await assert.rejects(listBackups(loop), (err: Error) => {
+      assert.ok(err instanceof LifeboatError, String(err));
+      assert.match(err.message, new RegExp(`^Cannot read the backup folder ${loop}: ELOOP`));
+      assert.match(err.hint ?? '', /lifeboat\.backupDirectory/);
+      return true;
+    });
   });
 
   it("a dangling link with a backup's name is not listed", async () => {

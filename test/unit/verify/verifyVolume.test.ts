@@ -8,6 +8,8 @@ import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { readManifest, writeManifest } from '../../../src/core/store';
 import { verifyBackup } from '../../../src/core/verify';
+import { encryptFile } from '../../../src/core/encryption';
+import type { KeyProvider } from '../../../src/core/encryption';
 import type { VolumeManifest } from '../../../src/core/volume';
 
 interface Entry {
@@ -207,5 +209,43 @@ describe('quick verify of volume snapshots against their manifest', () => {
       r.notes.some((x) => /6 entries, 3 files, .* \(no manifest counts to compare\)/.test(x)),
       r.notes.join('; '),
     );
+  });
+  it('a snapshot grown since it was made says it was changed, not truncated', async () => {
+    const grown = name();
+    await fs.writeFile(grown, Buffer.concat([await fs.readFile(good), Buffer.alloc(512)]));
+    await writeManifest(grown, await manifestFor(good));
+    const r = await verifyBackup(grown, { depth: 'quick' });
+    assert.equal(r.ok, false);
+    assert.match(r.problem ?? '', /but its manifest records .*: it was changed after it was made\.$/);
+  });
+
+  it('an encrypted snapshot verifies through its decryption, against the plaintext sha256, writing nothing decrypted', async () => {
+    const plain = name();
+    await tarGz(plain, ENTRIES);
+    await writeManifest(plain, await manifestFor(plain));
+    const sealed = (await encryptFile(plain, { format: 'age', passphrase: 'correct horse', workFactor: 2, removePlaintext: true })).path;
+    const before = (await fs.readdir(join(dir, 'volumes'))).sort();
+    const keys: KeyProvider = { key: async (_file, _info, failed) => (failed ? Promise.reject(failed) : { passphrase: 'correct horse' }) };
+    const r = await verifyBackup(sealed, { depth: 'quick', keys });
+    assert.equal(r.ok, true, r.problem);
+    assert.ok(r.checks.includes('sha256 of the decrypted content matches the manifest'), r.checks.join('; '));
+    assert.ok(
+      r.checks.some((c) => /^decrypts \(age; nothing decrypted written to disk\)$/.test(c)),
+      r.checks.join('; '),
+    );
+    assert.deepEqual((await fs.readdir(join(dir, 'volumes'))).sort(), before);
+  });
+
+  it('a result that cannot be recorded (the manifest name is a folder) is a note; the verification stands', async () => {
+    const blocked = name();
+    await fs.copyFile(good, blocked);
+    await fs.mkdir(`${blocked}.json`);
+    const r = await verifyBackup(blocked, { depth: 'quick' });
+    assert.equal(r.ok, true, r.problem);
+    assert.ok(
+      r.notes.some((x) => x.startsWith('the result could not be recorded: ')),
+      r.notes.join('; '),
+    );
+    assert.ok((await fs.stat(`${blocked}.json`)).isDirectory());
   });
 });
