@@ -8,6 +8,7 @@ import { commandErrors } from './commands/runCommand';
 import type { Lifeboat } from './lifeboat';
 import { copyNewBackup } from './copyNewBackup';
 import { encryptNewBackup } from './encryptNewBackup';
+import { offerToStartLeftStopped } from './leftStoppedNotice';
 import { OutputLogger } from './outputLogger';
 import { Prompter, vscodePrompter } from './ui/prompter';
 import { ScheduleService } from './scheduleService';
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const deferred = setTimeout(() => {
     void statusBar.update();
     void schedule.reload();
+    void offerToStartLeftStopped(lb);
   }, 1500);
   context.subscriptions.push({ dispose: () => clearTimeout(deferred) });
 

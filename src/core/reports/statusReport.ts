@@ -1,5 +1,6 @@
 import { KindTotals, describeFailed, failedBackups, summarizeKinds } from '../store';
 import type { BackupEntry, DiskSpace, BackupKind } from '../store';
+import { LeftStoppedFacts, leftStoppedNotice, quoteList } from './notices';
 import { FreshnessSummary, formatBytes, formatCount, formatCountOf, formatTime, freshnessSummary } from '../common';
 
 export interface ScheduleStatus {
@@ -23,6 +24,8 @@ export interface StatusReport {
   freshness: FreshnessSummary;
   disk?: DiskSpace & { minFreeBytes: number; low: boolean };
   schedules: ScheduleStatus[];
+  /** Containers interrupted operations left stopped, each as the user reads it. */
+  leftStopped: string[];
 }
 
 export interface StatusInput {
@@ -33,6 +36,7 @@ export interface StatusInput {
   disk?: DiskSpace;
   minFreeBytes: number;
   schedules?: ScheduleStatus[];
+  leftStopped?: LeftStoppedFacts[];
 }
 
 export function buildStatusReport(input: StatusInput): StatusReport {
@@ -62,6 +66,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   const failed = describeFailed(failedBackups(input.entries));
   if (failed.newest) worse('failing', failed.newest);
   if (failed.all) worse('warning', failed.all);
+  for (const l of input.leftStopped ?? []) worse('warning', `${quoteList(l.down)} left stopped by an interrupted ${l.operation}`);
   return {
     generatedAt: input.now.toISOString(),
     backupDir: input.backupDir,
@@ -73,6 +78,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     freshness: fresh,
     disk: input.disk ? { ...input.disk, minFreeBytes: input.minFreeBytes, low } : undefined,
     schedules: input.schedules ?? [],
+    leftStopped: (input.leftStopped ?? []).map(leftStoppedNotice),
   };
 }
 
@@ -101,6 +107,7 @@ export function renderStatusText(r: StatusReport): string {
     lines.push(
       `  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`,
     );
+  for (const l of r.leftStopped) lines.push(`  Left stopped: ${l}`);
   return lines.join('\n') + '\n';
 }
 
@@ -110,6 +117,7 @@ export function renderStatusMarkdown(r: StatusReport): string {
   const word = { ok: 'OK', warning: 'WARNING', failing: 'FAILING' }[r.status];
   const lines = [`# Backup status: ${word}`, '', `Generated ${time(r.generatedAt)} · folder \`${r.backupDir}\``, ''];
   for (const p of r.problems) lines.push(`- **${word}:** ${p}`);
+  for (const l of r.leftStopped) lines.push(`- ${l}`);
   if (r.problems.length) lines.push('');
   lines.push(`**${formatCount(r.count)}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
   if (r.disk)
