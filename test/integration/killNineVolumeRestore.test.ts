@@ -15,6 +15,8 @@ import {
 import {
   ProjectPostgres,
   dataFingerprint,
+  docker,
+  inVolume,
   psql,
   removeProjectPostgres,
   run,
@@ -40,6 +42,12 @@ const DB = 'lifeboat-it-kill9rst-db';
 const P: ProjectPostgres = { project: PROJECT, volume: VOL, container: DB, port: 55481 };
 
 const restoreFolders = () => volumeLeftoverFolders(VOL);
+
+/** The names at the top of the volume other than the restore's own folders. */
+async function topLevel(): Promise<string[]> {
+  const out = await inVolume(VOL, ['ls', '-A', '/data'], { readOnly: true });
+  return out.split('\n').filter((n) => n && !n.startsWith('.lifeboat-'));
+}
 
 describe('kill -9 of a volume restore after it stopped the containers (a process of its own, a scratch PostgreSQL volume)', function () {
   this.timeout(300_000);
@@ -209,6 +217,117 @@ describe('kill -9 of a volume restore after it stopped the containers (a process
     assert.ok(await running(DB));
     assert.ok(intact);
     // The detached removal of the previous content finishes on its own.
+    for (let i = 0; i < 60 && Object.keys(await restoreFolders()).length; i++) await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(await restoreFolders(), {});
+    // The next test starts from live data that differs from the snapshot again.
+    await psql(DB, 'lb', 'lbdb', `INSERT INTO marks SELECT g, 'after the restore' FROM generate_series(20001, 20300) g; CHECKPOINT;`);
+    live = await dataFingerprint(DB, 'lb', 'lbdb');
+  });
+
+  it('kill -9 while it rolls back a restore whose data would not start: the next snapshot refuses, says the previous content is whole aside and how to bring it up; done, nothing is lost', async () => {
+    // PG_VERSION alone: the entrypoint skips initdb and PostgreSQL then exits, so the restore rolls back.
+    const src = await tempDir('brokenpg');
+    await fs.writeFile(join(src, 'PG_VERSION'), '15\n');
+    const broken = join(dir, 'broken-pgdata.tar.gz');
+    await run('tar', ['-czf', broken, '-C', src, '.']);
+    await fs.rm(src, { recursive: true, force: true });
+    const startedBefore = (await docker.getContainer(DB).inspect()).State.StartedAt;
+    await killWhen(
+      startChild('restoreVolume', { ...restoreOpts(), file: broken, healthTimeoutMs: 30_000 }),
+      async () => {
+        const state = (await docker.getContainer(DB).inspect()).State;
+        // The database was started on the restored data and has stopped: the rollback runs.
+        if (state.Running || state.StartedAt === startedBefore) return false;
+        const f = await restoreFolders();
+        // The restored content removed, the previous one not yet moved up.
+        return foldersOfKind(f, 'restore').length === 0 && entriesOfKind(f, 'safety') > 0 && (await topLevel()).length === 0;
+      },
+      20,
+    );
+    const left = await restoreFolders();
+    const next = await runChild('snapshotVolume', { volume: VOL, backupDir: dir });
+    const stillDown = !(await running(DB));
+    const error = next.out.error ?? '';
+    // What the message says, done by hand: the previous content moved up, the container started.
+    const aside = foldersOfKind(left, 'safety')[0]?.[0];
+    await shInVolume(VOL, `cd /data && find ${aside} -mindepth 1 -maxdepth 1 -exec mv -t /data {} + && rmdir ${aside}`);
+    await run('docker', ['start', DB]);
+    await waitHealthy(DB);
+    const intact = (await dataFingerprint(DB, 'lb', 'lbdb')) === live && (await snapshotsIntact());
+    recordFault({
+      operation: 'volume restore',
+      fault: 'kill -9 while it rolls back (the restored data would not start; the restored content removed, the previous not yet moved up)',
+      userSees: `nothing from the killed process; the next snapshot of the volume (exit ${next.code}) refuses: ${stableText(error, dir)}`,
+      leftOnDisk: `${Object.entries(left)
+        .map(([d, n]) => `${stableText(d, dir)} (${n} entries)`)
+        .join(', ')} in the volume and nothing else; ${DB} stopped until the user moves the previous content up as the message says`,
+      dataLost: !intact,
+    });
+    assert.ok(entriesOfKind(left, 'safety') > 0, 'killed with the previous content aside');
+    assert.equal(next.code, 1, next.log);
+    assert.match(error, /still holds the previous content of an interrupted restore/);
+    assert.match(error, /Nothing else is at the top of the volume: the previous content is whole in that folder/);
+    assert.match(error, /move the entries of \/data\/\.lifeboat-safety-[0-9a-f]+ up into \/data and delete the empty folder/);
+    assert.ok(error.includes(`docker start ${DB}`), error);
+    assert.ok(stillDown, 'nothing is started on a half-swapped volume');
+    assert.ok(intact, 'the previous content, moved up as the message says, is whole');
+    await run('docker', ['rm', '-f', ...(await volumeHelpers(VOL))]).catch(() => undefined);
+  });
+
+  it('kill -9 while it re-creates a lost volume: the next snapshot refuses the fragment, the next restore replaces it whole', async () => {
+    // `docker compose down -v`: the container and the volume are gone; the snapshot file is all there is.
+    await run('docker', ['rm', '-f', DB]);
+    await run('docker', ['volume', 'rm', VOL]);
+    const opts = { volume: VOL, file: snapshot, backupDir: dir, recreateMissing: true, helperImage: 'lifeboat/helper:latest' };
+    await killWhen(
+      startChild('restoreVolume', opts),
+      async () => {
+        if (
+          !(await docker
+            .getVolume(VOL)
+            .inspect()
+            .then(
+              () => true,
+              () => false,
+            ))
+        )
+          return false;
+        // Some of the snapshot is in, not all of it yet (the marker still there).
+        const top = await inVolume(VOL, ['ls', '-A', '/data'], { readOnly: true }).catch(() => '');
+        return top.includes('.lifeboat-recreate-') && top.split('\n').filter((n) => n && !n.startsWith('.lifeboat-')).length > 0;
+      },
+      20,
+    );
+    const partly = (await topLevel()).length;
+    const snap = await runChild('snapshotVolume', { volume: VOL, backupDir: dir, helperImage: 'lifeboat/helper:latest' });
+    const snapshotsAfter = (await fs.readdir(join(dir, 'volumes'))).filter((f) => f.endsWith('.tar.gz')).length;
+    const next = await runChild('restoreVolume', { ...opts, recreateMissing: false });
+    await startProjectPostgres(P);
+    const now = await dataFingerprint(DB, 'lb', 'lbdb');
+    const intact = now === inSnapshot && (await snapshotsIntact());
+    const logged = next.log
+      .split('\n')
+      .filter((l) => /interrupted/.test(l))
+      .map((l) => stableText(l.replace(/^\w+ /, ''), dir));
+    recordFault({
+      operation: 'volume restore',
+      fault: 'kill -9 while it re-creates a lost volume from a snapshot (a part of the snapshot in)',
+      userSees: `nothing from the killed process; the next snapshot of the volume (exit ${snap.code}) refuses: ${stableText(snap.out.error ?? '', dir)} The next restore (exit ${next.code}) logs: ${logged.join(' ')}`,
+      leftOnDisk: `the volume with ${partly} top-level entries of the snapshot and its .lifeboat-recreate-<id> marker (replaced whole by the next restore); the snapshot file unchanged`,
+      dataLost: !intact,
+    });
+    assert.ok(partly > 0, 'killed with a part of the snapshot in');
+    assert.equal(snap.code, 1, snap.log);
+    assert.match(snap.out.error ?? '', /holds only a part of a snapshot: an interrupted restore was re-creating it/);
+    assert.match(snap.out.error ?? '', /Restore the snapshot again/);
+    assert.equal(snapshotsAfter, Object.keys(sums).filter((f) => f.endsWith('.tar.gz')).length, 'no snapshot of the fragment');
+    assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
+    assert.ok(
+      logged.some((l) => /holds only a part of a snapshot \(an interrupted restore was re-creating it\); this restore replaces it/.test(l)),
+      next.log,
+    );
+    assert.equal(now, inSnapshot, 'the volume holds the snapshot whole');
+    assert.ok(intact);
     for (let i = 0; i < 60 && Object.keys(await restoreFolders()).length; i++) await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await restoreFolders(), {});
   });

@@ -302,7 +302,7 @@ async function writeOnce(
     }
     // A restore that never finished left folders at the top: never part of a snapshot.
     if (scan.facts.leftovers) {
-      checkLeftovers(opts.volume, scan.facts.leftovers, opts.image);
+      checkLeftovers(opts.volume, scan.facts.leftovers, opts.image, [], scan.facts.topLevel);
       return { leftovers: Object.keys(scan.facts.leftovers) };
     }
     await file.commit();
