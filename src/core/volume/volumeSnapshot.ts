@@ -127,6 +127,7 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
   await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volume);
   let stopped: string[] = [];
+  let failure: unknown;
   try {
     const subject = safeSegment(opts.volume);
     await sweepStalePartials({
@@ -156,9 +157,28 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
     stopped = await stopContainers(docker, toStop, log, (names) => lock.noteStopped(names));
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
-    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress);
+    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress, failure);
   }
+}
+
+/**
+ * The snapshot failed and the containers it stopped could not be started either (the engine
+ * went away mid-copy, say): the first cause leads, and the user learns they are down and how to
+ * start them, since no later run knows of them once the lock is gone.
+ */
+function stillStopped(failure: unknown, names: string[], startErr: unknown): LifeboatError {
+  const one = names.length === 1;
+  const hint = failure instanceof LifeboatError && failure.hint ? `${failure.hint} ` : '';
+  return new LifeboatError(
+    `${(failure as Error)?.message ?? String(failure)} ${names.map((n) => `"${n}"`).join(', ')} ${one ? 'was' : 'were'} stopped for the copy and could not be started again (${(startErr as Error)?.message ?? String(startErr)}), so ${one ? 'it is' : 'they are'} stopped now. No snapshot was written; older ones were not touched.`,
+    `${hint}Once Docker answers, start ${one ? 'it' : 'them'} with \`docker start ${names.join(' ')}\`.`,
+    undefined,
+    { cause: failure },
+  );
 }
 
 async function restartAndRelease(
@@ -167,10 +187,13 @@ async function restartAndRelease(
   lock: HeldLock,
   log: Logger,
   progress: (u: { phase: string }) => void,
+  failure?: unknown,
 ): Promise<void> {
   try {
     if (names.length) progress({ phase: `Starting ${names.join(', ')}…` });
-    await startContainers(docker, names, log);
+    await startContainers(docker, names, log).catch((startErr: unknown) => {
+      throw failure ? stillStopped(failure, names, startErr) : startErr;
+    });
   } finally {
     await lock.release();
   }
