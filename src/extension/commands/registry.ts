@@ -8,6 +8,7 @@ import { copyOffsite } from './copyOffsite';
 import { decryptBackup } from './decryptBackup';
 import { deleteBackup } from './deleteBackup';
 import { healthCheck } from './healthCheck';
+import { dropScratchDatabases } from './dropScratchDatabases';
 import { dropSideDatabase } from './dropSideDatabase';
 import { encryptBackup } from './encryptBackup';
 import { exportSchedule } from './exportSchedule';
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restoreDatabase': restoreDatabase,
   'lifeboat.swapBack': swapBack,
   'lifeboat.dropSideDatabase': dropSideDatabase,
+  'lifeboat.dropScratchDatabases': dropScratchDatabases,
   'lifeboat.encryptBackup': encryptBackup,
   'lifeboat.decryptBackup': decryptBackup,
   'lifeboat.copyOffsite': copyOffsite,

@@ -115,7 +115,22 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node instanceof SideGroupItem) return node.items;
+    if (node instanceof SideGroupItem) {
+      const scratch = node.items.filter((i) => i.side.kind === 'restore' || i.side.kind === 'verify');
+      if (!scratch.length) return node.items;
+      // Leftovers of interrupted runs, with the action that clears them all after a modal.
+      const n = scratch.length;
+      return [
+        new NoticeItem(
+          'notice.scratch',
+          `${n} scratch database${n === 1 ? '' : 's'} left by interrupted dry runs: Drop…`,
+          'trash',
+          'Copies only, left by dry runs or test restores that were stopped (a closed window, kill -9). Dropping them never touches the live database or a pre-restore copy.',
+          { command: 'lifeboat.dropScratchDatabases', title: 'Drop Scratch Databases…' },
+        ),
+        ...node.items,
+      ];
+    }
     if (node instanceof GroupItem) {
       if (node.entries.length === 0) {
         return [new NoticeItem(`empty.${node.kind}`, GROUPS.find((g) => g.kind === node.kind)!.empty, 'info')];

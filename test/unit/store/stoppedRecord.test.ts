@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, interruptedStops, removeStoppedRecord, stoppedRecord } from '../../../src/core/store';
 import { buildStatusReport, leftStoppedNotice, renderStatusText } from '../../../src/core/reports';
+import { dropScratchCommand } from '../../../src/core/database';
 
 describe('stoppedRecord: the containers an operation stopped, next to its lock', () => {
   let dir: string;
@@ -85,5 +86,26 @@ describe('stoppedRecord: the containers an operation stopped, next to its lock',
     assert.ok(report.problems.includes('"sms-web" left stopped by an interrupted database restore'), report.problems.join('; '));
     assert.notEqual(report.status, 'ok');
     assert.match(renderStatusText(report), /\n {2}Left stopped: "sms-web" was stopped .* Start it with "docker start sms-web"\.\n/);
+  });
+
+  it('status lists scratch databases with a command that drops them, quoted for the shell and for SQL', () => {
+    const command = dropScratchCommand('sms-db', 'sms_user', ['sms_db_restore_20261127_194631', `o'x"y_restore_20261127_194631`]);
+    assert.equal(
+      command,
+      `docker exec sms-db psql -U sms_user -d postgres -c 'DROP DATABASE "sms_db_restore_20261127_194631"' -c 'DROP DATABASE "o'\\''x""y_restore_20261127_194631"'`,
+    );
+    const report = buildStatusReport({
+      backupDir: dir,
+      entries: [],
+      now: new Date('2026-11-27T20:00:00Z'),
+      maxAgeHours: 24,
+      minFreeBytes: 0,
+      scratch: { names: ['sms_db_restore_20261127_194631'], dropCommand: 'docker exec …' },
+    });
+    assert.ok(report.problems.includes('1 scratch database left by interrupted dry runs'), report.problems.join('; '));
+    assert.match(
+      renderStatusText(report),
+      /\n {2}Scratch databases: "sms_db_restore_20261127_194631" \(copies left by interrupted dry runs; the live database is not among them\)\. Drop them with: docker exec …\n/,
+    );
   });
 });
