@@ -19,7 +19,7 @@ import {
   safeSegment,
   timestamp,
 } from '../store';
-import { isEngineDown, toEngineError } from '../docker';
+import { isEngineDown, pingDocker, toEngineError } from '../docker';
 import {
   CancelledError,
   LifeboatError,
@@ -166,18 +166,22 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
 }
 
 /**
- * The snapshot failed and the containers it stopped could not be started either (the engine
- * went away mid-copy, say): the first cause leads, and the user learns they are down and how to
- * start them, since no later run knows of them once the lock is gone.
+ * The containers the snapshot stopped could not be started again (the engine went away
+ * mid-copy, say). The snapshot's own failure leads when there is one; either way the user
+ * learns they are down and how to start them, since no later run knows of them once the lock
+ * is gone.
  */
-function stillStopped(failure: unknown, names: string[], startErr: unknown): LifeboatError {
+function stillStopped(failure: unknown, names: string[], why: unknown): LifeboatError {
   const one = names.length === 1;
-  const hint = failure instanceof LifeboatError && failure.hint ? `${failure.hint} ` : '';
+  const hint =
+    failure instanceof LifeboatError && failure.hint ? `${failure.hint} ` : why instanceof LifeboatError && why.hint ? `${why.hint} ` : '';
+  const first = failure ? `${(failure as Error)?.message ?? String(failure)} ` : 'The snapshot was written, but ';
+  const outcome = failure ? ' No snapshot was written; older ones were not touched.' : '';
   return new LifeboatError(
-    `${(failure as Error)?.message ?? String(failure)} ${names.map((n) => `"${n}"`).join(', ')} ${one ? 'was' : 'were'} stopped for the copy and could not be started again (${(startErr as Error)?.message ?? String(startErr)}), so ${one ? 'it is' : 'they are'} stopped now. No snapshot was written; older ones were not touched.`,
+    `${first}${names.map((n) => `"${n}"`).join(', ')} ${one ? 'was' : 'were'} stopped for the copy and could not be started again (${(why as Error)?.message ?? String(why)}), so ${one ? 'it is' : 'they are'} stopped now.${outcome}`,
     `${hint}Once Docker answers, start ${one ? 'it' : 'them'} with \`docker start ${names.join(' ')}\`.`,
     undefined,
-    { cause: failure },
+    { cause: failure ?? why },
   );
 }
 
@@ -191,8 +195,13 @@ async function restartAndRelease(
 ): Promise<void> {
   try {
     if (names.length) progress({ phase: `Starting ${names.join(', ')}…` });
-    await startContainers(docker, names, log).catch((startErr: unknown) => {
-      throw failure ? stillStopped(failure, names, startErr) : startErr;
+    await startContainers(docker, names, log).catch(async (startErr: unknown) => {
+      // Why they did not start, in words: most often the engine itself is gone.
+      const why = await pingDocker(docker).then(
+        () => startErr,
+        (down: unknown) => down,
+      );
+      throw stillStopped(failure, names, why);
     });
   } finally {
     await lock.release();
