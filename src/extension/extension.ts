@@ -30,6 +30,8 @@ export interface LifeboatApi {
   readonly header: BackupsHeader;
   readonly statusBar: BackupStatusBar;
   readonly schedule: ScheduleService;
+  /** The start-up look for containers an interrupted operation left stopped (tests run it again); how many warnings it showed. */
+  checkLeftStopped(): Promise<number>;
 }
 
 /**
@@ -114,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     header,
     statusBar,
     schedule,
+    checkLeftStopped: () => offerToStartLeftStopped(lb),
   };
 }
 
