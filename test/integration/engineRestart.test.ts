@@ -171,8 +171,10 @@ describe('the Docker engine stopped mid-backup and mid-snapshot (a second, priva
       dataLost: !intact,
     });
     assert.ok(err instanceof Error, 'the operation reports the failure');
-    assert.match(text, /Cannot reach the Docker engine at/);
-    assert.ok(text.includes(engine.socket), text);
+    // Depending on how far dockerd's shutdown had got, the start fails because it is gone
+    // (then the message names it) or because it refuses while stopping.
+    assert.match(text, /Cannot reach the Docker engine at|could not be started again/);
+    if (/Cannot reach the Docker engine/.test(text)) assert.ok(text.includes(engine.socket), text);
     assert.doesNotMatch(text, /^(Error|TypeError)\b/);
     if (made) {
       assert.match(text, /^The snapshot was written, but /);

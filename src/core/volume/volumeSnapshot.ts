@@ -22,6 +22,7 @@ import {
 import { isEngineDown, pingDocker, toEngineError } from '../docker';
 import {
   CancelledError,
+  DockerUnavailableError,
   LifeboatError,
   fsError,
   isFsError,
@@ -173,8 +174,13 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
  */
 function stillStopped(failure: unknown, names: string[], why: unknown): LifeboatError {
   const one = names.length === 1;
+  // startContainers' own hint (docker compose start) is replaced by the exact command below.
   const hint =
-    failure instanceof LifeboatError && failure.hint ? `${failure.hint} ` : why instanceof LifeboatError && why.hint ? `${why.hint} ` : '';
+    failure instanceof LifeboatError && failure.hint
+      ? `${failure.hint} `
+      : why instanceof DockerUnavailableError && why.hint
+        ? `${why.hint} `
+        : '';
   const first = failure ? `${(failure as Error)?.message ?? String(failure)} ` : 'The snapshot was written, but ';
   const outcome = failure ? ' No snapshot was written; older ones were not touched.' : '';
   return new LifeboatError(
