@@ -8,6 +8,7 @@ import { commandErrors } from './commands/runCommand';
 import type { Lifeboat } from './lifeboat';
 import { copyNewBackup } from './copyNewBackup';
 import { encryptNewBackup } from './encryptNewBackup';
+import { offerToStartLeftStopped } from './leftStoppedNotice';
 import { OutputLogger } from './outputLogger';
 import { Prompter, vscodePrompter } from './ui/prompter';
 import { ScheduleService } from './scheduleService';
@@ -30,6 +31,8 @@ export interface LifeboatApi {
   readonly header: BackupsHeader;
   readonly statusBar: BackupStatusBar;
   readonly schedule: ScheduleService;
+  /** The start-up look for containers an interrupted operation left stopped (tests run it again); how many warnings it showed. */
+  checkLeftStopped(): Promise<number>;
 }
 
 /**
@@ -102,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const deferred = setTimeout(() => {
     void statusBar.update();
     void schedule.reload();
+    void offerToStartLeftStopped(lb);
   }, 1500);
   context.subscriptions.push({ dispose: () => clearTimeout(deferred) });
 
@@ -115,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     header,
     statusBar,
     schedule,
+    checkLeftStopped: () => offerToStartLeftStopped(lb),
   };
 }
 

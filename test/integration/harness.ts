@@ -139,6 +139,42 @@ export async function assertPortFree(port: number): Promise<void> {
   });
 }
 
+/** The environment and health check of a test's PostgreSQL: user and database lb, on 127.0.0.1:`port`. */
+function postgresArgs(port: number): string[] {
+  const env = [
+    'POSTGRES_USER=lb',
+    'POSTGRES_PASSWORD=lb-test-only',
+    'POSTGRES_DB=lbdb',
+    `PGPORT=${port}`,
+    'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
+  ];
+  return [
+    ...env.flatMap((e) => ['-e', e]),
+    '--health-cmd',
+    'pg_isready -q -U lb -d lbdb',
+    '--health-interval',
+    '1s',
+    '--health-retries',
+    '60',
+  ];
+}
+
+/**
+ * Waits until a `.partial` file in `folder` holds `bytes` or more (an operation caught while it
+ * writes); fails after `timeoutMs`, naming the size reached.
+ */
+export async function untilPartialGrows(folder: string, bytes: number, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let size = 0;
+  for (;;) {
+    const name = (await fs.readdir(folder).catch(() => [] as string[])).find((f) => f.endsWith('.partial'));
+    size = name ? (await fs.stat(join(folder, name)).catch(() => ({ size: 0 }))).size : 0;
+    if (name && size >= bytes) return name;
+    if (Date.now() > deadline) throw new Error(`the partial file in ${folder} grew to ${size} bytes only`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * A PostgreSQL container of its own, for tests that stop, kill or fill things: the demo stack
  * stays untouched. Host network on a port of its own (no bridge networks on these machines).
@@ -147,31 +183,7 @@ export async function scratchPostgres(name: string, port: number, sqlBytes: numb
   const image = await postgresImage();
   await run('docker', ['rm', '-f', name]).catch(() => undefined);
   await assertPortFree(port);
-  await run('docker', [
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'host',
-    '-e',
-    'POSTGRES_USER=lb',
-    '-e',
-    'POSTGRES_PASSWORD=lb-test-only',
-    '-e',
-    'POSTGRES_DB=lbdb',
-    '-e',
-    `PGPORT=${port}`,
-    '-e',
-    'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-    '--health-cmd',
-    'pg_isready -q -U lb -d lbdb',
-    '--health-interval',
-    '1s',
-    '--health-retries',
-    '60',
-    image,
-  ]);
+  await run('docker', ['run', '-d', '--name', name, '--network', 'host', ...postgresArgs(port), image]);
   await waitHealthy(name);
   // Rows of mixed, not very compressible text, so a dump of `sqlBytes` takes a moment to stream.
   const rows = Math.ceil(sqlBytes / 120);
@@ -194,6 +206,102 @@ export async function scratchPostgres(name: string, port: number, sqlBytes: numb
       await run('docker', ['rm', '-f', '-v', name]).catch(() => undefined);
     },
   };
+}
+
+/** A PostgreSQL container of a made-up Compose project, its data on a volume of that project. */
+export interface ProjectPostgres {
+  project: string;
+  volume: string;
+  container: string;
+  port: number;
+  image?: string;
+}
+
+/**
+ * Runs the project's database container on its volume (labelled as Compose labels them, so the
+ * project rules hold as with a real stack), waits until healthy. The volume is made first
+ * when missing, with `volumeLabels` beside the project's own.
+ */
+export async function startProjectPostgres(p: ProjectPostgres, volumeLabels: Record<string, string> = {}): Promise<void> {
+  await run('docker', ['rm', '-f', p.container]).catch(() => undefined);
+  await assertPortFree(p.port);
+  if (
+    !(await docker
+      .getVolume(p.volume)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ))
+  ) {
+    const labels = { 'com.docker.compose.project': p.project, ...volumeLabels };
+    await run('docker', ['volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), p.volume]);
+  }
+  await run('docker', [
+    'run',
+    '-d',
+    '--name',
+    p.container,
+    '--network',
+    'host',
+    '--label',
+    `com.docker.compose.project=${p.project}`,
+    '--label',
+    'com.docker.compose.service=db',
+    '-v',
+    `${p.volume}:/var/lib/postgresql/data`,
+    ...postgresArgs(p.port),
+    p.image ?? 'lifeboat/postgres:15',
+  ]);
+  await waitHealthy(p.container);
+}
+
+/** Removes the project's database container, its volume and any helper Lifeboat left on that volume. */
+export async function removeProjectPostgres(p: ProjectPostgres): Promise<void> {
+  await run('docker', ['rm', '-f', p.container]).catch(() => undefined);
+  for (const h of await volumeHelpers(p.volume).catch(() => [])) await run('docker', ['rm', '-f', '-v', h]).catch(() => undefined);
+  await run('docker', ['volume', 'rm', '-f', p.volume]).catch(() => undefined);
+}
+
+/** Lifeboat's helper containers (running or not) that work on `volume`. */
+export async function volumeHelpers(volume: string): Promise<string[]> {
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=io.lifeboat.helper',
+    '--filter',
+    `label=io.lifeboat.volume=${volume}`,
+    '--format',
+    '{{.Names}}',
+  ]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+export const HELPER_IMAGE = 'lifeboat/helper:latest';
+
+/** Runs `argv` in a throwaway helper with `volume` at /data (read-only when asked); its stdout. */
+export async function inVolume(volume: string, argv: string[], opts: { readOnly?: boolean } = {}): Promise<string> {
+  const mount = `${volume}:/data${opts.readOnly ? ':ro' : ''}`;
+  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', mount, HELPER_IMAGE, ...argv], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** A shell script in a throwaway helper on `volume` (the docker CLI arranges fixtures; the code under test runs none). */
+export function shInVolume(volume: string, script: string): Promise<string> {
+  return inVolume(volume, ['sh', '-c', script]);
+}
+
+export async function running(container: string): Promise<boolean> {
+  return !!(await docker.getContainer(container).inspect()).State.Running;
+}
+
+export async function sha256(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await fs.readFile(path))
+    .digest('hex');
 }
 
 export function collectingLogger(): Logger & { lines: string[] } {

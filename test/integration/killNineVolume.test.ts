@@ -1,12 +1,25 @@
 import * as assert from 'node:assert/strict';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { verifyBackup } from '../../src/core/verify';
 import { snapshotVolume } from '../../src/core/volume';
 import { recordFault, shown } from './faultMatrix';
-import { assertPortFree, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
+import { afterKill, assertCoreChildBuilt, entriesOfKind, runChild, stableText, startChild, volumeLeftoverFolders } from './afterKill';
+import {
+  ProjectPostgres,
+  dataFingerprint,
+  docker,
+  psql,
+  removeProjectPostgres,
+  run,
+  running,
+  sha256,
+  startProjectPostgres,
+  untilPartialGrows,
+  tempDir,
+  volumeHelpers,
+  waitHealthy,
+} from './harness';
 import { exited, killWhen } from './killWhen';
 
 /**
@@ -16,96 +29,26 @@ import { exited, killWhen } from './killWhen';
  * and must also remove the partial file and the helper container the killed one left.
  * A PostgreSQL container and volume of the test's own, never the demo stack's.
  */
-const CHILD = join(__dirname, 'coreChild.js');
 const PROJECT = 'lifeboat-it-kill9vol';
 const VOL = 'lifeboat_it_kill9vol';
 const DB = 'lifeboat-it-kill9vol-db';
-const PORT = '55497';
-const PG_IMAGE = 'lifeboat/postgres:15';
+const PORT = 55497;
 const OPERATION = 'volume snapshot';
 
-interface Ran {
-  code: number;
-  out: { ok: boolean; error?: string };
-  log: string;
+const P: ProjectPostgres = { project: PROJECT, volume: VOL, container: DB, port: PORT };
+
+function snapshotOpts(dir: string): object {
+  return { volume: VOL, backupDir: dir };
 }
 
-function snapshotOpts(dir: string): string {
-  return JSON.stringify({ volume: VOL, backupDir: dir });
-}
-
-function runChild(dir: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CHILD, 'snapshotVolume', snapshotOpts(dir)], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      let out: Ran['out'];
-      try {
-        out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Ran['out'];
-      } catch {
-        out = { ok: false, error: `no answer: ${stdout}` };
-      }
-      resolve({ code, out, log: stderr });
-    });
-  });
-}
-
-function start(dir: string, operation = 'snapshotVolume', opts = snapshotOpts(dir)): ChildProcess {
-  return spawn(process.execPath, [CHILD, operation, opts], { stdio: ['ignore', 'ignore', 'ignore'] });
-}
-
-/** Top-level names of the volume that only an interrupted restore leaves, with their entry counts. */
-async function restoreLeftovers(): Promise<Record<string, number>> {
-  const { stdout } = await run('docker', [
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '-v',
-    `${VOL}:/data:ro`,
-    'lifeboat/helper:latest',
-    'find',
-    '/data',
-    '-mindepth',
-    '1',
-    '-maxdepth',
-    '2',
-    '-path',
-    '/data/.lifeboat-*',
-  ]);
-  const counts: Record<string, number> = {};
-  for (const line of stdout.split('\n').filter(Boolean)) {
-    const m = /^\/data\/(\.lifeboat-[a-z]+)-[0-9a-f]+(\/.+)?$/.exec(line);
-    if (m) counts[m[1]] = (counts[m[1]] ?? 0) + (m[2] ? 1 : 0);
-  }
-  return counts;
-}
-
-async function sha256(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await fs.readFile(path))
-    .digest('hex');
+/** Entries held by the restore's copies in the volume (staged and kept-aside content), by kind. */
+async function leftoverKinds(): Promise<{ restore: number; safety: number }> {
+  const folders = await volumeLeftoverFolders(VOL);
+  return { restore: entriesOfKind(folders, 'restore'), safety: entriesOfKind(folders, 'safety') };
 }
 
 async function files(dir: string): Promise<string[]> {
   return (await fs.readdir(dir).catch(() => [] as string[])).sort();
-}
-
-async function running(name: string): Promise<boolean> {
-  return !!(await docker.getContainer(name).inspect()).State.Running;
-}
-
-async function helpers(): Promise<string[]> {
-  const { stdout } = await run('docker', [
-    'ps',
-    '-a',
-    '--filter',
-    'label=io.lifeboat.helper',
-    '--filter',
-    `label=io.lifeboat.volume=${VOL}`,
-    '--format',
-    '{{.Names}}',
-  ]);
-  return stdout.split('\n').filter(Boolean);
 }
 
 describe('kill -9 of a volume snapshot at each phase (a process of its own, a scratch PostgreSQL volume)', function () {
@@ -115,59 +58,10 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
   let fingerprint: string;
   let older: Record<string, string>;
 
-  async function cleanup(): Promise<void> {
-    await run('docker', ['rm', '-f', DB]).catch(() => undefined);
-    for (const h of await helpers().catch(() => [])) await run('docker', ['rm', '-f', '-v', h]).catch(() => undefined);
-    await run('docker', ['volume', 'rm', '-f', VOL]).catch(() => undefined);
-  }
-
   before(async () => {
-    await fs.access(CHILD).catch(() => {
-      throw new Error(`${CHILD} is missing: run node scripts/build.mjs --tests`);
-    });
-    await cleanup();
-    await assertPortFree(Number(PORT));
-    await run('docker', [
-      'volume',
-      'create',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.volume=pgdata',
-      VOL,
-    ]);
-    await run('docker', [
-      'run',
-      '-d',
-      '--name',
-      DB,
-      '--network',
-      'host',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.service=db',
-      '-e',
-      'POSTGRES_USER=lb',
-      '-e',
-      'POSTGRES_PASSWORD=lb-test-only',
-      '-e',
-      'POSTGRES_DB=lbdb',
-      '-e',
-      `PGPORT=${PORT}`,
-      '-e',
-      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v',
-      `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd',
-      'pg_isready -q -U lb -d lbdb',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '60',
-      PG_IMAGE,
-    ]);
-    await waitHealthy(DB);
+    await assertCoreChildBuilt();
+    await removeProjectPostgres(P);
+    await startProjectPostgres(P, { 'com.docker.compose.volume': 'pgdata' });
     // About 40 MB of rows that gzip poorly, on top of the cluster's own files: a copy long
     // enough to be caught in the middle.
     await psql(
@@ -181,13 +75,13 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     fingerprint = await dataFingerprint(DB, 'lb', 'lbdb');
     dir = await tempDir('kill9vol');
     snaps = join(dir, 'volumes');
-    const first = await runChild(dir);
+    const first = await runChild('snapshotVolume', snapshotOpts(dir));
     assert.equal(first.code, 0, `${JSON.stringify(first.out)}\n${first.log}`);
     await waitHealthy(DB);
   });
 
   after(async () => {
-    await cleanup();
+    await removeProjectPostgres(P);
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -204,40 +98,36 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
   const partialIn = async () => (await files(snaps)).find((f) => f.endsWith('.partial'));
 
   /** What the kill left, then the next snapshot: it must start the database, clean up and succeed. */
-  async function afterKill(fault: string, expect: { partial: boolean }): Promise<void> {
+  async function killedSnapshot(fault: string, expect: { partial: boolean }): Promise<void> {
     const left = await files(snaps);
     const partials = left.filter((f) => f.endsWith('.partial'));
     const finals = left.filter((f) => !f.startsWith('.') && !(f in older));
     const locks = (await files(dir)).filter((f) => f.endsWith('.lock'));
-    const helpersLeft = await helpers();
-    const dbDown = !(await running(DB));
+    const helpersLeft = await volumeHelpers(VOL);
     let intact = true;
     for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
 
-    const next = await runChild(dir);
-    await waitHealthy(DB);
-    const after = await dataFingerprint(DB, 'lb', 'lbdb');
+    const {
+      dbDown,
+      next,
+      logged,
+      fingerprint: after,
+    } = await afterKill({
+      db: DB,
+      dir,
+      next: () => runChild('snapshotVolume', snapshotOpts(dir)),
+      logged: /again: stopped by an interrupted|left by an interrupted/,
+    });
     for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
     intact &&= after === fingerprint;
     const now = await files(snaps);
-    const stable = (text: string) =>
-      text
-        .split(dir)
-        .join('<backups>')
-        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS')
-        .replace(/lifeboat-snapshot-[0-9a-f]{8}/g, 'lifeboat-snapshot-<id>')
-        .replace(/process \d+, started [^)]+/g, 'process <pid>, started <time>');
-    const logged = next.log
-      .split('\n')
-      .filter((l) => /again: stopped by an interrupted|left by an interrupted/.test(l))
-      .map((l) => stable(l.replace(/^\w+ /, '')));
     recordFault({
       operation: OPERATION,
       fault,
       userSees: `nothing from the killed process; ${dbDown ? `the database container stays stopped until the next snapshot or restore of the volume, whose run (exit ${next.code}) logs` : `the next run (exit ${next.code}) logs`}: ${logged.join(' ') || 'nothing more'}`,
       leftOnDisk:
         [
-          ...partials.map((p) => `${stable(p)} (removed by the next run)`),
+          ...partials.map((p) => `${stableText(p, dir)} (removed by the next run)`),
           ...locks.map((l) => `${l} (naming the dead process: taken over by the next run)`),
           ...helpersLeft.map(() => 'a helper container, never started (removed by the next run)'),
           ...(dbDown ? [`${DB} stopped (started by the next run)`] : []),
@@ -262,7 +152,7 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
       'no partial after the next run',
     );
     assert.equal(now.filter((f) => f.endsWith('.tar.gz') && !(f in older)).length, 1, 'the next run made one snapshot');
-    assert.deepEqual(await helpers(), [], 'no helper container after the next run');
+    assert.deepEqual(await volumeHelpers(VOL), [], 'no helper container after the next run');
     assert.deepEqual(
       (await files(dir)).filter((f) => f.endsWith('.lock')),
       [],
@@ -271,24 +161,18 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
   }
 
   it('kill -9 with the database stopped, before the copy starts: the next snapshot starts it again and succeeds', async () => {
-    const child = start(dir);
+    const child = startChild('snapshotVolume', snapshotOpts(dir));
     await killWhen(child, async () => !(await running(DB)) && !(await partialIn()), 20);
-    await afterKill('kill -9 with the database container stopped, before the copy starts', { partial: false });
+    await killedSnapshot('kill -9 with the database container stopped, before the copy starts', { partial: false });
   });
 
   it('kill -9 while the snapshot streams: the partial and the helper are removed and the database started by the next snapshot', async () => {
-    const child = start(dir);
+    const child = startChild('snapshotVolume', snapshotOpts(dir));
     const gone = exited(child);
-    let size = 0;
-    for (let i = 0; i < 1500 && size < 1024 * 1024; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const p = await partialIn();
-      size = p ? (await fs.stat(join(snaps, p)).catch(() => ({ size: 0 }))).size : 0;
-    }
-    assert.ok(size >= 1024 * 1024, `the partial grew to ${size} bytes only`);
+    await untilPartialGrows(snaps, 1024 * 1024);
     child.kill('SIGKILL');
     assert.equal(await gone, 'SIGKILL');
-    await afterKill('kill -9 while the snapshot streams (partial over 1 MB, database container stopped)', { partial: true });
+    await killedSnapshot('kill -9 while the snapshot streams (partial over 1 MB, database container stopped)', { partial: true });
   });
 
   it('volume restore: kill -9 while the snapshot is staged beside the live data: the database keeps running; the next snapshot removes the staging copy and the helper', async () => {
@@ -298,37 +182,36 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
         .filter((f) => f.endsWith('.tar.gz'))
         .sort()[0],
     );
-    const child = start(dir, 'restoreVolume', JSON.stringify({ volume: VOL, file, backupDir: dir }));
+    const child = startChild('restoreVolume', { volume: VOL, file, backupDir: dir });
     // Stopped between looks, so the staging cannot run on into the swap while a look is made.
-    await killWhen(child, async () => ((await restoreLeftovers())['.lifeboat-restore'] ?? 0) >= 1 && (await running(DB)), 50);
-    const leftInVolume = await restoreLeftovers();
-    const helpersLeft = await helpers();
+    await killWhen(child, async () => (await leftoverKinds()).restore >= 1 && (await running(DB)), 50);
+    const leftInVolume = await leftoverKinds();
+    const helpersLeft = await volumeHelpers(VOL);
     const locks = (await files(dir)).filter((f) => f.endsWith('.lock'));
     const dbUp = await running(DB);
     let intact = dbUp && (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
 
-    const next = await runChild(dir);
-    await waitHealthy(DB);
-    intact &&= (await dataFingerprint(DB, 'lb', 'lbdb')) === fingerprint;
+    const {
+      next,
+      logged,
+      fingerprint: now,
+    } = await afterKill({
+      db: DB,
+      dir,
+      next: () => runChild('snapshotVolume', snapshotOpts(dir)),
+      logged: /left by an interrupted/,
+    });
+    intact &&= now === fingerprint;
     for (const [f, sum] of Object.entries(older)) intact &&= (await sha256(join(snaps, f)).catch(() => '')) === sum;
-    const after = await restoreLeftovers();
-    const logged = next.log
-      .split('\n')
-      .filter((l) => /left by an interrupted/.test(l))
-      .map((l) =>
-        l
-          .replace(/^\w+ /, '')
-          .replace(/lifeboat-(restore|snapshot)-[0-9a-f]{8}/g, 'lifeboat-$1-<id>')
-          .replace(/\.lifeboat-restore-[0-9a-f]+/g, '.lifeboat-restore-<id>'),
-      );
+    const after = await volumeLeftoverFolders(VOL);
     recordFault({
       operation: 'volume restore',
       fault: 'kill -9 while the snapshot is staged beside the live data (containers not stopped yet)',
       userSees: `nothing from the killed process; the database keeps running on its data; the next snapshot of the volume (exit ${next.code}) logs: ${logged.join(' ') || 'nothing more'}`,
       leftOnDisk: [
-        ...Object.entries(leftInVolume).map(
-          ([d, n]) => `${d}-<id> in the volume (${n} entries, a copy: removed by the next snapshot or restore)`,
-        ),
+        ...Object.entries(leftInVolume)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `.lifeboat-${k}-<id> in the volume (${n} entries, a copy: removed by the next snapshot or restore)`),
         ...helpersLeft.map(() => "the restore's helper container (removed by the next snapshot or restore)"),
         ...locks.map((l) => `${l} (naming the dead process: taken over by the next run)`),
       ].join(', '),
@@ -340,7 +223,7 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     assert.ok(helpersLeft.length >= 1, 'the killed restore left its helper');
     assert.equal(next.code, 0, `${JSON.stringify(next.out)}\n${next.log}`);
     assert.deepEqual(after, {}, 'no staging or safety folder in the volume after the next snapshot');
-    assert.deepEqual(await helpers(), [], 'no helper container after the next snapshot');
+    assert.deepEqual(await volumeHelpers(VOL), [], 'no helper container after the next snapshot');
     assert.ok(
       logged.some((l) => /removed \.lifeboat-restore-<id>, left by an interrupted restore/.test(l)),
       next.log,
@@ -356,14 +239,8 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
         return 'failed';
       },
     );
-    let size = 0;
-    for (let i = 0; i < 1500 && size < 1024 * 1024; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const p = await partialIn();
-      size = p ? (await fs.stat(join(snaps, p)).catch(() => ({ size: 0 }))).size : 0;
-    }
-    assert.ok(size >= 1024 * 1024, `the partial grew to ${size} bytes only`);
-    const killed = await helpers();
+    await untilPartialGrows(snaps, 1024 * 1024);
+    const killed = await volumeHelpers(VOL);
     for (const h of killed) await run('docker', ['rm', '-f', h]);
     const outcome = await snap;
     await waitHealthy(DB);
@@ -375,11 +252,7 @@ describe('kill -9 of a volume snapshot at each phase (a process of its own, a sc
     // the snapshot must be a whole one (its tar proven complete while it was written).
     const made = extra.filter((f) => f.endsWith('.tar.gz'));
     const verified = made.length === 1 ? await verifyBackup(join(snaps, made[0]), { depth: 'quick' }) : undefined;
-    const stable = (t: string) =>
-      t
-        .split(dir)
-        .join('<backups>')
-        .replace(/\d{8}_\d{6}/g, 'YYYYMMDD_HHMMSS');
+    const stable = (t: string) => stableText(t, dir);
     recordFault({
       operation: OPERATION,
       fault: 'its helper container removed (docker rm -f) while the snapshot streams',

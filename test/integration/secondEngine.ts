@@ -12,6 +12,10 @@ export interface SecondEngine {
   tcp?: string;
   /** `docker` CLI arguments that reach it. */
   cli(args: string[]): Promise<string>;
+  /** Stops dockerd (SIGTERM), as a restart of the engine does first; its data and containers stay. */
+  halt(): Promise<void>;
+  /** Starts dockerd again on the same data and socket after halt(). */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,36 +47,52 @@ export async function startSecondEngine(dir: string, tls?: ServerTls): Promise<S
     tcp = `tcp://127.0.0.1:${await freePort()}`;
     args.push('-H', tcp, '--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.cert, '--tlskey', tls.key);
   }
-  const log = await fs.open(join(dir, 'dockerd.log'), 'a');
-  const daemon: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', log.fd, log.fd] });
   const cli = async (a: string[]) => (await run('docker', ['-H', `unix://${socket}`, ...a], { maxBuffer: 16 * 1024 * 1024 })).stdout;
-  for (let i = 0; ; i++) {
-    if (
-      existsSync(socket) &&
-      (await cli(['version', '--format', '{{.Server.Version}}']).then(
-        () => true,
-        () => false,
-      ))
-    )
-      break;
-    if (daemon.exitCode !== null || i > 150) {
-      await log.close();
-      throw new Error(`the second dockerd did not start: ${await fs.readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '')}`);
+  const launch = async () => {
+    const log = await fs.open(join(dir, 'dockerd.log'), 'a');
+    const child: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', log.fd, log.fd] });
+    for (let i = 0; ; i++) {
+      if (
+        existsSync(socket) &&
+        (await cli(['version', '--format', '{{.Server.Version}}']).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
+      if (child.exitCode !== null || i > 150) {
+        await log.close();
+        throw new Error(`the second dockerd did not start: ${await fs.readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '')}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return { child, log };
+  };
+  const halt = async (d: { child: ChildProcess; log: fs.FileHandle }) => {
+    const exited = new Promise<void>((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', () => r())));
+    d.child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    await d.log.close();
+  };
+  let daemon: { child: ChildProcess; log: fs.FileHandle } | undefined = await launch();
   return {
     socket,
     tcp,
     cli,
+    halt: async () => {
+      if (daemon) await halt(daemon);
+      daemon = undefined;
+    },
+    resume: async () => {
+      daemon ??= await launch();
+    },
     stop: async () => {
+      if (!daemon) daemon = await launch();
       // Its containers first, so dockerd unmounts their layers before it exits.
       const ids = (await cli(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean);
       if (ids.length) await cli(['rm', '-f', '-v', ...ids]).catch(() => undefined);
-      const exited = new Promise<void>((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', () => r())));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      await log.close();
+      await halt(daemon);
+      daemon = undefined;
       // dockerd leaves its network namespace bind-mounted under the exec root.
       const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
         .split('\n')

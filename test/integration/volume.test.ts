@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +13,22 @@ import { CancelledError, LifeboatError, LockedError, formatCountOf, silentLogger
 import { waitForVolumeCleanup, InterruptedRestoreError, restoreVolume, VolumeManifest, snapshotVolume } from '../../src/core/volume';
 import { readManifest, writeManifest } from '../../src/core/store';
 import { verifyBackup } from '../../src/core/verify';
-import { assertPortFree, collectingLogger, dataFingerprint, docker, psql, run, tempDir, waitHealthy } from './harness';
+import {
+  HELPER_IMAGE,
+  ProjectPostgres,
+  collectingLogger,
+  dataFingerprint,
+  docker,
+  inVolume,
+  psql,
+  run,
+  running,
+  sha256,
+  shInVolume,
+  startProjectPostgres,
+  tempDir,
+  waitHealthy,
+} from './harness';
 
 /**
  * Volume snapshots and restores against the real engine, on a PostgreSQL container and volume
@@ -28,40 +42,16 @@ const PLAIN = 'lifeboat_it_vol_plain';
 const UNUSED = 'lifeboat_it_vol_unused';
 const DB = 'lifeboat-it-vol';
 const OUTSIDER = 'lifeboat-it-vol-outsider';
-const PORT = '55495';
-const HELPER = 'lifeboat/helper:latest';
-const PG_IMAGE = 'lifeboat/postgres:15';
-
-async function sha256(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await fs.readFile(path))
-    .digest('hex');
-}
+const HELPER = HELPER_IMAGE;
+const P: ProjectPostgres = { project: PROJECT, volume: VOL, container: DB, port: 55495 };
 
 async function startedAt(name: string): Promise<string> {
   return (await docker.getContainer(name).inspect()).State.StartedAt;
 }
 
-async function running(name: string): Promise<boolean> {
-  return !!(await docker.getContainer(name).inspect()).State.Running;
-}
-
 /** `stat` of a path in a volume, through a throwaway helper (uid:gid:octal mode). */
 async function statInVolume(volume: string, path = '/data'): Promise<string> {
-  const { stdout } = await run('docker', [
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '-v',
-    `${volume}:/data`,
-    HELPER,
-    'stat',
-    '-c',
-    '%u:%g:%a',
-    path,
-  ]);
-  return stdout.trim();
+  return (await inVolume(volume, ['stat', '-c', '%u:%g:%a', path])).trim();
 }
 
 async function helpersLeft(): Promise<string[]> {
@@ -81,8 +71,7 @@ async function helpersLeft(): Promise<string[]> {
 /** Top-level names in a volume that a restore would have left behind (staging or safety folders). */
 async function lifeboatLeftovers(volume: string): Promise<string[]> {
   await waitForVolumeCleanup(docker, volume, silentLogger);
-  const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${volume}:/data:ro`, HELPER, 'ls', '-A', '/data']);
-  return stdout.split('\n').filter((n) => n.startsWith('.lifeboat-'));
+  return (await inVolume(volume, ['ls', '-A', '/data'], { readOnly: true })).split('\n').filter((n) => n.startsWith('.lifeboat-'));
 }
 
 async function listing(dir: string): Promise<string[]> {
@@ -140,57 +129,9 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     for (const v of [VOL, PLAIN, UNUSED]) await run('docker', ['volume', 'rm', '-f', v]).catch(() => undefined);
   }
 
-  /** The project's database on VOL (run again after the "complete system failure" test removed it). */
-  async function startDb(): Promise<void> {
-    await assertPortFree(Number(PORT));
-    await run('docker', [
-      'run',
-      '-d',
-      '--name',
-      DB,
-      '--network',
-      'host',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.service=db',
-      '-e',
-      'POSTGRES_USER=lb',
-      '-e',
-      'POSTGRES_PASSWORD=lb-test-only',
-      '-e',
-      'POSTGRES_DB=lbdb',
-      '-e',
-      `PGPORT=${PORT}`,
-      '-e',
-      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v',
-      `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd',
-      'pg_isready -q -U lb -d lbdb',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '60',
-      PG_IMAGE,
-    ]);
-  }
-
   before(async () => {
     await cleanup();
-    await run('docker', [
-      'volume',
-      'create',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.volume=pgdata',
-      '--label',
-      'com.docker.compose.version=1.29.2',
-      VOL,
-    ]);
-    await startDb();
-    await waitHealthy(DB);
+    await startProjectPostgres(P, { 'com.docker.compose.volume': 'pgdata', 'com.docker.compose.version': '1.29.2' });
     await psql(
       DB,
       'lb',
@@ -374,6 +315,28 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   beforeEach(function () {
     title = this.currentTest?.title ?? '';
   });
+
+  /** A restore of the snapshot, cancelled at the first progress `cancelAt` accepts; what it threw. */
+  async function cancelledRestore(
+    cancelAt: (p: { phase: string; bytes?: number }) => boolean,
+    keepSafetySnapshot = false,
+  ): Promise<unknown> {
+    const ac = new AbortController();
+    return restoreVolume(docker, {
+      volume: VOL,
+      file: snapshot,
+      backupDir: dir,
+      stack,
+      signal: ac.signal,
+      keepSafetySnapshot,
+      progress: (p) => {
+        if (cancelAt(p)) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  }
 
   /** Records a volume fault: the database's data must be what it was before. */
   async function record(fault: string, err: unknown, before: string, operation = 'volume restore'): Promise<void> {
@@ -613,20 +576,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     await psql(DB, 'lb', 'lbdb', 'CHECKPOINT');
     const start = await startedAt(DB);
-    const ac = new AbortController();
-    const err = await restoreVolume(docker, {
-      volume: VOL,
-      file: snapshot,
-      backupDir: dir,
-      stack,
-      signal: ac.signal,
-      progress: (p) => {
-        if (p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000) ac.abort();
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await cancelledRestore((p) => p.phase.startsWith('Restoring') && (p.bytes ?? 0) > 2_000_000);
     await record('cancel while the archive is staged', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     assert.equal(await startedAt(DB), start, 'the database was not stopped');
@@ -641,20 +591,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await psql(DB, 'lb', 'lbdb', 'DELETE FROM items WHERE id > 4000; CHECKPOINT');
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
     assert.notEqual(before, original);
-    const ac = new AbortController();
-    const err = await restoreVolume(docker, {
-      volume: VOL,
-      file: snapshot,
-      backupDir: dir,
-      stack,
-      signal: ac.signal,
-      progress: (p) => {
-        if (p.phase.startsWith('Waiting for health checks')) ac.abort();
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await cancelledRestore((p) => p.phase.startsWith('Waiting for health checks'));
     await record('cancel while it waits for the health checks', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
@@ -668,22 +605,8 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
 
   it('cancels a restore during its safety snapshot: nothing replaced, database running', async () => {
     const before = await dataFingerprint(DB, 'lb', 'lbdb');
-    const ac = new AbortController();
     const files = await listing(dir);
-    const err = await restoreVolume(docker, {
-      volume: VOL,
-      file: snapshot,
-      backupDir: dir,
-      stack,
-      signal: ac.signal,
-      keepSafetySnapshot: true,
-      progress: (p) => {
-        if (p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000) ac.abort();
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await cancelledRestore((p) => p.phase.startsWith('Safety snapshot') && (p.bytes ?? 0) > 1_000_000, true);
     await record('cancel during its safety snapshot', err, before);
     assert.ok(err instanceof CancelledError, String(err));
     await waitHealthy(DB);
@@ -700,73 +623,26 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       'chown 1234:5678 /data && chmod 2750 /data',
     ].join(' && ');
     // The docker CLI arranges the fixture; the code under test never runs a shell.
-    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', seed]);
+    await shInVolume(PLAIN, seed);
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
     assert.deepEqual(snap.stopped, []);
     assert.deepEqual(snap.manifest.volumeRoot, { uid: 1234, gid: 5678, mode: 0o2750 });
     assert.equal(snap.manifest.fileCount, 2);
 
-    await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${PLAIN}:/data`,
-      HELPER,
-      'sh',
-      '-c',
-      'rm -rf /data/sub && echo new > /data/extra && chown 0:0 /data && chmod 777 /data',
-    ]);
+    await shInVolume(PLAIN, 'rm -rf /data/sub && echo new > /data/extra && chown 0:0 /data && chmod 777 /data');
     const result = await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER });
     assert.deepEqual(result.restarted, []);
     assert.equal(await statInVolume(PLAIN), '1234:5678:2750');
     assert.equal(await statInVolume(PLAIN, '/data/a.txt'), '1234:5678:640');
-    const { stdout } = await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${PLAIN}:/data`,
-      HELPER,
-      'sh',
-      '-c',
-      'ls -A /data; cat /data/link; readlink /data/link',
-    ]);
+    const stdout = await shInVolume(PLAIN, 'ls -A /data; cat /data/link; readlink /data/link');
     assert.equal(stdout, 'a.txt\nlink\nsub\ntwo\nsub/deep/b.txt\n', 'extra file gone, link back');
   });
   it('restores an encrypted snapshot (.age) from its decryption; a wrong passphrase changes nothing', async () => {
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
     const sealed = (await encryptFile(snap.path, { format: 'age', passphrase: 'volume pass', workFactor: 10, removePlaintext: true })).path;
-    const contents = async () =>
-      (
-        await run('docker', [
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          '-v',
-          `${PLAIN}:/data`,
-          HELPER,
-          'sh',
-          '-c',
-          'cd /data && find . | sort && cat a.txt 2>/dev/null; true',
-        ])
-      ).stdout;
+    const contents = () => shInVolume(PLAIN, 'cd /data && find . | sort && cat a.txt 2>/dev/null; true');
     const original = await contents();
-    await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${PLAIN}:/data`,
-      HELPER,
-      'sh',
-      '-c',
-      'rm /data/a.txt && echo later > /data/later.txt',
-    ]);
+    await shInVolume(PLAIN, 'rm /data/a.txt && echo later > /data/later.txt');
     const changed = await contents();
     assert.notEqual(changed, original);
     const files = await listing(dir);
@@ -789,11 +665,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   });
 
   it("an interrupted restore's copies are removed; previous content it kept aside is never snapshotted or restored over", async () => {
-    const inVolume = (script: string) =>
-      run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'sh', '-c', script]);
-    const everything = async () => (await inVolume('cd /data && find . | sort && cat a.txt 2>/dev/null; true')).stdout;
+    const inPlain = (script: string) => shInVolume(PLAIN, script);
+    const everything = () => inPlain('cd /data && find . | sort && cat a.txt 2>/dev/null; true');
     // What a restore stopped while staging leaves: an unpacked copy and an empty safety folder.
-    await inVolume(
+    await inPlain(
       'mkdir -p /data/.lifeboat-restore-dead1/sub && echo junk > /data/.lifeboat-restore-dead1/sub/x && mkdir /data/.lifeboat-safety-dead1',
     );
     const log = collectingLogger();
@@ -807,9 +682,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     );
 
     // What a restore stopped mid-swap leaves: the previous content kept aside.
-    await inVolume(
-      'mkdir /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2 && echo previous > /data/.lifeboat-safety-dead2/a.txt',
-    );
+    await inPlain('mkdir /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2 && echo previous > /data/.lifeboat-safety-dead2/a.txt');
     const before = await everything();
     const files = await listing(dir);
     const interrupted = (err: Error) =>
@@ -821,10 +694,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await assert.rejects(restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER }), interrupted);
     assert.equal(await everything(), before, 'nothing in the volume changed');
     assert.deepEqual(await helpersLeft(), []);
-    await inVolume('rm -rf /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2');
+    await inPlain('rm -rf /data/.lifeboat-safety-dead2 /data/.lifeboat-restore-dead2');
 
     // A restore finds copies only: it removes them and goes on.
-    await inVolume('mkdir -p /data/.lifeboat-restore-dead3 && echo junk > /data/.lifeboat-restore-dead3/x');
+    await inPlain('mkdir -p /data/.lifeboat-restore-dead3 && echo junk > /data/.lifeboat-restore-dead3/x');
     const restoreLog = collectingLogger();
     await restoreVolume(docker, { volume: PLAIN, file: snap.path, backupDir: dir, helperImage: HELPER, logger: restoreLog });
     assert.deepEqual(await lifeboatLeftovers(PLAIN), []);
@@ -925,8 +798,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(await statInVolume(VOL), rootBefore, 'root owner and mode as recorded');
     assert.deepEqual(await helpersLeft(), []);
 
-    await startDb();
-    await waitHealthy(DB);
+    await startProjectPostgres(P);
     assert.equal(await dataFingerprint(DB, 'lb', 'lbdb'), expected, 'the same rows in PostgreSQL');
     assert.equal(await psql(DB, 'lb', 'lbdb', 'SELECT count(*) FROM items'), '5000');
   });
@@ -934,18 +806,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('re-creates a lost volume from a snapshot without a manifest (a runbook one): local driver, no labels, and says so', async () => {
     await run('docker', ['volume', 'rm', '-f', PLAIN]);
     await run('docker', ['volume', 'create', PLAIN]);
-    await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${PLAIN}:/data`,
-      HELPER,
-      'sh',
-      '-c',
-      'echo kept > /data/k.txt && chown 42:43 /data',
-    ]);
+    await shInVolume(PLAIN, 'echo kept > /data/k.txt && chown 42:43 /data');
     const snap = await snapshotVolume(docker, { volume: PLAIN, backupDir: dir, helperImage: HELPER });
     const runbook = join(dir, 'volume_lifeboat_it_vol_plain_20240101_000000.tar.gz');
     await fs.copyFile(snap.path, runbook);
@@ -963,7 +824,6 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     assert.equal(v.Driver, 'local');
     assert.deepEqual(v.Labels ?? {}, {});
     assert.equal(await statInVolume(PLAIN), '42:43:755');
-    const { stdout } = await run('docker', ['run', '--rm', '--network', 'none', '-v', `${PLAIN}:/data`, HELPER, 'cat', '/data/k.txt']);
-    assert.equal(stdout, 'kept\n');
+    assert.equal(await inVolume(PLAIN, ['cat', '/data/k.txt']), 'kept\n');
   });
 });

@@ -3,7 +3,18 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { snapshotVolume } from '../../src/core/volume';
 import { recordFault, shown } from './faultMatrix';
-import { assertPortFree, dataFingerprint, docker, psql, run, snapshotFiles, tempDir, waitHealthy } from './harness';
+import {
+  ProjectPostgres,
+  dataFingerprint,
+  docker,
+  psql,
+  removeProjectPostgres,
+  run,
+  snapshotFiles,
+  startProjectPostgres,
+  tempDir,
+  waitHealthy,
+} from './harness';
 
 /**
  * A full disk while a volume snapshot is written to the backup folder (a 3 MB tmpfs; needs root
@@ -13,54 +24,16 @@ import { assertPortFree, dataFingerprint, docker, psql, run, snapshotFiles, temp
 const PROJECT = 'lifeboat-it-volfull';
 const VOL = 'lifeboat_it_volfull';
 const DB = 'lifeboat-it-volfull-db';
-const PORT = '55483';
+const P: ProjectPostgres = { project: PROJECT, volume: VOL, container: DB, port: 55483 };
 
 describe('a full disk during a volume snapshot (3 MB tmpfs as the backup folder)', function () {
   this.timeout(180_000);
   let mnt: string;
 
-  async function cleanup(): Promise<void> {
-    await run('docker', ['rm', '-f', DB]).catch(() => undefined);
-    await run('docker', ['volume', 'rm', '-f', VOL]).catch(() => undefined);
-  }
-
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
-    await cleanup();
-    await assertPortFree(Number(PORT));
-    await run('docker', ['volume', 'create', '--label', `com.docker.compose.project=${PROJECT}`, VOL]);
-    await run('docker', [
-      'run',
-      '-d',
-      '--name',
-      DB,
-      '--network',
-      'host',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.service=db',
-      '-e',
-      'POSTGRES_USER=lb',
-      '-e',
-      'POSTGRES_PASSWORD=lb-test-only',
-      '-e',
-      'POSTGRES_DB=lbdb',
-      '-e',
-      `PGPORT=${PORT}`,
-      '-e',
-      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v',
-      `${VOL}:/var/lib/postgresql/data`,
-      '--health-cmd',
-      'pg_isready -q -U lb -d lbdb',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '60',
-      'lifeboat/postgres:15',
-    ]);
-    await waitHealthy(DB);
+    await removeProjectPostgres(P);
+    await startProjectPostgres(P);
     await psql(
       DB,
       'lb',
@@ -77,7 +50,7 @@ describe('a full disk during a volume snapshot (3 MB tmpfs as the backup folder)
       await run('umount', [mnt]).catch(() => undefined);
       await fs.rm(mnt, { recursive: true, force: true });
     }
-    await cleanup();
+    await removeProjectPostgres(P);
   });
 
   it('ENOSPC named, the partial removed, the database running again on its data, older files untouched', async () => {

@@ -106,10 +106,22 @@ export async function backupDatabase(docker: Docker, stack: Stack, options: Data
     await file.writeManifest(manifest, (err) => log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`));
     log.info(`Backup complete: ${name} (${dumped.fileBytes} bytes, ${Object.keys(dumped.facts.tables).length} tables)`);
     return { path: finalPath, manifest };
+  } catch (err) {
+    throw engineGone(err) ? toEngineError(err) : err;
   } finally {
     await file?.discard();
     await lock.release();
   }
+}
+
+/**
+ * The engine went away mid-backup (stopped or restarted): the next call fails on its socket
+ * (`connect ENOENT`, ECONNREFUSED), which users should read as the engine being gone, named.
+ * A file system ENOENT is not that.
+ */
+function engineGone(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return isEngineDown(err) && (e?.code !== 'ENOENT' || e.syscall === 'connect');
 }
 
 async function inspectDatabase(container: Docker.Container, stack: Stack): Promise<Docker.ContainerInspectInfo> {

@@ -4,6 +4,7 @@ import {
   detectAlembic,
   runMigration,
   startContainers,
+  startInterruptedStops,
   stopContainers,
   HealthResult,
   HealthSpec,
@@ -13,7 +14,8 @@ import type { Stack } from '../stack';
 import { BackupSource, KeyProvider, openBackupSource } from '../encryption';
 import { customDumpFacts, isCustomHead, loadCustomDumpIntoNewDatabase } from './customDump';
 import { DumpCheck, DumpHead, checkServerVersion, peekDump, validateDump } from './dumpCheck';
-import { readManifest, recordVerification, acquireLock } from '../store';
+import { readManifest, recordVerification, acquireLock, stoppedRecord } from '../store';
+import type { StoppedNote } from '../store';
 import { CryptoError } from '../crypto';
 import {
   CancelledError,
@@ -130,6 +132,7 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
   liveInfo.catch(() => undefined);
   let scratchExists = !!created;
   try {
+    await startInterruptedStops(docker, lock, opts.backupDir, log);
     const [head, server] = await Promise.all([
       custom ? customHead(container, stack, source, opts) : peekDump(source, { signal: opts.signal, progress }),
       serverVersion(target),
@@ -183,7 +186,7 @@ async function restoreFrom(docker: Docker, stack: Stack, source: BackupSource, o
     }
     throwIfAborted(opts.signal);
 
-    const result = await swapIn(docker, stack, target, scratch, summary, opts, log);
+    const result = await swapIn(docker, stack, target, scratch, summary, opts, log, stoppedRecord(lock, 'database restore'));
     scratchExists = false;
     return result;
   } finally {
@@ -204,6 +207,7 @@ async function swapIn(
   summary: DryRunSummary,
   opts: WithDefaults<RestoreOptions>,
   log: Logger,
+  record: StoppedNote,
 ): Promise<RestoreResult> {
   const { progress } = opts;
   const now = opts.now ?? (() => new Date());
@@ -214,7 +218,7 @@ async function swapIn(
   let swapped = false;
   try {
     progress({ phase: `Stopping ${apps.join(', ') || 'no app services'}` });
-    stopped = await stopContainers(docker, apps, log);
+    stopped = await stopContainers(docker, apps, log, record.note);
     progress({ phase: `Swapping ${scratch} in for ${live}` });
     await swapDatabases(target, live, scratch, preRestore);
     swapped = true;
@@ -222,6 +226,7 @@ async function swapIn(
 
     progress({ phase: 'Starting the app' });
     await startContainers(docker, stopped, log);
+    await record.clear();
     const migration = await migrate(docker, apps, opts, log);
     if (migration && migration.exitCode !== 0) {
       throw new LifeboatError(
@@ -240,7 +245,7 @@ async function swapIn(
     const failed = sideName(live, '_failed_restore', now());
     log.error(`${(err as Error).message} Swapping ${preRestore} back in; the restored copy stays as ${failed}.`);
     progress({ phase: 'Undoing the swap' });
-    const restopped = await stopContainers(docker, apps, log);
+    const restopped = await stopContainers(docker, apps, log, record.note);
     stopped = [...new Set([...stopped, ...restopped])];
     await swapDatabases(target, live, preRestore, failed);
     const reason = err instanceof CancelledError ? 'The restore was cancelled after the swap' : (err as Error).message;
@@ -252,6 +257,7 @@ async function swapIn(
     );
   } finally {
     await startContainers(docker, stopped, log);
+    await record.clear();
   }
 }
 
@@ -334,11 +340,13 @@ export async function undoRestore(
   const target: PsqlTarget = { container: docker.getContainer(stack.db.id), user: stack.db.user, database: live };
   const lock = await acquireLock(opts.backupDir, stack.project ?? stack.db.name, 'swap back');
   const apps = opts.appServices ?? stack.apps.map((a) => a.name);
+  const record = stoppedRecord(lock, 'swap back');
   let stopped: string[] = [];
   try {
+    await startInterruptedStops(docker, lock, opts.backupDir, log);
     const aside = sideName(live, '_pre_restore', (opts.now ?? (() => new Date()))());
     progress({ phase: `Stopping ${apps.join(', ') || 'no app services'}` });
-    stopped = await stopContainers(docker, apps, log);
+    stopped = await stopContainers(docker, apps, log, record.note);
     progress({ phase: `Swapping ${preRestore} back in` });
     await swapDatabases(target, live, preRestore, aside);
     log.info(`Swapped back: ${preRestore} is live as ${live}; the database it replaced is ${aside}.`);
@@ -347,7 +355,7 @@ export async function undoRestore(
     const health = opts.health ? await waitForHealthy(opts.health, opts.signal) : undefined;
     return { aside, health };
   } finally {
-    await startContainers(docker, stopped, log).catch((err) => log.error((err as Error).message));
+    await startContainers(docker, stopped, log).then(record.clear, (err) => log.error((err as Error).message));
     await lock.release();
   }
 }

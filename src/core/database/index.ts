@@ -10,3 +10,4 @@ export { checkDumpFile, checkServerVersion, discard, gzipProblem, peekDump, vali
 export { DumpScanStream, DumpScanner, majorVersion } from './dumpScanner';
 export type { DumpFacts } from './dumpScanner';
 export { dropDatabase, loadDumpIntoNewDatabase } from './scratchRestore';
+export { dropScratchCommand, dropScratchDatabases, scratchDatabases } from './scratchDatabases';

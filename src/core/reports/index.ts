@@ -2,11 +2,13 @@
 // Other folders import only from here (scripts/check-layout.mjs).
 export { buildHealthReport, renderHealthMarkdown } from './healthReport';
 export type { HealthReport } from './healthReport';
+export type { LeftStoppedFacts } from './notices';
 export {
   backupCreatedNotice,
   cleanupLogLine,
   configArchivedNotice,
   databaseRestoredNotice,
+  leftStoppedNotice,
   newBackupFailedNotice,
   problemAbout,
   quote,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { formatBytes, formatCount, formatCountOf, formatDuration, plainText } from '../common';
+import { formatBytes, formatCount, formatCountOf, formatDuration, formatTime, plainText } from '../common';
 import type { VerifyResult } from '../verify';
 
 /**
@@ -148,6 +148,23 @@ export function verifyAllNotice(results: VerifyResult[], depth: string): string 
   const shown = failed.slice(0, 5).map((r) => basename(r.path));
   const more = failed.length > shown.length ? ` and ${formatCount(failed.length - shown.length)} more` : '';
   return `${formatCount(failed.length)} of ${formatCountOf(results.length, 'backup')} failed verification: ${shown.map(quote).join(', ')}${more}. "Show Log" says why.`;
+}
+
+export interface LeftStoppedFacts {
+  /** The containers still stopped. */
+  down: string[];
+  operation: string;
+  pid: number;
+  startedAt: string;
+}
+
+/**
+ * Containers an interrupted operation (kill -9, a power cut) stopped and never started again,
+ * as the next run says it, with the command that starts them.
+ */
+export function leftStoppedNotice(l: LeftStoppedFacts): string {
+  const one = l.down.length === 1;
+  return `${quoteList(l.down)} ${one ? 'was' : 'were'} stopped by an interrupted ${l.operation} (process ${l.pid}, started ${formatTime(l.startedAt)}) and ${one ? 'is' : 'are'} still stopped. Start ${one ? 'it' : 'them'} with "docker start ${l.down.join(' ')}".`;
 }
 
 /** What a scheduled cleanup says in the log. */

@@ -1,5 +1,6 @@
 import { KindTotals, describeFailed, failedBackups, summarizeKinds } from '../store';
 import type { BackupEntry, DiskSpace, BackupKind } from '../store';
+import { LeftStoppedFacts, leftStoppedNotice, quoteList } from './notices';
 import { FreshnessSummary, formatBytes, formatCount, formatCountOf, formatTime, freshnessSummary } from '../common';
 
 export interface ScheduleStatus {
@@ -23,6 +24,10 @@ export interface StatusReport {
   freshness: FreshnessSummary;
   disk?: DiskSpace & { minFreeBytes: number; low: boolean };
   schedules: ScheduleStatus[];
+  /** Containers interrupted operations left stopped, each as the user reads it. */
+  leftStopped: string[];
+  /** Scratch databases interrupted dry runs left, with the command that drops them. */
+  scratch?: { names: string[]; dropCommand: string };
 }
 
 export interface StatusInput {
@@ -33,6 +38,8 @@ export interface StatusInput {
   disk?: DiskSpace;
   minFreeBytes: number;
   schedules?: ScheduleStatus[];
+  leftStopped?: LeftStoppedFacts[];
+  scratch?: { names: string[]; dropCommand: string };
 }
 
 export function buildStatusReport(input: StatusInput): StatusReport {
@@ -62,6 +69,9 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   const failed = describeFailed(failedBackups(input.entries));
   if (failed.newest) worse('failing', failed.newest);
   if (failed.all) worse('warning', failed.all);
+  for (const l of input.leftStopped ?? []) worse('warning', `${quoteList(l.down)} left stopped by an interrupted ${l.operation}`);
+  if (input.scratch?.names.length)
+    worse('warning', `${formatCountOf(input.scratch.names.length, 'scratch database')} left by interrupted dry runs`);
   return {
     generatedAt: input.now.toISOString(),
     backupDir: input.backupDir,
@@ -73,6 +83,8 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     freshness: fresh,
     disk: input.disk ? { ...input.disk, minFreeBytes: input.minFreeBytes, low } : undefined,
     schedules: input.schedules ?? [],
+    leftStopped: (input.leftStopped ?? []).map(leftStoppedNotice),
+    scratch: input.scratch?.names.length ? input.scratch : undefined,
   };
 }
 
@@ -101,6 +113,11 @@ export function renderStatusText(r: StatusReport): string {
     lines.push(
       `  schedule ${s.kind.padEnd(9)} ${s.cron}: next ${time(s.next)}, last ${time(s.last)}${s.lastOk === false ? ' (FAILED)' : ''}`,
     );
+  for (const l of r.leftStopped) lines.push(`  Left stopped: ${l}`);
+  if (r.scratch)
+    lines.push(
+      `  Scratch databases: ${quoteList(r.scratch.names)} (copies left by interrupted dry runs; the live database is not among them). Drop them with: ${r.scratch.dropCommand}`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -110,6 +127,11 @@ export function renderStatusMarkdown(r: StatusReport): string {
   const word = { ok: 'OK', warning: 'WARNING', failing: 'FAILING' }[r.status];
   const lines = [`# Backup status: ${word}`, '', `Generated ${time(r.generatedAt)} · folder \`${r.backupDir}\``, ''];
   for (const p of r.problems) lines.push(`- **${word}:** ${p}`);
+  for (const l of r.leftStopped) lines.push(`- ${l}`);
+  if (r.scratch)
+    lines.push(
+      `- Scratch databases left by interrupted dry runs: ${quoteList(r.scratch.names)}. Drop them with \`${r.scratch.dropCommand}\`.`,
+    );
   if (r.problems.length) lines.push('');
   lines.push(`**${formatCount(r.count)}** backup${r.count === 1 ? '' : 's'}, **${formatBytes(r.totalBytes)}** in total.`);
   if (r.disk)

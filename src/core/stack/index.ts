@@ -9,4 +9,6 @@ export type { MigrationResult } from './appServices';
 export { COMPOSE_FILE_NAMES, composeFileIn, withActualComposeFile } from './composeFiles';
 export { NoStackError, discoverStack, folderProjectName } from './discovery';
 export type { DiscoverySettings, Stack } from './discovery';
+export { containersLeftStopped, startInterruptedStop, startInterruptedStops } from './leftStopped';
+export type { LeftStopped } from './leftStopped';
 export { startLeftStopped } from './startLeftStopped';

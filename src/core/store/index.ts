@@ -33,3 +33,5 @@ export {
 export type { BackupKind, Encryption } from './naming';
 export { WRITER_OPERATION, sweepStalePartials } from './partials';
 export { assertRoomForBackup } from './storageGuard';
+export { interruptedStops, removeStoppedRecord, stoppedRecord } from './stoppedRecord';
+export type { InterruptedStop, StoppedNote, StoppedRecord } from './stoppedRecord';

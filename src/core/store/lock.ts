@@ -226,7 +226,12 @@ async function abandonedHalfWritten(path: string): Promise<boolean> {
   }
 }
 
-function isStale(owner: LockOwner): boolean {
+/** True when the owner was a process on this host that no longer runs (killed, or the machine restarted). */
+export function holderGone(owner: Pick<LockOwner, 'pid' | 'host'>): boolean {
+  return isStale(owner);
+}
+
+function isStale(owner: Pick<LockOwner, 'pid' | 'host'>): boolean {
   if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);

@@ -1,7 +1,7 @@
 // The "volume" domain of src/core: what other folders, the extension, the command line and the tests use from it.
 // Other folders import only from here (scripts/check-layout.mjs).
 export { VolumeMissingError, volumeExists, waitForVolumeCleanup } from './helperContainer';
-export { InterruptedRestoreError, checkLeftovers } from './volumeLeftovers';
+export { InterruptedRestoreError, PartlyRestoredError, checkLeftovers } from './volumeLeftovers';
 export { restoreVolume } from './volumeRestore';
 export { unpackedBytes } from './volumeRoom';
 export { containersToStop, lastSnapshotDuration, snapshotVolume } from './volumeSnapshot';

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +18,7 @@ import {
   volumeUsers,
 } from './helperContainer';
 import type { VolumeSpec } from './helperContainer';
+import { RECREATE_MARKER_PREFIX } from './volumeLeftovers';
 import { volumeLockName } from './volumeSnapshot';
 import type { VolumeManifest } from './volumeSnapshot';
 import type { CheckedVolumeArchive, VolumeRoot } from './volumeTarScan';
@@ -64,6 +66,12 @@ export async function recreateAndRestore(
       if (err instanceof LifeboatError && /exit code 1\b/.test(err.message)) throw madeMeanwhile(opts.volume);
       throw err;
     }
+    // Marks the volume as half-made until it is whole: a kill -9 from here on leaves it
+    // holding part of the snapshot, which the next snapshot refuses and the next restore replaces.
+    const marker = `/data/${RECREATE_MARKER_PREFIX}${randomBytes(4).toString('hex')}`;
+    const inVolume = (purpose: string, argv: string[]) =>
+      runHelper(docker, { volume: opts.volume, image, readOnly: false, purpose, argv }, log);
+    await inVolume('mark', ['mkdir', marker]);
     await putVolume(docker, {
       volume: opts.volume,
       image,
@@ -75,6 +83,7 @@ export async function recreateAndRestore(
       log,
       empty: false,
     });
+    await inVolume('unmark', ['rmdir', marker]);
     const note = recorded
       ? `The volume ${opts.volume} did not exist; it was made again with the driver ${facts.driver} and the labels the snapshot recorded. No safety snapshot was taken: there was nothing to lose.`
       : `The volume ${opts.volume} did not exist; it was made again with the local driver and no labels (the snapshot has no manifest to say how it was made). No safety snapshot was taken: there was nothing to lose.`;

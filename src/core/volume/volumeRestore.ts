@@ -237,7 +237,7 @@ function stopOrder(stack: Stack | undefined, users: VolumeUser[]): string[] {
  */
 async function takeOverLeftStopped(session: HelperSession, lock: HeldLock, volume: string, image: string, log: Logger): Promise<string[]> {
   const leftDown = lock.previous?.stopped ?? [];
-  await settleLeftovers(session, volume, image, log, leftDown);
+  await settleLeftovers(session, volume, image, log, leftDown, true);
   if (!leftDown.length) return [];
   log.warn(
     `${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${lock.previous!.operation} (process ${lock.previous!.pid}, started ${lock.previous!.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`,

@@ -19,9 +19,10 @@ import {
   safeSegment,
   timestamp,
 } from '../store';
-import { isEngineDown, toEngineError } from '../docker';
+import { isEngineDown, pingDocker, toEngineError } from '../docker';
 import {
   CancelledError,
+  DockerUnavailableError,
   LifeboatError,
   fsError,
   isFsError,
@@ -127,6 +128,7 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
   await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volume);
   let stopped: string[] = [];
+  let failure: unknown;
   try {
     const subject = safeSegment(opts.volume);
     await sweepStalePartials({
@@ -156,9 +158,37 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
     stopped = await stopContainers(docker, toStop, log, (names) => lock.noteStopped(names));
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
-    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress);
+    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress, failure);
   }
+}
+
+/**
+ * The containers the snapshot stopped could not be started again (the engine went away
+ * mid-copy, say). The snapshot's own failure leads when there is one; either way the user
+ * learns they are down and how to start them, since no later run knows of them once the lock
+ * is gone.
+ */
+function stillStopped(failure: unknown, names: string[], why: unknown): LifeboatError {
+  const one = names.length === 1;
+  // startContainers' own hint (docker compose start) is replaced by the exact command below.
+  const hint =
+    failure instanceof LifeboatError && failure.hint
+      ? `${failure.hint} `
+      : why instanceof DockerUnavailableError && why.hint
+        ? `${why.hint} `
+        : '';
+  const first = failure ? `${(failure as Error)?.message ?? String(failure)} ` : 'The snapshot was written, but ';
+  const outcome = failure ? ' No snapshot was written; older ones were not touched.' : '';
+  return new LifeboatError(
+    `${first}${names.map((n) => `"${n}"`).join(', ')} ${one ? 'was' : 'were'} stopped for the copy and could not be started again (${(why as Error)?.message ?? String(why)}), so ${one ? 'it is' : 'they are'} stopped now.${outcome}`,
+    `${hint}Once Docker answers, start ${one ? 'it' : 'them'} with \`docker start ${names.join(' ')}\`.`,
+    undefined,
+    { cause: failure ?? why },
+  );
 }
 
 async function restartAndRelease(
@@ -167,10 +197,18 @@ async function restartAndRelease(
   lock: HeldLock,
   log: Logger,
   progress: (u: { phase: string }) => void,
+  failure?: unknown,
 ): Promise<void> {
   try {
     if (names.length) progress({ phase: `Starting ${names.join(', ')}…` });
-    await startContainers(docker, names, log);
+    await startContainers(docker, names, log).catch(async (startErr: unknown) => {
+      // Why they did not start, in words: most often the engine itself is gone.
+      const why = await pingDocker(docker).then(
+        () => startErr,
+        (down: unknown) => down,
+      );
+      throw stillStopped(failure, names, why);
+    });
   } finally {
     await lock.release();
   }
@@ -302,7 +340,7 @@ async function writeOnce(
     }
     // A restore that never finished left folders at the top: never part of a snapshot.
     if (scan.facts.leftovers) {
-      checkLeftovers(opts.volume, scan.facts.leftovers, opts.image);
+      checkLeftovers(opts.volume, scan.facts.leftovers, opts.image, [], scan.facts.topLevel);
       return { leftovers: Object.keys(scan.facts.leftovers) };
     }
     await file.commit();

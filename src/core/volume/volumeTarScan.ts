@@ -15,7 +15,10 @@ export interface VolumeRoot {
 }
 
 /** A top-level restore folder (group 1) or something inside it (group 2). */
-const LEFTOVER_ENTRY = /^(?:\.\/)?(\.lifeboat-(?:restore|safety)-[A-Za-z0-9]+)(?:\/?$|\/(.+))/;
+const LEFTOVER_ENTRY = /^(?:\.\/)?(\.lifeboat-(?:restore|safety|recreate)-[A-Za-z0-9]+)(?:\/?$|\/(.+))/;
+
+/** `./name` or `name`, with at most a trailing slash: an entry at the top of the volume (not the root). */
+const TOP_LEVEL_ENTRY = /^(?:\.\/)?(?!\.\/?$)[^/]+\/?$/;
 
 export interface VolumeTarFacts {
   /** Every tar entry, the root `./` included. */
@@ -30,6 +33,8 @@ export interface VolumeTarFacts {
   unsafe?: string;
   /** Folders an interrupted restore left at the top (see volumeLeftovers), and the entries in each. */
   leftovers?: Record<string, number>;
+  /** Entries at the top of the volume other than the root and the restore's own folders. */
+  topLevel: number;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface VolumeTarFacts {
  * time.
  */
 export class VolumeTarScan extends Transform {
-  readonly facts: VolumeTarFacts = { entries: 0, files: 0, dataBytes: 0, tarBytes: 0 };
+  readonly facts: VolumeTarFacts = { entries: 0, files: 0, dataBytes: 0, tarBytes: 0, topLevel: 0 };
   private readonly onBytes?: (tarBytes: number) => void;
   private readonly extract = tar.extract();
   private readonly factsOf = tarEntryFacts(this.extract);
@@ -89,6 +94,7 @@ export class VolumeTarScan extends Transform {
       this.facts.dataBytes += h.size!;
     }
     const left = LEFTOVER_ENTRY.exec(h.name);
+    if (!left && TOP_LEVEL_ENTRY.test(h.name)) this.facts.topLevel++;
     if (left) {
       const counts = (this.facts.leftovers ??= {});
       counts[left[1]] = (counts[left[1]] ?? 0) + (left[2] ? 1 : 0);

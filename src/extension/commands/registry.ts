@@ -9,6 +9,7 @@ import { decryptBackup } from './decryptBackup';
 import { downloadOffsite } from './downloadOffsite';
 import { deleteBackup } from './deleteBackup';
 import { healthCheck } from './healthCheck';
+import { dropScratchDatabases } from './dropScratchDatabases';
 import { dropSideDatabase } from './dropSideDatabase';
 import { encryptBackup } from './encryptBackup';
 import { exportSchedule } from './exportSchedule';
@@ -42,6 +43,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restoreDatabase': restoreDatabase,
   'lifeboat.swapBack': swapBack,
   'lifeboat.dropSideDatabase': dropSideDatabase,
+  'lifeboat.dropScratchDatabases': dropScratchDatabases,
   'lifeboat.encryptBackup': encryptBackup,
   'lifeboat.decryptBackup': decryptBackup,
   'lifeboat.copyOffsite': copyOffsite,

@@ -116,7 +116,22 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node instanceof SideGroupItem) return node.items;
+    if (node instanceof SideGroupItem) {
+      const scratch = node.items.filter((i) => i.side.kind === 'restore' || i.side.kind === 'verify');
+      if (!scratch.length) return node.items;
+      // Leftovers of interrupted runs, with the action that clears them all after a modal.
+      const n = scratch.length;
+      return [
+        new NoticeItem(
+          'notice.scratch',
+          `${n} scratch database${n === 1 ? '' : 's'} left by interrupted dry runs: Drop…`,
+          'trash',
+          'Copies only, left by dry runs or test restores that were stopped (a closed window, kill -9). Dropping them never touches the live database or a pre-restore copy.',
+          { command: 'lifeboat.dropScratchDatabases', title: 'Drop Scratch Databases…' },
+        ),
+        ...node.items,
+      ];
+    }
     if (node instanceof OffsiteGroupItem) {
       if (node.state.problem) return [new NoticeItem('notice.offsite', node.state.problem, 'warning', node.state.where)];
       return node.items.length ? node.items : [new NoticeItem('empty.offsite', 'No backups off-site yet', 'info', node.state.where)];

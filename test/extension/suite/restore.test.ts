@@ -1,13 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
-
-const run = promisify(execFile);
+import { demoPsql, recordingPrompter } from './modals';
 
 /** The live data, as the integration tests read it: counts and a checksum per table. */
 async function fingerprint(): Promise<string> {
@@ -15,32 +13,19 @@ async function fingerprint(): Promise<string> {
      SELECT quote_ident(table_name) AS t,
             (xpath('/row/c/text()', query_to_xml(format('select md5(coalesce(string_agg(x::text, '','' ORDER BY x::text), '''')) || count(*) as c from %I.%I x', table_schema, table_name), false, true, '')))[1]::text AS n
        FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE') s`;
-  const { stdout } = await run('docker', ['exec', 'sms-db', 'psql', '-X', '-At', '-U', 'sms_user', '-d', 'sms_db', '-c', sql]);
-  return stdout.trim();
+  return demoPsql(sql);
 }
 
 async function sideDatabases(): Promise<string[]> {
-  const { stdout } = await run('docker', [
-    'exec',
-    'sms-db',
-    'psql',
-    '-X',
-    '-At',
-    '-U',
-    'sms_user',
-    '-d',
-    'postgres',
-    '-c',
-    "SELECT datname FROM pg_database WHERE datname LIKE 'sms\\_db\\_%' ORDER BY 1",
-  ]);
-  return stdout.split('\n').filter(Boolean);
+  return (await demoPsql("SELECT datname FROM pg_database WHERE datname LIKE 'sms\\_db\\_%' ORDER BY 1", 'postgres'))
+    .split('\n')
+    .filter(Boolean);
 }
 
 describe('restore commands in the extension host', function () {
   this.timeout(240_000);
   let api: LifeboatApi;
   let backup: string;
-  const asked: string[] = [];
 
   before(async () => {
     const ext = vscode.extensions.getExtension<LifeboatApi>('lifeboat-dev.lifeboat');
@@ -55,35 +40,31 @@ describe('restore commands in the extension host', function () {
   after(async () => {
     api.setPrompter(undefined);
     await vscode.workspace.getConfiguration('lifeboat').update('backupDirectory', undefined, vscode.ConfigurationTarget.Global);
-    for (const d of await sideDatabases()) {
-      await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `DROP DATABASE "${d}" WITH (FORCE)`]);
-    }
+    for (const d of await sideDatabases()) await demoPsql(`DROP DATABASE "${d}" WITH (FORCE)`, 'postgres');
   });
 
   it('typing the wrong name leaves the live database as it was', async () => {
     const before = await fingerprint();
-    api.setPrompter({
-      confirm: async (message, detail, action) => {
-        asked.push(`${message}\n${detail}`);
-        return action;
-      },
-      typeToConfirm: async () => false,
-    });
+    const { prompter, asked } = recordingPrompter('action', false);
+    api.setPrompter(prompter);
     const result = await vscode.commands.executeCommand('lifeboat.restoreDatabase', vscode.Uri.file(backup));
     assert.equal(result, undefined);
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(await fingerprint(), before);
     assert.deepEqual(await sideDatabases(), []);
-    assert.match(asked[0], /^Replace the live database "sms_db" with this backup\?/);
-    assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
-    assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
+    assert.match(asked[0].text, /^Replace the live database "sms_db" with this backup\?/);
+    assert.match(asked[0].text, /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
+    assert.match(asked[0].text, /sms-web will be stopped during the swap and started again/);
     // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).
-    assert.match(asked[0], /Alembic: the backup is at the workspace's newest migration \(0004_student_contact\); nothing to migrate\./);
+    assert.match(
+      asked[0].text,
+      /Alembic: the backup is at the workspace's newest migration \(0004_student_contact\); nothing to migrate\./,
+    );
   });
 
   it('a psql session with an open transaction is named in the modals of Restore and Swap Back (issue 14.9)', async () => {
     const copy = 'sms_db_pre_restore_20260101_000000';
-    await run('docker', ['exec', 'sms-db', 'psql', '-X', '-U', 'sms_user', '-d', 'postgres', '-c', `CREATE DATABASE ${copy}`]);
+    await demoPsql(`CREATE DATABASE ${copy}`, 'postgres');
     const developer = spawn(
       'docker',
       ['exec', '-i', '-e', 'PGAPPNAME=dev-psql', 'sms-db', 'psql', '-X', '-q', '-U', 'sms_user', '-d', 'sms_db'],
@@ -92,39 +73,18 @@ describe('restore commands in the extension host', function () {
     try {
       developer.stdin.write('BEGIN;\nSELECT 1;\n');
       const deadline = Date.now() + 20_000;
-      const state = async () =>
-        (
-          await run('docker', [
-            'exec',
-            'sms-db',
-            'psql',
-            '-X',
-            '-At',
-            '-U',
-            'sms_user',
-            '-d',
-            'postgres',
-            '-c',
-            "SELECT state FROM pg_stat_activity WHERE application_name = 'dev-psql'",
-          ])
-        ).stdout.trim();
+      const state = () => demoPsql("SELECT state FROM pg_stat_activity WHERE application_name = 'dev-psql'", 'postgres');
       while ((await state()) !== 'idle in transaction') {
         assert.ok(Date.now() < deadline, 'the psql session never opened its transaction');
         await new Promise((r) => setTimeout(r, 200));
       }
-      const details: string[] = [];
-      api.setPrompter({
-        confirm: async (_m, detail) => {
-          details.push(detail ?? '');
-          return undefined;
-        },
-        typeToConfirm: async () => false,
-      });
+      const { prompter, asked } = recordingPrompter('decline');
+      api.setPrompter(prompter);
       assert.equal(await vscode.commands.executeCommand('lifeboat.restoreDatabase', vscode.Uri.file(backup)), undefined);
       assert.equal(await vscode.commands.executeCommand('lifeboat.swapBack', copy), undefined);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
-      assert.equal(details.length, 2);
-      for (const detail of details) {
+      assert.equal(asked.length, 2);
+      for (const { detail } of asked) {
         const first = detail.split('\n');
         // The work that would be lost comes first.
         assert.match(
@@ -139,43 +99,15 @@ describe('restore commands in the extension host', function () {
     } finally {
       developer.stdin.end();
       developer.kill();
-      await run('docker', [
-        'exec',
-        'sms-db',
-        'psql',
-        '-X',
-        '-U',
-        'sms_user',
-        '-d',
-        'postgres',
-        '-c',
-        `DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`,
-      ]);
+      await demoPsql(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`, 'postgres');
     }
   });
 
   it('restores after the typed name, shows the pre-restore copy, swaps back and drops it', async () => {
-    await run('docker', [
-      'exec',
-      'sms-db',
-      'psql',
-      '-X',
-      '-U',
-      'sms_user',
-      '-d',
-      'sms_db',
-      '-c',
-      'DELETE FROM enrollments WHERE id % 2 = 0',
-    ]);
+    await demoPsql('DELETE FROM enrollments WHERE id % 2 = 0');
     const damaged = await fingerprint();
-    const typed: string[] = [];
-    api.setPrompter({
-      confirm: async (_m, _d, action) => action,
-      typeToConfirm: async (_p, expected) => {
-        typed.push(expected);
-        return true;
-      },
-    });
+    const { prompter, typed } = recordingPrompter('action', true);
+    api.setPrompter(prompter);
     const pre = await vscode.commands.executeCommand<string>('lifeboat.restoreDatabase', vscode.Uri.file(backup));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.deepEqual(typed, ['sms_db']);
@@ -208,7 +140,7 @@ describe('restore commands in the extension host', function () {
   });
 
   it('refuses to drop a database that is not a Lifeboat copy', async () => {
-    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    api.setPrompter(recordingPrompter('action').prompter);
     assert.equal(await vscode.commands.executeCommand('lifeboat.dropSideDatabase', 'sms_db'), undefined);
     assert.match(api.lastError()?.message ?? '', /sms_db is not a copy Lifeboat kept/);
   });

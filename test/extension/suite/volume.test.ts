@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import { demoPsql, recordingPrompter } from './modals';
 
 const run = promisify(execFile);
 
@@ -15,20 +16,12 @@ async function running(name: string): Promise<boolean> {
 }
 
 async function studentCount(): Promise<number> {
-  const { stdout } = await run('docker', [
-    'exec',
-    'sms-db',
-    'psql',
-    '-X',
-    '-At',
-    '-U',
-    'sms_user',
-    '-d',
-    'sms_db',
-    '-c',
-    'SELECT count(*) FROM students',
-  ]);
-  return Number(stdout.trim());
+  return Number(await demoPsql('SELECT count(*) FROM students'));
+}
+
+/** `argv` in a throwaway helper with `volume` at /data; its stdout. */
+async function inVolume(volume: string, argv: string[]): Promise<string> {
+  return (await run('docker', ['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, 'lifeboat/helper:latest', ...argv])).stdout;
 }
 
 async function healthy(name: string, timeoutMs = 90_000): Promise<void> {
@@ -63,14 +56,8 @@ describe('volume snapshot and rollback in the extension host', function () {
 
   it('asks before stopping the database for a snapshot, naming it and how long; declined, nothing stops or is written', async () => {
     const dbStarted = await startedAt('sms-db');
-    const asked: { message: string; detail: string; buttons: string[] }[] = [];
-    api.setPrompter({
-      pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value,
-      confirm: async (message, detail, action, safe, ...alternatives) => {
-        asked.push({ message, detail, buttons: [safe, action, ...alternatives] });
-        return undefined;
-      },
-    });
+    const { prompter, asked } = recordingPrompter('decline');
+    api.setPrompter({ ...prompter, pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value });
     assert.equal(await vscode.commands.executeCommand('lifeboat.snapshotVolume'), undefined);
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.equal(asked.length, 1);
@@ -86,48 +73,28 @@ describe('volume snapshot and rollback in the extension host', function () {
 
   it('snapshots sms_postgres_data, then rolls a change back, with the containers running again', async () => {
     const before = await studentCount();
-    const stopAsked: string[] = [];
-    api.setPrompter({
-      pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value,
-      confirm: async (message, _d, action) => {
-        stopAsked.push(message);
-        return action;
-      },
-    });
+    const stop = recordingPrompter('action');
+    api.setPrompter({ ...stop.prompter, pick: async (items) => items.find((i) => i.label === 'sms_postgres_data')?.value });
     const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.deepEqual(stopAsked, ['Stop "sms-db" for a short while to snapshot "sms_postgres_data"?']);
+    assert.deepEqual(
+      stop.asked.map((a) => a.message),
+      ['Stop "sms-db" for a short while to snapshot "sms_postgres_data"?'],
+    );
     assert.match(snapshot ?? '', /volumes\/volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
     assert.equal((await fs.stat(snapshot!)).mode & 0o777, 0o600);
     assert.equal(await running('sms-db'), true);
     await healthy('sms-db');
 
-    await run('docker', [
-      'exec',
-      'sms-db',
-      'psql',
-      '-X',
-      '-U',
-      'sms_user',
-      '-d',
-      'sms_db',
-      '-c',
-      'DELETE FROM enrollments; DELETE FROM students WHERE id > 10',
-    ]);
+    await demoPsql('DELETE FROM enrollments; DELETE FROM students WHERE id > 10');
     assert.equal(await studentCount(), 10);
 
-    const asked: string[] = [];
-    api.setPrompter({
-      confirm: async (message, detail, action) => {
-        asked.push(`${message}\n${detail}`);
-        return action;
-      },
-      typeToConfirm: async (_p, expected) => expected === 'sms_postgres_data',
-    });
+    const { prompter, asked } = recordingPrompter('action', (expected) => expected === 'sms_postgres_data');
+    api.setPrompter(prompter);
     const restored = await vscode.commands.executeCommand<string>('lifeboat.restoreVolume', vscode.Uri.file(snapshot!));
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.match(asked[0], /^Replace the volume "sms_postgres_data"\?/);
-    assert.match(asked[0], /current content is then kept aside in the volume until the containers are healthy/);
+    assert.match(asked[0].text, /^Replace the volume "sms_postgres_data"\?/);
+    assert.match(asked[0].text, /current content is then kept aside in the volume until the containers are healthy/);
     assert.equal(restored, 'sms_postgres_data');
     await healthy('sms-db');
     assert.equal(await running('sms-web'), true);
@@ -135,16 +102,11 @@ describe('volume snapshot and rollback in the extension host', function () {
   });
   it('estimates the stop from the last snapshot, and Copy Live snapshots without stopping anything', async () => {
     const dbStarted = await startedAt('sms-db');
-    const asked: string[] = [];
-    api.setPrompter({
-      confirm: async (message, _d, _action, _safe, ...alternatives) => {
-        asked.push(message);
-        return alternatives.find((a) => a.startsWith('Copy Live'));
-      },
-    });
+    const { prompter, asked } = recordingPrompter((a) => a.buttons.find((b) => b.startsWith('Copy Live')));
+    api.setPrompter(prompter);
     const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', 'sms_postgres_data');
     assert.equal(api.lastError(), undefined, String(api.lastError()));
-    assert.match(asked[0], /^Stop "sms-db" for about \d+ s to snapshot "sms_postgres_data"\?$/);
+    assert.match(asked[0].message, /^Stop "sms-db" for about \d+ s to snapshot "sms_postgres_data"\?$/);
     assert.match(snapshot ?? '', /volume_sms_postgres_data_\d{8}_\d{6}\.tar\.gz$/);
     const manifest = JSON.parse(await fs.readFile(`${snapshot}.json`, 'utf8'));
     assert.deepEqual(manifest.stoppedContainers, []);
@@ -159,59 +121,32 @@ describe('volume snapshot and rollback in the extension host', function () {
     await run('docker', ['volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), VOL]);
     try {
       await config.update('volumes.helperImage', 'lifeboat/helper:latest', vscode.ConfigurationTarget.Global);
-      await run('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '-v',
-        `${VOL}:/data`,
-        'lifeboat/helper:latest',
-        'sh',
-        '-c',
-        'echo precious > /data/p.txt',
-      ]);
+      await inVolume(VOL, ['sh', '-c', 'echo precious > /data/p.txt']);
       const snapshot = await vscode.commands.executeCommand<string>('lifeboat.snapshotVolume', VOL);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
       await run('docker', ['volume', 'rm', VOL]);
       const dbStarted = (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout;
 
       // Declined: nothing is made.
-      const asked: string[] = [];
-      let typed = false;
-      api.setPrompter({
-        confirm: async (message, detail) => {
-          asked.push(`${message}\n${detail}`);
-          return undefined;
-        },
-        typeToConfirm: async () => (typed = true),
-      });
+      const declined = recordingPrompter('decline', true);
+      api.setPrompter(declined.prompter);
       assert.equal(await vscode.commands.executeCommand('lifeboat.restoreVolume', vscode.Uri.file(snapshot!)), undefined);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
-      assert.match(asked[0], /^Re-create the volume "lifeboat_ext_gone" and restore it\?/);
-      assert.match(asked[0], /Compose labels of volume data in project lifeboat-ext-gone/);
-      assert.match(asked[0], /No safety snapshot is needed: there is nothing to lose/);
+      const [asked] = declined.asked;
+      assert.match(asked.text, /^Re-create the volume "lifeboat_ext_gone" and restore it\?/);
+      assert.match(asked.text, /Compose labels of volume data in project lifeboat-ext-gone/);
+      assert.match(asked.text, /No safety snapshot is needed: there is nothing to lose/);
       await assert.rejects(run('docker', ['volume', 'inspect', VOL]), 'declining leaves the volume absent');
 
-      api.setPrompter({ confirm: async (_m, _d, action) => action, typeToConfirm: async () => (typed = true) });
+      const accepted = recordingPrompter('action', true);
+      api.setPrompter(accepted.prompter);
       const restored = await vscode.commands.executeCommand<string>('lifeboat.restoreVolume', vscode.Uri.file(snapshot!));
       assert.equal(api.lastError(), undefined, String(api.lastError()));
       assert.equal(restored, VOL);
-      assert.equal(typed, false, 'nothing is replaced, so no typed confirmation');
+      assert.deepEqual([...declined.typed, ...accepted.typed], [], 'nothing is replaced, so no typed confirmation');
       const { stdout } = await run('docker', ['volume', 'inspect', '-f', '{{json .Labels}}', VOL]);
       assert.deepEqual(JSON.parse(stdout), labels);
-      const cat = await run('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '-v',
-        `${VOL}:/data`,
-        'lifeboat/helper:latest',
-        'cat',
-        '/data/p.txt',
-      ]);
-      assert.equal(cat.stdout, 'precious\n');
+      assert.equal(await inVolume(VOL, ['cat', '/data/p.txt']), 'precious\n');
       assert.equal(
         (await run('docker', ['inspect', '-f', '{{.State.StartedAt}}', 'sms-db'])).stdout,
         dbStarted,

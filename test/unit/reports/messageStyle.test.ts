@@ -5,6 +5,7 @@ import {
   cleanupLogLine,
   configArchivedNotice,
   databaseRestoredNotice,
+  leftStoppedNotice,
   newBackupFailedNotice,
   problemAbout,
   quoteList,
@@ -98,6 +99,13 @@ const messages: Record<string, string> = {
   newBackupFailed: newBackupFailedNotice(truncated),
   verifyAllPassed: verifyAllNotice([passed, passed], 'quick'),
   verifyAllFailed: verifyAllNotice([passed, truncated, changed], 'full'),
+  leftStoppedOne: leftStoppedNotice({ down: ['sms-web'], operation: 'database restore', pid: 4321, startedAt: '2026-11-27T19:46:31.123Z' }),
+  leftStoppedTwo: leftStoppedNotice({
+    down: ['sms-web', 'sms-worker'],
+    operation: 'swap back',
+    pid: 4321,
+    startedAt: '2026-11-27T19:46:31Z',
+  }),
   cleanupLog: cleanupLogLine('database', 12_000, 3_000_000_000),
   errorWithHint: notificationText('wrong passphrase or key', 'The passphrase does not open `x.age`'),
 };

@@ -42,6 +42,7 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
       files: 2,
       dataBytes: 3003,
       tarBytes: tar.length,
+      topLevel: 1,
       root: { uid: 999, gid: 998, mode: 0o700 },
     });
     assert.equal(seen.at(-1), tar.length);
@@ -88,6 +89,21 @@ describe('VolumeTarScan and checkVolumeArchive', () => {
     const scan = new VolumeTarScan();
     await scanThrough(scan, tar);
     assert.deepEqual(scan.facts.leftovers, { '.lifeboat-restore-abc123': 2, '.lifeboat-safety-Z9': 0 });
+    assert.equal(scan.facts.topLevel, 1, 'only "data" stands at the top besides the restore\'s folders');
+  });
+
+  it('counts the entries at the top of the volume, not the root and not deeper ones', async () => {
+    const tar = await packTar([
+      { name: './', type: 'directory' },
+      { name: './base/', type: 'directory' },
+      { name: './base/1', body: '1' },
+      { name: './PG_VERSION', body: '15' },
+      { name: 'global', type: 'directory' },
+    ]);
+    const scan = new VolumeTarScan();
+    await scanThrough(scan, tar);
+    assert.equal(scan.facts.topLevel, 3);
+    assert.equal(scan.facts.leftovers, undefined);
   });
 
   it('fails a tar cut at an entry boundary (no end-of-archive blocks), and one cut inside an entry', async () => {

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { leftStoppedNotice, quoteList } from '../core/reports';
+import { containersLeftStopped, startInterruptedStop } from '../core/stack';
+import { interruptedStops } from '../core/store';
+import type { Lifeboat } from './lifeboat';
+
+/**
+ * After start-up: containers that an interrupted restore or snapshot (kill -9, a power cut, a
+ * closed window) stopped and never started again are named in a warning with "Start". The
+ * engine is asked only when such a record is in the backup folder. Resolves once the warnings
+ * are up (not when they are answered); never throws.
+ */
+export async function offerToStartLeftStopped(lb: Lifeboat): Promise<number> {
+  try {
+    const dir = lb.stacks.settings.backupDirectory;
+    if (!(await interruptedStops(dir)).length) return 0;
+    const left = await containersLeftStopped(lb.stacks.engine, dir);
+    for (const l of left) {
+      const text = leftStoppedNotice(l);
+      lb.log.warn(text);
+      void lb.prompter.warn(text, 'Start').then(async (pick) => {
+        if (pick !== 'Start') return;
+        try {
+          await startInterruptedStop(lb.stacks.engine, { ...l, stopped: l.down }, lb.log);
+          void vscode.window.showInformationMessage(`Started ${quoteList(l.down)} again.`);
+        } catch (err) {
+          lb.log.error((err as Error).message);
+          void vscode.window.showErrorMessage(`Could not start ${quoteList(l.down)}: ${(err as Error).message}`, 'Show Log').then((p) => {
+            if (p) lb.log.show();
+          });
+        }
+      });
+    }
+    return left.length;
+  } catch (err) {
+    lb.log.warn(`Could not check for containers left stopped by an interrupted operation: ${(err as Error).message}`);
+    return 0;
+  }
+}
