@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { PruneResult } from '../../../src/core/retention';
 import type { StatusReport } from '../../../src/core/reports';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import { until } from './until';
 
 /** Retention preview and the status report in a real VS Code, on a real folder of backups. */
 describe('cleanup preview and status in the extension host', function () {
@@ -89,8 +90,11 @@ describe('cleanup preview and status in the extension host', function () {
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     assert.match(details[0], /^Delete 2 old backups\?\n/);
     assert.match(details[0], /Off-site in the folder .*-nas: 2 copies deleted, 2 kept \(lifeboat\.offsite\.retention\)\./);
-    const preview = vscode.workspace.textDocuments.find((d) => d.getText().startsWith('# Cleanup preview'));
-    assert.match(preview?.getText() ?? '', /# Off-site cleanup preview[\s\S]*\| \*\*delete\*\* \| sms_backup_20260801_020000\.sql\.gz/);
+    // The report's document is refreshed in place; VS Code updates its text a moment later.
+    const preview = await until('the off-site part of the cleanup preview', () =>
+      vscode.workspace.textDocuments.find((d) => d.getText().startsWith('# Cleanup preview') && d.getText().includes('# Off-site')),
+    );
+    assert.match(preview.getText(), /# Off-site cleanup preview[\s\S]*\| \*\*delete\*\* \| sms_backup_20260801_020000\.sql\.gz/);
     assert.equal((await fs.readdir(join(nas, 'database'))).length, 5, 'dismissed: nothing deleted off-site');
 
     api.setPrompter({ confirm: async (_m, _d, action) => action });
