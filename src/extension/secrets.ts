@@ -150,7 +150,7 @@ export async function decryptionKey(
     if (!settings.identityFile) {
       throw new CryptoError(
         'bad-key',
-        `${fileName} was encrypted to age recipients (public keys) and opens only with an identity file`,
+        `"${fileName}" was encrypted to age recipients (public keys) and opens only with an identity file`,
         'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
       );
     }

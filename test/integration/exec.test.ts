@@ -41,7 +41,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
       startContainers(docker, names, log),
       (err: Error) =>
         err instanceof LifeboatError &&
-        err.message === `Could not start ${names.join(', ')} again.` &&
+        err.message === `Could not start "${names[0]}" and "${names[1]}" again.` &&
         /Start them with docker compose start/.test(err.hint ?? ''),
     );
     assert.equal(log.lines.filter((l) => /Could not start lbnone/.test(l)).length, 2, log.lines.join('\n'));

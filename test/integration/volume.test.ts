@@ -519,7 +519,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
     await run('docker', ['volume', 'create', UNUSED]);
     await assert.rejects(
       snapshotVolume(docker, { volume: UNUSED, backupDir: dir }),
-      /No helper image for the volume lifeboat_it_vol_unused.*lifeboat\.volumes\.helperImage/,
+      /No helper image for the volume "lifeboat_it_vol_unused".*lifeboat\.volumes\.helperImage/,
     );
     await assertUntouched(
       () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, helperImage: 'lifeboat/no-such-helper:never' }),

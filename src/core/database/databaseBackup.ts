@@ -118,7 +118,7 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
     info = await container.inspect();
   } catch (err) {
     if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
-      throw new NoStackError(`The database container ${stack.db.name} no longer exists.`, 'Start the stack with `docker compose up -d`.', {
+      throw new NoStackError(`The database container "${stack.db.name}" no longer exists.`, 'Start the stack with `docker compose up -d`.', {
         ui: 'refresh-backups',
       });
     }
@@ -127,7 +127,7 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
   if (!info.State?.Running || info.State.Paused || info.State.Restarting) {
     const state = info.State?.Paused ? 'paused' : info.State?.Restarting ? 'restarting' : (info.State?.Status ?? 'unknown state');
     throw new ContainerNotRunningError(
-      `The database container ${stack.db.name} is not running (${state}), so there is nothing to back up from.`,
+      `The database container "${stack.db.name}" is not running (${state}), so there is nothing to back up from.`,
       `Start the stack with \`docker compose up -d\` in its folder${stack.db.service ? ` (or only the database: \`docker compose start ${stack.db.service}\`)` : ''}, then retry.`,
     );
   }
@@ -277,7 +277,7 @@ async function explainFailure(
 
 function containerStopped(stack: Stack): LifeboatError {
   return new LifeboatError(
-    `The database container ${stack.db.name} stopped during the dump; the partial backup was removed.`,
+    `The database container "${stack.db.name}" stopped during the dump; the partial backup was removed.`,
     `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\` and retry. Older backups are untouched.`,
   );
 }

@@ -9,14 +9,13 @@ export {
   databaseRestoredNotice,
   newBackupFailedNotice,
   problemAbout,
-  quote,
-  quoteList,
   snapshotCreatedNotice,
   verifyAllNotice,
   verifyNotice,
   volumeRecreatedNotice,
   volumeRestoredNotice,
 } from './notices';
+export { quote, quoteList } from '../common';
 export { plannedRuns } from './scheduleStatus';
 export { buildStatusReport, renderStatusMarkdown, renderStatusText } from './statusReport';
 export type { ScheduleStatus, StatusInput, StatusReport } from './statusReport';

@@ -43,7 +43,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
   } catch (rbErr) {
     const kept = r.safety ? ` and in the safety snapshot ${r.safety.path}` : '';
     return new LifeboatError(
-      `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
+      `Restoring "${r.volume}" from "${basename(r.file)}" failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
       `The previous content is inside the volume, in the folder ${r.aside}${kept}; move it back once the cause is fixed (see the Lifeboat log).`,
       undefined,
       { cause: rbErr },
@@ -62,7 +62,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
     return new CancelledError();
   }
   return new LifeboatError(
-    `Restoring ${r.volume} from ${basename(r.file)} failed: ${cause}. The volume is as it was: its previous content, kept aside, was put back${health}.`,
+    `Restoring "${r.volume}" from "${basename(r.file)}" failed: ${cause}. The volume is as it was: its previous content, kept aside, was put back${health}.`,
     `${r.safety ? `A safety snapshot is also kept at ${r.safety.path}. ` : ''}See the Lifeboat log for the containers' output.`,
   );
 }

@@ -22,7 +22,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (!file) return undefined;
   const name = basename(file);
   const dest = plaintextPathOf(file);
-  if (!dest) throw new LifeboatError(`${name} does not end in .age or .enc.`, 'Choose an encrypted backup.');
+  if (!dest) throw new LifeboatError(`${quote(name)} does not end in .age or .enc.`, 'Choose an encrypted backup.');
   const info = await describeEncryptedFile(file);
 
   let overwrite = false;

@@ -19,7 +19,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (!file) return undefined;
   const name = basename(file);
   if (/\.(age|enc)$/.test(name))
-    throw new LifeboatError(`${name} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
+    throw new LifeboatError(`${quote(name)} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
   const settings = encryptionSettings(lb.stacks.folder);
   const key = await encryptionKey(lb, settings, name);
   if (!key) return undefined;

@@ -43,7 +43,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     (stack?.volumes.length === 1 ? stack.volumes[0].name : undefined);
   if (!volume)
     throw new LifeboatError(
-      `Cannot tell which volume ${basename(file)} belongs to.`,
+      `Cannot tell which volume ${quote(basename(file))} belongs to.`,
       'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.',
     );
 
@@ -118,7 +118,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Checking the app at ${quote(health.url)}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, {
+      throw new LifeboatError(`${quote(volume)} was restored from ${quote(basename(file))}, but ${(err as Error).message}`, undo, undefined, {
         cause: err,
       });
     }

@@ -210,6 +210,6 @@ describe('restore commands in the extension host', function () {
   it('refuses to drop a database that is not a Lifeboat copy', async () => {
     api.setPrompter({ confirm: async (_m, _d, action) => action });
     assert.equal(await vscode.commands.executeCommand('lifeboat.dropSideDatabase', 'sms_db'), undefined);
-    assert.match(api.lastError()?.message ?? '', /sms_db is not a copy Lifeboat kept/);
+    assert.match(api.lastError()?.message ?? '', /"sms_db" is not a copy Lifeboat kept/);
   });
 });

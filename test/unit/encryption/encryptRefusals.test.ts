@@ -34,11 +34,11 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
     await fs.copyFile(age, disguised);
     await assert.rejects(
       encryptFile(disguised, { format: 'age', passphrase: 'p', workFactor: 2 }),
-      /disguised\.sql\.gz is already encrypted \(its content is an encrypted file\)/,
+      /"disguised\.sql\.gz" is already encrypted \(its content is an encrypted file\)/,
     );
     await assert.rejects(
       encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 }),
-      /Cannot encrypt sms_backup_20240102_030405\.sql\.gz: sms_backup_20240102_030405\.sql\.gz\.age already exists\./,
+      /Cannot encrypt "sms_backup_20240102_030405\.sql\.gz": "sms_backup_20240102_030405\.sql\.gz\.age" already exists\./,
     );
     assert.deepEqual(await files(), [
       'disguised.sql.gz',
@@ -55,7 +55,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
       (err: Error) =>
         err instanceof CryptoError &&
         err.code === 'bad-key' &&
-        /^Cannot encrypt sms_backup_20240102_030405\.sql\.gz: OpenSSL encryption needs a passphrase$/.test(err.message),
+        /^Cannot encrypt "sms_backup_20240102_030405\.sql\.gz": OpenSSL encryption needs a passphrase$/.test(err.message),
     );
     await assert.rejects(
       encryptFile(src, { format: 'age' }),
@@ -89,7 +89,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
   it('decrypt refuses a name without .age or .enc before reading it', async () => {
     await assert.rejects(
       decryptFile(src, { key: { passphrase: 'p' } }),
-      /Cannot decrypt sms_backup_20240102_030405\.sql\.gz: its name does not end in \.age or \.enc\./,
+      /Cannot decrypt "sms_backup_20240102_030405\.sql\.gz": its name does not end in \.age or \.enc\./,
     );
   });
 });
