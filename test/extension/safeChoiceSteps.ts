@@ -102,7 +102,7 @@ export async function restoreDatabaseKeepsOnEnter(wb: Workbench): Promise<void> 
   await dialog.waitFor({ timeout: 180_000 });
   await readDialog(
     dialog,
-    [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/],
+    [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /"sms-web" will be stopped/],
     'the Restore Database modal',
   );
   await expectSafeFocus(dialog, 'Keep Live Database', 'the Restore Database modal');

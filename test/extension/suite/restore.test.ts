@@ -75,8 +75,8 @@ describe('restore commands in the extension host', function () {
     assert.equal(await fingerprint(), before);
     assert.deepEqual(await sideDatabases(), []);
     assert.match(asked[0], /^Replace the live database "sms_db" with this backup\?/);
-    assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
-    assert.match(asked[0], /sms-web will be stopped during the swap and started again/);
+    assert.match(asked[0], /Dry run passed: \d+ tables and [\d,]+ rows restored into "sms_db_restore_\d{8}_\d{6}"/);
+    assert.match(asked[0], /"sms-web" will be stopped during the swap and started again\./);
     // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).
     assert.match(asked[0], /Alembic: the backup is at the workspace's newest migration \(0004_student_contact\); nothing to migrate\./);
   });
@@ -129,11 +129,11 @@ describe('restore commands in the extension host', function () {
         // The work that would be lost comes first.
         assert.match(
           first[0],
-          /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects (this other session|these \d+ other sessions) of sms_db:$/,
+          /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects \d+ other sessions? of "sms_db":$/,
         );
         assert.match(
           first[1],
-          /^dev-psql \(sms_user through the local socket\), idle in transaction since \d\d:\d\d — its uncommitted work will be lost$/,
+          /^"dev-psql" \(sms_user through the local socket\), idle in transaction since \d\d:\d\d; its uncommitted work will be lost\.$/,
         );
       }
     } finally {
