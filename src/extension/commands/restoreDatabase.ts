@@ -78,7 +78,8 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
 }
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
-  const rows = (t: Record<string, number>) => formatCountOf(Object.values(t).reduce((a, b) => a + b, 0), 'row');
+  const total = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0);
+  const rows = (t: Record<string, number>) => formatCountOf(total(t), 'row');
   const sessions = s.otherSessions
     ? describeOtherSessions(s.otherSessions, s.live).join('\n')
     : `Other sessions of ${quote(s.live)}, if any, will be disconnected.`;

@@ -118,9 +118,14 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Checking the app at ${quote(health.url)}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${quote(volume)} was restored from ${quote(basename(file))}, but ${(err as Error).message}`, undo, undefined, {
-        cause: err,
-      });
+      throw new LifeboatError(
+        `${quote(volume)} was restored from ${quote(basename(file))}, but ${(err as Error).message}`,
+        undo,
+        undefined,
+        {
+          cause: err,
+        },
+      );
     }
   }
   void vscode.window.showInformationMessage(
