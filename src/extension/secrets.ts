@@ -6,6 +6,7 @@ import { parseAgeIdentityFile, parseAgeRecipient, CryptoError, readKeyFile } fro
 import type { CryptoError as CryptoErrorType } from '../core/crypto';
 import type { Encryption } from '../core/store';
 import type { Lifeboat } from './lifeboat';
+import { formatCountOf } from '../core/common';
 
 /**
  * Where the keys of encrypted backups come from (contract 8 in docs/contracts.md): a key file (the
@@ -124,7 +125,7 @@ export async function encryptionKey(lb: Lifeboat, settings: EncryptionSettings, 
       source: 'recipients',
       recipients: settings.recipients,
       identities,
-      describe: `${settings.recipients.length} age recipient(s) from the settings`,
+      describe: `${formatCountOf(settings.recipients.length, 'age recipient')} from the settings`,
     };
   }
   if (settings.keyFile)

@@ -197,7 +197,7 @@ export async function dropKeepsOnEnter(wb: Workbench): Promise<void> {
   await modalFromMenu(wb, row, 'Drop Database Copy…', dialog);
   await readDialog(
     dialog,
-    [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"?sms_db"? is not affected/],
+    [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"sms_db" is not affected/],
     'the Drop Database Copy modal',
   );
   await expectSafeFocus(dialog, 'Keep Database', 'the Drop Database Copy modal');
@@ -397,7 +397,7 @@ export async function restoreFailedBackupKeepsOnEnter(wb: Workbench): Promise<vo
       dialog,
       [
         new RegExp(`^"${path.basename(cut).replace(/\./g, '\\.')}" failed verification\\. Restore it anyway\\?`),
-        /Its last check found: the file has \d+ bytes/,
+        /Its last check found: the file is [\d.,]+ (bytes|KB|MB)\b.*, but its manifest recorded /,
         /newer backup that passed/,
       ],
       'the failed-backup modal',

@@ -18,7 +18,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
   it('refuses output beyond its bound instead of holding it all in memory', async () => {
     await assert.rejects(
       runExec(container, { argv: ['head', '-c', '100000', '/dev/zero'] }, { maxOutput: 1000 }),
-      (err: Error) => err instanceof LifeboatError && err.message === 'Command output exceeded 1000 bytes: head',
+      (err: Error) => err instanceof LifeboatError && err.message === 'The output of "head" exceeded 1000 B.',
     );
   });
 

@@ -20,6 +20,7 @@ export type { LifeboatErrorOptions, UiStep } from './errors';
 export {
   formatAge,
   formatBytes,
+  formatBytesExact,
   formatCount,
   formatCountOf,
   formatDuration,

@@ -30,6 +30,8 @@ import {
   WithDefaults,
   withDefaults,
   toolVersion,
+  formatBytesExact,
+  formatCountOf,
 } from '../common';
 import { HashStream, ParallelGzip } from '../streams';
 import { NoStackError, type Stack } from '../stack';
@@ -104,7 +106,9 @@ export async function backupDatabase(docker: Docker, stack: Stack, options: Data
       verifications: [],
     };
     await file.writeManifest(manifest, (err) => log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`));
-    log.info(`Backup complete: ${name} (${dumped.fileBytes} bytes, ${Object.keys(dumped.facts.tables).length} tables)`);
+    log.info(
+      `Backup complete: ${name} (${formatBytesExact(dumped.fileBytes)}, ${formatCountOf(Object.keys(dumped.facts.tables).length, 'table')})`,
+    );
     return { path: finalPath, manifest };
   } finally {
     await file?.discard();
@@ -118,9 +122,13 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
     info = await container.inspect();
   } catch (err) {
     if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
-      throw new NoStackError(`The database container "${stack.db.name}" no longer exists.`, 'Start the stack with `docker compose up -d`.', {
-        ui: 'refresh-backups',
-      });
+      throw new NoStackError(
+        `The database container "${stack.db.name}" no longer exists.`,
+        'Start the stack with `docker compose up -d`.',
+        {
+          ui: 'refresh-backups',
+        },
+      );
     }
     throw toEngineError(err);
   }

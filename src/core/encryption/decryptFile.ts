@@ -18,7 +18,16 @@ import {
 import type { X25519Identity } from '../crypto';
 import { AtomicFile, readHead, Manifest, readManifest } from '../store';
 import type { Encryption } from '../store';
-import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  formatBytesExact,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  OperationOptions,
+  withDefaults,
+} from '../common';
 import { HashStream } from '../streams';
 
 /**
@@ -236,7 +245,9 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
     }
     throwIfAborted(opts.signal);
     await file.commit();
-    log.info(`Decrypted ${src} to ${dest} (${plain.bytes} bytes, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`);
+    log.info(
+      `Decrypted ${src} to ${dest} (${formatBytesExact(plain.bytes)}, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`,
+    );
 
     let written: Manifest | undefined;
     if (manifest) {
@@ -268,7 +279,7 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
 function damagedNotKey(err: unknown, manifest: Manifest | undefined, size: number, read: HashStream): unknown {
   if (!(err instanceof CryptoError && err.code === 'wrong-key') || !manifest?.file) return err;
   if (manifest.file.bytes !== undefined && manifest.file.bytes !== size) {
-    return truncatedError(`it is ${size} bytes, where its manifest recorded ${manifest.file.bytes}`);
+    return truncatedError(`it is ${formatBytesExact(size)}, where its manifest recorded ${formatBytesExact(manifest.file.bytes)}`);
   }
   if (manifest.file.sha256 && read.bytes === size && read.digest() !== manifest.file.sha256) {
     return new CryptoError(

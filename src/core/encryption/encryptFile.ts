@@ -14,7 +14,17 @@ import {
 } from '../crypto';
 import { AtomicFile, MANIFEST_VERSION, Manifest, manifestPath, readManifest, Encryption, parseBackupName } from '../store';
 import { DecryptKey, decryptStream } from './decryptFile';
-import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults, toolVersion } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  formatBytesExact,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  OperationOptions,
+  withDefaults,
+  toolVersion,
+} from '../common';
 import { HashStream } from '../streams';
 
 export interface EncryptFileOptions extends OperationOptions {
@@ -115,7 +125,9 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
   try {
     encryptor = encryptorFor(opts);
   } catch (err) {
-    throw err instanceof CryptoError ? new CryptoError(err.code, `Cannot encrypt "${name}": ${err.message}`, err.hint, { cause: err }) : err;
+    throw err instanceof CryptoError
+      ? new CryptoError(err.code, `Cannot encrypt "${name}": ${err.message}`, err.hint, { cause: err })
+      : err;
   }
   const { manifest: source } = await readManifest(src);
   const sourceSha = source && source.file.name === name ? source.file.sha256 : undefined;
@@ -184,7 +196,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
       log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`),
     );
     log.info(
-      `Encrypted ${src} to ${dest} (${opts.format}, ${sealed.bytes} bytes, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`,
+      `Encrypted ${src} to ${dest} (${opts.format}, ${formatBytesExact(sealed.bytes)}, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`,
     );
 
     let removedPlaintext = false;

@@ -18,7 +18,17 @@ import {
 } from '../database';
 import type { DumpFacts } from '../database';
 import { HashStream } from '../streams';
-import { LifeboatError, fsError, isCancelled, OperationOptions, formatBytes, formatCount, formatCountOf, toolVersion } from '../common';
+import {
+  LifeboatError,
+  fsError,
+  isCancelled,
+  OperationOptions,
+  formatBytes,
+  formatBytesExact,
+  formatCount,
+  formatCountOf,
+  toolVersion,
+} from '../common';
 import { Manifest, VerificationRecord, contentSha256, readManifest, recordVerification, parseBackupName } from '../store';
 import { PsqlTarget, serverVersion, tableRowCounts } from '../postgres';
 import { checkTarGz } from '../archive';
@@ -271,7 +281,7 @@ async function verifyVolumeSnapshot(
   const recordedBytes = m?.file?.sha256 ? m.file.bytes : undefined;
   if (recordedBytes !== undefined && recordedBytes !== size) {
     throw new LifeboatError(
-      `"${name}" is ${formatBytes(size)} (${formatCountOf(size, 'byte')}) but its manifest records ${formatBytes(recordedBytes)} (${formatCountOf(recordedBytes, 'byte')}): it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
+      `"${name}" is ${formatBytesExact(size)} but its manifest records ${formatBytesExact(recordedBytes)}: it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
       'Use another snapshot; this one cannot be restored as it was taken.',
     );
   }
