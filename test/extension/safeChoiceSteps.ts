@@ -321,7 +321,7 @@ export async function restoreVolumeCancels(wb: Workbench): Promise<void> {
     await open();
     await readDialog(
       dialog,
-      [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /sms-web, sms-db stop for the swap/],
+      [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /"sms-web" and "sms-db" stop for the swap/],
       'the Restore Volume modal',
     );
     await expectSafeFocus(dialog, 'Keep Volume', 'the Restore Volume modal');

@@ -30,7 +30,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (existing) {
     const choice = await lb.prompter.confirm(
       `Replace ${quote(basename(dest))}?`,
-      `${basename(dest)} already exists (${formatBytes(existing.size)}). Decrypting ${name} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
+      `${quote(basename(dest))} already exists (${formatBytes(existing.size)}). Decrypting ${quote(name)} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
       'Replace',
       'Keep Existing',
     );

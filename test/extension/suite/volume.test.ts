@@ -189,7 +189,7 @@ describe('volume snapshot and rollback in the extension host', function () {
       assert.equal(await vscode.commands.executeCommand('lifeboat.restoreVolume', vscode.Uri.file(snapshot!)), undefined);
       assert.equal(api.lastError(), undefined, String(api.lastError()));
       assert.match(asked[0], /^Re-create the volume "lifeboat_ext_gone" and restore it\?/);
-      assert.match(asked[0], /Compose labels of volume data in project lifeboat-ext-gone/);
+      assert.match(asked[0], /Compose labels of volume "data" in project "lifeboat-ext-gone"/);
       assert.match(asked[0], /No safety snapshot is needed: there is nothing to lose/);
       await assert.rejects(run('docker', ['volume', 'inspect', VOL]), 'declining leaves the volume absent');
 
