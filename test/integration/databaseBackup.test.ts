@@ -323,7 +323,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       ),
     );
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir: dir }), (err: LifeboatError) => {
-      assert.match(err.message, /lifeboat-it-faults is not running \(exited\)/);
+      assert.match(err.message, /"lifeboat-it-faults" is not running \(exited\)/);
       assert.match(err.hint ?? '', /docker compose up -d/);
       return true;
     });
@@ -381,7 +381,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(
           err.message,
-          /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/,
+          /Not enough free space for a new database backup.*previous one \(".*_backup_20260101_020000\.sql\.gz"\) took 2\.5 MB/,
         );
         assert.match(err.hint ?? '', /Nothing was written.*See what retention can delete/);
         // The command is the extension's to name (uiHint), not core's: the command line prints this too.

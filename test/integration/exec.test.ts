@@ -68,7 +68,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
         waitForContainers(docker, [name], { timeoutMs: 30_000, log, after: 'the snapshot' }),
         (err: Error) =>
           err instanceof LifeboatError &&
-          err.message === `${name} stopped (exit code 0) after the snapshot.` &&
+          err.message === `"${name}" stopped (exit code 0) after the snapshot.` &&
           err.hint === `See its output in the Lifeboat log (or \`docker logs ${name}\`).`,
       );
       assert.ok(Date.now() - started < 10_000, 'no waiting out the timeout');

@@ -493,7 +493,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
         assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
         assert.match(
           err.message,
-          /The volume is as it was: its previous content, kept aside, was put back and lifeboat-it-vol is running again/,
+          /The volume is as it was: its previous content, kept aside, was put back and "lifeboat-it-vol" is running again/,
         );
         return true;
       },
@@ -531,13 +531,13 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('says so clearly when the volume no longer exists, and re-creates it only when asked', async () => {
     await assert.rejects(
       snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }),
-      /The volume lifeboat_it_vol_gone does not exist/,
+      /The volume "lifeboat_it_vol_gone" does not exist/,
     );
     await assert.rejects(
       restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: snapshot, backupDir: dir, helperImage: HELPER }),
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.match(err.message, /The volume lifeboat_it_vol_gone does not exist/);
+        assert.match(err.message, /The volume "lifeboat_it_vol_gone" does not exist/);
         assert.match(err.hint ?? '', /re-create the volume.*Nothing was changed/);
         return true;
       },

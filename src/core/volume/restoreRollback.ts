@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { basename } from 'node:path';
 import { startContainers, stopContainers } from '../stack';
 import { waitForContainers } from '../docker';
-import { CancelledError, LifeboatError, isCancelled } from '../common';
+import { CancelledError, LifeboatError, isCancelled, quoteList } from '../common';
 import type { Logger } from '../common';
 import type { HelperSession } from './helperSession';
 import { setRoot } from './restoreSwap';
@@ -53,7 +53,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
   try {
     await startContainers(docker, r.startOrder, r.log);
     await waitForContainers(docker, r.startOrder, { timeoutMs: r.healthTimeoutMs ?? 120_000, log: r.log });
-    if (r.startOrder.length) health = ` and ${r.startOrder.join(', ')} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
+    if (r.startOrder.length) health = ` and ${quoteList(r.startOrder)} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
   } catch (startErr) {
     health = `, but the containers did not come back healthy: ${(startErr as Error).message}`;
   }
