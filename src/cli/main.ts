@@ -13,7 +13,9 @@ import {
 } from '../core/common';
 import { toEngineError } from '../core/docker';
 import { backupCommand } from './commands/backup';
+import { offsiteCommand } from './commands/offsite';
 import { pruneCommand } from './commands/prune';
+import { restoreCommand } from './commands/restore';
 import { statusCommand } from './commands/status';
 import { verifyCommand } from './commands/verify';
 import { createContext } from './context';
@@ -29,12 +31,18 @@ Commands:
   verify [FILE...]                verify files; default: the newest of each kind; --all: every backup
   prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
   status                          the backup status report; exit 1 when something needs attention
+  restore database FILE           a dry run into a scratch database, proved; --replace DB then swaps it in
+  offsite list                    what lifeboat.offsite.destination holds, and which backups are only there
+  offsite copy [FILE...|--new]    copy backups there (default: the newest of each kind; --new: all not there yet)
+  offsite pull REMOTE...          bring copies back into the backup folder, checked against their manifests
 
 Options:
   --folder DIR     the project folder (its .vscode/settings.json is read); default: the current folder
   --volume NAME    backup volume: this volume only (repeatable); default: every volume of the stack
   --depth D        verify: quick (default) or full (a test restore)
   --all            verify: every backup
+  --new            offsite copy: every backup not at the destination yet
+  --replace DB     restore: replace the live database DB (its name typed out) after the dry run
   --dry-run        prune: show, delete nothing
   --json           machine-readable output
   --quiet          print errors only (for cron)
@@ -56,6 +64,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
         volume: { type: 'string', multiple: true },
         depth: { type: 'string' },
         all: { type: 'boolean' },
+        new: { type: 'boolean' },
+        replace: { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -101,6 +111,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
       case 'prune':
         if (rest.length) throw new UsageError('prune takes no arguments.');
         return await pruneCommand(ctx, !!o['dry-run']);
+      case 'restore':
+        return await restoreCommand(ctx, rest, o.replace);
+      case 'offsite':
+        return await offsiteCommand(ctx, rest, !!o.new);
       case 'status':
         if (rest.length) throw new UsageError('status takes no arguments.');
         return await statusCommand(ctx);

@@ -69,7 +69,7 @@ export class BackupCatalog implements vscode.Disposable {
         const destination = parseDestination(this.stacks.settings.offsiteDestination);
         return destination ? await readOffsiteState(destination) : undefined;
       } catch (err) {
-        return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), problem: (err as Error).message };
+        return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), backups: [], problem: (err as Error).message };
       }
     })();
     return this.offsiteState;

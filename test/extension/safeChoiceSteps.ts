@@ -55,7 +55,7 @@ async function expectToast(wb: Workbench, re: RegExp, phrases: RegExp[], what: s
 }
 
 /** So the next wait for a toast cannot find an old one with the same words. */
-async function clearNotifications(wb: Workbench): Promise<void> {
+export async function clearNotifications(wb: Workbench): Promise<void> {
   await runCommandFromPalette(wb, 'Notifications: Clear All Notifications');
   await wb.page
     .locator('.notification-toast')
@@ -68,7 +68,7 @@ async function clearNotifications(wb: Workbench): Promise<void> {
  * Right-click `row`, choose `item`, wait for `dialog`. A click on a menu that has just opened
  * can be lost (as can the menu, when the tree redraws): tried again, as a user would.
  */
-async function modalFromMenu(wb: Workbench, row: Locator, item: string, dialog: Locator): Promise<void> {
+export async function modalFromMenu(wb: Workbench, row: Locator, item: string, dialog: Locator): Promise<void> {
   const { page } = wb;
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
@@ -86,7 +86,7 @@ async function modalFromMenu(wb: Workbench, row: Locator, item: string, dialog: 
   }
 }
 
-async function pickFirst(wb: Workbench, hasText: RegExp | string): Promise<void> {
+export async function pickFirst(wb: Workbench, hasText: RegExp | string): Promise<void> {
   await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText }).first().click({ timeout: 30_000 });
 }
 

@@ -34,6 +34,7 @@ import {
   swapBackKeepsOnEnter,
   weakPassphraseAsksAgainOnEnter,
 } from './safeChoiceSteps';
+import { restoreFromOffsite } from './offsiteSteps';
 
 export interface Workbench {
   page: Page;
@@ -727,6 +728,7 @@ export const STEPS: [string, Step][] = [
   ['Verify asks quick or full', verifyAsksDepth],
   ['open a disaster-recovery walkthrough', walkthrough],
   ['an unreachable engine is named with how it was chosen', engineDown],
+  ['restore from an off-site copy after the backup folder is lost', restoreFromOffsite],
 ];
 
 async function main(): Promise<number> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readKeyFile } from '../../src/core/crypto';
 import { encryptFile } from '../../src/core/encryption';
 import { acquireLock } from '../../src/core/store';
-import { REPO, demoStack, tempDir } from './harness';
+import { REPO, dataFingerprint, databases, demoStack, psql, tempDir } from './harness';
 
 const CLI = join(REPO, 'dist', 'cli.js');
 
@@ -115,6 +115,40 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
       (await files(join(backups, 'database'))).filter((f) => !f.startsWith('.')),
       [],
     );
+  });
+
+  it('restore database: a dry run unless --replace names the live database; a wrong name is refused first; the swap keeps the old one', async () => {
+    const folder = await project({});
+    const made = await lifeboat(['backup', 'database', '--folder', folder, '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const file = JSON.parse(made.stdout.trim()).path as string;
+    const before = { data: await dataFingerprint('sms-db', 'sms_user', 'sms_db'), dbs: await databases('sms-db', 'sms_user') };
+
+    const dry = await lifeboat(['restore', 'database', file, '--folder', folder]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /^Dry run passed: 6 tables and [\d,]+ rows restored into "sms_db_restore_\d{8}_\d{6}" and matched the backup\.$/m,
+    );
+    assert.match(dry.stdout, /^Dry run only: "sms_db" was not changed\. To replace it with ".*", run again with --replace sms_db\.$/m);
+    assert.deepEqual(await databases('sms-db', 'sms_user'), before.dbs, 'the scratch database is gone and nothing was renamed');
+
+    const wrong = await lifeboat(['restore', 'database', file, '--replace', 'sms', '--folder', folder]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--replace names "sms", but the live database is "sms_db"\./);
+    assert.doesNotMatch(wrong.stdout, /Dry run/, 'refused before the dry run');
+
+    const real = await lifeboat(['restore', 'database', file, '--replace', 'sms_db', '--folder', folder]);
+    assert.equal(real.code, 0, real.stderr);
+    const kept = /The previous database is kept as "(sms_db_pre_restore_\d{8}_\d{6})"\./.exec(real.stdout)?.[1];
+    assert.ok(kept, real.stdout);
+    try {
+      assert.equal(await dataFingerprint('sms-db', 'sms_user', 'sms_db'), before.data, 'the restored database holds what was backed up');
+      assert.equal(await dataFingerprint('sms-db', 'sms_user', kept), before.data);
+    } finally {
+      await psql('sms-db', 'sms_user', 'postgres', `DROP DATABASE IF EXISTS "${kept}" WITH (FORCE)`);
+    }
+    assert.deepEqual(await databases('sms-db', 'sms_user'), before.dbs);
   });
 
   it('usage errors exit 2: unknown command, unknown kind, bad flag, bad --depth', async () => {

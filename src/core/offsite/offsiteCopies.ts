@@ -1,5 +1,46 @@
 import { KIND_FOLDERS, manifestName, parseBackupName } from '../store';
+import type { BackupKind } from '../store';
 import type { Destination } from './destination';
+
+/** A backup at a destination, whoever put it there. */
+export interface RemoteBackup {
+  /** Relative to the destination's root: "database/sms_backup_….sql.gz". */
+  remotePath: string;
+  fileName: string;
+  kind: BackupKind;
+  bytes: number;
+  createdAt: Date;
+  modified?: Date;
+  /**
+   * Whether its manifest is beside it. Lifeboat writes the manifest last, after reading the copy
+   * back; a file without one was put there by other tools (the runbook's `aws s3 cp`).
+   */
+  hasManifest: boolean;
+}
+
+/** Every backup the destination holds, newest first, by the names the runbook and Lifeboat give. */
+export async function remoteBackups(destination: Destination): Promise<RemoteBackup[]> {
+  const out: RemoteBackup[] = [];
+  for (const folder of new Set(Object.values(KIND_FOLDERS))) {
+    const entries = await destination.list(`${folder}`);
+    const names = new Set(entries.map((e) => e.path));
+    for (const e of entries) {
+      const fileName = e.path.slice(folder.length + 1);
+      const parsed = parseBackupName(fileName);
+      if (!parsed || fileName.includes('/')) continue;
+      out.push({
+        remotePath: e.path,
+        fileName,
+        kind: parsed.kind,
+        bytes: e.bytes,
+        createdAt: parsed.time,
+        modified: e.modified,
+        hasManifest: names.has(manifestName(e.path)),
+      });
+    }
+  }
+  return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
 
 export interface OffsiteCopy {
   /** Relative to the destination's root. */
@@ -23,15 +64,14 @@ export function offsitePathOf(remoteName: string): string[] {
  * read back and checked, so a copy without one never finished.
  */
 export async function offsiteCopies(destination: Destination): Promise<Map<string, OffsiteCopy>> {
+  return copiesOf(await remoteBackups(destination));
+}
+
+function copiesOf(backups: readonly RemoteBackup[]): Map<string, OffsiteCopy> {
   const out = new Map<string, OffsiteCopy>();
-  for (const folder of new Set(Object.values(KIND_FOLDERS))) {
-    const entries = await destination.list(`${folder}`);
-    const names = new Set(entries.map((e) => e.path));
-    for (const e of entries) {
-      const base = e.path.slice(folder.length + 1);
-      if (!parseBackupName(base) || !names.has(manifestName(e.path))) continue;
-      for (const local of offsitePathOf(base)) if (!out.has(local)) out.set(local, { remotePath: e.path, bytes: e.bytes });
-    }
+  for (const b of backups) {
+    if (!b.hasManifest) continue;
+    for (const local of offsitePathOf(b.fileName)) if (!out.has(local)) out.set(local, { remotePath: b.remotePath, bytes: b.bytes });
   }
   return out;
 }
@@ -40,6 +80,8 @@ export async function offsiteCopies(destination: Destination): Promise<Map<strin
 export interface OffsiteState {
   where: string;
   copies: Map<string, OffsiteCopy>;
+  /** Everything there, with or without a manifest, for the view's Off-site group. */
+  backups: RemoteBackup[];
   problem?: string;
 }
 
@@ -47,9 +89,10 @@ export interface OffsiteState {
 export async function readOffsiteState(destination: Destination): Promise<OffsiteState> {
   try {
     await destination.check();
-    return { where: destination.describe(), copies: await offsiteCopies(destination) };
+    const backups = await remoteBackups(destination);
+    return { where: destination.describe(), copies: copiesOf(backups), backups };
   } catch (err) {
-    return { where: destination.describe(), copies: new Map(), problem: (err as Error).message };
+    return { where: destination.describe(), copies: new Map(), backups: [], problem: (err as Error).message };
   }
 }
 

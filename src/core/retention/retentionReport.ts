@@ -2,12 +2,12 @@ import { formatBytes, formatCount, formatCountOf, formatTime } from '../common';
 import { RetentionPlan, describePolicy } from './retention';
 
 /** What a cleanup would keep and delete, rule by rule and file by file, before anything is deleted. */
-export function renderRetentionMarkdown(plan: RetentionPlan, backupDir: string): string {
+export function renderRetentionMarkdown(plan: RetentionPlan, backupDir: string, offsite?: { where: string }): string {
   const freed = plan.remove.reduce((a, e) => a + e.bytes, 0);
   const lines = [
-    '# Cleanup preview',
+    offsite ? '# Off-site cleanup preview' : '# Cleanup preview',
     '',
-    `Folder \`${backupDir}\`, ${formatTime(plan.now)}.`,
+    `${offsite ? `Off-site copies in ${offsite.where}` : `Folder \`${backupDir}\``}, ${formatTime(plan.now)}.`,
     '',
     plan.remove.length
       ? `**Would delete ${formatCount(plan.remove.length)} of ${formatCountOf(plan.keep.length + plan.remove.length, 'backup')}, freeing ${formatBytes(freed)}.** Nothing has been deleted yet.`
@@ -31,7 +31,7 @@ export function renderRetentionMarkdown(plan: RetentionPlan, backupDir: string):
       );
     }
   }
-  if (plan.series.length === 0) lines.push('', 'There are no backups in this folder.');
+  if (plan.series.length === 0) lines.push('', offsite ? 'There are no backups there.' : 'There are no backups in this folder.');
   lines.push('');
   return lines.join('\n');
 }

@@ -17,6 +17,8 @@ export interface ScheduleExportInput {
   cli: string;
   /** systemd: the account the service runs as (it must reach Docker and own the backups). */
   user: string;
+  /** `lifeboat.offsite.copyNewBackups`: each run copies what is not off-site yet, between the backup and the prune. */
+  offsiteCopy?: boolean;
   /** For the header line; tests pass a fixed one. */
   generatedAt?: Date;
 }
@@ -27,11 +29,16 @@ export interface ExportedFile {
   text: string;
 }
 
-/** The command line's argv for one kind: a backup (checked and verified by the CLI), then a prune. */
+/**
+ * The command line's argv for one kind: a backup (checked and verified by the CLI), the off-site
+ * copy when it is on (before the prune, so a backup is never pruned before it was copied), then
+ * a prune. Each runs only if the one before succeeded.
+ */
 function commands(input: ScheduleExportInput, kind: BackupKind): string[][] {
   const base = [input.node, input.cli];
   return [
     [...base, 'backup', kind, '--folder', input.folder, '--quiet'],
+    ...(input.offsiteCopy ? [[...base, 'offsite', 'copy', '--new', '--folder', input.folder, '--quiet']] : []),
     [...base, 'prune', '--folder', input.folder, '--quiet'],
   ];
 }
@@ -50,6 +57,9 @@ function header(input: ScheduleExportInput): string[] {
     `# The command line reads this workspace's settings from ${input.folder}/.vscode/settings.json`,
     '# (user settings of VS Code are not seen there). A backup is verified before the prune runs;',
     '# a failed backup or verification exits non-zero and nothing is pruned.',
+    ...(input.offsiteCopy
+      ? ['# New backups are copied off-site (lifeboat.offsite.destination) before the prune; a failed copy stops the run.']
+      : []),
   ];
 }
 

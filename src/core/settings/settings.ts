@@ -65,6 +65,16 @@ export class LifeboatSettings {
     return { keyFile: keyFile ? this.path(keyFile) : undefined, identityFile: identityFile ? this.path(identityFile) : undefined };
   }
 
+  /** `lifeboat.encryption.format`: what new encrypted files are written in. */
+  get encryptionFormat(): 'age' | 'openssl' {
+    return this.get<string>('encryption.format') === 'openssl' ? 'openssl' : 'age';
+  }
+
+  /** `lifeboat.encryption.recipients`: age public keys; with them, nothing secret is needed to encrypt. */
+  get encryptionRecipients(): string[] {
+    return (this.get<string[]>('encryption.recipients') ?? []).map((r) => r.trim()).filter(Boolean);
+  }
+
   get backupPrefix(): string {
     return this.str('backupPrefix');
   }
@@ -161,6 +171,14 @@ export class LifeboatSettings {
       config: this.policy('config'),
       volume: this.policy('volume'),
     };
+  }
+
+  /** `lifeboat.offsite.retention.*`: with no rule set (the default), every off-site copy is kept. */
+  get offsiteRetention(): RetentionPolicies {
+    const policy = (kind: keyof RetentionPolicies): RetentionPolicy => ({
+      ...(this.get<RetentionPolicy>(`offsite.retention.${kind}`) ?? {}),
+    });
+    return { database: policy('database'), config: policy('config'), volume: policy('volume') };
   }
 
   /** Bytes; 0 turns the low-space warning off. */

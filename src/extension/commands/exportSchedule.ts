@@ -35,6 +35,7 @@ export async function exportSchedule(lb: Lifeboat, arg?: unknown): Promise<strin
     node: await findNode(),
     cli: path.join(lb.context.extensionPath, 'dist', 'cli.js'),
     user: userInfo().username,
+    offsiteCopy: lb.stacks.settings.offsiteCopyNewBackups && !!lb.stacks.settings.offsiteDestination,
   };
   if (!Object.values(input.crons).some((c) => c.trim())) {
     throw new LifeboatError(

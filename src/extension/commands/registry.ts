@@ -6,6 +6,7 @@ import { backupDatabase } from './backupDatabase';
 import { copyBackupPath } from './copyBackupPath';
 import { copyOffsite } from './copyOffsite';
 import { decryptBackup } from './decryptBackup';
+import { downloadOffsite } from './downloadOffsite';
 import { deleteBackup } from './deleteBackup';
 import { healthCheck } from './healthCheck';
 import { dropSideDatabase } from './dropSideDatabase';
@@ -17,6 +18,7 @@ import { refresh } from './refresh';
 import { restartStack } from './restartStack';
 import { restoreConfig } from './restoreConfig';
 import { restoreDatabase } from './restoreDatabase';
+import { restoreFromOffsite } from './restoreFromOffsite';
 import { restoreVolume } from './restoreVolume';
 import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
@@ -26,6 +28,7 @@ import { snapshotVolume } from './snapshotVolume';
 import { swapBack } from './swapBack';
 import { verifyAllBackups } from './verifyAllBackups';
 import { verifyBackup } from './verifyBackup';
+import { verifyOffsite } from './verifyOffsite';
 
 /** Every command, one line each. `npm run check-commands` compares this with package.json. */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -42,6 +45,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.encryptBackup': encryptBackup,
   'lifeboat.decryptBackup': decryptBackup,
   'lifeboat.copyOffsite': copyOffsite,
+  'lifeboat.downloadOffsite': downloadOffsite,
+  'lifeboat.restoreFromOffsite': restoreFromOffsite,
+  'lifeboat.verifyOffsite': verifyOffsite,
   'lifeboat.forgetPassphrase': forgetPassphrase,
   'lifeboat.verifyBackup': verifyBackup,
   'lifeboat.verifyAllBackups': verifyAllBackups,

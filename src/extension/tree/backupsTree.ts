@@ -11,6 +11,7 @@ import type { BackupCatalog } from '../backupCatalog';
 import type { StackService } from '../stackService';
 import { BackupItem } from './backupItem';
 import { SideDatabaseItem } from './sideDatabaseItem';
+import { OffsiteBackupItem, OffsiteGroupItem, isLocal } from './offsiteItem';
 
 export type ViewState = 'dockerDown' | 'noStack' | 'empty' | 'ready';
 
@@ -92,7 +93,7 @@ class SideGroupItem extends vscode.TreeItem {
   }
 }
 
-type Node = GroupItem | BackupItem | NoticeItem | SideGroupItem | SideDatabaseItem;
+type Node = GroupItem | BackupItem | NoticeItem | SideGroupItem | SideDatabaseItem | OffsiteGroupItem | OffsiteBackupItem;
 
 /**
  * The "Backups" view. With no backups it returns nothing so the matching welcome view shows
@@ -116,6 +117,10 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   async getChildren(node?: Node): Promise<Node[]> {
     if (node instanceof SideGroupItem) return node.items;
+    if (node instanceof OffsiteGroupItem) {
+      if (node.state.problem) return [new NoticeItem('notice.offsite', node.state.problem, 'warning', node.state.where)];
+      return node.items.length ? node.items : [new NoticeItem('empty.offsite', 'No backups off-site yet', 'info', node.state.where)];
+    }
     if (node instanceof GroupItem) {
       if (node.entries.length === 0) {
         return [new NoticeItem(`empty.${node.kind}`, GROUPS.find((g) => g.kind === node.kind)!.empty, 'info')];
@@ -135,8 +140,10 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const { problem: dockerProblem, stack } = await this.findStack();
     const sides = stack ? await this.sideDatabases(stack) : [];
     const schedules = this.schedules() ?? [];
-    // With a schedule on, the groups stay visible to show when the first backups will come.
-    if (entries.length === 0 && sides.length === 0 && schedules.length === 0) {
+    const offsite = await this.catalog.offsite();
+    // With a schedule on, the groups stay visible to show when the first backups will come; with
+    // backups off-site (a new machine after a disk loss), to restore from them.
+    if (entries.length === 0 && sides.length === 0 && schedules.length === 0 && !offsite?.backups.length) {
       await this.setState(dockerProblem ?? 'empty');
       // The view's message names the engine and how it was chosen; VS Code hides welcome
       // content while a message shows, so the ways out are items here.
@@ -171,6 +178,16 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       );
     }
     if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
+    if (offsite) {
+      const localNames = new Set(entries.map((e) => e.fileName));
+      const now = new Date();
+      roots.push(
+        new OffsiteGroupItem(
+          offsite,
+          offsite.backups.map((b) => new OffsiteBackupItem(b, offsite.where, isLocal(b, localNames), now)),
+        ),
+      );
+    }
     return roots;
   }
 

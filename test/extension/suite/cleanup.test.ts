@@ -28,7 +28,8 @@ describe('cleanup preview and status in the extension host', function () {
   });
 
   after(async () => {
-    for (const key of ['backupDirectory', 'retention.database', 'storage.minFreeMB']) await set(key, undefined);
+    for (const key of ['backupDirectory', 'retention.database', 'storage.minFreeMB', 'offsite.destination', 'offsite.retention.database'])
+      await set(key, undefined);
     api.setPrompter(undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -67,6 +68,43 @@ describe('cleanup preview and status in the extension host', function () {
     api.tree.refresh();
     const roots = await api.tree.getChildren();
     assert.equal((await api.tree.getChildren(roots[0])).length, 3);
+  });
+
+  it('with lifeboat.offsite.retention set, the preview and the modal show the off-site copies too, and both are pruned after it', async () => {
+    await set('retention.database', { keepLast: 3 });
+    const nas = join(dir, '..', `${join(dir).split('/').pop()}-nas`);
+    await fs.mkdir(join(nas, 'database'), { recursive: true });
+    for (const d of ['01', '02', '03', '04']) await fs.writeFile(join(nas, 'database', `sms_backup_202608${d}_020000.sql.gz`), 'copy');
+    await fs.writeFile(join(nas, 'database', 'README.txt'), 'foreign');
+    await set('offsite.destination', nas);
+    await set('offsite.retention.database', { keepLast: 2 });
+    const details: string[] = [];
+    api.setPrompter({
+      confirm: async (message, detail) => {
+        details.push(`${message}\n${detail}`);
+        return undefined;
+      },
+    });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.cleanUp'), undefined);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.match(details[0], /^Delete 2 old backups\?\n/);
+    assert.match(details[0], /Off-site in the folder .*-nas: 2 copies deleted, 2 kept \(lifeboat\.offsite\.retention\)\./);
+    const preview = vscode.workspace.textDocuments.find((d) => d.getText().startsWith('# Cleanup preview'));
+    assert.match(preview?.getText() ?? '', /# Off-site cleanup preview[\s\S]*\| \*\*delete\*\* \| sms_backup_20260801_020000\.sql\.gz/);
+    assert.equal((await fs.readdir(join(nas, 'database'))).length, 5, 'dismissed: nothing deleted off-site');
+
+    api.setPrompter({ confirm: async (_m, _d, action) => action });
+    await vscode.commands.executeCommand('lifeboat.cleanUp');
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    assert.deepEqual((await fs.readdir(join(nas, 'database'))).sort(), [
+      'README.txt',
+      'sms_backup_20260803_020000.sql.gz',
+      'sms_backup_20260804_020000.sql.gz',
+    ]);
+    assert.equal((await fs.readdir(join(dir, 'database'))).length, 4, 'the local folder was already within its rules');
+    await set('offsite.destination', undefined);
+    await set('offsite.retention.database', undefined);
+    await fs.rm(nas, { recursive: true, force: true });
   });
 
   it('an invalid retention setting is an error naming it, and nothing is deleted', async () => {

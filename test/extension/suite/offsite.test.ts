@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LifeboatApi } from '../../../src/extension/extension';
+import { OffsiteBackupItem, OffsiteGroupItem } from '../../../src/extension/tree/offsiteItem';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 
@@ -52,6 +53,7 @@ describe('Copy Off-site in the extension host', function () {
   });
 
   after(async () => {
+    api.setPrompter(undefined);
     for (const key of [
       'backupDirectory',
       'offsite.destination',
@@ -130,5 +132,63 @@ describe('Copy Off-site in the extension host', function () {
     assert.equal(await sha256(copy), await sha256(made));
     assert.equal(JSON.parse(await fs.readFile(`${copy}.json`, 'utf8')).file.sha256, await sha256(made));
     assert.match(String((await item(made))?.description), / · local \+ off-site$/);
+  });
+
+  /** The Off-site group's rows, as the view shows them. */
+  async function offsiteRows(): Promise<OffsiteBackupItem[]> {
+    api.tree.refresh();
+    const group = (await api.tree.getChildren()).find((n) => n instanceof OffsiteGroupItem);
+    assert.ok(group, 'no Off-site group in the Backups view');
+    return (await api.tree.getChildren(group)).filter((n): n is OffsiteBackupItem => n instanceof OffsiteBackupItem);
+  }
+
+  it('after the local backups are lost: the Off-site group lists them "off-site only", and Restore from Off-site downloads one, checks it and dry-runs it before the modal', async () => {
+    const copies = (await fs.readdir(join(nas, 'database'))).filter((n) => n.endsWith('.sql.gz')).sort();
+    await fs.rm(join(dir, 'backups'), { recursive: true });
+    const rows = await offsiteRows();
+    assert.deepEqual(rows.map((r) => r.backup.fileName).sort(), copies);
+    for (const r of rows) assert.match(String(r.description), / · off-site only · /);
+    const row = rows.find((r) => r.backup.fileName === basename(backup))!;
+    assert.equal(row.contextValue, 'offsite.database');
+
+    const details: string[] = [];
+    api.setPrompter({
+      confirm: async (message, detail) => {
+        details.push(`${message}\n${detail}`);
+        return undefined;
+      },
+      typeToConfirm: async () => false,
+    });
+    assert.equal(await vscode.commands.executeCommand('lifeboat.restoreFromOffsite', row), undefined);
+    assert.equal(api.lastError(), undefined, String(api.lastError()));
+    const local = join(dir, 'backups', 'database', basename(backup));
+    assert.equal(await sha256(local), await sha256(join(nas, 'database', basename(backup))));
+    assert.equal(JSON.parse(await fs.readFile(`${local}.json`, 'utf8')).file.sha256, await sha256(local));
+    assert.equal(details.length, 1, details.join('\n---\n'));
+    assert.match(details[0], /^Replace the live database "sms_db" with this backup\?\n.*Dry run passed: /s);
+    assert.match(String((await offsiteRows()).find((r) => r.backup.fileName === basename(backup))?.description), / · local \+ off-site · /);
+  });
+
+  it('a copy damaged off-site is refused before anything else happens, and nothing is kept here', async () => {
+    const [name] = (await fs.readdir(join(nas, 'database'))).filter((n) => n.endsWith('.sql.gz') && n !== basename(backup));
+    const remote = join(nas, 'database', name);
+    const bytes = await fs.readFile(remote);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await fs.writeFile(remote, bytes);
+    const row = (await offsiteRows()).find((r) => r.backup.fileName === name)!;
+    let asked = 0;
+    api.setPrompter({
+      confirm: async () => {
+        asked++;
+        return undefined;
+      },
+    });
+    await vscode.commands.executeCommand('lifeboat.restoreFromOffsite', row);
+    assert.match(String(api.lastError()?.message), /does not match its manifest \(same size, different sha256\)/);
+    assert.equal(asked, 0);
+    assert.deepEqual(
+      (await fs.readdir(join(dir, 'backups', 'database'))).filter((n) => n.startsWith(name) || n.includes('partial')),
+      [],
+    );
   });
 });

@@ -24,7 +24,7 @@ describe('disaster-recovery walkthroughs', () => {
     for (const w of walkthroughs) {
       assert.ok(w.steps.length >= 3, w.id);
       for (const s of w.steps) {
-        const links = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+        const links = [...s.description.matchAll(/\(command:([\w.]+)(?:\?[^)]*)?\)/g)].map((m) => m[1]);
         assert.ok(links.length > 0, `${w.id}/${s.id} links to no command`);
         for (const c of [...links, ...(s.completionEvents ?? []).map((e) => e.replace(/^onCommand:/, ''))]) {
           assert.ok(registered.has(c), `${w.id}/${s.id}: ${c} is not a registered command`);

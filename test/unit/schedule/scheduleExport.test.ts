@@ -53,6 +53,29 @@ describe('Export Schedule', () => {
       assert.equal(formatRunTime(new Date('2026-07-01T00:00:00Z'), 'UTC'), 'Wed 1 Jul 00:00 UTC');
     });
 
+    it('with off-site copies on, each run copies what is not off-site yet between the backup and the prune', () => {
+      const cli = '/usr/bin/node /home/dev/.vscode/extensions/lifeboat/dist/cli.js';
+      const text = crontabText(input({ offsiteCopy: true }));
+      assert.ok(
+        text
+          .split('\n')
+          .includes(
+            `0 2 * * * ${cli} backup database --folder /home/dev/sms --quiet && ${cli} offsite copy --new --folder /home/dev/sms --quiet && ${cli} prune --folder /home/dev/sms --quiet`,
+          ),
+        text,
+      );
+      assert.match(text, /# New backups are copied off-site .* before the prune/);
+      const service = systemdUnits(input({ offsiteCopy: true })).find((f) => f.path.endsWith('-volume.service'))!;
+      assert.deepEqual(
+        service.text
+          .split('\n')
+          .filter((l) => l.startsWith('ExecStart='))
+          .map((l) => l.split(' ').slice(2, 5).join(' ')),
+        ['backup volume --folder', 'offsite copy --new', 'prune --folder /home/dev/sms'],
+      );
+      assert.doesNotMatch(crontabText(input()), /offsite/);
+    });
+
     it('quotes paths for the shell and escapes % for cron', () => {
       const text = crontabText(input({ folder: "/home/dev/my app's 100% stack" }));
       assert.ok(text.includes("--folder '/home/dev/my app'\\''s 100\\% stack' --quiet"), text);

@@ -1,0 +1,161 @@
+import * as assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CancelledError } from '../../../src/core/common';
+import { Manifest, MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
+import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
+
+const NAME = 'sms_backup_20260101_020000.sql.gz';
+const RUNBOOK = 'sms_backup_20260102_020000.sql.gz';
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function manifestFor(name: string, data: Buffer): Manifest {
+  return {
+    formatVersion: MANIFEST_VERSION,
+    kind: 'database',
+    createdAt: '2026-01-01T02:00:00.000Z',
+    tool: { name: 'lifeboat', version: 'test' },
+    source: { database: 'sms_db' },
+    compression: { format: 'gzip', level: 6 },
+    file: { name, bytes: data.length, sha256: sha(data) },
+    verifications: [],
+  };
+}
+
+describe('fetchOffsite: an off-site backup back into the local folder', () => {
+  let root: string;
+  let backups: string;
+  let nas: string;
+  let data: Buffer;
+  let destination: FolderDestination;
+
+  const localPath = (name = NAME) => join(backups, 'database', name);
+  const leftovers = async () =>
+    (await fs.readdir(join(backups, 'database')).catch(() => [] as string[])).filter((n) => n.includes('partial'));
+
+  beforeEach(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'lb-fetch-'));
+    backups = join(root, 'backups');
+    nas = join(root, 'nas');
+    await fs.mkdir(join(backups, 'database'), { recursive: true });
+    await fs.mkdir(nas);
+    destination = new FolderDestination(nas);
+    const script = `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(1_500_000).toString('base64')}\n\\.\n`;
+    data = gzipSync(script, { level: 1 });
+    await fs.writeFile(localPath(), data);
+    await writeManifest(localPath(), manifestFor(NAME, data));
+    await copyOffsite(localPath(), destination, { requireEncryption: false });
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('after the local disk is lost, downloads the copy privately, checked against its manifest, with the manifest after it', async () => {
+    await fs.rm(join(backups, 'database'), { recursive: true });
+    const phases = new Set<string>();
+    const result = await fetchOffsite(destination, `database/${NAME}`, backups, {
+      progress: (u) => {
+        if (u.bytes) {
+          assert.equal(existsSync(localPath()), false, 'the final name appeared before the download was checked');
+          phases.add(u.phase);
+        }
+      },
+    });
+    assert.deepEqual(
+      { outcome: result.outcome, checked: result.checked, path: result.path, sha256: result.sha256 },
+      { outcome: 'downloaded', checked: 'manifest', path: localPath(), sha256: sha(data) },
+    );
+    assert.ok(
+      [...phases].some((p) => p.startsWith(`Downloading "${NAME}"`)),
+      [...phases].join(', '),
+    );
+    assert.equal(sha(await fs.readFile(localPath())), sha(data));
+    assert.equal((await fs.stat(localPath())).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(join(backups, 'database'))).mode & 0o777, 0o700);
+    const { manifest } = await readManifest(localPath());
+    assert.equal(manifest?.file.sha256, sha(data));
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('reports the same local file as present and downloads nothing', async () => {
+    const before = (await fs.stat(localPath())).mtimeMs;
+    const result = await fetchOffsite(destination, `database/${NAME}`, backups);
+    assert.equal(result.outcome, 'present');
+    assert.equal((await fs.stat(localPath())).mtimeMs, before);
+  });
+
+  it('never replaces a different local file of the same name', async () => {
+    const other = gzipSync('-- another dump\n');
+    await fs.writeFile(localPath(), other);
+    await assert.rejects(
+      fetchOffsite(destination, `database/${NAME}`, backups),
+      /A different "sms_backup_20260101_020000\.sql\.gz" is already in the backup folder/,
+    );
+    assert.equal(sha(await fs.readFile(localPath())), sha(other));
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('refuses a damaged copy (one byte changed off-site) and keeps nothing', async () => {
+    await fs.rm(localPath());
+    const remote = join(nas, 'database', NAME);
+    const bytes = await fs.readFile(remote);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await fs.writeFile(remote, bytes);
+    await assert.rejects(
+      fetchOffsite(destination, `database/${NAME}`, backups),
+      /does not match its manifest \(same size, different sha256\).*Nothing was kept on this machine\./,
+    );
+    assert.equal(existsSync(localPath()), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('lists and downloads a file the runbook put there without a manifest; it does not count as a checked copy', async () => {
+    // What `aws s3 cp "$LATEST_BACKUP" …/database/` leaves: the file alone.
+    const runbook = gzipSync('-- PostgreSQL database dump\n-- PostgreSQL database dump complete\n');
+    await fs.writeFile(join(nas, 'database', RUNBOOK), runbook);
+    const listed = await remoteBackups(destination);
+    assert.deepEqual(
+      listed.map((b) => [b.fileName, b.kind, b.hasManifest]),
+      [
+        [RUNBOOK, 'database', false],
+        [NAME, 'database', true],
+      ],
+    );
+    assert.deepEqual([...(await offsiteCopies(destination)).keys()], [NAME]);
+    assert.equal((await readOffsiteState(destination)).backups.length, 2);
+    const result = await fetchOffsite(destination, `database/${RUNBOOK}`, backups);
+    assert.deepEqual([result.outcome, result.checked], ['downloaded', 'none']);
+    assert.equal(sha(await fs.readFile(localPath(RUNBOOK))), sha(runbook));
+    assert.equal(existsSync(`${localPath(RUNBOOK)}.json`), false, 'no manifest is made up for an unchecked file');
+  });
+
+  it('a cancel mid-download leaves no file and no partial', async () => {
+    await fs.rm(localPath());
+    const controller = new AbortController();
+    await assert.rejects(
+      fetchOffsite(destination, `database/${NAME}`, backups, {
+        signal: controller.signal,
+        progress: (u) => {
+          if ((u.bytes ?? 0) > 0) controller.abort();
+        },
+      }),
+      CancelledError,
+    );
+    assert.equal(existsSync(localPath()), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('says so when the copy is gone or is not a backup name', async () => {
+    await assert.rejects(
+      fetchOffsite(destination, 'database/sms_backup_20200101_000000.sql.gz', backups),
+      /is not at the folder .*any more/,
+    );
+    await assert.rejects(
+      fetchOffsite(destination, 'database/notes.txt', backups),
+      /"notes\.txt" at .* is not a Lifeboat or runbook backup name/,
+    );
+  });
+});
