@@ -490,7 +490,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       restoreVolume(docker, { volume: VOL, file, backupDir: dir, stack, logger: log, healthTimeoutMs: 60_000 }),
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
+        assert.match(err.message, /"lifeboat-it-vol" stopped \(exit code \d+\) after the restore\. The volume is as it was/);
         assert.match(
           err.message,
           /The volume is as it was: its previous content, kept aside, was put back and "lifeboat-it-vol" is running again/,
@@ -514,7 +514,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('refuses when no helper image is on the engine, naming the setting', async () => {
     await assert.rejects(
       snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: 'lifeboat/no-such-helper:never' }),
-      /lifeboat\/no-such-helper:never is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
+      /"lifeboat\/no-such-helper:never" is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
     );
     await run('docker', ['volume', 'create', UNUSED]);
     await assert.rejects(

@@ -29,7 +29,7 @@ export interface RollBack {
  */
 export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Error> {
   const cancelled = isCancelled(err);
-  const cause = cancelled ? 'it was cancelled' : ((err as Error)?.message ?? String(err));
+  const cause = cancelled ? 'it was cancelled' : ((err as Error)?.message ?? String(err)).replace(/\.$/, '');
   r.log.error(`Restoring ${r.volume} failed (${cause}); moving its previous content back from ${r.aside}.`);
   try {
     // Containers started with the bad data may be crash-looping over the files.
