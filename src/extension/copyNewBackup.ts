@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { isCancelled } from '../core/common';
+import { isCancelled, quote } from '../core/common';
 import { readManifest, verificationState } from '../core/store';
 import { copyOffsite } from './commands/copyOffsite';
 import type { Lifeboat } from './lifeboat';
@@ -24,7 +24,7 @@ export async function copyNewBackup(lb: Lifeboat, file: string): Promise<void> {
     await copyOffsite(lb, vscode.Uri.file(file));
   } catch (err) {
     const why = isCancelled(err) ? 'the copy was cancelled' : (err as Error).message;
-    const text = `${name} was made and verified, but its off-site copy is still to make: ${why}`;
+    const text = `${quote(name)} was made and verified, but its off-site copy is still to make: ${why}`;
     lb.log.warn(text);
     void lb.prompter.warn(text, 'Copy Off-site').then((pick) => {
       if (pick) void vscode.commands.executeCommand('lifeboat.copyOffsite', vscode.Uri.file(file));

@@ -65,7 +65,7 @@ export async function encryptNewBackup(lb: Lifeboat, file: string): Promise<NewB
     }
     const e = err as LifeboatError;
     throw new LifeboatError(
-      `The backup ${name} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`,
+      `The backup ${quote(name)} was made, but encrypting it failed, so it is kept UNENCRYPTED: ${e.message}`,
       e.hint,
       undefined,
       { cause: err, ui: e.ui },

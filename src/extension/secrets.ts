@@ -6,6 +6,7 @@ import { parseAgeIdentityFile, parseAgeRecipient, CryptoError, readKeyFile } fro
 import type { CryptoError as CryptoErrorType } from '../core/crypto';
 import type { Encryption } from '../core/store';
 import type { Lifeboat } from './lifeboat';
+import { formatCountOf } from '../core/common';
 
 /**
  * Where the keys of encrypted backups come from (contract 8 in docs/contracts.md): a key file (the
@@ -124,7 +125,7 @@ export async function encryptionKey(lb: Lifeboat, settings: EncryptionSettings, 
       source: 'recipients',
       recipients: settings.recipients,
       identities,
-      describe: `${settings.recipients.length} age recipient(s) from the settings`,
+      describe: `${formatCountOf(settings.recipients.length, 'age recipient')} from the settings`,
     };
   }
   if (settings.keyFile)
@@ -150,7 +151,7 @@ export async function decryptionKey(
     if (!settings.identityFile) {
       throw new CryptoError(
         'bad-key',
-        `${fileName} was encrypted to age recipients (public keys) and opens only with an identity file`,
+        `"${fileName}" was encrypted to age recipients (public keys) and opens only with an identity file`,
         'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
       );
     }

@@ -102,7 +102,7 @@ export async function restoreDatabaseKeepsOnEnter(wb: Workbench): Promise<void> 
   await dialog.waitFor({ timeout: 180_000 });
   await readDialog(
     dialog,
-    [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /sms-web will be stopped/],
+    [/Replace the live database "sms_db" with this backup\?/, /Dry run passed/, /renamed, not dropped/, /"sms-web" will be stopped/],
     'the Restore Database modal',
   );
   await expectSafeFocus(dialog, 'Keep Live Database', 'the Restore Database modal');
@@ -197,7 +197,7 @@ export async function dropKeepsOnEnter(wb: Workbench): Promise<void> {
   await modalFromMenu(wb, row, 'Drop Database Copy…', dialog);
   await readDialog(
     dialog,
-    [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"?sms_db"? is not affected/],
+    [/Drop the database "sms_db_pre_restore_\d{8}_\d{6}"\?/, /deleted for good/, /"sms_db" is not affected/],
     'the Drop Database Copy modal',
   );
   await expectSafeFocus(dialog, 'Keep Database', 'the Drop Database Copy modal');
@@ -321,7 +321,7 @@ export async function restoreVolumeCancels(wb: Workbench): Promise<void> {
     await open();
     await readDialog(
       dialog,
-      [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /sms-web, sms-db stop for the swap/],
+      [/Replace the volume "sms_postgres_data"\?/, /kept aside/, /"sms-web" and "sms-db" stop for the swap/],
       'the Restore Volume modal',
     );
     await expectSafeFocus(dialog, 'Keep Volume', 'the Restore Volume modal');
@@ -397,7 +397,7 @@ export async function restoreFailedBackupKeepsOnEnter(wb: Workbench): Promise<vo
       dialog,
       [
         new RegExp(`^"${path.basename(cut).replace(/\./g, '\\.')}" failed verification\\. Restore it anyway\\?`),
-        /Its last check found: the file has \d+ bytes/,
+        /Its last check found: the file is [\d.,]+ (bytes|KB|MB)\b.*, but its manifest recorded /,
         /newer backup that passed/,
       ],
       'the failed-backup modal',

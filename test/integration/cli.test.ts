@@ -107,7 +107,7 @@ describe('the lifeboat command line (dist/cli.js, real processes, the demo stack
     try {
       const r = await lifeboat(['backup', 'database', '--folder', folder]);
       assert.equal(r.code, 4, r.stderr);
-      assert.match(r.stderr, /has been working on sms \(test holding the lock\) since \d{2}:\d{2}\./);
+      assert.match(r.stderr, /has been working on "sms" \(test holding the lock\) since \d{2}:\d{2}\./);
     } finally {
       await lock.release();
     }

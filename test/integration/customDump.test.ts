@@ -134,7 +134,7 @@ describe('custom-format archives and the database swap on a real server (sms-db)
       swapDatabases(target('postgres'), db('live'), db('missing'), sideName(db('live'), '_pre_restore', new Date())),
       (err: Error) =>
         err instanceof LifeboatError &&
-        err.message.startsWith(`Could not swap ${db('missing')} in for ${db('live')}:`) &&
+        err.message.startsWith(`Could not swap "${db('missing')}" in for "${db('live')}":`) &&
         /does not exist/.test(err.message) &&
         /Nothing was renamed/.test(err.hint ?? ''),
     );

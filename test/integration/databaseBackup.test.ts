@@ -106,7 +106,7 @@ describe('database backup against the demo stack', function () {
     assert.deepEqual(outcomes, ['fulfilled', 'rejected']);
     const rejected = (a.status === 'rejected' ? a : b) as PromiseRejectedResult;
     assert.ok(rejected.reason instanceof LockedError, String(rejected.reason));
-    assert.match(rejected.reason.message, /has been backing up sms since \d{2}:\d{2}\.$/);
+    assert.match(rejected.reason.message, /has been backing up "sms" since \d{2}:\d{2}\.$/);
     assert.deepEqual(
       (await filesIn(dir)).filter((n) => n.endsWith('.lock')),
       [],
@@ -155,7 +155,7 @@ describe('database backup against the demo stack', function () {
 
   it('explains a database container that is gone', async () => {
     const gone: Stack = { ...stack, db: { ...stack.db, id: 'lifeboat-no-such-container', name: 'sms-db-gone' } };
-    await assert.rejects(backupDatabase(docker, gone, { backupDir: dir }), /sms-db-gone no longer exists/);
+    await assert.rejects(backupDatabase(docker, gone, { backupDir: dir }), /"sms-db-gone" no longer exists/);
   });
 
   it('refuses a backup folder it cannot create, naming the path', async () => {
@@ -282,7 +282,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
     const err = !outcome.ok ? outcome.e : undefined;
     await record('database container killed mid-dump', err);
     assert.ok(err instanceof LifeboatError, String(err));
-    assert.match(err.message, /lifeboat-it-faults stopped during the dump|is not running/);
+    assert.match(err.message, /"lifeboat-it-faults" stopped during the dump|is not running/);
   });
 
   it('a pg_dump that exits 0 without its end marker: refused, nothing kept', async () => {
@@ -323,7 +323,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       ),
     );
     await assert.rejects(backupDatabase(docker, db.stack, { backupDir: dir }), (err: LifeboatError) => {
-      assert.match(err.message, /lifeboat-it-faults is not running \(exited\)/);
+      assert.match(err.message, /"lifeboat-it-faults" is not running \(exited\)/);
       assert.match(err.hint ?? '', /docker compose up -d/);
       return true;
     });
@@ -381,7 +381,7 @@ describe('database backup under faults (a scratch PostgreSQL container)', functi
       await assert.rejects(backupDatabase(docker, db.stack, { backupDir: mnt }), (err: LifeboatError) => {
         assert.match(
           err.message,
-          /Not enough free space for a new database backup.*previous one \(.*_backup_20260101_020000\.sql\.gz\) took 2\.5 MB/,
+          /Not enough free space for a new database backup.*previous one \(".*_backup_20260101_020000\.sql\.gz"\) took 2\.5 MB/,
         );
         assert.match(err.hint ?? '', /Nothing was written.*See what retention can delete/);
         // The command is the extension's to name (uiHint), not core's: the command line prints this too.

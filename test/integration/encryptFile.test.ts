@@ -125,7 +125,7 @@ describe('encryptFile and decryptFile on real files', function () {
       await assert.rejects(decryptFile(enc.path, { key: { passphrase: 'not the passphrase' } }), (err: Error) => {
         assert.ok(err instanceof CryptoError, String(err));
         assert.equal(err.code, 'wrong-key');
-        assert.match(err.message, /^Cannot decrypt sms_backup_\S+\.sql\.gz\.(age|enc): wrong passphrase/);
+        assert.match(err.message, /^Cannot decrypt "sms_backup_\S+\.sql\.gz\.(age|enc)": wrong passphrase/);
         assert.ok(!err.message.includes('not the passphrase') && !(err.hint ?? '').includes('not the passphrase'));
         return true;
       });

@@ -102,7 +102,7 @@ describe('encrypted backups verify and restore without a decrypted copy', functi
       await assert.rejects(verifyBackup(file, { depth: 'quick', keys: keys('not the passphrase') }), (err: Error) => {
         assert.ok(err instanceof CryptoError, String(err));
         assert.equal(err.code, 'wrong-key');
-        assert.match(err.message, new RegExp(`^${basename(file).replace(/\./g, '\\.')}: wrong passphrase`));
+        assert.match(err.message, new RegExp(`^"${basename(file).replace(/\./g, '\\.')}": wrong passphrase`));
         assert.ok(!err.message.includes('not the passphrase'));
         return true;
       });

@@ -18,7 +18,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
   it('refuses output beyond its bound instead of holding it all in memory', async () => {
     await assert.rejects(
       runExec(container, { argv: ['head', '-c', '100000', '/dev/zero'] }, { maxOutput: 1000 }),
-      (err: Error) => err instanceof LifeboatError && err.message === 'Command output exceeded 1000 bytes: head',
+      (err: Error) => err instanceof LifeboatError && err.message === 'The output of "head" exceeded 1000 B.',
     );
   });
 
@@ -41,7 +41,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
       startContainers(docker, names, log),
       (err: Error) =>
         err instanceof LifeboatError &&
-        err.message === `Could not start ${names.join(', ')} again.` &&
+        err.message === `Could not start "${names[0]}" and "${names[1]}" again.` &&
         /Start them with docker compose start/.test(err.hint ?? ''),
     );
     assert.equal(log.lines.filter((l) => /Could not start lbnone/.test(l)).length, 2, log.lines.join('\n'));
@@ -68,7 +68,7 @@ describe('exec, starting and waiting for containers on a real engine (sms-db)', 
         waitForContainers(docker, [name], { timeoutMs: 30_000, log, after: 'the snapshot' }),
         (err: Error) =>
           err instanceof LifeboatError &&
-          err.message === `${name} stopped (exit code 0) after the snapshot.` &&
+          err.message === `"${name}" stopped (exit code 0) after the snapshot.` &&
           err.hint === `See its output in the Lifeboat log (or \`docker logs ${name}\`).`,
       );
       assert.ok(Date.now() - started < 10_000, 'no waiting out the timeout');

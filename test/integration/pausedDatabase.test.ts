@@ -29,7 +29,7 @@ describe('database backup of a paused container, and a folder with no free name 
         assert.ok(err instanceof ContainerNotRunningError);
         assert.equal(
           err.message,
-          `The database container ${db.stack.db.name} is not running (paused), so there is nothing to back up from.`,
+          `The database container "${db.stack.db.name}" is not running (paused), so there is nothing to back up from.`,
         );
         assert.match(err.hint ?? '', /^Start the stack with `docker compose up -d` in its folder/);
         return true;

@@ -52,7 +52,7 @@ describe('the command line with a stopped database container (dist/cli.js)', fun
     assert.match(
       r.stderr,
       new RegExp(
-        `lifeboat: error: The database container ${project}-db-1 is not running \\(created\\), so there is nothing to back up from\\.`,
+        `lifeboat: error: The database container "${project}-db-1" is not running \\(created\\), so there is nothing to back up from\\.`,
       ),
     );
     assert.match(

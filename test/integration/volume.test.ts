@@ -453,10 +453,10 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
       restoreVolume(docker, { volume: VOL, file, backupDir: dir, stack, logger: log, healthTimeoutMs: 60_000 }),
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.match(err.message, /lifeboat-it-vol stopped \(exit code \d+\) after the restore/);
+        assert.match(err.message, /"lifeboat-it-vol" stopped \(exit code \d+\) after the restore\. The volume is as it was/);
         assert.match(
           err.message,
-          /The volume is as it was: its previous content, kept aside, was put back and lifeboat-it-vol is running again/,
+          /The volume is as it was: its previous content, kept aside, was put back and "lifeboat-it-vol" is running again/,
         );
         return true;
       },
@@ -477,12 +477,12 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('refuses when no helper image is on the engine, naming the setting', async () => {
     await assert.rejects(
       snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: 'lifeboat/no-such-helper:never' }),
-      /lifeboat\/no-such-helper:never is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
+      /"lifeboat\/no-such-helper:never" is not on the Docker engine \(setting lifeboat\.volumes\.helperImage\)/,
     );
     await run('docker', ['volume', 'create', UNUSED]);
     await assert.rejects(
       snapshotVolume(docker, { volume: UNUSED, backupDir: dir }),
-      /No helper image for the volume lifeboat_it_vol_unused.*lifeboat\.volumes\.helperImage/,
+      /No helper image for the volume "lifeboat_it_vol_unused".*lifeboat\.volumes\.helperImage/,
     );
     await assertUntouched(
       () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack, helperImage: 'lifeboat/no-such-helper:never' }),
@@ -494,13 +494,13 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
   it('says so clearly when the volume no longer exists, and re-creates it only when asked', async () => {
     await assert.rejects(
       snapshotVolume(docker, { volume: 'lifeboat_it_vol_gone', backupDir: dir, helperImage: HELPER }),
-      /The volume lifeboat_it_vol_gone does not exist/,
+      /The volume "lifeboat_it_vol_gone" does not exist/,
     );
     await assert.rejects(
       restoreVolume(docker, { volume: 'lifeboat_it_vol_gone', file: snapshot, backupDir: dir, helperImage: HELPER }),
       (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.match(err.message, /The volume lifeboat_it_vol_gone does not exist/);
+        assert.match(err.message, /The volume "lifeboat_it_vol_gone" does not exist/);
         assert.match(err.hint ?? '', /re-create the volume.*Nothing was changed/);
         return true;
       },

@@ -4,6 +4,8 @@
  * Lifeboat writes always passes Lifeboat's own extraction.
  */
 
+import { formatCountOf } from '../common';
+
 export type GuardedType = 'file' | 'directory' | 'symlink' | 'link';
 
 /** Why an entry was refused; callers turn it into a LifeboatError with their own wording. */
@@ -132,7 +134,10 @@ export class ArchiveGuard {
     // other tars skip `size` bytes first. The same bytes would then be different files to the
     // verify and to a hand restore; no archiver Lifeboat reads writes a folder with a size.
     if (h.type === 'directory' && (h.size ?? 0) !== 0) {
-      throw new UnsafeEntry(h.name, `is a folder that declares ${h.size} bytes of content, which tar readers disagree about`);
+      throw new UnsafeEntry(
+        h.name,
+        `is a folder that declares ${formatCountOf(h.size ?? 0, 'byte')} of content, which tar readers disagree about`,
+      );
     }
     // tar-stream turns a base-256 time beyond a Date's range (±275,000 years) into an invalid
     // Date, which no file system can take; any valid one is clamped to what it holds.

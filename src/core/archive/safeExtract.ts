@@ -13,6 +13,7 @@ import {
   isFsError,
   throwIfAborted,
   formatBytes,
+  formatCountOf,
   silentLogger,
   OperationOptions,
   noProgress,
@@ -402,7 +403,7 @@ async function scanArchive(
     if (close) source.close();
   }
   if (tarBytes - lastEnd < 512) {
-    log.warn(`${archivePath}: tar ends after ${tarBytes} bytes without its end-of-archive blocks.`);
+    log.warn(`${archivePath}: tar ends after ${formatCountOf(tarBytes, 'byte')} without its end-of-archive blocks.`);
     throw corrupt(archivePath, verb, 'it ends without the end-of-archive marker');
   }
   return { entries, archiveBytes: raw.bytes, archiveSha256: raw.digest() };

@@ -41,6 +41,14 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
+/**
+ * A size where two sizes are compared ("118 MB (123,456,789 bytes)"): the rounded size reads
+ * at a glance, the exact count shows a difference that rounding would hide.
+ */
+export function formatBytesExact(bytes: number): string {
+  return bytes < 1024 ? formatCountOf(bytes, 'byte') : `${formatBytes(bytes)} (${formatCountOf(bytes, 'byte')})`;
+}
+
 export function formatAge(from: Date, now: Date = new Date()): string {
   const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
   if (seconds < 60) return 'just now';

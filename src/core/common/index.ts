@@ -20,6 +20,7 @@ export type { LifeboatErrorOptions, UiStep } from './errors';
 export {
   formatAge,
   formatBytes,
+  formatBytesExact,
   formatCount,
   formatCountOf,
   formatDuration,
@@ -36,6 +37,7 @@ export type { FreshnessSummary } from './format';
 export { silentLogger } from './logger';
 export type { Logger } from './logger';
 export { notificationText, plainText } from './plainText';
+export { quote, quoteList } from './quote';
 export { noProgress, progressMessage, withDefaults } from './progress';
 export type { OperationOptions, ProgressFn, ProgressUpdate, WithDefaults } from './progress';
 export { toolVersion } from './version';

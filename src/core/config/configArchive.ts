@@ -140,7 +140,7 @@ export async function archiveConfig(options: ConfigArchiveOptions): Promise<Conf
   const plan = await planArchive(workspace, configured, backupReal, opts.signal);
   if (plan.items.length === 0) {
     throw new LifeboatError(
-      `None of the configured config paths exist in ${opts.workspace}: ${configured.map((c) => c.display).join(', ')}.`,
+      `None of the configured config paths exist in ${opts.workspace}: ${configured.map((c) => `"${c.display}"`).join(', ')}.`,
       'Check the paths in the setting lifeboat.config.paths (relative to the workspace folder).',
     );
   }
@@ -419,7 +419,7 @@ async function addEntry(pack: tar.Pack, item: Planned, report: (extra: number) =
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
       throw new LifeboatError(
-        `${item.rel} turned into a symbolic link while it was being archived.`,
+        `"${item.rel}" turned into a symbolic link while it was being archived.`,
         'Retry when the files are not being changed.',
       );
     }
@@ -445,7 +445,7 @@ async function addEntry(pack: tar.Pack, item: Planned, report: (extra: number) =
         await pipeline(source, hash, entry, { signal });
       } catch (err) {
         if ((err as Error).message === 'Size mismatch') {
-          throw new LifeboatError(`${item.rel} shrank while it was being archived.`, 'Retry when the files are not being changed.');
+          throw new LifeboatError(`"${item.rel}" shrank while it was being archived.`, 'Retry when the files are not being changed.');
         }
         throw err;
       }

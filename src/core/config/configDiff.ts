@@ -127,9 +127,9 @@ export async function applyFiles(
     } catch (err) {
       if (opts.signal?.aborted || err instanceof CancelledError) throw new CancelledError();
       const done = applied.length
-        ? ` ${applied.length} file(s) were applied before it: ${applied.map((a) => a.path).join(', ')}.`
+        ? ` ${applied.length === 1 ? '1 file was' : `${applied.length} files were`} applied before it: ${applied.map((a) => `"${a.path}"`).join(', ')}.`
         : ' No file was changed.';
-      const cause = err instanceof LifeboatError ? err.message : fsError(err, `restore ${entry.path}`, dest).message;
+      const cause = err instanceof LifeboatError ? err.message : fsError(err, `restore "${entry.path}"`, dest).message;
       throw new LifeboatError(`${cause}${done}`, 'Each replaced file was kept as a .bak next to it.');
     }
   }
@@ -180,7 +180,7 @@ async function copyStaged(src: string, tmp: string, entry: ArchiveEntry, signal?
   }
   if (entry.sha256 && hash.digest() !== entry.sha256) {
     throw new LifeboatError(
-      `The staged copy of ${entry.path} no longer matches the archive (it was changed after extraction).`,
+      `The staged copy of "${entry.path}" no longer matches the archive (it was changed after extraction).`,
       'Extract the archive again, then retry.',
     );
   }

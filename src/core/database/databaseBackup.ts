@@ -30,6 +30,8 @@ import {
   WithDefaults,
   withDefaults,
   toolVersion,
+  formatBytesExact,
+  formatCountOf,
 } from '../common';
 import { HashStream, ParallelGzip } from '../streams';
 import { NoStackError, type Stack } from '../stack';
@@ -104,7 +106,9 @@ export async function backupDatabase(docker: Docker, stack: Stack, options: Data
       verifications: [],
     };
     await file.writeManifest(manifest, (err) => log.warn(`Backup kept, but its manifest could not be written: ${(err as Error).message}`));
-    log.info(`Backup complete: ${name} (${dumped.fileBytes} bytes, ${Object.keys(dumped.facts.tables).length} tables)`);
+    log.info(
+      `Backup complete: ${name} (${formatBytesExact(dumped.fileBytes)}, ${formatCountOf(Object.keys(dumped.facts.tables).length, 'table')})`,
+    );
     return { path: finalPath, manifest };
   } catch (err) {
     throw engineGone(err) ? toEngineError(err) : err;
@@ -130,16 +134,20 @@ async function inspectDatabase(container: Docker.Container, stack: Stack): Promi
     info = await container.inspect();
   } catch (err) {
     if (!isEngineDown(err) && (err as { statusCode?: number }).statusCode === 404) {
-      throw new NoStackError(`The database container ${stack.db.name} no longer exists.`, 'Start the stack with `docker compose up -d`.', {
-        ui: 'refresh-backups',
-      });
+      throw new NoStackError(
+        `The database container "${stack.db.name}" no longer exists.`,
+        'Start the stack with `docker compose up -d`.',
+        {
+          ui: 'refresh-backups',
+        },
+      );
     }
     throw toEngineError(err);
   }
   if (!info.State?.Running || info.State.Paused || info.State.Restarting) {
     const state = info.State?.Paused ? 'paused' : info.State?.Restarting ? 'restarting' : (info.State?.Status ?? 'unknown state');
     throw new ContainerNotRunningError(
-      `The database container ${stack.db.name} is not running (${state}), so there is nothing to back up from.`,
+      `The database container "${stack.db.name}" is not running (${state}), so there is nothing to back up from.`,
       `Start the stack with \`docker compose up -d\` in its folder${stack.db.service ? ` (or only the database: \`docker compose start ${stack.db.service}\`)` : ''}, then retry.`,
     );
   }
@@ -289,7 +297,7 @@ async function explainFailure(
 
 function containerStopped(stack: Stack): LifeboatError {
   return new LifeboatError(
-    `The database container ${stack.db.name} stopped during the dump; the partial backup was removed.`,
+    `The database container "${stack.db.name}" stopped during the dump; the partial backup was removed.`,
     `Start it with \`docker compose start ${stack.db.service ?? stack.db.name}\` and retry. Older backups are untouched.`,
   );
 }

@@ -230,7 +230,7 @@ async function swapIn(
     const migration = await migrate(docker, apps, opts, log);
     if (migration && migration.exitCode !== 0) {
       throw new LifeboatError(
-        `The migration failed (${migration.argv.join(' ')} in ${migration.container}, exit code ${migration.exitCode}): ${lastLine(migration.output)}`,
+        `The migration failed ("${migration.argv.join(' ')}" in "${migration.container}", exit code ${migration.exitCode}): ${lastLine(migration.output)}`,
       );
     }
     let health: HealthResult | undefined;
@@ -250,7 +250,7 @@ async function swapIn(
     await swapDatabases(target, live, preRestore, failed);
     const reason = err instanceof CancelledError ? 'The restore was cancelled after the swap' : (err as Error).message;
     throw new LifeboatError(
-      `${reason} The previous database is live again; the restored copy is kept as ${failed} for inspection.`,
+      `${reason} The previous database is live again; the restored copy is kept as "${failed}" for inspection.`,
       err instanceof LifeboatError && err.hint ? err.hint : 'See the Lifeboat log.',
       undefined,
       { cause: err },

@@ -37,7 +37,7 @@ export async function swapDatabases(target: PsqlTarget, live: string, replacemen
     }
   }
   throw new LifeboatError(
-    `Could not swap ${replacement} in for ${live}: ${(lastError as Error).message}`,
+    `Could not swap "${replacement}" in for "${live}": ${(lastError as Error).message}`,
     'Nothing was renamed. Close other connections to the database (psql sessions, admin tools) and retry.',
     undefined,
     { cause: lastError },

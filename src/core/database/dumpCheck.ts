@@ -80,7 +80,7 @@ export function validateDump(path: string, facts: DumpFacts, fileSha256: string,
   }
   if (facts.unterminatedCopy || !facts.complete) {
     throw new DamagedBackupError(
-      `${path} is an incomplete dump: ${facts.unterminatedCopy ? `the data of ${facts.unterminatedCopy} is cut off` : "pg_dump's end marker is missing"}.`,
+      `${path} is an incomplete dump: ${facts.unterminatedCopy ? `the data of "${facts.unterminatedCopy}" is cut off` : "pg_dump's end marker is missing"}.`,
       'pg_dump did not finish when this file was made. Use another backup.',
     );
   }

@@ -26,7 +26,7 @@ export async function waitForContainers(docker: Docker, names: string[], opts: C
       if (!state.Running || state.Restarting) {
         await logTail(c, name, opts.log);
         throw new LifeboatError(
-          `${name} ${state.Restarting ? 'keeps restarting' : `stopped (exit code ${state.ExitCode})`} after ${opts.after ?? 'the restore'}.`,
+          `"${name}" ${state.Restarting ? 'keeps restarting' : `stopped (exit code ${state.ExitCode})`} after ${opts.after ?? 'the restore'}.`,
           `See its output in the Lifeboat log (or \`docker logs ${name}\`).`,
         );
       }
@@ -35,13 +35,13 @@ export async function waitForContainers(docker: Docker, names: string[], opts: C
       if (health === 'unhealthy') {
         await logTail(c, name, opts.log);
         throw new LifeboatError(
-          `${name} reports unhealthy after ${opts.after ?? 'the restore'}.`,
+          `"${name}" reports unhealthy after ${opts.after ?? 'the restore'}.`,
           `See \`docker inspect ${name}\` and its logs.`,
         );
       }
       if (Date.now() > deadline) {
         throw new LifeboatError(
-          `${name} was not healthy ${Math.round(opts.timeoutMs / 1000)} s after ${opts.after ?? 'the restore'} (health: ${health}).`,
+          `"${name}" was not healthy ${Math.round(opts.timeoutMs / 1000)} s after ${opts.after ?? 'the restore'} (health: ${health}).`,
           `See \`docker logs ${name}\`.`,
         );
       }

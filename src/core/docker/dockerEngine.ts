@@ -123,7 +123,7 @@ function fromContext(configDir: string, name: string, source: EngineSource): Doc
   const text = readSmall(metaFile);
   if (text === undefined) {
     throw new SettingsError(
-      `The Docker context ${name} (${origin}) does not exist: ${metaFile} is missing.`,
+      `The Docker context "${name}" (${origin}) does not exist: ${metaFile} is missing.`,
       '`docker context ls` lists the contexts; `docker context use <name>` switches.',
     );
   }
@@ -132,7 +132,7 @@ function fromContext(configDir: string, name: string, source: EngineSource): Doc
     meta = JSON.parse(text) as ContextMeta;
   } catch (err) {
     throw new SettingsError(
-      `The Docker context ${name} (${origin}) cannot be read: ${metaFile} is not valid JSON (${(err as Error).message}).`,
+      `The Docker context "${name}" (${origin}) cannot be read: ${metaFile} is not valid JSON (${(err as Error).message}).`,
       `Recreate it (\`docker context rm ${name}\`, then \`docker context create\`), or switch with \`docker context use default\`.`,
       { cause: err },
     );
@@ -140,7 +140,7 @@ function fromContext(configDir: string, name: string, source: EngineSource): Doc
   const endpoint = meta.Endpoints?.docker;
   if (!endpoint?.Host) {
     throw new SettingsError(
-      `The Docker context ${name} (${origin}) names no Docker endpoint in ${metaFile}.`,
+      `The Docker context "${name}" (${origin}) names no Docker endpoint in ${metaFile}.`,
       `Recreate it with \`docker context create ${name} --docker host=…\`.`,
     );
   }

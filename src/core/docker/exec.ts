@@ -3,7 +3,7 @@ import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DockerDemux, StderrTail } from './demux';
 import { toEngineError } from './docker';
-import { CancelledError, ContainerNotRunningError, LifeboatError } from '../common';
+import { CancelledError, ContainerNotRunningError, LifeboatError, formatBytes } from '../common';
 
 export interface ExecSpec {
   /** argv, never a shell string (contract 7 in docs/contracts.md). */
@@ -112,7 +112,7 @@ export async function runExec(
       new Writable({
         write(chunk: Buffer, _enc, done) {
           size += chunk.length;
-          if (size > limit) return done(new LifeboatError(`Command output exceeded ${limit} bytes: ${spec.argv[0]}`));
+          if (size > limit) return done(new LifeboatError(`The output of "${spec.argv[0]}" exceeded ${formatBytes(limit)}.`));
           chunks.push(chunk);
           done();
         },

@@ -75,7 +75,7 @@ export async function openBackupSource(path: string, opts: { keys?: KeyProvider;
   if (!opts.keys) {
     throw new CryptoError(
       'bad-key',
-      `${name} is encrypted, and no key was given to read it.`,
+      `"${name}" is encrypted, and no key was given to read it.`,
       'Give the passphrase, key file or identity file it was encrypted with.',
     );
   }
@@ -217,7 +217,7 @@ export function isKeyProblem(err: unknown): boolean {
 /** Crypto errors name the file they are about. */
 export function named(err: unknown, name: string): Error {
   if (err instanceof CryptoError)
-    return err.message.startsWith(name) ? err : new CryptoError(err.code, `${name}: ${err.message}`, err.hint, { cause: err });
+    return err.message.startsWith(`"${name}"`) ? err : new CryptoError(err.code, `"${name}": ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError || isCancelled(err)) return err as Error;
   if (isFsError(err)) return fsError(err, 'read the backup', name);
   return err instanceof Error ? err : new Error(String(err));

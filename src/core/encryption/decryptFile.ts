@@ -18,7 +18,16 @@ import {
 import type { X25519Identity } from '../crypto';
 import { AtomicFile, readHead, Manifest, readManifest } from '../store';
 import type { Encryption } from '../store';
-import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  formatBytesExact,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  OperationOptions,
+  withDefaults,
+} from '../common';
 import { HashStream } from '../streams';
 
 /**
@@ -57,7 +66,7 @@ export async function describeEncryptedFile(path: string): Promise<EncryptedFile
   if (!format) {
     throw new CryptoError(
       'not-encrypted',
-      `${basename(path)} is not an encrypted backup (it starts neither with "age-encryption.org/v1" nor with "Salted__")`,
+      `"${basename(path)}" is not an encrypted backup (it starts neither with "age-encryption.org/v1" nor with "Salted__")`,
       'Lifeboat decrypts age files and files written by `openssl enc -aes-256-cbc` (salted, binary).',
     );
   }
@@ -183,7 +192,7 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
   const dest = plaintextPathOf(src);
   if (!dest)
     throw new LifeboatError(
-      `Cannot decrypt ${name}: its name does not end in .age or .enc.`,
+      `Cannot decrypt "${name}": its name does not end in .age or .enc.`,
       'Rename it to say its format (.age or .enc), then retry.',
     );
   const info = await describeEncryptedFile(src).catch((err) => {
@@ -192,7 +201,7 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
   const st = await fs.stat(src);
   if (!opts.overwrite && (await exists(dest))) {
     throw new LifeboatError(
-      `Cannot decrypt ${name}: ${basename(dest)} already exists.`,
+      `Cannot decrypt "${name}": "${basename(dest)}" already exists.`,
       'Delete or rename it first, or confirm replacing it.',
     );
   }
@@ -228,7 +237,7 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
     if (expected && sha !== expected) {
       throw new CryptoError(
         'tampered',
-        `Cannot decrypt ${name}: the decrypted data does not match the sha256 its manifest recorded, so the file was tampered with or is corrupt. Nothing was kept.`,
+        `Cannot decrypt "${name}": the decrypted data does not match the sha256 its manifest recorded, so the file was tampered with or is corrupt. Nothing was kept.`,
         info.format === 'openssl'
           ? 'OpenSSL files carry no integrity check of their own; use another copy of the backup. (A wrong passphrase can also do this in rare cases: check it.)'
           : 'Use another copy of the backup.',
@@ -236,7 +245,9 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
     }
     throwIfAborted(opts.signal);
     await file.commit();
-    log.info(`Decrypted ${src} to ${dest} (${plain.bytes} bytes, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`);
+    log.info(
+      `Decrypted ${src} to ${dest} (${formatBytesExact(plain.bytes)}, sha256 ${expected ? 'matches the manifest' : 'not recorded'})`,
+    );
 
     let written: Manifest | undefined;
     if (manifest) {
@@ -268,7 +279,7 @@ export async function decryptFile(src: string, options: DecryptFileOptions): Pro
 function damagedNotKey(err: unknown, manifest: Manifest | undefined, size: number, read: HashStream): unknown {
   if (!(err instanceof CryptoError && err.code === 'wrong-key') || !manifest?.file) return err;
   if (manifest.file.bytes !== undefined && manifest.file.bytes !== size) {
-    return truncatedError(`it is ${size} bytes, where its manifest recorded ${manifest.file.bytes}`);
+    return truncatedError(`it is ${formatBytesExact(size)}, where its manifest recorded ${formatBytesExact(manifest.file.bytes)}`);
   }
   if (manifest.file.sha256 && read.bytes === size && read.digest() !== manifest.file.sha256) {
     return new CryptoError(
@@ -289,8 +300,8 @@ async function exists(path: string): Promise<boolean> {
 
 /** Crypto errors are lower case for a prefix; file errors name their path; anything else is wrapped. */
 function prefixed(err: unknown, name: string): Error {
-  if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt ${name}: ${err.message}`, err.hint, { cause: err });
+  if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt "${name}": ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError) return err;
   if (isFsError(err)) return fsError(err, 'decrypt', name);
-  return new LifeboatError(`Cannot decrypt ${name}: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
+  return new LifeboatError(`Cannot decrypt "${name}": ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
 }

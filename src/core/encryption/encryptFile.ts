@@ -14,7 +14,17 @@ import {
 } from '../crypto';
 import { AtomicFile, MANIFEST_VERSION, Manifest, manifestPath, readManifest, Encryption, parseBackupName } from '../store';
 import { DecryptKey, decryptStream } from './decryptFile';
-import { CancelledError, LifeboatError, fsError, isFsError, throwIfAborted, OperationOptions, withDefaults, toolVersion } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  formatBytesExact,
+  fsError,
+  isFsError,
+  throwIfAborted,
+  OperationOptions,
+  withDefaults,
+  toolVersion,
+} from '../common';
 import { HashStream } from '../streams';
 
 export interface EncryptFileOptions extends OperationOptions {
@@ -92,7 +102,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
   throwIfAborted(opts.signal);
   const name = basename(src);
   if (/\.(age|enc)$/.test(name)) {
-    throw new LifeboatError(`${name} is already encrypted.`, 'Decrypt it first if you want to encrypt it in another format.');
+    throw new LifeboatError(`"${name}" is already encrypted.`, 'Decrypt it first if you want to encrypt it in another format.');
   }
   const st = await fs.stat(src).catch((err) => {
     throw fsError(err, 'read', src);
@@ -100,14 +110,14 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
   if (!st.isFile()) throw new LifeboatError(`${src} is not a file.`, 'Choose a backup file.');
   if (await startsEncrypted(src)) {
     throw new LifeboatError(
-      `${name} is already encrypted (its content is an encrypted file).`,
+      `"${name}" is already encrypted (its content is an encrypted file).`,
       'Rename it to end in .age or .enc, then decrypt it.',
     );
   }
   const dest = src + ENCRYPTED_EXTENSIONS[opts.format];
   if (await exists(dest)) {
     throw new LifeboatError(
-      `Cannot encrypt ${name}: ${basename(dest)} already exists.`,
+      `Cannot encrypt "${name}": "${basename(dest)}" already exists.`,
       'Delete or rename the existing encrypted file first.',
     );
   }
@@ -115,7 +125,9 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
   try {
     encryptor = encryptorFor(opts);
   } catch (err) {
-    throw err instanceof CryptoError ? new CryptoError(err.code, `Cannot encrypt ${name}: ${err.message}`, err.hint, { cause: err }) : err;
+    throw err instanceof CryptoError
+      ? new CryptoError(err.code, `Cannot encrypt "${name}": ${err.message}`, err.hint, { cause: err })
+      : err;
   }
   const { manifest: source } = await readManifest(src);
   const sourceSha = source && source.file.name === name ? source.file.sha256 : undefined;
@@ -138,7 +150,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
     const plaintextSha256 = plain.digest();
     if (sourceSha && sourceSha !== plaintextSha256) {
       throw new LifeboatError(
-        `Cannot encrypt ${name}: it does not match the sha256 its manifest recorded, so it changed or is corrupt since it was made. Nothing was written.`,
+        `Cannot encrypt "${name}": it does not match the sha256 its manifest recorded, so it changed or is corrupt since it was made. Nothing was written.`,
         'Verify the backup, or make a new one and encrypt that.',
       );
     }
@@ -156,7 +168,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
       } catch (err) {
         if (opts.signal?.aborted) throw new CancelledError();
         throw new LifeboatError(
-          `Encrypting ${name} failed its check: the new file does not decrypt with the same key (${(err as Error).message}). Nothing was kept.`,
+          `Encrypting "${name}" failed its check: the new file does not decrypt with the same key (${(err as Error).message}). Nothing was kept.`,
           'This should not happen; see the Lifeboat log, and keep the unencrypted backup.',
           undefined,
           { cause: err },
@@ -164,7 +176,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
       }
       if (check.digest() !== plaintextSha256 || check.bytes !== plain.bytes) {
         throw new LifeboatError(
-          `Encrypting ${name} failed its check: the new file decrypts to different data. Nothing was kept.`,
+          `Encrypting "${name}" failed its check: the new file decrypts to different data. Nothing was kept.`,
           'The disk may be failing; keep the unencrypted backup and check the disk.',
         );
       }
@@ -184,7 +196,7 @@ export async function encryptFile(src: string, options: EncryptFileOptions): Pro
       log.warn(`${basename(dest)} was written, but its manifest was not: ${(err as Error).message}`),
     );
     log.info(
-      `Encrypted ${src} to ${dest} (${opts.format}, ${sealed.bytes} bytes, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`,
+      `Encrypted ${src} to ${dest} (${opts.format}, ${formatBytesExact(sealed.bytes)}, ${proof === 'decrypted' ? 'decrypts to the same sha256' : 'round trip not checked'})`,
     );
 
     let removedPlaintext = false;

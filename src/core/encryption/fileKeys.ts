@@ -23,7 +23,7 @@ export function fileKeys(files: KeyFiles): KeyProvider {
         if (!files.identityFile) {
           throw new CryptoError(
             'bad-key',
-            `${name} was encrypted to age recipients and no identity file is set.`,
+            `"${name}" was encrypted to age recipients and no identity file is set.`,
             'Set lifeboat.encryption.identityFile to the file made by `age-keygen` (mode 600).',
           );
         }
@@ -37,7 +37,7 @@ export function fileKeys(files: KeyFiles): KeyProvider {
       if (!files.keyFile) {
         throw new CryptoError(
           'bad-key',
-          `${name} is encrypted with a passphrase and no key file is set.`,
+          `"${name}" is encrypted with a passphrase and no key file is set.`,
           'Set lifeboat.encryption.keyFile to a file holding the passphrase (mode 600); nothing is asked for here.',
         );
       }

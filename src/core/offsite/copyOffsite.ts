@@ -3,7 +3,17 @@ import { basename } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeEncrypt, OpensslEncrypt } from '../crypto';
-import { CancelledError, LifeboatError, fsError, throwIfAborted, silentLogger, OperationOptions, noProgress, toolVersion } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  formatBytesExact,
+  fsError,
+  throwIfAborted,
+  silentLogger,
+  OperationOptions,
+  noProgress,
+  toolVersion,
+} from '../common';
 import { ENCRYPTED_EXTENSIONS, encryptionFingerprint } from '../encryption';
 import { HashStream } from '../streams';
 import { Manifest, MANIFEST_VERSION, contentSha256, readManifest, KIND_FOLDERS, manifestName, parseBackupName } from '../store';
@@ -128,7 +138,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
     // Equal digests imply equal sizes, so a mismatch always has a different sha256.
     if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
       throw new LifeboatError(
-        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${check.bytes} bytes read back, ${sent.bytes} sent, a different sha256). It was removed.`,
+        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${formatBytesExact(check.bytes)} read back, ${formatBytesExact(sent.bytes)} sent, a different sha256). It was removed.`,
         'The destination disk or share may be failing or full; check it and retry.',
       );
     }
@@ -150,7 +160,7 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       throw err;
     }
     log.info(
-      `Copied ${backup} to ${destination.describe()} as ${remotePath} (${sent.bytes} bytes, sha256 ${sent.digest()}, read back and checked${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
+      `Copied ${backup} to ${destination.describe()} as ${remotePath} (${formatBytesExact(sent.bytes)}, sha256 ${sent.digest()}, read back and checked${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
     );
     return { remotePath, bytes: sent.bytes, sha256: sent.digest(), outcome: 'copied', encrypted: encrypt || !!parsed.encryption };
   } finally {

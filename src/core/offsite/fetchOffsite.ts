@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError, LifeboatError, OperationOptions, fsError, noProgress, silentLogger, throwIfAborted } from '../common';
+import {
+  CancelledError,
+  LifeboatError,
+  OperationOptions,
+  formatBytesExact,
+  fsError,
+  noProgress,
+  silentLogger,
+  throwIfAborted,
+} from '../common';
 import { HashStream } from '../streams';
 import { AtomicFile, KIND_FOLDERS, ensurePrivateDir, manifestName, parseBackupName, readManifest } from '../store';
 import type { Destination } from './destination';
@@ -90,7 +99,7 @@ export async function fetchOffsite(
     }
     if (expected && (hash.bytes !== expected.bytes || hash.digest() !== expected.sha256)) {
       throw new LifeboatError(
-        `The off-site copy "${remotePath}" does not match its manifest (${hash.bytes === expected.bytes ? 'same size, different sha256' : `${hash.bytes} bytes, the manifest says ${expected.bytes}`}): it is damaged or was replaced. Nothing was kept on this machine.`,
+        `The off-site copy "${remotePath}" does not match its manifest (${hash.bytes === expected.bytes ? 'same size, different sha256' : `${formatBytesExact(hash.bytes)}, the manifest says ${formatBytesExact(expected.bytes)}`}): it is damaged or was replaced. Nothing was kept on this machine.`,
         'Use another copy (an older backup, or another destination); the damaged one is left where it is for inspection.',
       );
     }

@@ -1,4 +1,5 @@
 import { LIFEBOAT_APPLICATION, PsqlTarget, maintenanceDatabase, psql } from './psql';
+import { formatCount, formatCountOf, quote } from '../common';
 
 /** A client session the swap would end (pg_terminate_backend), as the user needs to hear of it. */
 export interface OtherSession {
@@ -87,24 +88,25 @@ export function describeOtherSessions(sessions: OtherSession[], live: string, no
   const head: string[] = [];
   if (open)
     head.push(
-      `Uncommitted work will be lost: ${open === 1 ? 'a session has a transaction open' : `${open} sessions have transactions open`}.`,
+      `Uncommitted work will be lost: ${open === 1 ? 'a session has a transaction open' : `${formatCount(open)} sessions have transactions open`}.`,
     );
-  head.push(`The swap disconnects ${sessions.length === 1 ? 'this other session' : `these ${sessions.length} other sessions`} of ${live}:`);
+  // The head says "disconnects" once; each line is then who and what it was doing, as a sentence.
+  head.push(`The swap disconnects ${formatCountOf(sessions.length, 'other session')} of ${quote(live)}:`);
   const lines = ordered
     .slice(0, SHOWN)
-    .map((s) => `${who(s, live)}, ${doing(s, now)} — ${s.inTransaction ? 'its uncommitted work will be lost' : 'will be disconnected'}`);
+    .map((s) => `${who(s, live)}, ${doing(s, now)}${s.inTransaction ? '; its uncommitted work will be lost' : ''}.`);
   const rest = ordered.slice(SHOWN);
   if (rest.length) {
     const restOpen = rest.filter((s) => s.inTransaction).length;
-    lines.push(`and ${rest.length} more${restOpen ? ` (${restOpen} in a transaction)` : ''} — will be disconnected`);
+    lines.push(`${formatCountOf(rest.length, 'more session')}${restOpen ? ` (${formatCount(restOpen)} in a transaction)` : ''}.`);
   }
   return [head.join(' '), ...lines];
 }
 
 function who(s: OtherSession, live: string): string {
-  const app = s.application.trim() || 'a client without an application name';
+  const app = s.application.trim() ? quote(s.application.trim()) : 'A client without an application name';
   const from = s.client ? `from ${s.client}` : 'through the local socket';
-  return `${app} (${s.user} ${from}${s.database !== live ? `, on ${s.database}` : ''})`;
+  return `${app} (${s.user} ${from}${s.database !== live ? `, on ${quote(s.database)}` : ''})`;
 }
 
 function since(s: OtherSession): Date {

@@ -11,14 +11,13 @@ export {
   leftStoppedNotice,
   newBackupFailedNotice,
   problemAbout,
-  quote,
-  quoteList,
   snapshotCreatedNotice,
   verifyAllNotice,
   verifyNotice,
   volumeRecreatedNotice,
   volumeRestoredNotice,
 } from './notices';
+export { quote, quoteList } from '../common';
 export { plannedRuns } from './scheduleStatus';
 export { buildStatusReport, renderStatusMarkdown, renderStatusText } from './statusReport';
 export type { ScheduleStatus, StatusInput, StatusReport } from './statusReport';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { formatBytes, formatCount, formatCountOf, formatDuration, formatTime, plainText } from '../common';
+import { formatBytes, formatCount, formatCountOf, formatDuration, formatTime, plainText, quote, quoteList } from '../common';
 import type { VerifyResult } from '../verify';
 
 /**
@@ -7,17 +7,6 @@ import type { VerifyResult } from '../verify';
  * so that one test holds them all to one style: sentence case, names in double quotes, counts
  * and sizes from the formatter, a full stop at the end, no Markdown.
  */
-
-/** A name as messages quote it: "sms_db". */
-export function quote(name: string): string {
-  return `"${name}"`;
-}
-
-/** `a, b and c` for names that are listed in a sentence, each quoted. */
-export function quoteList(names: readonly string[]): string {
-  const q = names.map(quote);
-  return q.length < 2 ? (q[0] ?? '') : `${q.slice(0, -1).join(', ')} and ${q.at(-1)}`;
-}
 
 /** Ends a fragment as a sentence, unless it already is one. */
 export function sentence(text: string): string {
@@ -34,7 +23,8 @@ export function problemAbout(path: string, problem: string | undefined): string 
   if (!problem) return 'unknown error.';
   let p = problem.split(path).join('the file');
   const name = basename(path);
-  if (p.startsWith(`${name} `)) p = `the file ${p.slice(name.length + 1)}`;
+  const lead = [`${quote(name)} `, `${name} `].find((l) => p.startsWith(l));
+  if (lead) p = `the file ${p.slice(lead.length)}`;
   return sentence(plainText(p));
 }
 

@@ -1,7 +1,7 @@
 import { KindTotals, describeFailed, failedBackups, summarizeKinds } from '../store';
 import type { BackupEntry, DiskSpace, BackupKind } from '../store';
-import { LeftStoppedFacts, leftStoppedNotice, quoteList } from './notices';
-import { FreshnessSummary, formatBytes, formatCount, formatCountOf, formatTime, freshnessSummary } from '../common';
+import { LeftStoppedFacts, leftStoppedNotice } from './notices';
+import { FreshnessSummary, formatBytes, formatCount, formatCountOf, formatTime, freshnessSummary, quoteList } from '../common';
 
 export interface ScheduleStatus {
   kind: BackupKind;

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { LifeboatError } from '../common';
+import { LifeboatError, quoteList } from '../common';
 import type { Logger } from '../common';
 import { runExec } from '../docker';
 
@@ -47,7 +47,7 @@ export async function startContainers(docker: Docker, names: string[], log: Logg
   }
   if (failed.length) {
     throw new LifeboatError(
-      `Could not start ${failed.join(', ')} again.`,
+      `Could not start ${quoteList(failed)} again.`,
       `Start ${failed.length > 1 ? 'them' : 'it'} with docker compose start, and see the Lifeboat log.`,
     );
   }

@@ -93,7 +93,7 @@ export async function openPartial(partial: string): Promise<WriteStream> {
   }).catch((err) => {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new LifeboatError(
-        `${basename(partial)} already exists: another Lifeboat operation is writing this file, or an earlier one was interrupted.`,
+        `"${basename(partial)}" already exists: another Lifeboat operation is writing this file, or an earlier one was interrupted.`,
         `If none is running, delete ${partial} and retry.`,
         undefined,
         { cause: err },

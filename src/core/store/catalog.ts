@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { LifeboatError } from '../common';
+import { LifeboatError, formatBytesExact } from '../common';
 import { Manifest, readManifest, verificationState } from './manifest';
 import { BackupKind, Encryption, KIND_FOLDERS, parseBackupName } from './naming';
 
@@ -56,7 +56,9 @@ export async function listBackups(backupDir: string): Promise<BackupEntry[]> {
       // A file shorter or longer than its manifest recorded (a cut-off copy, a full disk) is
       // not the backup that was verified, whatever its last verification said.
       const resized = manifest && typeof manifest.file?.bytes === 'number' && manifest.file.bytes !== st.size;
-      const problem = resized ? `the file has ${st.size} bytes, its manifest recorded ${manifest.file.bytes}` : manifestProblem;
+      const problem = resized
+        ? `the file is ${formatBytesExact(st.size)}, but its manifest recorded ${formatBytesExact(manifest.file.bytes)}`
+        : manifestProblem;
       found.push({
         path,
         fileName,

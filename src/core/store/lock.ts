@@ -73,7 +73,7 @@ export async function acquireLock(dir: string, stack: string, operation: string)
     if (outcome === 'contended') break;
   }
   const holder = parseOwner(holderText);
-  if (!holder) throw new LockedError(`Another Lifeboat operation is already working on ${stack} (lock file ${path}).`);
+  if (!holder) throw new LockedError(`Another Lifeboat operation is already working on "${stack}" (lock file ${path}).`);
   throw new LockedError(lockedMessage(stack, holder));
 }
 
@@ -98,21 +98,21 @@ function doing(operation: string, lockName: string): string {
   if (lockName === 'schedule') return operation.startsWith('scheduled ') ? `running a ${operation}` : 'starting the schedule';
   switch (operation) {
     case 'database backup':
-      return `backing up ${lockName}`;
+      return `backing up "${lockName}"`;
     case 'config archive':
-      return `archiving the config of ${lockName}`;
+      return `archiving the config of "${lockName}"`;
     case 'volume snapshot':
-      return `snapshotting the volume ${volume}`;
+      return `snapshotting the volume "${volume}"`;
     case 'volume restore':
-      return `restoring the volume ${volume}`;
+      return `restoring the volume "${volume}"`;
     case 'database restore':
-      return `restoring the database of ${lockName}`;
+      return `restoring the database of "${lockName}"`;
     case 'swap back':
-      return `swapping back the database of ${lockName}`;
+      return `swapping back the database of "${lockName}"`;
     case 'cleanup':
-      return `cleaning up the backups of ${lockName}`;
+      return `cleaning up the backups of "${lockName}"`;
     default:
-      return `working on ${lockName} (${operation})`;
+      return `working on "${lockName}" (${operation})`;
   }
 }
 

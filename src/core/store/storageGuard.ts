@@ -27,7 +27,7 @@ export async function assertRoomForBackup(
   const needed = Math.ceil(previous.bytes * GROWTH);
   if (disk.freeBytes >= needed) return;
   throw new LifeboatError(
-    `Not enough free space for a new ${kind} backup in ${backupDir}: ${formatBytes(disk.freeBytes)} free, and the previous one (${previous.fileName}) took ${formatBytes(previous.bytes)}.`,
+    `Not enough free space for a new ${kind} backup in ${backupDir}: ${formatBytes(disk.freeBytes)} free, and the previous one ("${previous.fileName}") took ${formatBytes(previous.bytes)}.`,
     'Nothing was written. See what retention can delete, free space on that disk, or point lifeboat.backupDirectory elsewhere.',
     undefined,
     { ui: 'preview-cleanup' },

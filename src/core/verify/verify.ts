@@ -26,6 +26,7 @@ import {
   isCancelled,
   OperationOptions,
   formatBytes,
+  formatBytesExact,
   formatCount,
   formatCountOf,
   toolVersion,
@@ -83,7 +84,7 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
   let source: BackupSource | undefined;
   const read: ReadFacts = {};
   try {
-    if (!parsed) throw new LifeboatError(`${basename(path)} is not a backup name Lifeboat knows.`);
+    if (!parsed) throw new LifeboatError(`"${basename(path)}" is not a backup name Lifeboat knows.`);
     source = await openBackupSource(path, { keys: opts.keys, signal: opts.signal });
     if (source.encryption) result.checks.push(`decrypts (${source.encryption}; nothing decrypted written to disk)`);
     if (parsed.kind === 'database') await verifyDump(source, result, opts, read);
@@ -171,7 +172,7 @@ async function verifyDump(source: BackupSource, result: VerifyResult, opts: Veri
       throw new LifeboatError(
         `The test restore does not match: ${diffs
           .slice(0, 3)
-          .map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
+          .map(([t, n]) => `"${t}" ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
           .join('; ')}.`,
       );
     }
@@ -196,7 +197,7 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
     read.sha256 = hash.digest();
     if (expected) {
       if (expected !== hash.digest())
-        throw new LifeboatError(`${basename(path)} does not match its manifest (sha256 differs).`, 'Use another backup.');
+        throw new LifeboatError(`"${basename(path)}" does not match its manifest (sha256 differs).`, 'Use another backup.');
       result.checks.push('sha256 matches the manifest');
     } else {
       result.notes.push('no manifest checksum to compare');
@@ -224,7 +225,7 @@ async function verifyCustomDump(source: BackupSource, result: VerifyResult, opts
         throw new LifeboatError(
           `The test restore does not match the manifest: ${diffs
             .slice(0, 3)
-            .map(([t, n]) => `${t} ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
+            .map(([t, n]) => `"${t}" ${restored[t] === undefined ? 'missing' : formatCount(restored[t])} of ${formatCountOf(n, 'row')}`)
             .join('; ')}.`,
         );
     } else {
@@ -250,7 +251,7 @@ async function verifyArchive(source: BackupSource, result: VerifyResult, opts: V
   if (expected) {
     if (expected !== facts.fileSha256) {
       throw new LifeboatError(
-        `${basename(path)} does not match its manifest (sha256 differs).`,
+        `"${basename(path)}" does not match its manifest (sha256 differs).`,
         'The file changed after it was written. Use another backup.',
       );
     }
@@ -285,7 +286,7 @@ async function verifyVolumeSnapshot(
   const recordedBytes = m?.file?.sha256 ? m.file.bytes : undefined;
   if (recordedBytes !== undefined && recordedBytes !== size) {
     throw new LifeboatError(
-      `${name} is ${formatBytes(size)} (${formatCountOf(size, 'byte')}) but its manifest records ${formatBytes(recordedBytes)} (${formatCountOf(recordedBytes, 'byte')}): it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
+      `"${name}" is ${formatBytesExact(size)} but its manifest records ${formatBytesExact(recordedBytes)}: it was ${size < recordedBytes ? 'truncated' : 'changed'} after it was made.`,
       'Use another snapshot; this one cannot be restored as it was taken.',
     );
   }
@@ -301,7 +302,7 @@ async function verifyVolumeSnapshot(
   if (expected) {
     if (expected !== facts.fileSha256) {
       throw new LifeboatError(
-        `${name} does not match its manifest (sha256 differs): it changed after it was made.`,
+        `"${name}" does not match its manifest (sha256 differs): it changed after it was made.`,
         'Use another snapshot.',
       );
     }
@@ -320,7 +321,7 @@ async function verifyVolumeSnapshot(
   const wrong = recorded.filter(([, want, got]) => want !== got);
   if (wrong.length) {
     throw new LifeboatError(
-      `${name} does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want!)}`).join(', ')}.`,
+      `"${name}" does not hold what its manifest records: ${wrong.map(([what, want, got]) => `${formatCount(got)} ${what} instead of ${formatCount(want!)}`).join(', ')}.`,
       'The archive was rewritten after it was made. Use another snapshot.',
     );
   }

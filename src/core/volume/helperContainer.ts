@@ -66,7 +66,7 @@ export class VolumeMissingError extends LifeboatError {
     hint?: string,
   ) {
     super(
-      `The volume ${volume} does not exist (any more).`,
+      `The volume "${volume}" does not exist (any more).`,
       hint ?? 'Check `docker volume ls`; the stack may have been taken down with `docker compose down -v`.',
       undefined,
       hint === undefined ? { ui: 'refresh-volumes' } : undefined,
@@ -94,7 +94,7 @@ export async function createVolume(docker: Docker, name: string, spec: VolumeSpe
       err,
       (e) =>
         new LifeboatError(
-          `Docker could not create the volume ${name} with the driver ${spec.driver || 'local'}: ${(e as Error).message}`,
+          `Docker could not create the volume "${name}" with the driver "${spec.driver || 'local'}": ${(e as Error).message}`,
           'Check that the volume driver (and its plugin) is installed: `docker plugin ls`, `docker volume create --driver …`.',
           undefined,
           { cause: e },
@@ -164,7 +164,7 @@ export async function resolveHelperImage(
   if (explicit) {
     if (await imagePresent(docker, explicit)) return explicit;
     throw new LifeboatError(
-      `The helper image ${explicit} is not on the Docker engine (setting ${HELPER_SETTING}); Lifeboat never pulls images.`,
+      `The helper image "${explicit}" is not on the Docker engine (setting ${HELPER_SETTING}); Lifeboat never pulls images.`,
       `Pull or build it first (\`docker pull ${explicit}\`), or clear the setting ${HELPER_SETTING} to use the image of a container that mounts the volume.`,
     );
   }
@@ -175,7 +175,7 @@ export async function resolveHelperImage(
     if (image && (await imagePresent(docker, image))) return image;
   }
   throw new LifeboatError(
-    `No helper image for the volume ${volume}: no container that mounts it has its image on the engine, and the setting ${HELPER_SETTING} is empty.`,
+    `No helper image for the volume "${volume}": no container that mounts it has its image on the engine, and the setting ${HELPER_SETTING} is empty.`,
     `Set ${HELPER_SETTING} to an image already on the engine (for example \`busybox\` or \`alpine\`, after \`docker pull\`). Lifeboat never pulls images.`,
   );
 }
@@ -254,7 +254,7 @@ export async function runHelper(docker: Docker, spec: HelperSpec & { argv: strin
       const msg = (err as Error).message ?? String(err);
       if (/executable file not found|no such file or directory/i.test(msg)) {
         throw new LifeboatError(
-          `The helper image ${spec.image} has no \`${spec.argv[0]}\`, which the volume restore needs.`,
+          `The helper image "${spec.image}" has no \`${spec.argv[0]}\`, which the volume restore needs.`,
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
         );
       }

@@ -26,7 +26,7 @@ export class HelperSession {
       const msg = (err as Error).message ?? String(err);
       if (/executable file not found|no such file or directory/i.test(msg)) {
         throw new LifeboatError(
-          `The helper image ${spec.image} has no \`sleep\`, which the volume restore needs.`,
+          `The helper image "${spec.image}" has no \`sleep\`, which the volume restore needs.`,
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
         );
       }
@@ -48,7 +48,7 @@ export class HelperSession {
       if (text) this.log.tool(argv[0], text);
       if (result.exitCode === 126 || result.exitCode === 127) {
         throw new LifeboatError(
-          `The helper image ${this.image} cannot run \`${argv[0]}\`, which the volume restore needs.`,
+          `The helper image "${this.image}" cannot run \`${argv[0]}\`, which the volume restore needs.`,
           `Set ${HELPER_SETTING} to an image with basic tools (for example \`busybox\`, already on the engine).`,
           text,
         );

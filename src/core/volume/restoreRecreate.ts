@@ -171,7 +171,7 @@ async function putVolume(docker: Docker, spec: PutSpec): Promise<void> {
         err,
         (e) =>
           new LifeboatError(
-            `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(e as Error).message}`,
+            `Docker could not unpack "${basename(spec.file)}" into "${spec.volume}": ${(e as Error).message}`,
             undefined,
             undefined,
             { cause: e },

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { basename } from 'node:path';
 import { startContainers, stopContainers } from '../stack';
 import { waitForContainers } from '../docker';
-import { CancelledError, LifeboatError, isCancelled } from '../common';
+import { CancelledError, LifeboatError, isCancelled, quoteList } from '../common';
 import type { Logger } from '../common';
 import type { HelperSession } from './helperSession';
 import { setRoot } from './restoreSwap';
@@ -29,7 +29,7 @@ export interface RollBack {
  */
 export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promise<Error> {
   const cancelled = isCancelled(err);
-  const cause = cancelled ? 'it was cancelled' : ((err as Error)?.message ?? String(err));
+  const cause = cancelled ? 'it was cancelled' : ((err as Error)?.message ?? String(err)).replace(/\.$/, '');
   r.log.error(`Restoring ${r.volume} failed (${cause}); moving its previous content back from ${r.aside}.`);
   try {
     // Containers started with the bad data may be crash-looping over the files.
@@ -43,7 +43,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
   } catch (rbErr) {
     const kept = r.safety ? ` and in the safety snapshot ${r.safety.path}` : '';
     return new LifeboatError(
-      `Restoring ${r.volume} from ${basename(r.file)} failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
+      `Restoring "${r.volume}" from "${basename(r.file)}" failed (${cause}), and moving its previous content back failed too: ${(rbErr as Error).message}`,
       `The previous content is inside the volume, in the folder ${r.aside}${kept}; move it back once the cause is fixed (see the Lifeboat log).`,
       undefined,
       { cause: rbErr },
@@ -53,7 +53,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
   try {
     await startContainers(docker, r.startOrder, r.log);
     await waitForContainers(docker, r.startOrder, { timeoutMs: r.healthTimeoutMs ?? 120_000, log: r.log });
-    if (r.startOrder.length) health = ` and ${r.startOrder.join(', ')} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
+    if (r.startOrder.length) health = ` and ${quoteList(r.startOrder)} ${r.startOrder.length > 1 ? 'are' : 'is'} running again`;
   } catch (startErr) {
     health = `, but the containers did not come back healthy: ${(startErr as Error).message}`;
   }
@@ -62,7 +62,7 @@ export async function rollBack(docker: Docker, err: unknown, r: RollBack): Promi
     return new CancelledError();
   }
   return new LifeboatError(
-    `Restoring ${r.volume} from ${basename(r.file)} failed: ${cause}. The volume is as it was: its previous content, kept aside, was put back${health}.`,
+    `Restoring "${r.volume}" from "${basename(r.file)}" failed: ${cause}. The volume is as it was: its previous content, kept aside, was put back${health}.`,
     `${r.safety ? `A safety snapshot is also kept at ${r.safety.path}. ` : ''}See the Lifeboat log for the containers' output.`,
   );
 }

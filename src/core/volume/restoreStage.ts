@@ -25,12 +25,12 @@ export function checkAgainstManifest(
     : !!manifest?.file.sha256 && (manifest.file.sha256 !== checked.fileSha256 || manifest.file.bytes !== checked.fileBytes);
   if (differs) {
     throw new LifeboatError(
-      `${basename(file)} does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.`,
+      `"${basename(file)}" does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.`,
       'Choose another snapshot; this one is damaged or was replaced.',
     );
   }
   if (checked.entries === 0) {
-    throw new LifeboatError(`${basename(file)} holds no entries at all; it is not a volume snapshot. Nothing was changed.`);
+    throw new LifeboatError(`"${basename(file)}" holds no entries at all; it is not a volume snapshot. Nothing was changed.`);
   }
 }
 
@@ -90,7 +90,7 @@ export async function stage(session: HelperSession, spec: StageSpec): Promise<Ch
         putError,
         (err) =>
           new LifeboatError(
-            `Docker could not unpack ${basename(spec.file)} into ${spec.volume}: ${(err as Error).message}. Nothing was changed.`,
+            `Docker could not unpack "${basename(spec.file)}" into "${spec.volume}": ${(err as Error).message}. Nothing was changed.`,
             'Check the free space of the Docker volume storage (`docker system df`): the restore needs room for the snapshot beside the current content.',
             undefined,
             { cause: err },

@@ -36,7 +36,7 @@ export class InterruptedRestoreError extends LifeboatError {
         ? `To go back to the previous content, move the entries of /data/${aside[0][0]} up into /data and delete the empty folder, and any .lifeboat-restore-* folder.`
         : `To go back to the previous content, move the volume's other top-level entries out of the way, then the entries of /data/${aside[0][0]} up into /data. To keep what is there now, delete /data/${aside[0][0]} and any .lifeboat-restore-* folder.`;
     super(
-      `The volume ${volume} still holds the previous content of an interrupted restore, kept in ${where}.${beside} Nothing was changed: Lifeboat does not snapshot or restore this volume until that is settled, so nothing in it is lost.${down}`,
+      `The volume "${volume}" still holds the previous content of an interrupted restore, kept in ${where}.${beside} Nothing was changed: Lifeboat does not snapshot or restore this volume until that is settled, so nothing in it is lost.${down}`,
       `Stop the containers that use it and look inside (\`docker run --rm -it -v ${volume}:/data ${image} sh\`). ${back} Then start the containers again (${start})${leftStopped.length ? '' : ': the interrupted restore may have left them stopped'}.`,
     );
     this.name = 'InterruptedRestoreError';

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { startContainers, stopContainers } from '../stack';
 import type { Stack } from '../stack';
 import { waitForContainers } from '../docker';
-import { LifeboatError, throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
+import { LifeboatError, quoteList, throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
 import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest } from '../store';
 import type { HeldLock } from '../store';
 import {
@@ -107,7 +107,7 @@ export async function restoreVolume(docker: Docker, options: VolumeRestoreOption
   if (problem) log.warn(`${opts.file}: ${problem}`);
   if (raw && raw.kind !== 'volume') {
     throw new LifeboatError(
-      `${basename(opts.file)} is a ${raw.kind} backup, not a volume snapshot.`,
+      `"${basename(opts.file)}" is a ${raw.kind} backup, not a volume snapshot.`,
       'Choose a volume snapshot.',
       undefined,
       { ui: 'choose-volume-snapshot' },
@@ -214,7 +214,7 @@ function refuseOutsiders(opts: WithDefaults<VolumeRestoreOptions>, facts: Volume
   const outsiders = users.filter((u) => u.running && project !== undefined && u.project !== project && !inStack(u));
   if (outsiders.length) {
     throw new LifeboatError(
-      `The volume ${opts.volume} is used by ${outsiders.map((u) => u.name).join(', ')}, which ${outsiders.length > 1 ? 'are' : 'is'} running outside the Compose project ${project}. Nothing was changed.`,
+      `The volume "${opts.volume}" is used by ${quoteList(outsiders.map((u) => u.name))}, which ${outsiders.length > 1 ? 'are' : 'is'} running outside the Compose project "${project}". Nothing was changed.`,
       `Stop ${outsiders.length > 1 ? 'them' : 'it'} first (\`docker stop ${outsiders[0].name}\`): Lifeboat only stops the project's own containers.`,
     );
   }

@@ -35,7 +35,7 @@ export async function checkRoom(session: HelperSession, volume: string, needed: 
   const available = availableKb * 1024;
   if (available >= needed) return;
   throw new LifeboatError(
-    `Restoring ${volume} needs at least ${formatBytes(needed)} free beside its current content, which is kept until the restored data is proven; the volume's filesystem has ${formatBytes(available)} free. Nothing was changed.`,
+    `Restoring "${volume}" needs at least ${formatBytes(needed)} free beside its current content, which is kept until the restored data is proven; the volume's filesystem has ${formatBytes(available)} free. Nothing was changed.`,
     'Free space where Docker keeps its volumes (`docker system df`, then remove unused images, containers or volumes), then retry.',
   );
 }

@@ -34,6 +34,7 @@ import {
   toolVersion,
   formatBytes,
   formatCountOf,
+  quoteList,
 } from '../common';
 import { HashStream, ParallelGzip } from '../streams';
 import {
@@ -295,7 +296,7 @@ export async function writeVolumeSnapshot(
   const again = await writeOnce(docker, opts);
   if ('path' in again) return again;
   throw new LifeboatError(
-    `${opts.volume} still holds ${again.leftovers.join(', ')} after they were removed.`,
+    `"${opts.volume}" still holds ${quoteList(again.leftovers)} after they were removed.`,
     'Another program may be restoring into this volume; retry when it is done.',
   );
 }
@@ -394,7 +395,7 @@ function engineOr(err: unknown, what: string): Error {
 function explainStream(err: unknown, volume: string, partial: string): Error {
   if (err instanceof TarTruncated || /unexpected end|premature close|aborted|socket hang up/i.test((err as Error)?.message ?? '')) {
     return new LifeboatError(
-      `Docker's archive of the volume ${volume} ended early (${(err as Error).message}); the partial snapshot was removed.`,
+      `Docker's archive of the volume "${volume}" ended early (${(err as Error).message}); the partial snapshot was removed.`,
       'Check that the Docker engine is healthy (`docker info`), then retry. Older snapshots are untouched.',
       undefined,
       { cause: err },

@@ -32,7 +32,7 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
   const requireEncryption = settings.offsiteRequireEncryption;
   const key = requireEncryption && !/\.(age|enc)$/.test(name) ? await configuredKey(lb, name) : undefined;
 
-  const result = await runWithProgress(`Lifeboat: Copying ${name} off-site`, (op) =>
+  const result = await runWithProgress(`Lifeboat: Copying ${quote(name)} off-site`, (op) =>
     runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
   ).finally(() => destination.close?.());
   lb.catalog.invalidate();

@@ -22,7 +22,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (!file) return undefined;
   const name = basename(file);
   const dest = plaintextPathOf(file);
-  if (!dest) throw new LifeboatError(`${name} does not end in .age or .enc.`, 'Choose an encrypted backup.');
+  if (!dest) throw new LifeboatError(`${quote(name)} does not end in .age or .enc.`, 'Choose an encrypted backup.');
   const info = await describeEncryptedFile(file);
 
   let overwrite = false;
@@ -30,7 +30,7 @@ export async function decryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (existing) {
     const choice = await lb.prompter.confirm(
       `Replace ${quote(basename(dest))}?`,
-      `${basename(dest)} already exists (${formatBytes(existing.size)}). Decrypting ${name} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
+      `${quote(basename(dest))} already exists (${formatBytes(existing.size)}). Decrypting ${quote(name)} replaces it and its manifest with the decrypted copy, once that is complete and checked.`,
       'Replace',
       'Keep Existing',
     );

@@ -19,7 +19,7 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   if (!file) return undefined;
   const name = basename(file);
   if (/\.(age|enc)$/.test(name))
-    throw new LifeboatError(`${name} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
+    throw new LifeboatError(`${quote(name)} is already encrypted.`, 'Choose an unencrypted backup (.sql.gz or .tar.gz).');
   const settings = encryptionSettings(lb.stacks.folder);
   const key = await encryptionKey(lb, settings, name);
   if (!key) return undefined;
@@ -41,9 +41,9 @@ export async function encryptBackup(lb: Lifeboat, arg?: unknown): Promise<string
   const proven = result.proof === 'decrypted';
   const detail = [
     proven
-      ? `${basename(result.path)} (${formatBytes(result.manifest.file.bytes)}) was decrypted again with the same key and gave exactly the same data.`
-      : `${basename(result.path)} was written, but no identity file was at hand to prove that it decrypts (set lifeboat.encryption.identityFile).`,
-    `Deleting ${name} and its manifest leaves only the encrypted copy: without ${key.source === 'recipients' ? 'an identity of its recipients' : 'the passphrase'} it cannot be restored. This cannot be undone.`,
+      ? `${quote(basename(result.path))} (${formatBytes(result.manifest.file.bytes)}) was decrypted again with the same key and gave exactly the same data.`
+      : `${quote(basename(result.path))} was written, but no identity file was at hand to prove that it decrypts (set lifeboat.encryption.identityFile).`,
+    `Deleting ${quote(name)} and its manifest leaves only the encrypted copy: without ${key.source === 'recipients' ? 'an identity of its recipients' : 'the passphrase'} it cannot be restored. This cannot be undone.`,
   ].join('\n\n');
   const choice = await lb.prompter.confirm(`Delete the unencrypted ${quote(name)}?`, detail, 'Delete Unencrypted', 'Keep Unencrypted');
   if (choice === 'Delete Unencrypted') {

@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { describeUpgrade } from '../../core/stack';
 import { DryRunSummary, restoreDatabase as runRestore } from '../../core/database';
-import { isCancelled, formatBytes, formatCount, formatTime, plainText } from '../../core/common';
-import { databaseRestoredNotice, quote } from '../../core/reports';
+import { isCancelled, formatBytes, formatCountOf, formatTime, plainText } from '../../core/common';
+import { databaseRestoredNotice, quote, quoteList } from '../../core/reports';
 import { describeOtherSessions } from '../../core/postgres';
 import { readManifest, verificationState } from '../../core/store';
 import type { Lifeboat } from '../lifeboat';
@@ -78,22 +78,23 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
 }
 
 async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
-  const rows = (t: Record<string, number>) => formatCount(Object.values(t).reduce((a, b) => a + b, 0));
+  const total = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0);
+  const rows = (t: Record<string, number>) => formatCountOf(total(t), 'row');
   const sessions = s.otherSessions
     ? describeOtherSessions(s.otherSessions, s.live).join('\n')
-    : `Other sessions of ${s.live}, if any, will be disconnected.`;
+    : `Other sessions of ${quote(s.live)}, if any, will be disconnected.`;
   // Work a user is about to lose comes before everything else the modal says.
   const losesWork = s.otherSessions?.some((o) => o.inTransaction) ?? false;
   const detail = [
     losesWork ? sessions : '',
-    `Dry run passed: ${Object.keys(s.tables).length} tables and ${rows(s.tables)} rows restored into ${s.scratch} and matched the backup.`,
-    `The live database now holds about ${rows(s.liveTables)} rows. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
-    apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
+    `Dry run passed: ${formatCountOf(Object.keys(s.tables).length, 'table')} and ${rows(s.tables)} restored into ${quote(s.scratch)} and matched the backup.`,
+    `The live database now holds about ${rows(s.liveTables)}. It will be renamed, not dropped: you can swap it back or drop it later from the Backups view.`,
+    apps.length ? `${quoteList(apps)} will be stopped during the swap and started again.` : '',
     losesWork ? '' : sessions,
     lb.stacks.settings.migration === 'none'
       ? ''
       : await describeUpgrade(lb.stacks.folder?.uri.fsPath, s.backupAlembicHead, s.liveAlembicHead).catch(() => ''),
-    `Backup: ${basename(s.file)} (${formatBytes(s.check.fileBytes)}).`,
+    `Backup: ${quote(basename(s.file))} (${formatBytes(s.check.fileBytes)}).`,
   ]
     .filter(Boolean)
     .join('\n\n');

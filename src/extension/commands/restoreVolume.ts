@@ -6,7 +6,7 @@ import { LifeboatError, isCancelled } from '../../core/common';
 import { volumeExists, restoreVolume as runRestore } from '../../core/volume';
 import type { VolumeManifest } from '../../core/volume';
 import { parseBackupName } from '../../core/store';
-import { quote, volumeRecreatedNotice, volumeRestoredNotice } from '../../core/reports';
+import { quote, quoteList, volumeRecreatedNotice, volumeRestoredNotice } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../ui/runWithProgress';
 import { backupKeys } from '../secrets';
@@ -43,7 +43,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     (stack?.volumes.length === 1 ? stack.volumes[0].name : undefined);
   if (!volume)
     throw new LifeboatError(
-      `Cannot tell which volume ${basename(file)} belongs to.`,
+      `Cannot tell which volume ${quote(basename(file))} belongs to.`,
       'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.',
     );
 
@@ -56,12 +56,12 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     );
   if (recreate) {
     const how = manifest?.volumeDriver
-      ? `It is made again with the driver ${manifest.volumeDriver.driver}${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
-      : `${basename(file)} has no manifest, so it is made with the local driver and no labels; "docker compose up" will warn that it was not created by Compose.`;
+      ? `It is made again with the driver "${manifest.volumeDriver.driver}"${describeLabels(manifest.volumeDriver.labels)}, as recorded when the snapshot was taken, so "docker compose up" adopts it.`
+      : `${quote(basename(file))} has no manifest, so it is made with the local driver and no labels; "docker compose up" will warn that it was not created by Compose.`;
     const detail = [
-      `The volume ${volume} does not exist any more.`,
+      `The volume ${quote(volume)} does not exist any more.`,
       how,
-      `Then the contents of ${basename(file)} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
+      `Then the contents of ${quote(basename(file))} are put into it. No safety snapshot is needed: there is nothing to lose. No container is stopped.`,
     ].join('\n\n');
     if (
       (await lb.prompter.confirm(
@@ -76,9 +76,9 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     if (!stack) stack = await lb.stacks.discover();
     const containers = [...stack.apps.map((a) => a.name), stack.db.name];
     const detail = [
-      `The volume ${volume} is replaced by the contents of ${basename(file)}.`,
+      `The volume ${quote(volume)} is replaced by the contents of ${quote(basename(file))}.`,
       `The snapshot is checked and unpacked beside the current content first. The current content is then kept aside in the volume until the containers are healthy; if the restore fails, it is put back.${settings.keepSafetySnapshot ? ' A safety snapshot file of it is also written and kept.' : ''}`,
-      `${containers.join(', ')} stop for the swap and start again afterwards.`,
+      `${quoteList(containers)} stop for the swap and start again afterwards.`,
     ].join('\n\n');
     if ((await lb.prompter.confirm(`Replace the volume ${quote(volume)}?`, detail, 'Replace…', 'Keep Volume')) !== 'Replace…')
       return unchanged();
@@ -118,9 +118,14 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     try {
       await runWithProgress(`Lifeboat: Checking the app at ${quote(health.url)}`, (op) => waitForHealthy(health, op.signal));
     } catch (err) {
-      throw new LifeboatError(`${volume} was restored from ${basename(file)}, but ${(err as Error).message}`, undo, undefined, {
-        cause: err,
-      });
+      throw new LifeboatError(
+        `${quote(volume)} was restored from ${quote(basename(file))}, but ${(err as Error).message}`,
+        undo,
+        undefined,
+        {
+          cause: err,
+        },
+      );
     }
   }
   void vscode.window.showInformationMessage(
@@ -136,7 +141,7 @@ async function missing(lb: Lifeboat, volume: string): Promise<boolean> {
 function describeLabels(labels: Record<string, string>): string {
   const project = labels['com.docker.compose.project'];
   const name = labels['com.docker.compose.volume'];
-  if (project && name) return ` and the Compose labels of volume ${name} in project ${project}`;
+  if (project && name) return ` and the Compose labels of volume ${quote(name)} in project ${quote(project)}`;
   const n = Object.keys(labels).length;
   return n ? ` and its ${n} label${n > 1 ? 's' : ''}` : ' (it had no labels)';
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { quote } from '../../core/reports';
+import { quote, quoteList } from '../../core/reports';
 import { undoRestore } from '../../core/database';
 import { describeOtherSessions, otherSessions } from '../../core/postgres';
 import type { Lifeboat } from '../lifeboat';
@@ -18,17 +18,17 @@ export async function swapBack(lb: Lifeboat, arg?: unknown): Promise<string | un
   // Both names are renamed, so the swap ends sessions on the copy too (someone inspecting it).
   const target = { container: lb.stacks.engine.getContainer(stack.db.id), user: stack.db.user, database: live };
   const others = await otherSessions(target, [live, copy]).catch((err) => {
-    lb.log.warn(`Could not list the other sessions of ${live} and ${copy}: ${(err as Error).message}`);
+    lb.log.warn(`Could not list the other sessions of ${quote(live)} and ${quote(copy)}: ${(err as Error).message}`);
     return undefined;
   });
   const sessions = others
     ? describeOtherSessions(others, live).join('\n')
-    : `Other sessions of ${live} and ${copy}, if any, will be disconnected.`;
+    : `Other sessions of ${quote(live)} and ${quote(copy)}, if any, will be disconnected.`;
   const losesWork = others?.some((o) => o.inTransaction) ?? false;
   const detail = [
     losesWork ? sessions : '',
-    `${copy} becomes the live database ${live}. The current ${live} is renamed, not dropped, so this can be undone the same way.`,
-    apps.length ? `${apps.join(', ')} will be stopped during the swap and started again.` : '',
+    `${quote(copy)} becomes the live database ${quote(live)}. The current ${quote(live)} is renamed, not dropped, so this can be undone the same way.`,
+    apps.length ? `${quoteList(apps)} will be stopped during the swap and started again.` : '',
     losesWork ? '' : sessions,
   ]
     .filter(Boolean)

@@ -4,7 +4,7 @@ import type { BackupKind } from '../../core/store';
 import { pingDocker } from '../../core/docker';
 import { NoStackError, Stack } from '../../core/stack';
 import { SideDatabase, listSideDatabases } from '../../core/database';
-import { DockerUnavailableError, formatWhen } from '../../core/common';
+import { DockerUnavailableError, formatCount, formatWhen } from '../../core/common';
 import { scheduleDescription, scheduleLines } from '../../core/schedule';
 import type { KindStatus } from '../../core/schedule';
 import type { BackupCatalog } from '../backupCatalog';
@@ -32,7 +32,7 @@ class GroupItem extends vscode.TreeItem {
   ) {
     super(label, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group.${kind}`;
-    this.description = schedule ? `${entries.length} · ${scheduleDescription(schedule)}` : `${entries.length}`;
+    this.description = schedule ? `${formatCount(entries.length)} · ${scheduleDescription(schedule)}` : formatCount(entries.length);
     const lines = schedule ? scheduleLines(schedule, new Date()) : [];
     if (engine) lines.push(`Docker engine: ${engine}`);
     if (lines.length) this.tooltip = lines.join('\n');
@@ -86,7 +86,7 @@ class SideGroupItem extends vscode.TreeItem {
   constructor(readonly items: SideDatabaseItem[]) {
     super('Database copies', vscode.TreeItemCollapsibleState.Expanded);
     this.id = 'group.sidedb';
-    this.description = `${items.length}`;
+    this.description = formatCount(items.length);
     this.iconPath = new vscode.ThemeIcon('history');
     this.contextValue = 'group.sidedb';
     this.tooltip = 'Databases kept beside the live one by restores: swap one back, or drop it when you are sure.';

@@ -162,7 +162,7 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);
     const err = api.lastError() as (Error & { hint?: string }) | undefined;
     assert.ok(err, 'an error was shown');
-    assert.match(err.message, /^Cannot decrypt sms_backup_\S+\.sql\.gz\.age: wrong passphrase/);
+    assert.match(err.message, /^Cannot decrypt "sms_backup_\S+\.sql\.gz\.age": wrong passphrase/);
     assert.ok(!err.message.includes('not the passphrase') && !(err.hint ?? '').includes('not the passphrase'));
     // The notification runs message and hint together: the message ends as a sentence first.
     assert.match(api.lastErrorText() ?? '', /: wrong passphrase or key\. \S/);

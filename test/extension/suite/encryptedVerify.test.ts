@@ -100,7 +100,7 @@ describe('encrypted backups: verify and restore in the extension host', function
     assert.equal(await vscode.commands.executeCommand('lifeboat.verifyBackup', vscode.Uri.file(sealed), 'quick'), undefined);
     const err = api.lastError();
     assert.ok(err, 'an error was shown');
-    assert.match(err.message, /^sms_backup_\S+\.sql\.gz\.age: wrong passphrase/);
+    assert.match(err.message, /^"sms_backup_\S+\.sql\.gz\.age": wrong passphrase/);
     assert.equal(await fs.readFile(`${sealed}.json`, 'utf8'), manifestBefore);
   });
 

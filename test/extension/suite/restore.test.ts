@@ -53,8 +53,8 @@ describe('restore commands in the extension host', function () {
     assert.equal(await fingerprint(), before);
     assert.deepEqual(await sideDatabases(), []);
     assert.match(asked[0].text, /^Replace the live database "sms_db" with this backup\?/);
-    assert.match(asked[0].text, /Dry run passed: \d+ tables and [\d,]+ rows restored into sms_db_restore_\d{8}_\d{6}/);
-    assert.match(asked[0].text, /sms-web will be stopped during the swap and started again/);
+    assert.match(asked[0].text, /Dry run passed: \d+ tables and [\d,]+ rows restored into "sms_db_restore_\d{8}_\d{6}"/);
+    assert.match(asked[0].text, /"sms-web" will be stopped during the swap and started again\./);
     // Judged from the workspace's own migration scripts (demo/backend/alembic/versions).
     assert.match(
       asked[0].text,
@@ -89,11 +89,11 @@ describe('restore commands in the extension host', function () {
         // The work that would be lost comes first.
         assert.match(
           first[0],
-          /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects (this other session|these \d+ other sessions) of sms_db:$/,
+          /^Uncommitted work will be lost: a session has a transaction open\. The swap disconnects \d+ other sessions? of "sms_db":$/,
         );
         assert.match(
           first[1],
-          /^dev-psql \(sms_user through the local socket\), idle in transaction since \d\d:\d\d — its uncommitted work will be lost$/,
+          /^"dev-psql" \(sms_user through the local socket\), idle in transaction since \d\d:\d\d; its uncommitted work will be lost\.$/,
         );
       }
     } finally {
@@ -142,6 +142,6 @@ describe('restore commands in the extension host', function () {
   it('refuses to drop a database that is not a Lifeboat copy', async () => {
     api.setPrompter(recordingPrompter('action').prompter);
     assert.equal(await vscode.commands.executeCommand('lifeboat.dropSideDatabase', 'sms_db'), undefined);
-    assert.match(api.lastError()?.message ?? '', /sms_db is not a copy Lifeboat kept/);
+    assert.match(api.lastError()?.message ?? '', /"sms_db" is not a copy Lifeboat kept/);
   });
 });

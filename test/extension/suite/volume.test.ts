@@ -134,7 +134,7 @@ describe('volume snapshot and rollback in the extension host', function () {
       assert.equal(api.lastError(), undefined, String(api.lastError()));
       const [asked] = declined.asked;
       assert.match(asked.text, /^Re-create the volume "lifeboat_ext_gone" and restore it\?/);
-      assert.match(asked.text, /Compose labels of volume data in project lifeboat-ext-gone/);
+      assert.match(asked.text, /Compose labels of volume "data" in project "lifeboat-ext-gone"/);
       assert.match(asked.text, /No safety snapshot is needed: there is nothing to lose/);
       await assert.rejects(run('docker', ['volume', 'inspect', VOL]), 'declining leaves the volume absent');
 

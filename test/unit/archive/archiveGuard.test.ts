@@ -121,7 +121,7 @@ describe('ArchiveGuard: the entry rules every archive reader and writer share', 
     const guard = new ArchiveGuard();
     assert.match(
       refusal('d/', () => guard.checkHeader({ name: 'd/', type: 'directory', size: 1 })),
-      /folder that declares 1 bytes/,
+      /folder that declares 1 byte of content/,
     );
     assert.match(
       refusal('t', () => guard.checkHeader({ name: 't', type: 'file', mtime: new Date(Number.NaN) })),

@@ -43,7 +43,7 @@ describe('tar readers on hostile archives', () => {
       ]),
     );
     const out = await readAll(path, root);
-    for (const reader of READERS) assertRefused(out[reader], reader, /"d\/" is a folder that declares 1024 bytes/);
+    for (const reader of READERS) assertRefused(out[reader], reader, /"d\/" is a folder that declares 1,024 bytes/);
   });
 
   it('readArchiveEntries reads files of 16 KiB and more (the hash is drained)', async () => {

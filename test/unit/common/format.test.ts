@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import {
   formatAge,
   formatBytes,
+  formatBytesExact,
   formatCount,
   formatCountOf,
   formatDuration,
@@ -32,6 +33,13 @@ describe('format', () => {
     assert.equal(formatBytes(1536), '1.5 KB');
     assert.equal(formatBytes(52 * 1024 * 1024), '52 MB');
     assert.equal(formatBytes(3.25 * 1024 ** 3), '3.3 GB');
+  });
+
+  it('formatBytesExact: the rounded size and the grouped byte count, for sizes that are compared', () => {
+    assert.equal(formatBytesExact(1), '1 byte');
+    assert.equal(formatBytesExact(512), '512 bytes');
+    assert.equal(formatBytesExact(123_456_789), '118 MB (123,456,789 bytes)');
+    assert.equal(formatBytesExact(123_456_700), '118 MB (123,456,700 bytes)', 'two sizes that round alike still differ');
   });
 
   it('formatWhen: a short UTC time for the tree, the day in words when near', () => {

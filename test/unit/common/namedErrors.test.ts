@@ -8,7 +8,7 @@ describe('named: errors about a backup name the file', () => {
 
   it('a crypto error gets the file name in front, once, keeping its code and hint', () => {
     const e = named(new CryptoError('tampered', 'the header MAC does not match', 'Use another copy.'), name) as CryptoError;
-    assert.equal(e.message, `${name}: the header MAC does not match`);
+    assert.equal(e.message, `"${name}": the header MAC does not match`);
     assert.deepEqual([e.code, e.hint], ['tampered', 'Use another copy.']);
     assert.equal(named(e, name), e, 'already named: unchanged');
   });

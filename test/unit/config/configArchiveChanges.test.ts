@@ -50,7 +50,7 @@ describe('archiveConfig: files changed while they are archived (issue 13)', () =
       archiveWhile(() => truncateSync(join(ws, 'a.bin'), 1000)),
       (err: unknown) => {
         assert.ok(err instanceof LifeboatError);
-        assert.equal(err.message, 'a.bin shrank while it was being archived.');
+        assert.equal(err.message, '"a.bin" shrank while it was being archived.');
         assert.equal(err.hint, 'Retry when the files are not being changed.');
         return true;
       },
@@ -77,7 +77,7 @@ describe('archiveConfig: files changed while they are archived (issue 13)', () =
     };
     await assert.rejects(archiveWhile(swap), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
-      assert.equal(err.message, 'z.conf turned into a symbolic link while it was being archived.');
+      assert.equal(err.message, '"z.conf" turned into a symbolic link while it was being archived.');
       assert.equal(err.hint, 'Retry when the files are not being changed.');
       return true;
     });

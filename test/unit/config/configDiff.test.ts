@@ -89,7 +89,7 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
       assert.ok(err instanceof LifeboatError);
       assert.match(
         err.message,
-        /^The staged copy of \.env no longer matches the archive \(it was changed after extraction\)\. No file was changed\.$/,
+        /^The staged copy of "\.env" no longer matches the archive \(it was changed after extraction\)\. No file was changed\.$/,
       );
       return true;
     });
@@ -102,7 +102,7 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     await fs.writeFile(join(staging, 'b'), 'tampered');
     await assert.rejects(
       applyFiles(staging, ws, ['a', 'b'], entries),
-      /no longer matches the archive .* 1 file\(s\) were applied before it: a\./,
+      /no longer matches the archive .* 1 file was applied before it: "a"\./,
     );
     assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'new a');
     assert.equal(await fs.readFile(join(ws, 'a.bak'), 'utf8'), 'old a');
@@ -182,7 +182,7 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
       assert.ok(err instanceof LifeboatError);
       assert.match(
         err.message,
-        /^Cannot restore conf\/app\.ini: a part of .*conf\/app\.ini is a file, not a folder \(EEXIST\)\. No file was changed\.$/,
+        /^Cannot restore "conf\/app\.ini": a part of .*conf\/app\.ini is a file, not a folder \(EEXIST\)\. No file was changed\.$/,
       );
       assert.equal(err.hint, 'Each replaced file was kept as a .bak next to it.');
       return true;

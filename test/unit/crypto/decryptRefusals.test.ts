@@ -35,7 +35,7 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
     await assert.rejects(decryptFile(fake, { key: { passphrase: 'p' } }), (err: unknown) => {
       assert.ok(err instanceof CryptoError);
       assert.equal(err.code, 'not-encrypted');
-      assert.match(err.message, new RegExp(`^Cannot decrypt ${NAME}\\.age: ${NAME}\\.age is not an encrypted backup`));
+      assert.match(err.message, new RegExp(`^Cannot decrypt "${NAME}\\.age": "${NAME}\\.age" is not an encrypted backup`));
       assert.match(err.hint ?? '', /age files and files written by `openssl enc -aes-256-cbc`/);
       return true;
     });
@@ -48,7 +48,7 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
     await assert.rejects(decryptFile(enc, { key: { identities: [generateAgeKeyPair().identity] } }), (err: unknown) => {
       assert.ok(err instanceof CryptoError);
       assert.equal(err.code, 'bad-key');
-      assert.equal(err.message, `Cannot decrypt ${NAME}.enc: OpenSSL files open with a passphrase, not with an age identity`);
+      assert.equal(err.message, `Cannot decrypt "${NAME}.enc": OpenSSL files open with a passphrase, not with an age identity`);
       return true;
     });
     assert.deepEqual(await files(), [`${NAME}.enc`, `${NAME}.enc.json`]);
@@ -59,7 +59,7 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
     await fs.writeFile(src, 'an older copy');
     await assert.rejects(
       decryptFile(age, { key: { passphrase: 'p' } }),
-      new RegExp(`^LifeboatError: Cannot decrypt ${NAME}\\.age: ${NAME} already exists\\.$`),
+      new RegExp(`^LifeboatError: Cannot decrypt "${NAME}\\.age": "${NAME}" already exists\\.$`),
     );
     assert.equal(await fs.readFile(src, 'utf8'), 'an older copy');
     const res = await decryptFile(age, { key: { passphrase: 'p' }, overwrite: true });

@@ -45,7 +45,7 @@ describe('openBackupSource for an age file opened with an identity', () => {
     let asked = 0;
     await assert.rejects(
       openBackupSource(file, { keys: { key: async () => (asked++, { identities: [other.identity] }) } }),
-      (err: Error) => err instanceof CryptoError && err.message.startsWith('sms_backup_20260101_000000.sql.gz.age'),
+      (err: Error) => err instanceof CryptoError && err.message.startsWith('"sms_backup_20260101_000000.sql.gz.age"'),
     );
     assert.ok(asked > 1, `asked ${asked} times`);
   });
@@ -75,7 +75,7 @@ describe('openBackupSource for an age file opened with an identity', () => {
     await assert.rejects(openBackupSource(enc, { keys: { key: async () => ({ identities: [keys.identity] }) } }), (err: Error) => {
       assert.ok(err instanceof CryptoError, String(err));
       assert.equal(err.code, 'bad-key');
-      assert.equal(err.message, 'sms_backup_20260101_000000.sql.gz.enc: OpenSSL files open with a passphrase, not with an age identity');
+      assert.equal(err.message, '"sms_backup_20260101_000000.sql.gz.enc": OpenSSL files open with a passphrase, not with an age identity');
       return true;
     });
   });

@@ -57,10 +57,10 @@ describe('work limits of passphrase key derivation', () => {
         assert.match(String(err.hint), /Lifeboat writes 10000/);
         return true;
       };
-      await assert.rejects(openBackupSource(path, { keys }), (err: Error) => expected(err) && /^sms_backup_\S+\.enc: /.test(err.message));
+      await assert.rejects(openBackupSource(path, { keys }), (err: Error) => expected(err) && /^"sms_backup_\S+\.enc": /.test(err.message));
       await assert.rejects(
         decryptFile(path, { key: { passphrase: PASS } }),
-        (err: Error) => expected(err) && /^Cannot decrypt sms_backup_\S+\.enc: /.test(err.message),
+        (err: Error) => expected(err) && /^Cannot decrypt "sms_backup_\S+\.enc": /.test(err.message),
       );
       assert.ok(Date.now() - started < 2000, `refused in ${Date.now() - started} ms, before deriving anything`);
     });

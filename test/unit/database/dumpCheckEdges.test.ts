@@ -86,7 +86,7 @@ describe('dump check edges', () => {
       ));
 
     it('a dump cut off inside the data of a table', () =>
-      refused(DUMP.slice(0, DUMP.indexOf('\\.')), /is an incomplete dump: the data of public\.t is cut off\.$/));
+      refused(DUMP.slice(0, DUMP.indexOf('\\.')), /is an incomplete dump: the data of "public\.t" is cut off\.$/));
 
     it('a cancelled check is a cancel', async () => {
       await fs.writeFile(path(), gzipSync(DUMP));

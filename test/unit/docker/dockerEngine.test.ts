@@ -90,14 +90,14 @@ describe('choosing the Docker engine as the Docker CLI does', () => {
     await fs.writeFile(join(configDir, 'config.json'), '{"currentContext": "gone"}');
     assert.throws(
       () => selectEngine({ env: {}, home }),
-      (err: Error) => err instanceof SettingsError && /context gone .*does not exist/.test(err.message),
+      (err: Error) => err instanceof SettingsError && /context "gone" .*does not exist/.test(err.message),
     );
     const id = createHash('sha256').update('broken').digest('hex');
     await fs.mkdir(join(configDir, 'contexts', 'meta', id), { recursive: true });
     await fs.writeFile(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'not json');
     assert.throws(
       () => selectEngine({ env: { DOCKER_CONTEXT: 'broken' }, home }),
-      (err: Error) => err instanceof SettingsError && /context broken \(DOCKER_CONTEXT\) cannot be read/.test(err.message),
+      (err: Error) => err instanceof SettingsError && /context "broken" \(DOCKER_CONTEXT\) cannot be read/.test(err.message),
     );
     assert.throws(
       () => selectEngine({ env: { DOCKER_HOST: 'docker.example.com:2375' }, home }),

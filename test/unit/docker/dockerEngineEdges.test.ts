@@ -36,7 +36,7 @@ describe('choosing the Docker engine: the less common configurations', () => {
       () => selectEngine({ env: { DOCKER_CONTEXT: 'empty' }, home }),
       (err: Error) =>
         err instanceof SettingsError &&
-        /The Docker context empty \(DOCKER_CONTEXT\) names no Docker endpoint/.test(err.message) &&
+        /The Docker context "empty" \(DOCKER_CONTEXT\) names no Docker endpoint/.test(err.message) &&
         /docker context create empty/.test(err.hint ?? ''),
     );
   });

@@ -77,7 +77,7 @@ describe('decrypting an OpenSSL file that was damaged after it was written', () 
       assert.equal(err.code, 'tampered');
       assert.equal(
         err.message,
-        `Cannot decrypt ${NAME}.enc: the file was changed or is corrupt: its sha256 differs from the one its manifest recorded, so its end does not decrypt`,
+        `Cannot decrypt "${NAME}.enc": the file was changed or is corrupt: its sha256 differs from the one its manifest recorded, so its end does not decrypt`,
       );
       assert.equal(err.hint, 'Nothing was kept. Use another copy of the backup.');
       return true;
@@ -96,7 +96,7 @@ describe('decrypting an OpenSSL file that was damaged after it was written', () 
       assert.match(
         err.message,
         new RegExp(
-          `^Cannot decrypt ${NAME}\\.enc: the PBKDF2 iteration count .* \\(recorded in the manifest as 12345678901234567890…\\) is not an integer`,
+          `^Cannot decrypt "${NAME}\\.enc": the PBKDF2 iteration count .* \\(recorded in the manifest as 12345678901234567890…\\) is not an integer`,
         ),
       );
       return true;

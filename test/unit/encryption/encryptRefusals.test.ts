@@ -39,11 +39,11 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
     await fs.copyFile(age, disguised);
     await assert.rejects(
       encryptFile(disguised, { format: 'age', passphrase: 'p', workFactor: 2 }),
-      /disguised\.sql\.gz is already encrypted \(its content is an encrypted file\)/,
+      /"disguised\.sql\.gz" is already encrypted \(its content is an encrypted file\)/,
     );
     await assert.rejects(
       encryptFile(src, { format: 'age', passphrase: 'p', workFactor: 2 }),
-      /Cannot encrypt sms_backup_20240102_030405\.sql\.gz: sms_backup_20240102_030405\.sql\.gz\.age already exists\./,
+      /Cannot encrypt "sms_backup_20240102_030405\.sql\.gz": "sms_backup_20240102_030405\.sql\.gz\.age" already exists\./,
     );
     assert.deepEqual(await files(), [
       'disguised.sql.gz',
@@ -60,7 +60,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
       (err: Error) =>
         err instanceof CryptoError &&
         err.code === 'bad-key' &&
-        /^Cannot encrypt sms_backup_20240102_030405\.sql\.gz: OpenSSL encryption needs a passphrase$/.test(err.message),
+        /^Cannot encrypt "sms_backup_20240102_030405\.sql\.gz": OpenSSL encryption needs a passphrase$/.test(err.message),
     );
     await assert.rejects(
       encryptFile(src, { format: 'age' }),
@@ -94,7 +94,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
   it('decrypt refuses a name without .age or .enc before reading it', async () => {
     await assert.rejects(
       decryptFile(src, { key: { passphrase: 'p' } }),
-      /Cannot decrypt sms_backup_20240102_030405\.sql\.gz: its name does not end in \.age or \.enc\./,
+      /Cannot decrypt "sms_backup_20240102_030405\.sql\.gz": its name does not end in \.age or \.enc\./,
     );
   });
   it('a runbook volume snapshot and a hand-made .sql.gz get their kind and source from the name', async () => {
@@ -114,7 +114,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
     for (const name of ['x.sql.gz.age', 'x.sql.gz.enc']) {
       await assert.rejects(encryptFile(join(root, name), { format: 'age', passphrase: 'p', workFactor: 2 }), (err: Error) => {
         assert.ok(err instanceof LifeboatError);
-        assert.equal(err.message, `${name} is already encrypted.`);
+        assert.equal(err.message, `"${name}" is already encrypted.`);
         assert.equal(err.hint, 'Decrypt it first if you want to encrypt it in another format.');
         return true;
       });
@@ -155,7 +155,7 @@ describe('encryptFile and decryptFile: what is refused before anything is writte
         assert.ok(err instanceof LifeboatError);
         assert.equal(
           err.message,
-          'Cannot encrypt sms_backup_20240102_030405.sql.gz: it does not match the sha256 its manifest recorded, so it changed or is corrupt since it was made. Nothing was written.',
+          'Cannot encrypt "sms_backup_20240102_030405.sql.gz": it does not match the sha256 its manifest recorded, so it changed or is corrupt since it was made. Nothing was written.',
         );
         assert.equal(err.hint, 'Verify the backup, or make a new one and encrypt that.');
         return true;

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { CancelledError, LifeboatError } from '../../../src/core/common';
+import { CancelledError, LifeboatError, formatBytesExact } from '../../../src/core/common';
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 import { generateAgeKeyPair } from '../../../src/core/crypto';
 import { decryptFile } from '../../../src/core/encryption';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
@@ -170,7 +172,9 @@ describe('copyOffsite when the destination or the backup misbehaves', () => {
     const dest = new FaultyFolder(remote, { on: /\.gz$/, short: true });
     await assert.rejects(
       copyOffsite(backup, dest, { requireEncryption: false }),
-      new RegExp(`\\(${bytes.length - 1} bytes read back, ${bytes.length} sent, a different sha256\\)\\. It was removed\\.$`),
+      new RegExp(
+        `\\(${esc(formatBytesExact(bytes.length - 1))} read back, ${esc(formatBytesExact(bytes.length))} sent, a different sha256\\)\\. It was removed\\.$`,
+      ),
     );
     assert.deepEqual(await remoteFiles(), []);
   });

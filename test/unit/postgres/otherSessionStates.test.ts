@@ -30,9 +30,9 @@ describe('describeOtherSessions: the less common session states', () => {
       now,
     );
     assert.deepEqual(lines.slice(1).sort(), [
-      'cron (sms_user from 127.0.0.1), what it is doing is hidden from this database user — will be disconnected',
-      'etl (sms_user from 127.0.0.1), fastpath function call, connected since 13:00 — will be disconnected',
-      'psql (sms_user from 127.0.0.1), running a query since 14:20 — will be disconnected',
+      '"cron" (sms_user from 127.0.0.1), what it is doing is hidden from this database user.',
+      '"etl" (sms_user from 127.0.0.1), fastpath function call, connected since 13:00.',
+      '"psql" (sms_user from 127.0.0.1), running a query since 14:20.',
     ]);
   });
 });

@@ -25,10 +25,10 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
     assert.deepEqual(describeOtherSessions([], 'sms_db', now), []);
   });
 
-  it('an idle session: who, from where, since when, and that it will be disconnected', () => {
+  it('an idle session: who, from where and since when, after one head that says it will be disconnected', () => {
     assert.deepEqual(describeOtherSessions([session({ application: 'pgAdmin 4 - DB:sms_db', client: '172.17.0.1' })], 'sms_db', now), [
-      'The swap disconnects this other session of sms_db:',
-      'pgAdmin 4 - DB:sms_db (sms_user from 172.17.0.1), idle since 13:10 — will be disconnected',
+      'The swap disconnects 1 other session of "sms_db":',
+      '"pgAdmin 4 - DB:sms_db" (sms_user from 172.17.0.1), idle since 13:10.',
     ]);
   });
 
@@ -42,9 +42,9 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
       now,
     );
     assert.deepEqual(lines, [
-      'Uncommitted work will be lost: a session has a transaction open. The swap disconnects these 2 other sessions of sms_db:',
-      'psql (sms_user from 127.0.0.1), idle in transaction since 14:03 — its uncommitted work will be lost',
-      'worker (sms_user through the local socket), idle since 09:01 — will be disconnected',
+      'Uncommitted work will be lost: a session has a transaction open. The swap disconnects 2 other sessions of "sms_db":',
+      '"psql" (sms_user from 127.0.0.1), idle in transaction since 14:03; its uncommitted work will be lost.',
+      '"worker" (sms_user through the local socket), idle since 09:01.',
     ]);
   });
 
@@ -60,11 +60,11 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
       now,
     );
     assert.deepEqual(lines, [
-      'Uncommitted work will be lost: 2 sessions have transactions open. The swap disconnects these 4 other sessions of sms_db:',
-      'psql (sms_user from 127.0.0.1), in a failed transaction since 29 Jun 23:50 — its uncommitted work will be lost',
-      'psql (sms_user from 127.0.0.1), running a query, in a transaction since 14:29 — its uncommitted work will be lost',
-      'a client without an application name (sms_user through the local socket), what it is doing is hidden from this database user — will be disconnected',
-      'a client without an application name (sms_user from 127.0.0.1, on sms_db_pre_restore_20260701_120000), idle since 14:00 — will be disconnected',
+      'Uncommitted work will be lost: 2 sessions have transactions open. The swap disconnects 4 other sessions of "sms_db":',
+      '"psql" (sms_user from 127.0.0.1), in a failed transaction since 29 Jun 23:50; its uncommitted work will be lost.',
+      '"psql" (sms_user from 127.0.0.1), running a query, in a transaction since 14:29; its uncommitted work will be lost.',
+      'A client without an application name (sms_user through the local socket), what it is doing is hidden from this database user.',
+      'A client without an application name (sms_user from 127.0.0.1, on "sms_db_pre_restore_20260701_120000"), idle since 14:00.',
     ]);
   });
 
@@ -79,18 +79,18 @@ describe('describeOtherSessions: what a swap modal says of the sessions it ends'
     );
     const lines = describeOtherSessions(many, 'sms_db', now);
     assert.equal(lines.length, 1 + 5 + 1);
-    assert.match(lines[1], /^worker-7 .* running a query, in a transaction since 14:20 — its uncommitted work will be lost$/);
+    assert.match(lines[1], /^"worker-7" .* running a query, in a transaction since 14:20; its uncommitted work will be lost\.$/);
     assert.deepEqual(
       lines.slice(2, 6).map((l) => l.split(' ')[0]),
-      ['worker-0', 'worker-1', 'worker-2', 'worker-3'],
+      ['"worker-0"', '"worker-1"', '"worker-2"', '"worker-3"'],
     );
-    assert.equal(lines[6], 'and 3 more — will be disconnected');
+    assert.equal(lines[6], '3 more sessions.');
     const withOpen = describeOtherSessions(
       many.map((s) => (s.pid >= 2 ? { ...s, inTransaction: true, transactionSince: at('14:00') } : s)),
       'sms_db',
       now,
     );
-    assert.equal(withOpen[6], 'and 3 more (1 in a transaction) — will be disconnected');
+    assert.equal(withOpen[6], '3 more sessions (1 in a transaction).');
   });
 });
 

@@ -42,7 +42,7 @@ const changed: VerifyResult = {
   ok: false,
   checks: [],
   notes: [],
-  problem: 'volume_sms_postgres_data_20261127_194631.tar.gz does not match its manifest (sha256 differs): it changed after it was made.',
+  problem: '"volume_sms_postgres_data_20261127_194631.tar.gz" does not match its manifest (sha256 differs): it changed after it was made.',
 };
 
 /** Every sentence a notification says after a command, with numbers big enough to need grouping. */
@@ -150,6 +150,10 @@ describe('message style: what notifications say', () => {
     assert.equal(
       messages.verifyTruncated,
       '"sms_backup_20261127_194631.sql.gz" failed quick verification: the file is truncated: its gzip stream ends early.',
+    );
+    assert.equal(
+      messages.verifyChanged,
+      '"volume_sms_postgres_data_20261127_194631.tar.gz" failed quick verification: the file does not match its manifest (sha256 differs): it changed after it was made.',
     );
     assert.equal(problemAbout(file, undefined), 'unknown error.');
   });

@@ -99,7 +99,7 @@ describe('atomicFile: the one write protocol of every backup writer', () => {
     await fs.writeFile(file.partial, 'someone else is writing');
     await assert.rejects(file.open(), (err: unknown) => {
       assert.ok(err instanceof LifeboatError);
-      assert.match(err.message, /\.z\.sql\.gz\.age\.partial already exists/);
+      assert.match(err.message, /"\.z\.sql\.gz\.age\.partial" already exists/);
       assert.equal((err.cause as NodeJS.ErrnoException).code, 'EEXIST');
       return true;
     });

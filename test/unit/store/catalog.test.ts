@@ -69,7 +69,7 @@ describe('listBackups', () => {
     await fs.writeFile(file, 'da');
     const [entry] = await listBackups(dir);
     assert.equal(entry.state, 'failed');
-    assert.equal(entry.manifestProblem, 'the file has 2 bytes, its manifest recorded 4');
+    assert.equal(entry.manifestProblem, 'the file is 2 bytes, but its manifest recorded 4 bytes');
   });
 
   it('the header counts restorable backups apart from failed ones and encrypted copies', async () => {

@@ -16,7 +16,7 @@ describe('acquireLock (contract 11)', () => {
     const held = await acquireLock(dir, 'sms', 'database backup');
     await assert.rejects(acquireLock(dir, 'sms', 'restore'), (err: Error) => {
       assert.ok(err instanceof LockedError);
-      assert.equal(err.message.split(' since ')[0], 'Another command or a scheduled run in this VS Code window has been backing up sms');
+      assert.equal(err.message.split(' since ')[0], 'Another command or a scheduled run in this VS Code window has been backing up "sms"');
       return true;
     });
     // Another stack is independent.
@@ -45,7 +45,7 @@ describe('acquireLock (contract 11)', () => {
       const expected = started.toDateString() === new Date().toDateString() ? '14:03' : /\d{4}-\d{2}-\d{2} 14:03/;
       assert.equal(
         err.message.replace(/ since .*/, ''),
-        `Another VS Code window or a scheduled run of Lifeboat (process ${child.pid}) has been backing up sms`,
+        `Another VS Code window or a scheduled run of Lifeboat (process ${child.pid}) has been backing up "sms"`,
       );
       if (typeof expected === 'string') assert.ok(err.message.endsWith(` since ${expected}.`), err.message);
       assert.doesNotMatch(err.message, /\d{4}-\d{2}-\d{2}T|on [\w.-]+,/, 'no raw ISO time or host name of this machine');
@@ -63,7 +63,7 @@ describe('acquireLock (contract 11)', () => {
         { pid: 12, host: 'nas', operation: 'volume snapshot', startedAt: new Date(2026, 2, 9, 23, 30).toISOString() },
         now,
       ),
-      'Lifeboat on nas (process 12) has been snapshotting the volume sms_postgres_data since 2026-03-09 23:30.',
+      'Lifeboat on nas (process 12) has been snapshotting the volume "sms_postgres_data" since 2026-03-09 23:30.',
     );
   });
 

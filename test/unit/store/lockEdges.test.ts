@@ -24,16 +24,16 @@ describe('lock edges: messages for every operation, dead takeover claims, unusab
   it("says what the holder is doing, for each operation and for the schedule's own lock", () => {
     const say = (stack: string, operation: string) =>
       lockedMessage(stack, { pid: 4242, host: 'far-away', operation, startedAt: 'not a time' });
-    assert.equal(say('sms', 'config archive'), 'Lifeboat on far-away (process 4242) has been archiving the config of sms.');
+    assert.equal(say('sms', 'config archive'), 'Lifeboat on far-away (process 4242) has been archiving the config of "sms".');
     assert.equal(
       say('volume_sms_data', 'volume snapshot'),
-      'Lifeboat on far-away (process 4242) has been snapshotting the volume sms_data.',
+      'Lifeboat on far-away (process 4242) has been snapshotting the volume "sms_data".',
     );
-    assert.equal(say('volume_sms_data', 'volume restore'), 'Lifeboat on far-away (process 4242) has been restoring the volume sms_data.');
-    assert.equal(say('sms', 'database restore'), 'Lifeboat on far-away (process 4242) has been restoring the database of sms.');
-    assert.equal(say('sms', 'swap back'), 'Lifeboat on far-away (process 4242) has been swapping back the database of sms.');
-    assert.equal(say('sms', 'cleanup'), 'Lifeboat on far-away (process 4242) has been cleaning up the backups of sms.');
-    assert.equal(say('sms', 'export'), 'Lifeboat on far-away (process 4242) has been working on sms (export).');
+    assert.equal(say('volume_sms_data', 'volume restore'), 'Lifeboat on far-away (process 4242) has been restoring the volume "sms_data".');
+    assert.equal(say('sms', 'database restore'), 'Lifeboat on far-away (process 4242) has been restoring the database of "sms".');
+    assert.equal(say('sms', 'swap back'), 'Lifeboat on far-away (process 4242) has been swapping back the database of "sms".');
+    assert.equal(say('sms', 'cleanup'), 'Lifeboat on far-away (process 4242) has been cleaning up the backups of "sms".');
+    assert.equal(say('sms', 'export'), 'Lifeboat on far-away (process 4242) has been working on "sms" (export).');
     assert.equal(
       say('schedule', 'scheduled database backup'),
       'Lifeboat on far-away (process 4242) has been running a scheduled database backup.',
@@ -63,7 +63,7 @@ describe('lock edges: messages for every operation, dead takeover claims, unusab
     await assert.rejects(
       acquireLock(dir, 'sms', 'database backup'),
       (err: Error) =>
-        err instanceof LockedError && err.message.includes(`(process ${dead})`) && /cleaning up the backups of sms/.test(err.message),
+        err instanceof LockedError && err.message.includes(`(process ${dead})`) && /cleaning up the backups of "sms"/.test(err.message),
     );
     assert.equal(await fs.readFile(path, 'utf8'), stale);
   });
@@ -73,7 +73,7 @@ describe('lock edges: messages for every operation, dead takeover claims, unusab
     await fs.mkdir(join(dir, '.lifeboat-sms.lock'));
     await assert.rejects(
       acquireLock(dir, 'sms', 'database backup'),
-      (err: Error) => err instanceof LockedError && /Another Lifeboat operation is already working on sms \(lock file /.test(err.message),
+      (err: Error) => err instanceof LockedError && /Another Lifeboat operation is already working on "sms" \(lock file /.test(err.message),
     );
     assert.equal((await liveLocks(dir)).length, 1, 'an unreadable lock counts as live');
   });

@@ -24,7 +24,7 @@ describe("assertRoomForBackup: the previous backup's size against the free space
       (err: Error) =>
         err instanceof LifeboatError &&
         err.message ===
-          `Not enough free space for a new volume backup in ${dir}: 98 KB free, and the previous one (volume_big_20260101_020000.tar.gz) took 98 KB.` &&
+          `Not enough free space for a new volume backup in ${dir}: 98 KB free, and the previous one ("volume_big_20260101_020000.tar.gz") took 98 KB.` &&
         /See what retention can delete/.test(err.hint ?? '') &&
         err.ui === 'preview-cleanup',
     );

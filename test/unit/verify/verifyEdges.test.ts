@@ -58,7 +58,7 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     await configTarGz(file);
     const r = await verifyBackup(file, { depth: 'quick' });
     assert.equal(r.ok, false);
-    assert.equal(r.problem, 'holiday-photos.tar.gz is not a backup name Lifeboat knows.');
+    assert.equal(r.problem, '"holiday-photos.tar.gz" is not a backup name Lifeboat knows.');
     assert.equal(r.manifest, undefined);
     await assert.rejects(fs.access(`${file}.json`), 'no manifest is adopted for a file that is not ours');
   });
@@ -89,7 +89,7 @@ describe('verifyBackup refusals and notes (issue 13)', () => {
     await fs.writeFile(`${file}.json`, JSON.stringify(configManifest(name, size, 'ab'.repeat(32))));
     const r = await verifyBackup(file, { depth: 'quick' });
     assert.equal(r.ok, false);
-    assert.equal(r.problem, `${name} does not match its manifest (sha256 differs).`);
+    assert.equal(r.problem, `"${name}" does not match its manifest (sha256 differs).`);
     assert.ok(
       r.checks.some((c) => /^gzip and tar whole \(2 entries\)$/.test(c)),
       r.checks.join('; '),

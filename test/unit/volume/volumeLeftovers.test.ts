@@ -20,7 +20,7 @@ describe('checkLeftovers: what an interrupted volume restore left at the top of 
         assert.ok(err instanceof InterruptedRestoreError);
         assert.match(
           err.message,
-          /^The volume sms_postgres_data still holds the previous content of an interrupted restore, kept in \.lifeboat-safety-b2 \(1 entry\), \.lifeboat-safety-c3 \(12 entries\)\. Nothing was changed/,
+          /^The volume "sms_postgres_data" still holds the previous content of an interrupted restore, kept in \.lifeboat-safety-b2 \(1 entry\), \.lifeboat-safety-c3 \(12 entries\)\. Nothing was changed/,
         );
         assert.match(err.hint ?? '', /docker run --rm -it -v sms_postgres_data:\/data postgres:15 sh/);
         assert.match(err.hint ?? '', /\/data\/\.lifeboat-safety-b2 up into \/data/);
