@@ -91,7 +91,7 @@ describe('volume helpers on a real engine (a scratch volume, no database)', func
       restoreVolume(docker, { volume: GONE, file: made.path, backupDir: dir, helperImage: HELPER, recreateMissing: true }),
       (err: Error) => {
         assert.ok(err instanceof LifeboatError, String(err));
-        assert.match(err.message, new RegExp(`^Docker could not create the volume ${GONE} with the driver lifeboat-no-such-driver: `));
+        assert.match(err.message, new RegExp(`^Docker could not create the volume "${GONE}" with the driver "lifeboat-no-such-driver": `));
         assert.match(err.hint ?? '', /docker plugin ls/);
         return true;
       },
