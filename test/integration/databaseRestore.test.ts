@@ -319,7 +319,7 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
         { file: backup, migration: ['alembic', 'upgrade', 'no_such_revision'] },
         /migration failed.*previous database is live again/s,
       );
-      assert.match(err.message, /kept as sms_db_failed_restore_\d{8}_\d{6}/);
+      assert.match(err.message, /kept as "sms_db_failed_restore_\d{8}_\d{6}"/);
       const side = await sideDatabases('sms-db', 'sms_user', 'sms_db');
       assert.equal(side.filter((d) => d.includes('_failed_restore_')).length, 1);
       assert.equal(side.filter((d) => d.includes('_restore_') && !d.includes('failed')).length, 0);

@@ -525,7 +525,7 @@ describe('volume snapshot and restore (own PostgreSQL container and volume)', fu
         () => restoreVolume(docker, { volume: VOL, file: snapshot, backupDir: dir, stack }),
         /lifeboat-it-vol-outsider/,
       );
-      assert.match(err.message, /outside the Compose project lifeboat-it-volproj\. Nothing was changed/);
+      assert.match(err.message, /outside the Compose project "lifeboat-it-volproj"\. Nothing was changed/);
       assert.ok(await running(OUTSIDER), 'the outsider was not stopped either');
     } finally {
       await run('docker', ['rm', '-f', OUTSIDER]).catch(() => undefined);
