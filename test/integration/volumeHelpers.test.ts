@@ -105,7 +105,7 @@ describe('volume helpers on a real engine (a scratch volume, no database)', func
     await writeManifest(made.path, { ...m, kind: 'database' });
     await assert.rejects(
       restoreVolume(docker, { volume: VOL, file: made.path, backupDir: dir, helperImage: HELPER }),
-      new RegExp(`^LifeboatError: ${made.path.split('/').pop()!.replace(/\./g, '\\.')} is a database backup, not a volume snapshot\\.$`),
+      new RegExp(`^LifeboatError: "${made.path.split('/').pop()!.replace(/\./g, '\\.')}" is a database backup, not a volume snapshot\\.$`),
     );
   });
 });
