@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { CancelledError } from '../../../src/core/common';
 import { Manifest, MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
@@ -157,5 +158,61 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
       fetchOffsite(destination, 'database/notes.txt', backups),
       /"notes\.txt" at .* is not a Lifeboat or runbook backup name/,
     );
+  });
+
+  it('a copy whose size differs from its manifest says both sizes, and keeps nothing', async () => {
+    await fs.rm(localPath());
+    await fs.appendFile(join(nas, 'database', NAME), Buffer.from([0]));
+    await assert.rejects(
+      fetchOffsite(destination, `database/${NAME}`, backups),
+      /does not match its manifest \(.* bytes\), the manifest says .* bytes\)\)/,
+    );
+    assert.equal(existsSync(localPath()), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('a connection lost mid-download is a clear error, and nothing is kept', async () => {
+    await fs.rm(localPath());
+    const failing = Object.create(destination) as FolderDestination;
+    failing.read = async (path: string) => {
+      if (path.endsWith('.json')) return destination.read(path);
+      let sent = false;
+      return new Readable({
+        read() {
+          if (!sent) {
+            sent = true;
+            this.push(Buffer.alloc(65536, 1));
+          } else this.destroy(new Error('the connection to the server was lost'));
+        },
+      });
+    };
+    await assert.rejects(
+      fetchOffsite(failing, `database/${NAME}`, backups),
+      /^LifeboatError: Cannot download "database\/sms_backup_20260101_020000\.sql\.gz" from the folder .*: the connection to the server was lost\.$/,
+    );
+    assert.equal(existsSync(localPath()), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('a runbook upload (no manifest) already here with the same size is present; a different one is refused', async () => {
+    const runbook = gzipSync('-- PostgreSQL database dump\n');
+    await fs.writeFile(join(nas, 'database', RUNBOOK), runbook);
+    await fs.writeFile(localPath(RUNBOOK), runbook);
+    const same = await fetchOffsite(destination, `database/${RUNBOOK}`, backups);
+    assert.deepEqual([same.outcome, same.checked], ['present', 'none']);
+    await fs.writeFile(localPath(RUNBOOK), Buffer.concat([runbook, Buffer.from('x')]));
+    await assert.rejects(
+      fetchOffsite(destination, `database/${RUNBOOK}`, backups),
+      /A different "sms_backup_20260102_020000\.sql\.gz" is already in the backup folder/,
+    );
+  });
+
+  it('a local name taken by a folder is reported by its path, not downloaded over', async () => {
+    await fs.rm(localPath());
+    await fs.mkdir(localPath());
+    await assert.rejects(fetchOffsite(destination, `database/${NAME}`, backups), (err: Error) =>
+      /sms_backup_20260101_020000\.sql\.gz/.test(err.message),
+    );
+    assert.ok((await fs.stat(localPath())).isDirectory());
   });
 });

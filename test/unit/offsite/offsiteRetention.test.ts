@@ -89,4 +89,19 @@ describe('off-site retention (lifeboat.offsite.retention.*) at a folder destinat
     await fs.rm(nas, { recursive: true });
     await assert.rejects(planOffsiteRetention(destination, keepLast(1), NOW), /not|missing|mounted/i);
   });
+
+  it('a copy that cannot be deleted there is reported as a failure; the others still go', async () => {
+    const stubborn = Object.create(destination) as FolderDestination;
+    stubborn.remove = async (path: string) => {
+      if (path.startsWith(`database/${day(2)}`)) throw new Error('permission denied');
+      return destination.remove(path);
+    };
+    const result = await pruneOffsite(stubborn, keepLast(1), { now: NOW });
+    assert.deepEqual(
+      result.removed.map((r) => r.path),
+      [`database/${day(3)}.age`],
+    );
+    assert.deepEqual(result.failures, [{ path: `database/${day(2)}`, message: 'permission denied' }]);
+    assert.ok((await there()).includes(day(2)));
+  });
 });

@@ -8,6 +8,7 @@ import {
   RetentionPolicy,
   planRetention,
   weekKey,
+  describePolicy,
 } from '../../../src/core/retention';
 import { replay } from '../../support/fcRandom';
 
@@ -199,5 +200,14 @@ describe('retention properties (2,000 folders and rule sets, fast-check)', () =>
     assert.throws(() => assertPlanKeepsEnough(plan), /newest verified database \(sms\) backup/);
     plan.series[0].decisions[1].keep = false;
     assert.throws(() => assertPlanKeepsEnough(plan), /every database \(sms\) backup/);
+  });
+
+  it('describes each policy in words, in the order of its rules', () => {
+    assert.equal(describePolicy({}), 'keep everything (no rule set)');
+    assert.equal(
+      describePolicy({ maxAgeDays: 30, keepLast: 3, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }),
+      '30 days, last 3, 7 daily, 4 weekly, 6 monthly',
+    );
+    assert.equal(describePolicy({ keepWeekly: 2 }), '2 weekly');
   });
 });

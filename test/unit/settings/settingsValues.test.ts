@@ -142,4 +142,22 @@ describe('LifeboatSettings: what each setting means once read', () => {
       await fs.rm(folder, { recursive: true, force: true });
     }
   });
+
+  it('encryption format and recipients, and off-site retention, as the command line reads them', () => {
+    const s = new LifeboatSettings(
+      source({
+        'encryption.format': 'openssl',
+        'encryption.recipients': ['age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq'],
+        'offsite.retention.database': { keepLast: 5 },
+      }),
+      '/work/shop',
+    );
+    assert.equal(s.encryptionFormat, 'openssl');
+    assert.deepEqual(s.encryptionRecipients, ['age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq']);
+    assert.deepEqual(s.offsiteRetention, { database: { keepLast: 5 }, config: {}, volume: {} });
+    const none = new LifeboatSettings(source({}), '/work/shop');
+    assert.equal(none.encryptionFormat, 'age');
+    assert.deepEqual(none.encryptionRecipients, []);
+    assert.deepEqual(none.offsiteRetention, { database: {}, config: {}, volume: {} });
+  });
 });
