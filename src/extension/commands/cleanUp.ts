@@ -31,7 +31,7 @@ export async function cleanUp(lb: Lifeboat): Promise<PruneResult | undefined> {
   const bytes = plan.remove.reduce((a, e) => a + e.bytes, 0);
   const action = `Delete ${formatCountOf(remove, 'Backup')}`;
   const detail = [
-    `Frees ${formatBytes(bytes)} here. ${formatCountOf(plan.keep.length, 'backup')} ${plan.keep.length === 1 ? 'stays' : 'stay'}, including the newest verified one of each kind.`,
+    `Frees ${formatBytes(bytes)}${offsite?.plan.remove.length ? ' here' : ''}. ${formatCountOf(plan.keep.length, 'backup')} ${plan.keep.length === 1 ? 'stays' : 'stay'}, including the newest verified one of each kind.`,
     ...(offsite?.plan.remove.length
       ? [
           `Off-site in ${offsite.destination.describe()}: ${formatCountOf(offsite.plan.remove.length, 'copy', 'copies')} deleted, ${formatCount(offsite.plan.keep.length)} kept (lifeboat.offsite.retention).`,
