@@ -24,8 +24,12 @@ export class AtomicFile {
 
   /** The partial opened for writing; a stream error surfaces when it is written to. */
   stream(): WriteStream {
-    return partialStream(this.partial);
+    this.out = partialStream(this.partial);
+    return this.out;
   }
+
+  /** Set by `stream()`, whose file may still be opening when a failed pipeline ends. */
+  private out?: WriteStream;
 
   /**
    * The partial opened and known to be ours. One that exists already belongs to a run in
@@ -71,7 +75,16 @@ export class AtomicFile {
 
   /** Removes the partial unless it was committed or was never ours; safe to call in any `finally`. */
   async discard(): Promise<void> {
-    if (!this.committed && this.owned) await removeQuietly(this.partial);
+    if (this.committed || !this.owned) return;
+    // A stream destroyed before its open finished still creates the file, and closes it after:
+    // removed before that, the partial would come back.
+    const out = this.out;
+    if (out && !out.closed) {
+      const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+      out.destroy();
+      await closed;
+    }
+    await removeQuietly(this.partial);
   }
 }
 
