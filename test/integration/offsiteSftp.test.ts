@@ -186,14 +186,16 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
 
   it('the server going down mid-copy: a clear error, nothing under the final name, and the next run completes the copy', async () => {
     await trustServer();
-    const { path, bytes } = await backupFile('sms_backup_20260104_020000.sql.gz', 30);
+    // Large enough that the copy is still sending when the server's processes are gone: finding
+    // and killing them takes a few `ps` runs, slow on a busy machine.
+    const { path, bytes } = await backupFile('sms_backup_20260104_020000.sql.gz', 120);
     const final = join(server.remote, 'database', 'sms_backup_20260104_020000.sql.gz');
     let dropped: Promise<number> | undefined;
     const err = await refusal(
       copyOffsite(path, destination(), {
         requireEncryption: false,
         progress: (u) => {
-          if ((u.bytes ?? 0) > 4 * 1024 * 1024) dropped ??= server.dropConnections();
+          if ((u.bytes ?? 0) > 2 * 1024 * 1024) dropped ??= server.dropConnections();
         },
       }),
     );
@@ -211,7 +213,7 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     );
     recordFault({
       operation: 'off-site copy (SFTP)',
-      fault: "the server's processes for the connection killed mid-upload (over 4 MB sent)",
+      fault: "the server's processes for the connection killed mid-upload (over 2 MB sent)",
       userSees: anonymous(shown(err)),
       leftOnDisk: `on the server: ${leftThen.join(', ') || 'nothing'} (the next run replaced it and completed the copy); the local backup unchanged`,
       dataLost: sha(await fs.readFile(path)) !== sha(bytes),
