@@ -570,9 +570,17 @@ async function deleteKeepsOnEnter(wb: Workbench): Promise<void> {
  */
 async function snapshotAsksFirst(wb: Workbench): Promise<void> {
   const { page } = wb;
-  await page.keyboard.press('Escape');
-  await runCommandFromPalette(wb, 'Lifeboat: Snapshot Volume…');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms_postgres_data' }).first().click({ timeout: 30_000 });
+  // After a long flow the picker can close under the click (focus taken by a late redraw): open it again, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await runCommandFromPalette(wb, 'Lifeboat: Snapshot Volume…');
+    try {
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms_postgres_data' }).first().click({ timeout: 15_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop "sms-db" for' });
   await dialog.waitFor({ timeout: 30_000 });
   await page.waitForTimeout(500);
