@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { clearNotifications, modalFromMenu } from './safeChoiceSteps';
 import { expectUnchanged, stackState } from './stackState';
-import { runCommandFromPalette, screenshot, waitForNotification, type Workbench } from './ui-flow';
+import { pickFromPalette, runCommandFromPalette, screenshot, waitForNotification, type Workbench } from './ui-flow';
 
 /**
  * Settings written where a remote window (code-server is one) reads them over the user's: the
@@ -34,20 +34,7 @@ export async function restoreFromOffsite(wb: Workbench): Promise<void> {
     await page.keyboard.press('Escape');
     await clearNotifications(wb);
     await page.waitForTimeout(1500); // VS Code reads the changed settings file
-    // After a long flow the picker can close under the click (a late redraw takes the focus): open it again, as a user would.
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press('Escape');
-      await runCommandFromPalette(wb, 'Lifeboat: Copy Off-site');
-      try {
-        await page
-          .locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/ })
-          .first()
-          .click({ timeout: 15_000 });
-        break;
-      } catch (err) {
-        if (attempt === 3) throw err;
-      }
-    }
+    await pickFromPalette(wb, 'Lifeboat: Copy Off-site', /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/);
     const copied = await waitForNotification(wb, /^Copied "sms_backup_\d{8}_\d{6}\.sql\.gz" to the folder /, 120_000);
     console.log(`[ui] notification: ${copied}`);
     const name = /"(sms_backup_\d{8}_\d{6}\.sql\.gz)"/.exec(copied)![1];

@@ -152,6 +152,24 @@ export async function runCommandFromPalette(wb: Workbench, title: string): Promi
 }
 
 /** Texts of the notification toasts now on screen. */
+/**
+ * Runs a command from the palette and clicks the row of its picker that has `hasText`. Under load
+ * or after a long flow the picker can close under the click (a late redraw takes the focus), or
+ * its rows are still laying out: the command is run again, as a user would, up to three times.
+ */
+export async function pickFromPalette(wb: Workbench, title: string, hasText: RegExp | string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await wb.page.keyboard.press('Escape');
+    await runCommandFromPalette(wb, title);
+    try {
+      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText }).first().click({ timeout: 15_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 export async function readNotifications(wb: Workbench): Promise<string[]> {
   await wb.page.waitForTimeout(1000); // toasts fade in
   return (await wb.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
@@ -570,17 +588,7 @@ async function deleteKeepsOnEnter(wb: Workbench): Promise<void> {
  */
 async function snapshotAsksFirst(wb: Workbench): Promise<void> {
   const { page } = wb;
-  // After a long flow the picker can close under the click (focus taken by a late redraw): open it again, as a user would.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await runCommandFromPalette(wb, 'Lifeboat: Snapshot Volume…');
-    try {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms_postgres_data' }).first().click({ timeout: 15_000 });
-      break;
-    } catch (err) {
-      if (attempt === 3) throw err;
-    }
-  }
+  await pickFromPalette(wb, 'Lifeboat: Snapshot Volume…', 'sms_postgres_data');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop "sms-db" for' });
   await dialog.waitFor({ timeout: 30_000 });
   await page.waitForTimeout(500);
@@ -599,20 +607,7 @@ async function snapshotAsksFirst(wb: Workbench): Promise<void> {
 /** Verify on a database backup asks how thoroughly first. */
 async function verifyAsksDepth(wb: Workbench): Promise<void> {
   const { page } = wb;
-  // Under load the picker's rows can still be laying out when first found: open it again once.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await runCommandFromPalette(wb, 'Lifeboat: Verify Backup…');
-    try {
-      await page
-        .locator('.quick-input-widget .monaco-list-row', { hasText: /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/ })
-        .first()
-        .click({ timeout: 15_000 });
-      break;
-    } catch (err) {
-      if (attempt === 3) throw err;
-    }
-  }
+  await pickFromPalette(wb, 'Lifeboat: Verify Backup…', /sms_backup_\d{8}_\d{6}\.sql\.gz(?!\.)/);
   await page
     .locator('.quick-input-widget .monaco-list-row', { hasText: 'Verify (full test restore)' })
     .first()
