@@ -43,7 +43,7 @@ export async function restoreDatabase(lb: Lifeboat, arg?: unknown): Promise<stri
       health: settings.health,
       confirm: async (summary) => {
         op.progress({ phase: 'Dry run passed; waiting for your confirmation' });
-        return confirmSwap(lb, summary, settings.appServices ?? stack.apps.map((a) => a.name));
+        return confirmSwap(lb, summary, settings.appServices ?? stack.apps.map((a) => a.name), op.signal);
       },
     }),
   ).catch((err: unknown) => {
@@ -77,7 +77,7 @@ async function confirmFailedBackup(lb: Lifeboat, file: string): Promise<boolean>
   );
 }
 
-async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Promise<boolean> {
+async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[], signal: AbortSignal): Promise<boolean> {
   const total = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0);
   const rows = (t: Record<string, number>) => formatCountOf(total(t), 'row');
   const sessions = s.otherSessions
@@ -98,6 +98,9 @@ async function confirmSwap(lb: Lifeboat, s: DryRunSummary, apps: string[]): Prom
   ]
     .filter(Boolean)
     .join('\n\n');
+  // A Cancel clicked on the progress while the modal's text was being gathered must not be
+  // followed by a modal asking to replace the database.
+  if (signal.aborted) return false;
   const choice = await lb.prompter.confirm(
     `Replace the live database ${quote(s.live)} with this backup?`,
     detail,
