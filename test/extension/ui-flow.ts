@@ -138,12 +138,24 @@ export async function runCommandFromPalette(wb: Workbench, title: string): Promi
     .locator('.monaco-workbench')
     .click({ position: { x: 720, y: 450 } })
     .catch(() => undefined);
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title.replace(/^.*?:\s*/, '') }).first();
-  await row.waitFor({ timeout: 15_000 });
+  // A view redrawn after a settings change can take the palette's focus and close it under the
+  // typing (seen once in CI: "element is inert", then hidden): open it again, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      await row.waitFor({ timeout: 15_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      console.log(`[ui] the palette closed before "${title}" could be chosen; opening it again`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
   await page.keyboard.press('Enter');
   await page
     .locator('.quick-input-widget')
