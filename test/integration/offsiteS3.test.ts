@@ -153,7 +153,8 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     );
     assert.ok(err instanceof CancelledError, `cancelled, not ${err}`);
     assert.equal(sawUpload.length, 1, 'an upload was open on the server when the cancel came');
-    assert.match(sawUpload[0], /^cancel\/database\/\.sms_backup_20260302_020000\.sql\.gz\.partial /);
+    // Straight to the final key: a multipart upload is invisible until completed.
+    assert.match(sawUpload[0], /^cancel\/database\/sms_backup_20260302_020000\.sql\.gz /);
     assert.deepEqual(await openUploads(server), [], 'the multipart upload was aborted');
     assert.deepEqual(await keysUnder(server, 'cancel/'), [], 'nothing under the final name, nor staged');
     recordFault({

@@ -14,6 +14,7 @@ export {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 export { Upload } from '@aws-sdk/lib-storage';
