@@ -1,7 +1,8 @@
 // Off-site copies to S3-compatible storage: Lifeboat against the runbook's `aws s3 cp`, same
 // file, same server (moto_server on 127.0.0.1), same run. Not a test: it prints times, rates and
-// peak RSS for the issue notes. Lifeboat's upload also reads the copy back and puts it in place
-// on the server, which `aws s3 cp` does not do; both figures are printed.
+// peak RSS for the issue notes. Lifeboat's copy also has the server prove what it stored (its
+// SHA256 composite checksum against the one computed while sending) and writes a manifest, which
+// `aws s3 cp` does not do; both the upload phase and the whole copy are printed.
 // Usage: node out/bench/offsite.js   (env: LIFEBOAT_BENCH_OFFSITE_MB, LIFEBOAT_BENCH_ROUNDS)
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -127,14 +128,14 @@ async function main(): Promise<void> {
     if (up.uploadedMs)
       console.log(
         line(
-          `Lifeboat upload phase (multipart, ${process.env.LIFEBOAT_BENCH_S3_PART_MB ?? 8} MiB parts x ${process.env.LIFEBOAT_BENCH_S3_QUEUE ?? 3})`,
+          `Lifeboat upload phase (multipart, ${process.env.LIFEBOAT_BENCH_S3_PART_MB ?? 6} MiB parts x ${process.env.LIFEBOAT_BENCH_S3_QUEUE ?? 3})`,
           bytes,
           up.uploadedMs,
           undefined,
           cliUp?.ms,
         ),
       );
-    console.log(line('Lifeboat copy: upload, read back, put in place, manifest', bytes, up.ms, up.maxRssKb, cliUp?.ms));
+    console.log(line('Lifeboat copy: upload, checksum proof, manifest', bytes, up.ms, up.maxRssKb, cliUp?.ms));
     if (cliDown) console.log(line('aws s3 cp s3://… file (download)', bytes, cliDown.ms, cliDown.maxRssKb));
     console.log(line('Lifeboat download (GET, streamed to a file)', bytes, down.ms, down.maxRssKb, cliDown?.ms));
     if (!aws) console.log('  (the AWS CLI is not installed: no comparison)');

@@ -19,9 +19,10 @@ export interface S3Credentials {
 export interface S3BackendOptions extends S3Settings {
   credentials?: S3Credentials;
   /**
-   * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 8 MiB x 3 keeps
-   * a 200 MiB copy's peak RSS near 136 MiB (x 4 reached 161 MiB; `npm run bench -- offsite`) and
-   * allows objects up to 78 GiB (10,000 parts).
+   * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 6 MiB x 3
+   * (four part buffers, reused) keeps a 200 MiB copy's peak RSS at 134-145 MiB, where 8 MiB x 3
+   * reached 153-157 (`npm run bench -- offsite`, and bench/offsiteOnce.js with
+   * LIFEBOAT_BENCH_S3_PART_MB); it allows objects up to 58 GiB (10,000 parts).
    */
   partSize?: number;
   queueSize?: number;
@@ -36,7 +37,7 @@ export interface S3BackendOptions extends S3Settings {
   serverChecksums?: boolean;
 }
 
-const DEFAULT_PART = 8 * 1024 * 1024;
+const DEFAULT_PART = 6 * 1024 * 1024;
 const MAX_COPY = 5 * 1024 * 1024 * 1024;
 
 /** The S3 side of S3Destination, over the SDK it was handed once loaded. */
