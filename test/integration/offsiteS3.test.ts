@@ -127,6 +127,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     assert.equal(result.sha256, sha(backup.data));
     assert.deepEqual([...phases], ['Copying', 'Checking'], 'the copy was checked before it counted');
     assert.match(log.lines.join('\n'), PROVEN);
+    assert.equal(result.checkedBy, 'checksums');
     // The server keeps the composite checksum it computed from the stored parts (3 parts of 5 MiB at most).
     const head = await server.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'sms/database/sms_backup_20260301_020000.sql.gz', ChecksumMode: 'ENABLED' }),
@@ -436,6 +437,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
       });
       assert.equal(result.sha256, sha(backup.data));
       assert.match(log.lines.join('\n'), READ_BACK);
+      assert.equal(result.checkedBy, 'read back');
       // The data went to the hidden key; the final one got only the server-side copy (and the manifest its own).
       const puts = proxy.requests.filter((r) => r.startsWith('PUT ') && r.includes('sms_backup_20260311_020000.sql.gz'));
       assert.ok(puts.includes(`PUT /${BUCKET}/nochecksum/database/.sms_backup_20260311_020000.sql.gz.partial`), puts.join(', '));
@@ -466,6 +468,7 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
       });
       assert.equal(result.sha256, sha(backup.data));
       assert.match(log.lines.join('\n'), READ_BACK);
+      assert.equal(result.checkedBy, 'read back');
       const got = await server.client.send(
         new GetObjectCommand({ Bucket: BUCKET, Key: 'nohead/database/sms_backup_20260312_020000.sql.gz' }),
       );

@@ -43,6 +43,8 @@ export interface CopyOffsiteResult {
   /** `skipped`: the same backup (same sha256) was already there and nothing was sent. */
   outcome: 'copied' | 'skipped';
   encrypted: boolean;
+  /** How the copy was checked where it landed: read back, or proven by the storage's own SHA256 checksums (S3). */
+  checkedBy?: 'read back' | 'checksums';
 }
 
 /**
@@ -167,7 +169,14 @@ export async function copyOffsite(backup: string, destination: Destination, opts
     log.info(
       `Copied ${backup} to ${destination.describe()} as ${remotePath} (${formatBytesExact(sent.bytes)}, sha256 ${sent.digest()}, ${proven ? "proven by the storage's own SHA256 checksums" : 'read back and checked'}${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
     );
-    return { remotePath, bytes: sent.bytes, sha256: sent.digest(), outcome: 'copied', encrypted: encrypt || !!parsed.encryption };
+    return {
+      remotePath,
+      bytes: sent.bytes,
+      sha256: sent.digest(),
+      outcome: 'copied',
+      encrypted: encrypt || !!parsed.encryption,
+      checkedBy: proven ? 'checksums' : 'read back',
+    };
   } finally {
     if (pending) await pending.abort();
   }
