@@ -49,6 +49,8 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
   let filled = 0;
   let hash: Hash = createHash('sha256');
   let completed = false;
+  // Set when the stream is destroyed (a cancel, a failure): no upload is created nor part sent after it.
+  let stopped = false;
   let committed = false;
 
   const takePart = (): Part => {
@@ -119,6 +121,7 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
 
   /** Sends a full part (or the last one), at most queueSize at once. */
   const send = async (part: Part, last: boolean): Promise<void> => {
+    if (stopped) throw new Error('The upload was stopped.');
     if (mode.kind === 'undecided') await (deciding ??= decide());
     if (failure) throw failure;
     if (mode.kind === 'staged') return toStaged(mode.write, part.body, last);
@@ -126,6 +129,7 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
     const { uploadId } = mode;
     while (inFlight.size >= t.queueSize) await Promise.race(inFlight);
     if (failure) throw failure;
+    if (stopped) throw new Error('The upload was stopped.');
     digests.push(part.digest);
     const n = digests.length;
     const job: Promise<void> = uploadPart(uploadId, n, part).then(
@@ -164,6 +168,10 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
         () => done(),
         (err: Error) => done(err),
       );
+    },
+    destroy(err, done) {
+      stopped = true;
+      done(err);
     },
     final(done) {
       void (async () => {
