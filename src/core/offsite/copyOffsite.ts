@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
@@ -259,10 +260,13 @@ async function writeSmall(destination: Destination, path: string, text: string, 
   const pending = await destination.write(path);
   let done = false;
   try {
-    await pipeline(Readable.from([Buffer.from(text)]), pending.stream, { signal });
+    const body = Buffer.from(text);
+    await pipeline(Readable.from([body]), pending.stream, { signal });
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const proven = pending.commitProven ? await pending.commitProven({ bytes: body.length, sha256 }) : false;
     const check = new HashStream();
-    await pipeline(await pending.readBack(), check, sink(), { signal });
-    if (check.bytes !== Buffer.byteLength(text))
+    if (!proven) await pipeline(await pending.readBack(), check, sink(), { signal });
+    if (!proven && (check.bytes !== body.length || check.digest() !== sha256))
       throw new LifeboatError(
         `The manifest ${path} at ${destination.describe()} did not read back whole.`,
         'Check the destination disk or share and retry.',

@@ -1,4 +1,4 @@
-import type { CompletedPart } from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import { Hash, createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
@@ -15,7 +15,14 @@ interface Part {
   digest: Buffer;
 }
 
-type Mode = { kind: 'undecided' } | { kind: 'direct'; uploadId: string } | { kind: 'staged'; write: PendingWrite };
+type Mode =
+  | { kind: 'undecided' }
+  /** Less than one part in all, held until commitProven() (one PUT) or readBack() (the staged way). */
+  | { kind: 'small'; part: Part }
+  /** That one PUT went to the final key; it is read back before it counts. */
+  | { kind: 'put' }
+  | { kind: 'direct'; uploadId: string }
+  | { kind: 'staged'; write: PendingWrite };
 
 /**
  * A multipart upload straight to the final key, checked by the server instead of read back.
@@ -85,6 +92,35 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
     mode = { kind: 'staged', write };
   };
 
+  /** The small object the staged way: to the hidden key, for a read-back before it is put in place. */
+  const stageSmall = async (): Promise<PendingWrite> => {
+    const now = mode as Mode;
+    if (now.kind === 'staged') return now.write;
+    if (now.kind !== 'small') throw new Error(`Lifeboat cannot stage "${t.key}" now.`);
+    await stage();
+    const write = (mode as Extract<Mode, { kind: 'staged' }>).write;
+    await toStaged(write, now.part.body, true);
+    return write;
+  };
+
+  /** One PUT to the final key with the object's SHA256, which S3, R2 and MinIO check; false where the server refuses the header. */
+  const putSmall = async (part: Part): Promise<boolean> => {
+    const command = new t.sdk.PutObjectCommand({
+      Bucket: t.bucket,
+      Key: t.key,
+      Body: part.body,
+      ChecksumAlgorithm: 'SHA256',
+      ChecksumSHA256: part.digest.toString('base64'),
+    });
+    try {
+      await t.client.send(withPayloadHash(command, part.digest));
+    } catch (err) {
+      if (s3Status(err) === 400 || s3Status(err) === 501) return false;
+      throw t.errorOf(err, `upload "${t.key}"`);
+    }
+    return true;
+  };
+
   const toStaged = (write: PendingWrite, body: Buffer, last: boolean): Promise<void> =>
     new Promise((resolve, reject) => {
       const ok = write.stream.write(body);
@@ -106,16 +142,7 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
       ChecksumAlgorithm: 'SHA256',
       ChecksumSHA256: part.digest.toString('base64'),
     });
-    // The signature's payload hash is the part's sha256 too: given here, the SDK does not hash the part again.
-    const payloadHash = part.digest.toString('hex');
-    command.middlewareStack.add(
-      (next) => (args) => {
-        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = payloadHash;
-        return next(args);
-      },
-      { step: 'build', name: 'lifeboatPayloadHash' },
-    );
-    const answer = await t.client.send(command);
+    const answer = await t.client.send(withPayloadHash(command, part.digest));
     parts[n - 1] = { PartNumber: n, ETag: answer.ETag, ChecksumSHA256: part.digest.toString('base64') };
   };
 
@@ -175,8 +202,11 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
     },
     final(done) {
       void (async () => {
-        // Less than one part in all: the staged way, whose read-back is cheap at that size.
-        if (mode.kind === 'undecided' && digests.length === 0 && !deciding) await (deciding = stage());
+        // Less than one part in all: held for one PUT (or the staged way), and read back, cheap at that size.
+        if (mode.kind === 'undecided' && digests.length === 0 && !deciding) {
+          mode = { kind: 'small', part: takePart() };
+          return;
+        }
         if (filled > 0 || digests.length === 0) await send(takePart(), true);
         else {
           await Promise.all(inFlight);
@@ -205,6 +235,16 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
     stream,
     commitProven: async (expected) => {
       if (mode.kind === 'staged') return false;
+      if (mode.kind === 'small') {
+        const { part } = mode;
+        if (opts.replacing || !opts.serverChecksums || !(await putSmall(part))) await stageSmall();
+        else {
+          mode = { kind: 'put' };
+          completed = true;
+        }
+        // A single PUT's checksum is the one sent, echoed back by servers that do not check it: read back.
+        return false;
+      }
       if (mode.kind !== 'direct')
         throw new LifeboatError(`The upload of "${t.key}" was not started.`, 'This is a bug in Lifeboat; please report it.');
       await complete(mode.uploadId);
@@ -229,6 +269,7 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
       return true;
     },
     readBack: async () => {
+      if (mode.kind === 'small') return (await stageSmall()).readBack();
       if (mode.kind === 'staged') return mode.write.readBack();
       if (!completed)
         throw new LifeboatError(
@@ -243,6 +284,7 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
       }
     },
     commit: async () => {
+      if (mode.kind === 'small') return (await stageSmall()).commit();
       if (mode.kind === 'staged') return mode.write.commit();
       if (mode.kind === 'direct' && !completed) await complete(mode.uploadId);
       committed = true;
@@ -254,6 +296,10 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
         await Promise.allSettled([...inFlight, deciding]);
         const now = mode as Mode;
         if (now.kind === 'staged') return now.write.abort();
+        if (now.kind === 'put') {
+          await t.client.send(new t.sdk.DeleteObjectCommand({ Bucket: t.bucket, Key: t.key })).catch(() => undefined);
+          return;
+        }
         if (now.kind !== 'direct') return;
         // Never throws: the error that stopped the copy is the one to show. An upload that could
         // not be aborted now (the server is down) is aborted by the next copy to this key.
@@ -264,6 +310,19 @@ export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean
       return aborting;
     },
   };
+}
+
+/** The signature's payload hash is the body's sha256, already computed: given, the SDK does not hash the body again. */
+function withPayloadHash<C extends { middlewareStack: { add: (...args: never[]) => void } }>(command: C, digest: Buffer): C {
+  const hex = digest.toString('hex');
+  (command.middlewareStack as unknown as S3Client['middlewareStack']).add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = hex;
+      return next(args);
+    },
+    { step: 'build', name: 'lifeboatPayloadHash' },
+  );
+  return command;
 }
 
 async function abortUpload(t: S3WriteTarget, key: string, uploadId: string): Promise<void> {

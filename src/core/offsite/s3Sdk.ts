@@ -13,6 +13,7 @@ export {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
