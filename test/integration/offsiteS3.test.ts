@@ -398,6 +398,8 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
   it('a part corrupted on its way to the server: the copy is refused, nothing under the final name, no upload left', async () => {
     const proxy = await startS3Proxy(server.endpoint);
     try {
+      // AWS, R2 and MinIO refuse such a part at once (its x-amz-checksum-sha256 does not match);
+      // moto stores it, so here the server's composite checksum after completion gives it away.
       proxy.faults.corruptPart = 2;
       const backup = await makeBackup(local, 'sms_backup_20260310_020000.sql.gz', 13 * MiB);
       const d = dest('corrupt', { endpoint: proxy.endpoint });

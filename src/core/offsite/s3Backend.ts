@@ -20,9 +20,10 @@ export interface S3BackendOptions extends S3Settings {
   credentials?: S3Credentials;
   /**
    * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 6 MiB x 3
-   * (four part buffers, reused) keeps a 200 MiB copy's peak RSS at 134-145 MiB, where 8 MiB x 3
+   * (four part buffers, reused) keeps a 200 MiB copy's peak RSS at 137-146 MiB, where 8 MiB x 3
    * reached 153-157 (`npm run bench -- offsite`, and bench/offsiteOnce.js with
-   * LIFEBOAT_BENCH_S3_PART_MB); it allows objects up to 58 GiB (10,000 parts).
+   * LIFEBOAT_BENCH_S3_PART_MB); 5 MiB x 4 was no faster on moto. It allows objects up to 58 GiB
+   * (10,000 parts).
    */
   partSize?: number;
   queueSize?: number;
