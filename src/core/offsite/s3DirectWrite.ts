@@ -33,13 +33,16 @@ type Mode =
  * must equal the one computed here from the bytes this stream was given; a mismatch removes
  * the object.
  *
- * Where that proof cannot be had, the bytes go the staged way (s3PendingWrite: a hidden key,
- * read back, copied into place): an object already under the final name (it is not replaced
- * until the new bytes are checked), an object smaller than one part (cheap to read back, and
- * a single PUT's checksum is not recomputed by every server), and a server that does not
- * acknowledge SHA256 checksums when the upload is created (R2, B2 and older MinIO in places).
- * A server that acknowledged them but returns none after completion gets the completed object
- * read back (commitProven answers false), and removed by abort() if it does not match.
+ * An object smaller than one part is one PUT to the final key with its SHA256 (which S3, R2 and
+ * MinIO check), then read back: cheap at that size, and a server that does not check the header
+ * echoes it back unproven (commitProven answers false; abort() removes it on a mismatch).
+ *
+ * Where neither can be had, the bytes go the staged way (s3PendingWrite: a hidden key, read back,
+ * copied into place): an object already under the final name (it is not replaced until the new
+ * bytes are checked), a server that refuses the checksum headers (400, as B2 does) or does not
+ * acknowledge SHA256 when the upload is created, and a caller that reads back before commit
+ * without commitProven(). A server that acknowledged SHA256 but returns no checksum after
+ * completion gets the completed object read back, and removed by abort() if it does not match.
  */
 export async function s3DirectWrite(t: S3WriteTarget, opts: { replacing: boolean; serverChecksums: boolean }): Promise<PendingWrite> {
   await abortStale(t, t.key);
