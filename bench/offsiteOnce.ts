@@ -1,6 +1,6 @@
 // One Lifeboat off-site transfer in a process of its own, so its peak RSS is measured alone.
 // Usage: node out/bench/offsiteOnce.js <upload|download> <endpoint> <bucket/prefix> <file> [name]
-//   upload: copyOffsite of <file> (multipart upload, read back, put in place, manifest);
+//   upload: copyOffsite of <file> (multipart upload to the final key, the server's checksum checked, manifest);
 //   download: database/<name> read from the destination into <file>.
 import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';

@@ -1,4 +1,10 @@
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -8,9 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { CancelledError } from '../../src/core/common';
+import { CancelledError, Logger } from '../../src/core/common';
 import { S3Destination, copyOffsite, offsiteCopies, parseDestination, readRemoteManifest } from '../../src/core/offsite';
 import { MANIFEST_VERSION, writeManifest } from '../../src/core/store';
+import { startS3Proxy } from '../support/s3Proxy';
 import { S3TestServer, freePort, motoServerPath, startMotoS3 } from '../support/s3Server';
 import { recordFault, shown } from './faultMatrix';
 
@@ -59,6 +66,15 @@ async function openUploads(server: S3TestServer): Promise<string[]> {
   return (r.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
 }
 
+/** A logger that keeps what it was told, to see which proof a copy got. */
+function keptLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m), tool: () => undefined };
+}
+
+const PROVEN = /proven by the storage's own SHA256 checksums/;
+const READ_BACK = /read back and checked/;
+
 /**
  * moto and the AWS CLI come with the machine image's Python, not from npm or Debian, so a machine
  * without them skips these tests, loudly: the run's total counts them as skipped.
@@ -96,15 +112,27 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     if (root) await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('copies a backup of several MB by multipart upload, reads it back to the same sha256, then skips it when sent again', async () => {
+  it("copies a backup of several MB by multipart upload, proven by the server's SHA256 checksums, then skips it when sent again", async () => {
     const backup = await makeBackup(local, 'sms_backup_20260301_020000.sql.gz', 13 * MiB);
     const d = dest('sms');
     const phases = new Set<string>();
-    const result = await copyOffsite(backup.path, d, { requireEncryption: false, progress: (p) => phases.add(p.phase.split(' ')[0]) });
+    const log = keptLog();
+    const result = await copyOffsite(backup.path, d, {
+      requireEncryption: false,
+      logger: log,
+      progress: (p) => phases.add(p.phase.split(' ')[0]),
+    });
     assert.equal(result.outcome, 'copied');
     assert.equal(result.remotePath, 'database/sms_backup_20260301_020000.sql.gz');
     assert.equal(result.sha256, sha(backup.data));
-    assert.deepEqual([...phases], ['Copying', 'Checking'], 'the copy was read back before it counted');
+    assert.deepEqual([...phases], ['Copying', 'Checking'], 'the copy was checked before it counted');
+    assert.match(log.lines.join('\n'), PROVEN);
+    assert.equal(result.checkedBy, 'checksums');
+    // The server keeps the composite checksum it computed from the stored parts (3 parts of 5 MiB at most).
+    const head = await server.client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'sms/database/sms_backup_20260301_020000.sql.gz', ChecksumMode: 'ENABLED' }),
+    );
+    assert.ok(head.ChecksumSHA256, 'the object has a SHA256 checksum on the server');
 
     // What the server holds, read with a client of the test's own: the whole file, under the runbook's layout.
     const got = await server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sms/database/sms_backup_20260301_020000.sql.gz' }));
@@ -153,7 +181,8 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     );
     assert.ok(err instanceof CancelledError, `cancelled, not ${err}`);
     assert.equal(sawUpload.length, 1, 'an upload was open on the server when the cancel came');
-    assert.match(sawUpload[0], /^cancel\/database\/\.sms_backup_20260302_020000\.sql\.gz\.partial /);
+    // Straight to the final key: a multipart upload is invisible until completed.
+    assert.match(sawUpload[0], /^cancel\/database\/sms_backup_20260302_020000\.sql\.gz /);
     assert.deepEqual(await openUploads(server), [], 'the multipart upload was aborted');
     assert.deepEqual(await keysUnder(server, 'cancel/'), [], 'nothing under the final name, nor staged');
     recordFault({
@@ -227,7 +256,8 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
 
   it('an object over the copy limit is put in place by a multipart copy, still whole and checked', async () => {
     const backup = await makeBackup(local, 'sms_backup_20260304_020000.sql.gz', 12 * MiB);
-    const d = dest('bigcopy', { copyLimit: 5 * MiB });
+    // The staged way (read back, copied into place) is the one that copies on the server.
+    const d = dest('bigcopy', { copyLimit: 5 * MiB, serverChecksums: false });
     const result = await copyOffsite(backup.path, d, { requireEncryption: false });
     const got = await server.client.send(
       new GetObjectCommand({ Bucket: BUCKET, Key: 'bigcopy/database/sms_backup_20260304_020000.sql.gz' }),
@@ -363,6 +393,104 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     execFileSync(aws, ['--endpoint-url', server.endpoint, 's3', 'cp', theirs.path, `s3://${BUCKET}/interop/database/`], { env });
     const listed = (await dest('interop').list('database')).map((e) => e.path);
     assert.ok(listed.includes('database/sms_backup_20260306_020000.sql.gz'), listed.join(', '));
+  });
+
+  it('a part corrupted on its way to the server: the copy is refused, nothing under the final name, no upload left', async () => {
+    const proxy = await startS3Proxy(server.endpoint);
+    try {
+      // AWS, R2 and MinIO refuse such a part at once (its x-amz-checksum-sha256 does not match);
+      // moto stores it, so here the server's composite checksum after completion gives it away.
+      proxy.faults.corruptPart = 2;
+      const backup = await makeBackup(local, 'sms_backup_20260310_020000.sql.gz', 13 * MiB);
+      const d = dest('corrupt', { endpoint: proxy.endpoint });
+      let saw = '';
+      await assert.rejects(copyOffsite(backup.path, d, { requireEncryption: false }), (err: Error) => {
+        saw = shown(err);
+        assert.match(
+          err.message,
+          /holds "corrupt\/database\/sms_backup_20260310_020000\.sql\.gz" with .* SHA256 checksum .*It was removed\./,
+        );
+        return true;
+      });
+      assert.deepEqual(proxy.corrupted, [2], 'one part was flipped in flight');
+      assert.deepEqual(await keysUnder(server, 'corrupt/'), [], 'no object and no manifest');
+      assert.deepEqual(await openUploads(server), []);
+      recordFault({
+        operation: 'off-site copy (S3)',
+        fault: 'a part is corrupted on its way to the server',
+        userSees: saw,
+        leftOnDisk: 'at the bucket: nothing under the final name, no manifest, no open upload; the local backup unchanged',
+        dataLost: sha(await fs.readFile(backup.path)) !== sha(backup.data),
+      });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a server that gives no checksums: the copy goes to a hidden key, is read back, then put in place', async () => {
+    const proxy = await startS3Proxy(server.endpoint);
+    try {
+      proxy.faults.stripChecksums = 'all';
+      const backup = await makeBackup(local, 'sms_backup_20260311_020000.sql.gz', 13 * MiB);
+      const log = keptLog();
+      const result = await copyOffsite(backup.path, dest('nochecksum', { endpoint: proxy.endpoint }), {
+        requireEncryption: false,
+        logger: log,
+      });
+      assert.equal(result.sha256, sha(backup.data));
+      assert.match(log.lines.join('\n'), READ_BACK);
+      assert.equal(result.checkedBy, 'read back');
+      // The data went to the hidden key; the final one got only the server-side copy (and the manifest its own).
+      const puts = proxy.requests.filter((r) => r.startsWith('PUT ') && r.includes('sms_backup_20260311_020000.sql.gz'));
+      assert.ok(puts.includes(`PUT /${BUCKET}/nochecksum/database/.sms_backup_20260311_020000.sql.gz.partial`), puts.join(', '));
+      assert.equal(
+        puts.filter((r) => r === `PUT /${BUCKET}/nochecksum/database/sms_backup_20260311_020000.sql.gz`).length,
+        1,
+        puts.join(', '),
+      );
+      assert.deepEqual(await keysUnder(server, 'nochecksum/'), [
+        'nochecksum/database/sms_backup_20260311_020000.sql.gz',
+        'nochecksum/database/sms_backup_20260311_020000.sql.gz.json',
+      ]);
+      assert.deepEqual(await openUploads(server), []);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('checksums taken but none given back after completion: the completed object is read back before it counts', async () => {
+    const proxy = await startS3Proxy(server.endpoint);
+    try {
+      proxy.faults.stripChecksums = 'head';
+      const backup = await makeBackup(local, 'sms_backup_20260312_020000.sql.gz', 13 * MiB);
+      const log = keptLog();
+      const result = await copyOffsite(backup.path, dest('nohead', { endpoint: proxy.endpoint }), {
+        requireEncryption: false,
+        logger: log,
+      });
+      assert.equal(result.sha256, sha(backup.data));
+      assert.match(log.lines.join('\n'), READ_BACK);
+      assert.equal(result.checkedBy, 'read back');
+      const got = await server.client.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: 'nohead/database/sms_backup_20260312_020000.sql.gz' }),
+      );
+      assert.equal(sha(await bytesOf(got.Body as Readable)), sha(backup.data));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('an object already under the final name is replaced only once the new bytes were read back from a hidden key', async () => {
+    const key = 'replace/database/sms_backup_20260313_020000.sql.gz';
+    await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'an older, different file' }));
+    const backup = await makeBackup(local, 'sms_backup_20260313_020000.sql.gz', 7 * MiB);
+    const log = keptLog();
+    const result = await copyOffsite(backup.path, dest('replace'), { requireEncryption: false, logger: log });
+    assert.equal(result.outcome, 'copied');
+    assert.match(log.lines.join('\n'), READ_BACK);
+    const got = await server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.equal(sha(await bytesOf(got.Body as Readable)), sha(backup.data));
+    assert.deepEqual(await keysUnder(server, 'replace/'), [key, `${key}.json`]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
@@ -43,13 +44,16 @@ export interface CopyOffsiteResult {
   /** `skipped`: the same backup (same sha256) was already there and nothing was sent. */
   outcome: 'copied' | 'skipped';
   encrypted: boolean;
+  /** How the copy was checked where it landed: read back, or proven by the storage's own SHA256 checksums (S3). */
+  checkedBy?: 'read back' | 'checksums';
 }
 
 /**
  * Copies one backup to a destination, mirroring the local layout (`database/`, `config/`,
  * `volumes/`, each file with its `.json` manifest). Streams end to end (memory stays flat);
- * the data goes under a partial name, is read back from the destination and checked for size
- * and sha256, and only then gets its final name; the manifest follows its data. A copy already
+ * the data goes under a partial name (or, on S3, into a multipart upload that appears only
+ * when completed), is checked for size and sha256 where it landed (read back, or proven by the
+ * storage's own checksums), and only then counts; the manifest follows its data. A copy already
  * at the destination with the same content sha256 is not sent again. A cancel or a failure
  * leaves no partial there. With `requireEncryption`, an unencrypted backup is encrypted on the
  * way (with `key`) or refused.
@@ -100,15 +104,16 @@ export async function copyOffsite(backup: string, destination: Destination, opts
   const phase = `Copying ${name} to ${destination.describe()}`;
   progress({ phase, bytes: 0, total: st.size });
   const source = new HashStream((bytes) => progress({ phase, bytes, total: st.size }));
-  const sent = new HashStream();
+  // Unencrypted, the bytes sent are the bytes read: one sha256 of them is enough.
+  const sent = encrypt ? new HashStream() : source;
   let pending: PendingWrite | undefined;
   try {
     pending = await destination.write(remotePath).catch((err) => {
       throw destinationError(err, `write the copy of "${name}"`, destination);
     });
     const stages: (Readable | Transform | Writable)[] = [createReadStream(backup), source];
-    if (encrypt) stages.push(encryptor(opts.key!));
-    stages.push(sent, pending.stream);
+    if (encrypt) stages.push(encryptor(opts.key!), sent);
+    stages.push(pending.stream);
     try {
       await pipeline(stages as unknown as [Readable, ...Transform[], Writable], { signal: opts.signal });
     } catch (err) {
@@ -124,25 +129,28 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       );
     }
 
-    // Read the copy back from where it landed: what counts is what the destination holds.
-    progress({ phase: `Checking the copy at ${destination.describe()}`, bytes: 0, total: sent.bytes });
-    const check = new HashStream((bytes) =>
-      progress({ phase: `Checking the copy at ${destination.describe()}`, bytes, total: sent.bytes }),
-    );
-    try {
-      await pipeline(await pending.readBack(), check, sink(), { signal: opts.signal });
-    } catch (err) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      throw destinationError(err, `read back the copy of "${name}"`, destination);
-    }
-    // Equal digests imply equal sizes, so a mismatch always has a different sha256.
-    if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
-      throw new LifeboatError(
-        `The copy of "${name}" at ${destination.describe()} does not match what was sent (${formatBytesExact(check.bytes)} read back, ${formatBytesExact(sent.bytes)} sent, a different sha256). It was removed.`,
-        'The destination disk or share may be failing or full; check it and retry.',
-      );
-    }
+    // What counts is what the destination holds: proven by its own checksums where it has them, else read back.
+    const checking = `Checking the copy at ${destination.describe()}`;
+    progress({ phase: checking, bytes: 0, total: sent.bytes });
     throwIfAborted(opts.signal);
+    const proven = pending.commitProven ? await pending.commitProven({ bytes: sent.bytes, sha256: sent.digest() }) : false;
+    if (!proven) {
+      const check = new HashStream((bytes) => progress({ phase: checking, bytes, total: sent.bytes }));
+      try {
+        await pipeline(await pending.readBack(), check, sink(), { signal: opts.signal });
+      } catch (err) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        throw destinationError(err, `read back the copy of "${name}"`, destination);
+      }
+      // Equal digests imply equal sizes, so a mismatch always has a different sha256.
+      if (check.bytes !== sent.bytes || check.digest() !== sent.digest()) {
+        throw new LifeboatError(
+          `The copy of "${name}" at ${destination.describe()} does not match what was sent (${formatBytesExact(check.bytes)} read back, ${formatBytesExact(sent.bytes)} sent, a different sha256). It was removed.`,
+          'The destination disk or share may be failing or full; check it and retry.',
+        );
+      }
+      throwIfAborted(opts.signal);
+    }
     await pending.commit();
     pending = undefined;
 
@@ -160,9 +168,16 @@ export async function copyOffsite(backup: string, destination: Destination, opts
       throw err;
     }
     log.info(
-      `Copied ${backup} to ${destination.describe()} as ${remotePath} (${formatBytesExact(sent.bytes)}, sha256 ${sent.digest()}, read back and checked${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
+      `Copied ${backup} to ${destination.describe()} as ${remotePath} (${formatBytesExact(sent.bytes)}, sha256 ${sent.digest()}, ${proven ? "proven by the storage's own SHA256 checksums" : 'read back and checked'}${encrypt ? `, encrypted with ${opts.key!.format}` : ''}).`,
     );
-    return { remotePath, bytes: sent.bytes, sha256: sent.digest(), outcome: 'copied', encrypted: encrypt || !!parsed.encryption };
+    return {
+      remotePath,
+      bytes: sent.bytes,
+      sha256: sent.digest(),
+      outcome: 'copied',
+      encrypted: encrypt || !!parsed.encryption,
+      checkedBy: proven ? 'checksums' : 'read back',
+    };
   } finally {
     if (pending) await pending.abort();
   }
@@ -245,10 +260,13 @@ async function writeSmall(destination: Destination, path: string, text: string, 
   const pending = await destination.write(path);
   let done = false;
   try {
-    await pipeline(Readable.from([Buffer.from(text)]), pending.stream, { signal });
+    const body = Buffer.from(text);
+    await pipeline(Readable.from([body]), pending.stream, { signal });
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const proven = pending.commitProven ? await pending.commitProven({ bytes: body.length, sha256 }) : false;
     const check = new HashStream();
-    await pipeline(await pending.readBack(), check, sink(), { signal });
-    if (check.bytes !== Buffer.byteLength(text))
+    if (!proven) await pipeline(await pending.readBack(), check, sink(), { signal });
+    if (!proven && (check.bytes !== body.length || check.digest() !== sha256))
       throw new LifeboatError(
         `The manifest ${path} at ${destination.describe()} did not read back whole.`,
         'Check the destination disk or share and retry.',

@@ -10,8 +10,8 @@ export interface RemoteEntry {
 /**
  * An object being written. Bytes go to `stream`; nothing is visible under the final name until
  * `commit()`. A folder or SFTP destination writes a partial name and renames it; an S3 one
- * uploads to a staging key (multipart) and copies it into place, or completes the multipart
- * upload at commit. `readBack()` reads what was written before it counts, so a copy is checked
+ * completes a multipart upload to the final key at commit (checked by the server's
+ * checksums), or uploads to a staging key and copies it into place. `readBack()` reads what was written before it counts, so a copy is checked
  * where it landed, not where it came from. `abort()` leaves nothing behind (an S3 multipart
  * upload is aborted, so no parts stay billed); it is safe to call more than once.
  */
@@ -19,6 +19,13 @@ export interface PendingWrite {
   readonly stream: Writable;
   readBack(): Promise<Readable>;
   commit(): Promise<void>;
+  /**
+   * Where the destination itself can prove what it stored (S3's SHA256 checksums, computed by the
+   * server from the parts it kept): puts the object in place, checks it against what was sent
+   * and answers true, or throws when it does not match (abort() then removes it). False: no such
+   * proof here; readBack() and commit() check it as for any destination.
+   */
+  commitProven?(sent: { bytes: number; sha256: string }): Promise<boolean>;
   abort(): Promise<void>;
 }
 

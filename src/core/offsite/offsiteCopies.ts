@@ -61,7 +61,7 @@ export function offsitePathOf(remoteName: string): string[] {
 /**
  * What the destination holds, by the local backup name each copy stands for. Only copies
  * with their manifest beside them count: the manifest is written last, after the data was
- * read back and checked, so a copy without one never finished.
+ * checked where it landed, so a copy without one never finished.
  */
 export async function offsiteCopies(destination: Destination): Promise<Map<string, OffsiteCopy>> {
   return copiesOf(await remoteBackups(destination));

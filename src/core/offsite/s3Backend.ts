@@ -6,7 +6,7 @@ import { partialName } from '../store';
 import type { PendingWrite, RemoteEntry } from './destination';
 import { S3ErrorContext, s3Code, s3Error, s3Status } from './s3Error';
 import type { S3Location, S3Settings } from './s3Location';
-import { s3PendingWrite } from './s3PendingWrite';
+import { s3DirectWrite } from './s3DirectWrite';
 import type { S3Sdk } from './s3Sdk';
 
 /** Keys typed into VS Code, handed over from SecretStorage; otherwise the standard chain finds them. */
@@ -19,18 +19,26 @@ export interface S3Credentials {
 export interface S3BackendOptions extends S3Settings {
   credentials?: S3Credentials;
   /**
-   * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 8 MiB x 3 keeps
-   * a 200 MiB copy's peak RSS near 136 MiB (x 4 reached 161 MiB; `npm run bench -- offsite`) and
-   * allows objects up to 78 GiB (10,000 parts).
+   * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 6 MiB x 3
+   * (four part buffers, reused) keeps a 200 MiB copy's peak RSS at 137-146 MiB, where 8 MiB x 3
+   * reached 153-157 (`npm run bench -- offsite`, and bench/offsiteOnce.js with
+   * LIFEBOAT_BENCH_S3_PART_MB); 5 MiB x 4 was no faster on moto. It allows objects up to 58 GiB
+   * (10,000 parts).
    */
   partSize?: number;
   queueSize?: number;
   /** Keys per ListObjectsV2 page; tests lower it to walk the pages. */
   pageSize?: number;
   copyLimit?: number;
+  /**
+   * Off: every write goes the staged way (a hidden key, read back, copied into place), for a
+   * server that mishandles checksum headers. On (the default), a large object is uploaded
+   * straight to its key and proven by the server's SHA256 checksums.
+   */
+  serverChecksums?: boolean;
 }
 
-const DEFAULT_PART = 8 * 1024 * 1024;
+const DEFAULT_PART = 6 * 1024 * 1024;
 const MAX_COPY = 5 * 1024 * 1024 * 1024;
 
 /** The S3 side of S3Destination, over the SDK it was handed once loaded. */
@@ -60,8 +68,9 @@ export class S3Backend {
       credentials: options.credentials ?? sdk.fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
       // AWS answers a wrong region with a redirect the SDK can follow; other servers get a clear error.
       followRegionRedirects: !options.endpoint,
-      // The copy is checked by its own sha256 read back; the SDK's newer default checksums are
-      // not understood by every S3-compatible server (older MinIO, B2, R2 in places).
+      // Lifeboat asks for SHA256 checksums itself where it uses them (s3DirectWrite); the SDK's
+      // newer default checksums are not understood by every S3-compatible server (older MinIO,
+      // B2, R2 in places).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
@@ -162,18 +171,23 @@ export class S3Backend {
     const key = this.key(path);
     const dir = posix.dirname(key);
     const staging = (dir === '.' ? '' : `${dir}/`) + partialName(posix.basename(key));
+    // An object already there is not replaced by unchecked bytes, even for a moment.
+    const replacing = (await this.stat(path)) !== undefined;
     try {
-      return await s3PendingWrite({
-        sdk: this.sdk,
-        client: this.client,
-        bucket: this.location.bucket,
-        key,
-        staging,
-        partSize: Math.max(this.options.partSize ?? DEFAULT_PART, 5 * 1024 * 1024),
-        queueSize: this.options.queueSize ?? 3,
-        copyLimit: Math.min(this.options.copyLimit ?? MAX_COPY, MAX_COPY),
-        errorOf: (err, action) => this.fail(err, action),
-      });
+      return await s3DirectWrite(
+        {
+          sdk: this.sdk,
+          client: this.client,
+          bucket: this.location.bucket,
+          key,
+          staging,
+          partSize: Math.max(this.options.partSize ?? DEFAULT_PART, 5 * 1024 * 1024),
+          queueSize: this.options.queueSize ?? 3,
+          copyLimit: Math.min(this.options.copyLimit ?? MAX_COPY, MAX_COPY),
+          errorOf: (err, action) => this.fail(err, action),
+        },
+        { replacing, serverChecksums: this.options.serverChecksums ?? true },
+      );
     } catch (err) {
       throw this.fail(err, `start the upload of "${path}"`);
     }

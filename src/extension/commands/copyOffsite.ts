@@ -12,7 +12,7 @@ import { pickBackup } from './pickBackup';
 
 /**
  * "Lifeboat: Copy Off-site" (palette, a Backups item, Explorer right-click): copies a backup to
- * `lifeboat.offsite.destination`, read back and checked there before it counts. With
+ * `lifeboat.offsite.destination`, checked there (read back, or proven by S3's SHA256 checksums) before it counts. With
  * `lifeboat.offsite.requireEncryption` an unencrypted backup is encrypted on the way with the
  * configured key; a passphrase is never asked for here, since one typed once and forgotten
  * would make the copy useless. Resolves to the result.
@@ -40,7 +40,7 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
   void vscode.window.showInformationMessage(
     result.outcome === 'skipped'
       ? `${quote(name)} is already in ${where} with the same sha256, so nothing was sent.`
-      : `Copied ${quote(name)} to ${where} as ${quote(result.remotePath)} (${formatBytes(result.bytes)}${result.encrypted && !/\.(age|enc)$/.test(name) ? ', encrypted for the copy' : ''}); it was read back and matches.`,
+      : `Copied ${quote(name)} to ${where} as ${quote(result.remotePath)} (${formatBytes(result.bytes)}${result.encrypted && !/\.(age|enc)$/.test(name) ? ', encrypted for the copy' : ''}); ${result.checkedBy === 'checksums' ? "the storage's SHA256 checksums prove it holds the same bytes" : 'it was read back and matches'}.`,
   );
   return result;
 }

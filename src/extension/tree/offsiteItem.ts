@@ -49,7 +49,7 @@ export class OffsiteBackupItem extends vscode.TreeItem {
     md.appendMarkdown(`$(cloud) In ${where}: \`${backup.remotePath}\`\n\n`);
     md.appendMarkdown(
       backup.hasManifest
-        ? '$(pass) Copied by Lifeboat: read back and checked there; its manifest is checked again when it is downloaded.'
+        ? "$(pass) Copied by Lifeboat: checked there (read back, or by the storage's SHA256 checksums); its manifest is checked again when it is downloaded."
         : "$(info) No manifest beside it (put there by other tools, such as the runbook's `aws s3 cp`): verify it once it is downloaded.",
     );
     md.appendMarkdown(local ? '\n\nAlso on this machine.' : '\n\n$(warning) Not on this machine: restoring it downloads it first.');
