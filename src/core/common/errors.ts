@@ -3,7 +3,7 @@
  * messages are printed by the command line too, so core names the step and each front end
  * words it where it shows the error (src/extension/uiHint.ts, src/cli/cliHint.ts).
  */
-export type UiStep = 'refresh-backups' | 'refresh-volumes' | 'choose-volume-snapshot' | 'preview-cleanup';
+export type UiStep = 'refresh-backups' | 'refresh-volumes' | 'choose-volume-snapshot' | 'preview-cleanup' | 's3-keys';
 
 /** What an error may carry besides its words: the error it was made from (ES2022 `cause`), a UI step. */
 export interface LifeboatErrorOptions {
