@@ -43,6 +43,8 @@ export async function forgetPassphrase(lb: Lifeboat, arg?: unknown): Promise<boo
   const labels = chosen.filter((e) => gone.has(e.slot)).map((e) => e.label);
   if (!labels.length) return false;
   lb.log.info(`Removed from the OS keychain: ${labels.join('; ')}.`);
+  // The Off-site group was listed with the keys just removed.
+  lb.catalog.invalidate();
   void vscode.window.showInformationMessage(`Lifeboat forgot ${labels.map(lowerFirst).join('; ')}.`);
   return true;
 }
