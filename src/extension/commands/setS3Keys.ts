@@ -76,7 +76,7 @@ function notSaved(err: unknown, where: string, bucket: string, accessKeyId: stri
   const base = err instanceof LifeboatError ? err : undefined;
   const code = s3Code((err as { cause?: unknown })?.cause ?? err);
   const key = `"${maskKeyId(accessKeyId)}"`;
-  const again = { cause: err, ui: 's3-keys' as const };
+  const again = { cause: err, ui: 's3-keys-again' as const };
   const typo =
     'Check the access key ID and the secret access key (the storage shows a secret only once, when the key is made), then set the keys again.';
   if (code === 'InvalidAccessKeyId' || code === 'InvalidClientTokenId') {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { cliHint } from '../../../src/cli/cliHint';
+import { LifeboatError } from '../../../src/core/common';
 import { s3Error } from '../../../src/core/offsite';
 import { uiAction } from '../../../src/extension/uiAction';
 import { uiHint } from '../../../src/extension/uiHint';
@@ -24,5 +25,12 @@ describe('Missing or refused S3 credentials offer "Set Off-site S3 Keys…" in V
       assert.equal(e.ui, undefined);
       assert.equal(uiAction(e), undefined);
     }
+  });
+
+  it('keys typed just now and refused: the hint alone, and a Try Again… button', () => {
+    const e = new LifeboatError('Nothing was saved.', 'Check the keys, then set the keys again.', undefined, { ui: 's3-keys-again' });
+    assert.equal(uiHint(e), 'Check the keys, then set the keys again.');
+    assert.deepEqual(uiAction(e), { title: 'Try Again…', command: 'lifeboat.setS3Keys' });
+    assert.equal(cliHint(e), e.hint);
   });
 });
