@@ -70,6 +70,7 @@ describe('Set Off-site S3 Keys and Forget Saved Passphrase in the extension host
   before(async function () {
     if (!motoServerPath()) {
       if (process.env.CI === 'true') throw new Error('moto_server is not installed; the CI image must have it.');
+      console.log(`[s3Keys] skipped: no moto_server on PATH (${process.env.PATH}) or in ~/.pyenv/shims`);
       this.skip();
     }
     const ext = vscode.extensions.getExtension<LifeboatApi>(EXTENSION_ID);
