@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
 const registry = readFileSync('src/extension/commands/registry.ts', 'utf8');
-const registered = new Set([...registry.matchAll(/^\s*'(lifeboat\.[A-Za-z]+)':/gm)].map((m) => m[1]));
+const registered = new Set([...registry.matchAll(/^\s*'(lifeboat\.[A-Za-z0-9]+)':/gm)].map((m) => m[1]));
 
 const problems = [];
 for (const id of contributed) if (!registered.has(id)) problems.push(`${id} is contributed but not registered`);

@@ -16,6 +16,7 @@ import { Settings } from './settings';
 import { registerReportDocuments } from './ui/showMarkdown';
 import { StackService } from './stackService';
 import { offsiteOptions } from './offsiteOptions';
+import { secretScope } from './savedSecrets';
 import { BackupStatusBar } from './statusBar';
 import { BackupsHeader } from './tree/backupsHeader';
 import { BackupsTree } from './tree/backupsTree';
@@ -43,7 +44,13 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const log = new OutputLogger();
   const stacks = new StackService();
   const catalog = new BackupCatalog(stacks, log, () =>
-    offsiteOptions({ secrets: context.secrets, identityFile: stacks.settings.offsiteSftpIdentityFile, s3: stacks.settings.offsiteS3, log }),
+    offsiteOptions({
+      secrets: context.secrets,
+      identityFile: stacks.settings.offsiteSftpIdentityFile,
+      s3: stacks.settings.offsiteS3,
+      scope: secretScope(stacks.folder),
+      log,
+    }),
   );
   const tree = new BackupsTree(catalog, stacks);
   const statusBar = new BackupStatusBar(catalog, () => stacks.settings.maxAgeHours);

@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import { LifeboatError, type Logger } from '../core/common';
 import type { DestinationOptions, HostKeyError, S3BackendOptions } from '../core/offsite';
 import type { Lifeboat } from './lifeboat';
+import type { SavedSecret } from './savedSecretIndex';
+import { SavedSecrets, secretScope } from './savedSecrets';
+import { S3KeyStore } from './s3KeyStore';
 import type { Prompter } from './ui/prompter';
 
 /** What the off-site destination needs from VS Code: the key setting, the keychain, and a way to ask. */
@@ -10,6 +13,8 @@ export interface OffsiteDeps {
   identityFile: string | undefined;
   /** `lifeboat.offsite.s3.*`. */
   s3?: S3BackendOptions;
+  /** The workspace whose saved S3 keys are used (secretScope). */
+  scope: string;
   log: Logger;
   /** Absent for work nobody started by hand (the tree's listing): it then never asks anything. */
   prompter?: Prompter;
@@ -19,13 +24,16 @@ export interface OffsiteDeps {
  * The destination options of the extension. An unknown SFTP host key is shown as its
  * fingerprint in a modal whose default is Cancel; a changed one never gets that far (core
  * refuses it). A key's passphrase comes from the OS keychain, or is asked for and kept there
- * once the server accepted it.
+ * once the server accepted it. S3 keys saved for the destination ("Set Off-site S3 Keys") come
+ * before the AWS chain.
  */
 export function offsiteOptions(deps: OffsiteDeps): DestinationOptions {
   const { secrets, log, prompter } = deps;
-  const slot = (keyFile: string) => `lifeboat.sshKeyPassphrase/${keyFile}`;
+  const saved = new SavedSecrets(secrets);
+  const slot = (keyFile: string) => sshPassphraseEntry(keyFile).slot;
+  const s3Keys = new S3KeyStore(saved, deps.scope);
   return {
-    s3: deps.s3,
+    s3: { ...deps.s3, savedKeys: (where) => s3Keys.get(where), logger: log },
     sftp: {
       identityFile: deps.identityFile,
       confirmHostKey: prompter ? (err) => confirmHostKey(prompter, err) : undefined,
@@ -34,7 +42,7 @@ export function offsiteOptions(deps: OffsiteDeps): DestinationOptions {
           const saved = await secrets.get(slot(keyFile));
           if (saved) return saved;
         } else {
-          await secrets.delete(slot(keyFile));
+          await saved.forget([slot(keyFile)]);
         }
         if (!prompter) {
           throw new LifeboatError(
@@ -51,7 +59,7 @@ export function offsiteOptions(deps: OffsiteDeps): DestinationOptions {
       },
       passphraseWorked: async (keyFile, passphrase) => {
         if ((await secrets.get(slot(keyFile))) === passphrase) return;
-        await secrets.store(slot(keyFile), passphrase);
+        await saved.store(sshPassphraseEntry(keyFile), passphrase);
         log.info(`The passphrase of ${keyFile} opened it and the SFTP server accepted the key; it is kept in the OS keychain.`);
       },
     },
@@ -64,9 +72,15 @@ export function commandOffsiteOptions(lb: Lifeboat): DestinationOptions {
     secrets: lb.context.secrets,
     identityFile: lb.stacks.settings.offsiteSftpIdentityFile,
     s3: lb.stacks.settings.offsiteS3,
+    scope: secretScope(lb.stacks.folder),
     log: lb.log,
     prompter: lb.prompter,
   });
+}
+
+/** The keychain slot of an SSH key's passphrase: one per key file, for every workspace. */
+export function sshPassphraseEntry(keyFile: string): SavedSecret {
+  return { slot: `lifeboat.sshKeyPassphrase/${keyFile}`, label: `The passphrase of the SSH key ${keyFile}` };
 }
 
 async function confirmHostKey(prompter: Prompter, err: HostKeyError): Promise<boolean> {

@@ -6,6 +6,8 @@ import { parseAgeIdentityFile, parseAgeRecipient, CryptoError, readKeyFile } fro
 import type { CryptoError as CryptoErrorType } from '../core/crypto';
 import type { Encryption } from '../core/store';
 import type { Lifeboat } from './lifeboat';
+import type { SavedSecret } from './savedSecretIndex';
+import { SavedSecrets, secretScope } from './savedSecrets';
 import { formatCountOf } from '../core/common';
 
 /**
@@ -45,13 +47,17 @@ export function encryptionSettings(folder: vscode.WorkspaceFolder | undefined): 
 
 /** The passphrase remembered for one workspace in the OS keychain (VS Code's SecretStorage). */
 export class PassphraseStore {
+  private readonly saved: SavedSecrets;
+
   constructor(
-    private readonly secrets: vscode.SecretStorage,
+    secrets: vscode.SecretStorage,
     private readonly scope: string,
-  ) {}
+  ) {
+    this.saved = new SavedSecrets(secrets);
+  }
 
   static of(lb: Lifeboat): PassphraseStore {
-    return new PassphraseStore(lb.context.secrets, lb.stacks.folder?.uri.toString() ?? 'no-folder');
+    return new PassphraseStore(lb.context.secrets, secretScope(lb.stacks.folder));
   }
 
   /** The SecretStorage key: one per workspace folder. */
@@ -59,19 +65,22 @@ export class PassphraseStore {
     return `lifeboat.passphrase/${this.scope}`;
   }
 
+  /** How the keychain's list of saved secrets names it. */
+  get entry(): SavedSecret {
+    return { slot: this.key, label: 'The passphrase of encrypted backups', scope: this.scope };
+  }
+
   async get(): Promise<string | undefined> {
-    return (await this.secrets.get(this.key)) || undefined;
+    return this.saved.get(this.key);
   }
 
   async store(passphrase: string): Promise<void> {
-    await this.secrets.store(this.key, passphrase);
+    await this.saved.store(this.entry, passphrase);
   }
 
   /** Resolves true when a passphrase was saved. */
   async forget(): Promise<boolean> {
-    const had = (await this.get()) !== undefined;
-    await this.secrets.delete(this.key);
-    return had;
+    return (await this.saved.forget([this.key])).length > 0;
   }
 }
 

@@ -6,6 +6,8 @@ const STEPS: Record<UiStep, string> = {
   'refresh-volumes': 'Refresh the Volumes view.',
   'choose-volume-snapshot': 'Choose a file from the Volumes group.',
   'preview-cleanup': 'Run "Lifeboat: Clean Up Old Backups" to see it.',
+  's3-keys': 'Or save keys for this destination in the OS keychain with "Lifeboat: Set Off-site S3 Keys…".',
+  's3-keys-again': '',
 };
 
 /** An error's hint as the extension shows it: core's words, then the UI's step when there is one. */

@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** Keys of a user the server knows: `allowed` may do anything in S3, `denied` has no policy at all. */
@@ -25,9 +25,10 @@ export function motoServerPath(): string | undefined {
   try {
     return execFileSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
-    // A shell that did not read the profile (cron, CI) has pyenv's shims off its PATH.
-    const shim = join(homedir(), '.pyenv', 'shims', 'moto_server');
-    return existsSync(shim) ? shim : undefined;
+    // A shell that did not read the profile (cron, CI) has pyenv's shims off its PATH; an
+    // extension host under code-server has a HOME of its own, so the account's home is asked too.
+    const shims = [homedir(), userInfo().homedir].map((home) => join(home, '.pyenv', 'shims', 'moto_server'));
+    return shims.find((shim) => existsSync(shim));
   }
 }
 

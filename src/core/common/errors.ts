@@ -3,7 +3,15 @@
  * messages are printed by the command line too, so core names the step and each front end
  * words it where it shows the error (src/extension/uiHint.ts, src/cli/cliHint.ts).
  */
-export type UiStep = 'refresh-backups' | 'refresh-volumes' | 'choose-volume-snapshot' | 'preview-cleanup';
+export type UiStep =
+  | 'refresh-backups'
+  | 'refresh-volumes'
+  | 'choose-volume-snapshot'
+  | 'preview-cleanup'
+  /** Keys for the S3 destination are missing or refused: save some. */
+  | 's3-keys'
+  /** The keys just typed were refused: type them again (the hint already says so). */
+  | 's3-keys-again';
 
 /** What an error may carry besides its words: the error it was made from (ES2022 `cause`), a UI step. */
 export interface LifeboatErrorOptions {

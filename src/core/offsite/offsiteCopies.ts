@@ -1,3 +1,5 @@
+import { LifeboatError } from '../common';
+import type { UiStep } from '../common';
 import { KIND_FOLDERS, manifestName, parseBackupName } from '../store';
 import type { BackupKind } from '../store';
 import type { Destination } from './destination';
@@ -83,6 +85,8 @@ export interface OffsiteState {
   /** Everything there, with or without a manifest, for the view's Off-site group. */
   backups: RemoteBackup[];
   problem?: string;
+  /** The step a front end offers for the problem (saving S3 keys), when core named one. */
+  problemStep?: UiStep;
 }
 
 /** The copies at a destination, or the reason they could not be listed (a disk that is not mounted). */
@@ -92,7 +96,14 @@ export async function readOffsiteState(destination: Destination): Promise<Offsit
     const backups = await remoteBackups(destination);
     return { where: destination.describe(), copies: copiesOf(backups), backups };
   } catch (err) {
-    return { where: destination.describe(), copies: new Map(), backups: [], problem: (err as Error).message };
+    const step = err instanceof LifeboatError ? err.ui : undefined;
+    return {
+      where: destination.describe(),
+      copies: new Map(),
+      backups: [],
+      problem: (err as Error).message,
+      ...(step ? { problemStep: step } : {}),
+    };
   }
 }
 

@@ -5,6 +5,8 @@ import { LifeboatError } from '../common';
 import { partialName } from '../store';
 import type { PendingWrite, RemoteEntry } from './destination';
 import { S3ErrorContext, s3Code, s3Error, s3Status } from './s3Error';
+import { s3CredentialChain } from './s3Credentials';
+import type { CredentialChainOptions } from './s3Credentials';
 import type { S3Location, S3Settings } from './s3Location';
 import { s3DirectWrite } from './s3DirectWrite';
 import type { S3Sdk } from './s3Sdk';
@@ -16,7 +18,8 @@ export interface S3Credentials {
   sessionToken?: string;
 }
 
-export interface S3BackendOptions extends S3Settings {
+export interface S3BackendOptions extends S3Settings, Omit<CredentialChainOptions, 'profile'> {
+  /** Keys to use as they are, with no chain behind them (a check of keys typed just now). */
   credentials?: S3Credentials;
   /**
    * Bytes per multipart part (at least 5 MiB, as S3 requires) and parts in flight. 6 MiB x 3
@@ -65,7 +68,7 @@ export class S3Backend {
       region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials ?? sdk.fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
+      credentials: options.credentials ?? s3CredentialChain(sdk, this.ctx, options),
       // AWS answers a wrong region with a redirect the SDK can follow; other servers get a clear error.
       followRegionRedirects: !options.endpoint,
       // Lifeboat asks for SHA256 checksums itself where it uses them (s3DirectWrite); the SDK's

@@ -73,7 +73,7 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
   const detail = `${code ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
   // No `code` on the result: copyOffsite passes a LifeboatError without one through as it is,
   // where a file-system code would make it a folder's error.
-  const make = (message: string, hint: string) => new LifeboatError(message, hint, detail, { cause: err });
+  const make = (message: string, hint: string, ui?: 's3-keys') => new LifeboatError(message, hint, detail, { cause: err, ui });
   const endpoint = ctx.endpoint ?? 'AWS';
   const profile = ctx.profile ? `the profile "${ctx.profile}"` : 'the default profile';
   const keys = ctx.givenKeys ? 'the keys saved in VS Code' : profile;
@@ -82,6 +82,7 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
     return make(
       `Cannot ${action} at ${ctx.where}: no S3 credentials were found (environment, ${profile} of ~/.aws/credentials and ~/.aws/config).`,
       'Add the access key to ~/.aws/credentials under a profile (`aws configure --profile NAME` writes it) and name that profile in lifeboat.offsite.s3.profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for VS Code. Keys are never read from settings.json.',
+      's3-keys',
     );
   }
   if (code === 'NoSuchBucket') {
@@ -96,6 +97,7 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
       ctx.givenKeys
         ? 'Enter the access key and secret again, or remove the saved keys and use a profile (~/.aws/credentials, lifeboat.offsite.s3.profile).'
         : `Check the access key and secret in ${profile} (~/.aws/credentials), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; set lifeboat.offsite.s3.profile to the profile that holds the keys for this bucket.`,
+      's3-keys',
     );
   }
   if (code && REGION_CODES.has(code)) {
@@ -111,6 +113,7 @@ export function s3Error(err: unknown, action: string, ctx: S3ErrorContext): Life
     return make(
       `Access denied to ${ctx.where}: could not ${action}. The credentials were accepted but are not allowed to do this.`,
       `Give ${keys} s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on the prefix, or use a profile that has them (lifeboat.offsite.s3.profile).`,
+      's3-keys',
     );
   }
   if ((code && NETWORK_CODES.has(code)) || code === 'TimeoutError' || code === 'RequestTimeout') {

@@ -25,6 +25,7 @@ import { revealBackup } from './revealBackup';
 import { CommandHandler, runCommand } from './runCommand';
 import { showLog } from './showLog';
 import { showStatus } from './showStatus';
+import { setS3Keys } from './setS3Keys';
 import { snapshotVolume } from './snapshotVolume';
 import { swapBack } from './swapBack';
 import { verifyAllBackups } from './verifyAllBackups';
@@ -51,6 +52,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   'lifeboat.restoreFromOffsite': restoreFromOffsite,
   'lifeboat.verifyOffsite': verifyOffsite,
   'lifeboat.forgetPassphrase': forgetPassphrase,
+  'lifeboat.setS3Keys': setS3Keys,
   'lifeboat.verifyBackup': verifyBackup,
   'lifeboat.verifyAllBackups': verifyAllBackups,
   'lifeboat.archiveConfig': archiveConfig,

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { causeLines, LifeboatError, isCancelled, shortenPaths, notificationText, plainText } from '../../core/common';
+import { uiAction } from '../uiAction';
 import { uiHint } from '../uiHint';
 import type { Lifeboat } from '../lifeboat';
 
@@ -38,8 +39,12 @@ export function runCommand(lb: Lifeboat, id: string, handler: CommandHandler): (
       for (const line of causeLines(error)) lb.log.error(line);
       const shown = shortenPaths(text, lb.stacks.folder?.uri.fsPath, homedir());
       commandErrors.text = shown;
-      void vscode.window.showErrorMessage(shown, 'Show Log').then((pick) => {
-        if (pick) lb.log.show();
+      // A step one command away (save S3 keys) gets its own button beside the log.
+      const action = error instanceof LifeboatError ? uiAction(error) : undefined;
+      const buttons = action ? [action.title, 'Show Log'] : ['Show Log'];
+      void vscode.window.showErrorMessage(shown, ...buttons).then((pick) => {
+        if (pick === 'Show Log') lb.log.show();
+        else if (pick && action) void vscode.commands.executeCommand(action.command);
       });
       return undefined;
     }

@@ -133,7 +133,23 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       ];
     }
     if (node instanceof OffsiteGroupItem) {
-      if (node.state.problem) return [new NoticeItem('notice.offsite', node.state.problem, 'warning', node.state.where)];
+      if (node.state.problem) {
+        const notice = new NoticeItem('notice.offsite', node.state.problem, 'warning', node.state.where);
+        if (node.state.problemStep !== 's3-keys') return [notice];
+        return [
+          notice,
+          new NoticeItem(
+            'notice.offsite.keys',
+            'Set S3 Keys…',
+            'key',
+            'Type keys for this destination; they are checked, then kept in the OS keychain.',
+            {
+              command: 'lifeboat.setS3Keys',
+              title: 'Set S3 Keys…',
+            },
+          ),
+        ];
+      }
       return node.items.length ? node.items : [new NoticeItem('empty.offsite', 'No backups off-site yet', 'info', node.state.where)];
     }
     if (node instanceof GroupItem) {

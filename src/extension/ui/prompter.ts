@@ -18,6 +18,14 @@ export interface Prompter {
   /** The runbook's "confirm twice": the user types `expected` (a database name) to go on. */
   typeToConfirm(prompt: string, expected: string): Promise<boolean>;
   pick<T>(items: PickItem<T>[], placeHolder: string): Promise<T | undefined>;
+  /**
+   * An input box (a password box with `password`); `optional` lets Enter take an empty answer.
+   * Resolves undefined when dismissed. Never logged.
+   */
+  askText(
+    prompt: string,
+    opts: { title: string; password: boolean; optional?: boolean; placeHolder?: string },
+  ): Promise<string | undefined>;
   /** A password input box; with `confirm`, typed twice. Resolves undefined when dismissed. Never logged. */
   askPassphrase(prompt: string, opts: { confirm: boolean }): Promise<string | undefined>;
   /**
@@ -82,6 +90,17 @@ export const vscodePrompter: Prompter = {
   async pick(items, placeHolder) {
     const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
     return chosen?.value;
+  },
+  async askText(prompt, { title, password, optional, placeHolder }) {
+    const value = await vscode.window.showInputBox({
+      title,
+      prompt,
+      password,
+      placeHolder,
+      ignoreFocusOut: true,
+      validateInput: (v) => (optional || v.trim() ? undefined : 'This cannot be empty.'),
+    });
+    return value === undefined ? undefined : value.trim();
   },
   async askPassphrase(prompt, { confirm }) {
     const first = await vscode.window.showInputBox({

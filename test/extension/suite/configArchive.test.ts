@@ -99,7 +99,7 @@ describe('config archive and restore in the extension host', function () {
     );
     assert.ok(new RegExp(/resourceFilename =~ \/(.+)\/$/.exec(menu?.when ?? '')![1]).test(sealed.split('/').pop()!), menu?.when);
 
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
     await fs.writeFile(nginx, `${original}\n# edited after the encrypted archive\n`);
     asked.length = 0;
     const folder = join(sealed, '..');

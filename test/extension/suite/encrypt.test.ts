@@ -71,14 +71,14 @@ describe('encrypt and decrypt in the extension host', function () {
     api = await ext.activate();
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-enc-'));
     await setSetting('backupDirectory', dir);
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
     backup = (await vscode.commands.executeCommand<string>('lifeboat.backupDatabase'))!;
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     backupSha = await sha256(backup);
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
     for (const key of ['backupDirectory', 'encryption.format', 'encryption.keyFile']) await setSetting(key, undefined);
     api.setPrompter(undefined);
   });
@@ -197,8 +197,8 @@ describe('encrypt and decrypt in the extension host', function () {
     assert.deepEqual(asked.passphrase, []);
     assert.equal(await sha256(second), secondSha);
 
-    assert.equal(await vscode.commands.executeCommand('lifeboat.forgetPassphrase'), true);
-    assert.equal(await vscode.commands.executeCommand('lifeboat.forgetPassphrase'), false);
+    assert.equal(await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase'), true);
+    assert.equal(await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase'), false);
     await fs.rm(second);
     answer({ passphrase: undefined });
     assert.equal(await vscode.commands.executeCommand('lifeboat.decryptBackup', vscode.Uri.file(encrypted)), undefined);

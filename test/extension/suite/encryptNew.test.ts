@@ -49,7 +49,7 @@ describe('encrypt new backups (setting) in the extension host', function () {
     api = await ext.activate();
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-encnew-'));
     await setSetting('backupDirectory', dir);
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
   });
 
   after(async () => {

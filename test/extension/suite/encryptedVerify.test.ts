@@ -55,7 +55,7 @@ describe('encrypted backups: verify and restore in the extension host', function
     api = await ext.activate();
     dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-host-encverify-'));
     await setSetting('backupDirectory', dir);
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
     const plain = (await vscode.commands.executeCommand<string>('lifeboat.backupDatabase'))!;
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     answer(PASSPHRASE);

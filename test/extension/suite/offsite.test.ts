@@ -46,7 +46,7 @@ describe('Copy Off-site in the extension host', function () {
     nas = join(dir, 'nas');
     await fs.mkdir(nas);
     await setSetting('backupDirectory', join(dir, 'backups'));
-    await vscode.commands.executeCommand('lifeboat.forgetPassphrase');
+    await vscode.commands.executeCommand('lifeboat.forgetPassphrase', 'passphrase');
     backup = (await vscode.commands.executeCommand<string>('lifeboat.backupDatabase'))!;
     assert.equal(api.lastError(), undefined, String(api.lastError()));
     await setSetting('offsite.destination', nas);
