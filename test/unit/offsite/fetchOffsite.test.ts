@@ -1,30 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { CancelledError } from '../../../src/core/common';
-import { Manifest, MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
+import { readManifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
+import { BACKUP_NAME as NAME, offsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
 
-const NAME = 'sms_backup_20260101_020000.sql.gz';
 const RUNBOOK = 'sms_backup_20260102_020000.sql.gz';
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function manifestFor(name: string, data: Buffer): Manifest {
-  return {
-    formatVersion: MANIFEST_VERSION,
-    kind: 'database',
-    createdAt: '2026-01-01T02:00:00.000Z',
-    tool: { name: 'lifeboat', version: 'test' },
-    source: { database: 'sms_db' },
-    compression: { format: 'gzip', level: 6 },
-    file: { name, bytes: data.length, sha256: sha(data) },
-    verifications: [],
-  };
-}
 
 describe('fetchOffsite: an off-site backup back into the local folder', () => {
   let root: string;
@@ -38,16 +22,8 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
     (await fs.readdir(join(backups, 'database')).catch(() => [] as string[])).filter((n) => n.includes('partial'));
 
   beforeEach(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'lb-fetch-'));
-    backups = join(root, 'backups');
-    nas = join(root, 'nas');
-    await fs.mkdir(join(backups, 'database'), { recursive: true });
-    await fs.mkdir(nas);
+    ({ root, backups, remote: nas, bytes: data } = await offsiteFixture('lb-fetch-', 1_500_000));
     destination = new FolderDestination(nas);
-    const script = `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(1_500_000).toString('base64')}\n\\.\n`;
-    data = gzipSync(script, { level: 1 });
-    await fs.writeFile(localPath(), data);
-    await writeManifest(localPath(), manifestFor(NAME, data));
     await copyOffsite(localPath(), destination, { requireEncryption: false });
   });
   afterEach(async () => {
