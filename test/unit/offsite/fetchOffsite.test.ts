@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { CancelledError } from '../../../src/core/common';
+import { CancelledError, LifeboatError } from '../../../src/core/common';
 import { readManifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
 import { BACKUP_NAME as NAME, offsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
@@ -168,6 +168,47 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
     );
     assert.equal(existsSync(localPath()), false);
     assert.deepEqual(await leftovers(), []);
+  });
+
+  describe('a manifest there that cannot be read is a failed download, with its cause, not a copy without one', () => {
+    // Real read errors from the kernel (the tests run as root, so permissions would not stop a read).
+    const cases: [string, (manifest: string) => Promise<void>, RegExp, RegExp][] = [
+      // A link that loops: the folder destination's stat fails with ELOOP, and says so with its own advice.
+      [
+        'a link that points at itself',
+        (m) => fs.symlink(basename(m), m),
+        /could not be read\. Cannot read the off-site folder \(.*\.json\): ELOOP/,
+        /lifeboat\.offsite\.destination/,
+      ],
+      // A regular file to stat, whose first read fails: address 0 is never mapped.
+      [
+        'a file whose read fails with EIO',
+        (m) => fs.symlink('/proc/self/mem', m),
+        /could not be read \(EIO: i\/o error, read\)\.$/,
+        /^Check that the destination is reachable and retry; nothing was kept on this machine\.$/,
+      ],
+    ];
+    for (const [what, make, said, hint] of cases) {
+      it(what, async () => {
+        await fs.rm(localPath());
+        const manifest = join(nas, 'database', `${NAME}.json`);
+        await fs.rm(manifest);
+        await make(manifest);
+        await assert.rejects(fetchOffsite(destination, `database/${NAME}`, backups), (err: Error) => {
+          assert.ok(err instanceof LifeboatError, String(err));
+          assert.match(
+            err.message,
+            /^Cannot download "database\/sms_backup_20260101_020000\.sql\.gz" from the folder .*: its manifest "database\/sms_backup_20260101_020000\.sql\.gz\.json" could not be read/,
+          );
+          assert.match(err.message, said);
+          assert.match(err.hint ?? '', hint);
+          assert.ok(err.cause instanceof Error && err.message.includes(err.cause.message.replace(/\.$/, '')), 'the cause is kept');
+          return true;
+        });
+        assert.equal(existsSync(localPath()), false);
+        assert.deepEqual(await leftovers(), []);
+      });
+    }
   });
 
   it('a runbook upload (no manifest) already here with the same size is present; a different one is refused', async () => {
