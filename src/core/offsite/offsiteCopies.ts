@@ -83,6 +83,8 @@ export interface OffsiteState {
   /** Everything there, with or without a manifest, for the view's Off-site group. */
   backups: RemoteBackup[];
   problem?: string;
+  /** Set when the listing did not end in the time a view waits for it (readOffsiteStateWithin); `problem` says so. */
+  timedOutAfterMs?: number;
 }
 
 /** The copies at a destination, or the reason they could not be listed (a disk that is not mounted). */
