@@ -3,67 +3,31 @@
 // peak RSS for the issue notes. Lifeboat's upload also reads the copy back and puts it in place
 // on the server, which `aws s3 cp` does not do; both figures are printed.
 // Usage: node out/bench/offsite.js   (env: LIFEBOAT_BENCH_OFFSITE_MB, LIFEBOAT_BENCH_ROUNDS)
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { MANIFEST_VERSION, writeManifest } from '../src/core/store';
 import { motoServerPath, startMotoS3 } from '../test/support/s3Server';
+import { ROUNDS, Sample, benchManifest, best, line as sampleLine, randomFile, run, sha256, timeCli } from './sample';
 
 // The SDK's notice that releases after January 2027 need Node 22 is not about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const run = promisify(execFile);
 const MB = Number(process.env.LIFEBOAT_BENCH_OFFSITE_MB ?? 200);
-const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
 const ONCE = join(__dirname, 'offsiteOnce.js');
 const BUCKET = 'bench';
 
-interface Sample {
-  ms: number;
+/** Lifeboat's copy also says how long its upload phase took, before the read-back. */
+interface CopySample extends Sample {
   uploadedMs?: number;
-  maxRssKb?: number;
 }
 
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
-/** `/usr/bin/time -f %M` gives the CLI's peak RSS in kilobytes on its last stderr line. */
-async function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  const { stderr } = await run('/usr/bin/time', ['-f', '%M', ...args], { env, maxBuffer: 1 << 20 });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, maxRssKb: Number(stderr.trim().split('\n').pop()) || undefined };
-}
-
-async function timeOurs(op: string, endpoint: string, where: string, file: string, name?: string): Promise<Sample> {
+async function timeOurs(op: string, endpoint: string, where: string, file: string, name?: string): Promise<CopySample> {
   // The bundle turns the SDK's Node 22 notice off; these transpiled files need it said.
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const { stdout } = await run(process.execPath, [ONCE, op, endpoint, where, file, ...(name ? [name] : [])], { env });
-  return JSON.parse(stdout) as Sample;
+  return JSON.parse(stdout) as CopySample;
 }
 
-/** The best of ROUNDS runs (the least disturbed by other work on the machine), and the highest RSS. */
-async function best(fn: (i: number) => Promise<Sample>): Promise<Sample> {
-  const samples: Sample[] = [];
-  for (let i = 0; i < ROUNDS; i++) samples.push(await fn(i));
-  const top = samples.reduce((a, b) => (b.ms < a.ms ? b : a));
-  return { ...top, maxRssKb: Math.max(...samples.map((s) => s.maxRssKb ?? 0)) || undefined };
-}
-
-function line(label: string, bytes: number, ms: number, rssKb?: number, reference?: number): string {
-  const parts = [
-    `  ${label.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(bytes / (1 << 20) / (ms / 1000)).toFixed(0).padStart(5)} MiB/s`,
-  ];
-  if (rssKb) parts.push(`peak RSS ${(rssKb / 1024).toFixed(0)} MiB`);
-  if (reference) parts.push(`${(ms / reference).toFixed(2)}x the CLI's time`);
-  return parts.join('  ');
-}
+const line = (label: string, bytes: number, s: Sample, reference?: Sample) => sampleLine(`  ${label}`, bytes, s, 54, reference);
 
 async function main(): Promise<void> {
   if (!motoServerPath()) throw new Error('moto_server is not installed');
@@ -78,22 +42,9 @@ async function main(): Promise<void> {
   try {
     const name = 'sms_backup_20260301_020000.sql.gz';
     const file = join(dir, name);
-    // A compressed dump looks random; random bytes are the honest stand-in.
-    const handle = await fs.open(file, 'w', 0o600);
-    for (let i = 0; i < MB; i++) await handle.write(randomBytes(1 << 20));
-    await handle.close();
+    const expected = await randomFile(file, MB);
     const bytes = (await fs.stat(file)).size;
-    const expected = await sha256(file);
-    await writeManifest(file, {
-      formatVersion: MANIFEST_VERSION,
-      kind: 'database',
-      createdAt: new Date().toISOString(),
-      tool: { name: 'lifeboat', version: 'bench' },
-      source: {},
-      compression: { format: 'gzip' },
-      file: { name, bytes, sha256: expected },
-      verifications: [],
-    });
+    await benchManifest(file, name, bytes, expected);
     const env = {
       ...process.env,
       AWS_ACCESS_KEY_ID: server.allowed.accessKeyId,
@@ -113,30 +64,30 @@ async function main(): Promise<void> {
     if (aws) {
       const url = (p: string) => `s3://${BUCKET}/${p}`;
       cliUp = await best((i) =>
-        timeCli([aws, '--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', file, url(`cli${i}/database/${name}`)], env),
+        timeCli(aws, ['--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', file, url(`cli${i}/database/${name}`)], env),
       );
       cliDown = await best(() =>
         timeCli(
-          [aws, '--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', url(`lifeboat0/database/${name}`), join(dir, 'cli.down')],
+          aws,
+          ['--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', url(`lifeboat0/database/${name}`), join(dir, 'cli.down')],
           env,
         ),
       );
       if ((await sha256(join(dir, 'cli.down'))) !== expected) throw new Error("the CLI's download does not match");
     }
-    if (cliUp) console.log(line('aws s3 cp file s3://… (upload only)', bytes, cliUp.ms, cliUp.maxRssKb));
+    if (cliUp) console.log(line('aws s3 cp file s3://… (upload only)', bytes, cliUp));
     if (up.uploadedMs)
       console.log(
         line(
           `Lifeboat upload phase (multipart, ${process.env.LIFEBOAT_BENCH_S3_PART_MB ?? 8} MiB parts x ${process.env.LIFEBOAT_BENCH_S3_QUEUE ?? 3})`,
           bytes,
-          up.uploadedMs,
-          undefined,
-          cliUp?.ms,
+          { ms: up.uploadedMs },
+          cliUp,
         ),
       );
-    console.log(line('Lifeboat copy: upload, read back, put in place, manifest', bytes, up.ms, up.maxRssKb, cliUp?.ms));
-    if (cliDown) console.log(line('aws s3 cp s3://… file (download)', bytes, cliDown.ms, cliDown.maxRssKb));
-    console.log(line('Lifeboat download (GET, streamed to a file)', bytes, down.ms, down.maxRssKb, cliDown?.ms));
+    console.log(line('Lifeboat copy: upload, read back, put in place, manifest', bytes, up, cliUp));
+    if (cliDown) console.log(line('aws s3 cp s3://… file (download)', bytes, cliDown));
+    console.log(line('Lifeboat download (GET, streamed to a file)', bytes, down, cliDown));
     if (!aws) console.log('  (the AWS CLI is not installed: no comparison)');
     console.log("  (every copy and download matched the file's sha256; targets: ≤ 1.0x the CLI's time, peak RSS ≤ 150 MiB)");
   } finally {
