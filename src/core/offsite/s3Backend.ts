@@ -28,6 +28,8 @@ export interface S3BackendOptions extends S3Settings {
   /** Keys per ListObjectsV2 page; tests lower it to walk the pages. */
   pageSize?: number;
   copyLimit?: number;
+  /** How long a request may wait for the server's answer before it fails (each of three attempts); tests lower it. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_PART = 8 * 1024 * 1024;
@@ -65,7 +67,9 @@ export class S3Backend {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      // Without throwOnRequestTimeout the SDK only logs a warning at requestTimeout and goes on
+      // waiting: a server that accepts and never answers would hold a copy or a listing forever.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: options.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true },
     });
   }
 
