@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateAgeKeyPair } from '../src/core/crypto';
-import { ROUNDS, Sample, best, line as sampleLine, randomFile, run, sha256, timeCli } from './sample';
+import { ROUNDS, Sample, best, line as sampleLine, run, runOnFile, sha256, timeCli } from './sample';
 
 const ONCE = join(__dirname, 'cryptoOnce.js');
 
@@ -51,30 +51,10 @@ export async function benchCrypto(file: string): Promise<void> {
     console.log(line('Lifeboat OpenSSL encrypt', bytes, oursSslEnc, sslEnc));
     console.log(line('openssl enc -pbkdf2 decrypt', bytes, sslDec));
     console.log(line('Lifeboat OpenSSL decrypt', bytes, oursSslDec, sslDec));
-    console.log("(every output decrypted back to the input's sha256; target: at most 2x openssl enc's time, peak RSS ≤ 150 MB)");
+    console.log("(every output decrypted back to the input's sha256; target: at most 2x openssl enc's time, peak RSS ≤ 150 MiB)");
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
-  let file = process.argv[2];
-  let made: string | undefined;
-  if (!file) {
-    made = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-data-'));
-    file = join(made, 'backup.sql.gz');
-    await randomFile(file, 200);
-  }
-  try {
-    await benchCrypto(file);
-  } finally {
-    if (made) await fs.rm(made, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runOnFile(module, 'backup.sql.gz', benchCrypto);

@@ -3,6 +3,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { MANIFEST_VERSION, writeManifest } from '../src/core/store';
@@ -90,5 +92,31 @@ export async function benchManifest(file: string, name: string, bytes: number, s
     compression: { format: 'gzip' },
     file: { name, bytes, sha256: sha256Hex },
     verifications: [],
+  });
+}
+
+/**
+ * When `mod` is the program run (not imported by bench/run.ts): `bench` on the file named on the
+ * command line, else on 200 MiB of random data saved as `name` in a folder removed afterwards.
+ */
+export function runOnFile(mod: NodeModule, name: string, bench: (file: string) => Promise<void>): void {
+  if (require.main !== mod) return;
+  const main = async () => {
+    let file = process.argv[2];
+    let made: string | undefined;
+    if (!file) {
+      made = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-data-'));
+      file = join(made, name);
+      await randomFile(file, 200);
+    }
+    try {
+      await bench(file);
+    } finally {
+      if (made) await fs.rm(made, { recursive: true, force: true });
+    }
+  };
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
   });
 }

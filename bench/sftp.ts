@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { startSftpServer } from '../test/integration/sftpServer';
-import { ROUNDS, Sample, best, line as sampleLine, randomFile, run, sha256, timeCli } from './sample';
+import { ROUNDS, Sample, best, line as sampleLine, run, runOnFile, sha256, timeCli } from './sample';
 
 const REPO = join(__dirname, '..', '..');
 const ONCE = join(__dirname, 'sftpOnce.bundle.js');
@@ -83,25 +83,5 @@ export async function benchSftp(file: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  let file = process.argv[2];
-  let made: string | undefined;
-  if (!file) {
-    made = await fs.mkdtemp(join('/tmp', 'lifeboat-bench-sftp-'));
-    // A backup name, so Copy Off-site has a place for it; compressed dumps look random on the wire.
-    file = join(made, 'sms_backup_20260101_020000.sql.gz');
-    await randomFile(file, 200);
-  }
-  try {
-    await benchSftp(file);
-  } finally {
-    if (made) await fs.rm(made, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+// A backup name, so Copy Off-site has a place for it.
+runOnFile(module, 'sms_backup_20260101_020000.sql.gz', benchSftp);
