@@ -58,3 +58,19 @@ export async function offsiteFixture(prefix: string, rowBytes: number): Promise<
   await writeManifest(backup, manifestFor(BACKUP_NAME, bytes));
   return { root, backups, local, remote, backup, bytes };
 }
+
+/**
+ * A fresh offsiteFixture before each test of the suite that calls it (handed to `take`), removed
+ * after each. Hooks registered later in the suite run after this one's, so they can use it.
+ */
+export function eachOffsiteFixture(prefix: string, rowBytes: number, take: (fixture: OffsiteFixture) => void): void {
+  let root: string | undefined;
+  beforeEach(async () => {
+    const fixture = await offsiteFixture(prefix, rowBytes);
+    root = fixture.root;
+    take(fixture);
+  });
+  afterEach(async () => {
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+}

@@ -7,21 +7,15 @@ import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/
 import type { Manifest } from '../../../src/core/store';
 import { FolderDestination, S3Destination, SftpDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
-import { BACKUP_NAME as NAME, offsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
 
 describe('copyOffsite to a folder destination', () => {
   let root: string;
   let remote: string;
   let backup: string;
   let bytes: Buffer;
-
-  beforeEach(async () => {
-    // Several megabytes of incompressible rows, so the copy takes many chunks and can be watched mid-way.
-    ({ root, remote, backup, bytes } = await offsiteFixture('lb-offsite-', 2_500_000));
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  // Several megabytes of incompressible rows, so the copy takes many chunks and can be watched mid-way.
+  eachOffsiteFixture('lb-offsite-', 2_500_000, (f) => ({ root, remote, backup, bytes } = f));
 
   const final = () => join(remote, 'database', NAME);
   const remoteFiles = async () => (await fs.readdir(join(remote, 'database')).catch(() => [] as string[])).sort();

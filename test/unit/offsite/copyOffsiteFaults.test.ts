@@ -8,7 +8,7 @@ import { decryptFile } from '../../../src/core/encryption';
 import type { Manifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, readRemoteManifest } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
-import { BACKUP_NAME as NAME, manifestFor, offsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, manifestFor, sha256Hex as sha } from '../../support/offsiteFixture';
 
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const errno = (code: string, message = `${code}: simulated`) => Object.assign(new Error(message), { code });
@@ -73,13 +73,7 @@ describe('copyOffsite when the destination or the backup misbehaves', () => {
   let remote: string;
   let backup: string;
   let bytes: Buffer;
-
-  beforeEach(async () => {
-    ({ root, remote, backup, bytes } = await offsiteFixture('lb-offsite-faults-', 200_000));
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  eachOffsiteFixture('lb-offsite-faults-', 200_000, (f) => ({ root, remote, backup, bytes } = f));
 
   const remoteFiles = async (folder = 'database') => (await fs.readdir(join(remote, folder)).catch(() => [] as string[])).sort();
 

@@ -6,12 +6,11 @@ import { gzipSync } from 'node:zlib';
 import { CancelledError, LifeboatError } from '../../../src/core/common';
 import { readManifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
-import { BACKUP_NAME as NAME, offsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
 
 const RUNBOOK = 'sms_backup_20260102_020000.sql.gz';
 
 describe('fetchOffsite: an off-site backup back into the local folder', () => {
-  let root: string;
   let backups: string;
   let nas: string;
   let data: Buffer;
@@ -21,13 +20,10 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
   const leftovers = async () =>
     (await fs.readdir(join(backups, 'database')).catch(() => [] as string[])).filter((n) => n.includes('partial'));
 
+  eachOffsiteFixture('lb-fetch-', 1_500_000, (f) => ({ backups, remote: nas, bytes: data } = f));
   beforeEach(async () => {
-    ({ root, backups, remote: nas, bytes: data } = await offsiteFixture('lb-fetch-', 1_500_000));
     destination = new FolderDestination(nas);
     await copyOffsite(localPath(), destination, { requireEncryption: false });
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
   });
 
   it('after the local disk is lost, downloads the copy privately, checked against its manifest, with the manifest after it', async () => {
