@@ -1,57 +1,21 @@
 // Encryption and decryption: Lifeboat against the `age` CLI and `openssl enc`, same file, same run.
 // Not a test: it prints times, ratios and peak RSS for the issue notes.
 // Standalone: node out/bench/crypto.js [file]   (without a file, 200 MiB of random data is made)
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { generateAgeKeyPair } from '../src/core/crypto';
+import { ROUNDS, Sample, best, line as sampleLine, run, runOnFile, sha256, timeCli } from './sample';
 
-const run = promisify(execFile);
-const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
 const ONCE = join(__dirname, 'cryptoOnce.js');
-
-interface Sample {
-  ms: number;
-  maxRssKb?: number;
-}
-
-async function timeCli(cmd: string, args: string[]): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  await run(cmd, args, { maxBuffer: 1 << 20 });
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6 };
-}
 
 async function timeOurs(op: string, input: string, output: string, key: string): Promise<Sample> {
   const { stdout } = await run(process.execPath, [ONCE, op, input, output, key]);
   return JSON.parse(stdout) as Sample;
 }
 
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
-/** The best of ROUNDS runs (the least disturbed by other work on the machine), and the highest RSS. */
-async function best(fn: () => Promise<Sample>): Promise<Sample> {
-  const samples: Sample[] = [];
-  for (let i = 0; i < ROUNDS; i++) samples.push(await fn());
-  const ms = Math.min(...samples.map((s) => s.ms));
-  const rss = samples.map((s) => s.maxRssKb ?? 0);
-  return { ms, maxRssKb: Math.max(...rss) || undefined };
-}
-
-function line(label: string, bytes: number, s: Sample, reference?: Sample): string {
-  const mbps = bytes / (1 << 20) / (s.ms / 1000);
-  const parts = [`${label.padEnd(34)} ${(s.ms / 1000).toFixed(2).padStart(7)} s  ${mbps.toFixed(0).padStart(5)} MiB/s`];
-  if (s.maxRssKb) parts.push(`peak RSS ${(s.maxRssKb / 1024).toFixed(0)} MB`);
-  if (reference) parts.push(`${(s.ms / reference.ms).toFixed(2)}x the CLI's time`);
-  return parts.join('  ');
-}
+const line = (label: string, bytes: number, s: Sample, reference?: Sample) => sampleLine(label, bytes, s, 34, reference);
 
 export async function benchCrypto(file: string): Promise<void> {
   const bytes = (await fs.stat(file)).size;
@@ -87,33 +51,10 @@ export async function benchCrypto(file: string): Promise<void> {
     console.log(line('Lifeboat OpenSSL encrypt', bytes, oursSslEnc, sslEnc));
     console.log(line('openssl enc -pbkdf2 decrypt', bytes, sslDec));
     console.log(line('Lifeboat OpenSSL decrypt', bytes, oursSslDec, sslDec));
-    console.log("(every output decrypted back to the input's sha256; target: at most 2x openssl enc's time, peak RSS ≤ 150 MB)");
+    console.log("(every output decrypted back to the input's sha256; target: at most 2x openssl enc's time, peak RSS ≤ 150 MiB)");
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
-  let file = process.argv[2];
-  let made: string | undefined;
-  if (!file) {
-    made = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-data-'));
-    file = join(made, 'backup.sql.gz');
-    // Compressed backups look random to a cipher; random data is the honest stand-in.
-    const handle = await fs.open(file, 'w', 0o600);
-    for (let i = 0; i < 200; i++) await handle.write(randomBytes(1 << 20));
-    await handle.close();
-  }
-  try {
-    await benchCrypto(file);
-  } finally {
-    if (made) await fs.rm(made, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runOnFile(module, 'backup.sql.gz', benchCrypto);

@@ -4,24 +4,14 @@
 // the way back is `cp` then `sha256sum`, as one would check a download against a manifest.
 // Not a test: it prints times, ratios and peak RSS for the issue notes.
 // Standalone: node out/bench/offsiteFolder.js   (LIFEBOAT_BENCH_OFFSITE_MB, default 256)
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { MANIFEST_VERSION, writeManifest } from '../src/core/store';
+import { ROUNDS, Sample, benchManifest, bestOf, line as sampleLine, randomFile, run } from './sample';
 
-const run = promisify(execFile);
-const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
 const MB = Number(process.env.LIFEBOAT_BENCH_OFFSITE_MB ?? 256);
 const ONCE = join(__dirname, 'offsiteFolderOnce.js');
 const NAME = 'sms_backup_20260101_020000.sql.gz';
-
-interface Sample {
-  ms: number;
-  maxRssKb?: number;
-}
 
 async function shell(script: string, ...args: string[]): Promise<Sample> {
   const started = process.hrtime.bigint();
@@ -34,13 +24,7 @@ async function ours(...args: string[]): Promise<Sample> {
   return JSON.parse(stdout) as Sample;
 }
 
-function line(label: string, s: Sample, reference?: Sample): string {
-  const mbps = MB / (s.ms / 1000);
-  const parts = [`${label.padEnd(40)} ${(s.ms / 1000).toFixed(2).padStart(7)} s  ${mbps.toFixed(0).padStart(5)} MiB/s`];
-  if (s.maxRssKb) parts.push(`peak RSS ${(s.maxRssKb / 1024).toFixed(0)} MB`);
-  if (reference) parts.push(`${(s.ms / reference.ms).toFixed(2)}x the shell's time`);
-  return parts.join('  ');
-}
+const line = (label: string, s: Sample, reference?: Sample) => sampleLine(label, MB << 20, s, 40, reference, "the shell's");
 
 async function main(): Promise<void> {
   const dir = await fs.mkdtemp(join(tmpdir(), 'lifeboat-bench-offsite-'));
@@ -49,24 +33,7 @@ async function main(): Promise<void> {
     await fs.mkdir(local, { recursive: true });
     const file = join(local, NAME);
     // Random bytes: a gzip file does not compress further, and neither side can shortcut it.
-    const hash = createHash('sha256');
-    const out = createWriteStream(file);
-    for (let i = 0; i < MB; i++) {
-      const chunk = randomBytes(1 << 20);
-      hash.update(chunk);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-    }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    await writeManifest(file, {
-      formatVersion: MANIFEST_VERSION,
-      kind: 'database',
-      createdAt: new Date().toISOString(),
-      tool: { name: 'lifeboat', version: 'bench' },
-      source: {},
-      compression: { format: 'gzip' },
-      file: { name: NAME, bytes: MB << 20, sha256: hash.digest('hex') },
-      verifications: [],
-    });
+    await benchManifest(file, NAME, MB << 20, await randomFile(file, MB));
     console.log(`off-site copies to a folder: ${MB} MiB, best of ${ROUNDS} rounds (same disk, so both sides pay the same I/O)`);
     const results: Record<string, Sample[]> = { shellCopy: [], oursCopy: [], shellPull: [], oursPull: [] };
     for (let i = 0; i < ROUNDS; i++) {
@@ -96,16 +63,12 @@ async function main(): Promise<void> {
       await fs.rm(nasOurs, { recursive: true });
       await fs.rm(back, { recursive: true });
     }
-    const best = (s: Sample[]): Sample => ({
-      ms: Math.min(...s.map((x) => x.ms)),
-      maxRssKb: Math.max(...s.map((x) => x.maxRssKb ?? 0)) || undefined,
-    });
-    const shellCopy = best(results.shellCopy);
-    const shellPull = best(results.shellPull);
+    const shellCopy = bestOf(results.shellCopy);
+    const shellPull = bestOf(results.shellPull);
     console.log(line('shell: cp + sync + sha256sum (copy)', shellCopy));
-    console.log(line('Lifeboat: Copy Off-site', best(results.oursCopy), shellCopy));
+    console.log(line('Lifeboat: Copy Off-site', bestOf(results.oursCopy), shellCopy));
     console.log(line('shell: cp + sync + sha256sum (back)', shellPull));
-    console.log(line('Lifeboat: offsite pull', best(results.oursPull), shellPull));
+    console.log(line('Lifeboat: offsite pull', bestOf(results.oursPull), shellPull));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -1,31 +1,11 @@
 // SFTP off-site copies: Lifeboat against OpenSSH's scp and sftp, same file, same local sshd, same run.
 // Not a test: it prints times, throughput, ratios and peak RSS for the issue notes.
 // Standalone: node out/bench/sftp.js [file]   (without a file, 200 MiB of random data is made)
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { startSftpServer } from '../test/integration/sftpServer';
-
-const run = promisify(execFile);
-const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
-// GNU time reports the CLI's peak RSS; without it only the times are compared.
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-interface Sample {
-  ms: number;
-  maxRssKb?: number;
-}
-
-async function timeCli(cmd: string, args: string[]): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  const { stderr } = TIME ? await run(TIME, ['-f', 'maxrss=%M', cmd, ...args]) : await run(cmd, args);
-  const rss = /maxrss=(\d+)/.exec(stderr)?.[1];
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, maxRssKb: rss ? Number(rss) : undefined };
-}
+import { ROUNDS, Sample, best, line as sampleLine, run, runOnFile, sha256, timeCli } from './sample';
 
 const REPO = join(__dirname, '..', '..');
 const ONCE = join(__dirname, 'sftpOnce.bundle.js');
@@ -52,26 +32,7 @@ async function timeOurs(args: string[]): Promise<Sample> {
   return JSON.parse(stdout) as Sample;
 }
 
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
-/** The best of ROUNDS runs (the least disturbed by other work on the machine), and the highest RSS. */
-async function best(fn: (i: number) => Promise<Sample>): Promise<Sample> {
-  const samples: Sample[] = [];
-  for (let i = 0; i < ROUNDS; i++) samples.push(await fn(i));
-  return { ms: Math.min(...samples.map((s) => s.ms)), maxRssKb: Math.max(...samples.map((s) => s.maxRssKb ?? 0)) || undefined };
-}
-
-function line(label: string, bytes: number, s: Sample, reference?: Sample): string {
-  const mbps = bytes / (1 << 20) / (s.ms / 1000);
-  const parts = [`${label.padEnd(44)} ${(s.ms / 1000).toFixed(2).padStart(7)} s  ${mbps.toFixed(0).padStart(5)} MiB/s`];
-  if (s.maxRssKb) parts.push(`peak RSS ${(s.maxRssKb / 1024).toFixed(0)} MB`);
-  if (reference) parts.push(`${(s.ms / reference.ms).toFixed(2)}x scp's time`);
-  return parts.join('  ');
-}
+const line = (label: string, bytes: number, s: Sample, reference?: Sample) => sampleLine(label, bytes, s, 44, reference, "scp's");
 
 export async function benchSftp(file: string): Promise<void> {
   const bytes = (await fs.stat(file)).size;
@@ -122,27 +83,5 @@ export async function benchSftp(file: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  let file = process.argv[2];
-  let made: string | undefined;
-  if (!file) {
-    made = await fs.mkdtemp(join('/tmp', 'lifeboat-bench-sftp-'));
-    // A backup name, so Copy Off-site has a place for it; compressed dumps look random on the wire.
-    file = join(made, 'sms_backup_20260101_020000.sql.gz');
-    const handle = await fs.open(file, 'w', 0o600);
-    for (let i = 0; i < 200; i++) await handle.write(randomBytes(1 << 20));
-    await handle.close();
-  }
-  try {
-    await benchSftp(file);
-  } finally {
-    if (made) await fs.rm(made, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+// A backup name, so Copy Off-site has a place for it.
+runOnFile(module, 'sms_backup_20260101_020000.sql.gz', benchSftp);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { BackupEntry, listBackups } from '../core/store';
 import type { Logger } from '../core/common';
-import { DestinationOptions, OffsiteState, parseDestination, readOffsiteState } from '../core/offsite';
+import { DestinationOptions, OffsiteState, parseDestination, readOffsiteStateWithin } from '../core/offsite';
 import type { StackService } from './stackService';
 
 /**
@@ -63,13 +63,28 @@ export class BackupCatalog implements vscode.Disposable {
 
   /**
    * What the off-site destination holds, read once per listing like the folder; undefined when
-   * no destination is set. A destination that cannot be read is a state with its problem.
+   * no destination is set. A destination that cannot be read is a state with its problem; one
+   * that has not answered after OFFSITE_VIEW_TIMEOUT_MS is "not reachable", so the view does not
+   * wait on it, and its listing, left to finish, replaces that state when it ends.
    */
   offsite(): Promise<OffsiteState | undefined> {
-    this.offsiteState ??= (async () => {
+    if (this.offsiteState) return this.offsiteState;
+    const generation = this.generation;
+    this.offsiteState = (async () => {
       try {
         const destination = parseDestination(this.stacks.settings.offsiteDestination, this.offsiteOptions());
-        return destination ? await readOffsiteState(destination).finally(() => destination.close?.()) : undefined;
+        if (!destination) return undefined;
+        return await readOffsiteStateWithin(destination, {
+          late: (state) => {
+            // A refresh since then lists again: this answer may be older than that one's.
+            if (generation !== this.generation) return;
+            this.log.info(
+              `The listing of ${state.where} ended after the Backups view stopped waiting for it${state.problem ? ` (${state.problem})` : ''}; the view shows it now.`,
+            );
+            this.offsiteState = Promise.resolve(state);
+            this.changed.fire();
+          },
+        });
       } catch (err) {
         return { where: 'the setting lifeboat.offsite.destination', copies: new Map(), backups: [], problem: (err as Error).message };
       }

@@ -12,8 +12,9 @@ import { discoverStack } from '../../src/core/stack';
 import { connectDocker, pingDocker, selectEngine } from '../../src/core/docker';
 import { DockerUnavailableError } from '../../src/core/common';
 import { verifyBackup } from '../../src/core/verify';
-import { assertPortFree, collectingLogger, postgresImage, run, tempDir, untilAnswers } from './harness';
-import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
+import { collectingLogger, run, tempDir } from './harness';
+import { startComposeDatabase } from './composeDatabase';
+import { startSecondEngine, type SecondEngine } from './secondEngine';
 
 const PROJECT = 'lbsecond';
 const PORT = 55441;
@@ -83,8 +84,7 @@ describe('engines chosen through Docker contexts (real docker context create, a 
   let engine: SecondEngine;
   const docker = (args: string[]) =>
     run('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '', DOCKER_CONTEXT: '' } });
-  const sql = async (q: string) =>
-    (await engine.cli(['exec', `${PROJECT}-db`, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', q])).trim();
+  let sql: (q: string) => Promise<string>;
 
   before(async () => {
     dir = await tempDir('contexts');
@@ -94,40 +94,13 @@ describe('engines chosen through Docker contexts (real docker context create, a 
     await makeCertificates(certs, 'engine');
     const c = (f: string) => join(certs, f);
     engine = await startSecondEngine(join(dir, 'e2'), { ca: c('ca.pem'), cert: c('server.pem'), key: c('server-key.pem') });
-    await assertPortFree(PORT);
-    const image = await postgresImage();
-    await copyImage(engine, image);
-    const project = join(dir, 'project');
-    await fs.mkdir(project);
-    // What `docker compose up` in that folder would have made on the second engine.
-    await engine.cli([
-      'run',
-      '-d',
-      '--name',
-      `${PROJECT}-db`,
-      '--network',
-      'host',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.service=db',
-      '--label',
-      `com.docker.compose.project.working_dir=${project}`,
-      '-e',
-      'POSTGRES_USER=app',
-      '-e',
-      'POSTGRES_PASSWORD=second_engine_pw',
-      '-e',
-      'POSTGRES_DB=appdb',
-      '-e',
-      `PGPORT=${PORT}`,
-      '-e',
-      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v',
-      `${PROJECT}_data:/var/lib/postgresql/data`,
-      image,
-    ]);
-    await untilAnswers(sql, 'PostgreSQL on the second engine');
+    ({ sql } = await startComposeDatabase(engine, {
+      project: PROJECT,
+      workingDir: join(dir, 'project'),
+      password: 'second_engine_pw',
+      port: PORT,
+      volume: { name: `${PROJECT}_data` },
+    }));
     await sql(
       "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1500) g",
     );
@@ -221,34 +194,7 @@ describe('engines chosen through Docker contexts (real docker context create, a 
 
   it('a database Lifeboat cannot reach directly (network none, as on a remote engine): the dry run goes through psql and says so', async () => {
     const project = join(dir, 'isolated');
-    await fs.mkdir(project);
-    const image = await postgresImage();
-    await engine.cli([
-      'run',
-      '-d',
-      '--name',
-      'lbisolated-db',
-      '--network',
-      'none',
-      '--label',
-      'com.docker.compose.project=lbisolated',
-      '--label',
-      'com.docker.compose.service=db',
-      '--label',
-      `com.docker.compose.project.working_dir=${project}`,
-      '-e',
-      'POSTGRES_USER=app',
-      '-e',
-      'POSTGRES_PASSWORD=isolated_pw',
-      '-e',
-      'POSTGRES_DB=appdb',
-      image,
-    ]);
-    const q = async (text: string) =>
-      (
-        await engine.cli(['exec', 'lbisolated-db', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', text])
-      ).trim();
-    await untilAnswers(q, 'the isolated PostgreSQL');
+    const { sql: q } = await startComposeDatabase(engine, { project: 'lbisolated', workingDir: project, password: 'isolated_pw' });
     await q('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 300) g');
     const client = connectDocker(selectEngine({ env: {}, setting: `unix://${engine.socket}` }));
     const stack = await discoverStack(client, { folder: project });

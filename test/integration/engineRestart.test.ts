@@ -8,8 +8,9 @@ import { Stack, discoverStack } from '../../src/core/stack';
 import { snapshotVolume } from '../../src/core/volume';
 import { verifyBackup } from '../../src/core/verify';
 import { recordFault, shown } from './faultMatrix';
-import { assertPortFree, postgresImage, snapshotFiles, tempDir, untilAnswers, untilPartialGrows } from './harness';
-import { copyImage, startSecondEngine, type SecondEngine } from './secondEngine';
+import { startComposeDatabase } from './composeDatabase';
+import { snapshotFiles, tempDir, untilAnswers, untilPartialGrows } from './harness';
+import { startSecondEngine, type SecondEngine } from './secondEngine';
 
 /**
  * The Docker engine stopped (as a restart of it does first) while a database backup streams and
@@ -29,8 +30,7 @@ describe('the Docker engine stopped mid-backup and mid-snapshot (a second, priva
   let engine: SecondEngine;
   let docker: Docker;
   let stack: Stack;
-  const sql = async (q: string) =>
-    (await engine.cli(['exec', DB, 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-At', '-U', 'app', '-d', 'appdb', '-c', q])).trim();
+  let sql: (q: string) => Promise<string>;
   const dbRunning = async () => (await engine.cli(['inspect', '-f', '{{.State.Running}}', DB])).trim() === 'true';
   const fingerprint = () => sql("SELECT count(*) || ':' || md5(string_agg(body, ',' ORDER BY id)) FROM notes");
 
@@ -38,39 +38,13 @@ describe('the Docker engine stopped mid-backup and mid-snapshot (a second, priva
     dir = await tempDir('engine-restart');
     backups = join(dir, 'backups');
     engine = await startSecondEngine(join(dir, 'e'));
-    await assertPortFree(PORT);
-    await copyImage(engine, await postgresImage());
-    const project = join(dir, 'project');
-    await fs.mkdir(project);
-    await engine.cli(['volume', 'create', '--label', `com.docker.compose.project=${PROJECT}`, VOL]);
-    await engine.cli([
-      'run',
-      '-d',
-      '--name',
-      DB,
-      '--network',
-      'host',
-      '--label',
-      `com.docker.compose.project=${PROJECT}`,
-      '--label',
-      'com.docker.compose.service=db',
-      '--label',
-      `com.docker.compose.project.working_dir=${project}`,
-      '-e',
-      'POSTGRES_USER=app',
-      '-e',
-      'POSTGRES_PASSWORD=restart_test_pw',
-      '-e',
-      'POSTGRES_DB=appdb',
-      '-e',
-      `PGPORT=${PORT}`,
-      '-e',
-      'POSTGRES_LISTEN_ADDRESSES=127.0.0.1',
-      '-v',
-      `${VOL}:/var/lib/postgresql/data`,
-      await postgresImage(),
-    ]);
-    await untilAnswers(sql, 'PostgreSQL on the second engine');
+    ({ sql } = await startComposeDatabase(engine, {
+      project: PROJECT,
+      workingDir: join(dir, 'project'),
+      password: 'restart_test_pw',
+      port: PORT,
+      volume: { name: VOL, labelled: true },
+    }));
     // Rows that gzip poorly, so a dump and a copy take long enough to be caught in the middle.
     await sql(
       `CREATE TABLE notes (id int PRIMARY KEY, body text);

@@ -14,7 +14,8 @@ import type { SftpOptions } from '../../src/core/offsite';
 import { Manifest, MANIFEST_VERSION, writeManifest } from '../../src/core/store';
 import { recordFault, shown } from './faultMatrix';
 import { REPO, freePort, run } from './harness';
-import { SftpServer, keygen, startSftpServer } from './sftpServer';
+import { SftpServer, startSftpServer } from './sftpServer';
+import { keygen } from './sshServer';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

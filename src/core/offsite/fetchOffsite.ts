@@ -65,7 +65,20 @@ export async function fetchOffsite(
       'Refresh the Backups view to see what the destination holds now.',
     );
   }
-  const manifest = await readRemoteManifest(destination, manifestName(remotePath));
+  const manifestPath = manifestName(remotePath);
+  // A manifest that is there but cannot be read is a failed download, not a copy without one:
+  // going on unchecked would hide the fault behind a weaker promise.
+  const manifest = await readRemoteManifest(destination, manifestPath).catch((err: unknown) => {
+    const cannot = `Cannot download "${remotePath}" from ${destination.describe()}: its manifest "${manifestPath}" could not be read`;
+    // The destination's own error already says what failed where, and how to fix it there.
+    if (err instanceof LifeboatError) throw new LifeboatError(`${cannot}. ${err.message}`, err.hint, err.detail, { cause: err });
+    throw new LifeboatError(
+      `${cannot} (${reason(err)}).`,
+      'Check that the destination is reachable and retry; nothing was kept on this machine.',
+      undefined,
+      { cause: err },
+    );
+  });
   const expected = manifest && manifest.file.name === name && manifest.file.sha256 ? manifest.file : undefined;
 
   const folder = join(backupDir, KIND_FOLDERS[parsed.kind]);
@@ -148,4 +161,9 @@ async function localCopy(
     `A different "${basename(path)}" is already in the backup folder, so the off-site copy was not downloaded over it.`,
     `Move ${path} aside (it may be the only copy of that backup) and download again.`,
   );
+}
+
+/** An error's message without its closing full stop, to sit inside a sentence. */
+function reason(err: unknown): string {
+  return ((err as Error)?.message ?? String(err)).replace(/\.$/, '');
 }

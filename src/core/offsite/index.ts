@@ -20,6 +20,8 @@ export { copyOffsite, readRemoteManifest } from './copyOffsite';
 export type { CopyOffsiteOptions, CopyOffsiteResult, OffsiteKey } from './copyOffsite';
 export { offsiteCopies, offsiteCopyOf, offsitePathOf, readOffsiteState, remoteBackups } from './offsiteCopies';
 export type { OffsiteCopy, OffsiteState, RemoteBackup } from './offsiteCopies';
+export { OFFSITE_VIEW_TIMEOUT_MS, readOffsiteStateWithin } from './offsiteStateWithin';
+export type { OffsiteStateWithinOptions } from './offsiteStateWithin';
 export { fetchOffsite } from './fetchOffsite';
 export type { FetchOffsiteResult } from './fetchOffsite';
 export { offsiteEntries, planOffsiteRetention, pruneOffsite } from './offsiteRetention';

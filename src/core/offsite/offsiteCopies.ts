@@ -87,6 +87,8 @@ export interface OffsiteState {
   problem?: string;
   /** The step a front end offers for the problem (saving S3 keys), when core named one. */
   problemStep?: UiStep;
+  /** Set when the listing did not end in the time a view waits for it (readOffsiteStateWithin); `problem` says so. */
+  timedOutAfterMs?: number;
 }
 
 /** The copies at a destination, or the reason they could not be listed (a disk that is not mounted). */

@@ -39,6 +39,8 @@ export interface S3BackendOptions extends S3Settings, Omit<CredentialChainOption
    * straight to its key and proven by the server's SHA256 checksums.
    */
   serverChecksums?: boolean;
+  /** How long a request may wait for the server's answer before it fails (each of three attempts); tests lower it. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_PART = 6 * 1024 * 1024;
@@ -77,7 +79,9 @@ export class S3Backend {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      // Without throwOnRequestTimeout the SDK only logs a warning at requestTimeout and goes on
+      // waiting: a server that accepts and never answers would hold a copy or a listing forever.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: options.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true },
     });
   }
 

@@ -26,7 +26,14 @@ export class BackupItem extends vscode.TreeItem {
     super(original ? `↳ encrypted (${entry.encryption})` : formatWhen(entry.createdAt, now, seconds), vscode.TreeItemCollapsibleState.None);
     this.id = entry.path;
     this.resourceUri = vscode.Uri.file(entry.path);
-    const place = offsite ? (offsiteCopyOf(offsite, entry.fileName) ? 'local + off-site' : 'local only') : undefined;
+    // A destination that could not be listed says nothing about where the backup is.
+    const place = !offsite
+      ? undefined
+      : offsiteCopyOf(offsite, entry.fileName)
+        ? 'local + off-site'
+        : offsite.problem
+          ? 'off-site unknown'
+          : 'local only';
     this.description = [description(entry, now, original), place].filter(Boolean).join(' · ');
     this.iconPath = entry.encryption ? new vscode.ThemeIcon('lock') : STATE_ICONS[entry.state];
     this.contextValue = `backup.${entry.kind}.${entry.state}${entry.encryption ? '.encrypted' : ''}`;

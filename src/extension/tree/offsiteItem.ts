@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatAge, formatBytes, formatCountOf, formatTime, formatWhen } from '../../core/common';
+import { formatAge, formatBytes, formatCountOf, formatDuration, formatTime, formatWhen } from '../../core/common';
 import { OffsiteState, RemoteBackup, offsitePathOf } from '../../core/offsite';
 
 const KIND_ICON: Record<RemoteBackup['kind'], string> = { database: 'database', config: 'settings-gear', volume: 'archive' };
@@ -17,9 +17,11 @@ export class OffsiteGroupItem extends vscode.TreeItem {
     super('Off-site', vscode.TreeItemCollapsibleState.Collapsed);
     this.id = 'group.offsite';
     const only = items.filter((i) => !i.local).length;
-    this.description = state.problem
-      ? 'cannot be read'
-      : [`${items.length}`, only ? `${only} only off-site` : ''].filter(Boolean).join(' · ');
+    this.description = state.timedOutAfterMs
+      ? `not reachable (timed out after ${formatDuration(state.timedOutAfterMs)})`
+      : state.problem
+        ? 'cannot be read'
+        : [`${items.length}`, only ? `${only} only off-site` : ''].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon(state.problem ? 'warning' : 'cloud');
     this.tooltip = state.problem
       ? `${state.where}: ${state.problem}`

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
 import type { LifeboatApi } from '../../../src/extension/extension';
 import type { Prompter } from '../../../src/extension/ui/prompter';
-import { SftpServer, keygen, startSftpServer } from '../../integration/sftpServer';
+import { SftpServer, startSftpServer } from '../../integration/sftpServer';
+import { keygen } from '../../integration/sshServer';
 
 const EXTENSION_ID = 'lifeboat-dev.lifeboat';
 const NAME = 'sms_backup_20260105_020000.sql.gz';

@@ -1,42 +1,21 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { decryptFile } from '../../../src/core/encryption';
 import { CancelledError, LifeboatError, SettingsError } from '../../../src/core/common';
-import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
+import type { Manifest } from '../../../src/core/store';
 import { FolderDestination, S3Destination, SftpDestination, copyOffsite, offsiteCopies, parseDestination } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
-
-const NAME = 'sms_backup_20260101_020000.sql.gz';
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+import { BACKUP_NAME as NAME, eachOffsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
 
 describe('copyOffsite to a folder destination', () => {
   let root: string;
-  let local: string;
   let remote: string;
   let backup: string;
   let bytes: Buffer;
-
-  beforeEach(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'lb-offsite-'));
-    local = join(root, 'backups', 'database');
-    remote = join(root, 'nas');
-    await fs.mkdir(local, { recursive: true });
-    await fs.mkdir(remote);
-    // Several megabytes of incompressible rows, so the copy takes many chunks and can be watched mid-way.
-    const script = `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(2_500_000).toString('base64')}\n\\.\n-- PostgreSQL database dump complete\n`;
-    bytes = gzipSync(script, { level: 1 });
-    backup = join(local, NAME);
-    await fs.writeFile(backup, bytes);
-    await writeManifest(backup, manifestFor(NAME, bytes));
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  // Several megabytes of incompressible rows, so the copy takes many chunks and can be watched mid-way.
+  eachOffsiteFixture('lb-offsite-', 2_500_000, (f) => ({ root, remote, backup, bytes } = f));
 
   const final = () => join(remote, 'database', NAME);
   const remoteFiles = async () => (await fs.readdir(join(remote, 'database')).catch(() => [] as string[])).sort();
@@ -205,16 +184,3 @@ describe('parseDestination', () => {
     assert.throws(() => parseDestination('relative/dir'), /not an absolute folder path/);
   });
 });
-
-function manifestFor(name: string, data: Buffer): Manifest {
-  return {
-    formatVersion: MANIFEST_VERSION,
-    kind: 'database',
-    createdAt: '2026-01-01T02:00:00.000Z',
-    tool: { name: 'lifeboat', version: 'test' },
-    source: { project: 'sms', database: 'sms_db' },
-    compression: { format: 'gzip', level: 1 },
-    file: { name, bytes: data.length, sha256: sha(data) },
-    verifications: [{ at: '2026-01-01T02:00:05.000Z', depth: 'quick', ok: true }],
-  };
-}

@@ -1,21 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
 import { CancelledError, LifeboatError, formatBytesExact } from '../../../src/core/common';
-
-const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 import { generateAgeKeyPair } from '../../../src/core/crypto';
 import { decryptFile } from '../../../src/core/encryption';
-import { Manifest, MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
+import type { Manifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, readRemoteManifest } from '../../../src/core/offsite';
 import type { PendingWrite } from '../../../src/core/offsite';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, manifestFor, sha256Hex as sha } from '../../support/offsiteFixture';
 
-const NAME = 'sms_backup_20260101_020000.sql.gz';
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const errno = (code: string, message = `${code}: simulated`) => Object.assign(new Error(message), { code });
 
 /**
@@ -78,22 +73,7 @@ describe('copyOffsite when the destination or the backup misbehaves', () => {
   let remote: string;
   let backup: string;
   let bytes: Buffer;
-
-  beforeEach(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'lb-offsite-faults-'));
-    const local = join(root, 'backups', 'database');
-    remote = join(root, 'nas');
-    await fs.mkdir(local, { recursive: true });
-    await fs.mkdir(remote);
-    const script = `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(200_000).toString('base64')}\n\\.\n-- PostgreSQL database dump complete\n`;
-    bytes = gzipSync(script, { level: 1 });
-    backup = join(local, NAME);
-    await fs.writeFile(backup, bytes);
-    await writeManifest(backup, manifestFor(NAME, bytes));
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  eachOffsiteFixture('lb-offsite-faults-', 200_000, (f) => ({ root, remote, backup, bytes } = f));
 
   const remoteFiles = async (folder = 'database') => (await fs.readdir(join(remote, folder)).catch(() => [] as string[])).sort();
 
@@ -325,16 +305,3 @@ describe('copyOffsite when the destination or the backup misbehaves', () => {
     });
   });
 });
-
-function manifestFor(name: string, data: Buffer): Manifest {
-  return {
-    formatVersion: MANIFEST_VERSION,
-    kind: 'database',
-    createdAt: '2026-01-01T02:00:00.000Z',
-    tool: { name: 'lifeboat', version: 'test' },
-    source: { project: 'sms', database: 'sms_db' },
-    compression: { format: 'gzip', level: 1 },
-    file: { name, bytes: data.length, sha256: sha(data) },
-    verifications: [{ at: '2026-01-01T02:00:05.000Z', depth: 'quick', ok: true }],
-  };
-}

@@ -1,33 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { CancelledError } from '../../../src/core/common';
-import { Manifest, MANIFEST_VERSION, readManifest, writeManifest } from '../../../src/core/store';
+import { CancelledError, LifeboatError } from '../../../src/core/common';
+import { readManifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
 
-const NAME = 'sms_backup_20260101_020000.sql.gz';
 const RUNBOOK = 'sms_backup_20260102_020000.sql.gz';
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function manifestFor(name: string, data: Buffer): Manifest {
-  return {
-    formatVersion: MANIFEST_VERSION,
-    kind: 'database',
-    createdAt: '2026-01-01T02:00:00.000Z',
-    tool: { name: 'lifeboat', version: 'test' },
-    source: { database: 'sms_db' },
-    compression: { format: 'gzip', level: 6 },
-    file: { name, bytes: data.length, sha256: sha(data) },
-    verifications: [],
-  };
-}
 
 describe('fetchOffsite: an off-site backup back into the local folder', () => {
-  let root: string;
   let backups: string;
   let nas: string;
   let data: Buffer;
@@ -37,21 +20,10 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
   const leftovers = async () =>
     (await fs.readdir(join(backups, 'database')).catch(() => [] as string[])).filter((n) => n.includes('partial'));
 
+  eachOffsiteFixture('lb-fetch-', 1_500_000, (f) => ({ backups, remote: nas, bytes: data } = f));
   beforeEach(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'lb-fetch-'));
-    backups = join(root, 'backups');
-    nas = join(root, 'nas');
-    await fs.mkdir(join(backups, 'database'), { recursive: true });
-    await fs.mkdir(nas);
     destination = new FolderDestination(nas);
-    const script = `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(1_500_000).toString('base64')}\n\\.\n`;
-    data = gzipSync(script, { level: 1 });
-    await fs.writeFile(localPath(), data);
-    await writeManifest(localPath(), manifestFor(NAME, data));
     await copyOffsite(localPath(), destination, { requireEncryption: false });
-  });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
   });
 
   it('after the local disk is lost, downloads the copy privately, checked against its manifest, with the manifest after it', async () => {
@@ -192,6 +164,47 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
     );
     assert.equal(existsSync(localPath()), false);
     assert.deepEqual(await leftovers(), []);
+  });
+
+  describe('a manifest there that cannot be read is a failed download, with its cause, not a copy without one', () => {
+    // Real read errors from the kernel (the tests run as root, so permissions would not stop a read).
+    const cases: [string, (manifest: string) => Promise<void>, RegExp, RegExp][] = [
+      // A link that loops: the folder destination's stat fails with ELOOP, and says so with its own advice.
+      [
+        'a link that points at itself',
+        (m) => fs.symlink(basename(m), m),
+        /could not be read\. Cannot read the off-site folder \(.*\.json\): ELOOP/,
+        /lifeboat\.offsite\.destination/,
+      ],
+      // A regular file to stat, whose first read fails: address 0 is never mapped.
+      [
+        'a file whose read fails with EIO',
+        (m) => fs.symlink('/proc/self/mem', m),
+        /could not be read \(EIO: i\/o error, read\)\.$/,
+        /^Check that the destination is reachable and retry; nothing was kept on this machine\.$/,
+      ],
+    ];
+    for (const [what, make, said, hint] of cases) {
+      it(what, async () => {
+        await fs.rm(localPath());
+        const manifest = join(nas, 'database', `${NAME}.json`);
+        await fs.rm(manifest);
+        await make(manifest);
+        await assert.rejects(fetchOffsite(destination, `database/${NAME}`, backups), (err: Error) => {
+          assert.ok(err instanceof LifeboatError, String(err));
+          assert.match(
+            err.message,
+            /^Cannot download "database\/sms_backup_20260101_020000\.sql\.gz" from the folder .*: its manifest "database\/sms_backup_20260101_020000\.sql\.gz\.json" could not be read/,
+          );
+          assert.match(err.message, said);
+          assert.match(err.hint ?? '', hint);
+          assert.ok(err.cause instanceof Error && err.message.includes(err.cause.message.replace(/\.$/, '')), 'the cause is kept');
+          return true;
+        });
+        assert.equal(existsSync(localPath()), false);
+        assert.deepEqual(await leftovers(), []);
+      });
+    }
   });
 
   it('a runbook upload (no manifest) already here with the same size is present; a different one is refused', async () => {
