@@ -11,7 +11,7 @@
 //
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
-// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 900),
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 1200),
 // LIFEBOAT_UI_STEPS=regexp (only the steps whose names match; later steps may need earlier ones).
 //
 // To add a step, write an async function (wb: Workbench) => void and add it to STEPS
@@ -740,7 +740,8 @@ export const STEPS: [string, Step][] = [
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 900);
+  // The S3 restores (a volume swap among them) add about 3 minutes to the whole flow.
+  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 1200);
   const timer = setTimeout(() => {
     console.error(`[ui] timed out after ${timeoutS} s`);
     process.exit(1);
