@@ -11,7 +11,7 @@
 //
 // Environment: LIFEBOAT_TEST_WORKSPACE (folder to open; default <repo>/demo),
 // LIFEBOAT_TEST_VERBOSE=1 (code-server log and browser console), LIFEBOAT_UI_VSIX=path (install
-// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 900),
+// this vsix instead of loading the extension from the repo), LIFEBOAT_TEST_TIMEOUT (s, default 1200),
 // LIFEBOAT_UI_STEPS=regexp (only the steps whose names match; later steps may need earlier ones).
 //
 // To add a step, write an async function (wb: Workbench) => void and add it to STEPS
@@ -35,6 +35,7 @@ import {
   weakPassphraseAsksAgainOnEnter,
 } from './safeChoiceSteps';
 import { restoreFromOffsite } from './offsiteSteps';
+import { restoreAllFromS3, s3Environment } from './s3OffsiteSteps';
 
 export interface Workbench {
   page: Page;
@@ -52,6 +53,8 @@ export interface OpenOptions {
   /** Install this .vsix instead (no development mode). */
   vsix?: string;
   verbose?: boolean;
+  /** Extra environment for code-server, and so for the extension host. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts code-server + Chromium and waits until the workbench (and our extension) is up. */
@@ -61,7 +64,7 @@ export async function openWorkbench(opts: OpenOptions = {}): Promise<Workbench> 
   const verbose = opts.verbose ?? process.env.LIFEBOAT_TEST_VERBOSE === '1';
   const vsix = opts.vsix ?? process.env.LIFEBOAT_UI_VSIX;
   // Development mode needs the smoke-test driver flag; a vsix install does not.
-  const server = await startCodeServer({ testMode: !vsix, vsix, verbose });
+  const server = await startCodeServer({ testMode: !vsix, vsix, verbose, env: opts.env });
   const browser = await launchBrowser({ width: 1440, height: 900 });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
@@ -288,7 +291,7 @@ async function restoreFromPalette(wb: Workbench): Promise<void> {
 }
 
 /** Right-click the pre-restore copy, "Drop Database Copy…", confirm: the demo is left clean. */
-async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
+export async function dropPreRestoreCopy(wb: Workbench): Promise<void> {
   const { page } = wb;
   const row = page.locator('.part.sidebar .monaco-list-row', { hasText: /sms_db_pre_restore_\d{8}_\d{6}/ }).first();
   await row.click({ button: 'right' });
@@ -744,11 +747,13 @@ export const STEPS: [string, Step][] = [
   ['open a disaster-recovery walkthrough', walkthrough],
   ['an unreachable engine is named with how it was chosen', engineDown],
   ['restore from an off-site copy after the backup folder is lost', restoreFromOffsite],
+  ['restore a database, a volume and the config from S3 after the backup folder is lost', restoreAllFromS3],
 ];
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 900);
+  // The S3 restores (a volume swap among them) add about 3 minutes to the whole flow.
+  const timeoutS = Number(process.env.LIFEBOAT_TEST_TIMEOUT ?? 1200);
   const timer = setTimeout(() => {
     console.error(`[ui] timed out after ${timeoutS} s`);
     process.exit(1);
@@ -757,7 +762,7 @@ async function main(): Promise<number> {
   const backups = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ui-'));
   process.env.LIFEBOAT_UI_BACKUPS = backups;
   process.env.LIFEBOAT_VSCODE_SETTINGS = `"lifeboat.backupDirectory": ${JSON.stringify(backups)}`;
-  const wb = await openWorkbench();
+  const wb = await openWorkbench({ env: s3Environment() });
   console.log(`[ui] workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s (${wb.server.url})`);
   let failed = 0;
   try {

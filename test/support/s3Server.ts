@@ -20,6 +20,13 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The keys used with a server started without `checkKeys`: any keys do, they are still sent
+ * signed, as to any server. Known before the server starts, so a VS Code started earlier can
+ * have them in its environment, where the AWS credential chain finds them.
+ */
+export const OPEN_KEYS: S3Keys = { accessKeyId: 'AKIALIFEBOATTEST0000', secretAccessKey: 'test-secret' };
+
 /** moto's server: found on PATH (the machine image's Python has it), or undefined. */
 export function motoServerPath(): string | undefined {
   try {
@@ -93,9 +100,7 @@ export async function startMotoS3(buckets: string[], checkKeys: boolean): Promis
     secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(xml)![1],
   });
   if (!checkKeys) {
-    // Any keys do; they are still sent signed, as to any server.
-    const keys = { accessKeyId: 'AKIALIFEBOATTEST0000', secretAccessKey: 'test-secret' };
-    return serve(endpoint, keys, keys, buckets, child);
+    return serve(endpoint, OPEN_KEYS, OPEN_KEYS, buckets, child);
   }
   await iam({ Action: 'CreateUser', UserName: 'lifeboat' });
   await iam({

@@ -43,7 +43,9 @@ export class OffsiteBackupItem extends vscode.TreeItem {
     this.description = [formatBytes(backup.bytes), local ? 'local + off-site' : 'off-site only', formatAge(backup.createdAt, now)].join(
       ' · ',
     );
-    this.iconPath = new vscode.ThemeIcon(local ? KIND_ICON[backup.kind] : 'cloud');
+    // The kind's icon, not a cloud: after a disk loss every row is off-site only (the description
+    // says so), and a dump, a snapshot and a config archive must still be told apart at a glance.
+    this.iconPath = new vscode.ThemeIcon(KIND_ICON[backup.kind]);
     this.contextValue = `offsite.${backup.kind}${local ? '.local' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${backup.fileName}**\n\n`);

@@ -153,6 +153,8 @@ describe('Copy Off-site in the extension host', function () {
     const rows = await offsiteRows();
     assert.deepEqual(rows.map((r) => r.backup.fileName).sort(), copies);
     for (const r of rows) assert.match(String(r.description), / · off-site only · /);
+    // Off-site only says the description; the icon keeps saying what kind of backup it is.
+    for (const r of rows) assert.equal((r.iconPath as vscode.ThemeIcon).id, 'database');
     const row = rows.find((r) => r.backup.fileName === basename(backup))!;
     assert.equal(row.contextValue, 'offsite.database');
 
