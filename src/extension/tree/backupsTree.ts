@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { withEncryptedCopies, type BackupEntry } from '../../core/store';
+import { liveLocks, withEncryptedCopies, type BackupEntry } from '../../core/store';
 import type { BackupKind } from '../../core/store';
 import { pingDocker } from '../../core/docker';
 import { NoStackError, Stack } from '../../core/stack';
@@ -83,7 +83,11 @@ function engineActions(problem: string | undefined): NoticeItem[] {
 }
 
 class SideGroupItem extends vscode.TreeItem {
-  constructor(readonly items: SideDatabaseItem[]) {
+  /** `busy`: a restore or verify holds a lock now, so a scratch copy may be its own dry run. */
+  constructor(
+    readonly items: SideDatabaseItem[],
+    readonly busy: boolean,
+  ) {
     super('Database copies', vscode.TreeItemCollapsibleState.Expanded);
     this.id = 'group.sidedb';
     this.description = formatCount(items.length);
@@ -121,6 +125,19 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       if (!scratch.length) return node.items;
       // Leftovers of interrupted runs, with the action that clears them all after a modal.
       const n = scratch.length;
+      if (node.busy) {
+        // Shown mid-restore (the download of Restore from Off-site refreshes the view): calling
+        // the running dry run's copy a leftover would invite dropping it.
+        return [
+          new NoticeItem(
+            'notice.scratch.busy',
+            `${n} scratch database${n === 1 ? '' : 's'}: a restore or verify is running`,
+            'sync',
+            'A running dry run or test restore loads into a scratch copy and drops it when it ends. Any left over after it are offered for dropping then.',
+          ),
+          ...node.items,
+        ];
+      }
       return [
         new NoticeItem(
           'notice.scratch',
@@ -208,7 +225,15 @@ export class BackupsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         ),
       );
     }
-    if (sides.length && stack) roots.push(new SideGroupItem(sides.map((d) => new SideDatabaseItem(d, stack.db.database))));
+    if (sides.length && stack) {
+      const busy = (await liveLocks(this.stacks.settings.backupDirectory)).length > 0;
+      roots.push(
+        new SideGroupItem(
+          sides.map((d) => new SideDatabaseItem(d, stack.db.database)),
+          busy,
+        ),
+      );
+    }
     if (offsite) {
       const localNames = new Set(entries.map((e) => e.fileName));
       const now = new Date();
