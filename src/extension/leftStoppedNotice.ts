@@ -23,11 +23,15 @@ export async function offerToStartLeftStopped(lb: Lifeboat): Promise<number> {
         if (pick !== 'Start') return;
         try {
           // A volume's are started as its next snapshot would: only on a volume that holds one content whole.
-          const started = await startLeftStopped(lb.stacks.engine, { ...l, stopped: l.down }, {
-            backupDir: dir,
-            helperImage: lb.stacks.settings.helperImage,
-            log: lb.log,
-          });
+          const started = await startLeftStopped(
+            lb.stacks.engine,
+            { ...l, stopped: l.down },
+            {
+              backupDir: dir,
+              helperImage: lb.stacks.settings.helperImage,
+              log: lb.log,
+            },
+          );
           void vscode.window.showInformationMessage(`Started ${quoteList(started)} again.`);
         } catch (err) {
           const hint = (err as { hint?: string }).hint;

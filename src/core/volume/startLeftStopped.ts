@@ -3,7 +3,7 @@ import { acquireLock } from '../store';
 import type { InterruptedStop } from '../store';
 import type { Logger } from '../common';
 import { startInterruptedStop } from '../stack';
-import { resolveHelperImage, volumeUsers } from './helperContainer';
+import { removeStaleHelpers, resolveHelperImage, volumeUsers } from './helperContainer';
 import { startLeftStoppedOnVolume } from './startLeftStoppedOnVolume';
 import { volumeLockName } from './volumeSnapshot';
 
@@ -29,6 +29,8 @@ export async function startLeftStopped(
   const lock = await acquireLock(o.backupDir, volumeLockName(rec.volume), START_LEFT_STOPPED);
   try {
     const image = await resolveHelperImage(docker, rec.volume, o.helperImage, await volumeUsers(docker, rec.volume));
+    // The killed run's helper holds the volume still; the next snapshot would remove it too.
+    await removeStaleHelpers(docker, rec.volume, o.log);
     return await startLeftStoppedOnVolume(docker, lock, { backupDir: o.backupDir, volume: rec.volume, image, log: o.log });
   } finally {
     await lock.release();

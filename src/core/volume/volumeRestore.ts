@@ -1,11 +1,11 @@
 import type Docker from 'dockerode';
 import { BackupSource, KeyProvider, openBackupSource } from '../encryption';
 import { basename } from 'node:path';
-import { startContainers, stopContainers } from '../stack';
+import { containersLeftStopped, startContainers, stopContainers } from '../stack';
 import type { Stack } from '../stack';
 import { waitForContainers } from '../docker';
 import { LifeboatError, quoteList, throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
-import { ensurePrivateDir, acquireLock, WRITER_OPERATION, interruptedStops, readManifest, stoppedRecord } from '../store';
+import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest, stoppedRecord } from '../store';
 import type { HeldLock, StoppedNote } from '../store';
 import {
   VolumeFacts,
@@ -160,7 +160,7 @@ async function restoreFrom(
     };
 
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
-    stopped = await takeOverLeftStopped(session, { lock, record }, opts, image);
+    stopped = await takeOverLeftStopped(docker, session, { lock, record }, opts, image);
     const needed = await unpackedBytes(manifest, source).catch(() => undefined);
     if (needed) await checkRoom(session, opts.volume, needed);
 
@@ -238,14 +238,15 @@ function stopOrder(stack: Stack | undefined, users: VolumeUser[]): string[] {
  * killed too. Returns them.
  */
 async function takeOverLeftStopped(
+  docker: Docker,
   session: HelperSession,
   held: Held,
   opts: WithDefaults<VolumeRestoreOptions>,
   image: string,
 ): Promise<string[]> {
   const log = opts.logger;
-  const records = await interruptedStops(opts.backupDir, held.lock);
-  const leftDown = unique(records.flatMap((r) => r.stopped));
+  const records = await containersLeftStopped(docker, opts.backupDir, held.lock);
+  const leftDown = unique(records.flatMap((r) => r.down));
   await settleLeftovers(session, opts.volume, image, log, leftDown, true);
   if (!leftDown.length) return [];
   const by = records[0];
