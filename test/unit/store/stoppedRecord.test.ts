@@ -82,7 +82,7 @@ describe('stoppedRecord: the containers an operation stopped, next to its lock',
     // A run that failed before it stopped anything (its takeover refused, say) clears in its finally.
     await rec.clear();
     await rec.note([]);
-    assert.deepEqual(await interruptedStops(dir, lock), [{ ...left, path }], 'the dead run\'s containers are still named');
+    assert.deepEqual(await interruptedStops(dir, lock), [{ ...left, path }], "the dead run's containers are still named");
     await rec.note(['db']);
     await rec.clear();
     await lock.release();
