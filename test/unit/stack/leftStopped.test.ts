@@ -34,6 +34,18 @@ describe('containers left stopped: a record is kept while the engine cannot say 
     assert.equal((await interruptedStops(dir)).length, 1, 'still named for the next run');
   });
 
+  it("the warning's Start on a database restore's record starts it straight away, and keeps the record when that fails", async () => {
+    await write('.lifeboat-sms.stopped.json', { operation: 'database restore', stopped: ['sms-web'] });
+    const [rec] = await interruptedStops(dir);
+    await assert.rejects(startLeftStopped(nowhere, rec, { backupDir: dir, log }), /Could not start "sms-web" again\./);
+    assert.deepEqual(
+      (await fs.readdir(dir)).filter((f) => f.endsWith('.lock')),
+      [],
+      'no lock taken',
+    );
+    assert.equal((await interruptedStops(dir)).length, 1);
+  });
+
   it("the warning's Start on a volume's record takes the volume's lock first: a live holder refuses it, and nothing is started", async () => {
     await write('.lifeboat-volume_v.stopped.json', { operation: 'volume restore', stopped: ['db'], volume: 'v' });
     const [rec] = await interruptedStops(dir);
