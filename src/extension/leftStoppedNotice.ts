@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { leftStoppedNotice, quoteList } from '../core/reports';
-import { containersLeftStopped, startInterruptedStop } from '../core/stack';
+import { containersLeftStopped } from '../core/stack';
 import { interruptedStops } from '../core/store';
+import { startLeftStopped } from '../core/volume';
 import type { Lifeboat } from './lifeboat';
 
 /**
@@ -21,11 +22,22 @@ export async function offerToStartLeftStopped(lb: Lifeboat): Promise<number> {
       void lb.prompter.warn(text, 'Start').then(async (pick) => {
         if (pick !== 'Start') return;
         try {
-          await startInterruptedStop(lb.stacks.engine, { ...l, stopped: l.down }, lb.log);
-          void vscode.window.showInformationMessage(`Started ${quoteList(l.down)} again.`);
+          // A volume's are started as its next snapshot would: only on a volume that holds one content whole.
+          const started = await startLeftStopped(
+            lb.stacks.engine,
+            { ...l, stopped: l.down },
+            {
+              backupDir: dir,
+              helperImage: lb.stacks.settings.helperImage,
+              log: lb.log,
+            },
+          );
+          void vscode.window.showInformationMessage(`Started ${quoteList(started)} again.`);
         } catch (err) {
-          lb.log.error((err as Error).message);
-          void vscode.window.showErrorMessage(`Could not start ${quoteList(l.down)}: ${(err as Error).message}`, 'Show Log').then((p) => {
+          const hint = (err as { hint?: string }).hint;
+          const why = `${(err as Error).message}${hint ? ` ${hint}` : ''}`;
+          lb.log.error(why);
+          void vscode.window.showErrorMessage(`Could not start ${quoteList(l.down)}: ${why}`, 'Show Log').then((p) => {
             if (p) lb.log.show();
           });
         }

@@ -146,15 +146,25 @@ export interface LeftStoppedFacts {
   operation: string;
   pid: number;
   startedAt: string;
+  /** The volume a snapshot or restore of it stopped them for. */
+  volume?: string;
 }
 
 /**
  * Containers an interrupted operation (kill -9, a power cut) stopped and never started again,
- * as the next run says it, with the command that starts them.
+ * as the next run says it, with the command that starts them. After a volume restore that command
+ * comes with a warning: the restore may have left the volume half-swapped, which a snapshot or
+ * restore of it checks first.
  */
 export function leftStoppedNotice(l: LeftStoppedFacts): string {
   const one = l.down.length === 1;
-  return `${quoteList(l.down)} ${one ? 'was' : 'were'} stopped by an interrupted ${l.operation} (process ${l.pid}, started ${formatTime(l.startedAt)}) and ${one ? 'is' : 'are'} still stopped. Start ${one ? 'it' : 'them'} with "docker start ${l.down.join(' ')}".`;
+  const what = `${l.operation}${l.volume ? ` of ${quote(l.volume)}` : ''}`;
+  const said = `${quoteList(l.down)} ${one ? 'was' : 'were'} stopped by an interrupted ${what} (process ${l.pid}, started ${formatTime(l.startedAt)}) and ${one ? 'is' : 'are'} still stopped.`;
+  const command = `"docker start ${l.down.join(' ')}"`;
+  if (l.volume && l.operation === 'volume restore') {
+    return `${said} A snapshot or restore of ${quote(l.volume)} starts ${one ? 'it' : 'them'} once it has checked that the restore left the volume whole; ${command} does not check.`;
+  }
+  return `${said} Start ${one ? 'it' : 'them'} with ${command}.`;
 }
 
 /** What a scheduled cleanup says in the log. */

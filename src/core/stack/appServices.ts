@@ -6,7 +6,7 @@ import { runExec } from '../docker';
 /**
  * Stops the running ones among `names`; returns those it stopped, to start again later.
  * `beforeStop` hears the list including the next one before it goes down, so a record of it
- * outlives a kill -9 (see HeldLock.noteStopped).
+ * outlives a kill -9 (see stoppedRecord in src/core/store).
  */
 export async function stopContainers(
   docker: Docker,

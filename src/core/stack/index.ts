@@ -11,4 +11,3 @@ export { NoStackError, discoverStack, folderProjectName } from './discovery';
 export type { DiscoverySettings, Stack } from './discovery';
 export { containersLeftStopped, startInterruptedStop, startInterruptedStops } from './leftStopped';
 export type { LeftStopped } from './leftStopped';
-export { startLeftStopped } from './startLeftStopped';

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { interruptedStops, removeStoppedRecord } from '../store';
 import type { HeldLock, InterruptedStop } from '../store';
 import type { Logger } from '../common';
+import { toEngineError } from '../docker';
 import { startContainers } from './appServices';
 
 /** Containers an interrupted Lifeboat operation stopped that are down still. */
@@ -12,19 +13,24 @@ export interface LeftStopped extends InterruptedStop {
 
 /**
  * What interrupted operations (kill -9, a power cut) left stopped, as the next run of the
- * extension or `lifeboat status` tells the user. A record whose containers all run again (the
- * user started them by hand) has nothing left to say and is removed.
+ * extension or `lifeboat status` tells the user, and the next run under the same lock (`only`)
+ * starts. A record whose containers all run again (the user started them by hand) or are gone
+ * has nothing left to say and is removed.
  */
-export async function containersLeftStopped(docker: Docker, backupDir: string): Promise<LeftStopped[]> {
+export async function containersLeftStopped(docker: Docker, backupDir: string, only?: HeldLock): Promise<LeftStopped[]> {
   const out: LeftStopped[] = [];
-  for (const rec of await interruptedStops(backupDir)) {
+  for (const rec of await interruptedStops(backupDir, only)) {
     const down: string[] = [];
     for (const name of rec.stopped) {
       const info = await docker
         .getContainer(name)
         .inspect()
-        .catch(() => undefined);
-      // A container removed since (`docker compose down`) is not Lifeboat's to start.
+        .catch((err: unknown) => {
+          // A container removed since (`docker compose down`) is not Lifeboat's to start; an
+          // engine that does not answer says nothing of it, so the record stays.
+          if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+          throw toEngineError(err);
+        });
       if (info && !info.State?.Running) down.push(name);
     }
     if (down.length) out.push({ ...rec, down });
@@ -33,12 +39,16 @@ export async function containersLeftStopped(docker: Docker, backupDir: string): 
   return out;
 }
 
-/** Starts what an interrupted operation left stopped, then forgets the record. */
+/**
+ * Starts what an interrupted operation left stopped, then forgets the record. The last stopped
+ * starts first: a database before the app that needs it.
+ */
 export async function startInterruptedStop(docker: Docker, rec: InterruptedStop, log: Logger): Promise<void> {
+  const order = [...rec.stopped].reverse();
   log.warn(
-    `Starting ${rec.stopped.join(', ')} again: stopped by an interrupted ${rec.operation} (process ${rec.pid}, started ${rec.startedAt}) that never got to start ${rec.stopped.length > 1 ? 'them' : 'it'}.`,
+    `Starting ${order.join(', ')} again: stopped by an interrupted ${rec.operation} (process ${rec.pid}, started ${rec.startedAt}) that never got to start ${order.length > 1 ? 'them' : 'it'}.`,
   );
-  await startContainers(docker, rec.stopped, log);
+  await startContainers(docker, order, log);
   await removeStoppedRecord(rec.path);
 }
 
@@ -48,9 +58,9 @@ export async function startInterruptedStop(docker: Docker, rec: InterruptedStop,
  */
 export async function startInterruptedStops(docker: Docker, lock: HeldLock, backupDir: string, log: Logger): Promise<string[]> {
   const started: string[] = [];
-  for (const rec of await interruptedStops(backupDir, lock)) {
-    await startInterruptedStop(docker, rec, log);
-    started.push(...rec.stopped);
+  for (const l of await containersLeftStopped(docker, backupDir, lock)) {
+    await startInterruptedStop(docker, { ...l, stopped: l.down }, log);
+    started.push(...l.down);
   }
   return started;
 }

@@ -10,19 +10,12 @@ export interface LockOwner {
   host: string;
   operation: string;
   startedAt: string;
-  /**
-   * Containers the holder has stopped and not started again yet. A holder killed with them
-   * down (kill -9, a power cut) skips its `finally`; whoever takes the lock over starts them.
-   */
-  stopped?: string[];
 }
 
 export interface HeldLock {
   path: string;
   /** The owner of the stale lock this one took over: a process that died holding it. */
   previous?: LockOwner;
-  /** Records in the lock file which containers the holder has stopped (see LockOwner.stopped). */
-  noteStopped(names: string[]): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -36,18 +29,6 @@ export async function acquireLock(dir: string, stack: string, operation: string)
   const owner: LockOwner = { pid: process.pid, host: hostname(), operation, startedAt: new Date().toISOString() };
   const held: HeldLock = {
     path,
-    noteStopped: async (names) => {
-      // A rename, so the lock file never reads half-written to a process checking it.
-      const fresh = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.new`;
-      try {
-        await fs.writeFile(fresh, JSON.stringify({ ...owner, stopped: names }), { flag: 'wx', mode: PRIVATE_FILE });
-        await fs.rename(fresh, path);
-      } catch (err) {
-        throw fsError(err, 'write the lock file', path);
-      } finally {
-        await fs.rm(fresh, { force: true });
-      }
-    },
     release: (() => {
       let released = false;
       return async () => {
@@ -105,6 +86,8 @@ function doing(operation: string, lockName: string): string {
       return `snapshotting the volume "${volume}"`;
     case 'volume restore':
       return `restoring the volume "${volume}"`;
+    case 'start left stopped':
+      return `starting the containers an interrupted snapshot or restore of the volume "${volume}" left stopped`;
     case 'database restore':
       return `restoring the database of "${lockName}"`;
     case 'swap back':

@@ -14,6 +14,11 @@ export interface StoppedRecord {
   operation: string;
   startedAt: string;
   stopped: string[];
+  /**
+   * The volume a snapshot or restore of it stopped them for. After a killed restore the volume
+   * may be half-swapped: its containers start only once it holds one content whole.
+   */
+  volume?: string;
 }
 
 /** A record whose writer died before it started its containers again. */
@@ -25,7 +30,10 @@ export interface StoppedNote {
   path: string;
   /** Replaces the list of containers stopped (before each stop, so a kill -9 right after it is covered). */
   note(names: string[]): Promise<void>;
-  /** Removes the record: every container is running again. */
+  /**
+   * Removes the record: every container is running again. Only one this writer made: a dead
+   * writer's record stays until its containers are started (see interruptedStops).
+   */
   clear(): Promise<void>;
 }
 
@@ -33,30 +41,37 @@ const SUFFIX = '.stopped.json';
 
 /**
  * The containers an operation stopped, in a small file next to its lock (`.lifeboat-sms.lock`
- * → `.lifeboat-sms.stopped.json`) until it starts them again. The lock alone does not keep
+ * → `.lifeboat-sms.stopped.json`; a volume's snapshot and restore write `.lifeboat-volume_<volume>.stopped.json`)
+ * until it starts them again. The lock alone does not keep
  * this after a kill -9: the next operation of any kind on the stack takes the lock over and
  * writes its own owner in. The record stays until someone starts the containers, so the next
  * run of the extension or `lifeboat status` can say what was left stopped and how to start it.
  */
-export function stoppedRecord(lock: HeldLock, operation: string): StoppedNote {
+export function stoppedRecord(lock: HeldLock, operation: string, about: { volume?: string } = {}): StoppedNote {
   const path = lock.path.replace(/\.lock$/, SUFFIX);
-  const owner = { pid: process.pid, host: hostname(), operation, startedAt: new Date().toISOString() };
+  const owner = { pid: process.pid, host: hostname(), operation, startedAt: new Date().toISOString(), ...about };
+  // Set once this writer has written the record: until then the file may be a dead writer's.
+  let mine = false;
+  const clear = async () => {
+    if (mine) await fs.rm(path, { force: true });
+  };
   return {
     path,
     note: async (names) => {
-      if (!names.length) return fs.rm(path, { force: true });
+      if (!names.length) return clear();
       // A rename, so a reader never sees it half-written.
       const fresh = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.new`;
       try {
         await fs.writeFile(fresh, JSON.stringify({ ...owner, stopped: names }), { flag: 'wx', mode: PRIVATE_FILE });
         await fs.rename(fresh, path);
+        mine = true;
       } catch (err) {
         throw fsError(err, 'write the record of stopped containers', path);
       } finally {
         await fs.rm(fresh, { force: true });
       }
     },
-    clear: () => fs.rm(path, { force: true }),
+    clear,
   };
 }
 

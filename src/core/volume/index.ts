@@ -3,6 +3,7 @@
 export { VolumeMissingError, volumeExists, waitForVolumeCleanup } from './helperContainer';
 export { InterruptedRestoreError, PartlyRestoredError, checkLeftovers } from './volumeLeftovers';
 export { restoreVolume } from './volumeRestore';
+export { startLeftStopped } from './startLeftStopped';
 export { unpackedBytes } from './volumeRoom';
 export { containersToStop, lastSnapshotDuration, snapshotVolume } from './volumeSnapshot';
 export type { VolumeManifest } from './volumeSnapshot';

@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
 import { BackupSource, KeyProvider, openBackupSource } from '../encryption';
 import { basename } from 'node:path';
-import { startContainers, stopContainers } from '../stack';
+import { containersLeftStopped, startContainers, stopContainers } from '../stack';
 import type { Stack } from '../stack';
 import { waitForContainers } from '../docker';
 import { LifeboatError, quoteList, throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
-import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest } from '../store';
-import type { HeldLock } from '../store';
+import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest, stoppedRecord } from '../store';
+import type { HeldLock, StoppedNote } from '../store';
 import {
   VolumeFacts,
   VolumeMissingError,
@@ -144,6 +144,7 @@ async function restoreFrom(
 
   await ensurePrivateDir(opts.backupDir);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volumeRestore);
+  const record = stoppedRecord(lock, WRITER_OPERATION.volumeRestore, { volume: opts.volume });
   let stopped: string[] = [];
   let session: HelperSession | undefined;
   try {
@@ -154,12 +155,12 @@ async function restoreFrom(
       if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}` });
       stopped = unique([
         ...stopped,
-        ...(await stopContainers(docker, toStop, log, (names) => lock.noteStopped(unique([...stopped, ...names])))),
+        ...(await stopContainers(docker, toStop, log, (names) => record.note(unique([...stopped, ...names])))),
       ]);
     };
 
     session = await HelperSession.open(docker, { volume: opts.volume, image, purpose: 'restore' }, log);
-    stopped = await takeOverLeftStopped(session, lock, opts.volume, image, log);
+    stopped = await takeOverLeftStopped(docker, session, { lock, record }, opts, image);
     const needed = await unpackedBytes(manifest, source).catch(() => undefined);
     if (needed) await checkRoom(session, opts.volume, needed);
 
@@ -185,7 +186,7 @@ async function restoreFrom(
     log.info(`Restored ${opts.volume} from ${opts.file}. ${previous}${safety ? ` Safety snapshot kept at ${safety.path}.` : ''}`);
     return { volume: opts.volume, safety, previous, restarted: startOrder, restored: checked, root, durationMs: Date.now() - started };
   } finally {
-    await restartAndRelease(docker, stopped, session, lock, log);
+    await restartAndRelease(docker, stopped, session, { lock, record }, log);
   }
 }
 
@@ -231,20 +232,33 @@ function stopOrder(stack: Stack | undefined, users: VolumeUser[]): string[] {
 }
 
 /**
- * A restore killed with the containers stopped never started them: once the volume is known to
- * hold one content whole, they are this restore's to start again (contract 5), whatever happens
- * next. Recorded in the lock at once, should this one be killed too. Returns them.
+ * A snapshot or restore killed with the containers stopped never started them: once the volume
+ * is known to hold one content whole, they are this restore's to start again (contract 5),
+ * whatever happens next. Its record of them becomes this restore's at once, should this one be
+ * killed too. Returns them.
  */
-async function takeOverLeftStopped(session: HelperSession, lock: HeldLock, volume: string, image: string, log: Logger): Promise<string[]> {
-  const leftDown = lock.previous?.stopped ?? [];
-  await settleLeftovers(session, volume, image, log, leftDown, true);
+async function takeOverLeftStopped(
+  docker: Docker,
+  session: HelperSession,
+  held: Held,
+  opts: WithDefaults<VolumeRestoreOptions>,
+  image: string,
+): Promise<string[]> {
+  const log = opts.logger;
+  const records = await containersLeftStopped(docker, opts.backupDir, held.lock);
+  const leftDown = unique(records.flatMap((r) => r.down));
+  await settleLeftovers(session, opts.volume, image, log, leftDown, true);
   if (!leftDown.length) return [];
+  const by = records[0];
   log.warn(
-    `${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${lock.previous!.operation} (process ${lock.previous!.pid}, started ${lock.previous!.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`,
+    `${leftDown.join(', ')} ${leftDown.length > 1 ? 'were' : 'was'} left stopped by an interrupted ${by.operation} (process ${by.pid}, started ${by.startedAt}); this restore starts ${leftDown.length > 1 ? 'them' : 'it'} again when it ends.`,
   );
-  await lock.noteStopped(leftDown);
-  return [...leftDown];
+  await held.record.note(leftDown);
+  return leftDown;
 }
+
+/** The volume's lock, and the record next to it of the containers this restore has stopped. */
+type Held = { lock: HeldLock; record: StoppedNote };
 
 async function writeSafetySnapshot(
   docker: Docker,
@@ -322,13 +336,15 @@ async function restartAndRelease(
   docker: Docker,
   stopped: string[],
   session: HelperSession | undefined,
-  lock: HeldLock,
+  held: Held,
   log: Logger,
 ): Promise<void> {
   try {
     await startContainers(docker, [...stopped].reverse(), log);
+    // Kept when they did not start: the next run, or `lifeboat status` once this process is gone, names them.
+    await held.record.clear();
   } finally {
-    await closeAndRelease(session, lock);
+    await closeAndRelease(session, held.lock);
   }
 }
 

@@ -3,14 +3,16 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { startContainers, stopContainers, startLeftStopped } from '../stack';
+import { startContainers, stopContainers } from '../stack';
 import {
   AtomicFile,
   freeName,
   partialStream,
   ensurePrivateDir,
   HeldLock,
+  StoppedNote,
   acquireLock,
+  stoppedRecord,
   WRITER_OPERATION,
   sweepStalePartials,
   assertRoomForBackup,
@@ -51,7 +53,7 @@ import {
   waitForVolumeCleanup,
 } from './helperContainer';
 import { checkLeftovers } from './volumeLeftovers';
-import { restartAfterKilledRestore } from './interruptedRestore';
+import { startLeftStoppedOnVolume } from './startLeftStoppedOnVolume';
 import { TarTruncated, VolumeRoot, VolumeTarScan } from './volumeTarScan';
 
 const PROJECT = 'com.docker.compose.project';
@@ -128,6 +130,7 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
   await ensurePrivateDir(opts.backupDir);
   await assertRoomForBackup(opts.backupDir, 'volume', opts.volume);
   const lock = await acquireLock(opts.backupDir, volumeLockName(opts.volume), WRITER_OPERATION.volume);
+  const record = stoppedRecord(lock, WRITER_OPERATION.volume, { volume: opts.volume });
   let stopped: string[] = [];
   let failure: unknown;
   try {
@@ -141,14 +144,7 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
       logger: log,
     });
     await removeStaleHelpers(docker, opts.volume, log);
-    // Only a snapshot's own stops are undone here: it never changes the volume, so its
-    // containers come back on the data they left. A killed restore may have left the volume
-    // half-swapped: its containers start only once its leftovers are settled (or the refusal
-    // names them, with the way out).
-    const restarted =
-      lock.previous?.operation === WRITER_OPERATION.volume
-        ? await startLeftStopped(docker, lock, log)
-        : await restartAfterKilledRestore(docker, lock, opts.volume, image, log);
+    const restarted = await startLeftStoppedOnVolume(docker, lock, { backupDir: opts.backupDir, volume: opts.volume, image, log });
     if (restarted.length && auto) {
       toStop = autoStop(await volumeUsers(docker, opts.volume));
     }
@@ -156,22 +152,21 @@ export async function snapshotVolume(docker: Docker, options: VolumeSnapshotOpti
     await waitForVolumeCleanup(docker, opts.volume, log);
     // The app is down from here on: the progress says so, whoever is watching.
     if (toStop.length) progress({ phase: `Stopping ${toStop.join(', ')}…` });
-    stopped = await stopContainers(docker, toStop, log, (names) => lock.noteStopped(names));
+    stopped = await stopContainers(docker, toStop, log, record.note);
     const written = await writeVolumeSnapshot(docker, { ...opts, image, facts, stopped });
     return { ...written, stopped };
   } catch (err) {
     failure = err;
     throw err;
   } finally {
-    await restartAndRelease(docker, [...stopped].reverse(), lock, log, progress, failure);
+    await restartAndRelease(docker, [...stopped].reverse(), { lock, record }, log, progress, failure);
   }
 }
 
 /**
  * The containers the snapshot stopped could not be started again (the engine went away
  * mid-copy, say). The snapshot's own failure leads when there is one; either way the user
- * learns they are down and how to start them, since no later run knows of them once the lock
- * is gone.
+ * learns they are down and how to start them now, not only from the record the next run reads.
  */
 function stillStopped(failure: unknown, names: string[], why: unknown): LifeboatError {
   const one = names.length === 1;
@@ -195,7 +190,7 @@ function stillStopped(failure: unknown, names: string[], why: unknown): Lifeboat
 async function restartAndRelease(
   docker: Docker,
   names: string[],
-  lock: HeldLock,
+  held: { lock: HeldLock; record: StoppedNote },
   log: Logger,
   progress: (u: { phase: string }) => void,
   failure?: unknown,
@@ -210,8 +205,10 @@ async function restartAndRelease(
       );
       throw stillStopped(failure, names, why);
     });
+    // Kept when they did not start: the next run, or `lifeboat status` once this process is gone, names them.
+    await held.record.clear();
   } finally {
-    await lock.release();
+    await held.lock.release();
   }
 }
 

@@ -106,6 +106,20 @@ const messages: Record<string, string> = {
     pid: 4321,
     startedAt: '2026-11-27T19:46:31Z',
   }),
+  leftStoppedBySnapshot: leftStoppedNotice({
+    down: ['sms-db', 'sms-web'],
+    operation: 'volume snapshot',
+    pid: 4321,
+    startedAt: '2026-11-27T19:46:31Z',
+    volume: 'sms_postgres_data',
+  }),
+  leftStoppedByVolumeRestore: leftStoppedNotice({
+    down: ['sms-db'],
+    operation: 'volume restore',
+    pid: 4321,
+    startedAt: '2026-11-27T19:46:31Z',
+    volume: 'sms_postgres_data',
+  }),
   cleanupLog: cleanupLogLine('database', 12_000, 3_000_000_000),
   errorWithHint: notificationText('wrong passphrase or key', 'The passphrase does not open `x.age`'),
 };

@@ -59,6 +59,36 @@ describe('stoppedRecord: the containers an operation stopped, next to its lock',
     assert.deepEqual(await interruptedStops(dir), []);
   });
 
+  it("a volume's snapshot or restore names the volume in its record, next to the volume's lock", async () => {
+    const lock = await acquireLock(dir, 'volume_sms_postgres_data', 'volume restore');
+    const rec = stoppedRecord(lock, 'volume restore', { volume: 'sms_postgres_data' });
+    assert.equal(rec.path, join(dir, '.lifeboat-volume_sms_postgres_data.stopped.json'));
+    await rec.note(['sms-web', 'sms-db']);
+    const written = JSON.parse(await fs.readFile(rec.path, 'utf8'));
+    assert.equal(written.volume, 'sms_postgres_data');
+    assert.deepEqual(written.stopped, ['sms-web', 'sms-db']);
+    await rec.clear();
+    await lock.release();
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  it("a writer's clear leaves a dead writer's record alone until it has written its own", async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const left = { pid: dead, host: hostname(), operation: 'volume snapshot', startedAt: '', stopped: ['db'], volume: 'v' };
+    const path = join(dir, '.lifeboat-volume_v.stopped.json');
+    await fs.writeFile(path, JSON.stringify(left));
+    const lock = await acquireLock(dir, 'volume_v', 'volume snapshot');
+    const rec = stoppedRecord(lock, 'volume snapshot', { volume: 'v' });
+    // A run that failed before it stopped anything (its takeover refused, say) clears in its finally.
+    await rec.clear();
+    await rec.note([]);
+    assert.deepEqual(await interruptedStops(dir, lock), [{ ...left, path }], "the dead run's containers are still named");
+    await rec.note(['db']);
+    await rec.clear();
+    await lock.release();
+    assert.deepEqual(await fs.readdir(dir), [], 'its own record, once written, is its to remove');
+  });
+
   it('skips unreadable, foreign and empty records', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     await fs.writeFile(join(dir, '.lifeboat-a.stopped.json'), '{not json');
