@@ -78,10 +78,9 @@ describe('WireScriptSink against a server out of step (scripted server)', () => 
     it(`a COPY to the client (${type === 'H' ? 'CopyOutResponse' : 'CopyBothResponse'}) stops the load and closes the connection`, async () => {
       // The splitter refuses a COPY TO STDOUT in the script; a server that starts one anyway is out of step.
       const sql = 'SELECT 1;\n';
-      const { sink, conn, session } = await load(
-        { query: (s, text) => (/SELECT 1/.test(text) ? s.socket.write(copyResponse(type)) : answerByFirstWord(s, text)) },
-        sql,
-      );
+      const { sink, conn } = await load({
+        query: (s, text) => (/SELECT 1/.test(text) ? s.socket.write(copyResponse(type)) : answerByFirstWord(s, text)),
+      });
       await assert.rejects(
         run(sink, sql),
         (err: Error) => err instanceof UnsupportedScriptError && /asks the server for a COPY to the client/.test(err.message),
