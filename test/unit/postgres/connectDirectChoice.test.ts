@@ -23,7 +23,13 @@ describe('connectDirect (a container described by its inspect answer)', () => {
     HostConfig: { NetworkMode: 'bridge' },
     NetworkSettings: { Ports: { '5432/tcp': ports.map((p) => ({ HostIp: '127.0.0.1', HostPort: String(p) })) }, Networks: {} },
   });
-  const target = (c: Docker.Container) => ({ container: c, user: 'postgres', database: 'd', applicationName: 'lifeboat-test', ssl: { mode: 'disable' as const } });
+  const target = (c: Docker.Container) => ({
+    container: c,
+    user: 'postgres',
+    database: 'd',
+    applicationName: 'lifeboat-test',
+    ssl: { mode: 'disable' as const },
+  });
 
   it('an engine that cannot inspect the container is a reason to use psql, not a failure', async () => {
     const c = { modem: { socketPath: '/var/run/docker.sock' }, inspect: async () => Promise.reject(new Error('no such container: x')) };
@@ -41,7 +47,10 @@ describe('connectDirect (a container described by its inspect answer)', () => {
     try {
       const result = await connectDirect({ ...target(c), ssl: undefined });
       assert.equal(result.conn, undefined);
-      assert.match((result as { reason: string }).reason, /PGSSLMODE "verify-full" needs the CA certificate .*"\/nonexistent\/lifeboat-root\.crt" does not exist/);
+      assert.match(
+        (result as { reason: string }).reason,
+        /PGSSLMODE "verify-full" needs the CA certificate .*"\/nonexistent\/lifeboat-root\.crt" does not exist/,
+      );
     } finally {
       if (saved.mode === undefined) delete process.env.PGSSLMODE;
       else process.env.PGSSLMODE = saved.mode;

@@ -51,7 +51,9 @@ describe('PgConnection edges (scripted server)', () => {
   });
 
   it('allow: a plain login refused for a reason other than pg_hba is not tried again over TLS', async () => {
-    await start({ startup: (s) => s.socket.end(serverError({ S: 'FATAL', C: '28P01', M: 'password authentication failed for user "u"' })) });
+    await start({
+      startup: (s) => s.socket.end(serverError({ S: 'FATAL', C: '28P01', M: 'password authentication failed for user "u"' })),
+    });
     await assert.rejects(connect('allow'), (err: Error) => err instanceof PgServerError && err.code === '28P01' && !err.overTls);
     assert.equal(server.sessions.length, 1, 'one connection only');
     assert.equal(server.sessions[0].sslRequested, false);

@@ -25,9 +25,10 @@ describe('WireScriptSink against a server out of step (scripted server)', () => 
 
   it('a COMMIT the server answers with ROLLBACK, without an error, is a failure', async () => {
     const sql = 'CREATE TABLE t (a int);\n';
-    const { sink, session } = await load(
-      { query: (s, text) => (/^COMMIT/.test(text) ? s.socket.write(Buffer.concat([complete('ROLLBACK'), ready()])) : answerByFirstWord(s, text)) }
-    );
+    const { sink, session } = await load({
+      query: (s, text) =>
+        /^COMMIT/.test(text) ? s.socket.write(Buffer.concat([complete('ROLLBACK'), ready()])) : answerByFirstWord(s, text),
+    });
     await assert.rejects(run(sink, sql), /the server answered COMMIT with ROLLBACK/);
     assert.deepEqual(session.queries.at(-1), 'COMMIT');
   });
@@ -45,7 +46,9 @@ describe('WireScriptSink against a server out of step (scripted server)', () => 
     const { sink, session } = await load({
       query: (s, text) =>
         /nope/.test(text)
-          ? s.socket.write(Buffer.concat([serverError({ S: 'ERROR', C: '42883', M: 'function nope() does not exist', P: '8' }), ready('E')]))
+          ? s.socket.write(
+              Buffer.concat([serverError({ S: 'ERROR', C: '42883', M: 'function nope() does not exist', P: '8' }), ready('E')]),
+            )
           : answerByFirstWord(s, text),
     });
     const failed = new Promise<Error>((r) => sink.once('error', r));
@@ -63,9 +66,9 @@ describe('WireScriptSink against a server out of step (scripted server)', () => 
 
   it('a COPY the script did not announce stops the load and closes the connection', async () => {
     const sql = 'SELECT 1;\nSELECT 2;\n';
-    const { sink, conn } = await load(
-      { query: (s, text) => (/SELECT 1/.test(text) ? s.socket.write(copyResponse('G')) : answerByFirstWord(s, text)) }
-    );
+    const { sink, conn } = await load({
+      query: (s, text) => (/SELECT 1/.test(text) ? s.socket.write(copyResponse('G')) : answerByFirstWord(s, text)),
+    });
     await assert.rejects(
       run(sink, sql),
       (err: Error) => err instanceof UnsupportedScriptError && /started a COPY the script did not announce/.test(err.message),
@@ -92,10 +95,14 @@ describe('WireScriptSink against a server out of step (scripted server)', () => 
 
   it('a COPY FROM STDIN the server ends without starting it fails before any row is sent', async () => {
     const sql = 'COPY public.t (a) FROM stdin;\n1\n2\n\\.\n';
-    const { sink, session } = await load(
-      { query: (s, text) => (/FROM stdin/.test(text) ? s.socket.write(Buffer.concat([complete('COPY 0'), ready()])) : answerByFirstWord(s, text)) }
+    const { sink, session } = await load({
+      query: (s, text) =>
+        /FROM stdin/.test(text) ? s.socket.write(Buffer.concat([complete('COPY 0'), ready()])) : answerByFirstWord(s, text),
+    });
+    await assert.rejects(
+      run(sink, sql),
+      (err: Error) => err instanceof UnsupportedScriptError && /a COPY FROM STDIN did not start/.test(err.message),
     );
-    await assert.rejects(run(sink, sql), (err: Error) => err instanceof UnsupportedScriptError && /a COPY FROM STDIN did not start/.test(err.message));
     assert.ok(!session.types.includes('d'), 'no COPY row was sent');
     assert.ok(!session.queries.includes('COMMIT'), 'nothing was committed');
   });

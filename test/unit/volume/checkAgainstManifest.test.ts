@@ -38,13 +38,23 @@ describe('checkAgainstManifest: a snapshot that is not what its manifest says, o
     root = await fs.mkdtemp(join(tmpdir(), 'lb-vol-manifest-'));
     good = join(root, 'volume_v_20260101_000000.tar.gz');
     const data = Buffer.from('hello\n');
-    const tar = Buffer.concat([tarHeader('./', 0, '5'), tarHeader('./f', data.length, '0'), data, Buffer.alloc(512 - data.length), Buffer.alloc(1024)]);
+    const tar = Buffer.concat([
+      tarHeader('./', 0, '5'),
+      tarHeader('./f', data.length, '0'),
+      data,
+      Buffer.alloc(512 - data.length),
+      Buffer.alloc(1024),
+    ]);
     await fs.writeFile(good, gzipSync(tar));
   });
   after(() => fs.rm(root, { recursive: true, force: true }));
 
   const manifestOf = (sha256: string, bytes: number, plaintextSha256?: string) =>
-    ({ kind: 'volume', file: { sha256, bytes }, ...(plaintextSha256 ? { encryption: { plaintextSha256 } } : {}) }) as unknown as VolumeManifest;
+    ({
+      kind: 'volume',
+      file: { sha256, bytes },
+      ...(plaintextSha256 ? { encryption: { plaintextSha256 } } : {}),
+    }) as unknown as VolumeManifest;
 
   it('passes the snapshot its manifest describes, and one without a manifest', async () => {
     const checked = await checkVolumeArchive(good);
@@ -58,7 +68,8 @@ describe('checkAgainstManifest: a snapshot that is not what its manifest says, o
     const checked = await checkVolumeArchive(good);
     const source = await plainSource(good);
     const expected = {
-      message: '"volume_v_20260101_000000.tar.gz" does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.',
+      message:
+        '"volume_v_20260101_000000.tar.gz" does not match its manifest (sha256 or size differs): it changed after it was made. Nothing was changed.',
       hint: 'Choose another snapshot; this one is damaged or was replaced.',
     };
     assert.throws(() => checkAgainstManifest(good, manifestOf('0'.repeat(64), checked.fileBytes), checked, source), expected);
