@@ -137,4 +137,26 @@ describe('volume helpers on a real engine (a scratch volume, no database)', func
     ]);
     assert.equal(stdout, 'hello\n', 'the volume holds what the snapshot held');
   });
+
+  it('a volume holding a link that points outside it is snapshotted, with a warning that a restore will refuse it', async () => {
+    const inVol = (script: string) =>
+      run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, '--entrypoint', 'sh', HELPER, '-c', script]);
+    await inVol('ln -s /etc/passwd /data/outside');
+    try {
+      const log = collectingLogger();
+      const made = await snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: HELPER, logger: log });
+      assert.ok(made.path.endsWith('.tar.gz'));
+      assert.ok(
+        log.lines.some(
+          (l) =>
+            l.startsWith(`warn ${VOL}: the entry `) &&
+            l.includes('outside') &&
+            l.endsWith('a restore of this snapshot will refuse it (contract 9).'),
+        ),
+        log.lines.join('\n'),
+      );
+    } finally {
+      await inVol('rm -f /data/outside');
+    }
+  });
 });
