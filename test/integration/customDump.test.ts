@@ -124,6 +124,8 @@ describe('custom-format archives and the database swap on a real server (sms-db)
     assert.equal(await psql('sms-db', 'sms_user', db('live'), 'SELECT v FROM marker'), 'replacement');
     const names = await databases('sms-db', 'sms_user');
     assert.ok(names.includes(aside) && !names.includes(db('repl')), names.join(', '));
+    // Another database whose name merely starts with this one's, with a copy of its own: not listed.
+    await psql('sms-db', 'sms_user', 'postgres', `CREATE DATABASE ${db('livelier')}_restore_20260101_000000`);
     const side = await listSideDatabases(target('postgres'), db('live'));
     assert.deepEqual(
       side.map((s) => [s.name, s.kind, s.at?.toISOString()]),

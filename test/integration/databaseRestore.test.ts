@@ -405,6 +405,45 @@ describe('database restore on the demo stack (sms-db, sms-web with Alembic and /
         await dropSideDatabases('sms-db', 'sms_user', 'sms_db');
       });
     }
+
+    it('a cancel as psql in the container starts loading the scratch copy', async () => {
+      const before = await fp();
+      const ac = new AbortController();
+      let loading = false;
+      const err = await restoreDatabase(docker, stack, {
+        file: backup,
+        backupDir: dir,
+        transport: 'exec',
+        signal: ac.signal,
+        confirm: async () => true,
+        progress: (p) => {
+          // Said as psql in the container is started, before the first byte is sent to it.
+          if (p.phase.startsWith('Dry run') && !loading) {
+            loading = true;
+            ac.abort();
+          }
+        },
+      }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      assert.ok(loading, 'the load was reached');
+      assert.ok(err instanceof CancelledError, String(err));
+      const unchanged = (await fp()) === before;
+      recordFault({
+        operation: 'database restore',
+        fault: 'cancel as psql in the container starts loading the scratch copy',
+        userSees: shown(err),
+        leftOnDisk: `live database ${unchanged ? 'unchanged' : 'CHANGED'}`,
+        dataLost: !unchanged,
+      });
+      assert.equal(await fp(), before);
+      assert.deepEqual(
+        (await sideDatabases('sms-db', 'sms_user', 'sms_db')).filter((d) => !d.includes('failed_restore')),
+        [],
+        'the scratch copy was dropped',
+      );
+    });
   });
 });
 

@@ -108,4 +108,55 @@ describe('volume helpers on a real engine (a scratch volume, no database)', func
       new RegExp(`^LifeboatError: "${made.path.split('/').pop()!.replace(/\./g, '\\.')}" is a database backup, not a volume snapshot\\.$`),
     );
   });
+
+  it('a volume that is there is found (the Restore Volume command asks before offering to re-create it)', async () => {
+    assert.equal(await volumeExists(docker, VOL), true);
+  });
+
+  it('a snapshot whose manifest is not valid JSON: the problem is logged, and it restores as a runbook-made snapshot', async () => {
+    const made = await snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: HELPER, logger: collectingLogger() });
+    await fs.writeFile(`${made.path}.json`, '{ "kind": "volume", cut here');
+    const log = collectingLogger();
+    const result = await restoreVolume(docker, { volume: VOL, file: made.path, backupDir: dir, helperImage: HELPER, logger: log });
+    assert.equal(result.volume, VOL);
+    assert.ok(
+      log.lines.some((l) => l.startsWith(`warn ${made.path}: manifest is not valid JSON: `)),
+      log.lines.join('\n'),
+    );
+    const { stdout } = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${VOL}:/data:ro`,
+      '--entrypoint',
+      'cat',
+      HELPER,
+      '/data/f',
+    ]);
+    assert.equal(stdout, 'hello\n', 'the volume holds what the snapshot held');
+  });
+
+  it('a volume holding a link that points outside it is snapshotted, with a warning that a restore will refuse it', async () => {
+    const inVol = (script: string) =>
+      run('docker', ['run', '--rm', '--network', 'none', '-v', `${VOL}:/data`, '--entrypoint', 'sh', HELPER, '-c', script]);
+    await inVol('ln -s /etc/passwd /data/outside');
+    try {
+      const log = collectingLogger();
+      const made = await snapshotVolume(docker, { volume: VOL, backupDir: dir, helperImage: HELPER, logger: log });
+      assert.ok(made.path.endsWith('.tar.gz'));
+      assert.ok(
+        log.lines.some(
+          (l) =>
+            l.startsWith(`warn ${VOL}: the entry `) &&
+            l.includes('outside') &&
+            l.endsWith('a restore of this snapshot will refuse it (contract 9).'),
+        ),
+        log.lines.join('\n'),
+      );
+    } finally {
+      await inVol('rm -f /data/outside');
+    }
+  });
 });

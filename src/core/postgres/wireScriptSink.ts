@@ -44,13 +44,14 @@ export class WireScriptSink extends Writable {
       await this.play(this.splitter.end());
       this.committing = true;
       this.send('COMMIT');
+      // COMMIT was just queued, so an answer is always still to come.
       await new Promise<void>((resolve, reject) => {
         if (this.firstError) reject(this.firstError);
-        else if (this.pending.length === 0) resolve();
         else this.allAnswered = { resolve, reject };
       });
-      // An aborted transaction answers COMMIT with ROLLBACK: never call that a success.
-      if (this.lastTag !== 'COMMIT') throw this.firstError ?? new Error(`the server answered COMMIT with ${this.lastTag || 'nothing'}`);
+      // An aborted transaction answers COMMIT with ROLLBACK: never call that a success. (An
+      // error from the server has already rejected the wait above.)
+      if (this.lastTag !== 'COMMIT') throw new Error(`the server answered COMMIT with ${this.lastTag || 'nothing'}`);
       this.conn.end();
     };
     finish().then(() => done(), done);

@@ -2,6 +2,7 @@
 // Other folders import only from here (scripts/check-layout.mjs).
 export { VolumeMissingError, volumeExists, waitForVolumeCleanup } from './helperContainer';
 export { InterruptedRestoreError, PartlyRestoredError, checkLeftovers } from './volumeLeftovers';
+export { checkAgainstManifest } from './restoreStage';
 export { restoreVolume } from './volumeRestore';
 export { startLeftStopped } from './startLeftStopped';
 export { unpackedBytes } from './volumeRoom';

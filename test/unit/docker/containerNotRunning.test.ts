@@ -29,6 +29,21 @@ describe('an exec into a container that does not run', () => {
     });
   }
 
+  it("reads the refusal from the error's message when the engine's body was not JSON, without docker-modem's prefix", async () => {
+    const said = 'Container 0123456789ab is not running';
+    const plain = {
+      id: '0123456789abcdef0123',
+      exec: async () => {
+        throw Object.assign(new Error(`(HTTP code 409) container stopped/paused - ${said} `), { statusCode: 409, json: null });
+      },
+    } as unknown as Docker.Container;
+    await assert.rejects(startExec(plain, { argv: ['psql', '-X'] }), (err: Error) => {
+      assert.ok(err instanceof ContainerNotRunningError, String(err));
+      assert.equal(err.message, `Cannot run psql in container 0123456789ab: ${said}.`);
+      return true;
+    });
+  });
+
   it('leaves other refusals as they are', async () => {
     await assert.rejects(
       startExec(refusing(500, 'boom'), { argv: ['psql'] }),

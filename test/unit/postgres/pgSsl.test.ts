@@ -68,4 +68,13 @@ describe('sslFromEnv (libpq rules for PGSSLMODE and PGSSLROOTCERT)', () => {
       /PGSSLMODE "require" is too weak for PGSSLROOTCERT "system"/,
     );
   });
+
+  it('a root certificate path that cannot be read (a folder) is refused before any connection, with the code', () => {
+    assert.throws(
+      () => sslFromEnv({ PGSSLMODE: 'verify-ca', PGSSLROOTCERT: home }, undefined, home),
+      (err: Error) =>
+        err instanceof PgSslSettingError &&
+        err.message === `The CA certificate "${home}" cannot be read (EISDIR). Check PGSSLROOTCERT and the file's permissions.`,
+    );
+  });
 });
