@@ -31,6 +31,7 @@ import {
   formatBytes,
   formatCount,
   formatCountOf,
+  errorText,
 } from '../common';
 import { withActualComposeFile } from '../stack';
 import { HashStream, ParallelGzip } from '../streams';
@@ -383,7 +384,7 @@ function explain(err: unknown, partial: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new CancelledError();
   if (err instanceof LifeboatError || err instanceof CancelledError) return err;
   if (isFsError(err)) return fsError(err, 'write the config archive', partial);
-  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, {
+  return new LifeboatError(`The config archive could not be written: ${errorText(err)}`, undefined, undefined, {
     cause: err,
   });
 }
