@@ -109,6 +109,19 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'a.bak']);
   });
 
+  it('a failure after two files were applied names both, in the order they were written', async () => {
+    const entries = [await staged('a', 'new a'), await staged('b', 'new b'), await staged('c', 'new c')];
+    await fs.writeFile(join(ws, 'b'), 'old b');
+    await fs.writeFile(join(staging, 'c'), 'tampered');
+    await assert.rejects(applyFiles(staging, ws, ['a', 'b', 'c'], entries), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(err.message, /no longer matches the archive .* 2 files were applied before it: "a", "b"\.$/);
+      return true;
+    });
+    assert.equal(await fs.readFile(join(ws, 'b.bak'), 'utf8'), 'old b');
+    assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'b', 'b.bak']);
+  });
+
   it('a replaced link is kept as a link, under the next free .bak name', async () => {
     const entries = [link('current', 'v2')];
     await fs.symlink('v1', join(ws, 'current'));
