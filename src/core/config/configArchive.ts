@@ -335,13 +335,10 @@ async function writeArchive(plan: Plan, partial: string, opts: WithDefaults<Conf
     },
   });
   const fileHash = new HashStream();
-  let out;
-  try {
-    out = partialStream(partial);
-  } catch (err) {
-    throw fsError(err, 'write the config archive', partial);
-  }
-  const sink = pipeline(pack, tarCount, new ParallelGzip({ level: opts.level ?? 6 }), fileHash, out, { signal: opts.signal });
+  // An open that fails (a full disk, a missing folder) fails the pipeline: createWriteStream reports it there, never by throwing.
+  const sink = pipeline(pack, tarCount, new ParallelGzip({ level: opts.level ?? 6 }), fileHash, partialStream(partial), {
+    signal: opts.signal,
+  });
   // Observed below; until then a failure must not count as unhandled.
   sink.catch(() => undefined);
 
