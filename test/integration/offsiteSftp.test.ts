@@ -242,6 +242,11 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.equal(existsSync(join(server.remote, 'database', 'gone.txt')), false);
     await assert.rejects(dest.stat('../etc/passwd'), /leaves the destination folder/);
     await fs.writeFile(join(server.remote, 'plain-file'), 'x');
+    // A file at the top is listed by its bare name.
+    assert.deepEqual(
+      (await dest.list('')).map((e) => [e.path, e.bytes]),
+      [['plain-file', 1]],
+    );
     const notFolder = await refusal(destination({}, join(server.remote, 'plain-file')).check());
     assert.match(notFolder.message, /plain-file on the SFTP server 127\.0\.0\.1 is not a folder/);
   });
@@ -398,5 +403,18 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       /permission denied for ".+" at .*read-only\/database\/\.sms_backup_20260103_020000\.sql\.gz\.partial on the SFTP server/,
     );
     assert.deepEqual(await fs.readdir(join(locked, 'database')), []);
+
+    // A copy that is not there, and a folder its user may not list, each say which and where.
+    const gone = await refusal(destination().read('database/sms_backup_20260109_020000.sql.gz'));
+    assert.match(
+      gone.message,
+      /^Cannot read the off-site copy: .*\/database\/sms_backup_20260109_020000\.sql\.gz does not exist on the SFTP server 127\.0\.0\.1\.$/,
+    );
+    await fs.chmod(join(locked, 'database'), 0o000);
+    const unlisted = await refusal(destination({}, locked).list('database'));
+    assert.match(
+      unlisted.message,
+      /^Cannot list the off-site folder: permission denied for ".+" at .*read-only\/database on the SFTP server 127\.0\.0\.1\.$/,
+    );
   });
 });
