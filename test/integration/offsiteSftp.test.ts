@@ -417,4 +417,36 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       /^Cannot list the off-site folder: permission denied for ".+" at .*read-only\/database on the SFTP server 127\.0\.0\.1\.$/,
     );
   });
+
+  it('a file where a folder must go, and an SSH server without SFTP, each say what the server answered', async () => {
+    await trustServer();
+    const top = join(server.remote, 'file-in-the-way');
+    await fs.mkdir(top);
+    await fs.writeFile(join(top, 'database'), 'not a folder');
+    if (process.getuid?.() === 0) await run('chown', ['-R', `${server.user}:`, top]);
+    const blocked = await refusal(destination({}, top).write('database/sms_backup_20260110_020000.sql.gz'));
+    assert.match(
+      blocked.message,
+      /^Cannot create the off-site folder \(.*file-in-the-way\/database on the SFTP server 127\.0\.0\.1\): Failure\.$/,
+    );
+    assert.equal(await fs.readFile(join(top, 'database'), 'utf8'), 'not a folder');
+
+    const plain = await startSftpServer({ sftp: false });
+    try {
+      await fs.appendFile(knownHosts(), `${plain.hostKeyLine}\n`);
+      const noSftp = await refusal(
+        (
+          parseDestination(`sftp://${plain.user}@127.0.0.1:${plain.port}${plain.remote}`, {
+            sftp: { identityFile: join(plain.home, '.ssh', 'id_ed25519') },
+          }) as SftpDestination
+        ).check(),
+      );
+      assert.match(
+        noSftp.message,
+        new RegExp(`^Cannot reach the SFTP server 127\\.0\\.0\\.1:${plain.port} \\(.*\\): Unable to start subsystem: sftp\\.$`),
+      );
+    } finally {
+      await plain.stop();
+    }
+  });
 });

@@ -46,7 +46,8 @@ async function ensureUser(): Promise<void> {
   await run('usermod', ['--password', '*', SFTP_USER]);
 }
 
-export async function startSftpServer(): Promise<SftpServer> {
+/** `sftp: false` leaves out the SFTP subsystem: an SSH server that logs in but offers no file transfer. */
+export async function startSftpServer(opts: { sftp?: boolean } = {}): Promise<SftpServer> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: scripts/env/install-system.sh installs openssh-server`);
   const root = process.getuid?.() === 0;
   const user = root ? SFTP_USER : userInfo().username;
@@ -81,7 +82,7 @@ export async function startSftpServer(): Promise<SftpServer> {
       'KbdInteractiveAuthentication no',
       'UsePAM no',
       'StrictModes no',
-      'Subsystem sftp internal-sftp',
+      ...(opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
     ].join('\n') + '\n',
   );
   if (root) await fs.mkdir('/run/sshd', { recursive: true });
