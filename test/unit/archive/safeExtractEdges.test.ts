@@ -135,8 +135,8 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
   });
 
   it('an encrypted archive damaged far past its first chunk fails as tampered while extracting, named, and its staging folder is removed', async () => {
-    // Random content does not compress: the damage lies well past the head that opening the file decrypts.
-    const path = await archive([{ name: 'noise.bin', body: randomBytes(300_000) }]);
+    // Random content does not compress: the damage lies past the first 1 MiB read, which opening the file decrypts.
+    const path = await archive([{ name: 'noise.bin', body: randomBytes(3_000_000) }]);
     const encrypted = (await encryptFile(path, { format: 'age', passphrase: 'pw', workFactor: 10, removePlaintext: true })).path;
     const bytes = await fs.readFile(encrypted);
     bytes[bytes.length - 40] ^= 1;
@@ -146,7 +146,7 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
     await assert.rejects(safeExtract(encrypted, { stagingDir: staging, keys }), (err: Error) => {
       assert.ok(err instanceof CryptoError, String(err));
       assert.equal(err.code, 'tampered');
-      assert.match(err.message, /^"config_20240102_030405\.tar\.gz\.age": /);
+      assert.match(err.message, /^"config_20240102_030405\.tar\.gz\.age": authentication failed/);
       return true;
     });
     assert.equal(existsSync(staging), false);
