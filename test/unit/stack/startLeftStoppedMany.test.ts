@@ -56,10 +56,19 @@ describe('starting several containers an interrupted run left stopped', () => {
 
   it('a record of two stopped containers says "them", and stays when they could not be started', async () => {
     const path = join(dir, '.lifeboat-sms.stopped.json');
-    const rec = { pid: deadPid(), host: hostname(), operation: 'volume restore', startedAt: '2026-11-27T03:00:00.000Z', stopped: ['a', 'b'] };
+    const rec = {
+      pid: deadPid(),
+      host: hostname(),
+      operation: 'volume restore',
+      startedAt: '2026-11-27T03:00:00.000Z',
+      stopped: ['a', 'b'],
+    };
     await fs.writeFile(path, JSON.stringify(rec));
     await assert.rejects(startInterruptedStop(nowhere, { ...rec, path }, log), /^LifeboatError: Could not start "a" and "b" again\.$/);
-    assert.match(lines[0], /^warn: Starting a, b again: stopped by an interrupted volume restore \(process \d+, .*\) that never got to start them\.$/);
+    assert.match(
+      lines[0],
+      /^warn: Starting a, b again: stopped by an interrupted volume restore \(process \d+, .*\) that never got to start them\.$/,
+    );
     assert.deepEqual(JSON.parse(await fs.readFile(path, 'utf8')), rec, 'the record is kept for the next run to try again');
   });
 });
