@@ -12,7 +12,9 @@ import {
   swapDatabases,
 } from '../../src/core/database';
 import { CancelledError, LifeboatError } from '../../src/core/common';
-import { databases, docker, psql, run, tempDir } from './harness';
+import { readManifest, writeManifest } from '../../src/core/store';
+import { verifyBackup } from '../../src/core/verify';
+import { databases, demoStack, docker, psql, run, tempDir } from './harness';
 
 /**
  * pg_restore's side of a restore and the rename swap, on the demo stack's server but only on
@@ -141,5 +143,43 @@ describe('custom-format archives and the database swap on a real server (sms-db)
         /Nothing was renamed/.test(err.hint ?? ''),
     );
     assert.equal(await psql('sms-db', 'sms_user', db('live'), 'SELECT v FROM marker'), 'replacement', 'the live database kept its name');
+  });
+
+  it('verifyBackup of a -Fc archive: quick proves only its checksum and says so; full restores it with pg_restore against the manifest', async () => {
+    const stack = await demoStack();
+    const file = join(dir, 'lbcd_backup_20260101_000000.dump');
+    await fs.copyFile(archive, file);
+
+    const quick = await verifyBackup(file, { depth: 'quick' });
+    assert.equal(quick.ok, true, quick.problem);
+    assert.deepEqual(quick.notes, [
+      'no manifest checksum to compare',
+      'a custom-format archive is only proven by a full verification (a test restore with pg_restore)',
+    ]);
+
+    // The quick run adopted a manifest with the file's sha256, but no row counts.
+    const full = await verifyBackup(file, { depth: 'full', docker, stack });
+    assert.equal(full.ok, true, full.problem);
+    assert.ok(full.checks.includes('sha256 matches the manifest'), full.checks.join('; '));
+    assert.ok(full.checks.includes('test restore with pg_restore: 1 table, 500 rows'), full.checks.join('; '));
+    assert.ok(full.notes.includes('no manifest row counts to compare the test restore with'), full.notes.join('; '));
+
+    const { manifest } = await readManifest(file);
+    await writeManifest(file, { ...manifest!, tables: { 'public.t': 501, 'public.gone': 3 } });
+    const short = await verifyBackup(file, { depth: 'full', docker, stack });
+    assert.equal(short.ok, false);
+    assert.equal(
+      short.problem,
+      'The test restore does not match the manifest: "public.t" 500 of 501 rows; "public.gone" missing of 3 rows.',
+    );
+
+    await writeManifest(file, { ...manifest!, file: { ...manifest!.file, sha256: '0'.repeat(64) } });
+    const changed = await verifyBackup(file, { depth: 'quick' });
+    assert.equal(changed.ok, false);
+    assert.equal(changed.problem, '"lbcd_backup_20260101_000000.dump" does not match its manifest (sha256 differs).');
+    assert.deepEqual(
+      (await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')),
+      [],
+    );
   });
 });

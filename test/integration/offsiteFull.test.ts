@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MANIFEST_VERSION, writeManifest } from '../../src/core/store';
-import { FolderDestination, copyOffsite } from '../../src/core/offsite';
+import { existsSync } from 'node:fs';
+import { FolderDestination, copyOffsite, fetchOffsite } from '../../src/core/offsite';
 import { recordFault, shown } from './faultMatrix';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -83,5 +84,79 @@ describe('copy off-site to a disk that fills up (needs root to mount tmpfs)', ()
     );
     assert.deepEqual(left, ['sms_backup_20260101_000000.sql.gz', 'sms_backup_20260101_000000.sql.gz.json']);
     assert.ok(localIntact && olderIntact);
+  });
+
+  it('a download into a local disk that fills: a clear error naming it, no partial kept, the off-site copy unchanged', async () => {
+    // Here the small file system is the local backup folder; the off-site folder is an ordinary one.
+    const nas = join(root, 'nas-src');
+    const local = join(root, 'made', 'database');
+    await fs.mkdir(local, { recursive: true });
+    await fs.mkdir(nas);
+    const name = 'sms_backup_20260103_000000.sql.gz';
+    const data = gzipSync(
+      `-- PostgreSQL database dump\n${randomBytes(3_500_000).toString('base64')}\n-- PostgreSQL database dump complete\n`,
+      {
+        level: 1,
+      },
+    );
+    await fs.writeFile(join(local, name), data);
+    await writeManifest(join(local, name), {
+      formatVersion: MANIFEST_VERSION,
+      kind: 'database',
+      createdAt: new Date().toISOString(),
+      tool: { name: 'lifeboat', version: 'test' },
+      source: {},
+      compression: { format: 'gzip', level: 1 },
+      file: { name, bytes: data.length, sha256: sha(data) },
+      verifications: [],
+    });
+    const dest = new FolderDestination(nas);
+    await copyOffsite(join(local, name), dest, { requireEncryption: false });
+    const copy = join(nas, 'database', name);
+
+    let saw = '';
+    await assert.rejects(fetchOffsite(dest, `database/${name}`, mnt), (err: Error) => {
+      saw = shown(err);
+      return true;
+    });
+    const left = await fs.readdir(join(mnt, 'database'));
+    const copyIntact = sha(await fs.readFile(copy)) === sha(data);
+    recordFault({
+      operation: 'off-site download (folder)',
+      fault: 'the local disk fills during the download (3 MB tmpfs)',
+      userSees: saw.split(mnt).join('<tmpfs>'),
+      leftOnDisk: `in the backup folder: ${left.join(', ') || 'nothing'}; the off-site copy unchanged`,
+      dataLost: !copyIntact,
+    });
+    assert.match(
+      saw,
+      /^The disk holding .*\/database\/\.sms_backup_20260103_000000\.sql\.gz\.partial is full \(ENOSPC\) while trying to write the download\./,
+    );
+    assert.deepEqual(left, []);
+    assert.ok(copyIntact);
+  });
+
+  it('an off-site disk out of inodes: the copy cannot even be started there, and says the disk is full', async () => {
+    const tiny = join(root, 'tiny');
+    await fs.mkdir(tiny);
+    // Three inodes: the root, "database" and one file; the partial then has none left.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=3', 'tmpfs', tiny]);
+    try {
+      await fs.mkdir(join(tiny, 'database'));
+      await fs.writeFile(join(tiny, 'database', 'notes.txt'), 'kept');
+      const dest = new FolderDestination(tiny);
+      await assert.rejects(dest.write('database/sms_backup_20260104_000000.sql.gz'), (err: Error) => {
+        assert.equal(
+          err.message,
+          `The off-site disk holding ${join(tiny, 'database', '.sms_backup_20260104_000000.sql.gz.partial')} is full (ENOSPC): could not write the off-site copy.`,
+        );
+        assert.match((err as { hint?: string }).hint ?? '', /lifeboat\.offsite\.destination/);
+        return true;
+      });
+      assert.deepEqual(await fs.readdir(join(tiny, 'database')), ['notes.txt']);
+      assert.equal(existsSync(join(tiny, 'database', 'sms_backup_20260104_000000.sql.gz')), false);
+    } finally {
+      execFileSync('umount', [tiny]);
+    }
   });
 });

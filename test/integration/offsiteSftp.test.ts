@@ -243,6 +243,11 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     assert.equal(existsSync(join(server.remote, 'database', 'gone.txt')), false);
     await assert.rejects(dest.stat('../etc/passwd'), /leaves the destination folder/);
     await fs.writeFile(join(server.remote, 'plain-file'), 'x');
+    // A file at the top is listed by its bare name.
+    assert.deepEqual(
+      (await dest.list('')).map((e) => [e.path, e.bytes]),
+      [['plain-file', 1]],
+    );
     const notFolder = await refusal(destination({}, join(server.remote, 'plain-file')).check());
     assert.match(notFolder.message, /plain-file on the SFTP server 127\.0\.0\.1 is not a folder/);
   });
@@ -399,5 +404,50 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       /permission denied for ".+" at .*read-only\/database\/\.sms_backup_20260103_020000\.sql\.gz\.partial on the SFTP server/,
     );
     assert.deepEqual(await fs.readdir(join(locked, 'database')), []);
+
+    // A copy that is not there, and a folder its user may not list, each say which and where.
+    const gone = await refusal(destination().read('database/sms_backup_20260109_020000.sql.gz'));
+    assert.match(
+      gone.message,
+      /^Cannot read the off-site copy: .*\/database\/sms_backup_20260109_020000\.sql\.gz does not exist on the SFTP server 127\.0\.0\.1\.$/,
+    );
+    await fs.chmod(join(locked, 'database'), 0o000);
+    const unlisted = await refusal(destination({}, locked).list('database'));
+    assert.match(
+      unlisted.message,
+      /^Cannot list the off-site folder: permission denied for ".+" at .*read-only\/database on the SFTP server 127\.0\.0\.1\.$/,
+    );
+  });
+
+  it('a file where a folder must go, and an SSH server without SFTP, each say what the server answered', async () => {
+    await trustServer();
+    const top = join(server.remote, 'file-in-the-way');
+    await fs.mkdir(top);
+    await fs.writeFile(join(top, 'database'), 'not a folder');
+    if (process.getuid?.() === 0) await run('chown', ['-R', `${server.user}:`, top]);
+    const blocked = await refusal(destination({}, top).write('database/sms_backup_20260110_020000.sql.gz'));
+    assert.match(
+      blocked.message,
+      /^Cannot create the off-site folder \(.*file-in-the-way\/database on the SFTP server 127\.0\.0\.1\): Failure\.$/,
+    );
+    assert.equal(await fs.readFile(join(top, 'database'), 'utf8'), 'not a folder');
+
+    const plain = await startSftpServer({ sftp: false });
+    try {
+      await fs.appendFile(knownHosts(), `${plain.hostKeyLine}\n`);
+      const noSftp = await refusal(
+        (
+          parseDestination(`sftp://${plain.user}@127.0.0.1:${plain.port}${plain.remote}`, {
+            sftp: { identityFile: join(plain.home, '.ssh', 'id_ed25519') },
+          }) as SftpDestination
+        ).check(),
+      );
+      assert.match(
+        noSftp.message,
+        new RegExp(`^Cannot reach the SFTP server 127\\.0\\.0\\.1:${plain.port} \\(.*\\): Unable to start subsystem: sftp\\.$`),
+      );
+    } finally {
+      await plain.stop();
+    }
   });
 });

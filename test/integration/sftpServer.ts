@@ -12,8 +12,13 @@ export interface SftpServer extends SshServer {
   remote: string;
 }
 
-export async function startSftpServer(): Promise<SftpServer> {
-  const server = await startSshServer({ user: SFTP_USER, tag: 'sftpd', config: ['Subsystem sftp internal-sftp'] });
+/** `sftp: false` leaves out the SFTP subsystem: an SSH server that logs in but offers no file transfer. */
+export async function startSftpServer(opts: { sftp?: boolean } = {}): Promise<SftpServer> {
+  const server = await startSshServer({
+    user: SFTP_USER,
+    tag: 'sftpd',
+    config: opts.sftp === false ? [] : ['Subsystem sftp internal-sftp'],
+  });
   const remote = join(server.dir, 'remote');
   await fs.mkdir(remote, { mode: 0o755 });
   if (process.getuid?.() === 0) await run('chown', [`${server.user}:`, remote]);

@@ -52,6 +52,43 @@ describe('verify against the demo stack', function () {
     );
   });
 
+  it("full: row counts the manifest records but the restore does not give fail, naming the table; without a manifest the dump's own counts are expected", async () => {
+    const { manifest } = await readManifest(good);
+    const tables = manifest?.tables ?? {};
+    const [table, rows] = Object.entries(tables)[0] ?? [];
+    assert.ok(table !== undefined && rows !== undefined, 'the demo dump records its tables');
+
+    const wrong = join(dir, 'sms_backup_20260101_000001.sql.gz');
+    await fs.copyFile(good, wrong);
+    await fs.writeFile(
+      `${wrong}.json`,
+      JSON.stringify({
+        ...manifest,
+        file: { ...manifest!.file, name: 'sms_backup_20260101_000001.sql.gz' },
+        tables: { ...tables, [table]: rows + 1, 'public.gone': 3 },
+      }),
+    );
+    const failed = await verifyBackup(wrong, { depth: 'full', docker, stack });
+    assert.equal(failed.ok, false);
+    assert.equal(
+      failed.problem,
+      `The test restore does not match: "${table}" ${rows} of ${rows + 1} rows; "public.gone" missing of 3 rows.`,
+    );
+
+    const bare = join(dir, 'sms_backup_20260101_000002.sql.gz');
+    await fs.copyFile(good, bare);
+    const passed = await verifyBackup(bare, { depth: 'full', docker, stack });
+    assert.equal(passed.ok, true, passed.problem);
+    assert.ok(
+      passed.checks.some((c) => /test restore .* rows match/.test(c)),
+      passed.checks.join('; '),
+    );
+    assert.deepEqual(
+      (await databases('sms-db', 'sms_user')).filter((d) => d.includes('_verify_')),
+      [],
+    );
+  });
+
   it('a flipped byte fails, and the failure is recorded (the tree shows it)', async () => {
     const bad = join(dir, 'database', 'sms_backup_20260102_000000.sql.gz');
     const bytes = await fs.readFile(good);

@@ -133,10 +133,11 @@ export class ArchiveGuard {
     // Readers disagree on what follows such a header: tar-stream reads the next header at once,
     // other tars skip `size` bytes first. The same bytes would then be different files to the
     // verify and to a hand restore; no archiver Lifeboat reads writes a folder with a size.
-    if (h.type === 'directory' && (h.size ?? 0) !== 0) {
+    const declared = h.size ?? 0;
+    if (h.type === 'directory' && declared !== 0) {
       throw new UnsafeEntry(
         h.name,
-        `is a folder that declares ${formatCountOf(h.size ?? 0, 'byte')} of content, which tar readers disagree about`,
+        `is a folder that declares ${formatCountOf(declared, 'byte')} of content, which tar readers disagree about`,
       );
     }
     // tar-stream turns a base-256 time beyond a Date's range (±275,000 years) into an invalid

@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ArchiveGuard, GuardedType, UnsafeEntry, shortName } from './archiveGuard';
 import {
+  errorText,
   CancelledError,
   LifeboatError,
   fsError,
@@ -439,7 +440,7 @@ function explain(
     if (staging) return stagingError(err, archivePath, staging.dir, staging.entry);
     return fsError(err, verb === 'extract' ? 'extract the archive into the staging folder' : 'read the archive', archivePath);
   }
-  return corrupt(archivePath, verb, (err as Error)?.message ?? String(err), err);
+  return corrupt(archivePath, verb, errorText(err), err);
 }
 
 /**

@@ -17,6 +17,7 @@ export {
   throwIfAborted,
 } from './errors';
 export type { LifeboatErrorOptions, UiStep } from './errors';
+export { errorText } from './errorText';
 export {
   formatAge,
   formatBytes,

@@ -31,6 +31,7 @@ import {
   formatBytes,
   formatCount,
   formatCountOf,
+  errorText,
 } from '../common';
 import { withActualComposeFile } from '../stack';
 import { HashStream, ParallelGzip } from '../streams';
@@ -334,13 +335,10 @@ async function writeArchive(plan: Plan, partial: string, opts: WithDefaults<Conf
     },
   });
   const fileHash = new HashStream();
-  let out;
-  try {
-    out = partialStream(partial);
-  } catch (err) {
-    throw fsError(err, 'write the config archive', partial);
-  }
-  const sink = pipeline(pack, tarCount, new ParallelGzip({ level: opts.level ?? 6 }), fileHash, out, { signal: opts.signal });
+  // An open that fails (a full disk, a missing folder) fails the pipeline: createWriteStream reports it there, never by throwing.
+  const sink = pipeline(pack, tarCount, new ParallelGzip({ level: opts.level ?? 6 }), fileHash, partialStream(partial), {
+    signal: opts.signal,
+  });
   // Observed below; until then a failure must not count as unhandled.
   sink.catch(() => undefined);
 
@@ -383,7 +381,7 @@ function explain(err: unknown, partial: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new CancelledError();
   if (err instanceof LifeboatError || err instanceof CancelledError) return err;
   if (isFsError(err)) return fsError(err, 'write the config archive', partial);
-  return new LifeboatError(`The config archive could not be written: ${(err as Error)?.message ?? String(err)}`, undefined, undefined, {
+  return new LifeboatError(`The config archive could not be written: ${errorText(err)}`, undefined, undefined, {
     cause: err,
   });
 }

@@ -27,6 +27,7 @@ import {
   throwIfAborted,
   OperationOptions,
   withDefaults,
+  errorText,
 } from '../common';
 import { HashStream } from '../streams';
 
@@ -303,5 +304,5 @@ function prefixed(err: unknown, name: string): Error {
   if (err instanceof CryptoError) return new CryptoError(err.code, `Cannot decrypt "${name}": ${err.message}`, err.hint, { cause: err });
   if (err instanceof LifeboatError) return err;
   if (isFsError(err)) return fsError(err, 'decrypt', name);
-  return new LifeboatError(`Cannot decrypt "${name}": ${(err as Error)?.message ?? String(err)}`, undefined, undefined, { cause: err });
+  return new LifeboatError(`Cannot decrypt "${name}": ${errorText(err)}`, undefined, undefined, { cause: err });
 }

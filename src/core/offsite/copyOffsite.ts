@@ -5,6 +5,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgeEncrypt, OpensslEncrypt } from '../crypto';
 import {
+  errorText,
   CancelledError,
   LifeboatError,
   formatBytesExact,
@@ -204,7 +205,7 @@ function destinationError(err: unknown, action: string, destination: Destination
     );
   }
   return new LifeboatError(
-    `Cannot ${action} at ${at}: ${(err as Error)?.message ?? String(err)}. The local backup is unchanged.`,
+    `Cannot ${action} at ${at}: ${errorText(err)}. The local backup is unchanged.`,
     'Check that the destination is reachable and retry.',
   );
 }

@@ -3,6 +3,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
+  errorText,
   CancelledError,
   LifeboatError,
   OperationOptions,
@@ -104,7 +105,7 @@ export async function fetchOffsite(
       if (opts.signal?.aborted) throw new CancelledError();
       if ((err as NodeJS.ErrnoException)?.code) throw fsError(err, 'write the download', file.partial);
       throw new LifeboatError(
-        `Cannot download "${remotePath}" from ${destination.describe()}: ${(err as Error)?.message ?? String(err)}.`,
+        `Cannot download "${remotePath}" from ${destination.describe()}: ${errorText(err)}.`,
         'Check that the destination is reachable and retry; nothing was kept on this machine.',
         undefined,
         { cause: err },

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError } from '../common';
+import { LifeboatError, errorText } from '../common';
 import { PRIVATE_DIR, PRIVATE_FILE, fsyncDir, fsyncPath, removeQuietly, partialName } from '../store';
 import type { Destination, PendingWrite, RemoteEntry } from './destination';
 
@@ -134,7 +134,7 @@ function folderError(err: unknown, action: string, path: string): LifeboatError 
   const e = new LifeboatError(
     code === 'ENOSPC' || code === 'EDQUOT'
       ? `The off-site disk holding ${path} is full (${code}): could not ${action}.`
-      : `Cannot ${action} (${path}): ${(err as Error)?.message ?? String(err)}`,
+      : `Cannot ${action} (${path}): ${errorText(err)}`,
     'Check the disk or share behind lifeboat.offsite.destination (mounted, writable, with free space), or point the setting elsewhere.',
   );
   (e as { code?: string }).code = code;

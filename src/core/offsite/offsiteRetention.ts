@@ -1,4 +1,4 @@
-import { LifeboatError, Logger, silentLogger, throwIfAborted } from '../common';
+import { Logger, errorText, silentLogger, throwIfAborted } from '../common';
 import { BackupEntry, manifestName, parseBackupName, verificationState } from '../store';
 import { PruneResult, RetentionPlan, RetentionPolicies, assertPlanKeepsEnough, planRetention } from '../retention';
 import type { Destination } from './destination';
@@ -77,7 +77,7 @@ export async function pruneOffsite(
       result.freedBytes += entry.bytes;
       log.info(`Off-site cleanup: deleted ${entry.path} at ${destination.describe()}`);
     } catch (err) {
-      const message = err instanceof LifeboatError ? err.message : (err as Error).message;
+      const message = errorText(err);
       result.failures.push({ path: entry.path, message });
       log.warn(`Off-site cleanup: could not delete ${entry.path} at ${destination.describe()}: ${message}`);
     }

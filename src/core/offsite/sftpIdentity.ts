@@ -44,7 +44,8 @@ export async function sftpIdentity(opts: SftpOptions): Promise<SftpIdentity> {
   if (!keyFile || !privateKey) {
     if (agent) return { agent };
     throw new LifeboatError(
-      `No SSH key to log in to the SFTP server with: ${candidates.join(' and ')} ${candidates.length > 1 ? 'do' : 'does'} not exist and no ssh-agent runs (SSH_AUTH_SOCK is not set).`,
+      // Only the two defaults get here: a configured key that is missing was refused above.
+      `No SSH key to log in to the SFTP server with: ${candidates.join(' and ')} do not exist and no ssh-agent runs (SSH_AUTH_SOCK is not set).`,
       "Make a key with ssh-keygen -t ed25519 and add its .pub to the server's authorized_keys, or set lifeboat.offsite.sftp.identityFile to the key the server accepts.",
     );
   }

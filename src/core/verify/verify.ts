@@ -30,6 +30,7 @@ import {
   formatCount,
   formatCountOf,
   toolVersion,
+  errorText,
 } from '../common';
 import { Manifest, VerificationRecord, contentSha256, readManifest, recordVerification, parseBackupName } from '../store';
 import { PsqlTarget, serverVersion, tableRowCounts } from '../postgres';
@@ -96,7 +97,7 @@ export async function verifyBackup(path: string, opts: VerifyOptions): Promise<V
     // error of this run, never a failed check recorded against the file.
     if (isCancelled(err) || isKeyProblem(err) || err instanceof DockerUnavailableError || err instanceof ContainerNotRunningError)
       throw err;
-    result.problem = err instanceof LifeboatError ? err.message : (err as Error).message;
+    result.problem = errorText(err);
   } finally {
     source?.close();
   }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,5 +132,45 @@ describe('safeExtract: replaced entries, the root entry and manifest budgets', (
       return true;
     });
     assert.equal(existsSync(staging), false);
+  });
+
+  it('an encrypted archive damaged far past its first chunk fails as tampered while extracting, named, and its staging folder is removed', async () => {
+    // Random content does not compress: the damage lies past the first 1 MiB read, which opening the file decrypts.
+    const path = await archive([{ name: 'noise.bin', body: randomBytes(3_000_000) }]);
+    const encrypted = (await encryptFile(path, { format: 'age', passphrase: 'pw', workFactor: 10, removePlaintext: true })).path;
+    const bytes = await fs.readFile(encrypted);
+    bytes[bytes.length - 40] ^= 1;
+    await fs.writeFile(encrypted, bytes);
+    const keys: KeyProvider = { key: async (_f, _i, failed) => (failed ? Promise.reject(failed) : { passphrase: 'pw' }) };
+    const staging = join(root, 'staging');
+    await assert.rejects(safeExtract(encrypted, { stagingDir: staging, keys }), (err: Error) => {
+      assert.ok(err instanceof CryptoError, String(err));
+      assert.equal(err.code, 'tampered');
+      assert.match(err.message, /^"config_20240102_030405\.tar\.gz\.age": authentication failed/);
+      return true;
+    });
+    assert.equal(existsSync(staging), false);
+  });
+
+  it('a temp folder that is gone: the staging folder cannot be made there, and the error names the temp folder', async () => {
+    const path = await archive([{ name: 'a', body: 'one' }]);
+    const missing = join(root, 'no-such-tmp');
+    const saved = process.env.TMPDIR;
+    // os.tmpdir() reads TMPDIR on each call; it is put back before anything else runs.
+    process.env.TMPDIR = missing;
+    let caught: unknown;
+    try {
+      await safeExtract(path);
+    } catch (err) {
+      caught = err;
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    assert.ok(caught instanceof LifeboatError, String(caught));
+    assert.ok(caught.message.includes(missing), caught.message);
+    assert.match(caught.message, /^Cannot create the staging folder/);
+    assert.match(caught.hint ?? '', /^The staging folder is made under the system temp folder: /);
+    assert.equal(existsSync(missing), false, 'nothing was created in its place');
   });
 });

@@ -109,6 +109,32 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'a.bak']);
   });
 
+  it('a failure after two files were applied names both, in the order they were written', async () => {
+    const entries = [await staged('a', 'new a'), await staged('b', 'new b'), await staged('c', 'new c')];
+    await fs.writeFile(join(ws, 'b'), 'old b');
+    await fs.writeFile(join(staging, 'c'), 'tampered');
+    await assert.rejects(applyFiles(staging, ws, ['a', 'b', 'c'], entries), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(err.message, /no longer matches the archive .* 2 files were applied before it: "a", "b"\.$/);
+      return true;
+    });
+    assert.equal(await fs.readFile(join(ws, 'b.bak'), 'utf8'), 'old b');
+    assert.deepEqual((await fs.readdir(ws)).sort(), ['a', 'b', 'b.bak']);
+  });
+
+  it('with .bak to .bak.999 all taken, the file is not replaced and the error names the limit', async () => {
+    const entries = [await staged('a', 'new a')];
+    await fs.writeFile(join(ws, 'a'), 'old a');
+    await Promise.all(Array.from({ length: 1000 }, (_, n) => fs.writeFile(join(ws, n === 0 ? 'a.bak' : `a.bak.${n}`), `old ${n}`)));
+    await assert.rejects(applyFiles(staging, ws, ['a'], entries), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(err.message, /^Too many backup copies of .*\/a \(\.bak to \.bak\.999\)\. No file was changed\.$/);
+      return true;
+    });
+    assert.equal(await fs.readFile(join(ws, 'a'), 'utf8'), 'old a');
+    assert.equal((await fs.readdir(ws)).length, 1001, 'no temporary file is left beside them');
+  });
+
   it('a replaced link is kept as a link, under the next free .bak name', async () => {
     const entries = [link('current', 'v2')];
     await fs.symlink('v1', join(ws, 'current'));

@@ -58,4 +58,31 @@ describe('readKeyFile', () => {
     await assert.rejects(readKeyFile(write('empty', '\n\n')), /is empty/);
     await assert.rejects(readKeyFile(dir), /not a regular file|readable or writable by other/);
   });
+
+  it("a key path through a file names the path and the system's reason", async () => {
+    const through = join(write('plain', 'x'), 'key');
+    await assert.rejects(readKeyFile(through), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.ok(err.message.startsWith(`Cannot read the key file ${through}: ENOTDIR`), err.message);
+      return true;
+    });
+  });
+
+  it('a key file another user owns is refused as unreadable by this user, with the chmod to run as its owner', async function () {
+    // The tests run as root, whom permissions never stop: the read is made as "nobody" for a moment.
+    if (process.getuid?.() !== 0 || !process.seteuid) this.skip();
+    const key = write('roots-key', 'secret\n', 0o600);
+    let caught: unknown;
+    process.seteuid!(65534);
+    try {
+      await readKeyFile(key);
+    } catch (err) {
+      caught = err;
+    } finally {
+      process.seteuid!(0);
+    }
+    assert.ok(caught instanceof LifeboatError, String(caught));
+    assert.equal(caught.message, `The key file ${key} is not readable by this user (EACCES).`);
+    assert.equal(caught.hint, `Make it readable by you only: \`chmod 600 ${key}\` as its owner.`);
+  });
 });

@@ -54,6 +54,34 @@ describe('decrypting an OpenSSL file that was damaged after it was written', () 
     });
   });
 
+  it('decrypted to a file, a changed byte in the middle is caught by the sha256 the manifest recorded, and nothing is kept', async () => {
+    await flip(Math.floor((await fs.stat(enc)).size / 2));
+    await assert.rejects(decryptFile(enc, { key: { passphrase: PASS } }), (err: unknown) => {
+      assert.ok(err instanceof CryptoError, String(err));
+      assert.equal(err.code, 'tampered');
+      assert.equal(
+        err.message,
+        `Cannot decrypt "${NAME}.enc": the decrypted data does not match the sha256 its manifest recorded, so the file was tampered with or is corrupt. Nothing was kept.`,
+      );
+      assert.match(err.hint ?? '', /^OpenSSL files carry no integrity check of their own; use another copy of the backup\./);
+      return true;
+    });
+    assert.deepEqual((await fs.readdir(root)).sort(), [`${NAME}.enc`, `${NAME}.enc.json`]);
+  });
+
+  it('a decrypted file whose manifest cannot be written is kept, says so in the log, and reports no manifest', async () => {
+    // A folder that is not empty where the manifest goes: writing it fails even for root.
+    await fs.mkdir(join(root, `${NAME}.json`, 'in-the-way'), { recursive: true });
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined, tool: () => undefined };
+    const res = await decryptFile(enc, { key: { passphrase: PASS }, logger });
+    assert.equal(res.manifest, undefined);
+    assert.equal(res.checkedAgainstManifest, true);
+    assert.equal(sha(await fs.readFile(res.path)), sha(plain));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`^Decrypted, but the manifest of ${NAME.replace(/\./g, '\\.')} could not be written: `));
+  });
+
   it('a changed first block reads as a wrong key: garbage from the start is what a wrong passphrase gives', async () => {
     await flip(FIRST_BLOCK);
     await assert.rejects(drain(await decryptStream(enc, { passphrase: PASS })), (err: unknown) => {

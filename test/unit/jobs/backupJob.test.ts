@@ -95,4 +95,39 @@ describe('stackBackup and stackVerify: the backups a scheduled run and the comma
     await assert.rejects(verify(made, 'full'), /No Docker Compose stack was found/);
     assert.equal(asked, 1);
   });
+
+  it('a volume snapshot of named volumes goes to the engine for them even when the stack mounts none', async () => {
+    const run = stackBackup({ docker: nowhere, stack: async () => stackWithoutVolumes, backupDir: join(dir, 'b'), volumes: ['shop_data'] });
+    await assert.rejects(run('volume'), (err: Error) => {
+      assert.ok(err instanceof LifeboatError, String(err));
+      assert.doesNotMatch(err.message, /mounts no named volumes/);
+      assert.match(err.message, /^Cannot reach the Docker engine/);
+      return true;
+    });
+  });
+
+  it('a full verification of a config archive asks for the stack once and reads every entry whole', async () => {
+    const [made] = await stackBackup({
+      docker: nowhere,
+      stack: async () => stackWithoutVolumes,
+      backupDir: join(dir, 'b'),
+      workspace: join(dir, 'ws'),
+    })('config');
+    let asked = 0;
+    const verify = stackVerify({
+      docker: nowhere,
+      stack: async () => {
+        asked++;
+        return stackWithoutVolumes;
+      },
+    });
+    const full = await verify(made, 'full');
+    assert.equal(full.ok, true, full.problem);
+    assert.equal(full.depth, 'full');
+    assert.equal(asked, 1);
+    assert.ok(
+      full.notes.some((n) => n.startsWith('a test restore: a config archive has nothing to restore into')),
+      full.notes.join('; '),
+    );
+  });
 });

@@ -220,6 +220,34 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
     );
   });
 
+  it('a runbook upload here with the same size counts as present only when the local manifest agrees with the local file', async () => {
+    const runbook = gzipSync('-- PostgreSQL database dump\n');
+    await fs.writeFile(join(nas, 'database', RUNBOOK), runbook);
+    await fs.writeFile(localPath(RUNBOOK), runbook);
+    await writeManifest(localPath(RUNBOOK), manifestFor(RUNBOOK, runbook));
+    const same = await fetchOffsite(destination, `database/${RUNBOOK}`, backups);
+    assert.deepEqual([same.outcome, same.checked, same.sha256], ['present', 'none', sha(runbook)]);
+
+    // Same size, other bytes: the local manifest shows the local file is not what it recorded.
+    const other = Buffer.from(runbook);
+    other[other.length - 1] ^= 0xff;
+    await fs.writeFile(localPath(RUNBOOK), other);
+    await assert.rejects(
+      fetchOffsite(destination, `database/${RUNBOOK}`, backups),
+      /^LifeboatError: A different "sms_backup_20260102_020000\.sql\.gz" is already in the backup folder, so the off-site copy was not downloaded over it\.$/,
+    );
+    assert.ok((await fs.readFile(localPath(RUNBOOK))).equals(other), 'the local file is left as it was');
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('a destination folder that is not there is a problem of the listing, with no copies', async () => {
+    const state = await readOffsiteState(new FolderDestination(join(root, 'unmounted')));
+    assert.deepEqual(state.backups, []);
+    assert.equal(state.copies.size, 0);
+    assert.equal(state.problem, `The off-site folder ${join(root, 'unmounted')} does not exist.`);
+    assert.equal(state.where, `the folder ${join(root, 'unmounted')}`);
+  });
+
   it('a local name taken by a folder is reported by its path, not downloaded over', async () => {
     await fs.rm(localPath());
     await fs.mkdir(localPath());

@@ -23,6 +23,13 @@ describe('trustHostKey: a host key the user trusted goes into known_hosts as ssh
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it('a known_hosts that cannot be read (a folder of that name) is an error, and nothing is written into it', async () => {
+    const file = join(dir, '.ssh', 'known_hosts');
+    await fs.mkdir(file, { recursive: true });
+    await assert.rejects(trustHostKey('nas', 22, blob('ssh-ed25519'), file), (err: NodeJS.ErrnoException) => err.code === 'EISDIR');
+    assert.deepEqual(await fs.readdir(file), []);
+  });
+
   it('names a host as ssh does: bare on port 22, [host]:port elsewhere', () => {
     assert.equal(knownHostName('nas', 22), 'nas');
     assert.equal(knownHostName('nas', 2222), '[nas]:2222');

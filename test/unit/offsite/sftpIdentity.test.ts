@@ -45,6 +45,17 @@ describe('sftpIdentity: the key and agent an SFTP login offers, picked as ssh pi
     );
   });
 
+  it('a default key that is there but cannot be read is named, not skipped for the next one', async () => {
+    await fs.mkdir(join(dir, '.ssh', 'id_ed25519'));
+    keygen(join(dir, '.ssh', 'id_rsa'));
+    await assert.rejects(sftpIdentity({ agent: '/run/agent.sock' }), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.equal(err.message, `Cannot read the SSH key ${join(dir, '.ssh', 'id_ed25519')} (EISDIR).`);
+      assert.match(err.hint ?? '', /lifeboat\.offsite\.sftp\.identityFile/);
+      return true;
+    });
+  });
+
   it('a configured key that is missing or not a key is named, never replaced by a default', async () => {
     keygen(join(dir, '.ssh', 'id_ed25519'));
     await assert.rejects(sftpIdentity({ identityFile: join(dir, 'nope') }), /Cannot read the SSH key .*nope \(ENOENT\)/);

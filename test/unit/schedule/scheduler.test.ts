@@ -171,6 +171,19 @@ describe('Scheduler (injected clock)', () => {
     assert.equal(h.runs.length, 1);
   });
 
+  it('a start recorded in the future with an older last run resumes from now: the missed 02:00 runs once, not years later', async () => {
+    await writeState({ database: { since: '2031-05-05T00:00:00.000Z', lastDue: '2026-11-25T02:00:00.000Z', outcome: 'ok' } });
+    const s = h.make();
+    await s.start();
+    assert.deepEqual(h.runs, [{ kind: 'database', at: '2026-11-26T10:00:00.000Z' }]);
+    const state = await readScheduleState(dir);
+    assert.equal(state.kinds.database?.since, '2026-11-26T02:00:00.000Z', 'the start was set back to the last due time before now');
+    assert.equal(state.kinds.database?.lastDue, '2026-11-26T02:00:00.000Z');
+    assert.equal(s.status()[0].next?.toISOString(), '2026-11-27T02:00:00.000Z');
+    await h.clock.advance(utc('2026-11-27T02:01:00') - h.clock.t);
+    assert.equal(h.runs.length, 2);
+  });
+
   it('runs a due time in one of two windows sharing the state file', async () => {
     await writeState({ database: { lastDue: '2026-11-25T02:00:00.000Z' } });
     let release!: () => void;

@@ -160,4 +160,12 @@ describe('LifeboatSettings: what each setting means once read', () => {
     assert.deepEqual(none.encryptionRecipients, []);
     assert.deepEqual(none.offsiteRetention, { database: {}, config: {}, volume: {} });
   });
+
+  it('the SFTP key file is resolved like the other paths; unset leaves ssh its own defaults', () => {
+    const set = new LifeboatSettings(source({ 'offsite.sftp.identityFile': ' keys/nas_ed25519 ' }), '/work/shop');
+    assert.equal(set.offsiteSftpIdentityFile, '/work/shop/keys/nas_ed25519');
+    const absolute = new LifeboatSettings(source({ 'offsite.sftp.identityFile': '/etc/lifeboat/id' }), '/work/shop');
+    assert.equal(absolute.offsiteSftpIdentityFile, '/etc/lifeboat/id');
+    assert.equal(new LifeboatSettings(source({}), '/work/shop').offsiteSftpIdentityFile, undefined);
+  });
 });
