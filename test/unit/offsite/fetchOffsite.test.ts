@@ -4,9 +4,9 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { CancelledError, LifeboatError } from '../../../src/core/common';
-import { readManifest } from '../../../src/core/store';
+import { readManifest, writeManifest } from '../../../src/core/store';
 import { FolderDestination, copyOffsite, fetchOffsite, offsiteCopies, readOffsiteState, remoteBackups } from '../../../src/core/offsite';
-import { BACKUP_NAME as NAME, eachOffsiteFixture, sha256Hex as sha } from '../../support/offsiteFixture';
+import { BACKUP_NAME as NAME, eachOffsiteFixture, manifestFor, sha256Hex as sha } from '../../support/offsiteFixture';
 
 const RUNBOOK = 'sms_backup_20260102_020000.sql.gz';
 
@@ -15,12 +15,13 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
   let nas: string;
   let data: Buffer;
   let destination: FolderDestination;
+  let root: string;
 
   const localPath = (name = NAME) => join(backups, 'database', name);
   const leftovers = async () =>
     (await fs.readdir(join(backups, 'database')).catch(() => [] as string[])).filter((n) => n.includes('partial'));
 
-  eachOffsiteFixture('lb-fetch-', 1_500_000, (f) => ({ backups, remote: nas, bytes: data } = f));
+  eachOffsiteFixture('lb-fetch-', 1_500_000, (f) => ({ root, backups, remote: nas, bytes: data } = f));
   beforeEach(async () => {
     destination = new FolderDestination(nas);
     await copyOffsite(localPath(), destination, { requireEncryption: false });
