@@ -65,6 +65,34 @@ describe('leftovers of interrupted operations in the extension host', function (
     assert.equal(await api.checkLeftStopped(), 0, 'nothing more to say');
   });
 
+  it('a scratch database seen while a restore holds the lock is not offered as a leftover to drop', async () => {
+    const scratch = 'sms_db_restore_20260101_000002';
+    await demoPsql(`CREATE DATABASE ${scratch}`, 'postgres');
+    // A lock held by a live process (this one), as a running dry run holds it.
+    const lock = join(dir, '.lifeboat-sms.lock');
+    await fs.writeFile(
+      lock,
+      JSON.stringify({ pid: process.pid, host: hostname(), operation: 'database restore', startedAt: new Date().toISOString() }),
+    );
+    const notice = async () => {
+      const group = (await api.tree.getChildren()).find((r) => api.tree.getTreeItem(r).id === 'group.sidedb');
+      assert.ok(group, 'the Database copies group is shown');
+      return api.tree.getTreeItem((await api.tree.getChildren(group))[0]);
+    };
+    try {
+      const busy = await notice();
+      assert.equal(busy.label, '1 scratch database: a restore or verify is running');
+      assert.equal(busy.command, undefined, 'no Drop action while a run may own it');
+      await fs.rm(lock);
+      const idle = await notice();
+      assert.equal(idle.label, '1 scratch database left by interrupted dry runs: Drop…');
+      assert.equal(idle.command?.command, 'lifeboat.dropScratchDatabases');
+    } finally {
+      await fs.rm(lock, { force: true });
+      await demoPsql(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`, 'postgres');
+    }
+  });
+
   it('drops the scratch databases of interrupted dry runs after one modal naming them, and nothing else', async () => {
     const scratch = 'sms_db_restore_20260101_000000';
     const kept = 'sms_db_pre_restore_20260101_000001';
