@@ -3,6 +3,10 @@
 export { VolumeMissingError, volumeExists, waitForVolumeCleanup } from './helperContainer';
 export { InterruptedRestoreError, PartlyRestoredError, checkLeftovers } from './volumeLeftovers';
 export { restoreVolume } from './volumeRestore';
+export type { VolumeRestoreOptions, VolumeRestoreResult } from './volumeRestore';
+export { checkVolumeRestore } from './volumeRestoreCheck';
+export type { VolumeRestoreCheck } from './volumeRestoreCheck';
+export { snapshotManifest, snapshotVolumeName } from './restorePlan';
 export { unpackedBytes } from './volumeRoom';
 export { containersToStop, lastSnapshotDuration, snapshotVolume } from './volumeSnapshot';
 export type { VolumeManifest } from './volumeSnapshot';
