@@ -86,7 +86,9 @@ export async function restoreVolumeCommand(ctx: CliContext, file: string, replac
       );
     }
   }
-  ctx.out(volumeRestoredNotice({ volume, file: path, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }));
+  ctx.out(
+    volumeRestoredNotice({ volume, file: path, durationMs: result.durationMs, restarted: result.restarted, kept: result.safety?.path }),
+  );
   return EXIT.ok;
 }
 
@@ -102,7 +104,10 @@ function dryRunLines(c: VolumeRestoreCheck, path: string): string[] {
     );
     return lines;
   }
-  if (c.neededBytes) lines.push(`"${c.volume}" has room for the ${formatBytes(c.neededBytes)} it unpacks to beside its current content, which a restore keeps aside until the containers are healthy.`);
+  if (c.neededBytes)
+    lines.push(
+      `"${c.volume}" has room for the ${formatBytes(c.neededBytes)} it unpacks to beside its current content, which a restore keeps aside until the containers are healthy.`,
+    );
   lines.push(
     c.stops.length
       ? `A restore stops ${quoteList(c.stops)} for the swap and starts ${c.stops.length > 1 ? 'them' : 'it'} again; a failure puts the current content back.`

@@ -38,9 +38,14 @@ export async function snapshotManifest(file: string, log: Logger): Promise<Volum
   const { manifest, problem } = await readManifest(file);
   if (problem) log.warn(`${file}: ${problem}`);
   if (manifest && manifest.kind !== 'volume') {
-    throw new LifeboatError(`"${basename(file)}" is a ${manifest.kind} backup, not a volume snapshot.`, 'Choose a volume snapshot.', undefined, {
-      ui: 'choose-volume-snapshot',
-    });
+    throw new LifeboatError(
+      `"${basename(file)}" is a ${manifest.kind} backup, not a volume snapshot.`,
+      'Choose a volume snapshot.',
+      undefined,
+      {
+        ui: 'choose-volume-snapshot',
+      },
+    );
   }
   return manifest as VolumeManifest | undefined;
 }

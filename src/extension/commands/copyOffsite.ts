@@ -34,9 +34,14 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
 
   // The lock keeps a copyNewBackups run, a click and a command-line copy from sending the same object at once.
   const result = await runWithProgress(`Lifeboat: Copying ${quote(name)} off-site`, (op) =>
-    withOffsiteLock(settings.backupDirectory, destination, () => runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }), {
-      signal: op.signal,
-    }),
+    withOffsiteLock(
+      settings.backupDirectory,
+      destination,
+      () => runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
+      {
+        signal: op.signal,
+      },
+    ),
   ).finally(() => destination.close?.());
   lb.catalog.invalidate();
   const where = destination.describe();

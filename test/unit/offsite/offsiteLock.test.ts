@@ -78,10 +78,17 @@ describe('one off-site copy at a time per backup folder and destination (the loc
     await fs.mkdir(nas);
     await fs.writeFile(
       join(project, '.vscode', 'settings.json'),
-      JSON.stringify({ 'lifeboat.backupDirectory': 'backups', 'lifeboat.offsite.destination': nas, 'lifeboat.offsite.requireEncryption': false }),
+      JSON.stringify({
+        'lifeboat.backupDirectory': 'backups',
+        'lifeboat.offsite.destination': nas,
+        'lifeboat.offsite.requireEncryption': false,
+      }),
     );
     // Megabytes of incompressible rows: a copy takes many chunks, long enough for a second one to overlap.
-    const data = gzipSync(`-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(3_000_000).toString('base64')}\n\\.\n`, { level: 1 });
+    const data = gzipSync(
+      `-- PostgreSQL database dump\nCOPY public.t (v) FROM stdin;\n${randomBytes(3_000_000).toString('base64')}\n\\.\n`,
+      { level: 1 },
+    );
     backup = join(backups, 'database', NAME);
     await fs.writeFile(backup, data);
     await writeManifest(backup, {
@@ -124,7 +131,9 @@ describe('one off-site copy at a time per backup folder and destination (the loc
           assert.ok(err instanceof LockedError, String(err));
           assert.match(
             err.message,
-            new RegExp(`^Another command or a scheduled run in this VS Code window has been copying backups to the folder ${nas} since \\d{2}:\\d{2}\\.$`),
+            new RegExp(
+              `^Another command or a scheduled run in this VS Code window has been copying backups to the folder ${nas} since \\d{2}:\\d{2}\\.$`,
+            ),
           );
           assert.equal(err.hint, 'Wait for it to finish, then retry.');
           return true;
