@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { LifeboatError, formatBytes, formatCountOf, quote, quoteList } from '../../core/common';
+import { LifeboatError, formatBytes, formatCountOf, quote, quoteList, silentLogger } from '../../core/common';
 import { fileKeys } from '../../core/encryption';
 import { volumeRecreatedNotice, volumeRestoredNotice } from '../../core/reports';
 import { Stack, discoverStack, waitForHealthy } from '../../core/stack';
@@ -28,7 +28,8 @@ import { UsageError } from '../usageError';
 export async function restoreVolumeCommand(ctx: CliContext, file: string, replace: string | undefined): Promise<ExitCode> {
   const path = resolve(file);
   const docker = ctx.docker();
-  const manifest = await snapshotManifest(path, ctx.log);
+  // Core reads it again and warns about a damaged one; once is enough.
+  const manifest = await snapshotManifest(path, silentLogger);
   // After "Complete system failure" there is no stack to find; a snapshot that names its
   // volume is still restorable, into a volume made again.
   let stack: Stack | undefined;
