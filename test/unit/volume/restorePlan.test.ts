@@ -74,7 +74,7 @@ describe('which volume a snapshot restores into, and what it must be', () => {
     } finally {
       process.stderr.write = write;
     }
-    assert.match(err, /restore needs: database FILE or volume FILE\./);
+    assert.match(err, /restore needs: database FILE, volume FILE or config FILE\./);
     assert.match(err, /lifeboat restore volume backups\/volumes\/FILE\.tar\.gz, then --replace VOLUME/);
     assert.match(err, /--replace/);
   });
