@@ -97,10 +97,10 @@ describe("lifeboat restore volume (dist/cli.js, the demo stack's sms_postgres_da
     const keyFile = join(folder, 'backup_key');
     await fs.writeFile(keyFile, 'command-line volume key passphrase\n', { mode: 0o600 });
     const keyed = await project({ 'lifeboat.encryption.keyFile': keyFile, 'lifeboat.backupDirectory': join(folder, 'backups') });
+    const sealed = (
+      await encryptFile(snapshot, { format: 'age', passphrase: await readKeyFile(keyFile), workFactor: 10, removePlaintext: false })
+    ).path;
     try {
-      const sealed = (
-        await encryptFile(snapshot, { format: 'age', passphrase: await readKeyFile(keyFile), workFactor: 10, removePlaintext: false })
-      ).path;
       const dry = await lifeboat(['restore', 'volume', sealed, '--folder', keyed]);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(
@@ -109,10 +109,11 @@ describe("lifeboat restore volume (dist/cli.js, the demo stack's sms_postgres_da
       );
       const keyless = await lifeboat(['restore', 'volume', sealed, '--folder', folder]);
       assert.equal(keyless.code, 1, keyless.stdout + keyless.stderr);
-      assert.match(keyless.stderr, /is encrypted, and no key was given to read it/);
-      await fs.rm(sealed);
-      await fs.rm(`${sealed}.json`, { force: true });
+      assert.match(keyless.stderr, /is encrypted with a passphrase and no key file is set\.\n  Set lifeboat\.encryption\.keyFile/);
+      assert.doesNotMatch(keyless.stdout, /Dry run passed/);
     } finally {
+      await fs.rm(sealed, { force: true });
+      await fs.rm(`${sealed}.json`, { force: true });
       await fs.rm(keyed, { recursive: true, force: true });
     }
   });
