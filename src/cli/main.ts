@@ -32,6 +32,8 @@ Commands:
   prune                           delete what lifeboat.retention.* lets go; --dry-run shows it first
   status                          the backup status report; exit 1 when something needs attention
   restore database FILE           a dry run into a scratch database, proved; --replace DB then swaps it in
+  restore volume FILE             a dry run: the snapshot checked as a restore would; --replace VOLUME then restores it
+  restore config FILE             lists the files that differ from the folder; --replace FOLDER writes them (keeping .bak)
   offsite list                    what lifeboat.offsite.destination holds, and which backups are only there
   offsite copy [FILE...|--new]    copy backups there (default: the newest of each kind; --new: all not there yet)
   offsite pull REMOTE...          bring copies back into the backup folder, checked against their manifests
@@ -42,7 +44,7 @@ Options:
   --depth D        verify: quick (default) or full (a test restore)
   --all            verify: every backup
   --new            offsite copy: every backup not at the destination yet
-  --replace DB     restore: replace the live database DB (its name typed out) after the dry run
+  --replace NAME   restore: replace the live database, the volume or the folder NAME (typed out), not a dry run
   --dry-run        prune: show, delete nothing
   --json           machine-readable output
   --quiet          print errors only (for cron)

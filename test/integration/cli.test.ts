@@ -1,44 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { readKeyFile } from '../../src/core/crypto';
 import { encryptFile } from '../../src/core/encryption';
 import { acquireLock } from '../../src/core/store';
 import { REPO, dataFingerprint, databases, demoStack, psql, tempDir } from './harness';
-
-const CLI = join(REPO, 'dist', 'cli.js');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real bundle in a real process, as cron would run it. */
-function lifeboat(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A project folder whose .vscode/settings.json (with comments, as users write it) points at the demo stack. */
-async function project(settings: Record<string, unknown>): Promise<string> {
-  const folder = await tempDir('cli');
-  await fs.mkdir(join(folder, '.vscode'));
-  const body = Object.entries({ 'lifeboat.composeProject': 'sms', ...settings })
-    .map(([k, v]) => `  // set by the test\n  "${k}": ${JSON.stringify(v)},`)
-    .join('\n');
-  await fs.writeFile(join(folder, '.vscode', 'settings.json'), `{\n${body}\n}\n`);
-  return folder;
-}
-
-async function files(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir).catch(() => [] as string[])).sort();
-}
+import { CLI, files, lifeboat, project } from './cliRun';
 
 describe('the lifeboat command line (dist/cli.js, real processes, the demo stack)', function () {
   this.timeout(180_000);

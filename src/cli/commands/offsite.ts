@@ -10,6 +10,7 @@ import {
   offsitePathOf,
   parseDestination,
   remoteBackups,
+  withOffsiteLock,
 } from '../../core/offsite';
 import { KINDS, listBackups } from '../../core/store';
 import type { CliContext } from '../context';
@@ -56,7 +57,10 @@ async function runAction(
       return list(ctx, destination);
     case 'copy':
       if (onlyNew && rest.length) throw new UsageError('offsite copy takes files or --new, not both.');
-      return copy(ctx, destination, rest, onlyNew);
+      // Held from the listing on: a second --new that waited sees what the first one sent.
+      return withOffsiteLock(ctx.settings.backupDirectory, destination, () => copy(ctx, destination, rest, onlyNew), {
+        signal: ctx.signal,
+      });
     case 'pull':
       if (!rest.length) throw new UsageError('offsite pull needs the paths to pull, as "offsite list" prints them (database/…).');
       return pull(ctx, destination, rest);

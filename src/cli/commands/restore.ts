@@ -8,6 +8,8 @@ import { discoverStack } from '../../core/stack';
 import type { CliContext } from '../context';
 import { EXIT, ExitCode } from '../exitCodes';
 import { UsageError } from '../usageError';
+import { restoreConfigCommand } from './restoreConfig';
+import { restoreVolumeCommand } from './restoreVolume';
 
 /**
  * `lifeboat restore database FILE [--replace NAME]`: the extension's Restore Database for a
@@ -18,12 +20,14 @@ import { UsageError } from '../usageError';
  */
 export async function restoreCommand(ctx: CliContext, args: string[], replace: string | undefined): Promise<ExitCode> {
   const [kind, file, ...extra] = args;
-  if (kind !== 'database' || !file || extra.length) {
+  if ((kind !== 'database' && kind !== 'volume' && kind !== 'config') || !file || extra.length) {
     throw new UsageError(
-      'restore needs: database FILE.',
-      'Example: lifeboat restore database backups/database/sms_backup_20261127_020000.sql.gz (a dry run); add --replace sms_db to replace the live database.',
+      'restore needs: database FILE, volume FILE or config FILE.',
+      'Example: lifeboat restore database backups/database/sms_backup_20261127_020000.sql.gz (a dry run); add --replace sms_db to replace the live database. Likewise lifeboat restore volume backups/volumes/FILE.tar.gz, then --replace VOLUME.',
     );
   }
+  if (kind === 'volume') return restoreVolumeCommand(ctx, file, replace);
+  if (kind === 'config') return restoreConfigCommand(ctx, file, replace);
   const path = resolve(file);
   const stack = await discoverStack(ctx.docker(), ctx.settings.discovery);
   const live = stack.db.database;

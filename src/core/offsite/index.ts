@@ -26,3 +26,4 @@ export { fetchOffsite } from './fetchOffsite';
 export type { FetchOffsiteResult } from './fetchOffsite';
 export { offsiteEntries, planOffsiteRetention, pruneOffsite } from './offsiteRetention';
 export type { PruneOffsiteOptions } from './offsiteRetention';
+export { OFFSITE_LOCK_WAIT_MS, lockOffsiteCopies, withOffsiteLock } from './offsiteLock';

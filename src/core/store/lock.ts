@@ -77,6 +77,8 @@ function doing(operation: string, lockName: string): string {
   const volume = lockName.replace(/^volume_/, '');
   // The scheduler's own lock (scheduler.ts) guards its state file, not a stack.
   if (lockName === 'schedule') return operation.startsWith('scheduled ') ? `running a ${operation}` : 'starting the schedule';
+  // Off-site copies lock per destination (offsiteLock.ts): the operation names it, the lock's name is a hash.
+  if (operation.startsWith('off-site copy to ')) return `copying backups ${operation.slice('off-site copy '.length)}`;
   switch (operation) {
     case 'database backup':
       return `backing up "${lockName}"`;

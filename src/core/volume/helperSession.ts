@@ -17,8 +17,13 @@ export class HelperSession {
     private readonly log: Logger,
   ) {}
 
-  static async open(docker: Docker, spec: { volume: string; image: string; purpose: string }, log: Logger): Promise<HelperSession> {
-    const container = await createHelper(docker, { ...spec, readOnly: false, argv: ['sleep', '3600'] });
+  /** `readOnly`: the volume is mounted read-only, for a session that only looks (a restore's dry run). */
+  static async open(
+    docker: Docker,
+    spec: { volume: string; image: string; purpose: string; readOnly?: boolean },
+    log: Logger,
+  ): Promise<HelperSession> {
+    const container = await createHelper(docker, { ...spec, readOnly: spec.readOnly ?? false, argv: ['sleep', '3600'] });
     try {
       await container.start();
     } catch (err) {

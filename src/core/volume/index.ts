@@ -5,6 +5,10 @@ export { InterruptedRestoreError, PartlyRestoredError, checkLeftovers } from './
 export { checkAgainstManifest } from './restoreStage';
 export { restoreVolume } from './volumeRestore';
 export { startLeftStopped } from './startLeftStopped';
+export type { VolumeRestoreOptions, VolumeRestoreResult } from './volumeRestore';
+export { checkVolumeRestore } from './volumeRestoreCheck';
+export type { VolumeRestoreCheck } from './volumeRestoreCheck';
+export { snapshotManifest, snapshotVolumeName } from './restorePlan';
 export { unpackedBytes } from './volumeRoom';
 export { containersToStop, lastSnapshotDuration, snapshotVolume } from './volumeSnapshot';
 export type { VolumeManifest } from './volumeSnapshot';

@@ -4,13 +4,12 @@ import { basename } from 'node:path';
 import { containersLeftStopped, startContainers, stopContainers } from '../stack';
 import type { Stack } from '../stack';
 import { waitForContainers } from '../docker';
-import { LifeboatError, quoteList, throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
-import { ensurePrivateDir, acquireLock, WRITER_OPERATION, readManifest, stoppedRecord } from '../store';
+import { throwIfAborted, Logger, OperationOptions, WithDefaults, withDefaults } from '../common';
+import { ensurePrivateDir, acquireLock, WRITER_OPERATION, stoppedRecord } from '../store';
 import type { HeldLock, StoppedNote } from '../store';
 import {
   VolumeFacts,
   VolumeMissingError,
-  VolumeUser,
   inspectVolume,
   removeStaleHelpers,
   resolveHelperImage,
@@ -26,8 +25,7 @@ import { VolumeManifest, WriteSnapshotOptions, volumeLockName, writeVolumeSnapsh
 import { CheckedVolumeArchive, VolumeRoot, checkVolumeArchive } from './volumeTarScan';
 import { settleLeftovers } from './volumeLeftovers';
 import { checkRoom, unpackedBytes } from './volumeRoom';
-
-const PROJECT = 'com.docker.compose.project';
+import { refuseOutsiders, snapshotManifest, stopOrder } from './restorePlan';
 
 export interface VolumeRestoreOptions extends OperationOptions {
   volume: string;
@@ -103,17 +101,7 @@ export async function restoreVolume(docker: Docker, options: VolumeRestoreOption
   const started = Date.now();
   throwIfAborted(opts.signal);
 
-  const { manifest: raw, problem } = await readManifest(opts.file);
-  if (problem) log.warn(`${opts.file}: ${problem}`);
-  if (raw && raw.kind !== 'volume') {
-    throw new LifeboatError(
-      `"${basename(opts.file)}" is a ${raw.kind} backup, not a volume snapshot.`,
-      'Choose a volume snapshot.',
-      undefined,
-      { ui: 'choose-volume-snapshot' },
-    );
-  }
-  const manifest = raw as VolumeManifest | undefined;
+  const manifest = await snapshotManifest(opts.file, log);
   const source = await openBackupSource(opts.file, { keys: opts.keys, signal: opts.signal });
   try {
     return await restoreFrom(docker, opts, source, manifest, started);
@@ -138,7 +126,7 @@ async function restoreFrom(
     return recreateAndRestore(docker, opts, { manifest, checked, root: manifest?.volumeRoot ?? checked.root, started, source });
   }
   const users = await volumeUsers(docker, opts.volume);
-  refuseOutsiders(opts, facts, users);
+  refuseOutsiders(opts.volume, opts.stack, facts, users);
   const image = await resolveHelperImage(docker, opts.volume, opts.helperImage, users);
   const toStop = stopOrder(opts.stack, users);
 
@@ -206,29 +194,6 @@ async function inspectUnlessMissing(docker: Docker, opts: WithDefaults<VolumeRes
     }
     return undefined;
   }
-}
-
-/** Lifeboat stops only the project's own containers: one running outside it is refused, by name, before anything changes. */
-function refuseOutsiders(opts: WithDefaults<VolumeRestoreOptions>, facts: VolumeFacts, users: VolumeUser[]): void {
-  const project = opts.stack?.project ?? facts.labels[PROJECT];
-  const inStack = (u: VolumeUser) => !!opts.stack && (u.id === opts.stack.db.id || opts.stack.apps.some((a) => a.id === u.id));
-  const outsiders = users.filter((u) => u.running && project !== undefined && u.project !== project && !inStack(u));
-  if (outsiders.length) {
-    throw new LifeboatError(
-      `The volume "${opts.volume}" is used by ${quoteList(outsiders.map((u) => u.name))}, which ${outsiders.length > 1 ? 'are' : 'is'} running outside the Compose project "${project}". Nothing was changed.`,
-      `Stop ${outsiders.length > 1 ? 'them' : 'it'} first (\`docker stop ${outsiders[0].name}\`): Lifeboat only stops the project's own containers.`,
-    );
-  }
-}
-
-/** Apps first, then the database, so no app sees its database vanish mid-request. */
-function stopOrder(stack: Stack | undefined, users: VolumeUser[]): string[] {
-  return unique([
-    ...(stack ? stack.apps.map((a) => a.name) : []),
-    ...users.filter((u) => u.running && !u.postgres).map((u) => u.name),
-    ...(stack ? [stack.db.name] : []),
-    ...users.filter((u) => u.running && u.postgres).map((u) => u.name),
-  ]);
 }
 
 /**

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { LifeboatError, formatBytes } from '../../core/common';
 import { quote } from '../../core/reports';
-import { CopyOffsiteResult, OffsiteKey, copyOffsite as runCopy, parseDestination } from '../../core/offsite';
+import { CopyOffsiteResult, OffsiteKey, copyOffsite as runCopy, parseDestination, withOffsiteLock } from '../../core/offsite';
 import { commandOffsiteOptions } from '../offsiteOptions';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../ui/runWithProgress';
@@ -32,8 +32,16 @@ export async function copyOffsite(lb: Lifeboat, arg?: unknown): Promise<CopyOffs
   const requireEncryption = settings.offsiteRequireEncryption;
   const key = requireEncryption && !/\.(age|enc)$/.test(name) ? await configuredKey(lb, name) : undefined;
 
+  // The lock keeps a copyNewBackups run, a click and a command-line copy from sending the same object at once.
   const result = await runWithProgress(`Lifeboat: Copying ${quote(name)} off-site`, (op) =>
-    runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
+    withOffsiteLock(
+      settings.backupDirectory,
+      destination,
+      () => runCopy(file, destination, { ...op, logger: lb.log, requireEncryption, key }),
+      {
+        signal: op.signal,
+      },
+    ),
   ).finally(() => destination.close?.());
   lb.catalog.invalidate();
   const where = destination.describe();

@@ -3,9 +3,8 @@ import * as vscode from 'vscode';
 import { waitForHealthy } from '../../core/stack';
 import type { Stack } from '../../core/stack';
 import { LifeboatError, isCancelled } from '../../core/common';
-import { volumeExists, restoreVolume as runRestore } from '../../core/volume';
+import { snapshotVolumeName, volumeExists, restoreVolume as runRestore } from '../../core/volume';
 import type { VolumeManifest } from '../../core/volume';
-import { parseBackupName } from '../../core/store';
 import { quote, quoteList, volumeRecreatedNotice, volumeRestoredNotice } from '../../core/reports';
 import type { Lifeboat } from '../lifeboat';
 import { runWithProgress } from '../ui/runWithProgress';
@@ -35,17 +34,7 @@ export async function restoreVolume(lb: Lifeboat, arg?: unknown): Promise<string
     if (!manifestVolume || !(await missing(lb, manifestVolume))) throw err;
   }
   const settings = lb.stacks.settings;
-  const parsed = parseBackupName(basename(file));
-  // The runbook names its snapshots after a shortened volume name (volume_sms_postgres_…).
-  const volume =
-    manifestVolume ??
-    stack?.volumes.find((v) => v.name === parsed?.subject)?.name ??
-    (stack?.volumes.length === 1 ? stack.volumes[0].name : undefined);
-  if (!volume)
-    throw new LifeboatError(
-      `Cannot tell which volume ${quote(basename(file))} belongs to.`,
-      'Snapshots made by Lifeboat record it in their manifest; for others, rename the file to volume_<volume>_YYYYMMDD_HHMMSS.tar.gz.',
-    );
+  const volume = snapshotVolumeName(file, manifest, stack);
 
   const recreate = await missing(lb, volume);
   // Core puts the current content back (or removes a volume it made) before a cancel ends the restore (contract 3).
