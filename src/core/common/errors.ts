@@ -115,6 +115,17 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** Turns a Node file-system error into one that names the path and the way out. */
 export function fsError(err: unknown, action: string, path: string): LifeboatError {
   const code = (err as NodeJS.ErrnoException)?.code;
+  // Reads reach workspace files too (config paths, the workspace folder), where pointing at
+  // lifeboat.backupDirectory or calling the path "not writable" would send the user astray.
+  if (/^read\b/.test(action) && code && ['EACCES', 'EPERM', 'ENOTDIR'].includes(code)) {
+    const what = code === 'ENOTDIR' ? `a part of ${path} is a file, not a folder` : `${path} is not readable`;
+    return new LifeboatError(
+      `Cannot ${action}: ${what} (${code}).`,
+      code === 'ENOTDIR' ? 'Check the path.' : 'Fix its permissions for the user Lifeboat runs as (the one running VS Code or the command line).',
+      undefined,
+      { cause: err },
+    );
+  }
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':

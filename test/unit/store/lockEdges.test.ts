@@ -116,6 +116,15 @@ describe('lock edges: messages for every operation, dead takeover claims, unusab
       /^Cannot create the folder: a part of \/b\/x is a file, not a folder \(ENOTDIR\)\.$/,
     );
     assert.match(fsError(e('EEXIST'), 'create the folder', '/b/x').hint ?? '', /lifeboat\.backupDirectory/);
+    // A read of a workspace file is not about the backup folder: no "not writable", no backupDirectory.
+    const unreadable = fsError(e('EACCES'), 'read the config file', '/w/nginx.conf');
+    assert.equal(unreadable.message, 'Cannot read the config file: /w/nginx.conf is not readable (EACCES).');
+    assert.doesNotMatch(unreadable.hint ?? '', /backupDirectory/);
+    assert.equal(
+      fsError(e('ENOTDIR'), 'read the workspace folder', '/w/x').message,
+      'Cannot read the workspace folder: a part of /w/x is a file, not a folder (ENOTDIR).',
+    );
+    assert.equal((fsError(e('EPERM'), 'read the backup', '/b/x').cause as Error).message, 'EPERM: boom');
     assert.equal(fsError(e('EIO'), 'read the backup', '/b/x').message, 'Cannot read the backup (/b/x): EIO: boom');
     assert.equal(fsError('plain text', 'read the backup', '/b/x').message, 'Cannot read the backup (/b/x): plain text');
   });
