@@ -121,7 +121,9 @@ export function fsError(err: unknown, action: string, path: string): LifeboatErr
     const what = code === 'ENOTDIR' ? `a part of ${path} is a file, not a folder` : `${path} is not readable`;
     return new LifeboatError(
       `Cannot ${action}: ${what} (${code}).`,
-      code === 'ENOTDIR' ? 'Check the path.' : 'Fix its permissions for the user Lifeboat runs as (the one running VS Code or the command line).',
+      code === 'ENOTDIR'
+        ? 'Check the path.'
+        : 'Fix its permissions for the user Lifeboat runs as (the one running VS Code or the command line).',
       undefined,
       { cause: err },
     );

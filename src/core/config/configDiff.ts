@@ -129,8 +129,14 @@ export async function applyFiles(
       const done = applied.length
         ? ` ${applied.length === 1 ? '1 file was' : `${applied.length} files were`} applied before it: ${applied.map((a) => `"${a.path}"`).join(', ')}.`
         : ' No file was changed.';
-      const cause = err instanceof LifeboatError ? err.message : fsError(err, `restore "${entry.path}"`, dest).message;
-      throw new LifeboatError(`${cause}${done}`, 'Each replaced file was kept as a .bak next to it.');
+      const cause = err instanceof LifeboatError ? err : fsError(err, `restore "${entry.path}"`, dest);
+      // fsError's hints are about the backup folder; these files are the workspace's. The .bak
+      // note is true only of files already replaced.
+      const code = ((err instanceof LifeboatError ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
+      const hint = [code ? workspaceHint(code) : cause.hint, applied.length ? 'Each replaced file was kept as a .bak next to it.' : '']
+        .filter(Boolean)
+        .join(' ');
+      throw new LifeboatError(`${cause.message}${done}`, hint || undefined, undefined, { cause: err });
     }
   }
   return applied;
@@ -283,4 +289,13 @@ async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
   const hash = new HashStream();
   await pipeline(createReadStream(path), hash, { signal });
   return hash.digest();
+}
+
+/** The way out of a file-system error met while writing into the workspace. */
+function workspaceHint(code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return "Free some space on the workspace's disk, then restore again.";
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return 'Make the file and its folder writable for the user Lifeboat runs as, then restore again.';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'Move the file that is in the way of that path, then restore again.';
+  return 'See the Lifeboat log for the full error.';
 }
