@@ -428,7 +428,7 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     const blocked = await refusal(destination({}, top).write('database/sms_backup_20260110_020000.sql.gz'));
     assert.match(
       blocked.message,
-      /^Cannot create the off-site folder \(.*file-in-the-way\/database on the SFTP server 127\.0\.0\.1\): Failure\.$/,
+      /^Cannot create the off-site folder .*file-in-the-way\/database on the SFTP server 127\.0\.0\.1: a file of that name is in the way\.$/,
     );
     assert.equal(await fs.readFile(join(top, 'database'), 'utf8'), 'not a folder');
 
@@ -444,7 +444,9 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       );
       assert.match(
         noSftp.message,
-        new RegExp(`^Cannot reach the SFTP server 127\\.0\\.0\\.1:${plain.port} \\(.*\\): Unable to start subsystem: sftp\\.$`),
+        new RegExp(
+          `^The SSH server 127\\.0\\.0\\.1:${plain.port} let "${plain.user}" log in but offers no SFTP \\(.*\\): Unable to start subsystem: sftp\\.$`,
+        ),
       );
     } finally {
       await plain.stop();

@@ -101,14 +101,14 @@ export class SftpConnection {
         if (settled) return;
         settled = true;
         client.end();
-        reject(refused ?? loginError(err, this.target, identity));
+        reject(refused ?? (err instanceof LifeboatError ? err : loginError(err, this.target, identity)));
       };
       // `on`, not `once`: after a timeout ssh2 reports the socket's end as a second error, which must not go uncaught.
       client.on('error', fail);
       client.once('close', () => fail(new Error('The server closed the connection.')));
       client.once('ready', () => {
         client.sftp((err, sftp) => {
-          if (err) return fail(err);
+          if (err) return fail(noSftpError(err, this.target));
           settled = true;
           watchChannel(sftp, client);
           // Later failures end this session; the next operation logs in again.
@@ -152,6 +152,19 @@ const SOCKET_ERRORS: Record<string, string> = {
   ETIMEDOUT: 'no answer in time',
   ECONNRESET: 'the connection was dropped',
 };
+
+/**
+ * The login worked but the server offers no file transfer (ssh2: "Unable to start subsystem:
+ * sftp"): a "Cannot reach" would send the user checking a network that is fine.
+ */
+function noSftpError(err: Error, target: SftpTarget): LifeboatError {
+  return new LifeboatError(
+    `The SSH server ${target.host}:${target.port} let "${target.user}" log in but offers no SFTP (${sftpAddress(target)}): ${err.message}.`,
+    'Enable SFTP on the server (for OpenSSH: "Subsystem sftp internal-sftp" in sshd_config, then reload sshd), or choose another destination.',
+    undefined,
+    { cause: err },
+  );
+}
 
 /** A failed login said in words: which server, what went wrong, what to change. */
 function loginError(err: unknown, target: SftpTarget, identity: SftpIdentity): LifeboatError {

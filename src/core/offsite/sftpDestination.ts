@@ -171,6 +171,13 @@ export class SftpDestination implements Destination {
         throw this.error(err, 'create the off-site folder', at);
       });
       if (st?.isDirectory()) continue;
+      // SFTP answers a mkdir over a file with a bare "Failure": say what is in the way.
+      if (st) {
+        throw new LifeboatError(
+          `Cannot create the off-site folder ${at} on the SFTP server ${this.target.host}: a file of that name is in the way.`,
+          'Move or remove that file on the server, or point lifeboat.offsite.destination at another folder.',
+        );
+      }
       await sftpRequest(sftp, (done) => sftp.mkdir(at, { mode: 0o700 }, done)).catch((err: SftpError) => {
         throw this.error(err, 'create the off-site folder', at);
       });
