@@ -23,10 +23,15 @@ describe('trustHostKey: a host key the user trusted goes into known_hosts as ssh
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('a known_hosts that cannot be read (a folder of that name) is an error, and nothing is written into it', async () => {
+  it('a known_hosts that cannot be read (a folder of that name) is an error naming it, with the cause, and nothing is written into it', async () => {
     const file = join(dir, '.ssh', 'known_hosts');
     await fs.mkdir(file, { recursive: true });
-    await assert.rejects(trustHostKey('nas', 22, blob('ssh-ed25519'), file), (err: NodeJS.ErrnoException) => err.code === 'EISDIR');
+    await assert.rejects(trustHostKey('nas', 22, blob('ssh-ed25519'), file), (err: Error & { hint?: string }) => {
+      assert.match(err.message, new RegExp(`^Cannot add the host key of nas to ${file.replace(/[.]/g, '\\.')}: EISDIR: .*\\.$`));
+      assert.match(err.hint ?? '', /ssh-keyscan -p 22 nas >> /);
+      assert.equal((err.cause as NodeJS.ErrnoException).code, 'EISDIR');
+      return true;
+    });
     assert.deepEqual(await fs.readdir(file), []);
   });
 
