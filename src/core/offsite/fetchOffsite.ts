@@ -99,11 +99,15 @@ export async function fetchOffsite(
   progress({ phase, bytes: 0, total: entry.bytes });
   try {
     const out = await file.open();
+    // Only the local file's own errors are about this disk: a reset connection or an EIO of a
+    // remote read carries a code too, and is the destination's.
+    let localFailed = false;
+    out.once('error', () => (localFailed = true));
     try {
       await pipeline(await destination.read(remotePath), hash, out, { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError();
-      if ((err as NodeJS.ErrnoException)?.code) throw fsError(err, 'write the download', file.partial);
+      if (localFailed && (err as NodeJS.ErrnoException)?.code) throw fsError(err, 'write the download', file.partial);
       throw new LifeboatError(
         `Cannot download "${remotePath}" from ${destination.describe()}: ${errorText(err)}.`,
         'Check that the destination is reachable and retry; nothing was kept on this machine.',

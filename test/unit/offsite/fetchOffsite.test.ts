@@ -167,6 +167,30 @@ describe('fetchOffsite: an off-site backup back into the local folder', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  it("a remote read that fails with an error code (a reset, an EIO) is the destination's failure, not this disk's", async () => {
+    await fs.rm(localPath());
+    const failing = Object.create(destination) as FolderDestination;
+    failing.read = async (path: string) => {
+      if (path.endsWith('.json')) return destination.read(path);
+      let sent = false;
+      return new Readable({
+        read() {
+          if (sent) return void this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          sent = true;
+          this.push(Buffer.alloc(65536, 1));
+        },
+      });
+    };
+    await assert.rejects(fetchOffsite(failing, `database/${NAME}`, backups), (err: Error & { hint?: string }) => {
+      assert.match(err.message, /^Cannot download "database\/sms_backup_20260101_020000\.sql\.gz" from the folder .*: read ECONNRESET\.$/);
+      assert.doesNotMatch(err.message, /write the download/);
+      assert.match(err.hint ?? '', /reachable/);
+      return true;
+    });
+    assert.equal(existsSync(localPath()), false);
+    assert.deepEqual(await leftovers(), []);
+  });
+
   describe('a manifest there that cannot be read is a failed download, with its cause, not a copy without one', () => {
     // Real read errors from the kernel (the tests run as root, so permissions would not stop a read).
     const cases: [string, (manifest: string) => Promise<void>, RegExp, RegExp][] = [
