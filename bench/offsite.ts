@@ -4,42 +4,21 @@
 // SHA256 composite checksum against the one computed while sending) and writes a manifest, which
 // `aws s3 cp` does not do; both the upload phase and the whole copy are printed.
 // Usage: node out/bench/offsite.js   (env: LIFEBOAT_BENCH_OFFSITE_MB, LIFEBOAT_BENCH_ROUNDS)
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { MANIFEST_VERSION, writeManifest } from '../src/core/store';
 import { motoServerPath, startMotoS3 } from '../test/support/s3Server';
+import { ROUNDS, Sample as TimedSample, benchManifest, bestOf, line as sampleLine, randomFile, run, sha256, timeCli } from './sample';
 
 // The SDK's notice that releases after January 2027 need Node 22 is not about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const run = promisify(execFile);
 const MB = Number(process.env.LIFEBOAT_BENCH_OFFSITE_MB ?? 200);
-const ROUNDS = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 3);
 const ONCE = join(__dirname, 'offsiteOnce.js');
 const BUCKET = 'bench';
 
-interface Sample {
-  ms: number;
+/** One of Lifeboat's copies, with the time its upload phase alone took. */
+interface Sample extends TimedSample {
   uploadedMs?: number;
-  maxRssKb?: number;
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
-/** `/usr/bin/time -f %M` gives the CLI's peak RSS in kilobytes on its last stderr line. */
-async function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
-  const started = process.hrtime.bigint();
-  const { stderr } = await run('/usr/bin/time', ['-f', '%M', ...args], { env, maxBuffer: 1 << 20 });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, maxRssKb: Number(stderr.trim().split('\n').pop()) || undefined };
 }
 
 async function timeOurs(op: string, endpoint: string, where: string, file: string, name?: string): Promise<Sample> {
@@ -47,12 +26,6 @@ async function timeOurs(op: string, endpoint: string, where: string, file: strin
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const { stdout } = await run(process.execPath, [ONCE, op, endpoint, where, file, ...(name ? [name] : [])], { env });
   return JSON.parse(stdout) as Sample;
-}
-
-/** The best of the runs (the least disturbed by other work on the machine), and the highest RSS. */
-function bestOf(samples: Sample[]): Sample {
-  const top = samples.reduce((a, b) => (b.ms < a.ms ? b : a));
-  return { ...top, maxRssKb: Math.max(...samples.map((s) => s.maxRssKb ?? 0)) || undefined };
 }
 
 /**
@@ -69,14 +42,8 @@ async function inTurns(ours: (i: number) => Promise<Sample>, cli?: (i: number) =
   return [a, b];
 }
 
-function line(label: string, bytes: number, ms: number, rssKb?: number, reference?: number): string {
-  const parts = [
-    `  ${label.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(bytes / (1 << 20) / (ms / 1000)).toFixed(0).padStart(5)} MiB/s`,
-  ];
-  if (rssKb) parts.push(`peak RSS ${(rssKb / 1024).toFixed(0)} MiB`);
-  if (reference) parts.push(`${(ms / reference).toFixed(2)}x the CLI's time`);
-  return parts.join('  ');
-}
+const line = (label: string, bytes: number, ms: number, rssKb?: number, reference?: number) =>
+  sampleLine(`  ${label}`, bytes, { ms, maxRssKb: rssKb }, 54, reference ? { ms: reference } : undefined);
 
 async function main(): Promise<void> {
   if (!motoServerPath()) throw new Error('moto_server is not installed');
@@ -91,22 +58,9 @@ async function main(): Promise<void> {
   try {
     const name = 'sms_backup_20260301_020000.sql.gz';
     const file = join(dir, name);
-    // A compressed dump looks random; random bytes are the honest stand-in.
-    const handle = await fs.open(file, 'w', 0o600);
-    for (let i = 0; i < MB; i++) await handle.write(randomBytes(1 << 20));
-    await handle.close();
+    const expected = await randomFile(file, MB);
     const bytes = (await fs.stat(file)).size;
-    const expected = await sha256(file);
-    await writeManifest(file, {
-      formatVersion: MANIFEST_VERSION,
-      kind: 'database',
-      createdAt: new Date().toISOString(),
-      tool: { name: 'lifeboat', version: 'bench' },
-      source: {},
-      compression: { format: 'gzip' },
-      file: { name, bytes, sha256: expected },
-      verifications: [],
-    });
+    await benchManifest(file, name, bytes, expected);
     const env = {
       ...process.env,
       AWS_ACCESS_KEY_ID: server.allowed.accessKeyId,
@@ -122,7 +76,7 @@ async function main(): Promise<void> {
     const [ups, cliUps] = await inTurns(
       (i) => timeOurs('upload', server.endpoint, `${BUCKET}/lifeboat${i}`, file),
       aws
-        ? (i) => timeCli([aws, '--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', file, url(`cli${i}/database/${name}`)], env)
+        ? (i) => timeCli(aws, ['--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', file, url(`cli${i}/database/${name}`)], env)
         : undefined,
     );
     const [downs, cliDowns] = await inTurns(
@@ -130,7 +84,8 @@ async function main(): Promise<void> {
       aws
         ? () =>
             timeCli(
-              [aws, '--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', url(`lifeboat0/database/${name}`), join(dir, 'cli.down')],
+              aws,
+              ['--endpoint-url', server.endpoint, 's3', 'cp', '--quiet', url(`lifeboat0/database/${name}`), join(dir, 'cli.down')],
               env,
             )
         : undefined,
