@@ -606,9 +606,9 @@ async function snapshotAsksFirst(wb: Workbench): Promise<void> {
   await pickFromPalette(wb, 'Lifeboat: Snapshot Volume…', 'sms_postgres_data');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Stop "sms-db" for' });
   await dialog.waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(500);
   const buttons = await dialog.locator('a.monaco-button').allInnerTexts();
-  const focused = (await dialog.locator('a.monaco-button:focus').allInnerTexts()).join(', ');
+  // The dialog focuses its default a moment after it shows, later on a busy machine (CI once read "" at 500 ms).
+  const focused = await focusedButton(dialog);
   console.log(`[ui] dialog: ${JSON.stringify(await dialog.innerText())}, focused: ${JSON.stringify(focused)}`);
   await screenshot(wb, 'snapshot-asks-first');
   if (!buttons.includes('Copy Live (no downtime)')) throw new Error(`no live copy offered: ${buttons.join(', ')}`);
