@@ -417,6 +417,17 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
       unlisted.message,
       /^Cannot list the off-site folder: permission denied for ".+" at .*read-only\/database on the SFTP server 127\.0\.0\.1\.$/,
     );
+    // Behind a folder its user may not enter, a stat and a remove are refused, not taken for "not there".
+    const unstated = await refusal(destination({}, locked).stat('database/sms_backup_20260103_020000.sql.gz'));
+    assert.match(
+      unstated.message,
+      /^Cannot read the off-site folder: permission denied for ".+" at .*read-only\/database\/sms_backup_20260103_020000\.sql\.gz on the SFTP server 127\.0\.0\.1\.$/,
+    );
+    const unremoved = await refusal(destination({}, locked).remove('database/sms_backup_20260103_020000.sql.gz'));
+    assert.match(
+      unremoved.message,
+      /^Cannot remove the off-site copy: permission denied for ".+" at .*read-only\/database\/sms_backup_20260103_020000\.sql\.gz on the SFTP server 127\.0\.0\.1\.$/,
+    );
   });
 
   it('a file where a folder must go, and an SSH server without SFTP, each say what the server answered', async () => {

@@ -58,6 +58,11 @@ describe('S3 credentials: saved keys first, then the AWS chain, and the log says
       'the profile "default" (~/.aws/credentials and ~/.aws/config)',
     );
     assert.equal(credentialSource({ $source: { CREDENTIALS_SSO: 's' } }, undefined), 'AWS IAM Identity Center (SSO)');
+    assert.equal(
+      credentialSource({ $source: { CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: 'h' } }, undefined),
+      'the web identity token file (AWS_WEB_IDENTITY_TOKEN_FILE)',
+    );
+    assert.equal(credentialSource({ $source: { CREDENTIALS_PROCESS: 'w' } }, undefined), 'a credential_process');
     assert.equal(credentialSource({ $source: { CREDENTIALS_HTTP: 'z' } }, undefined), "the container's credentials endpoint");
     assert.equal(credentialSource({}, undefined), 'the AWS credential chain');
   });
