@@ -480,6 +480,24 @@ describe('off-site copies to S3-compatible storage (moto_server on 127.0.0.1)', 
     }
   });
 
+  it('an object that ends exactly on a part boundary: the last full part is the last one, the direct way and the staged way', async () => {
+    const data = randomBytes(10 * MiB);
+    for (const [prefix, extra, proven] of [
+      ['boundary-direct', {}, true],
+      ['boundary-staged', { serverChecksums: false }, false],
+    ] as const) {
+      const pending = await dest(prefix, extra).write('database/exact.bin');
+      await new Promise<void>((resolve, reject) => pending.stream.end(data, () => resolve()).once('error', reject));
+      assert.equal(await pending.commitProven!({ bytes: data.length, sha256: sha(data) }), proven);
+      if (!proven) assert.equal(sha(await bytesOf(await pending.readBack())), sha(data));
+      await pending.commit();
+      const got = await server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}/database/exact.bin` }));
+      assert.equal(sha(await bytesOf(got.Body as Readable)), sha(data), `${prefix}: the object holds the 10 MiB sent, no empty part more`);
+      assert.deepEqual(await keysUnder(server, `${prefix}/`), [`${prefix}/database/exact.bin`]);
+    }
+    assert.deepEqual(await openUploads(server), []);
+  });
+
   it('an object already under the final name is replaced only once the new bytes were read back from a hidden key', async () => {
     const key = 'replace/database/sms_backup_20260313_020000.sql.gz';
     await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'an older, different file' }));
