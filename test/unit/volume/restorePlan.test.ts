@@ -34,7 +34,7 @@ describe('which volume a snapshot restores into, and what it must be', () => {
     assert.equal(snapshotVolumeName(file, manifestNaming('gone'), undefined), 'gone', 'no stack: the manifest alone');
   });
 
-  it('refuses two running containers of another project by name, in the plural; stopped ones and the stack\'s own pass', () => {
+  it("refuses two running containers of another project by name, in the plural; stopped ones and the stack's own pass", () => {
     const user = (id: string, project: string | undefined, running = true): VolumeUser => ({
       id,
       name: id,
@@ -55,7 +55,7 @@ describe('which volume a snapshot restores into, and what it must be', () => {
         err instanceof LifeboatError &&
         err.message ===
           'The volume "sms_uploads" is used by "peek" and "copy", which are running outside the Compose project "sms". Nothing was changed.' &&
-        err.hint === 'Stop them first (`docker stop peek`): Lifeboat only stops the project\'s own containers.',
+        err.hint === "Stop them first (`docker stop peek`): Lifeboat only stops the project's own containers.",
     );
   });
 
