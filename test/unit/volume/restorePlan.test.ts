@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
 import { LifeboatError, silentLogger } from '../../../src/core/common';
 import { MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
-import { snapshotManifest, snapshotVolumeName } from '../../../src/core/volume';
-import type { VolumeManifest } from '../../../src/core/volume';
-import { refuseOutsiders } from '../../../src/core/volume/restorePlan';
-import type { VolumeUser } from '../../../src/core/volume/helperContainer';
+import { refuseOutsiders, snapshotManifest, snapshotVolumeName } from '../../../src/core/volume';
+import type { VolumeManifest, VolumeUser } from '../../../src/core/volume';
 import type { Stack } from '../../../src/core/stack';
 
 const volumes = (...names: string[]) => ({ volumes: names.map((name) => ({ name, usedBy: [] })) });
