@@ -48,6 +48,14 @@ describe('which volume a snapshot restores into, and what it must be', () => {
     const own = [user('sms-db', 'sms'), user('sms-web', undefined), user('old', 'other', false)];
     assert.doesNotThrow(() => refuseOutsiders('sms_uploads', stack, facts, own));
     assert.throws(
+      () => refuseOutsiders('sms_uploads', stack, facts, [...own, user('peek', 'other')]),
+      (err: unknown) =>
+        err instanceof LifeboatError &&
+        err.message ===
+          'The volume "sms_uploads" is used by "peek", which is running outside the Compose project "sms". Nothing was changed.' &&
+        err.hint === "Stop it first (`docker stop peek`): Lifeboat only stops the project's own containers.",
+    );
+    assert.throws(
       () => refuseOutsiders('sms_uploads', stack, facts, [...own, user('peek', 'other'), user('copy', undefined)]),
       (err: unknown) =>
         err instanceof LifeboatError &&
