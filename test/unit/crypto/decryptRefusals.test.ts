@@ -85,4 +85,22 @@ describe('decryptFile: refusals before and after decrypting (issue 13)', () => {
     assert.equal(existsSync(src), false);
     assert.deepEqual(await files(), [`${NAME}.enc`, `${NAME}.enc.json`]);
   });
+  it("an age file whose plaintext differs from the manifest's sha256 is refused as tampered, without the OpenSSL hint", async () => {
+    const id = generateAgeKeyPair();
+    const enc = (await encryptFile(src, { format: 'age', recipients: [id.recipient] })).path;
+    await fs.rm(src);
+    const manifestPath = `${enc}.json`;
+    const m = JSON.parse(await fs.readFile(manifestPath, 'utf8'));
+    m.encryption.plaintextSha256 = '0'.repeat(64);
+    await fs.writeFile(manifestPath, JSON.stringify(m));
+    await assert.rejects(decryptFile(enc, { key: { identities: [id.identity] } }), (err: unknown) => {
+      assert.ok(err instanceof CryptoError);
+      assert.equal(err.code, 'tampered');
+      assert.match(err.message, /does not match the sha256 its manifest recorded/);
+      assert.equal(err.hint, 'Use another copy of the backup.');
+      return true;
+    });
+    assert.equal(existsSync(src), false);
+    assert.deepEqual(await files(), [`${NAME}.age`, `${NAME}.age.json`]);
+  });
 });

@@ -30,6 +30,10 @@ describe('lock edges: messages for every operation, dead takeover claims, unusab
       'Lifeboat on far-away (process 4242) has been snapshotting the volume "sms_data".',
     );
     assert.equal(say('volume_sms_data', 'volume restore'), 'Lifeboat on far-away (process 4242) has been restoring the volume "sms_data".');
+    assert.equal(
+      say('volume_sms_data', 'start left stopped'),
+      'Lifeboat on far-away (process 4242) has been starting the containers an interrupted snapshot or restore of the volume "sms_data" left stopped.',
+    );
     assert.equal(say('sms', 'database restore'), 'Lifeboat on far-away (process 4242) has been restoring the database of "sms".');
     assert.equal(say('sms', 'swap back'), 'Lifeboat on far-away (process 4242) has been swapping back the database of "sms".');
     assert.equal(say('sms', 'cleanup'), 'Lifeboat on far-away (process 4242) has been cleaning up the backups of "sms".');

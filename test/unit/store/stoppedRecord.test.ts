@@ -118,6 +118,20 @@ describe('stoppedRecord: the containers an operation stopped, next to its lock',
     assert.match(renderStatusText(report), /\n {2}Left stopped: "sms-web" was stopped .* Start it with "docker start sms-web"\.\n/);
   });
 
+  it('after an interrupted volume restore, several containers left stopped are "them", with the warning that docker start does not check', () => {
+    const text = leftStoppedNotice({
+      down: ['sms-db', 'sms-web'],
+      operation: 'volume restore',
+      pid: 4321,
+      startedAt: '2026-11-27T19:46:31Z',
+      volume: 'sms_postgres_data',
+    });
+    assert.equal(
+      text,
+      '"sms-db" and "sms-web" were stopped by an interrupted volume restore of "sms_postgres_data" (process 4321, started 2026-11-27 19:46 UTC) and are still stopped. A snapshot or restore of "sms_postgres_data" starts them once it has checked that the restore left the volume whole; "docker start sms-db sms-web" does not check.',
+    );
+  });
+
   it('status lists scratch databases with a command that drops them, quoted for the shell and for SQL', () => {
     const command = dropScratchCommand('sms-db', 'sms_user', ['sms_db_restore_20261127_194631', `o'x"y_restore_20261127_194631`]);
     assert.equal(

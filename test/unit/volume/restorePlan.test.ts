@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
 import { LifeboatError, silentLogger } from '../../../src/core/common';
 import { MANIFEST_VERSION, writeManifest } from '../../../src/core/store';
-import { snapshotManifest, snapshotVolumeName } from '../../../src/core/volume';
-import type { VolumeManifest } from '../../../src/core/volume';
+import { refuseOutsiders, snapshotManifest, snapshotVolumeName } from '../../../src/core/volume';
+import type { VolumeManifest, VolumeUser } from '../../../src/core/volume';
+import type { Stack } from '../../../src/core/stack';
 
 const volumes = (...names: string[]) => ({ volumes: names.map((name) => ({ name, usedBy: [] })) });
 const manifestNaming = (volume: string) => ({ source: { volume } }) as unknown as VolumeManifest;
@@ -29,6 +30,39 @@ describe('which volume a snapshot restores into, and what it must be', () => {
       'sms_postgres_data',
     );
     assert.equal(snapshotVolumeName(file, manifestNaming('gone'), undefined), 'gone', 'no stack: the manifest alone');
+  });
+
+  it("refuses two running containers of another project by name, in the plural; stopped ones and the stack's own pass", () => {
+    const user = (id: string, project: string | undefined, running = true): VolumeUser => ({
+      id,
+      name: id,
+      image: 'busybox',
+      imageId: 'sha256:0',
+      running,
+      project,
+      readOnly: false,
+      postgres: false,
+    });
+    const stack = { project: 'sms', db: { id: 'sms-db', name: 'sms-db' }, apps: [{ id: 'sms-web', name: 'sms-web' }] } as unknown as Stack;
+    const facts = { name: 'sms_uploads', driver: 'local', options: {}, labels: {} };
+    const own = [user('sms-db', 'sms'), user('sms-web', undefined), user('old', 'other', false)];
+    assert.doesNotThrow(() => refuseOutsiders('sms_uploads', stack, facts, own));
+    assert.throws(
+      () => refuseOutsiders('sms_uploads', stack, facts, [...own, user('peek', 'other')]),
+      (err: unknown) =>
+        err instanceof LifeboatError &&
+        err.message ===
+          'The volume "sms_uploads" is used by "peek", which is running outside the Compose project "sms". Nothing was changed.' &&
+        err.hint === "Stop it first (`docker stop peek`): Lifeboat only stops the project's own containers.",
+    );
+    assert.throws(
+      () => refuseOutsiders('sms_uploads', stack, facts, [...own, user('peek', 'other'), user('copy', undefined)]),
+      (err: unknown) =>
+        err instanceof LifeboatError &&
+        err.message ===
+          'The volume "sms_uploads" is used by "peek" and "copy", which are running outside the Compose project "sms". Nothing was changed.' &&
+        err.hint === "Stop them first (`docker stop peek`): Lifeboat only stops the project's own containers.",
+    );
   });
 
   it('says how to name a snapshot it cannot place', () => {
