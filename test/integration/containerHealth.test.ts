@@ -53,9 +53,10 @@ describe('waitForContainers on a real engine (containers of its own)', function 
       await new Promise((r) => setTimeout(r, 200));
     }
     const log = collectingLogger();
-    await assert.rejects(waitForContainers(docker, [name], { timeoutMs: 30_000, log, after: 'the test' }), (err: Error) => {
+    // No `after`: the message a volume restore gets, which passes none.
+    await assert.rejects(waitForContainers(docker, [name], { timeoutMs: 30_000, log }), (err: Error) => {
       assert.ok(err instanceof LifeboatError, String(err));
-      assert.equal(err.message, `"${name}" reports unhealthy after the test.`);
+      assert.equal(err.message, `"${name}" reports unhealthy after the restore.`);
       assert.equal(err.hint, `See \`docker inspect ${name}\` and its logs.`);
       return true;
     });
