@@ -443,6 +443,19 @@ describe('off-site copies to an SFTP server (OpenSSH on 127.0.0.1)', function ()
     );
     assert.equal(await fs.readFile(join(top, 'database'), 'utf8'), 'not a folder');
 
+    // An answer that is neither "permission denied" nor "no such file" (removing a folder as if
+    // it were a copy: the server's bare "Failure") is said with the server's words and a way on.
+    await fs.mkdir(join(top, 'config', 'a-folder'), { recursive: true });
+    await fs.writeFile(join(top, 'config', 'a-folder', 'x'), 'x');
+    if (process.getuid?.() === 0) await run('chown', ['-R', `${server.user}:`, join(top, 'config')]);
+    const failed = await refusal(destination({}, top).remove('config/a-folder'));
+    assert.match(
+      failed.message,
+      /^Cannot remove the off-site copy \(.*file-in-the-way\/config\/a-folder on the SFTP server 127\.0\.0\.1\): .+\.$/,
+    );
+    assert.match(failed.hint ?? '', /reachable/);
+    assert.ok((await fs.stat(join(top, 'config', 'a-folder', 'x'))).isFile(), 'nothing was removed');
+
     const plain = await startSftpServer({ sftp: false });
     try {
       await fs.appendFile(knownHosts(), `${plain.hostKeyLine}\n`);

@@ -217,6 +217,18 @@ describe('configDiff: comparing and applying staged config files (edge cases)', 
     });
     assert.equal(await fs.readFile(join(ws, 'conf'), 'utf8'), 'a file, not a folder');
   });
+  it('a file two folders below a workspace file (ENOTDIR) gets the same way out, and nothing is changed', async () => {
+    const entries = [await staged('conf/sub/app.ini', 'x=1')];
+    await fs.writeFile(join(ws, 'conf'), 'a file, not a folder');
+    await assert.rejects(applyFiles(staging, ws, ['conf/sub/app.ini'], entries), (err: Error) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.match(err.message, /\((ENOTDIR|EEXIST)\)\. No file was changed\.$/);
+      assert.equal(err.hint, 'Move the file that is in the way of that path, then restore again.');
+      return true;
+    });
+    assert.equal(await fs.readFile(join(ws, 'conf'), 'utf8'), 'a file, not a folder');
+  });
+
   it('a file whose name takes all 255 bytes a name can hold is restored, its .bak name cut short to fit', async () => {
     // Two- and three-byte characters: the temporary and .bak names beside it are shortened by whole characters.
     const name = 'é'.repeat(21) + '€'.repeat(71);
