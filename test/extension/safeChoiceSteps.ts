@@ -349,8 +349,21 @@ export async function restoreVolumeCancels(wb: Workbench): Promise<void> {
     await clearNotifications(wb);
     await open();
     await dialog.locator('a.monaco-button', { hasText: 'Replace…' }).click();
-    await page.locator('.quick-input-widget', { hasText: 'sms_postgres_data' }).locator('input').waitFor();
-    await page.keyboard.press('Escape');
+    const typed = page.locator('.quick-input-widget', { hasText: 'sms_postgres_data' });
+    await typed.locator('input').waitFor();
+    // Under load the box shows before it has the keyboard (CI once sent the Escape elsewhere
+    // and the box stayed open): focus it, and press again while it is still up.
+    await typed.locator('input').focus();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Escape');
+      const closed = await typed
+        .waitFor({ state: 'hidden', timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (closed) break;
+      if (attempt === 3) throw new Error('the typed-name box did not close on Escape');
+      await typed.locator('input').focus();
+    }
     await expectToast(wb, /Volume restore cancelled/, phrases, 'the volume restore cancelled at its typed name');
     expectUnchanged(before, stackState(), 'Escape at the typed volume name');
   } finally {
