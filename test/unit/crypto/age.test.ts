@@ -111,6 +111,16 @@ describe('age encrypt/decrypt', () => {
     }
   });
 
+  it('a header whose MAC was changed is refused as tampered with the right identity, and gives nothing', async () => {
+    const file = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), Buffer.from('secret'));
+    const at = file.indexOf('\n--- ') + 5;
+    const bad = Buffer.from(file);
+    bad[at] = bad[at] === 0x41 ? 0x42 : 0x41; // another base64 letter in the MAC
+    const { out, err } = await runTransform(new AgeDecrypt({ identities: [keys.identity] }), bad);
+    assert.equal(codeOf(err), 'tampered', String(err));
+    assert.equal(out.length, 0);
+  });
+
   it('a file key remembered from one file does not open another: it says so, and gives nothing', async () => {
     const first = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), Buffer.from('first'));
     const second = await mustRun(new AgeEncrypt({ recipients: [keys.recipient] }), Buffer.from('second'));
