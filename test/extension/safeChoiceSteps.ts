@@ -73,7 +73,16 @@ export async function modalFromMenu(wb: Workbench, row: Locator, item: string, d
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
     const action = page.locator('.context-view .action-item', { hasText: item }).first();
-    await action.waitFor();
+    // A menu opened while the tree redraws can come up without the item (CI, once): open it again.
+    const shown = await action
+      .waitFor({ timeout: 10_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!shown) {
+      if (attempt === 3) throw new Error(`the context menu never offered "${item}"`);
+      await page.keyboard.press('Escape');
+      continue;
+    }
     await page.waitForTimeout(300);
     await action.click();
     try {
